@@ -1,0 +1,91 @@
+"""The ``yearn`` command line: a thin layer over the library.
+
+Each command lives in its own module of this package with a ``register(app)`` function;
+add the module's name to ``COMMAND_MODULES`` to plug it in. User errors
+(:class:`yearn.errors.YearnError`) print one line and exit 2; anything else is a bug and
+exits 1 with its traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from yearn._version import __version__
+from yearn.cli._console import err_console
+from yearn.errors import YearnError
+
+__all__ = ["COMMAND_MODULES", "app", "main"]
+
+#: Modules of ``yearn.cli`` whose ``register(app)`` adds commands, in help order.
+COMMAND_MODULES = [
+    "init",
+    "demo",
+    "runs",
+]
+
+
+class _YearnGroup(TyperGroup):
+    """Turns library errors into one clear line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except YearnError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            raise click.exceptions.Exit(exc.exit_code) from None
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            err_console.print("interrupted")
+            raise click.exceptions.Exit(130) from None
+        except Exception as exc:
+            err_console.print(
+                f"[bold red]internal error (a bug in yearn, please report it):[/] "
+                f"{type(exc).__name__}: {exc}",
+                highlight=False,
+            )
+            if os.environ.get("YEARN_DEBUG", "1") != "0":
+                sys.stderr.write(traceback.format_exc())
+            raise click.exceptions.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=_YearnGroup,
+    name="yearn",
+    help="Structure a machine-learning project: profile, split, train, diagnose, ship.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"yearn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """yearn: the workflow of a machine-learning project, executable."""
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"yearn.cli.{_name}").register(app)
+
+
+def main() -> None:
+    """Entry point of the ``yearn`` console script."""
+    app()

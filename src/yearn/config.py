@@ -1,0 +1,337 @@
+"""The project file ``yearn.toml``, loaded into typed, validated config objects.
+
+A wrong key or value raises :class:`~yearn.errors.ConfigError` naming the file, the key,
+the value and the allowed choices.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from yearn._validation import check_choice, check_fraction, check_number
+from yearn.errors import ConfigError
+
+__all__ = [
+    "CONFIG_FILENAME",
+    "TASK_KINDS",
+    "Constraint",
+    "MetricConfig",
+    "ProjectConfig",
+    "SourceConfig",
+    "SplitConfig",
+    "load_config",
+    "parse_constraint",
+]
+
+CONFIG_FILENAME = "yearn.toml"
+TASK_KINDS = ("binary", "multiclass", "multilabel", "regression")
+SOURCE_ROLES = ("train", "target")
+SOURCE_FORMATS = ("auto", "csv", "parquet", "image_folder")
+TaskKind = Literal["binary", "multiclass", "multilabel", "regression"]
+
+_CONSTRAINT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|<|>|==)\s*([-+0-9.eE]+)\s*$")
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A satisficing constraint such as ``latency_ms <= 100``."""
+
+    metric: str
+    op: str
+    threshold: float
+
+    def satisfied(self, value: float) -> bool:
+        """Whether ``value`` meets the constraint."""
+        return {
+            "<=": value <= self.threshold,
+            "<": value < self.threshold,
+            ">=": value >= self.threshold,
+            ">": value > self.threshold,
+            "==": value == self.threshold,
+        }[self.op]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.op} {self.threshold:g}"
+
+
+def parse_constraint(text: str, *, key: str = "metric.constraints") -> Constraint:
+    """Parse ``"latency_ms <= 100"`` into a :class:`Constraint`."""
+    match = _CONSTRAINT.match(str(text))
+    if not match:
+        raise ConfigError(
+            f"{key}: cannot read constraint {text!r}; write it as "
+            "'<metric> <op> <number>' with op one of <=, <, >=, >, == (e.g. 'latency_ms <= 100')."
+        )
+    name, op, number = match.groups()
+    try:
+        threshold = float(number)
+    except ValueError:
+        raise ConfigError(f"{key}: {number!r} in {text!r} is not a number.") from None
+    return Constraint(name, op, threshold)
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One data source: a file or folder and its role.
+
+    ``role = "train"`` sources feed training; the single ``role = "target"`` source is the
+    distribution the product will face, from which dev and test are drawn.
+    """
+
+    name: str
+    path: Path
+    role: Literal["train", "target"] = "train"
+    format: str = "auto"
+
+
+@dataclass(frozen=True)
+class MetricConfig:
+    """The optimising metric, satisficing constraints and the human-level error."""
+
+    optimizing: str = "error"
+    constraints: tuple[Constraint, ...] = ()
+    human_level_error: float | None = None
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    """How the four-way split is drawn (counts when >= 1, shares of the source when < 1)."""
+
+    dev: float = 0.25
+    test: float = 0.25
+    target_to_train: float = 0.5
+    train_dev: float = 0.05
+    salt: str = "yearn"
+    stratify: bool = True
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """Everything ``yearn.toml`` says about a project."""
+
+    name: str
+    task: TaskKind
+    label_columns: tuple[str, ...]
+    sources: tuple[SourceConfig, ...]
+    id_column: str | None = None
+    group_column: str | None = None
+    feature_columns: tuple[str, ...] = ()
+    metadata_columns: tuple[str, ...] = ()
+    text_columns: tuple[str, ...] = ()
+    image_column: str | None = None
+    missing_label_marker: str | None = None
+    metric: MetricConfig = field(default_factory=MetricConfig)
+    split: SplitConfig = field(default_factory=SplitConfig)
+    store_url: str | None = None
+    root: Path = Path(".")
+    path: Path | None = None
+
+    @property
+    def label_column(self) -> str:
+        """The single label column (raises for multi-label projects)."""
+        if len(self.label_columns) != 1:
+            raise ConfigError(
+                f"project {self.name!r} has {len(self.label_columns)} label columns; "
+                "this step needs exactly one."
+            )
+        return self.label_columns[0]
+
+    @property
+    def train_sources(self) -> tuple[SourceConfig, ...]:
+        return tuple(s for s in self.sources if s.role == "train")
+
+    @property
+    def target_source(self) -> SourceConfig | None:
+        targets = [s for s in self.sources if s.role == "target"]
+        return targets[0] if targets else None
+
+    @property
+    def state_dir(self) -> Path:
+        """``<root>/.yearn``: the run store, artefacts and split manifest live here."""
+        return self.root / ".yearn"
+
+
+_TOP_KEYS = {"project", "sources", "metric", "split", "store"}
+_PROJECT_KEYS = {
+    "name",
+    "task",
+    "id_column",
+    "label_columns",
+    "label_column",
+    "group_column",
+    "feature_columns",
+    "metadata_columns",
+    "text_columns",
+    "image_column",
+    "missing_label_marker",
+}
+_SOURCE_KEYS = {"name", "path", "role", "format"}
+_METRIC_KEYS = {"optimizing", "constraints", "human_level_error"}
+_SPLIT_KEYS = {"dev", "test", "target_to_train", "train_dev", "salt", "stratify"}
+_STORE_KEYS = {"url"}
+
+
+def _check_keys(where: str, table: Any, allowed: set[str], file: str) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{file}: [{where}] must be a table; got {type(table).__name__}.")
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"{file}: unknown key {where}.{unknown[0]}; allowed keys in [{where}] are "
+            f"{', '.join(sorted(allowed))}."
+        )
+    return table
+
+
+def _str_list(key: str, value: Any, file: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{file}: {key} must be a list of column names; got {value!r}.")
+    return tuple(value)
+
+
+def _opt_str(key: str, value: Any, file: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{file}: {key} must be a non-empty string; got {value!r}.")
+    return value
+
+
+def _share(key: str, value: Any, file: str) -> float:
+    v = check_number(f"{file}: {key}", value, low=0.0)
+    if 0 < v < 1 or v == 0 or float(v).is_integer():
+        return v
+    raise ConfigError(
+        f"{file}: {key} must be a share in [0, 1) or a whole count of examples; got {value!r}."
+    )
+
+
+def config_from_dict(
+    data: dict[str, Any], *, root: Path, file: str = CONFIG_FILENAME
+) -> ProjectConfig:
+    """Build a validated :class:`ProjectConfig` from parsed TOML."""
+    _check_keys("top level", data, _TOP_KEYS, file)
+    project = _check_keys("project", data.get("project", {}), _PROJECT_KEYS, file)
+    task = check_choice(f"{file}: project.task", project.get("task"), TASK_KINDS)
+    if "label_columns" in project and "label_column" in project:
+        raise ConfigError(f"{file}: give project.label_columns or project.label_column, not both.")
+    labels_raw = project.get("label_columns", project.get("label_column"))
+    if labels_raw is None:
+        raise ConfigError(
+            f"{file}: project.label_column is missing; name the column that holds the label."
+        )
+    labels = _str_list("project.label_columns", labels_raw, file)
+    if task != "multilabel" and len(labels) != 1:
+        raise ConfigError(
+            f"{file}: project.task = {task!r} takes one label column; got {list(labels)}. "
+            "Use task = 'multilabel' for several."
+        )
+
+    raw_sources = data.get("sources")
+    if not raw_sources or not isinstance(raw_sources, list):
+        raise ConfigError(
+            f"{file}: no [[sources]] given; add at least one with name, path and role."
+        )
+    sources = []
+    for i, raw in enumerate(raw_sources):
+        where = f"sources[{i}]"
+        _check_keys(where, raw, _SOURCE_KEYS, file)
+        name = _opt_str(f"{where}.name", raw.get("name"), file) or f"source{i}"
+        if "path" not in raw:
+            raise ConfigError(f"{file}: {where}.path is missing; give the file or folder.")
+        path = Path(str(raw["path"]))
+        if not path.is_absolute():
+            path = root / path
+        role = check_choice(f"{file}: {where}.role", raw.get("role", "train"), SOURCE_ROLES)
+        fmt = check_choice(f"{file}: {where}.format", raw.get("format", "auto"), SOURCE_FORMATS)
+        sources.append(SourceConfig(name=name, path=path, role=role, format=fmt))
+    names = [s.name for s in sources]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{file}: source names must be unique; got {names}.")
+    if sum(s.role == "target" for s in sources) > 1:
+        raise ConfigError(
+            f"{file}: only one source may have role = 'target' (the distribution the "
+            "product will face); merge them or mark the others role = 'train'."
+        )
+
+    metric_raw = _check_keys("metric", data.get("metric", {}), _METRIC_KEYS, file)
+    optimizing = metric_raw.get("optimizing", "rmse" if task == "regression" else "error")
+    if not isinstance(optimizing, str):
+        raise ConfigError(f"{file}: metric.optimizing must be a metric name; got {optimizing!r}.")
+    cons_raw = metric_raw.get("constraints", [])
+    if not isinstance(cons_raw, list):
+        raise ConfigError(f"{file}: metric.constraints must be a list of strings.")
+    constraints = tuple(parse_constraint(c, key=f"{file}: metric.constraints") for c in cons_raw)
+    human = metric_raw.get("human_level_error")
+    if human is not None:
+        human = check_number(f"{file}: metric.human_level_error", human, low=0.0)
+        if optimizing in ("error", "1-f1", "1-accuracy") and human > 1:
+            raise ConfigError(
+                f"{file}: metric.human_level_error is a fraction for metric {optimizing!r} "
+                f"(0.01 for 1%); got {human:g}."
+            )
+
+    split_raw = _check_keys("split", data.get("split", {}), _SPLIT_KEYS, file)
+    defaults = SplitConfig()
+    split = SplitConfig(
+        dev=_share("split.dev", split_raw.get("dev", defaults.dev), file),
+        test=_share("split.test", split_raw.get("test", defaults.test), file),
+        target_to_train=_share(
+            "split.target_to_train",
+            split_raw.get("target_to_train", defaults.target_to_train),
+            file,
+        ),
+        train_dev=check_fraction(
+            f"{file}: split.train_dev", split_raw.get("train_dev", defaults.train_dev)
+        ),
+        salt=str(split_raw.get("salt", defaults.salt)),
+        stratify=bool(split_raw.get("stratify", defaults.stratify)),
+    )
+
+    store_raw = _check_keys("store", data.get("store", {}), _STORE_KEYS, file)
+    return ProjectConfig(
+        name=_opt_str("project.name", project.get("name"), file) or root.resolve().name,
+        task=task,
+        label_columns=labels,
+        sources=tuple(sources),
+        id_column=_opt_str("project.id_column", project.get("id_column"), file),
+        group_column=_opt_str("project.group_column", project.get("group_column"), file),
+        feature_columns=_str_list(
+            "project.feature_columns", project.get("feature_columns", []), file
+        ),
+        metadata_columns=_str_list(
+            "project.metadata_columns", project.get("metadata_columns", []), file
+        ),
+        text_columns=_str_list("project.text_columns", project.get("text_columns", []), file),
+        image_column=_opt_str("project.image_column", project.get("image_column"), file),
+        missing_label_marker=_opt_str(
+            "project.missing_label_marker", project.get("missing_label_marker"), file
+        ),
+        metric=MetricConfig(optimizing, constraints, human),
+        split=split,
+        store_url=_opt_str("store.url", store_raw.get("url"), file),
+        root=root,
+        path=root / file if file else None,
+    )
+
+
+def load_config(path: str | Path = ".") -> ProjectConfig:
+    """Load ``yearn.toml`` from a project folder or a file path."""
+    path = Path(path)
+    file = path / CONFIG_FILENAME if path.is_dir() else path
+    if not file.exists():
+        raise ConfigError(
+            f"{file}: no project file here; run 'yearn init' to create one "
+            "(or pass --project to point at the folder that has it)."
+        )
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: not valid TOML ({exc}); fix the line it names.") from None
+    return config_from_dict(data, root=file.parent, file=str(file))

@@ -1,0 +1,40 @@
+"""Shared test setup: hermetic HOME and caches, a headless matplotlib."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_SANDBOX = Path(tempfile.mkdtemp(prefix="yearn-tests-home-"))
+for _var, _sub in {
+    "HOME": "home",
+    "MPLCONFIGDIR": "mpl",
+    "XDG_CACHE_HOME": "cache",
+    "XDG_CONFIG_HOME": "config",
+    "YEARN_CACHE_DIR": "yearn-cache",
+    "TORCH_HOME": "torch",
+    "HF_HOME": "hf",
+}.items():
+    (_SANDBOX / _sub).mkdir(parents=True, exist_ok=True)
+    os.environ[_var] = str(_SANDBOX / _sub)
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.pop("YEARN_STORE_URL", None)
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+
+@pytest.fixture
+def cli():
+    """Invoke the ``yearn`` CLI in-process: ``cli("runs", "--project", path)``."""
+    from typer.testing import CliRunner
+
+    from yearn.cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(app, [str(a) for a in args], input=input)
+
+    return invoke
