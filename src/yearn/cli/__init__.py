@@ -14,8 +14,10 @@ import sys
 import traceback
 from typing import Any
 
-import click
 import typer
+
+# typer vendors click; its exception classes are the ones raised at run time
+from typer._click import exceptions as click_exc
 from typer.core import TyperGroup
 
 from yearn._version import __version__
@@ -35,17 +37,17 @@ COMMAND_MODULES = [
 class _YearnGroup(TyperGroup):
     """Turns library errors into one clear line and exit code 2."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
         except YearnError as exc:
             err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
-            raise click.exceptions.Exit(exc.exit_code) from None
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort, click_exc.ClickException):
             raise
         except KeyboardInterrupt:
             err_console.print("interrupted")
-            raise click.exceptions.Exit(130) from None
+            raise typer.Exit(130) from None
         except Exception as exc:
             err_console.print(
                 f"[bold red]internal error (a bug in yearn, please report it):[/] "
@@ -54,7 +56,7 @@ class _YearnGroup(TyperGroup):
             )
             if os.environ.get("YEARN_DEBUG", "1") != "0":
                 sys.stderr.write(traceback.format_exc())
-            raise click.exceptions.Exit(1) from None
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(
