@@ -1,0 +1,27 @@
+"""Metrics: the registry (every metric also in error form) and best-model choice.
+
+>>> from yearn.metrics import get_metric
+>>> get_metric("accuracy").error([0, 1, 1, 0], [0, 1, 0, 0])
+0.25
+"""
+
+from __future__ import annotations
+
+from yearn.metrics._registry import (
+    Metric,
+    available_metrics,
+    error_from_predictions,
+    get_metric,
+    score_predictions,
+)
+from yearn.metrics._select import Selection, choose_best
+
+__all__ = [
+    "Metric",
+    "Selection",
+    "available_metrics",
+    "choose_best",
+    "error_from_predictions",
+    "get_metric",
+    "score_predictions",
+]

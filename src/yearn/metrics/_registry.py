@@ -1,0 +1,369 @@
+"""The metric registry: every metric by name, each also in error form (lower is better).
+
+>>> m = get_metric("f1_macro")
+>>> m.error_name
+'1-f1_macro'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn import metrics as skm
+
+from yearn.errors import ConfigError, DataError
+from yearn.metrics._inputs import class_inputs, multilabel_inputs, regression_inputs
+
+__all__ = [
+    "CLASSIFICATION",
+    "Metric",
+    "available_metrics",
+    "error_from_predictions",
+    "get_metric",
+    "score_predictions",
+]
+
+CLASSIFICATION = ("binary", "multiclass")
+_ALIASES = {
+    "auc": "roc_auc",
+    "rocauc": "roc_auc",
+    "logloss": "log_loss",
+    "cross_entropy": "log_loss",
+    "f1_binary": "f1",
+    "mean_average_precision": "map",
+    "acc": "accuracy",
+}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric: its name, the tasks it applies to, its direction and how to compute it.
+
+    ``score`` returns the metric itself; ``error`` its error form (lower is better:
+    ``1 - score`` for bounded higher-is-better metrics, the score itself otherwise),
+    named ``error_name``.
+    """
+
+    name: str
+    task_kinds: tuple[str, ...]
+    higher_is_better: bool
+    needs_proba: bool
+    description: str = ""
+    _fn: Callable[..., float] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+
+    @property
+    def error_name(self) -> str:
+        """Name of the error form: ``1-<name>`` for higher-is-better metrics, else ``name``."""
+        return f"1-{self.name}" if self.higher_is_better else self.name
+
+    def check_task(self, task: str) -> None:
+        """Raise :class:`ConfigError` when this metric does not apply to ``task``."""
+        if task not in self.task_kinds:
+            fits = [n for n in available_metrics() if task in _REGISTRY[n].task_kinds]
+            raise ConfigError(
+                f"metric {self.name!r} applies to {' / '.join(self.task_kinds)} tasks, not to "
+                f"a {task} task; for {task} use one of {', '.join(fits)}."
+            )
+
+    def score(
+        self,
+        y_true: Any,
+        y_pred: Any = None,
+        proba: Any = None,
+        *,
+        classes: Sequence[Any] | None = None,
+        pos_label: Any = None,
+        task: str | None = None,
+    ) -> float:
+        """The metric on labels and predictions (or probabilities).
+
+        ``classes`` names the columns of ``proba`` (default: the sorted labels);
+        ``pos_label`` the positive class of binary metrics (default: the last class);
+        ``task`` — when given — is checked against :attr:`task_kinds`.
+        """
+        if task is not None:
+            self.check_task(task)
+        if self.needs_proba and proba is None:
+            raise DataError(
+                f"{self.name} needs predicted probabilities (proba); got only labels. Write "
+                "proba:<class> columns in the predictions table or choose error / f1_macro."
+            )
+        return float(self._fn(y_true, y_pred, proba, classes=classes, pos_label=pos_label))
+
+    def error(
+        self,
+        y_true: Any,
+        y_pred: Any = None,
+        proba: Any = None,
+        *,
+        classes: Sequence[Any] | None = None,
+        pos_label: Any = None,
+        task: str | None = None,
+    ) -> float:
+        """The error form of the metric (lower is better), see :attr:`error_name`."""
+        value = self.score(y_true, y_pred, proba, classes=classes, pos_label=pos_label, task=task)
+        return self.to_error(value)
+
+    def to_error(self, value: float) -> float:
+        """Turn a score of this metric into its error form."""
+        return 1.0 - value if self.higher_is_better else value
+
+    def better(self, a: float, b: float) -> bool:
+        """Whether score ``a`` is strictly better than score ``b``."""
+        return a > b if self.higher_is_better else a < b
+
+
+# -- implementations ----------------------------------------------------------------------
+
+
+def _cls(name: str, y_true, y_pred, proba, classes, pos_label, *, binary: bool = False):
+    inp = class_inputs(y_true, y_pred, proba, classes=classes, pos_label=pos_label, metric=name)
+    if binary and inp.n_classes > 2:
+        raise ConfigError(
+            f"{name} is a binary metric; these labels have {inp.n_classes} classes. Use "
+            f"{name}_macro / {name}_micro for several classes (f1_macro, f1_micro)."
+            if name == "f1"
+            else f"{name} is a binary metric; these labels have {inp.n_classes} classes. "
+            "Use f1_macro or error for several classes."
+        )
+    return inp
+
+
+def _accuracy(y_true, y_pred, proba, *, classes, pos_label):
+    inp = _cls("accuracy", y_true, y_pred, proba, classes, pos_label)
+    return float(np.mean(inp.y_true == inp.y_pred))
+
+
+def _error(y_true, y_pred, proba, *, classes, pos_label):
+    return 1.0 - _accuracy(y_true, y_pred, proba, classes=classes, pos_label=pos_label)
+
+
+def _binary(fn: Callable[..., float], name: str):
+    def compute(y_true, y_pred, proba, *, classes, pos_label):
+        inp = _cls(name, y_true, y_pred, proba, classes, pos_label, binary=True)
+        return fn(inp.y_true == inp.pos, inp.y_pred == inp.pos, zero_division=0.0)
+
+    return compute
+
+
+def _f1_avg(average: str):
+    def compute(y_true, y_pred, proba, *, classes, pos_label):
+        inp = _cls(f"f1_{average}", y_true, y_pred, proba, classes, pos_label)
+        labels = np.unique(np.concatenate([inp.y_true, inp.y_pred]))
+        return skm.f1_score(
+            inp.y_true, inp.y_pred, labels=labels, average=average, zero_division=0.0
+        )
+
+    return compute
+
+
+def _roc_auc(y_true, y_pred, proba, *, classes, pos_label):
+    y = np.asarray(y_true, dtype=object)
+    if y.ndim == 2:  # multi-label: macro over tasks, unknown labels ignored
+        lab, p = multilabel_inputs(y_true, proba, metric="roc_auc")
+        scores = []
+        for t in range(lab.shape[1]):
+            known = ~np.isnan(lab[:, t])
+            if len(np.unique(lab[known, t])) == 2:
+                scores.append(skm.roc_auc_score(lab[known, t], p[known, t]))
+        if not scores:
+            raise DataError("roc_auc: no task has both positive and negative known labels.")
+        return float(np.mean(scores))
+    inp = _cls("roc_auc", y_true, y_pred, proba, classes, pos_label)
+    present = np.unique(inp.y_true)
+    if present.size < 2:
+        raise DataError(
+            f"roc_auc is undefined when the labels hold one class only "
+            f"({inp.classes[present[0]]!r}); score a split with both classes or use error."
+        )
+    if inp.n_classes == 2:
+        return skm.roc_auc_score(inp.y_true == inp.pos, inp.proba[:, inp.pos])
+    if present.size < inp.n_classes:
+        missing = [inp.classes[i] for i in range(inp.n_classes) if i not in set(present)]
+        raise DataError(
+            f"roc_auc (one-vs-rest) needs every class among the labels; missing "
+            f"{', '.join(missing[:10])}. Use a larger split or log_loss."
+        )
+    p = inp.proba / inp.proba.sum(axis=1, keepdims=True)
+    return skm.roc_auc_score(inp.y_true, p, multi_class="ovr", average="macro")
+
+
+def _log_loss(y_true, y_pred, proba, *, classes, pos_label):
+    inp = _cls("log_loss", y_true, y_pred, proba, classes, pos_label)
+    p = np.clip(inp.proba, 1e-15, 1.0)
+    p = p / p.sum(axis=1, keepdims=True)
+    return float(-np.mean(np.log(p[np.arange(len(p)), inp.y_true])))
+
+
+def _map(y_true, y_pred, proba, *, classes, pos_label):
+    lab, p = multilabel_inputs(y_true, proba, metric="map")
+    aps = []
+    for t in range(lab.shape[1]):
+        known = ~np.isnan(lab[:, t])
+        if (lab[known, t] == 1).any():
+            aps.append(skm.average_precision_score(lab[known, t], p[known, t]))
+    if not aps:
+        raise DataError("map: no task has a known positive label; average precision is undefined.")
+    return float(np.mean(aps))
+
+
+def _regression(fn: Callable[..., float], name: str):
+    def compute(y_true, y_pred, proba, *, classes, pos_label):
+        t, p = regression_inputs(y_true, y_pred, metric=name)
+        return fn(t, p)
+
+    return compute
+
+
+_REGISTRY: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("error", CLASSIFICATION, False, False, "share of wrong predictions", _error),
+        Metric("accuracy", CLASSIFICATION, True, False, "share of right predictions", _accuracy),
+        Metric(
+            "precision",
+            ("binary",),
+            True,
+            False,
+            "positive predictive value of the positive class",
+            _binary(skm.precision_score, "precision"),
+        ),
+        Metric(
+            "recall",
+            ("binary",),
+            True,
+            False,
+            "share of the positive class found",
+            _binary(skm.recall_score, "recall"),
+        ),
+        Metric(
+            "f1",
+            ("binary",),
+            True,
+            False,
+            "F1 of the positive class",
+            _binary(skm.f1_score, "f1"),
+        ),
+        Metric(
+            "f1_macro", CLASSIFICATION, True, False, "F1 averaged over classes", _f1_avg("macro")
+        ),
+        Metric("f1_micro", CLASSIFICATION, True, False, "F1 over all decisions", _f1_avg("micro")),
+        Metric(
+            "roc_auc",
+            (*CLASSIFICATION, "multilabel"),
+            True,
+            True,
+            "area under the ROC curve (one-vs-rest macro for several classes or tasks)",
+            _roc_auc,
+        ),
+        Metric(
+            "log_loss", CLASSIFICATION, False, True, "cross-entropy of the probabilities", _log_loss
+        ),
+        Metric(
+            "map",
+            ("multilabel",),
+            True,
+            True,
+            "mean over tasks of average precision, unknown labels ignored",
+            _map,
+        ),
+        Metric(
+            "rmse",
+            ("regression",),
+            False,
+            False,
+            "root mean squared error",
+            _regression(skm.root_mean_squared_error, "rmse"),
+        ),
+        Metric(
+            "mae",
+            ("regression",),
+            False,
+            False,
+            "mean absolute error",
+            _regression(skm.mean_absolute_error, "mae"),
+        ),
+    )
+}
+
+
+def available_metrics() -> list[str]:
+    """Names of every registered metric."""
+    return list(_REGISTRY)
+
+
+def get_metric(name: str) -> Metric:
+    """The metric called ``name`` (case-insensitive; ``auc`` → ``roc_auc``, ...)."""
+    if isinstance(name, Metric):
+        return name
+    if not isinstance(name, str):
+        raise ConfigError(f"metric must be a name (str); got {name!r}.")
+    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    key = _ALIASES.get(key, key)
+    if key not in _REGISTRY:
+        raise ConfigError(
+            f"unknown metric {name!r}; known metrics are {', '.join(available_metrics())}."
+        )
+    return _REGISTRY[key]
+
+
+# -- predictions tables -------------------------------------------------------------------
+
+
+def _arrays(preds: Any, metric: Metric, pos_label: Any) -> dict[str, Any]:
+    from yearn.errors import PredictionsError
+
+    if preds.models and len(preds.models) > 1:
+        raise PredictionsError(
+            f"{preds.source}: the table holds {len(preds.models)} models "
+            f"({', '.join(preds.models[:5])}); pick one with preds.for_model(name)."
+        )
+    if len(preds.splits) > 1:
+        raise PredictionsError(
+            f"{preds.source}: the table mixes splits ({', '.join(preds.splits)}); score one "
+            "split at a time with preds.split(name)."
+        )
+    metric.check_task(preds.task)
+    if preds.task == "regression":
+        return {"y_true": preds.frame["label"].to_numpy(float), "y_pred": preds.frame["pred"]}
+    if preds.task == "multilabel":
+        return {"y_true": preds.multilabel_labels(), "proba": preds.proba()}
+    has_proba = f"proba:{preds.classes[0]}" in preds.frame
+    kw: dict[str, Any] = {
+        "y_true": preds.label_indices(),
+        "y_pred": preds.pred_indices(),
+        "proba": preds.proba() if has_proba else None,
+        "classes": list(range(len(preds.classes))),
+    }
+    if pos_label is not None:
+        if str(pos_label) not in preds.classes:
+            raise PredictionsError(
+                f"{preds.source}: pos_label {pos_label!r} is not a class; classes are "
+                f"{', '.join(preds.classes)}."
+            )
+        kw["pos_label"] = preds.classes.index(str(pos_label))
+    return kw
+
+
+def score_predictions(preds: Any, name: str | Metric, *, pos_label: Any = None) -> float:
+    """The metric on a predictions table (one split, one model).
+
+    ``preds`` is a :class:`yearn.predictions.Predictions` (or a path / DataFrame, loaded
+    with :func:`yearn.predictions.load_predictions`). For binary metrics the positive class
+    is ``pos_label`` or else the last class (the second ``proba:`` column).
+    """
+    from yearn.predictions import Predictions, load_predictions
+
+    if not isinstance(preds, Predictions):
+        preds = load_predictions(preds)
+    metric = get_metric(name)
+    return metric.score(**_arrays(preds, metric, pos_label))
+
+
+def error_from_predictions(preds: Any, name: str | Metric, *, pos_label: Any = None) -> float:
+    """The error form (lower is better) of the metric on a predictions table."""
+    metric = get_metric(name)
+    return metric.to_error(score_predictions(preds, metric, pos_label=pos_label))

@@ -1,0 +1,267 @@
+"""The metric registry, tested against scikit-learn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics as skm
+
+from yearn.errors import ConfigError, DataError, PredictionsError
+from yearn.metrics import (
+    Metric,
+    available_metrics,
+    error_from_predictions,
+    get_metric,
+    score_predictions,
+)
+from yearn.predictions import load_predictions
+
+rng = np.random.default_rng(0)
+N = 200
+Y_BIN = rng.integers(0, 2, N)
+P_BIN = np.clip(Y_BIN * 0.4 + rng.random(N) * 0.6, 0, 1)
+PRED_BIN = (P_BIN > 0.5).astype(int)
+Y_MC = rng.integers(0, 3, N)
+_raw = rng.random((N, 3)) + np.eye(3)[Y_MC] * 0.8
+P_MC = _raw / _raw.sum(axis=1, keepdims=True)
+PRED_MC = P_MC.argmax(axis=1)
+Y_REG = rng.normal(size=N)
+PRED_REG = Y_REG + rng.normal(scale=0.5, size=N)
+
+
+def test_names() -> None:
+    assert available_metrics() == [
+        "error",
+        "accuracy",
+        "precision",
+        "recall",
+        "f1",
+        "f1_macro",
+        "f1_micro",
+        "roc_auc",
+        "log_loss",
+        "map",
+        "rmse",
+        "mae",
+    ]
+    for name in available_metrics():
+        m = get_metric(name)
+        assert isinstance(m, Metric) and m.name == name
+    assert get_metric("AUC").name == "roc_auc"
+    assert get_metric("f1-macro").name == "f1_macro"
+
+
+def test_unknown_metric_lists_known() -> None:
+    with pytest.raises(ConfigError, match=r"unknown metric 'f2'.*error, accuracy.*mae"):
+        get_metric("f2")
+
+
+@pytest.mark.parametrize(
+    ("name", "ref"),
+    [
+        ("accuracy", lambda: skm.accuracy_score(Y_BIN, PRED_BIN)),
+        ("error", lambda: 1 - skm.accuracy_score(Y_BIN, PRED_BIN)),
+        ("precision", lambda: skm.precision_score(Y_BIN, PRED_BIN)),
+        ("recall", lambda: skm.recall_score(Y_BIN, PRED_BIN)),
+        ("f1", lambda: skm.f1_score(Y_BIN, PRED_BIN)),
+        ("f1_macro", lambda: skm.f1_score(Y_BIN, PRED_BIN, average="macro")),
+        ("f1_micro", lambda: skm.f1_score(Y_BIN, PRED_BIN, average="micro")),
+    ],
+)
+def test_binary_label_metrics_match_sklearn(name, ref) -> None:
+    assert get_metric(name).score(Y_BIN, PRED_BIN) == pytest.approx(ref(), abs=1e-12)
+
+
+def test_binary_proba_metrics_match_sklearn() -> None:
+    proba = np.column_stack([1 - P_BIN, P_BIN])
+    assert get_metric("roc_auc").score(Y_BIN, proba=proba) == pytest.approx(
+        skm.roc_auc_score(Y_BIN, P_BIN)
+    )
+    assert get_metric("roc_auc").score(Y_BIN, proba=P_BIN) == pytest.approx(
+        skm.roc_auc_score(Y_BIN, P_BIN)
+    )
+    assert get_metric("log_loss").score(Y_BIN, proba=proba) == pytest.approx(
+        skm.log_loss(Y_BIN, proba)
+    )
+    # y_pred derived from the probabilities when absent
+    assert get_metric("error").score(Y_BIN, proba=proba) == pytest.approx(
+        1 - skm.accuracy_score(Y_BIN, proba.argmax(axis=1))
+    )
+
+
+def test_string_labels_and_pos_label() -> None:
+    y = np.where(Y_BIN == 1, "spam", "ham")
+    p = np.where(PRED_BIN == 1, "spam", "ham")
+    f1 = get_metric("f1")
+    assert f1.score(y, p) == pytest.approx(skm.f1_score(y, p, pos_label="spam"))
+    assert f1.score(y, p, pos_label="ham") == pytest.approx(skm.f1_score(y, p, pos_label="ham"))
+    # labels as strings, classes given as ints: the same classes
+    assert f1.score(Y_BIN.astype(str), PRED_BIN, classes=[0, 1]) == pytest.approx(
+        skm.f1_score(Y_BIN, PRED_BIN)
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "ref"),
+    [
+        ("accuracy", lambda: skm.accuracy_score(Y_MC, PRED_MC)),
+        ("f1_macro", lambda: skm.f1_score(Y_MC, PRED_MC, average="macro")),
+        ("f1_micro", lambda: skm.f1_score(Y_MC, PRED_MC, average="micro")),
+        ("roc_auc", lambda: skm.roc_auc_score(Y_MC, P_MC, multi_class="ovr")),
+        ("log_loss", lambda: skm.log_loss(Y_MC, P_MC)),
+    ],
+)
+def test_multiclass_metrics_match_sklearn(name, ref) -> None:
+    assert get_metric(name).score(Y_MC, PRED_MC, P_MC) == pytest.approx(ref(), abs=1e-12)
+
+
+def test_regression_metrics_match_sklearn() -> None:
+    assert get_metric("rmse").score(Y_REG, PRED_REG) == pytest.approx(
+        skm.root_mean_squared_error(Y_REG, PRED_REG)
+    )
+    assert get_metric("mae").score(Y_REG, PRED_REG) == pytest.approx(
+        skm.mean_absolute_error(Y_REG, PRED_REG)
+    )
+
+
+def test_map_ignores_unknown_labels() -> None:
+    y = rng.integers(0, 2, (N, 4)).astype(float)
+    p = np.clip(y * 0.3 + rng.random((N, 4)) * 0.7, 0, 1)
+    ref = skm.average_precision_score(y, p, average="macro")
+    assert get_metric("map").score(y, proba=p) == pytest.approx(ref)
+    y_missing = y.copy()
+    y_missing[:50, 0] = np.nan
+    expected = np.mean(
+        [skm.average_precision_score(y[50:, 0], p[50:, 0])]
+        + [skm.average_precision_score(y[:, t], p[:, t]) for t in range(1, 4)]
+    )
+    assert get_metric("map").score(y_missing, proba=p) == pytest.approx(expected)
+
+
+def test_error_forms() -> None:
+    cases = {
+        "accuracy": "1-accuracy",
+        "f1_macro": "1-f1_macro",
+        "roc_auc": "1-roc_auc",
+        "error": "error",
+        "rmse": "rmse",
+        "log_loss": "log_loss",
+    }
+    for name, err_name in cases.items():
+        assert get_metric(name).error_name == err_name
+    m = get_metric("f1_macro")
+    assert m.error(Y_MC, PRED_MC) == pytest.approx(1 - skm.f1_score(Y_MC, PRED_MC, average="macro"))
+    assert get_metric("rmse").error(Y_REG, PRED_REG) == get_metric("rmse").score(Y_REG, PRED_REG)
+    assert get_metric("error").higher_is_better is False
+    assert get_metric("roc_auc").needs_proba is True
+
+
+def test_metric_not_fitting_task() -> None:
+    with pytest.raises(ConfigError, match=r"'rmse' applies to regression.*binary task.*error"):
+        get_metric("rmse").score(Y_BIN, PRED_BIN, task="binary")
+    with pytest.raises(DataError, match=r"regression metric.*non-numeric"):
+        get_metric("rmse").score(["a", "b"], ["a", "a"])
+    with pytest.raises(ConfigError, match=r"binary metric.*3 classes.*f1_macro"):
+        get_metric("f1").score(Y_MC, PRED_MC)
+    with pytest.raises(DataError, match="needs predicted probabilities"):
+        get_metric("roc_auc").score(Y_BIN, PRED_BIN)
+
+
+def test_bad_inputs() -> None:
+    acc = get_metric("accuracy")
+    with pytest.raises(DataError, match="3 labels but y_pred has 2"):
+        acc.score([0, 1, 1], [0, 1])
+    with pytest.raises(DataError, match="empty"):
+        acc.score([], [])
+    with pytest.raises(DataError, match="y_true row 1 is missing"):
+        acc.score([0.0, np.nan], [0, 1])
+    with pytest.raises(DataError, match="y_pred row 0 is 'cat', not one of the classes"):
+        acc.score([0, 1], ["cat", 1], classes=[0, 1])
+    with pytest.raises(DataError, match="non-finite"):
+        get_metric("log_loss").score([0, 1], proba=[[0.5, np.nan], [0.5, 0.5]])
+    with pytest.raises(DataError, match="row 1 is inf"):
+        get_metric("mae").score([0.0, np.inf], [0.0, 1.0])
+    with pytest.raises(DataError, match="one class only"):
+        get_metric("roc_auc").score([1, 1, 1], proba=[0.2, 0.4, 0.9], classes=[0, 1])
+    with pytest.raises(DataError, match="needs y_pred or proba"):
+        acc.score([0, 1])
+
+
+def _table(tmp_path, frame: pd.DataFrame, name: str = "p.parquet"):
+    path = tmp_path / name
+    frame.to_parquet(path)
+    return path
+
+
+def test_score_predictions_binary_file(tmp_path) -> None:
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(N),
+            "split": "dev",
+            "label": np.where(Y_BIN == 1, "dog", "cat"),
+            "proba:cat": 1 - P_BIN,
+            "proba:dog": P_BIN,
+        }
+    )
+    path = _table(tmp_path, frame)
+    preds = load_predictions(path)
+    y = Y_BIN
+    pred = (P_BIN > 0.5).astype(int)
+    assert score_predictions(preds, "f1") == pytest.approx(skm.f1_score(y, pred))
+    assert score_predictions(path, "roc_auc") == pytest.approx(skm.roc_auc_score(y, P_BIN))
+    assert score_predictions(preds, "f1", pos_label="cat") == pytest.approx(
+        skm.f1_score(y, pred, pos_label=0)
+    )
+    assert error_from_predictions(preds, "accuracy") == pytest.approx(preds.error_rate())
+    with pytest.raises(ConfigError, match="'mae' applies to regression"):
+        score_predictions(preds, "mae")
+
+
+def test_score_predictions_pred_only_and_regression(tmp_path) -> None:
+    frame = pd.DataFrame({"id": range(N), "split": "dev", "label": Y_MC, "pred": PRED_MC})
+    preds = load_predictions(frame, task="multiclass")
+    assert score_predictions(preds, "f1_macro") == pytest.approx(
+        skm.f1_score(Y_MC, PRED_MC, average="macro")
+    )
+    with pytest.raises(DataError, match="needs predicted probabilities"):
+        score_predictions(preds, "log_loss")
+    reg = pd.DataFrame({"id": range(N), "split": "dev", "label": Y_REG, "pred": PRED_REG})
+    assert error_from_predictions(reg, "rmse") == pytest.approx(
+        skm.root_mean_squared_error(Y_REG, PRED_REG)
+    )
+
+
+def test_score_predictions_multilabel() -> None:
+    y = rng.integers(0, 2, (50, 2)).astype(float)
+    p = rng.random((50, 2))
+    frame = pd.DataFrame(
+        {
+            "id": range(50),
+            "split": "dev",
+            "label:a": y[:, 0],
+            "label:b": y[:, 1],
+            "proba:a": p[:, 0],
+            "proba:b": p[:, 1],
+        }
+    )
+    frame.loc[:4, "label:a"] = None
+    expected = np.mean(
+        [
+            skm.average_precision_score(y[5:, 0], p[5:, 0]),
+            skm.average_precision_score(y[:, 1], p[:, 1]),
+        ]
+    )
+    assert score_predictions(frame, "map") == pytest.approx(expected)
+
+
+def test_score_predictions_refuses_mixed_tables() -> None:
+    frame = pd.DataFrame(
+        {"id": [1, 2, 1, 2], "split": "dev", "label": [0, 1, 0, 1], "pred": [0, 1, 1, 1]}
+    )
+    frame["model"] = ["a", "a", "b", "b"]
+    with pytest.raises(PredictionsError, match="holds 2 models"):
+        score_predictions(load_predictions(frame, task="binary"), "error")
+    mixed = pd.DataFrame({"id": [1, 2], "split": ["dev", "test"], "label": [0, 1], "pred": [0, 1]})
+    with pytest.raises(PredictionsError, match="mixes splits"):
+        score_predictions(load_predictions(mixed, task="binary"), "error")
