@@ -8,7 +8,7 @@ with added ``source`` and ``role`` columns) plus the names of its columns. Build
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -260,12 +260,12 @@ def finish_dataset(
     text_columns: tuple[str, ...],
     image_column: str | None,
     feature_columns: tuple[str, ...] | None,
-    places: list[str] | None = None,
+    place: Callable[[int], str] | None = None,
 ) -> Dataset:
     """Cross-source checks (unique ids, classes) on the concatenated table → Dataset."""
     if not len(frame):
         raise DataError("the data has no rows; check the sources (files are empty?).")
-    check_unique_ids(frame[id_column], places)
+    check_unique_ids(frame[id_column], place)
     classes: tuple[str, ...] = ()
     if task in CLASSIFICATION_TASKS:
         classes = sort_classes(pd.unique(frame[label_columns[0]]))

@@ -7,6 +7,7 @@ Every check here is a handful of numpy/pandas operations: no per-row Python loop
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -202,10 +203,11 @@ def _multilabel(values: pd.Series, column: str, where: Where, marker: str | None
     return pd.Series(arr, index=values.index, name=column)
 
 
-def check_unique_ids(ids: pd.Series, places: list[str] | None = None) -> None:
+def check_unique_ids(ids: pd.Series, place: Callable[[int], str] | None = None) -> None:
     """Raise naming both rows when an id occurs twice.
 
-    ``places[i]`` describes row ``i`` (file and row); positions are used when absent.
+    ``place(i)`` describes row ``i`` of the concatenated table (file and row); the
+    position is used without it.
     """
     dup = ids.duplicated(keep=False).to_numpy()
     if not dup.any():
@@ -214,8 +216,8 @@ def check_unique_ids(ids: pd.Series, places: list[str] | None = None) -> None:
     value = ids.iloc[first]
     same = np.flatnonzero(dup & (ids == value).to_numpy(dtype=bool))
     a, b = int(same[0]), int(same[1])
-    where_a = places[a] if places else f"row {a}"
-    where_b = places[b] if places else f"row {b}"
+    where_a = place(a) if place else f"row {a}"
+    where_b = place(b) if place else f"row {b}"
     raise DataError(
         f"duplicate id {_show(value)}: {where_a} and {where_b} "
         f"({int(dup.sum())} rows share an id in all); ids must be unique — fix the id "

@@ -1,0 +1,196 @@
+"""Loading every source of a project (``yearn.toml``) into one validated :class:`Dataset`."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from yearn.config import ProjectConfig, SourceConfig, load_config
+from yearn.data.dataset import (
+    ROLE_COLUMN,
+    SOURCE_COLUMN,
+    Dataset,
+    finish_dataset,
+    generated_id_column,
+    prepare_table,
+)
+from yearn.data.images import check_image_files, read_image_folder, resolve_paths
+from yearn.data.tables import read_table, table_format
+from yearn.data.validate import CLASSIFICATION_TASKS, Where
+from yearn.errors import DataError
+
+__all__ = ["load_project", "source_format"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_IMAGE_COLUMN = "image"
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    source: SourceConfig
+    frame: pd.DataFrame
+    where: Where
+
+
+def source_format(source: SourceConfig) -> str:
+    """``csv``, ``parquet`` or ``image_folder``: the source's format or, when ``auto``,
+    guessed from the path (a folder is an image folder)."""
+    if source.format != "auto":
+        return source.format
+    if source.path.is_dir():
+        return "image_folder"
+    return table_format(source.path)
+
+
+def _read_source(config: ProjectConfig, source: SourceConfig) -> _Loaded:
+    path = source.path
+    if not path.exists():
+        raise DataError(
+            f"source {source.name!r}: {path} not found; fix sources.path in yearn.toml "
+            "(relative paths are relative to the project folder)."
+        )
+    fmt = source_format(source)
+    image_column = config.image_column
+    if fmt == "image_folder":
+        if config.task not in CLASSIFICATION_TASKS:
+            raise DataError(
+                f"source {source.name!r}: an image folder (class sub-folders) gives one class "
+                f"label per image, but the task is {config.task!r}; use a manifest table "
+                "with a column of image paths instead."
+            )
+        frame = read_image_folder(
+            path,
+            label_column=config.label_columns[0],
+            image_column=image_column or DEFAULT_IMAGE_COLUMN,
+        )
+        return _Loaded(source, frame, Where(str(path), 1))
+    frame = read_table(path, format=fmt)
+    where = Where(str(path), 2)
+    for column in config.text_columns:
+        if column in frame.columns:
+            frame[column] = frame[column].astype("string").astype(object)
+    if image_column is not None and image_column in frame.columns:
+        frame = resolve_paths(frame, image_column, path.parent, where)
+    return _Loaded(source, frame, where)
+
+
+def _keep_columns(config: ProjectConfig, image_column: str | None) -> list[str] | None:
+    """The columns to keep when feature_columns is given (others are dropped)."""
+    if not config.feature_columns:
+        return None
+    named = [config.id_column, config.group_column, image_column]
+    named += list(config.label_columns) + list(config.metadata_columns)
+    named += list(config.text_columns) + list(config.feature_columns)
+    return list(dict.fromkeys(c for c in named if c is not None))
+
+
+def _check_schemas(loaded: list[_Loaded]) -> None:
+    if len(loaded) < 2:
+        return
+    columns = [set(item.frame.columns) for item in loaded]
+    union = set().union(*columns)
+    if all(c == union for c in columns):
+        return
+    parts = []
+    for item, cols in zip(loaded, columns, strict=True):
+        lacking = [c for c in union if c not in cols]
+        if lacking:
+            order = {c: i for i, c in enumerate(_column_order(loaded))}
+            lacking.sort(key=order.__getitem__)
+            parts.append(
+                f"source {item.source.name!r} ({item.where.name}) lacks "
+                + ", ".join(repr(c) for c in lacking)
+            )
+    raise DataError(
+        "the sources have different columns: "
+        + "; ".join(parts)
+        + ". Give every source the same columns, or list the ones to use in "
+        "project.feature_columns."
+    )
+
+
+def _column_order(loaded: list[_Loaded]) -> list[str]:
+    return list(dict.fromkeys(c for item in loaded for c in item.frame.columns))
+
+
+def load_project(config: ProjectConfig | str | Path, *, check_images: bool = True) -> Dataset:
+    """Load every source of a project into one validated :class:`Dataset`.
+
+    Each source is read (CSV / Parquet / image folder, by extension unless the source
+    sets ``format``), checked (columns, labels, numbers), given ``source`` and ``role``
+    columns and concatenated. Without ``id_column`` ids are ``<source>:<row>`` (row counts
+    data rows from 0). With ``check_images`` every image file is opened and verified.
+    Raises :class:`DataError` naming the file, column and row of the first problem.
+    """
+    if not isinstance(config, ProjectConfig):
+        config = load_config(config)
+    image_column = config.image_column
+    if image_column is None and any(source_format(s) == "image_folder" for s in config.sources):
+        image_column = DEFAULT_IMAGE_COLUMN
+    keep = _keep_columns(config, image_column)
+    features = tuple(config.feature_columns) or None
+    loaded: list[_Loaded] = []
+    for source in config.sources:
+        item = _read_source(config, source)
+        frame = prepare_table(
+            item.frame,
+            task=config.task,
+            label_columns=config.label_columns,
+            id_column=config.id_column,
+            group_column=config.group_column,
+            metadata=config.metadata_columns,
+            text_columns=config.text_columns,
+            image_column=image_column,
+            feature_columns=features,
+            where=item.where,
+            missing_label_marker=config.missing_label_marker,
+        )
+        if keep is not None:
+            frame = frame[keep]
+        loaded.append(_Loaded(source, frame, item.where))
+        log.debug("loaded source %s: %d rows", source.name, len(frame))
+    _check_schemas(loaded)
+
+    order = _column_order(loaded)
+    id_column = config.id_column or generated_id_column(order)
+    parts = []
+    for item in loaded:
+        frame = item.frame
+        if config.id_column is None:
+            ids = item.source.name + ":" + pd.Series(np.arange(len(frame)).astype(str))
+            frame = frame.copy(deep=False)
+            frame.insert(0, id_column, ids.to_numpy(dtype=object))
+        frame = frame.assign(**{SOURCE_COLUMN: item.source.name, ROLE_COLUMN: item.source.role})
+        parts.append(
+            frame[[id_column, *[c for c in order if c != id_column], SOURCE_COLUMN, ROLE_COLUMN]]
+        )
+    frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+
+    starts = np.cumsum([0] + [len(item.frame) for item in loaded])
+
+    def place(position: int) -> str:
+        k = int(np.searchsorted(starts, position, side="right") - 1)
+        return loaded[k].where.row(position - int(starts[k]))
+
+    dataset = finish_dataset(
+        frame,
+        task=config.task,
+        label_columns=config.label_columns,
+        id_column=id_column,
+        group_column=config.group_column,
+        metadata=config.metadata_columns,
+        text_columns=config.text_columns,
+        image_column=image_column,
+        feature_columns=features,
+        place=place,
+    )
+    if check_images and image_column is not None:
+        for item, start in zip(loaded, starts[:-1], strict=False):
+            paths = frame[image_column].iloc[int(start) : int(start) + len(item.frame)]
+            check_image_files(paths.tolist(), item.where)
+    return dataset

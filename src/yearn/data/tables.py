@@ -1,0 +1,116 @@
+"""Reading CSV and Parquet files into pandas, with errors that say what is wrong and where."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from yearn.errors import DataError
+
+__all__ = ["TABLE_SUFFIXES", "read_table", "table_format"]
+
+TABLE_SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+
+def table_format(path: Path, fmt: str = "auto") -> str:
+    """``csv`` or ``parquet`` from ``fmt`` or, when ``auto``, from the file's extension."""
+    if fmt in ("csv", "parquet"):
+        return fmt
+    suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        return TABLE_SUFFIXES[suffix]
+    raise DataError(
+        f"{path}: cannot tell the format from the extension {suffix!r}; use .csv or "
+        ".parquet, or set format = 'csv' / 'parquet' on the source in yearn.toml."
+    )
+
+
+def _parser_message(path: Path, detail: str) -> str:
+    """Turn pandas' tokenizer message into one with the spreadsheet row (header = 1)."""
+    quote = re.search(r"EOF inside string starting at row (\d+)", detail)
+    if quote:
+        row = int(quote.group(1)) + 1
+        return (
+            f"{path}, row {row}: malformed CSV — a quote opened on this row is never "
+            "closed; close the quote or remove the stray quote character."
+        )
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", detail)
+    if fields:
+        want, row, got = fields.groups()
+        return (
+            f"{path}, row {row}: malformed CSV — {got} fields where the header has {want}; "
+            "quote values that contain commas or remove the extra separators."
+        )
+    detail = detail.strip().replace("\n", " ")
+    return f"{path}: malformed CSV ({detail}); fix the file or save it again as CSV/Parquet."
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    sep = "\t" if path.suffix.lower() == ".tsv" else ","
+    try:
+        return pd.read_csv(path, sep=sep, low_memory=False)
+    except pd.errors.EmptyDataError:
+        raise DataError(
+            f"{path}: the file is empty; a CSV needs a header line and one line per example."
+        ) from None
+    except pd.errors.ParserError as exc:
+        raise DataError(_parser_message(path, str(exc))) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}); save the file as "
+            "UTF-8 or convert it to Parquet."
+        ) from None
+    except csv.Error as exc:
+        raise DataError(f"{path}: malformed CSV ({exc}).") from None
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError(
+            f"{path}: cannot read it as Parquet ({exc}); the file may be truncated or not "
+            "Parquet at all — write it again (e.g. DataFrame.to_parquet)."
+        ) from None
+    return table.to_pandas()
+
+
+def read_table(path: str | Path, *, format: str = "auto") -> pd.DataFrame:
+    """Read a CSV or Parquet file into a DataFrame.
+
+    Raises :class:`DataError` for a missing, empty, truncated or malformed file, naming
+    the file and, where the parser knows it, the line.
+    """
+    path = Path(path)
+    if not path.exists():
+        parent = path.parent
+        hint = (
+            f"the folder {parent} does not exist"
+            if not parent.exists()
+            else "check the path in yearn.toml (it is relative to the project folder)"
+        )
+        raise DataError(f"{path}: file not found; {hint}.")
+    if path.is_dir():
+        raise DataError(
+            f"{path}: is a folder, not a table; point at a .csv/.parquet file, or use "
+            "format = 'image_folder' for a folder of class sub-folders."
+        )
+    fmt = table_format(path, format)
+    frame = _read_csv(path) if fmt == "csv" else _read_parquet(path)
+    duplicated = frame.columns[frame.columns.duplicated()]
+    if len(duplicated):
+        raise DataError(f"{path}: column {duplicated[0]!r} appears twice in the header.")
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
