@@ -9,26 +9,43 @@ import numpy as np
 
 from yearn.errors import DataError
 
-__all__ = ["ClassInputs", "class_inputs", "multilabel_inputs", "regression_inputs"]
+__all__ = ["Prepared", "class_inputs", "multilabel_inputs", "regression_inputs"]
 
 
-class ClassInputs:
-    """Single-label classification inputs as class indices.
+class Prepared:
+    """Validated, row-aligned metric inputs.
 
-    ``y_true`` and ``y_pred`` are int arrays indexing ``classes``; ``proba`` is (n, k) or
-    None; ``pos`` is the index of the positive class for binary metrics.
+    Classification: ``y_true`` and ``y_pred`` are int arrays indexing ``classes``,
+    ``proba`` is (n, k) or None and ``pos`` the index of the positive class. Regression:
+    float ``y_true`` / ``y_pred``. Multi-label: ``y_true`` (n, t) with NaN for unknown and
+    ``proba`` (n, t). :meth:`take` selects rows (for bootstrap resamples).
     """
 
-    def __init__(self, y_true, y_pred, proba, classes, pos):
+    __slots__ = ("classes", "pos", "proba", "y_pred", "y_true")
+
+    def __init__(self, y_true, y_pred=None, proba=None, classes=(), pos=0):
         self.y_true = y_true
         self.y_pred = y_pred
         self.proba = proba
-        self.classes = classes
+        self.classes = tuple(classes)
         self.pos = pos
 
     @property
     def n_classes(self) -> int:
         return len(self.classes)
+
+    def __len__(self) -> int:
+        return len(self.y_true)
+
+    def take(self, idx: np.ndarray) -> Prepared:
+        """The same inputs restricted to rows ``idx``."""
+        return Prepared(
+            self.y_true[idx],
+            None if self.y_pred is None else self.y_pred[idx],
+            None if self.proba is None else self.proba[idx],
+            self.classes,
+            self.pos,
+        )
 
 
 def _as_1d(name: str, values: Any) -> np.ndarray:
@@ -87,7 +104,7 @@ def class_inputs(
     classes: Sequence[Any] | None = None,
     pos_label: Any = None,
     metric: str = "metric",
-) -> ClassInputs:
+) -> Prepared:
     """Validate single-label classification inputs and map labels to class indices.
 
     Classes are ``classes`` when given (the order of ``proba``'s columns), else the sorted
@@ -152,10 +169,10 @@ def class_inputs(
         if _key(pos_label) not in lookup:
             raise DataError(f"pos_label {pos_label!r} is not one of the classes {cls}.")
         pos = lookup[_key(pos_label)]
-    return ClassInputs(t, pred, p, tuple(cls), pos)
+    return Prepared(t, pred, p, tuple(cls), pos)
 
 
-def regression_inputs(y_true: Any, y_pred: Any, *, metric: str) -> tuple[np.ndarray, np.ndarray]:
+def regression_inputs(y_true: Any, y_pred: Any, *, metric: str) -> Prepared:
     """Validate regression targets and predictions as finite float arrays."""
     if y_pred is None:
         raise DataError(f"{metric} needs y_pred (the predicted values).")
@@ -176,10 +193,10 @@ def regression_inputs(y_true: Any, y_pred: Any, *, metric: str) -> tuple[np.ndar
         out.append(arr)
     if len(out[0]) != len(out[1]):
         raise DataError(f"y_true has {len(out[0])} values but y_pred has {len(out[1])}.")
-    return out[0], out[1]
+    return Prepared(out[0], out[1])
 
 
-def multilabel_inputs(y_true: Any, proba: Any, *, metric: str) -> tuple[np.ndarray, np.ndarray]:
+def multilabel_inputs(y_true: Any, proba: Any, *, metric: str) -> Prepared:
     """Validate multi-label inputs: labels (n, t) of 1 / 0 / NaN (unknown), proba (n, t)."""
     if proba is None:
         raise DataError(f"{metric} needs proba (one column of probabilities per task).")
@@ -197,4 +214,4 @@ def multilabel_inputs(y_true: Any, proba: Any, *, metric: str) -> tuple[np.ndarr
         raise DataError(f"{metric}: multi-label labels must be 1, 0 or NaN (unknown).")
     if not np.isfinite(p).all() or (p < 0).any() or (p > 1).any():
         raise DataError(f"{metric}: proba must hold finite probabilities in [0, 1].")
-    return y, p
+    return Prepared(y, None, p)

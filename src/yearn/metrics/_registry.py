@@ -15,7 +15,12 @@ import numpy as np
 from sklearn import metrics as skm
 
 from yearn.errors import ConfigError, DataError
-from yearn.metrics._inputs import class_inputs, multilabel_inputs, regression_inputs
+from yearn.metrics._inputs import (
+    Prepared,
+    class_inputs,
+    multilabel_inputs,
+    regression_inputs,
+)
 
 __all__ = [
     "CLASSIFICATION",
@@ -52,7 +57,8 @@ class Metric:
     higher_is_better: bool
     needs_proba: bool
     description: str = ""
-    _fn: Callable[..., float] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+    _prepare: Callable[..., Prepared] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+    _compute: Callable[[Prepared], float] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
     @property
     def error_name(self) -> str:
@@ -86,12 +92,29 @@ class Metric:
         """
         if task is not None:
             self.check_task(task)
+        data = self.prepare(y_true, y_pred, proba, classes=classes, pos_label=pos_label)
+        return self.compute(data)
+
+    def prepare(
+        self,
+        y_true: Any,
+        y_pred: Any = None,
+        proba: Any = None,
+        *,
+        classes: Sequence[Any] | None = None,
+        pos_label: Any = None,
+    ) -> Prepared:
+        """Validate the inputs once (for repeated :meth:`compute` on resamples)."""
         if self.needs_proba and proba is None:
             raise DataError(
                 f"{self.name} needs predicted probabilities (proba); got only labels. Write "
                 "proba:<class> columns in the predictions table or choose error / f1_macro."
             )
-        return float(self._fn(y_true, y_pred, proba, classes=classes, pos_label=pos_label))
+        return self._prepare(y_true, y_pred, proba, classes=classes, pos_label=pos_label)
+
+    def compute(self, data: Prepared) -> float:
+        """The metric on inputs from :meth:`prepare` (or a :meth:`Prepared.take` of them)."""
+        return float(self._compute(data))
 
     def error(
         self,
@@ -116,178 +139,153 @@ class Metric:
         return a > b if self.higher_is_better else a < b
 
 
-# -- implementations ----------------------------------------------------------------------
+# -- implementations: prepare (validate once) and compute (on prepared rows) ----------------
 
 
-def _cls(name: str, y_true, y_pred, proba, classes, pos_label, *, binary: bool = False):
-    inp = class_inputs(y_true, y_pred, proba, classes=classes, pos_label=pos_label, metric=name)
-    if binary and inp.n_classes > 2:
-        raise ConfigError(
-            f"{name} is a binary metric; these labels have {inp.n_classes} classes. Use "
-            f"{name}_macro / {name}_micro for several classes (f1_macro, f1_micro)."
-            if name == "f1"
-            else f"{name} is a binary metric; these labels have {inp.n_classes} classes. "
-            "Use f1_macro or error for several classes."
-        )
-    return inp
+def _cls(name: str, binary: bool = False) -> Callable[..., Prepared]:
+    def prepare(y_true, y_pred, proba, *, classes, pos_label) -> Prepared:
+        inp = class_inputs(y_true, y_pred, proba, classes=classes, pos_label=pos_label, metric=name)
+        if binary and inp.n_classes > 2:
+            hint = "f1_macro or f1_micro" if name == "f1" else "f1_macro or error"
+            raise ConfigError(
+                f"{name} is a binary metric; these labels have {inp.n_classes} classes. "
+                f"Use {hint} for several classes."
+            )
+        return inp
+
+    return prepare
 
 
-def _accuracy(y_true, y_pred, proba, *, classes, pos_label):
-    inp = _cls("accuracy", y_true, y_pred, proba, classes, pos_label)
-    return float(np.mean(inp.y_true == inp.y_pred))
+def _reg(name: str) -> Callable[..., Prepared]:
+    def prepare(y_true, y_pred, proba, *, classes, pos_label) -> Prepared:
+        return regression_inputs(y_true, y_pred, metric=name)
+
+    return prepare
 
 
-def _error(y_true, y_pred, proba, *, classes, pos_label):
-    return 1.0 - _accuracy(y_true, y_pred, proba, classes=classes, pos_label=pos_label)
+def _multi(name: str) -> Callable[..., Prepared]:
+    def prepare(y_true, y_pred, proba, *, classes, pos_label) -> Prepared:
+        return multilabel_inputs(y_true, proba, metric=name)
+
+    return prepare
 
 
-def _binary(fn: Callable[..., float], name: str):
-    def compute(y_true, y_pred, proba, *, classes, pos_label):
-        inp = _cls(name, y_true, y_pred, proba, classes, pos_label, binary=True)
-        return fn(inp.y_true == inp.pos, inp.y_pred == inp.pos, zero_division=0.0)
+def _prepare_auc(y_true, y_pred, proba, *, classes, pos_label) -> Prepared:
+    if np.ndim(y_true) == 2 and np.shape(y_true)[1] > 1:
+        return multilabel_inputs(y_true, proba, metric="roc_auc")
+    return _cls("roc_auc")(y_true, y_pred, proba, classes=classes, pos_label=pos_label)
+
+
+def _accuracy(d: Prepared) -> float:
+    return float(np.mean(d.y_true == d.y_pred))
+
+
+def _error(d: Prepared) -> float:
+    return 1.0 - _accuracy(d)
+
+
+def _binary(fn: Callable[..., float]) -> Callable[[Prepared], float]:
+    def compute(d: Prepared) -> float:
+        return fn(d.y_true == d.pos, d.y_pred == d.pos, zero_division=0.0)
 
     return compute
 
 
-def _f1_avg(average: str):
-    def compute(y_true, y_pred, proba, *, classes, pos_label):
-        inp = _cls(f"f1_{average}", y_true, y_pred, proba, classes, pos_label)
-        labels = np.unique(np.concatenate([inp.y_true, inp.y_pred]))
-        return skm.f1_score(
-            inp.y_true, inp.y_pred, labels=labels, average=average, zero_division=0.0
-        )
+def _f1_avg(average: str) -> Callable[[Prepared], float]:
+    def compute(d: Prepared) -> float:
+        labels = np.unique(np.concatenate([d.y_true, d.y_pred]))
+        return skm.f1_score(d.y_true, d.y_pred, labels=labels, average=average, zero_division=0.0)
 
     return compute
 
 
-def _roc_auc(y_true, y_pred, proba, *, classes, pos_label):
-    y = np.asarray(y_true, dtype=object)
-    if y.ndim == 2:  # multi-label: macro over tasks, unknown labels ignored
-        lab, p = multilabel_inputs(y_true, proba, metric="roc_auc")
+def _roc_auc(d: Prepared) -> float:
+    if d.y_true.ndim == 2:  # multi-label: macro over tasks, unknown labels ignored
         scores = []
-        for t in range(lab.shape[1]):
-            known = ~np.isnan(lab[:, t])
-            if len(np.unique(lab[known, t])) == 2:
-                scores.append(skm.roc_auc_score(lab[known, t], p[known, t]))
+        for t in range(d.y_true.shape[1]):
+            known = ~np.isnan(d.y_true[:, t])
+            if len(np.unique(d.y_true[known, t])) == 2:
+                scores.append(skm.roc_auc_score(d.y_true[known, t], d.proba[known, t]))
         if not scores:
             raise DataError("roc_auc: no task has both positive and negative known labels.")
         return float(np.mean(scores))
-    inp = _cls("roc_auc", y_true, y_pred, proba, classes, pos_label)
-    present = np.unique(inp.y_true)
+    present = np.unique(d.y_true)
     if present.size < 2:
         raise DataError(
             f"roc_auc is undefined when the labels hold one class only "
-            f"({inp.classes[present[0]]!r}); score a split with both classes or use error."
+            f"({d.classes[present[0]]!r}); score a split with both classes or use error."
         )
-    if inp.n_classes == 2:
-        return skm.roc_auc_score(inp.y_true == inp.pos, inp.proba[:, inp.pos])
-    if present.size < inp.n_classes:
-        missing = [inp.classes[i] for i in range(inp.n_classes) if i not in set(present)]
+    if d.n_classes == 2:
+        return skm.roc_auc_score(d.y_true == d.pos, d.proba[:, d.pos])
+    if present.size < d.n_classes:
+        missing = [d.classes[i] for i in range(d.n_classes) if i not in set(present)]
         raise DataError(
             f"roc_auc (one-vs-rest) needs every class among the labels; missing "
             f"{', '.join(missing[:10])}. Use a larger split or log_loss."
         )
-    p = inp.proba / inp.proba.sum(axis=1, keepdims=True)
-    return skm.roc_auc_score(inp.y_true, p, multi_class="ovr", average="macro")
+    p = d.proba / d.proba.sum(axis=1, keepdims=True)
+    return skm.roc_auc_score(d.y_true, p, multi_class="ovr", average="macro")
 
 
-def _log_loss(y_true, y_pred, proba, *, classes, pos_label):
-    inp = _cls("log_loss", y_true, y_pred, proba, classes, pos_label)
-    p = np.clip(inp.proba, 1e-15, 1.0)
+def _log_loss(d: Prepared) -> float:
+    p = np.clip(d.proba, 1e-15, 1.0)
     p = p / p.sum(axis=1, keepdims=True)
-    return float(-np.mean(np.log(p[np.arange(len(p)), inp.y_true])))
+    return float(-np.mean(np.log(p[np.arange(len(p)), d.y_true])))
 
 
-def _map(y_true, y_pred, proba, *, classes, pos_label):
-    lab, p = multilabel_inputs(y_true, proba, metric="map")
+def _map(d: Prepared) -> float:
     aps = []
-    for t in range(lab.shape[1]):
-        known = ~np.isnan(lab[:, t])
-        if (lab[known, t] == 1).any():
-            aps.append(skm.average_precision_score(lab[known, t], p[known, t]))
+    for t in range(d.y_true.shape[1]):
+        known = ~np.isnan(d.y_true[:, t])
+        if (d.y_true[known, t] == 1).any():
+            aps.append(skm.average_precision_score(d.y_true[known, t], d.proba[known, t]))
     if not aps:
         raise DataError("map: no task has a known positive label; average precision is undefined.")
     return float(np.mean(aps))
 
 
-def _regression(fn: Callable[..., float], name: str):
-    def compute(y_true, y_pred, proba, *, classes, pos_label):
-        t, p = regression_inputs(y_true, y_pred, metric=name)
-        return fn(t, p)
-
-    return compute
+def _rmse(d: Prepared) -> float:
+    return float(np.sqrt(np.mean((d.y_true - d.y_pred) ** 2)))
 
 
+def _mae(d: Prepared) -> float:
+    return float(np.mean(np.abs(d.y_true - d.y_pred)))
+
+
+def _m(name, kinds, higher, proba, desc, prepare, compute) -> Metric:
+    return Metric(name, kinds, higher, proba, desc, _prepare=prepare, _compute=compute)
+
+
+_BIN = ("binary",)
 _REGISTRY: dict[str, Metric] = {
     m.name: m
     for m in (
-        Metric("error", CLASSIFICATION, False, False, "share of wrong predictions", _error),
-        Metric("accuracy", CLASSIFICATION, True, False, "share of right predictions", _accuracy),
-        Metric(
-            "precision",
-            ("binary",),
-            True,
-            False,
-            "positive predictive value of the positive class",
-            _binary(skm.precision_score, "precision"),
-        ),
-        Metric(
-            "recall",
-            ("binary",),
-            True,
-            False,
-            "share of the positive class found",
-            _binary(skm.recall_score, "recall"),
-        ),
-        Metric(
-            "f1",
-            ("binary",),
-            True,
-            False,
-            "F1 of the positive class",
-            _binary(skm.f1_score, "f1"),
-        ),
-        Metric(
-            "f1_macro", CLASSIFICATION, True, False, "F1 averaged over classes", _f1_avg("macro")
-        ),
-        Metric("f1_micro", CLASSIFICATION, True, False, "F1 over all decisions", _f1_avg("micro")),
-        Metric(
-            "roc_auc",
-            (*CLASSIFICATION, "multilabel"),
-            True,
-            True,
-            "area under the ROC curve (one-vs-rest macro for several classes or tasks)",
-            _roc_auc,
-        ),
-        Metric(
-            "log_loss", CLASSIFICATION, False, True, "cross-entropy of the probabilities", _log_loss
-        ),
-        Metric(
-            "map",
-            ("multilabel",),
-            True,
-            True,
-            "mean over tasks of average precision, unknown labels ignored",
-            _map,
-        ),
-        Metric(
-            "rmse",
-            ("regression",),
-            False,
-            False,
-            "root mean squared error",
-            _regression(skm.root_mean_squared_error, "rmse"),
-        ),
-        Metric(
-            "mae",
-            ("regression",),
-            False,
-            False,
-            "mean absolute error",
-            _regression(skm.mean_absolute_error, "mae"),
-        ),
+        _m("error", CLASSIFICATION, False, False, "share of wrong predictions",
+           _cls("error"), _error),
+        _m("accuracy", CLASSIFICATION, True, False, "share of right predictions",
+           _cls("accuracy"), _accuracy),
+        _m("precision", _BIN, True, False, "positive predictive value of the positive class",
+           _cls("precision", True), _binary(skm.precision_score)),
+        _m("recall", _BIN, True, False, "share of the positive class found",
+           _cls("recall", True), _binary(skm.recall_score)),
+        _m("f1", _BIN, True, False, "F1 of the positive class",
+           _cls("f1", True), _binary(skm.f1_score)),
+        _m("f1_macro", CLASSIFICATION, True, False, "F1 averaged over classes",
+           _cls("f1_macro"), _f1_avg("macro")),
+        _m("f1_micro", CLASSIFICATION, True, False, "F1 over all decisions",
+           _cls("f1_micro"), _f1_avg("micro")),
+        _m("roc_auc", (*CLASSIFICATION, "multilabel"), True, True,
+           "area under the ROC curve (one-vs-rest macro for several classes or tasks)",
+           _prepare_auc, _roc_auc),
+        _m("log_loss", CLASSIFICATION, False, True, "cross-entropy of the probabilities",
+           _cls("log_loss"), _log_loss),
+        _m("map", ("multilabel",), True, True,
+           "mean over tasks of average precision, unknown labels ignored", _multi("map"), _map),
+        _m("rmse", ("regression",), False, False, "root mean squared error",
+           _reg("rmse"), _rmse),
+        _m("mae", ("regression",), False, False, "mean absolute error", _reg("mae"), _mae),
     )
-}
+}  # fmt: skip
 
 
 def available_metrics() -> list[str]:
@@ -313,7 +311,7 @@ def get_metric(name: str) -> Metric:
 # -- predictions tables -------------------------------------------------------------------
 
 
-def _arrays(preds: Any, metric: Metric, pos_label: Any) -> dict[str, Any]:
+def predictions_arrays(preds: Any, metric: Metric, pos_label: Any) -> dict[str, Any]:
     from yearn.errors import PredictionsError
 
     if preds.models and len(preds.models) > 1:
@@ -360,7 +358,7 @@ def score_predictions(preds: Any, name: str | Metric, *, pos_label: Any = None) 
     if not isinstance(preds, Predictions):
         preds = load_predictions(preds)
     metric = get_metric(name)
-    return metric.score(**_arrays(preds, metric, pos_label))
+    return metric.score(**predictions_arrays(preds, metric, pos_label))
 
 
 def error_from_predictions(preds: Any, name: str | Metric, *, pos_label: Any = None) -> float:
