@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -54,10 +55,11 @@ def _parser_message(path: Path, detail: str) -> str:
     return f"{path}: malformed CSV ({detail}); fix the file or save it again as CSV/Parquet."
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, text_columns: tuple[str, ...]) -> pd.DataFrame:
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
+    dtype = dict.fromkeys(text_columns, "str") or None
     try:
-        return pd.read_csv(path, sep=sep, low_memory=False)
+        return pd.read_csv(path, sep=sep, low_memory=False, dtype=dtype)
     except pd.errors.EmptyDataError:
         raise DataError(
             f"{path}: the file is empty; a CSV needs a header line and one line per example."
@@ -87,8 +89,13 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return table.to_pandas()
 
 
-def read_table(path: str | Path, *, format: str = "auto") -> pd.DataFrame:
+def read_table(
+    path: str | Path, *, format: str = "auto", text_columns: Sequence[str] = ()
+) -> pd.DataFrame:
     """Read a CSV or Parquet file into a DataFrame.
+
+    ``text_columns`` of a CSV are read as strings (``007`` stays ``007``); ``format`` is
+    ``auto`` (by extension: .csv/.tsv/.txt, .parquet/.pq), ``csv`` or ``parquet``.
 
     Raises :class:`DataError` for a missing, empty, truncated or malformed file, naming
     the file and, where the parser knows it, the line.
@@ -108,7 +115,7 @@ def read_table(path: str | Path, *, format: str = "auto") -> pd.DataFrame:
             "format = 'image_folder' for a folder of class sub-folders."
         )
     fmt = table_format(path, format)
-    frame = _read_csv(path) if fmt == "csv" else _read_parquet(path)
+    frame = _read_csv(path, tuple(text_columns)) if fmt == "csv" else _read_parquet(path)
     duplicated = frame.columns[frame.columns.duplicated()]
     if len(duplicated):
         raise DataError(f"{path}: column {duplicated[0]!r} appears twice in the header.")

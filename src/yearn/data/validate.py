@@ -149,7 +149,7 @@ def _regression(values: pd.Series, column: str, where: Where) -> pd.Series:
     if inf.any():
         pos = int(np.flatnonzero(inf)[0])
         raise DataError(
-            f"{where.row(pos)}: regression label {column!r} is {arr[pos]!r}; labels must "
+            f"{where.row(pos)}: regression label {column!r} is {float(arr[pos])!r}; labels must "
             "be finite numbers."
         )
     return pd.Series(arr, index=values.index, name=column)
@@ -162,7 +162,7 @@ def _classification(values: pd.Series, column: str, where: Where) -> pd.Series:
         if inf.any():
             pos = int(np.flatnonzero(inf)[0])
             raise DataError(
-                f"{where.row(pos)}: the label column {column!r} is {arr[pos]!r}; a class "
+                f"{where.row(pos)}: the label column {column!r} is {float(arr[pos])!r}; a class "
                 "label must be a finite value."
             )
     return _number_text(values)

@@ -1,0 +1,253 @@
+"""Every bad-input case of data loading, through the Python API and through `yearn check`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from yearn.data import load_project
+from yearn.errors import DataError
+
+
+def write_project(root: Path, sources: list[tuple[str, str, str]], **project) -> Path:
+    """Write yearn.toml with ``sources`` = [(name, path, role)] and ``project`` keys."""
+    lines = ["[project]"]
+    project.setdefault("task", "binary")
+    if "label_columns" not in project:
+        project.setdefault("label_column", "y")
+    for key, value in project.items():
+        if isinstance(value, list | tuple):
+            lines.append(f"{key} = [{', '.join(repr(v) for v in value)}]")
+        else:
+            lines.append(f'{key} = "{value}"')
+    for name, path, role in sources:
+        lines += ["[[sources]]", f'name = "{name}"', f'path = "{path}"', f'role = "{role}"']
+    (root / "yearn.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+def table(n: int = 6, **extra) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "uid": [f"u{i}" for i in range(n)],
+            "a": np.arange(n, dtype=float),
+            "b": np.arange(n) * 3,
+            "y": ["cat", "dog"] * (n // 2),
+        }
+    )
+    for key, value in extra.items():
+        frame[key] = value
+    return frame
+
+
+def two_sources(root: Path, web: pd.DataFrame, phone: pd.DataFrame, **project) -> Path:
+    web.to_csv(root / "web.csv", index=False)
+    phone.to_csv(root / "phone.csv", index=False)
+    return write_project(
+        root, [("web", "web.csv", "train"), ("phone", "phone.csv", "target")], **project
+    )
+
+
+def png(path: Path, size=(8, 8), value: int = 128) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.full(size, value, dtype=np.uint8)).save(path)
+    return path
+
+
+# -- the cases: each builds a project in tmp_path and names the expected message -------------
+def case_missing_file(root: Path) -> str:
+    table().to_csv(root / "web.csv", index=False)
+    write_project(root, [("web", "web.csv", "train"), ("phone", "nope.csv", "target")])
+    return r"source 'phone': .*nope\.csv not found"
+
+
+def case_truncated_parquet(root: Path) -> str:
+    table().to_parquet(root / "web.parquet")
+    data = (root / "web.parquet").read_bytes()
+    (root / "web.parquet").write_bytes(data[: len(data) // 2])
+    write_project(root, [("web", "web.parquet", "train")])
+    return r"web\.parquet: cannot read it as Parquet .*truncated"
+
+
+def case_csv_broken_quote(root: Path) -> str:
+    (root / "web.csv").write_text('a,b,y\n1,2,cat\n3,"4,dog\n5,6,cat\n', encoding="utf-8")
+    write_project(root, [("web", "web.csv", "train")])
+    return r"web\.csv, row 3: malformed CSV — a quote opened on this row is never closed"
+
+
+def case_csv_extra_field(root: Path) -> str:
+    (root / "web.csv").write_text("a,b,y\n1,2,cat\n3,4,dog\n5,6,cat,7\n", encoding="utf-8")
+    write_project(root, [("web", "web.csv", "train")])
+    return r"web\.csv, row 4: malformed CSV — 4 fields where the header has 3"
+
+
+def case_missing_label_column(root: Path) -> str:
+    table().to_csv(root / "web.csv", index=False)
+    write_project(root, [("web", "web.csv", "train")], label_column="label")
+    return r"web\.csv: the label column 'label' is missing; the columns are 'uid', 'a', 'b', 'y'"
+
+
+def case_missing_id_column(root: Path) -> str:
+    table().to_csv(root / "web.csv", index=False)
+    write_project(root, [("web", "web.csv", "train")], id_column="key")
+    return r"the id column 'key' is missing; the columns are 'uid', 'a', 'b', 'y'"
+
+
+def case_duplicate_ids(root: Path) -> str:
+    phone = table()
+    phone["uid"] = ["p0", "p1", "u3", "p3", "p4", "p5"]
+    two_sources(root, table(), phone, id_column="uid")
+    return r"duplicate id 'u3': .*web\.csv, row 5 and .*phone\.csv, row 4"
+
+
+def case_nan_label(root: Path) -> str:
+    frame = table()
+    frame.loc[2, "y"] = None
+    frame.to_csv(root / "web.csv", index=False)
+    write_project(root, [("web", "web.csv", "train")])
+    return r"web\.csv, row 4: the label column 'y' is empty \(1 empty label"
+
+
+def case_blank_label(root: Path) -> str:
+    (root / "web.csv").write_text("a,y\n1,cat\n2, \n3,dog\n", encoding="utf-8")
+    write_project(root, [("web", "web.csv", "train")])
+    return r"web\.csv, row 3: the label column 'y' is empty"
+
+
+def case_inf_label(root: Path) -> str:
+    frame = table(y=[0.0, 1.0, np.inf, 0.0, 1.0, 0.0])
+    frame.to_parquet(root / "web.parquet")
+    write_project(root, [("web", "web.parquet", "train")])
+    return r"web\.parquet, row 4: the label column 'y' is inf"
+
+
+def case_regression_nan(root: Path) -> str:
+    frame = table(y=[0.5, 1.5, 2.5, np.nan, 1.0, 0.0])
+    frame.to_parquet(root / "web.parquet")
+    write_project(root, [("web", "web.parquet", "train")], task="regression")
+    return r"web\.parquet, row 5: the label column 'y' is empty"
+
+
+def case_regression_inf(root: Path) -> str:
+    frame = table(y=[0.5, 1.5, -np.inf, 3.0, 1.0, 0.0])
+    frame.to_parquet(root / "web.parquet")
+    write_project(root, [("web", "web.parquet", "train")], task="regression")
+    return r"web\.parquet, row 4: regression label 'y' is -inf"
+
+
+def case_regression_not_number(root: Path) -> str:
+    (root / "web.csv").write_text("a,y\n1,0.5\n2,1.25\n3,high\n4,2\n", encoding="utf-8")
+    write_project(root, [("web", "web.csv", "train")], task="regression")
+    return r"web\.csv, row 4: regression label 'y' is 'high', not a number"
+
+
+def case_one_class(root: Path) -> str:
+    two_sources(root, table(y="cat"), table(y="cat"))
+    return r"label column 'y' has one class only \('cat' in all 12 rows\)"
+
+
+def case_binary_three_classes(root: Path) -> str:
+    table(y=["a", "b", "c", "a", "b", "c"]).to_csv(root / "web.csv", index=False)
+    write_project(root, [("web", "web.csv", "train")])
+    return r"task is 'binary' but the label column 'y' has 3 classes"
+
+
+def case_schemas_differ(root: Path) -> str:
+    two_sources(root, table(blur=0.5), table(rot=1.0).drop(columns=["b"]))
+    return (
+        r"different columns: source 'web' \(.*web\.csv\) lacks 'rot'; "
+        r"source 'phone' \(.*phone\.csv\) lacks 'b', 'blur'"
+    )
+
+
+def case_non_numeric_value(root: Path) -> str:
+    frame = table(n=8)
+    frame["a"] = frame["a"].astype(object)
+    frame.loc[5, "a"] = "n/a?"
+    frame.to_csv(root / "web.csv", index=False)
+    write_project(root, [("web", "web.csv", "train")])
+    return r"web\.csv, row 7: column 'a' holds numbers in 7 of 8 rows but 'n/a\?' here"
+
+
+def case_multilabel_bad_value(root: Path) -> str:
+    (root / "web.csv").write_text(
+        "a,t1,t2\n1,1,0\n2,0,1\n3,,2\n4,1,0\n", encoding="utf-8"
+    )
+    write_project(root, [("web", "web.csv", "train")], task="multilabel", label_columns=["t1", "t2"])
+    return r"web\.csv, row 4: multi-label column 't2' is 2; each task label must be 1, 0"
+
+
+def case_multilabel_one_class(root: Path) -> str:
+    (root / "web.csv").write_text("a,t1,t2\n1,1,0\n2,0,1\n3,1,?\n4,1,1\n", encoding="utf-8")
+    write_project(
+        root,
+        [("web", "web.csv", "train")],
+        task="multilabel",
+        label_columns=["t1", "t2"],
+        missing_label_marker="?",
+    )
+    (root / "web.csv").write_text("a,t1,t2\n1,1,1\n2,0,1\n3,1,?\n4,1,1\n", encoding="utf-8")
+    return r"multi-label column 't2' has one class only \(values \[1\]"
+
+
+def case_image_folder_corrupt(root: Path) -> str:
+    png(root / "imgs" / "cat" / "1.png")
+    png(root / "imgs" / "dog" / "2.png")
+    (root / "imgs" / "dog" / "3.png").write_bytes(b"\x89PNG\r\n\x1a\nthis is not an image")
+    write_project(root, [("web", "imgs", "train")])
+    return r"image .*dog/3\.png cannot be decoded"
+
+
+def case_manifest_truncated_image(root: Path) -> str:
+    png(root / "img" / "a.png", size=(32, 32))
+    png(root / "img" / "b.png", size=(32, 32), value=7)
+    data = (root / "img" / "b.png").read_bytes()
+    (root / "img" / "b.png").write_bytes(data[: len(data) // 2])
+    pd.DataFrame({"file": ["img/a.png", "img/b.png"], "y": ["cat", "dog"]}).to_csv(
+        root / "manifest.csv", index=False
+    )
+    write_project(root, [("web", "manifest.csv", "train")], image_column="file")
+    return r"manifest\.csv, row 3: image .*b\.png cannot be decoded"
+
+
+def case_manifest_missing_image(root: Path) -> str:
+    png(root / "img" / "a.png")
+    pd.DataFrame({"file": ["img/a.png", "img/zz.png"], "y": ["cat", "dog"]}).to_csv(
+        root / "manifest.csv", index=False
+    )
+    write_project(root, [("web", "manifest.csv", "train")], image_column="file")
+    return r"manifest\.csv, row 3: image file .*zz\.png not found"
+
+
+CASES: dict[str, Callable[[Path], str]] = {
+    name.removeprefix("case_"): fn for name, fn in globals().items() if name.startswith("case_")
+}
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_data_python_api(name, tmp_path):
+    expected = CASES[name](tmp_path)
+    with pytest.raises(DataError) as info:
+        load_project(tmp_path)
+    assert re.search(expected, str(info.value)), str(info.value)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_data_cli_exit_2(name, tmp_path, cli):
+    expected = CASES[name](tmp_path)
+    result = cli("check", "--project", tmp_path)
+    assert result.exit_code == 2, result.output
+    output = _flat(result.output)
+    assert output.startswith("error:"), output
+    assert re.search(expected, output), output
+    assert "Traceback" not in result.output
