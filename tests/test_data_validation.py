@@ -176,10 +176,10 @@ def case_non_numeric_value(root: Path) -> str:
 
 
 def case_multilabel_bad_value(root: Path) -> str:
-    (root / "web.csv").write_text(
-        "a,t1,t2\n1,1,0\n2,0,1\n3,,2\n4,1,0\n", encoding="utf-8"
+    (root / "web.csv").write_text("a,t1,t2\n1,1,0\n2,0,1\n3,,2\n4,1,0\n", encoding="utf-8")
+    write_project(
+        root, [("web", "web.csv", "train")], task="multilabel", label_columns=["t1", "t2"]
     )
-    write_project(root, [("web", "web.csv", "train")], task="multilabel", label_columns=["t1", "t2"])
     return r"web\.csv, row 4: multi-label column 't2' is 2; each task label must be 1, 0"
 
 
