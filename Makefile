@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/yearn demo --dir demo-project
+	$(BIN)/yearn demo --dir demo-project --force
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
