@@ -1,0 +1,47 @@
+"""The training engine: models (backbone + head), the loop and its callbacks,
+checkpoints, the learning-rate range test and scale-up; every run writes a predictions
+table."""
+
+from yearn.train._callbacks import (
+    Callback,
+    CallbackList,
+    DivergenceDetector,
+    EarlyStopping,
+    PlateauDetector,
+    StoreCurves,
+    TensorBoardLogger,
+)
+from yearn.train._checkpoint import load_checkpoint, save_checkpoint
+from yearn.train._config import OPTIMIZERS, SCHEDULES, TrainConfig
+from yearn.train._data import SplitData, TrainData, make_train_data
+from yearn.train._fit import FitResult, fit
+from yearn.train._losses import masked_bce
+from yearn.train._models import BackboneHead, SmallCNN, build_model, linear, mlp
+from yearn.train._state import TrainState
+
+__all__ = [
+    "OPTIMIZERS",
+    "SCHEDULES",
+    "BackboneHead",
+    "Callback",
+    "CallbackList",
+    "DivergenceDetector",
+    "EarlyStopping",
+    "FitResult",
+    "PlateauDetector",
+    "SmallCNN",
+    "SplitData",
+    "StoreCurves",
+    "TensorBoardLogger",
+    "TrainConfig",
+    "TrainData",
+    "TrainState",
+    "build_model",
+    "fit",
+    "linear",
+    "load_checkpoint",
+    "make_train_data",
+    "masked_bce",
+    "mlp",
+    "save_checkpoint",
+]

@@ -1,0 +1,92 @@
+"""The hyperparameters of one training run, as a typed, validated dataclass."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from yearn._validation import check_choice, check_number, check_positive_int
+from yearn.errors import TrainingError
+
+__all__ = ["OPTIMIZERS", "SCHEDULES", "TrainConfig"]
+
+OPTIMIZERS = ("sgd", "adam", "adamw")
+SCHEDULES = ("none", "step", "cosine")
+
+
+@dataclass
+class TrainConfig:
+    """Everything :func:`yearn.fit` can be told (all keyword arguments of ``fit``).
+
+    ``weight_decay`` is the L2 penalty (decoupled for AdamW); ``l1`` adds
+    ``l1 · Σ|w|`` over weight matrices to the loss. ``early_stopping`` is a patience in
+    epochs on the dev metric (``None``: off). ``schedule = "step"`` multiplies the rate by
+    ``gamma`` every ``step_size`` epochs; ``"cosine"`` anneals it to 0 over ``epochs``.
+    ``plateau_patience``: epochs of flat training loss before the plateau note.
+    """
+
+    epochs: int = 10
+    lr: float = 1e-3
+    optimizer: str = "adam"
+    momentum: float = 0.9
+    batch_size: int = 32
+    weight_decay: float = 0.0
+    l1: float = 0.0
+    schedule: str = "none"
+    step_size: int = 10
+    gamma: float = 0.1
+    loss: str | None = None
+    metric: str | None = None
+    early_stopping: int | None = None
+    grad_clip: float | None = None
+    random_state: int = 0
+    divergence_factor: float = 10.0
+    plateau_patience: int = 5
+    # built-in models (when ``fit`` gets a model name)
+    width: int | None = None
+    depth: int | None = None
+    activation: str = "relu"
+    dropout: float = 0.0
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise TrainingError(
+                f"unknown training parameter {unknown[0]!r}; known ones are "
+                f"{', '.join(sorted(known))}."
+            )
+        return cls(**params).validate()
+
+    def validate(self) -> TrainConfig:
+        """Check every value; raises :class:`TrainingError` naming the bad one."""
+        err = TrainingError
+        check_positive_int("epochs", self.epochs, error=err)
+        if isinstance(self.lr, int | float) and not isinstance(self.lr, bool) and self.lr <= 0:
+            raise err(
+                f"learning rate (lr) must be > 0; got {self.lr:g}. Typical values are 1e-4 to "
+                "1e-1; 'yearn lr-find' suggests one."
+            )
+        check_number("lr", self.lr, low=0.0, low_inclusive=False, error=err)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS, error=err)
+        check_number("momentum", self.momentum, low=0.0, high=1.0, high_inclusive=False, error=err)
+        check_positive_int("batch_size", self.batch_size, error=err)
+        check_number("weight_decay", self.weight_decay, low=0.0, error=err)
+        check_number("l1", self.l1, low=0.0, error=err)
+        check_choice("schedule", self.schedule, SCHEDULES, error=err)
+        check_positive_int("step_size", self.step_size, error=err)
+        check_number("gamma", self.gamma, low=0.0, low_inclusive=False, high=1.0, error=err)
+        if self.early_stopping is not None:
+            check_positive_int("early_stopping", self.early_stopping, error=err)
+        if self.grad_clip is not None:
+            check_number("grad_clip", self.grad_clip, low=0.0, low_inclusive=False, error=err)
+        if isinstance(self.random_state, bool) or not isinstance(self.random_state, int):
+            raise err(f"random_state must be an integer; got {self.random_state!r}.")
+        check_number("divergence_factor", self.divergence_factor, low=1.0, error=err)
+        check_positive_int("plateau_patience", self.plateau_patience, error=err)
+        check_number("dropout", self.dropout, low=0.0, high=1.0, high_inclusive=False, error=err)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,298 @@
+"""``yearn.fit``: train any model (built-in name, torch module, scikit-learn estimator)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from yearn.errors import TrainingError
+from yearn.train._callbacks import Callback, StoreCurves, TensorBoardLogger, log_epoch
+from yearn.train._config import TrainConfig
+from yearn.train._data import TrainData, make_train_data
+from yearn.train._loop import default_device, predict_outputs, seeded, train_torch
+from yearn.train._losses import default_loss, default_metric, epoch_metric, outputs_to_proba
+from yearn.train._models import MODEL_NAMES, build_model
+from yearn.train._predictions import predictions_frame
+from yearn.train._sklearn import is_sklearn, train_sklearn
+
+__all__ = ["FitResult", "fit"]
+
+log = logging.getLogger("yearn.train")
+
+
+@dataclass
+class FitResult:
+    """What a training run produced (a plain data object).
+
+    ``history``: one dict per epoch (``epoch``, ``lr``, ``<split>_loss``,
+    ``<split>_metric``); ``metric`` names the metric (error form: lower is better);
+    ``predictions``: the predictions table of every split.
+    """
+
+    model: Any
+    data: TrainData
+    history: list[dict[str, float]]
+    metric: str
+    loss: str
+    predictions: pd.DataFrame
+    config: dict[str, Any]
+    best_epoch: int | None = None
+    stop_reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+    run_id: str | None = None
+    checkpoint_dir: Path | None = None
+
+    def history_frame(self) -> pd.DataFrame:
+        """The curves as a table, one row per epoch."""
+        return pd.DataFrame(self.history)
+
+    def final(self) -> dict[str, float]:
+        """The last epoch's values (or the best epoch's, after early stopping restored it)."""
+        if self.best_epoch is not None:
+            return dict(self.history[self.best_epoch])
+        return dict(self.history[-1])
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<p>yearn fit: {len(self.history)} epochs, metric {self.metric}</p>"
+            + self.history_frame().to_html(index=False, float_format=lambda v: f"{v:.4g}")
+        )
+
+
+def _model_name(model: Any) -> str:
+    return model if isinstance(model, str) else type(model).__name__
+
+
+def _build(model: Any, data: TrainData, cfg: TrainConfig, loss: str) -> Any:
+    if isinstance(model, str):
+        if model not in MODEL_NAMES:
+            raise TrainingError(
+                f"unknown model {model!r}; built-in models are {', '.join(MODEL_NAMES)}."
+            )
+        n_out = 1 if data.task == "binary" and loss == "bce" else data.n_outputs
+        return build_model(
+            model,
+            data.input_shape,
+            n_out,
+            width=cfg.width,
+            depth=cfg.depth,
+            activation=cfg.activation,
+            dropout=cfg.dropout,
+        )
+    if isinstance(model, torch.nn.Module) or is_sklearn(model):
+        return model
+    raise TrainingError(
+        f"cannot train a {type(model).__name__}; give a model name ({', '.join(MODEL_NAMES)}), "
+        "a torch.nn.Module or a scikit-learn estimator."
+    )
+
+
+def _open(store: Any) -> Any:
+    if store is None or hasattr(store, "start_run"):
+        return store
+    from yearn.store import open_store
+
+    return open_store(store)
+
+
+def fit(
+    model: Any,
+    data: Any,
+    *,
+    splits: Any = None,
+    task: str | None = None,
+    callbacks: Sequence[Callback] = (),
+    store: Any = None,
+    run_name: str | None = None,
+    checkpoint_dir: str | Path | None = None,
+    tensorboard_dir: str | Path | None = None,
+    resume: bool | str = False,
+    include_test: bool = False,
+    device: str | torch.device | None = None,
+    **params: Any,
+) -> FitResult:
+    """Train ``model`` on ``data`` and return a :class:`FitResult`.
+
+    ``model``: ``"mlp"`` / ``"linear"`` / ``"cnn"``, any ``torch.nn.Module``, or a
+    scikit-learn estimator (one epoch = one ``fit``). ``data``: a Dataset with ``splits``
+    (the manifest), a dict ``{"train": (X, y), "dev": (X, y), ...}`` or a ``TrainData``.
+    ``params`` are the fields of :class:`TrainConfig` (epochs, lr, optimizer, batch_size,
+    weight_decay, l1, schedule, loss, metric, early_stopping, grad_clip, random_state, ...).
+    With ``store`` (a RunStore or a project folder) the run, its curves, checkpoints,
+    TensorBoard events, final weights and ``predictions.parquet`` go to the run store;
+    ``resume=True`` continues from ``checkpoint_dir``, ``resume="<run id>"`` from that run's
+    checkpoints. Test rows are predicted only with ``include_test`` (and counted as a look).
+    """
+    cfg = TrainConfig.from_params(params)
+    prepared = make_train_data(data, splits=splits, task=task)
+    loss = cfg.loss or default_loss(prepared.task)
+    metric = cfg.metric or default_metric(prepared.task)
+    dev = torch.device(device) if device is not None else default_device()
+    store = _open(store)
+    name = run_name or _model_name(model)
+    run = None
+    if store is not None:
+        config = {
+            "model": _model_name(model),
+            "task": prepared.task,
+            "loss": loss,
+            "metric": metric,
+            "classes": list(prepared.classes),
+            **cfg.to_dict(),
+        }
+        if isinstance(resume, str):
+            config["resumed_from"] = resume
+        run = store.start_run(name=name, kind="train", config=config)
+        if checkpoint_dir is None:
+            checkpoint_dir = run.artifact_dir / "checkpoints"
+        if tensorboard_dir is None:
+            tensorboard_dir = run.artifact_dir / "tensorboard"
+        if isinstance(resume, str):
+            old = Path(store.artifact_root) / store.get_run(resume).id / "checkpoints"
+            if not (old / "latest.json").exists():
+                raise TrainingError(f"run {resume} has no checkpoint to resume from.")
+            shutil.copytree(old, checkpoint_dir, dirs_exist_ok=True)
+    elif isinstance(resume, str):
+        raise TrainingError("resume=<run id> needs store=<project folder or RunStore>.")
+    try:
+        result = _fit(
+            model,
+            prepared,
+            cfg,
+            loss,
+            metric,
+            list(callbacks),
+            run,
+            checkpoint_dir,
+            tensorboard_dir,
+            bool(resume),
+            include_test,
+            dev,
+        )
+        result.run_id = run.id if run is not None else None
+        if run is not None:
+            _record(run, store, name, result, include_test)
+            run.finish("completed")
+        return result
+    except BaseException as exc:
+        if run is not None:
+            run.finish("failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def _fit(
+    model,
+    data,
+    cfg,
+    loss,
+    metric,
+    callbacks,
+    run,
+    checkpoint_dir,
+    tensorboard_dir,
+    resume,
+    include_test,
+    device,
+) -> FitResult:
+    with seeded(cfg.random_state, device):
+        model = _build(model, data, cfg, loss)
+        if is_sklearn(model):
+            return _fit_sklearn(model, data, cfg, metric, run, include_test)
+        extra: list[Callback] = []
+        if run is not None:
+            extra.append(_ResumedCurves(run))
+        if tensorboard_dir is not None:
+            extra.append(TensorBoardLogger(tensorboard_dir))
+        state = train_torch(
+            model,
+            data,
+            cfg,
+            loss=loss,
+            metric=metric,
+            callbacks=extra + callbacks,
+            checkpoint_dir=checkpoint_dir,
+            resume=resume,
+            device=device,
+        )
+    probas = {}
+    for split, part in data.splits.items():
+        if split == "test" and not include_test:
+            continue
+        x = torch.as_tensor(part.x, dtype=torch.float32, device=device)
+        out = predict_outputs(state.model, x).cpu().numpy().astype(np.float64)
+        probas[split] = outputs_to_proba(out, data.task, loss)
+    return FitResult(
+        model=state.model,
+        data=data,
+        history=state.history,
+        metric=metric,
+        loss=loss,
+        predictions=predictions_frame(data, probas),
+        config=cfg.to_dict(),
+        best_epoch=state.best_epoch,
+        stop_reason=state.stop_reason,
+        notes=state.notes,
+        checkpoint_dir=Path(checkpoint_dir) if checkpoint_dir is not None else None,
+    )
+
+
+class _ResumedCurves(StoreCurves):
+    """Store curves; after a resume, also the epochs the checkpoint already had."""
+
+    def on_fit_start(self, state: Any) -> None:
+        for row in state.history:
+            logs = {k: v for k, v in row.items() if k not in ("epoch", "lr")}
+            log_epoch(self.run, int(row["epoch"]) - 1, logs, state.metric_name)
+
+
+def _fit_sklearn(model, data, cfg, metric, run, include_test) -> FitResult:
+    model, logs, outputs = train_sklearn(model, data, metric)
+    if run is not None:
+        log_epoch(run, 0, logs, metric)
+    probas = {s: o for s, o in outputs.items() if s != "test" or include_test}
+    return FitResult(
+        model=model,
+        data=data,
+        history=[{"epoch": 1, "lr": float("nan"), **logs}],
+        metric=metric,
+        loss="log_loss" if data.task != "regression" else "mse",
+        predictions=predictions_frame(data, probas),
+        config=cfg.to_dict(),
+    )
+
+
+def _record(run: Any, store: Any, name: str, result: FitResult, include_test: bool) -> None:
+    """Predictions table, final weights and the test look, into the run."""
+    from yearn.predictions import write_predictions
+
+    write_predictions(result.predictions, run.artifact_dir / "predictions.parquet")
+    run.log_artifact(run.artifact_dir / "predictions.parquet", name="predictions.parquet")
+    if isinstance(result.model, torch.nn.Module):
+        from safetensors.torch import save
+
+        weights = {k: v.detach().cpu().contiguous() for k, v in result.model.state_dict().items()}
+        run.log_artifact(save(weights), name="model.safetensors")
+    if include_test and "test" in result.data.splits:
+        test = result.predictions[result.predictions["split"] == "test"]
+        value = _metric_on(result, test)
+        looks = store.record_test_look(model=name, run_id=run.id, metric=result.metric, value=value)
+        result.notes.append(f"test {result.metric} = {value:.4g} (look number {looks} at test)")
+        log.warning("looked at the test set (%d looks so far)", looks)
+
+
+def _metric_on(result: FitResult, rows: pd.DataFrame) -> float:
+    data = result.data
+    part = data.splits["test"]
+    if data.task == "regression":
+        proba = rows["pred"].to_numpy(dtype=float)
+    else:
+        proba = rows[[f"proba:{c}" for c in data.classes]].to_numpy(dtype=float)
+    return epoch_metric(result.metric, data.task, data.classes, part.y, proba)

@@ -1,0 +1,286 @@
+"""The training loop: mini-batch gradient descent that talks only to a CallbackList.
+
+Reproducibility: shuffling uses a local ``torch.Generator`` seeded with ``random_state``;
+weight initialisation and dropout use torch's global generator, seeded only inside
+``torch.random.fork_rng`` so the caller's global RNG state is untouched afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from yearn.errors import TrainingError
+from yearn.train._callbacks import (
+    Callback,
+    CallbackList,
+    DivergenceDetector,
+    EarlyStopping,
+    PlateauDetector,
+)
+from yearn.train._checkpoint import CheckpointCallback, load_checkpoint
+from yearn.train._config import TrainConfig
+from yearn.train._data import TrainData
+from yearn.train._losses import (
+    check_loss,
+    epoch_metric,
+    expected_outputs,
+    loss_function,
+    outputs_to_proba,
+)
+from yearn.train._state import TrainState
+
+__all__ = ["default_device", "predict_outputs", "train_torch"]
+
+EVAL_BATCH = 1024
+
+
+def default_device() -> torch.device:
+    """CUDA when available, else CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@contextlib.contextmanager
+def seeded(random_state: int, device: torch.device) -> Iterator[None]:
+    """Seed torch's global RNG for the block only; the caller's RNG state is restored."""
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(random_state)
+        yield
+
+
+def _targets(y: np.ndarray, task: str, loss: str, device: torch.device) -> torch.Tensor:
+    if task in ("binary", "multiclass") and loss == "cross_entropy":
+        return torch.as_tensor(y, dtype=torch.long, device=device)
+    return torch.as_tensor(y, dtype=torch.float32, device=device)
+
+
+def predict_outputs(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Model outputs in eval mode, in chunks, without gradients: (N, k)."""
+    model.eval()
+    with torch.no_grad():
+        outs = [model(x[i : i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH)]
+    out = torch.cat(outs) if outs else torch.empty(0)
+    return out.reshape(len(x), -1)
+
+
+def _check_model(model: torch.nn.Module, data: TrainData, loss: str, x: torch.Tensor) -> None:
+    want = expected_outputs(data.task, loss, len(data.classes))
+    try:
+        got = predict_outputs(model, x[:2]).shape[1]
+    except RuntimeError as exc:
+        raise TrainingError(
+            f"the model cannot take the data: examples of shape {tuple(x.shape[1:])} gave "
+            f"{type(exc).__name__}: {exc}. Fix the model's input size."
+        ) from None
+    if got != want:
+        what = {
+            "regression": "1 output (a regression)",
+            "multilabel": f"{want} outputs, one per task ({', '.join(data.classes)})",
+        }.get(data.task, f"{want} outputs for the classes {', '.join(data.classes)}")
+        raise TrainingError(
+            f"the model has {got} outputs but this {data.task} task with loss {loss!r} needs "
+            f"{what}; change the model's last layer (head) to {want} outputs."
+        )
+
+
+def _optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise TrainingError("the model has no trainable parameters.")
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(
+            params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay
+        )
+    cls = torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.AdamW
+    return cls(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+
+def _scheduler(opt: torch.optim.Optimizer, cfg: TrainConfig) -> Any:
+    if cfg.schedule == "step":
+        return torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.step_size, gamma=cfg.gamma)
+    if cfg.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs)
+    return None
+
+
+def _rng_state(state: TrainState) -> dict[str, Any]:
+    out = {"torch": torch.get_rng_state(), "generator": state.generator.get_state()}
+    if state.device.type == "cuda":
+        out["cuda"] = torch.cuda.get_rng_state(state.device)
+    return out
+
+
+def _collect(state: TrainState, callbacks: CallbackList) -> dict[str, Any]:
+    return {
+        "model": state.model.state_dict(),
+        "optimizer": state.optimizer.state_dict(),
+        "scheduler": state.scheduler.state_dict() if state.scheduler is not None else {},
+        "callbacks": callbacks.state_dict(),
+        "rng": _rng_state(state),
+        "history": state.history,
+        "notes": state.notes,
+        "stop_reason": state.stop_reason,
+        "should_stop": state.should_stop,
+    }
+
+
+def _restore(state: TrainState, callbacks: CallbackList, saved: dict[str, Any]) -> None:
+    state.model.load_state_dict(saved["model"])
+    state.optimizer.load_state_dict(saved["optimizer"])
+    if state.scheduler is not None and saved["scheduler"]:
+        state.scheduler.load_state_dict(saved["scheduler"])
+    callbacks.load_state_dict(saved["callbacks"])
+    torch.set_rng_state(saved["rng"]["torch"])
+    state.generator.set_state(saved["rng"]["generator"])
+    if "cuda" in saved["rng"] and state.device.type == "cuda":
+        torch.cuda.set_rng_state(saved["rng"]["cuda"], state.device)
+    state.history = list(saved["history"])
+    state.notes = list(saved["notes"])
+    state.stop_reason = saved["stop_reason"]
+    state.should_stop = bool(saved["should_stop"])
+    state.epoch = saved["epoch"] + 1
+
+
+def _l1(model: torch.nn.Module) -> torch.Tensor:
+    return sum(p.abs().sum() for p in model.parameters() if p.requires_grad and p.ndim > 1)
+
+
+def _evaluate(
+    state: TrainState, split: str, x: torch.Tensor, y: torch.Tensor
+) -> tuple[float, float]:
+    out = predict_outputs(state.model, x)
+    loss = float(loss_function(state.loss_name)(out, y))
+    proba = outputs_to_proba(out.cpu().numpy().astype(np.float64), state.data.task, state.loss_name)
+    return loss, epoch_metric(
+        state.metric_name, state.data.task, state.data.classes, state.data.splits[split].y, proba
+    )
+
+
+def train_torch(
+    model: torch.nn.Module,
+    data: TrainData,
+    cfg: TrainConfig,
+    *,
+    loss: str,
+    metric: str,
+    callbacks: list[Callback],
+    checkpoint_dir: str | Path | None = None,
+    resume: bool = False,
+    device: torch.device | None = None,
+) -> TrainState:
+    """Train ``model`` in place; returns the final :class:`TrainState`.
+
+    Must run inside :func:`seeded` (the caller builds the model there too).
+    """
+    device = device or default_device()
+    check_loss(data.task, loss)
+    n_train = len(data.splits["train"])
+    if cfg.batch_size > n_train:
+        raise TrainingError(
+            f"batch_size {cfg.batch_size} is larger than the train split ({n_train} examples); "
+            f"use a batch size of at most {n_train}."
+        )
+    model.to(device)
+    tensors = {
+        name: (
+            torch.as_tensor(part.x, dtype=torch.float32, device=device),
+            _targets(part.y, data.task, loss, device),
+        )
+        for name, part in data.splits.items()
+    }
+    x_train, y_train = tensors["train"]
+    _check_model(model, data, loss, x_train)
+    optimizer = _optimizer(model, cfg)
+    generator = torch.Generator().manual_seed(cfg.random_state)
+    state = TrainState(
+        model,
+        optimizer,
+        _scheduler(optimizer, cfg),
+        cfg,
+        data,
+        device,
+        generator,
+        metric_name=metric,
+        loss_name=loss,
+    )
+    builtin: list[Callback] = [
+        DivergenceDetector(cfg.divergence_factor),
+        PlateauDetector(cfg.plateau_patience),
+    ]
+    if cfg.early_stopping is not None:
+        if "dev" not in data.splits:
+            raise TrainingError("early_stopping needs a dev split to monitor; give one.")
+        builtin.append(EarlyStopping("dev_metric", cfg.early_stopping))
+    cbs = CallbackList(builtin + list(callbacks))
+    if checkpoint_dir is not None:
+        cbs = CallbackList(
+            [*cbs.callbacks, CheckpointCallback(checkpoint_dir, lambda: _collect(state, cbs))]
+        )
+        if resume:
+            saved = load_checkpoint(checkpoint_dir)
+            if saved is not None:
+                _restore(state, cbs, saved)
+    elif resume:
+        raise TrainingError("resume needs a checkpoint_dir to resume from.")
+
+    loss_fn = loss_function(loss)
+    eval_splits = [s for s in ("train_dev", "dev") if s in tensors]
+    batch_size, l1 = cfg.batch_size, cfg.l1
+    try:
+        cbs.on_fit_start(state)
+        while state.epoch < cfg.epochs and not state.should_stop:
+            cbs.on_epoch_start(state)
+            model.train()
+            lr = state.lr
+            perm = torch.randperm(n_train, generator=generator).to(device)
+            total, outs = 0.0, []
+            for b, start in enumerate(range(0, n_train, batch_size)):
+                idx = perm[start : start + batch_size]
+                xb, yb = x_train[idx], y_train[idx]
+                out = model(xb)
+                batch_loss = loss_fn(out, yb)
+                objective = batch_loss + l1 * _l1(model) if l1 else batch_loss
+                optimizer.zero_grad(set_to_none=True)
+                objective.backward()
+                if cfg.grad_clip is not None:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+                optimizer.step()
+                value = batch_loss.item()
+                total += value * len(idx)
+                outs.append((idx, out.detach()))
+                cbs.on_batch_end(state, b, value)
+            if state.scheduler is not None:
+                state.scheduler.step()
+            logs = {"train_loss": total / n_train}
+            logs["train_metric"] = _running_metric(state, outs, n_train)
+            for split in eval_splits:
+                logs[f"{split}_loss"], logs[f"{split}_metric"] = _evaluate(
+                    state, split, *tensors[split]
+                )
+            state.history.append({"epoch": state.epoch + 1, "lr": lr, **logs})
+            cbs.on_epoch_end(state, logs)
+            state.epoch += 1
+        cbs.on_fit_end(state)
+    finally:
+        cbs.on_teardown(state)
+    return state
+
+
+def _running_metric(
+    state: TrainState, outs: list[tuple[torch.Tensor, torch.Tensor]], n: int
+) -> float:
+    """Training metric from the outputs seen during the epoch (Keras-style, no extra pass)."""
+    order = torch.cat([i for i, _ in outs]).cpu().numpy()
+    out = torch.cat([o for _, o in outs]).reshape(n, -1).cpu().numpy().astype(np.float64)
+    if not np.isfinite(out).all():
+        return math.nan
+    proba = outputs_to_proba(out, state.data.task, state.loss_name)
+    y = state.data.splits["train"].y[order]
+    return epoch_metric(state.metric_name, state.data.task, state.data.classes, y, proba)
