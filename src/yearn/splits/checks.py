@@ -1,0 +1,269 @@
+"""Checks reported with every split: sizes, class balance, group overlap, dev-vs-test
+distribution and whether each evaluation split is large enough to see the gain you want.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = [
+    "DistributionTest",
+    "PrecisionCheck",
+    "SplitReport",
+    "build_report",
+    "precision_check",
+]
+
+_SPLITS = ("train", "train_dev", "dev", "test")
+_EVAL_SPLITS = ("train_dev", "dev", "test")
+#: family-wise significance level of the dev-vs-test tests (Bonferroni over the columns)
+ALPHA = 0.01
+_MAX_CATEGORIES = 20
+
+
+@dataclass(frozen=True)
+class DistributionTest:
+    """One dev-vs-test comparison: chi-square on counts or two-sample Kolmogorov-Smirnov."""
+
+    column: str
+    test: str
+    statistic: float
+    p_value: float
+    ok: bool
+
+
+@dataclass(frozen=True)
+class PrecisionCheck:
+    """How precisely a split of ``n`` examples measures an error rate near ``expected_error``.
+
+    ``half_width`` is the half-width of the normal-approximation confidence interval,
+    ``z * sqrt(e (1 - e) / n)``; ``needed`` the size at which it equals ``min_gain``.
+    """
+
+    split: str
+    n: int
+    expected_error: float
+    confidence: float
+    half_width: float
+    min_gain: float
+    needed: int
+    ok: bool
+
+
+@dataclass(frozen=True)
+class SplitReport:
+    """The checks of one split. ``ok`` is False when a group straddles splits or dev/test
+    hold non-target data; ``warnings`` say what deserves a look, with the numbers."""
+
+    sizes: dict[str, int]
+    requested: dict[str, int]
+    sources: dict[str, dict[str, int]]
+    balance: dict[str, dict[str, Any]]
+    group_overlap: int
+    overlapping_groups: list[str]
+    dev_test_from_target: bool
+    distribution: list[DistributionTest] = field(default_factory=list)
+    precision: list[PrecisionCheck] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.group_overlap == 0 and self.dev_test_from_target
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["ok"] = self.ok
+        for item in out["distribution"] + out["precision"]:
+            for key, value in item.items():
+                if isinstance(value, float) and not math.isfinite(value):
+                    item[key] = None
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SplitReport:
+        data = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        data["distribution"] = [
+            DistributionTest(
+                **{**d, "p_value": _nan(d["p_value"]), "statistic": _nan(d["statistic"])}
+            )
+            for d in data.get("distribution", [])
+        ]
+        data["precision"] = [PrecisionCheck(**p) for p in data.get("precision", [])]
+        return cls(**data)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(t.column)}</td><td>{t.test}</td>"
+            f"<td>{t.p_value:.3g}</td><td>{'ok' if t.ok else 'differs'}</td></tr>"
+            for t in self.distribution
+        )
+        items = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
+        return (
+            f"<p>group overlap: {self.group_overlap}; dev/test only from target: "
+            f"{self.dev_test_from_target}</p>"
+            f"<table><tr><th>dev vs test</th><th>test</th><th>p</th><th></th></tr>{rows}"
+            f"</table>" + (f"<ul>{items}</ul>" if items else "")
+        )
+
+
+def _nan(value: Any) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def precision_check(
+    split: str, n: int, expected_error: float, min_gain: float, confidence: float = 0.95
+) -> PrecisionCheck:
+    """Is ``n`` large enough that the CI half-width at ``expected_error`` is <= ``min_gain``?"""
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    var = expected_error * (1 - expected_error)
+    half = z * math.sqrt(var / n) if n > 0 else math.inf
+    needed = math.ceil(z * z * var / (min_gain * min_gain)) if min_gain > 0 else 0
+    return PrecisionCheck(
+        split, int(n), expected_error, confidence, half, min_gain, needed, half <= min_gain
+    )
+
+
+def build_report(
+    table: pd.DataFrame,
+    *,
+    target: str,
+    labels: np.ndarray | None,
+    task: str | None,
+    metadata: pd.DataFrame | None,
+    requested: dict[str, int],
+    notes: list[str],
+    expected_error: float | None,
+    min_gain: float,
+    confidence: float,
+) -> SplitReport:
+    """Compute every check of a split table (columns id, split, source, group)."""
+    split = table["split"].astype(str).to_numpy()
+    sizes = {s: int((split == s).sum()) for s in _SPLITS}
+    sources = {
+        s: {str(k): int(v) for k, v in table.loc[split == s, "source"].value_counts().items()}
+        for s in _SPLITS
+    }
+    warnings: list[str] = []
+    dev_test_ok = all(set(sources[s]) <= {target} for s in ("dev", "test"))
+    groups = table["group"]
+    known = groups.notna().to_numpy()
+    per_group = pd.Series(split[known]).groupby(groups[known].to_numpy()).nunique()
+    straddling = [str(g) for g in per_group.index[per_group.to_numpy() > 1]]
+    if straddling:
+        warnings.append(f"{len(straddling)} group(s) straddle splits, e.g. {straddling[:3]}.")
+    balance = _balance(split, labels, task)
+    tests = _distribution_tests(split, labels, task, metadata)
+    for t in tests:
+        if not t.ok:
+            warnings.append(
+                f"dev and test differ on {t.column!r} ({t.test}, p = {t.p_value:.2g}); they "
+                "should come from one distribution — check how the target data was collected."
+            )
+    precision = []
+    if expected_error is not None:
+        for s in _EVAL_SPLITS:
+            if sizes[s] == 0:
+                continue
+            check = precision_check(s, sizes[s], expected_error, min_gain, confidence)
+            precision.append(check)
+            if not check.ok:
+                warnings.append(
+                    f"{s} has {check.n:,} examples: at an error rate of "
+                    f"{100 * expected_error:.1f}% its {100 * confidence:.0f}% confidence "
+                    f"interval is ±{100 * check.half_width:.2f} points, wider than the "
+                    f"{100 * min_gain:.2f}-point gain you want to see; about "
+                    f"{check.needed:,} examples are needed."
+                )
+    return SplitReport(
+        sizes=sizes,
+        requested=dict(requested),
+        sources=sources,
+        balance=balance,
+        group_overlap=len(straddling),
+        overlapping_groups=straddling[:20],
+        dev_test_from_target=dev_test_ok,
+        distribution=tests,
+        precision=precision,
+        warnings=warnings,
+        notes=list(notes),
+    )
+
+
+def _is_classification(task: str | None) -> bool:
+    return task in (None, "binary", "multiclass")
+
+
+def _balance(split: np.ndarray, labels: np.ndarray | None, task: str | None) -> dict[str, Any]:
+    if labels is None:
+        return {}
+    out: dict[str, Any] = {}
+    if _is_classification(task):
+        values = np.array([str(v) for v in labels], dtype=object)
+        classes = sorted(set(values))
+        for s in _SPLITS:
+            counts = pd.Series(values[split == s]).value_counts()
+            out[s] = {c: int(counts.get(c, 0)) for c in classes}
+        return out
+    values = pd.to_numeric(pd.Series(labels, dtype=object), errors="coerce").to_numpy(float)
+    for s in _SPLITS:
+        part = values[split == s]
+        part = part[np.isfinite(part)]
+        out[s] = (
+            {"n": len(part), "mean": float(part.mean()), "std": float(part.std())}
+            if len(part)
+            else {"n": 0}
+        )
+    return out
+
+
+def _distribution_tests(
+    split: np.ndarray, labels: np.ndarray | None, task: str | None, metadata: pd.DataFrame | None
+) -> list[DistributionTest]:
+    dev, test = split == "dev", split == "test"
+    if not dev.any() or not test.any():
+        return []
+    columns: list[tuple[str, np.ndarray, bool]] = []
+    if labels is not None:
+        columns.append(("label", labels, not _is_classification(task)))
+    if metadata is not None:
+        for name in metadata.columns:
+            col = metadata[name]
+            numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+            columns.append((str(name), col.to_numpy(), numeric and col.nunique() > 10))
+    raw = []
+    for name, values, numeric in columns:
+        result = _ks(values, dev, test) if numeric else _chi2(values, dev, test)
+        if result is not None:
+            raw.append((name, *result))
+    level = ALPHA / max(len(raw), 1)
+    return [DistributionTest(n, t, s, p, bool(p >= level)) for n, t, s, p in raw]
+
+
+def _ks(values: np.ndarray, dev: np.ndarray, test: np.ndarray):
+    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
+    a, b = numbers[dev], numbers[test]
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if len(a) < 2 or len(b) < 2:
+        return None
+    res = stats.ks_2samp(a, b)
+    return "ks", float(res.statistic), float(res.pvalue)
+
+
+def _chi2(values: np.ndarray, dev: np.ndarray, test: np.ndarray):
+    text = pd.Series(values, dtype=object).astype(str).where(pd.notna(values), "<missing>")
+    top = text[dev | test].value_counts().index[:_MAX_CATEGORIES]
+    text = text.where(text.isin(top), "<other>")
+    table = pd.crosstab(text[dev | test], dev[dev | test])
+    table = table.loc[table.sum(axis=1) > 0]
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        return None
+    res = stats.chi2_contingency(table.to_numpy())
+    return "chi2", float(res.statistic), float(res.pvalue)

@@ -1,0 +1,203 @@
+"""The split manifest: a table id → split, saved as ``<project>/.yearn/splits.parquet``.
+
+A JSON sidecar (``splits.json``) beside it holds the settings used, the sizes, the checks
+and the sha256 of the Parquet file; loading verifies that hash, so a manifest edited by
+hand or half-written is refused instead of silently changing every later result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from yearn._io import atomic_write, atomic_write_json
+from yearn.errors import DataError
+from yearn.splits.checks import SplitReport
+
+__all__ = [
+    "MANIFEST_NAME",
+    "SIDECAR_NAME",
+    "SPLITS",
+    "SplitManifest",
+    "load_manifest",
+    "manifest_path",
+    "save_manifest",
+]
+
+SPLITS = ("train", "train_dev", "dev", "test")
+MANIFEST_NAME = "splits.parquet"
+SIDECAR_NAME = "splits.json"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SplitManifest:
+    """Which split each example is in, plus the settings and checks that produced it.
+
+    ``table`` has columns ``id``, ``split`` (train / train_dev / dev / test), ``source``
+    and ``group`` (empty without groups). ``sha256`` is the hash of the saved Parquet
+    file (None until saved or when built in memory).
+    """
+
+    table: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
+    report: SplitReport | None = None
+    sha256: str | None = None
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        """Examples per split, in the order train, train_dev, dev, test."""
+        counts = self.table["split"].astype(str).value_counts()
+        return {s: int(counts.get(s, 0)) for s in SPLITS}
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def ids(self, split: str) -> np.ndarray:
+        """The ids in one split, in table order."""
+        _check_split_name(split)
+        return self.table.loc[self.table["split"] == split, "id"].to_numpy()
+
+    def split_of(self, ids: Any) -> np.ndarray:
+        """The split of each of ``ids``; raises naming the ids the manifest does not hold."""
+        lookup = pd.Series(
+            self.table["split"].astype(str).to_numpy(), index=self.table["id"].astype(str)
+        )
+        keys = pd.Index([str(v) for v in np.asarray(ids, dtype=object)])
+        found = lookup.reindex(keys)
+        missing = found.isna().to_numpy()
+        if missing.any():
+            shown = ", ".join(repr(k) for k in keys[missing][:5])
+            raise DataError(
+                f"{int(missing.sum())} id(s) are not in the split manifest (e.g. {shown}): "
+                "the data grew since the split was drawn; run 'yearn split' again (it keeps "
+                "every earlier example in its split and assigns the new ones)."
+            )
+        return found.to_numpy(dtype=object)
+
+    def indices(self, ids: Any) -> dict[str, np.ndarray]:
+        """Row positions of ``ids`` (e.g. ``dataset.ids``) in each split: no data is copied."""
+        splits = self.split_of(ids)
+        return {s: np.flatnonzero(splits == s) for s in SPLITS}
+
+    def save(self, project_root: str | Path) -> SplitManifest:
+        """Save to ``<project_root>/.yearn/`` atomically; returns the manifest with its sha256."""
+        return save_manifest(self, project_root)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Settings, sizes, sha256 and checks as plain JSON-ready data."""
+        return {
+            "settings": self.settings,
+            "sizes": self.sizes,
+            "rows": len(self.table),
+            "sha256": self.sha256,
+            "report": None if self.report is None else self.report.to_dict(),
+        }
+
+    def _repr_html_(self) -> str:
+        sizes = "".join(
+            f"<tr><td>{s}</td><td style='text-align:right'>{n:,}</td></tr>"
+            for s, n in self.sizes.items()
+        )
+        body = f"<table><tr><th>split</th><th>examples</th></tr>{sizes}</table>"
+        if self.report is not None:
+            body += self.report._repr_html_()
+        salt = html.escape(str(self.settings.get("salt")))
+        return f"<div><b>Split manifest</b> (salt {salt}){body}</div>"
+
+
+def manifest_path(project_root: str | Path) -> Path:
+    """``<project_root>/.yearn/splits.parquet``."""
+    return Path(project_root) / ".yearn" / MANIFEST_NAME
+
+
+def _check_split_name(split: str) -> None:
+    if split not in SPLITS:
+        raise DataError(f"unknown split {split!r}; splits are {', '.join(SPLITS)}.")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save_manifest(manifest: SplitManifest, project_root: str | Path) -> SplitManifest:
+    """Write ``splits.parquet`` then its sidecar ``splits.json``, each atomically."""
+    path = manifest_path(project_root)
+    table = manifest.table.reset_index(drop=True)
+    with atomic_write(path) as tmp:
+        table.to_parquet(tmp, index=False)
+        sha = _sha256(tmp)
+    saved = replace(manifest, table=table, sha256=sha)
+    sidecar = {"format": FORMAT_VERSION, "file": MANIFEST_NAME, **saved.to_dict()}
+    atomic_write_json(path.with_name(SIDECAR_NAME), sidecar)
+    return saved
+
+
+def load_manifest(project_root: str | Path) -> SplitManifest:
+    """Load and verify the manifest saved in ``<project_root>/.yearn/``."""
+    path = manifest_path(project_root)
+    sidecar_path = path.with_name(SIDECAR_NAME)
+    if not path.exists():
+        raise DataError(
+            f"{path}: no split manifest yet; run 'yearn split --project {project_root}' "
+            "(or yearn.splits.split_project) to draw one."
+        )
+    if not sidecar_path.exists():
+        raise DataError(
+            f"{sidecar_path}: the manifest's sidecar is missing, so its settings and hash "
+            "are unknown; redraw it with 'yearn split --fresh'."
+        )
+    try:
+        meta = json.loads(sidecar_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(
+            f"{sidecar_path}: not valid JSON ({exc}); redraw with 'yearn split --fresh'."
+        ) from None
+    sha = _sha256(path)
+    if not isinstance(meta, dict) or meta.get("sha256") != sha:
+        raise DataError(
+            f"{path}: sha256 {sha[:12]}… does not match the {SIDECAR_NAME} sidecar "
+            f"({str(meta.get('sha256') if isinstance(meta, dict) else None)[:12]}…): the "
+            "manifest was changed outside yearn. Restore it or redraw with "
+            "'yearn split --fresh'."
+        )
+    try:
+        table = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for a corrupt file
+        raise DataError(f"{path}: cannot read the manifest ({exc}); redraw it.") from None
+    _validate_table(table, path)
+    report = meta.get("report")
+    return SplitManifest(
+        table=table,
+        settings=dict(meta.get("settings") or {}),
+        report=None if report is None else SplitReport.from_dict(report),
+        sha256=sha,
+    )
+
+
+def _validate_table(table: pd.DataFrame, path: Path) -> None:
+    for column in ("id", "split"):
+        if column not in table.columns:
+            raise DataError(f"{path}: column {column!r} is missing; redraw the manifest.")
+    bad = ~table["split"].astype(str).isin(SPLITS)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(
+            f"{path}: row {row} has split {table['split'].iloc[row]!r}; splits are "
+            f"{', '.join(SPLITS)}."
+        )
+    dup = table["id"].astype(str).duplicated()
+    if dup.any():
+        row = int(np.flatnonzero(dup.to_numpy())[0])
+        raise DataError(f"{path}: id {table['id'].iloc[row]!r} appears twice (row {row}).")
