@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from yearn._validation import check_choice
+from yearn._validation import check_choice, check_number
 from yearn.errors import ConfigError, DataError
 from yearn.splits._assign import allocate, hash_keys
 from yearn.splits._inputs import (
@@ -93,6 +93,10 @@ def four_way_split(
             "source: name one of these, or add the target data."
         )
     check_choice("cross_source_groups", cross_source_groups, CROSS_SOURCE_POLICIES)
+    if expected_error is not None:
+        check_number("expected_error", expected_error, low=0, high=1, low_inclusive=False)
+    check_number("min_gain", min_gain, low=0, high=1, low_inclusive=False)
+    check_number("confidence", confidence, low=0, high=1, low_inclusive=False, high_inclusive=False)
     if previous is not None and previous.settings.get("salt") != salt:
         raise ConfigError(
             f"the previous manifest was drawn with salt {previous.settings.get('salt')!r}, "
