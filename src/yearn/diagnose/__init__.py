@@ -1,0 +1,32 @@
+"""The diagnosis: avoidable bias, variance, data mismatch and dev-set overfitting.
+
+Reads errors (bare numbers) or predictions tables, never models::
+
+    from yearn.diagnose import diagnose, diagnose_predictions
+    diagnose(human="1%", train="8%", train_dev="9%", dev="10%", n_dev=5000, ...)
+    diagnose_predictions("predictions.parquet")
+
+Also learning curves (:func:`learning_curve`) and training-health checks on a run's
+curves (:func:`training_health`). See docs/diagnosis.md.
+"""
+
+from yearn.diagnose._advice import GAP_NAMES, NEXT_STEPS
+from yearn.diagnose._from_predictions import diagnose_predictions
+from yearn.diagnose._ladder import DEFAULT_RATE_TOLERANCE, SIMILAR_RATIO, diagnose
+from yearn.diagnose._result import Diagnosis, Gap, MultiTaskDiagnosis, Rung
+from yearn.diagnose._values import LADDER, parse_errors
+
+__all__ = [
+    "DEFAULT_RATE_TOLERANCE",
+    "GAP_NAMES",
+    "LADDER",
+    "NEXT_STEPS",
+    "SIMILAR_RATIO",
+    "Diagnosis",
+    "Gap",
+    "MultiTaskDiagnosis",
+    "Rung",
+    "diagnose",
+    "diagnose_predictions",
+    "parse_errors",
+]

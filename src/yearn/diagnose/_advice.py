@@ -1,0 +1,58 @@
+"""Next steps for each gap, as the course lists them, and the reading of the ladder."""
+
+from __future__ import annotations
+
+__all__ = ["GAP_LABELS", "GAP_NAMES", "GAP_SPLITS", "NEXT_STEPS", "NOTHING_STANDS_OUT"]
+
+GAP_NAMES = ("avoidable_bias", "variance", "data_mismatch", "dev_overfitting")
+
+#: Each gap is the difference between two adjacent rungs: (lower rung, upper rung).
+GAP_SPLITS = {
+    "avoidable_bias": ("human", "train"),
+    "variance": ("train", "train_dev"),
+    "data_mismatch": ("train_dev", "dev"),
+    "dev_overfitting": ("dev", "test"),
+}
+
+GAP_LABELS = {
+    "avoidable_bias": "avoidable bias",
+    "variance": "variance",
+    "data_mismatch": "data mismatch",
+    "dev_overfitting": "dev-set overfitting",
+}
+
+NEXT_STEPS: dict[str, tuple[str, ...]] = {
+    "avoidable_bias": (
+        "train a bigger model (more layers or units)",
+        "train longer, or use a better optimisation algorithm (momentum, RMSprop, Adam)",
+        "search for a better architecture or hyperparameters",
+        "reduce regularisation (smaller L2 penalty, less dropout)",
+    ),
+    "variance": (
+        "get more training data",
+        "add regularisation (L2, dropout)",
+        "use data augmentation",
+        "use early stopping",
+        "search for a better architecture or hyperparameters",
+    ),
+    "data_mismatch": (
+        "carry out error analysis to understand what differs between the training data and "
+        "the dev/test data (yearn errors)",
+        "collect more training data that looks like the dev/test data, or move part of the "
+        "target source into training",
+        "synthesise artificial training data that resembles dev/test — but beware of "
+        "repeating a small noise source over a large clean set (1 hour of car noise mixed "
+        "into 10,000 hours of speech): the model can overfit to that one noise",
+    ),
+    "dev_overfitting": (
+        "get a bigger dev set",
+        "get a fresh dev set: this one has been tuned to",
+    ),
+}
+
+NOTHING_STANDS_OUT = (
+    "no gap stands out: every gap is within the tolerance or not distinguishable from zero "
+    "at this sample size. If you expected a gap, enlarge the smaller sets (the intervals "
+    "above show how wide they are) or lower --tolerance; otherwise the model is as close to "
+    "human level as these measurements can tell."
+)

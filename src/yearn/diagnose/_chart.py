@@ -1,0 +1,109 @@
+"""The ladder chart: one bar per rung with interval whiskers, each gap annotated.
+
+matplotlib is imported here, lazily, with the Agg backend; nothing else in the
+diagnosis package needs it.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from yearn._io import atomic_write_bytes
+from yearn.diagnose._advice import GAP_LABELS
+from yearn.diagnose._result import Diagnosis
+from yearn.errors import ConfigError
+
+__all__ = ["ladder_svg", "plot_ladder", "save_ladder_chart"]
+
+_BASE = "#9aa5b1"
+_HOT = "#c0392b"
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_ladder(diag: Diagnosis, ax: Any = None) -> Any:
+    """Draw ``diag`` on ``ax`` (a new figure when ``None``) and return the axes."""
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 3.6), dpi=100)
+    names = list(diag.errors)
+    scale = 100.0 if diag.rate else 1.0
+    vals = [diag.errors[k].value * scale for k in names]
+    hot = {diag.gaps[g].upper for g in diag.principal}
+    colours = [_HOT if k in hot else _BASE for k in names]
+    bars = ax.bar(range(len(names)), vals, color=colours, width=0.6)
+    for i, k in enumerate(names):
+        r = diag.errors[k]
+        if r.ci_low is not None and r.ci_high is not None and r.ci_high > r.ci_low:
+            ax.errorbar(
+                i,
+                r.value * scale,
+                yerr=[[(r.value - r.ci_low) * scale], [(r.ci_high - r.value) * scale]],
+                color="black",
+                capsize=4,
+                lw=1,
+            )
+        if r.assumed:
+            bars[i].set_hatch("//")
+    index = {k: i for i, k in enumerate(names)}
+    top = max([*vals, 1e-9])
+    for g in diag.gaps.values():
+        if g.value is None or g.lower not in index or g.upper not in index:
+            continue
+        x = (index[g.lower] + index[g.upper]) / 2
+        colour = _HOT if g.name in diag.principal else "#34495e"
+        weight = "bold" if g.name in diag.principal else "normal"
+        ax.annotate(
+            f"{GAP_LABELS[g.name]}\n{diag.fmt(g.value, signed=True)}",
+            xy=(x, max(vals[index[g.lower]], vals[index[g.upper]]) + 0.04 * top),
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            color=colour,
+            fontweight=weight,
+        )
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels([k.replace("_", "-") for k in names])
+    ax.set_ylabel(f"{diag.metric} (%)" if diag.rate else diag.metric)
+    ax.set_ylim(0, top * 1.35 + (1e-9 if top else 1))
+    ax.set_title(diag.verdict() + (f" — task {diag.task}" if diag.task else ""), fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def _render(diag: Diagnosis, fmt: str) -> bytes:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=100)
+    try:
+        plot_ladder(diag, ax=ax)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+        return buf.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def save_ladder_chart(diag: Diagnosis, path: str | Path) -> Path:
+    """Write the chart to ``path`` (``.png`` or ``.svg``) atomically."""
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg"):
+        raise ConfigError(f"{path}: the chart is written as .png or .svg; got {path.suffix!r}.")
+    return atomic_write_bytes(path, _render(diag, fmt))
+
+
+def ladder_svg(diag: Diagnosis) -> str:
+    """The chart as an inline SVG string (for HTML reports and Jupyter)."""
+    text = _render(diag, "svg").decode("utf-8")
+    start = text.find("<svg")
+    return text[start:] if start >= 0 else text

@@ -1,0 +1,257 @@
+"""Diagnosis from a predictions table (any framework's output; never a model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from yearn._validation import check_number, check_positive_int
+from yearn.diagnose._intervals import (
+    bootstrap_replicates,
+    newcombe_diff,
+    percentile_interval,
+    wilson,
+)
+from yearn.diagnose._ladder import SIMILAR_RATIO, assemble, human_caveat
+from yearn.diagnose._metric import resolve_metric
+from yearn.diagnose._result import Diagnosis, MultiTaskDiagnosis, Rung
+from yearn.diagnose._values import LADDER, parse_errors, parse_sizes
+from yearn.errors import ConfigError, PredictionsError
+from yearn.predictions import Predictions, load_predictions
+
+__all__ = ["diagnose_predictions"]
+
+
+def _load(
+    preds: Predictions | str | Path | pd.DataFrame, model: str | None, task: str | None
+) -> Predictions:
+    if not isinstance(preds, Predictions):
+        preds = load_predictions(preds, task=task)
+    if preds.models:
+        if model is None:
+            if len(preds.models) > 1:
+                raise PredictionsError(
+                    f"{preds.source}: the table holds several models "
+                    f"({', '.join(preds.models)}); choose one with --model / model=."
+                )
+        else:
+            preds = preds.for_model(model)
+    elif model is not None:
+        raise PredictionsError(f"{preds.source}: no 'model' column to select {model!r} from.")
+    splits = [s for s in preds.splits if s != "human"]
+    if "train" not in splits:
+        raise PredictionsError(
+            f"{preds.source}: no rows with split = 'train' (the table has "
+            f"{', '.join(splits)}). The diagnosis needs the model's predictions on its own "
+            "training set to measure avoidable bias and variance: predict on the training "
+            "rows too and add them with split = 'train'."
+        )
+    if len(splits) < 2:
+        raise PredictionsError(
+            f"{preds.source}: only the 'train' split is present; add predictions on at least "
+            "one of train_dev, dev, test (dev is the one the diagnosis is about)."
+        )
+    return preds
+
+
+def _human(human: Any, n_human: int | None, rate: bool, confidence: float) -> Rung | None:
+    if human is None:
+        return None
+    value = parse_errors({"human": human}, rate=rate)["human"]
+    n = parse_sizes({"human": n_human}).get("human")
+    low, high = wilson(value, n, confidence) if n and rate else (value, value)
+    return Rung("human", value, low, high, n)
+
+
+def diagnose_predictions(
+    preds: Predictions | str | Path | pd.DataFrame,
+    *,
+    metric: str | None = None,
+    human: Any = None,
+    n_human: int | None = None,
+    model: str | None = None,
+    task: str | None = None,
+    tolerance: float | None = None,
+    confidence: float = 0.95,
+    similar_ratio: float = SIMILAR_RATIO,
+    n_resamples: int = 1000,
+    random_state: int | None = 0,
+) -> Diagnosis | MultiTaskDiagnosis:
+    """Diagnose a predictions table: the error of each split present, gaps, verdict.
+
+    ``metric`` (error form) defaults to ``error`` for classification and ``rmse`` for
+    regression; ``task`` is passed to :func:`~yearn.predictions.load_predictions` (a table
+    with ``label``/``pred`` but no ``proba:`` columns is read as regression unless
+    ``task="binary"`` or ``"multiclass"``). Error rates get Wilson / Newcombe intervals
+    from the split sizes; other metrics a bootstrap over rows (``n_resamples``,
+    ``random_state``). Multi-label tables return a :class:`MultiTaskDiagnosis` (all tasks
+    pooled, and one per task).
+    """
+    p = _load(preds, model, task)
+    confidence = check_number("confidence", confidence, low=0.5, high=1.0, high_inclusive=False)
+    n_resamples = check_positive_int("n_resamples", n_resamples, minimum=100)
+    if p.task == "multilabel":
+        return _multilabel(
+            p,
+            metric,
+            human,
+            n_human,
+            tolerance,
+            confidence,
+            similar_ratio,
+            n_resamples,
+            random_state,
+        )
+    em = resolve_metric(metric, p)
+    rate = em.rate
+    rungs: dict[str, Rung] = {}
+    caveats: list[str] = []
+    h = _human(human, n_human, rate, confidence)
+    if h is None:
+        rungs["human"] = Rung("human", 0.0, 0.0, 0.0, None, assumed=True)
+        caveats.append(human_caveat())
+    else:
+        rungs["human"] = h
+    _no_train_dev(p.splits, caveats)
+    stats = {s: em.split_statistic(p, s) for s in p.splits}
+
+    if em.proportion:
+        for s, (v, n, _) in stats.items():
+            low, high = wilson(v, n, confidence)
+            rungs[s] = Rung(s, v, low, high, n)
+
+        def gap_ci(lo: str, hi: str) -> tuple[float, float]:
+            return newcombe_diff(
+                rungs[hi].value, rungs[hi].n, rungs[lo].value, rungs[lo].n, confidence
+            )
+
+        method = "wilson+newcombe"
+    else:
+        rng = np.random.default_rng(random_state)
+        reps: dict[str, np.ndarray] = {}
+        for s, (v, n, stat) in stats.items():
+            reps[s] = bootstrap_replicates(stat, n, n_resamples=n_resamples, rng=rng)
+            low, high = percentile_interval(reps[s], confidence)
+            rungs[s] = Rung(s, v, low, high, n)
+        reps["human"] = np.full(n_resamples, rungs["human"].value)
+
+        def gap_ci(lo: str, hi: str) -> tuple[float, float]:
+            return percentile_interval(reps[hi] - reps[lo], confidence)
+
+        method = f"bootstrap ({n_resamples} resamples per split)"
+    ordered = {k: rungs[k] for k in LADDER if k in rungs}
+    return assemble(
+        metric=em.name,
+        rate=rate,
+        rungs=ordered,
+        gap_ci=gap_ci,
+        tolerance=tolerance,
+        confidence=confidence,
+        similar_ratio=similar_ratio,
+        ci_method=method,
+        caveats=caveats,
+    )
+
+
+def _no_train_dev(splits: tuple[str, ...], caveats: list[str]) -> None:
+    if "train_dev" not in splits and "dev" in splits:
+        caveats.append(
+            "no train-dev split: variance and data mismatch cannot be separated; the "
+            "'variance' gap is dev − train and holds both. Carve a train-dev set out of the "
+            "training data (yearn split) to tell them apart."
+        )
+
+
+def _multilabel(
+    p: Predictions,
+    metric: str | None,
+    human: Any,
+    n_human: int | None,
+    tolerance: float | None,
+    confidence: float,
+    similar_ratio: float,
+    n_resamples: int,
+    random_state: int | None,
+) -> MultiTaskDiagnosis:
+    """Per-task error (known labels only) and all tasks pooled (bootstrap over rows)."""
+    if metric not in (None, "error", "hamming"):
+        raise ConfigError(
+            f"metric {metric!r}: multi-label tables are diagnosed with the per-task error "
+            "(metric 'error'); compute other metrics yourself and pass them as numbers."
+        )
+    h = _human(human, n_human, True, confidence)
+    wrong: dict[str, np.ndarray] = {}
+    known: dict[str, np.ndarray] = {}
+    for s in p.splits:
+        part = p.split(s)
+        labels = part.multilabel_labels()
+        preds = np.column_stack(
+            [
+                part.frame[f"pred:{t}"].to_numpy(dtype=float)
+                if f"pred:{t}" in part.frame
+                else (part.frame[f"proba:{t}"].to_numpy(dtype=float) >= 0.5).astype(float)
+                for t in p.tasks
+            ]
+        )
+        known[s] = ~np.isnan(labels)
+        wrong[s] = (preds != labels) & known[s]
+
+    def diag_for(col: int | None) -> Diagnosis:
+        rungs: dict[str, Rung] = {}
+        caveats: list[str] = []
+        if h is None:
+            rungs["human"] = Rung("human", 0.0, 0.0, 0.0, None, assumed=True)
+            caveats.append(human_caveat())
+        else:
+            rungs["human"] = h
+        _no_train_dev(p.splits, caveats)
+        rng = np.random.default_rng(random_state)
+        reps = {"human": np.full(n_resamples, rungs["human"].value)}
+        for s in p.splits:
+            if col is None:
+                w, k = wrong[s].sum(axis=1), known[s].sum(axis=1)
+            else:
+                w, k = wrong[s][:, col].astype(float), known[s][:, col].astype(float)
+            keep = k > 0
+            w, k = w[keep], k[keep]
+            if k.sum() == 0:
+                continue
+            v = float(w.sum() / k.sum())
+            if col is None:
+                reps[s] = bootstrap_replicates(
+                    lambda idx, w=w, k=k: float(w[idx].sum() / k[idx].sum()),
+                    len(w),
+                    n_resamples=n_resamples,
+                    rng=rng,
+                )
+                low, high = percentile_interval(reps[s], confidence)
+            else:
+                low, high = wilson(v, int(k.sum()), confidence)
+            rungs[s] = Rung(s, v, low, high, int(k.sum()))
+
+        def gap_ci(lo: str, hi: str) -> tuple[float, float]:
+            if col is None:
+                return percentile_interval(reps[hi] - reps[lo], confidence)
+            return newcombe_diff(
+                rungs[hi].value, rungs[hi].n, rungs[lo].value, rungs[lo].n, confidence
+            )
+
+        return assemble(
+            metric="error",
+            rate=True,
+            rungs={k: rungs[k] for k in LADDER if k in rungs},
+            gap_ci=gap_ci,
+            tolerance=tolerance,
+            confidence=confidence,
+            similar_ratio=similar_ratio,
+            ci_method="bootstrap over rows" if col is None else "wilson+newcombe",
+            caveats=caveats,
+            task=None if col is None else p.tasks[col],
+        )
+
+    return MultiTaskDiagnosis(
+        overall=diag_for(None), tasks={t: diag_for(i) for i, t in enumerate(p.tasks)}
+    )

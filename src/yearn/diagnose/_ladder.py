@@ -1,0 +1,332 @@
+"""The diagnosis ladder: errors → gaps → principal gap → next steps.
+
+The rule for the principal gap (documented in docs/diagnosis.md):
+
+1. a gap *stands out* when it is larger than the tolerance (default one percentage point
+   for error rates) **and** its confidence interval excludes zero (when no interval can be
+   computed — sizes unknown — on size alone, with a caveat);
+2. the principal gap is the largest gap that stands out;
+3. every other gap that stands out and is at least ``similar_ratio`` (default 0.5) times
+   the largest is reported with it ("both bias and variance").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from yearn._validation import check_number
+from yearn.diagnose._advice import GAP_LABELS, GAP_NAMES, NEXT_STEPS, NOTHING_STANDS_OUT
+from yearn.diagnose._intervals import newcombe_diff, wilson
+from yearn.diagnose._result import Diagnosis, Gap, Rung
+from yearn.diagnose._values import LADDER, parse_errors, parse_sizes
+from yearn.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_RATE_TOLERANCE",
+    "SIMILAR_RATIO",
+    "assemble",
+    "diagnose",
+    "is_rate_metric",
+    "metric_kind",
+]
+
+#: Default tolerance for error rates: one percentage point.
+DEFAULT_RATE_TOLERANCE = 0.01
+#: Default tolerance for unbounded metrics (RMSE, MAE): this share of the largest error.
+DEFAULT_RELATIVE_TOLERANCE = 0.05
+#: Gaps at least this share of the largest standing-out gap are reported together.
+SIMILAR_RATIO = 0.5
+_UNBOUNDED = ("rmse", "mae", "log_loss")
+_EPS = 1e-9
+
+GapCI = Callable[[str, str], "tuple[float, float] | None"]
+
+
+def metric_kind(metric: str) -> tuple[bool, bool]:
+    """(rate, proportion) for a metric named in error form: ``error``, ``1-f1``, ``rmse``.
+
+    ``rate`` — bounded in [0, 1]; ``proportion`` — a share of examples (error,
+    1-accuracy), for which sample sizes alone give Wilson / Newcombe intervals.
+    """
+    from yearn.metrics import get_metric
+
+    key = str(metric).strip().lower()
+    one_minus = key.startswith(("1-", "1−"))
+    m = get_metric(key[2:] if one_minus else key)
+    if one_minus and not m.higher_is_better:
+        raise ConfigError(
+            f"metric {metric!r}: {m.name} is already an error (lower is better); pass {m.name!r}."
+        )
+    if not one_minus and m.higher_is_better:
+        raise ConfigError(
+            f"metric {metric!r}: the diagnosis works on errors (lower is better); pass "
+            f"{m.error_name!r} and give the errors (1 − {m.name})."
+        )
+    rate = m.name not in _UNBOUNDED
+    return rate, m.name in ("error", "accuracy")
+
+
+def is_rate_metric(metric: str) -> bool:
+    """Whether ``metric`` (in error form) is bounded in [0, 1] (error, 1-f1, ...)."""
+    return metric_kind(metric)[0]
+
+
+def default_tolerance(rate: bool, values: Mapping[str, float]) -> float:
+    if rate:
+        return DEFAULT_RATE_TOLERANCE
+    top = max((abs(v) for v in values.values()), default=0.0)
+    return DEFAULT_RELATIVE_TOLERANCE * top
+
+
+def _gap_pairs(rungs: Mapping[str, Rung]) -> dict[str, tuple[str, str, str | None]]:
+    """For each gap, the (lower, upper) rungs used and a note, when both are present."""
+    have = set(rungs)
+    pairs: dict[str, tuple[str, str, str | None]] = {}
+    if {"human", "train"} <= have:
+        pairs["avoidable_bias"] = ("human", "train", None)
+    if {"train", "train_dev"} <= have:
+        pairs["variance"] = ("train", "train_dev", None)
+    elif {"train", "dev"} <= have:
+        pairs["variance"] = (
+            "train",
+            "dev",
+            "no train-dev set: this is variance and data mismatch together (dev − train)",
+        )
+    if {"train_dev", "dev"} <= have:
+        pairs["data_mismatch"] = ("train_dev", "dev", None)
+    if {"dev", "test"} <= have:
+        pairs["dev_overfitting"] = ("dev", "test", None)
+    return pairs
+
+
+def assemble(
+    *,
+    metric: str,
+    rate: bool,
+    rungs: Mapping[str, Rung],
+    gap_ci: GapCI,
+    tolerance: float | None,
+    confidence: float,
+    similar_ratio: float,
+    ci_method: str,
+    caveats: list[str] | None = None,
+    task: str | None = None,
+) -> Diagnosis:
+    """Turn measured rungs into gaps, the principal gap and next steps."""
+    caveats = list(caveats or [])
+    if len([r for r in rungs if r != "human"]) < 1 or len(rungs) < 2:
+        raise ConfigError(
+            "the diagnosis needs at least two rungs of the ladder (e.g. --train 8% --dev 10%); "
+            f"got {', '.join(rungs) or 'none'}."
+        )
+    values = {k: r.value for k, r in rungs.items()}
+    if tolerance is None:
+        tolerance = default_tolerance(rate, values)
+    tolerance = check_number("tolerance", tolerance, low=0.0)
+
+    gaps: dict[str, Gap] = {}
+    pairs = _gap_pairs(rungs)
+    for name in GAP_NAMES:
+        if name not in pairs:
+            lo, hi = _default_pair(name)
+            gaps[name] = Gap(name, lo, hi, note=_missing_note(name, rungs))
+            continue
+        lo, hi, note = pairs[name]
+        value = rungs[hi].value - rungs[lo].value
+        ci = gap_ci(lo, hi)
+        ci_low, ci_high = ci if ci is not None else (None, None)
+        dist = None if ci is None else bool(ci[0] > 0 or ci[1] < 0)
+        gaps[name] = Gap(
+            name, lo, hi, value, ci_low, ci_high, dist, bool(value > tolerance + _EPS), note
+        )
+
+    standing = sorted((g for g in gaps.values() if g.stands_out), key=lambda g: -(g.value or 0))
+    principal: tuple[str, ...] = ()
+    if standing:
+        top = standing[0].value or 0.0
+        principal = tuple(g.name for g in standing if (g.value or 0.0) >= similar_ratio * top)
+    _explain(gaps, principal, caveats, tolerance, rate, metric)
+
+    recs: dict[str, tuple[str, ...]] = {g: NEXT_STEPS[g] for g in principal}
+    if not principal:
+        recs["none"] = (NOTHING_STANDS_OUT,)
+    return Diagnosis(
+        metric=metric,
+        rate=rate,
+        errors=dict(rungs),
+        gaps=gaps,
+        principal=principal,
+        recommendations=recs,
+        caveats=tuple(caveats),
+        tolerance=tolerance,
+        confidence=confidence,
+        ci_method=ci_method,
+        similar_ratio=similar_ratio,
+        task=task,
+    )
+
+
+def _default_pair(name: str) -> tuple[str, str]:
+    from yearn.diagnose._advice import GAP_SPLITS
+
+    return GAP_SPLITS[name]
+
+
+def _missing_note(name: str, rungs: Mapping[str, Rung]) -> str:
+    if name == "data_mismatch" and "train_dev" not in rungs:
+        return "no train-dev set: variance and data mismatch cannot be separated"
+    need = [r.replace("_", "-") for r in _default_pair(name) if r not in rungs]
+    return f"not computed: no {' or '.join(need)} error"
+
+
+def _explain(
+    gaps: Mapping[str, Gap],
+    principal: tuple[str, ...],
+    caveats: list[str],
+    tolerance: float,
+    rate: bool,
+    metric: str,
+) -> None:
+    def fmt(v: float) -> str:
+        return f"{v * 100:.2f}%" if rate else f"{v:.4g}"
+
+    no_ci = [GAP_LABELS[g.name] for g in gaps.values() if g.value is not None and g.ci_low is None]
+    if no_ci:
+        caveats.append(
+            f"no confidence interval for {', '.join(no_ci)} (sample sizes unknown"
+            + ("" if rate else " or metric not a proportion")
+            + "): judged on size alone. Give the sizes (--n-train, --n-dev, ...) or a "
+            "predictions table to know whether a gap is more than sampling noise."
+        )
+    top = max((gaps[g].value or 0.0 for g in principal), default=0.0)
+    for g in gaps.values():
+        if g.value is None or g.name in principal:
+            continue
+        if g.above_tolerance and g.distinguishable is False:
+            caveats.append(
+                f"{GAP_LABELS[g.name]} is {fmt(g.value)} but its interval "
+                f"[{fmt(g.ci_low or 0)}, {fmt(g.ci_high or 0)}] includes zero: too few examples "
+                "to tell it from sampling noise."
+            )
+        elif principal and g.ci_high is not None and g.ci_high > top:
+            caveats.append(
+                f"{GAP_LABELS[g.name]} cannot be ruled out as the larger problem: its interval "
+                f"reaches {fmt(g.ci_high)}; measure it on more examples."
+            )
+    if gaps["avoidable_bias"].value is not None and gaps["avoidable_bias"].value < -tolerance:
+        caveats.append(
+            "train error is below the human-level error: human level is no longer a good "
+            "proxy for the Bayes error; progress from here is harder to judge."
+        )
+
+
+def diagnose(
+    human: Any = None,
+    train: Any = None,
+    train_dev: Any = None,
+    dev: Any = None,
+    test: Any = None,
+    *,
+    n_human: int | None = None,
+    n_train: int | None = None,
+    n_train_dev: int | None = None,
+    n_dev: int | None = None,
+    n_test: int | None = None,
+    metric: str = "error",
+    rate: bool | None = None,
+    tolerance: float | None = None,
+    confidence: float = 0.95,
+    similar_ratio: float = SIMILAR_RATIO,
+) -> Diagnosis:
+    """Diagnose from bare numbers: ``diagnose(train="8%", dev="10%", n_dev=5000)``.
+
+    Errors are percent strings or fractions (not mixed). Sizes, when given, yield Wilson
+    intervals for the errors and Newcombe intervals for the gaps (error-rate metrics).
+    A human-level error given without ``n_human`` is taken as exact.
+    """
+    kind_rate, proportion = metric_kind(metric)
+    rate = kind_rate if rate is None else bool(rate)
+    confidence = check_number("confidence", confidence, low=0.5, high=1.0, high_inclusive=False)
+    similar_ratio = check_number("similar_ratio", similar_ratio, low=0.0, high=1.0)
+    values = parse_errors(
+        {"human": human, "train": train, "train_dev": train_dev, "dev": dev, "test": test},
+        rate=rate,
+    )
+    sizes = parse_sizes(
+        {"human": n_human, "train": n_train, "train_dev": n_train_dev, "dev": n_dev, "test": n_test}
+    )
+    for k in sizes:
+        if k not in values:
+            raise ConfigError(
+                f"--n-{k.replace('_', '-')} is given but --{k.replace('_', '-')} is not; give "
+                "the error measured on that set too."
+            )
+    caveats: list[str] = []
+    rungs = _rungs(values, sizes if proportion else {}, confidence, caveats)
+    if sizes and not proportion:
+        caveats.append(
+            f"{metric} is not a share of examples, so sizes alone give no interval; pass a "
+            "predictions table for bootstrap intervals."
+        )
+
+    def gap_ci(lo: str, hi: str) -> tuple[float, float] | None:
+        if not proportion:
+            return None
+        n_lo = sizes.get(lo)
+        n_hi = sizes.get(hi)
+        lo_exact = lo == "human" and n_lo is None
+        if n_hi is None or (n_lo is None and not lo_exact):
+            return None
+        return newcombe_diff(values.get(hi, 0.0), n_hi, rungs[lo].value, n_lo, confidence)
+
+    method = "wilson+newcombe" if proportion and sizes else "none"
+    return assemble(
+        metric=metric,
+        rate=rate,
+        rungs=rungs,
+        gap_ci=gap_ci,
+        tolerance=tolerance,
+        confidence=confidence,
+        similar_ratio=similar_ratio,
+        ci_method=method,
+        caveats=caveats,
+    )
+
+
+def _rungs(
+    values: Mapping[str, float],
+    sizes: Mapping[str, int],
+    confidence: float,
+    caveats: list[str],
+) -> dict[str, Rung]:
+    rungs: dict[str, Rung] = {}
+    if "human" not in values and "train" in values:
+        rungs["human"] = Rung("human", 0.0, 0.0, 0.0, None, assumed=True)
+        caveats.append(human_caveat())
+    for k in LADDER:
+        if k not in values:
+            continue
+        n = sizes.get(k)
+        if n is not None:
+            low, high = wilson(values[k], n, confidence)
+        elif k == "human":
+            low = high = values[k]
+        else:
+            low = high = None
+        rungs[k] = Rung(k, values[k], low, high, n)
+    if "train" in values and "dev" in values and "train_dev" not in values:
+        caveats.append(
+            "no train-dev error: variance and data mismatch cannot be separated; the "
+            "'variance' gap is dev − train and holds both. Carve a train-dev set out of the "
+            "training data (yearn split) to tell them apart."
+        )
+    return rungs
+
+
+def human_caveat() -> str:
+    return (
+        "no human-level error given: avoidable bias cannot be separated from unavoidable "
+        "(Bayes) error; human level is taken as 0, so 'avoidable bias' is the whole train "
+        "error. Give --human (or metric.human_level_error in yearn.toml)."
+    )
