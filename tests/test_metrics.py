@@ -265,3 +265,34 @@ def test_score_predictions_refuses_mixed_tables() -> None:
     mixed = pd.DataFrame({"id": [1, 2], "split": ["dev", "test"], "label": [0, 1], "pred": [0, 1]})
     with pytest.raises(PredictionsError, match="mixes splits"):
         score_predictions(load_predictions(mixed, task="binary"), "error")
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_small_inputs_match_sklearn(seed) -> None:
+    # small samples, absent classes, ties in the scores: the edge cases of the fast paths
+    r = np.random.default_rng(seed)
+    n, k = int(r.integers(5, 40)), int(r.integers(2, 5))
+    y = r.integers(0, k, n)
+    y[:k] = np.arange(k)  # every class among the labels
+    pred = r.integers(0, k - 1, n)  # the last class is never predicted
+    raw = np.round(r.random((n, k)), 1) + 1e-3
+    proba = raw / raw.sum(axis=1, keepdims=True)
+    for avg in ("macro", "micro"):
+        assert get_metric(f"f1_{avg}").score(y, pred) == pytest.approx(
+            skm.f1_score(y, pred, average=avg, zero_division=0.0)
+        )
+    if k == 2:
+        assert get_metric("roc_auc").score(y, proba=proba) == pytest.approx(
+            skm.roc_auc_score(y, proba[:, 1])
+        )
+        for name, fn in (("precision", skm.precision_score), ("recall", skm.recall_score)):
+            assert get_metric(name).score(y, pred) == pytest.approx(
+                fn(y, pred, zero_division=0.0)
+            )
+    else:
+        assert get_metric("roc_auc").score(y, proba=proba) == pytest.approx(
+            skm.roc_auc_score(y, proba, multi_class="ovr")
+        )
+    assert get_metric("log_loss").score(y, proba=proba) == pytest.approx(
+        skm.log_loss(y, proba, labels=list(range(k)))
+    )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy import stats
 from sklearn import metrics as skm
 
 from yearn.errors import ConfigError, DataError
@@ -184,19 +185,52 @@ def _error(d: Prepared) -> float:
     return 1.0 - _accuracy(d)
 
 
-def _binary(fn: Callable[..., float]) -> Callable[[Prepared], float]:
+def _ratio(num: float, den: float) -> float:
+    return float(num / den) if den else 0.0
+
+
+def _binary(which: str) -> Callable[[Prepared], float]:
+    """Precision / recall / F1 of the positive class (0 when undefined, like zero_division=0)."""
+
     def compute(d: Prepared) -> float:
-        return fn(d.y_true == d.pos, d.y_pred == d.pos, zero_division=0.0)
+        t, p = d.y_true == d.pos, d.y_pred == d.pos
+        tp = float(np.sum(t & p))
+        fp = float(np.sum(~t & p))
+        fn = float(np.sum(t & ~p))
+        if which == "precision":
+            return _ratio(tp, tp + fp)
+        if which == "recall":
+            return _ratio(tp, tp + fn)
+        return _ratio(2 * tp, 2 * tp + fp + fn)
 
     return compute
 
 
 def _f1_avg(average: str) -> Callable[[Prepared], float]:
+    """F1 averaged over the classes present in labels or predictions (as scikit-learn)."""
+
     def compute(d: Prepared) -> float:
-        labels = np.unique(np.concatenate([d.y_true, d.y_pred]))
-        return skm.f1_score(d.y_true, d.y_pred, labels=labels, average=average, zero_division=0.0)
+        k = max(d.n_classes, 1)
+        cm = np.bincount(d.y_true * k + d.y_pred, minlength=k * k).reshape(k, k)
+        tp = np.diag(cm).astype(float)
+        fp = cm.sum(axis=0) - tp
+        fn = cm.sum(axis=1) - tp
+        present = (cm.sum(axis=0) + cm.sum(axis=1)) > 0
+        if average == "micro":
+            return _ratio(2 * tp.sum(), 2 * tp.sum() + fp.sum() + fn.sum())
+        den = 2 * tp + fp + fn
+        f1 = np.divide(2 * tp, den, out=np.zeros_like(tp), where=den > 0)
+        return float(f1[present].mean())
 
     return compute
+
+
+def _auc(positive: np.ndarray, score: np.ndarray) -> float:
+    """Binary ROC AUC by the rank-sum (Mann-Whitney) formula; ties count one half."""
+    n1 = int(positive.sum())
+    n0 = len(positive) - n1
+    ranks = stats.rankdata(score)
+    return float((ranks[positive].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
 def _roc_auc(d: Prepared) -> float:
@@ -205,7 +239,7 @@ def _roc_auc(d: Prepared) -> float:
         for t in range(d.y_true.shape[1]):
             known = ~np.isnan(d.y_true[:, t])
             if len(np.unique(d.y_true[known, t])) == 2:
-                scores.append(skm.roc_auc_score(d.y_true[known, t], d.proba[known, t]))
+                scores.append(_auc(d.y_true[known, t] == 1, d.proba[known, t]))
         if not scores:
             raise DataError("roc_auc: no task has both positive and negative known labels.")
         return float(np.mean(scores))
@@ -216,15 +250,14 @@ def _roc_auc(d: Prepared) -> float:
             f"({d.classes[present[0]]!r}); score a split with both classes or use error."
         )
     if d.n_classes == 2:
-        return skm.roc_auc_score(d.y_true == d.pos, d.proba[:, d.pos])
+        return _auc(d.y_true == d.pos, d.proba[:, d.pos])
     if present.size < d.n_classes:
         missing = [d.classes[i] for i in range(d.n_classes) if i not in set(present)]
         raise DataError(
             f"roc_auc (one-vs-rest) needs every class among the labels; missing "
             f"{', '.join(missing[:10])}. Use a larger split or log_loss."
         )
-    p = d.proba / d.proba.sum(axis=1, keepdims=True)
-    return skm.roc_auc_score(d.y_true, p, multi_class="ovr", average="macro")
+    return float(np.mean([_auc(d.y_true == c, d.proba[:, c]) for c in range(d.n_classes)]))
 
 
 def _log_loss(d: Prepared) -> float:
@@ -265,11 +298,11 @@ _REGISTRY: dict[str, Metric] = {
         _m("accuracy", CLASSIFICATION, True, False, "share of right predictions",
            _cls("accuracy"), _accuracy),
         _m("precision", _BIN, True, False, "positive predictive value of the positive class",
-           _cls("precision", True), _binary(skm.precision_score)),
+           _cls("precision", True), _binary("precision")),
         _m("recall", _BIN, True, False, "share of the positive class found",
-           _cls("recall", True), _binary(skm.recall_score)),
+           _cls("recall", True), _binary("recall")),
         _m("f1", _BIN, True, False, "F1 of the positive class",
-           _cls("f1", True), _binary(skm.f1_score)),
+           _cls("f1", True), _binary("f1")),
         _m("f1_macro", CLASSIFICATION, True, False, "F1 averaged over classes",
            _cls("f1_macro"), _f1_avg("macro")),
         _m("f1_micro", CLASSIFICATION, True, False, "F1 over all decisions",

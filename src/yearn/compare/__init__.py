@@ -1,0 +1,24 @@
+"""A vs B on the same examples (McNemar, paired bootstrap) and the dev-set size planner."""
+
+from __future__ import annotations
+
+from yearn.compare._compare import Comparison, compare_predictions
+from yearn.compare._planner import DevSizePlan, detectable_gain, required_dev_size
+from yearn.compare._stats import (
+    BootstrapResult,
+    McNemarResult,
+    mcnemar_exact,
+    paired_bootstrap,
+)
+
+__all__ = [
+    "BootstrapResult",
+    "Comparison",
+    "DevSizePlan",
+    "McNemarResult",
+    "compare_predictions",
+    "detectable_gain",
+    "mcnemar_exact",
+    "paired_bootstrap",
+    "required_dev_size",
+]

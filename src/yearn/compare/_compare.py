@@ -1,0 +1,310 @@
+"""A vs B: two models' predictions on the same examples of one split, compared."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from yearn._validation import check_number
+from yearn.compare._stats import BootstrapResult, McNemarResult, mcnemar_exact, paired_bootstrap
+from yearn.errors import PredictionsError
+from yearn.metrics import get_metric
+from yearn.metrics._inputs import Prepared
+from yearn.metrics._registry import predictions_arrays
+from yearn.predictions import SPLITS, Predictions, load_predictions
+
+__all__ = ["Comparison", "compare_predictions", "format_metric", "load_for_metric"]
+
+_UNBOUNDED = ("rmse", "mae", "log_loss")
+_RIGHT_WRONG = ("error", "accuracy")
+
+
+def format_metric(metric: str, value: float) -> str:
+    """``error`` 0.1023 → ``10.23%``; unbounded metrics with 4 significant digits."""
+    if metric in _UNBOUNDED:
+        return f"{value:.4g}"
+    return f"{value * 100:.2f}%"
+
+
+def _points(metric: str, value: float) -> str:
+    if metric in _UNBOUNDED:
+        return f"{value:.3g}"
+    return f"{value * 100:.2g} points"
+
+
+def _bounds(metric: str, low: float, high: float) -> str:
+    scale = 1.0 if metric in _UNBOUNDED else 100.0
+    return f"[{low * scale:.2g}, {high * scale:.2g}]"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The result of :func:`compare_predictions`.
+
+    ``difference`` is ``value_b - value_a`` in the metric's own direction and
+    ``improvement`` is how much better B is than A (positive: B better), with its
+    ``confidence`` interval ``[ci_low, ci_high]``. ``p_value`` comes from ``test``
+    (McNemar's exact test for error / accuracy, else the paired bootstrap).
+    """
+
+    name_a: str
+    name_b: str
+    split: str
+    metric: str
+    n: int
+    value_a: float
+    value_b: float
+    difference: float
+    improvement: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    test: str
+    alpha: float
+    confidence: float
+    better: str | None
+    verdict: str
+    mcnemar: McNemarResult | None
+    bootstrap: BootstrapResult
+
+    @property
+    def significant(self) -> bool:
+        return self.better is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        out = asdict(self)
+        out["mcnemar"] = asdict(self.mcnemar) if self.mcnemar else None
+        out["bootstrap"] = asdict(self.bootstrap)
+        return out
+
+    def __str__(self) -> str:
+        return self.verdict
+
+    def _repr_html_(self) -> str:
+        rows = [
+            ("split", self.split),
+            ("examples", f"{self.n:,}"),
+            (f"{self.metric} of {self.name_a}", format_metric(self.metric, self.value_a)),
+            (f"{self.metric} of {self.name_b}", format_metric(self.metric, self.value_b)),
+            (
+                f"improvement of {self.name_b} over {self.name_a}",
+                f"{_points(self.metric, self.improvement)}, "
+                f"{self.confidence:.0%} CI {_bounds(self.metric, self.ci_low, self.ci_high)}",
+            ),
+            ("p-value", f"{self.p_value:.3g} ({self.test.replace('_', ' ')})"),
+        ]
+        if self.mcnemar:
+            rows.append(
+                (
+                    "discordant pairs",
+                    f"only {self.name_a} right: {self.mcnemar.only_a}, "
+                    f"only {self.name_b} right: {self.mcnemar.only_b}",
+                )
+            )
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+            for k, v in rows
+        )
+        return f"<p><b>{html.escape(self.verdict)}</b></p><table>{body}</table>"
+
+
+def load_for_metric(table: Any, metric: Any, task: str | None = None) -> Predictions:
+    """Load a predictions table; a label/pred table is classification when the metric is.
+
+    Without ``proba:`` columns the contract reads a table as regression; for a
+    classification metric (error, f1, ...) it is read as classification instead.
+    """
+    if isinstance(table, Predictions):
+        return table
+    preds = load_predictions(table, task=task)
+    if task is None and preds.task == "regression" and "regression" not in metric.task_kinds:
+        preds = load_predictions(table, task="multiclass")
+        if len(preds.classes) <= 2:
+            preds = Predictions(preds.frame, "binary", preds.classes, (), preds.source)
+    return preds
+
+
+def _as_predictions(table: Any, model: str | None, role: str, metric: Any, task) -> Predictions:
+    preds = load_for_metric(table, metric, task)
+    if model is not None:
+        preds = preds.for_model(model)
+    elif len(preds.models) > 1:
+        raise PredictionsError(
+            f"{preds.source}: model {role} holds {len(preds.models)} models "
+            f"({', '.join(preds.models[:5])}); choose one with model_{role.lower()}=..."
+        )
+    return preds
+
+
+def _default_name(table: Any, model: str | None, fallback: str) -> str:
+    if model is not None:
+        return str(model)
+    if isinstance(table, str | Path):
+        return Path(table).stem
+    return fallback
+
+
+def _pick_split(a: Predictions, b: Predictions, split: str | None) -> str:
+    if split is not None:
+        if split.replace("-", "_") not in SPLITS:
+            raise PredictionsError(f"unknown split {split!r}; splits are {', '.join(SPLITS)}.")
+        return split.replace("-", "_")
+    common = [s for s in a.splits if s in b.splits]
+    if len(common) == 1:
+        return common[0]
+    if "dev" in common:
+        return "dev"
+    raise PredictionsError(
+        f"the two tables share the splits {', '.join(common) or 'none'}; choose one with "
+        "split=... (--split)."
+    )
+
+
+def _align(a: Predictions, b: Predictions) -> tuple[Predictions, Predictions]:
+    ids_a = a.frame["id"].astype(str)
+    ids_b = b.frame["id"].astype(str)
+    only_a = sorted(set(ids_a) - set(ids_b))
+    only_b = sorted(set(ids_b) - set(ids_a))
+    if only_a or only_b:
+        raise PredictionsError(
+            f"A ({a.source}) and B ({b.source}) do not cover the same examples: "
+            f"{len(only_a)} ids only in A (e.g. {', '.join(only_a[:3]) or '-'}), "
+            f"{len(only_b)} ids only in B (e.g. {', '.join(only_b[:3]) or '-'}); compare "
+            "predictions on the same ids of one split."
+        )
+    order = pd.Series(np.arange(len(ids_b)), index=ids_b.to_numpy())
+    b = b._replace(b.frame.iloc[order.loc[ids_a.to_numpy()].to_numpy()])
+    if a.task in ("regression",):
+        la, lb = a.frame["label"].to_numpy(float), b.frame["label"].to_numpy(float)
+        differ = ~np.isclose(la, lb)
+    elif a.task == "multilabel":
+        la, lb = a.multilabel_labels(), b.multilabel_labels()
+        differ = ~((la == lb) | (np.isnan(la) & np.isnan(lb))).all(axis=1)
+    else:
+        differ = a.frame["label"].astype(str).to_numpy() != b.frame["label"].astype(str).to_numpy()
+    if differ.any():
+        row = int(np.flatnonzero(differ)[0])
+        raise PredictionsError(
+            f"A and B disagree on the true label of {int(differ.sum())} examples (e.g. id "
+            f"{ids_a.iloc[row]}); both tables must hold the same labels."
+        )
+    return a, b
+
+
+def _kind(task: str) -> str:
+    return "classification" if task in ("binary", "multiclass") else task
+
+
+def compare_predictions(
+    a: Any,
+    b: Any,
+    *,
+    split: str | None = None,
+    metric: str = "error",
+    name_a: str | None = None,
+    name_b: str | None = None,
+    model_a: str | None = None,
+    model_b: str | None = None,
+    pos_label: Any = None,
+    alpha: float = 0.05,
+    n_resamples: int = 2000,
+    random_state: int | None = 0,
+    mid_p: bool = False,
+    task: str | None = None,
+) -> Comparison:
+    """Compare model B against model A on the same examples of one split.
+
+    ``a`` / ``b`` are predictions tables (paths, DataFrames or
+    :class:`~yearn.predictions.Predictions`); ``split`` defaults to the one split they
+    share (``dev`` when several). The CI (``1 - alpha``) is the paired bootstrap's; the
+    p-value is McNemar's exact test for error / accuracy, the bootstrap's otherwise.
+    ``task`` overrides the task read from the tables (see :func:`load_for_metric`).
+    """
+    alpha = check_number("alpha", alpha, low=0.0, high=0.5, low_inclusive=False)
+    m = get_metric(metric)
+    name_a = name_a or _default_name(a, model_a, "A")
+    name_b = name_b or _default_name(b, model_b, "B")
+    if name_a == name_b:
+        name_a, name_b = f"{name_a} (A)", f"{name_b} (B)"
+    pa = _as_predictions(a, model_a, "A", m, task)
+    pb = _as_predictions(b, model_b, "B", m, task)
+    if _kind(pa.task) != _kind(pb.task):
+        raise PredictionsError(
+            f"A ({pa.source}) is a {pa.task} table but B ({pb.source}) is {pb.task}; "
+            "compare predictions of one task."
+        )
+    split = _pick_split(pa, pb, split)
+    pa, pb = _align(pa.split(split), pb.split(split))
+    task = pa.task if pa.task == pb.task or _kind(pa.task) != "classification" else "multiclass"
+    if _kind(task) == "classification" and len(set(pa.classes) | set(pb.classes)) == 2:
+        task = "binary"
+    m.check_task(task)
+    if pos_label is None and task == "binary":
+        pos_label = pa.classes[-1]
+    da: Prepared = m.prepare(**predictions_arrays(pa, m, pos_label))
+    db: Prepared = m.prepare(**predictions_arrays(pb, m, pos_label))
+    n = len(da)
+    value_a, value_b = m.compute(da), m.compute(db)
+
+    mc = None
+    if _kind(task) == "classification":
+        mc = mcnemar_exact(pa.correct(), pb.correct(), mid_p=mid_p)
+    if m.name in _RIGHT_WRONG:  # vectorised: the mean of per-example right (or wrong)
+        hit = 1.0 if m.name == "accuracy" else 0.0
+        ca = ((da.y_true == da.y_pred) == hit).astype(float)
+        cb = ((db.y_true == db.y_pred) == hit).astype(float)
+        boot = paired_bootstrap(
+            lambda idx: ca[idx].mean(),
+            lambda idx: cb[idx].mean(),
+            n,
+            n_resamples=n_resamples,
+            confidence=1 - alpha,
+            random_state=random_state,
+        )
+    else:
+        boot = paired_bootstrap(
+            lambda idx: m.compute(da.take(idx)),
+            lambda idx: m.compute(db.take(idx)),
+            n,
+            n_resamples=n_resamples,
+            confidence=1 - alpha,
+            random_state=random_state,
+        )
+    if m.name in _RIGHT_WRONG and mc is not None:
+        test, p = "mcnemar_exact" + ("_mid_p" if mid_p else ""), mc.p_value
+    else:
+        test, p = "paired_bootstrap", boot.p_value
+
+    difference = value_b - value_a
+    if m.higher_is_better:
+        improvement, low, high = difference, boot.ci_low, boot.ci_high
+    else:
+        improvement, low, high = -difference, -boot.ci_high, -boot.ci_low
+    better = None
+    if p < alpha and improvement != 0:
+        better = name_b if improvement > 0 else name_a
+    verdict = _verdict(m.name, name_a, name_b, better, improvement, low, high, p, alpha, split, n)
+    verdict += f" ({m.name}: {name_a} {format_metric(m.name, value_a)}, "
+    verdict += f"{name_b} {format_metric(m.name, value_b)}; p = {p:.3g}, {test.replace('_', ' ')})"
+    return Comparison(
+        name_a, name_b, split, m.name, n, value_a, value_b, difference, improvement, low, high,
+        p, test, alpha, 1 - alpha, better, verdict, mc, boot,
+    )  # fmt: skip
+
+
+def _verdict(metric, name_a, name_b, better, imp, low, high, p, alpha, split, n) -> str:
+    conf = f"{1 - alpha:.0%} CI"
+    if better is None:
+        return (
+            f"no detectable difference on {split} (n = {n:,}): {name_b} - {name_a} = "
+            f"{_points(metric, imp)}, {conf} {_bounds(metric, low, high)}"
+        )
+    if better == name_a:
+        imp, low, high = -imp, -high, -low
+    return f"{better} is better by {_points(metric, imp)}, {conf} {_bounds(metric, low, high)}"
