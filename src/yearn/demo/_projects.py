@@ -1,0 +1,94 @@
+"""Demo projects: the cached demo data copied into a folder, plus its ``yearn.toml``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from yearn.demo._cache import cached_demo_data, copy_demo_data
+from yearn.demo._digits import METADATA_COLUMNS, build_digits_data
+from yearn.demo._tabular import build_tabular_data
+from yearn.errors import ConfigError
+from yearn.scaffold import write_project_file
+
+__all__ = ["make_digits_demo", "make_tabular_demo"]
+
+#: Human-level error of the digits demo: careful people misread about 1% of these
+#: small, partly blurred digits (measured against the true digit, not the noisy labels).
+DIGITS_HUMAN_LEVEL_ERROR = 0.01
+#: Human-level error of the tabular demo (pathologists reading the same measurements).
+TABULAR_HUMAN_LEVEL_ERROR = 0.03
+
+
+def _prepare(directory: str | Path, force: bool) -> Path:
+    project = Path(directory)
+    if project.exists() and not project.is_dir():
+        raise ConfigError(f"{project}: exists and is not a folder; choose a folder for the demo.")
+    if project.is_dir() and any(project.iterdir()) and not force:
+        raise ConfigError(
+            f"{project}: folder is not empty; choose a new folder, or pass --force "
+            "(force=True) to write the demo into it (data/, truth/ and yearn.toml are replaced)."
+        )
+    project.mkdir(parents=True, exist_ok=True)
+    return project
+
+
+def make_digits_demo(directory: str | Path, *, random_state: int = 0, force: bool = False) -> Path:
+    """Create the web → phone digits demo project in ``directory``; return the folder.
+
+    Writes ``data/web`` and ``data/phone`` (PNG images + ``manifest.csv``),
+    ``truth/mislabeled.csv`` (the planted wrong labels), ``truth/demo.json`` and a
+    ``yearn.toml`` (task multiclass, web = train source, phone = target source). The data
+    is built once per ``random_state`` under ``$YEARN_CACHE_DIR`` and copied from there.
+    """
+    project = _prepare(directory, force)
+    entry = cached_demo_data(
+        "digits", random_state, lambda tmp: build_digits_data(tmp, random_state=random_state)
+    )
+    copy_demo_data(entry, project)
+    write_project_file(
+        project,
+        force=True,
+        name="digits-demo",
+        task="multiclass",
+        label="label",
+        id_column="id",
+        group_column="base_id",
+        metadata_columns=list(METADATA_COLUMNS),
+        image_column="path",
+        sources=[
+            {"name": "web", "path": "data/web/manifest.csv", "role": "train", "format": "csv"},
+            {"name": "phone", "path": "data/phone/manifest.csv", "role": "target", "format": "csv"},
+        ],
+        metric="error",
+        human_level_error=DIGITS_HUMAN_LEVEL_ERROR,
+    )
+    return project
+
+
+def make_tabular_demo(directory: str | Path, *, random_state: int = 0, force: bool = False) -> Path:
+    """Create the tabular demo project (registry → clinic tumours) in ``directory``.
+
+    Writes ``data/registry.csv`` (train source), ``data/clinic.csv`` (target source),
+    ``truth/demo.json`` (the planted leaky, id-like and geo columns) and a ``yearn.toml``
+    (task binary, label ``diagnosis``).
+    """
+    project = _prepare(directory, force)
+    entry = cached_demo_data(
+        "tabular", random_state, lambda tmp: build_tabular_data(tmp, random_state=random_state)
+    )
+    copy_demo_data(entry, project)
+    write_project_file(
+        project,
+        force=True,
+        name="tabular-demo",
+        task="binary",
+        label="diagnosis",
+        id_column="id",
+        sources=[
+            {"name": "registry", "path": "data/registry.csv", "role": "train", "format": "csv"},
+            {"name": "clinic", "path": "data/clinic.csv", "role": "target", "format": "csv"},
+        ],
+        metric="error",
+        human_level_error=TABULAR_HUMAN_LEVEL_ERROR,
+    )
+    return project
