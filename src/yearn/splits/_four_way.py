@@ -106,11 +106,9 @@ def four_way_split(
 
     grp = None if groups is None else as_array("groups", groups, n)
     has_group = np.zeros(n, dtype=bool) if grp is None else ~missing_mask(grp)
-    units = np.where(
-        has_group,
-        np.array(["g:" + str(g) for g in (grp if grp is not None else keys)], dtype=object),
-        np.array(["i:" + k for k in keys], dtype=object),
-    )
+    units = ("i:" + pd.Series(keys, dtype=object)).to_numpy(dtype=object, copy=True)
+    if grp is not None:
+        units[has_group] = ["g:" + str(g) for g in grp[has_group]]
     unit_of, unit_names = pd.factorize(units)
     unit_names = np.asarray(unit_names, dtype=object)
     n_units = len(unit_names)
@@ -250,6 +248,8 @@ def _id_column(ids: np.ndarray) -> Any:
 
 def _unit_mode(unit_of: np.ndarray, values: np.ndarray, n_units: int) -> np.ndarray:
     """The most frequent value per unit (ties: the smallest string)."""
+    if n_units == len(unit_of):  # one example per unit: units are in row order
+        return np.asarray(values, dtype=object)[np.argsort(unit_of)]
     frame = pd.DataFrame({"u": unit_of, "v": values.astype(str)})
     counts = frame.value_counts().reset_index(name="n")
     counts = counts.sort_values(["u", "n", "v"], ascending=[True, False, True])

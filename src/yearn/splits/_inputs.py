@@ -39,9 +39,14 @@ def as_array(name: str, values: Any, n: int | None) -> np.ndarray:
 
 def missing_mask(arr: np.ndarray) -> np.ndarray:
     """True where an entry is None, NaN or an empty string."""
-    mask = pd.isna(pd.Series(arr, dtype=object)).to_numpy()
-    empty = np.array([isinstance(v, str) and not v.strip() for v in arr], dtype=bool)
-    return mask | empty if len(arr) else mask
+    if arr.dtype.kind in "iub":
+        return np.zeros(len(arr), dtype=bool)
+    if arr.dtype.kind == "f":
+        return np.isnan(arr)
+    series = pd.Series(arr, dtype=object)
+    mask = series.isna().to_numpy()
+    text = series.map(lambda v: isinstance(v, str) and not v.strip(), na_action="ignore")
+    return mask | text.fillna(False).to_numpy(dtype=bool)
 
 
 def _rows(mask: np.ndarray) -> str:
@@ -63,7 +68,9 @@ def check_ids(ids: np.ndarray) -> np.ndarray:
             f"ids: {int(missing.sum())} missing id(s) at {_rows(missing)}; "
             "every example needs a unique id (fill them in or let yearn generate an id column)."
         )
-    keys = np.array([str(v) for v in ids], dtype=object)
+    keys = (ids.astype(str) if ids.dtype.kind in "iu" else np.array([str(v) for v in ids])).astype(
+        object
+    )
     dup = pd.Series(keys).duplicated(keep=False).to_numpy()
     if dup.any():
         first = keys[dup][0]
