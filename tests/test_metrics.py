@@ -286,9 +286,7 @@ def test_random_small_inputs_match_sklearn(seed) -> None:
             skm.roc_auc_score(y, proba[:, 1])
         )
         for name, fn in (("precision", skm.precision_score), ("recall", skm.recall_score)):
-            assert get_metric(name).score(y, pred) == pytest.approx(
-                fn(y, pred, zero_division=0.0)
-            )
+            assert get_metric(name).score(y, pred) == pytest.approx(fn(y, pred, zero_division=0.0))
     else:
         assert get_metric("roc_auc").score(y, proba=proba) == pytest.approx(
             skm.roc_auc_score(y, proba, multi_class="ovr")

@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "runs",
     "split",
     "check",
+    "compare",
 ]
 
 

@@ -48,7 +48,7 @@ class DevSizePlan:
 
     @property
     def summary(self) -> str:
-        design = "paired (same dev set, McNemar)" if self.paired else "independent samples"
+        design = "paired: one dev set, McNemar" if self.paired else "independent samples"
         if self.question == "size":
             return (
                 f"to detect an error drop of {self.gain * 100:.3g} points from "
