@@ -18,6 +18,15 @@ from yearn.predictions import load_predictions
 from yearn.train import Callback, EarlyStopping, fit, load_checkpoint, masked_bce, mlp
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny models: one CPU thread is fastest (and immune to a busy machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _blobs(n=160, d=4, seed=0, classes=2):
     rng = np.random.default_rng(seed)
     y = rng.integers(0, classes, n)
@@ -80,7 +89,9 @@ def test_kill_and_resume_equals_uninterrupted(tmp_path):
         import os, sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         from test_train import _blobs, _Kill, RESUME
+        import torch
         from yearn.train import fit
+        torch.set_num_threads(1)
         fit("mlp", _blobs(), checkpoint_dir={str(ckpt)!r}, callbacks=[_Kill(2)], **RESUME)
         sys.exit(0)
     """)

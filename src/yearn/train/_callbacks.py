@@ -282,7 +282,7 @@ class StoreCurves(Callback):
         self.run = run
 
     def on_epoch_end(self, state: TrainState, logs: dict[str, float]) -> None:
-        log_epoch(self.run, state.epoch, logs, state.metric_name)
+        log_epoch(self.run, state.epoch, logs, state.metric_label)
 
 
 def log_epoch(run: Any, epoch: int, logs: dict[str, float], metric_name: str) -> None:
@@ -313,7 +313,7 @@ class TensorBoardLogger(Callback):
     def on_epoch_end(self, state: TrainState, logs: dict[str, float]) -> None:
         for key, value in logs.items():
             split, _, name = key.rpartition("_")
-            tag = f"{'loss' if name == 'loss' else state.metric_name}/{split}"
+            tag = f"{'loss' if name == 'loss' else state.metric_label}/{split}"
             self._writer.add_scalar(tag, value, state.epoch + 1)
         self._writer.add_scalar("lr", state.history[-1]["lr"], state.epoch + 1)
         self._writer.flush()

@@ -23,6 +23,8 @@ class TrainConfig:
     epochs on the dev metric (``None``: off). ``schedule = "step"`` multiplies the rate by
     ``gamma`` every ``step_size`` epochs; ``"cosine"`` anneals it to 0 over ``epochs``.
     ``plateau_patience``: epochs of flat training loss before the plateau note.
+    ``num_threads``: CPU threads torch may use while training (restored afterwards; small
+    models train fastest with 1, especially on a busy machine). ``None``: leave as is.
     """
 
     epochs: int = 10
@@ -42,6 +44,7 @@ class TrainConfig:
     random_state: int = 0
     divergence_factor: float = 10.0
     plateau_patience: int = 5
+    num_threads: int | None = None
     # built-in models (when ``fit`` gets a model name)
     width: int | None = None
     depth: int | None = None
@@ -85,6 +88,8 @@ class TrainConfig:
             raise err(f"random_state must be an integer; got {self.random_state!r}.")
         check_number("divergence_factor", self.divergence_factor, low=1.0, error=err)
         check_positive_int("plateau_patience", self.plateau_patience, error=err)
+        if self.num_threads is not None:
+            check_positive_int("num_threads", self.num_threads, error=err)
         check_number("dropout", self.dropout, low=0.0, high=1.0, high_inclusive=False, error=err)
         return self
 

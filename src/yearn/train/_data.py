@@ -177,6 +177,9 @@ def _split_indices(dataset: Any, splits: Any) -> dict[str, np.ndarray]:
             "a Dataset needs its splits: pass splits=<manifest DataFrame with id and split> "
             "(yearn.splits.load_manifest) or {'train': indices, 'dev': indices}."
         )
+    if hasattr(splits, "indices") and hasattr(splits, "table"):  # a yearn.splits.SplitManifest
+        found = splits.indices(dataset.ids)
+        return {s: np.asarray(i, dtype=np.int64) for s, i in found.items() if len(i)}
     if isinstance(splits, pd.DataFrame):
         if not {"id", "split"} <= set(splits.columns):
             raise DataError("the split manifest needs columns 'id' and 'split'.")
@@ -236,12 +239,8 @@ def _features(dataset: Any, train_idx: np.ndarray) -> np.ndarray:
     if image_col:
         from yearn.data import load_images  # decoded on demand, owned by yearn.data
 
-        images = np.asarray(load_images(dataset), dtype=np.float32)
-        if images.ndim == 3:  # (N, H, W) → (N, 1, H, W)
-            images = images[:, None]
-        if images.max(initial=0) > 1.5:
-            images = images / 255.0
-        return images
+        # (N, C, H, W) floats in [0, 1]
+        return np.asarray(load_images(list(dataset.frame[image_col])), dtype=np.float32)
     cols = list(getattr(dataset, "feature_columns", ()))
     if not cols:
         raise DataError("the dataset has no feature columns to train on; list them in yearn.toml.")

@@ -18,7 +18,13 @@ from yearn.train._callbacks import Callback, StoreCurves, TensorBoardLogger, log
 from yearn.train._config import TrainConfig
 from yearn.train._data import TrainData, make_train_data
 from yearn.train._loop import default_device, predict_outputs, seeded, train_torch
-from yearn.train._losses import default_loss, default_metric, epoch_metric, outputs_to_proba
+from yearn.train._losses import (
+    default_loss,
+    default_metric,
+    epoch_metric,
+    error_name,
+    outputs_to_proba,
+)
 from yearn.train._models import MODEL_NAMES, build_model
 from yearn.train._predictions import predictions_frame
 from yearn.train._sklearn import is_sklearn, train_sklearn
@@ -202,7 +208,7 @@ def _fit(
     include_test,
     device,
 ) -> FitResult:
-    with seeded(cfg.random_state, device):
+    with seeded(cfg.random_state, device, cfg.num_threads):
         model = _build(model, data, cfg, loss)
         if is_sklearn(model):
             return _fit_sklearn(model, data, cfg, metric, run, include_test)
@@ -222,13 +228,13 @@ def _fit(
             resume=resume,
             device=device,
         )
-    probas = {}
-    for split, part in data.splits.items():
-        if split == "test" and not include_test:
-            continue
-        x = torch.as_tensor(part.x, dtype=torch.float32, device=device)
-        out = predict_outputs(state.model, x).cpu().numpy().astype(np.float64)
-        probas[split] = outputs_to_proba(out, data.task, loss)
+        probas = {}
+        for split, part in data.splits.items():
+            if split == "test" and not include_test:
+                continue
+            x = torch.as_tensor(part.x, dtype=torch.float32, device=device)
+            out = predict_outputs(state.model, x).cpu().numpy().astype(np.float64)
+            probas[split] = outputs_to_proba(out, data.task, loss)
     return FitResult(
         model=state.model,
         data=data,
@@ -250,13 +256,13 @@ class _ResumedCurves(StoreCurves):
     def on_fit_start(self, state: Any) -> None:
         for row in state.history:
             logs = {k: v for k, v in row.items() if k not in ("epoch", "lr")}
-            log_epoch(self.run, int(row["epoch"]) - 1, logs, state.metric_name)
+            log_epoch(self.run, int(row["epoch"]) - 1, logs, state.metric_label)
 
 
 def _fit_sklearn(model, data, cfg, metric, run, include_test) -> FitResult:
     model, logs, outputs = train_sklearn(model, data, metric)
     if run is not None:
-        log_epoch(run, 0, logs, metric)
+        log_epoch(run, 0, logs, error_name(metric))
     probas = {s: o for s, o in outputs.items() if s != "test" or include_test}
     return FitResult(
         model=model,

@@ -47,12 +47,21 @@ def default_device() -> torch.device:
 
 
 @contextlib.contextmanager
-def seeded(random_state: int, device: torch.device) -> Iterator[None]:
-    """Seed torch's global RNG for the block only; the caller's RNG state is restored."""
+def seeded(
+    random_state: int, device: torch.device, num_threads: int | None = None
+) -> Iterator[None]:
+    """Seed torch's global RNG (and set its CPU threads) for the block only; the caller's
+    RNG state and thread count are restored afterwards."""
     devices = [device.index or 0] if device.type == "cuda" else []
+    threads = torch.get_num_threads()
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(random_state)
-        yield
+        if num_threads is not None:
+            torch.set_num_threads(num_threads)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(threads)
 
 
 def _targets(y: np.ndarray, task: str, loss: str, device: torch.device) -> torch.Tensor:

@@ -124,5 +124,14 @@ def epoch_metric(
     return float(metric.error(labels[y], None, proba, classes=classes, task=task))
 
 
+def error_name(name: str) -> str:
+    """The name of a metric's error form (``accuracy`` → ``1-accuracy``; ``error`` stays)."""
+    if name in ("error", "rmse"):
+        return name
+    from yearn.metrics import get_metric
+
+    return get_metric(name).error_name
+
+
 def default_metric(task: str) -> str:
     return "rmse" if task == "regression" else "error"

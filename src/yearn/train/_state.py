@@ -39,5 +39,12 @@ class TrainState:
         self.stop_reason = reason
 
     @property
+    def metric_label(self) -> str:
+        """The metric's name in error form (how curves are labelled)."""
+        from yearn.train._losses import error_name
+
+        return error_name(self.metric_name)
+
+    @property
     def lr(self) -> float:
         return float(self.optimizer.param_groups[0]["lr"])

@@ -1,0 +1,235 @@
+"""``yearn train``, ``yearn lr-find``, ``yearn scale-up``: the training engine from the shell."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from yearn.cli._console import console, err_console
+from yearn.cli._options import JSON_OPTION, PROJECT_OPTION
+from yearn.train._callbacks import Callback
+
+MODEL_OPTION = typer.Option("mlp", "--model", "-m", help="mlp (tables), cnn (images) or linear.")
+LR_OPTION = typer.Option(1e-3, "--lr", help="Learning rate (see 'yearn lr-find').")
+OPTIM_OPTION = typer.Option("adam", "--optimizer", help="sgd (with --momentum), adam or adamw.")
+BATCH_OPTION = typer.Option(32, "--batch-size", help="Examples per mini-batch.")
+SEED_OPTION = typer.Option(0, "--random-state", help="Seed: same seed, same run.")
+THREADS_OPTION = typer.Option(None, "--threads", help="CPU threads for torch while training.")
+
+
+class RichProgress(Callback):
+    """A Rich progress bar over epochs with the latest loss and dev metric."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: Any = None
+
+    def on_fit_start(self, state: Any) -> None:
+        self.task = self.progress.add_task(
+            "training", total=state.config.epochs, completed=state.epoch, info=""
+        )
+
+    def on_epoch_end(self, state: Any, logs: dict[str, float]) -> None:
+        info = f"loss {logs['train_loss']:.4f}"
+        if "dev_metric" in logs:
+            info += f" · dev {state.metric_label} {logs['dev_metric']:.4f}"
+        self.progress.update(self.task, advance=1, info=info)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("epoch {task.completed}/{task.total}"),
+        TextColumn("{task.fields[info]}"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
+    )
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.4f}"
+    return str(value)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def train(
+        project: Path = PROJECT_OPTION,
+        model: str = MODEL_OPTION,
+        epochs: int = typer.Option(10, "--epochs", help="Passes over the train split."),
+        lr: float = LR_OPTION,
+        optimizer: str = OPTIM_OPTION,
+        momentum: float = typer.Option(0.9, "--momentum", help="SGD momentum."),
+        batch_size: int = BATCH_OPTION,
+        weight_decay: float = typer.Option(0.0, "--weight-decay", help="L2 penalty."),
+        l1: float = typer.Option(0.0, "--l1", help="L1 penalty on the weights."),
+        dropout: float = typer.Option(0.0, "--dropout", help="Dropout rate (built-in models)."),
+        width: int | None = typer.Option(None, "--width", help="Hidden units / channels."),
+        depth: int | None = typer.Option(None, "--depth", help="Hidden layers / conv blocks."),
+        activation: str = typer.Option("relu", "--activation", help="relu, gelu, tanh, silu."),
+        schedule: str = typer.Option("none", "--schedule", help="none, step or cosine."),
+        early_stopping: int | None = typer.Option(
+            None, "--early-stopping", help="Stop after N epochs without dev improvement."
+        ),
+        grad_clip: float | None = typer.Option(None, "--grad-clip", help="Max gradient norm."),
+        loss: str | None = typer.Option(None, "--loss", help="cross_entropy, bce or mse."),
+        random_state: int = SEED_OPTION,
+        resume: str | None = typer.Option(None, "--resume", help="Continue this run's checkpoint."),
+        include_test: bool = typer.Option(
+            False, "--include-test", help="Also predict test (recorded as a look at test)."
+        ),
+        threads: int | None = THREADS_OPTION,
+        as_json: bool = JSON_OPTION,
+    ) -> None:
+        """Train a model on the project's train split; curves, checkpoints, predictions."""
+        from yearn.train._project import train_project
+
+        params = dict(
+            epochs=epochs,
+            lr=lr,
+            optimizer=optimizer,
+            momentum=momentum,
+            batch_size=batch_size,
+            weight_decay=weight_decay,
+            l1=l1,
+            dropout=dropout,
+            width=width,
+            depth=depth,
+            activation=activation,
+            schedule=schedule,
+            early_stopping=early_stopping,
+            grad_clip=grad_clip,
+            loss=loss,
+            random_state=random_state,
+            num_threads=threads,
+        )
+        with _progress() as progress:
+            callbacks = [] if as_json else [RichProgress(progress)]
+            result = train_project(
+                project,
+                model,
+                include_test=include_test,
+                resume=resume,
+                callbacks=callbacks,
+                **params,
+            )
+        summary = {
+            "run_id": result.run_id,
+            "model": model,
+            "metric": result.metric,
+            "epochs_run": len(result.history),
+            "best_epoch": result.best_epoch,
+            "stop_reason": result.stop_reason,
+            "notes": result.notes,
+            "final": result.final(),
+            "history": result.history,
+        }
+        if as_json:
+            typer.echo(json.dumps(summary, indent=2, default=str))
+            return
+        table = Table(title=f"run {result.run_id}: {model}")
+        cols = list(result.history[-1])
+        for col in cols:
+            table.add_column(col, justify="right")
+        for row in result.history:
+            table.add_row(*(_fmt(row.get(c)) for c in cols))
+        console.print(table)
+        for line in [result.stop_reason, *result.notes]:
+            if line:
+                console.print(f"[yellow]note:[/] {line}", highlight=False)
+        console.print(f"predictions: .yearn/artifacts/{result.run_id}/predictions.parquet")
+
+    @app.command("lr-find")
+    def lr_find_cmd(
+        project: Path = PROJECT_OPTION,
+        model: str = MODEL_OPTION,
+        optimizer: str = OPTIM_OPTION,
+        batch_size: int = BATCH_OPTION,
+        start_lr: float = typer.Option(1e-7, "--start-lr", help="First rate of the sweep."),
+        end_lr: float = typer.Option(10.0, "--end-lr", help="Last rate of the sweep."),
+        steps: int = typer.Option(200, "--steps", help="Mini-batches in the sweep."),
+        width: int | None = typer.Option(None, "--width"),
+        depth: int | None = typer.Option(None, "--depth"),
+        random_state: int = SEED_OPTION,
+        threads: int | None = THREADS_OPTION,
+        as_json: bool = JSON_OPTION,
+    ) -> None:
+        """Sweep the learning rate, plot loss vs rate (PNG artefact), suggest a rate."""
+        from yearn.train._project import lr_find_project
+
+        result, run_id = lr_find_project(
+            project,
+            model,
+            optimizer=optimizer,
+            batch_size=batch_size,
+            start_lr=start_lr,
+            end_lr=end_lr,
+            num_steps=steps,
+            width=width,
+            depth=depth,
+            random_state=random_state,
+            num_threads=threads,
+        )
+        if as_json:
+            typer.echo(json.dumps({"run_id": run_id, **result.to_dict()}, indent=2))
+            return
+        console.print(
+            f"suggested learning rate: [bold]{result.suggestion:.3g}[/] ({result.method}; "
+            f"lowest loss at {result.min_loss_lr:.3g})"
+        )
+        console.print(f"plot: .yearn/artifacts/{run_id}/lr_find.png")
+
+    @app.command("scale-up")
+    def scale_up_cmd(
+        project: Path = PROJECT_OPTION,
+        model: str = MODEL_OPTION,
+        epochs: int = typer.Option(10, "--epochs", help="Epochs of the first step."),
+        lr: float = LR_OPTION,
+        optimizer: str = OPTIM_OPTION,
+        batch_size: int = BATCH_OPTION,
+        human_level_error: float | None = typer.Option(
+            None, "--human-level-error", help="Default: metric.human_level_error of yearn.toml."
+        ),
+        random_state: int = SEED_OPTION,
+        threads: int | None = THREADS_OPTION,
+        as_json: bool = JSON_OPTION,
+    ) -> None:
+        """Grow capacity until training error reaches human level or dev error rises."""
+        from yearn.train._project import scale_up_project
+
+        params: dict[str, Any] = dict(
+            epochs=epochs,
+            lr=lr,
+            optimizer=optimizer,
+            batch_size=batch_size,
+            random_state=random_state,
+            num_threads=threads,
+        )
+        if human_level_error is not None:
+            params["human_level_error"] = human_level_error
+        result = scale_up_project(project, model, **params)
+        if as_json:
+            typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
+            return
+        table = Table(title=f"scale-up ({result.metric})")
+        for col in ("step", "capacity", "train", "dev", "run"):
+            table.add_column(col)
+        for i, s in enumerate(result.steps):
+            table.add_row(
+                str(i + 1),
+                s.capacity,
+                _fmt(s.train_error),
+                _fmt(s.dev_error) if s.dev_error is not None else "",
+                s.run_id or "",
+            )
+        console.print(table)
+        console.print(result.message, highlight=False)

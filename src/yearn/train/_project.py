@@ -1,0 +1,82 @@
+"""Training on a project folder: yearn.toml + data + split manifest + run store."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from yearn.train._callbacks import Callback
+from yearn.train._data import TrainData, make_train_data
+from yearn.train._fit import FitResult, fit
+from yearn.train._lr_find import LRFindResult, lr_find
+from yearn.train._scale_up import ScaleUpResult, scale_up
+
+__all__ = ["lr_find_project", "project_data", "scale_up_project", "train_project"]
+
+
+def project_data(project: str | Path) -> tuple[Any, TrainData, Any]:
+    """(config, prepared data, run store) of a project folder."""
+    from yearn.config import load_config
+    from yearn.data import load_project
+    from yearn.splits import load_manifest
+    from yearn.store import open_store
+
+    config = load_config(project)
+    dataset = load_project(config)
+    manifest = load_manifest(config.root)
+    data = make_train_data(dataset, splits=manifest)
+    return config, data, open_store(config.root, url=config.store_url)
+
+
+def _metric(config: Any, params: dict[str, Any]) -> None:
+    params.setdefault("metric", config.metric.optimizing)
+
+
+def train_project(
+    project: str | Path,
+    model: str = "mlp",
+    *,
+    include_test: bool = False,
+    resume: str | None = None,
+    callbacks: Sequence[Callback] = (),
+    **params: Any,
+) -> FitResult:
+    """Train on the project's train split, curves on train-dev and dev; one run."""
+    config, data, store = project_data(project)
+    _metric(config, params)
+    return fit(
+        model,
+        data,
+        store=store,
+        run_name=model,
+        resume=resume or False,
+        include_test=include_test,
+        callbacks=callbacks,
+        **params,
+    )
+
+
+def lr_find_project(
+    project: str | Path, model: str = "mlp", **params: Any
+) -> tuple[LRFindResult, str]:
+    """Run the range test on the project; the plot and curve become artefacts of a run."""
+    _, data, store = project_data(project)
+    with store.run(
+        name=f"lr-find {model}", kind="lr_find", config={"model": model, **params}
+    ) as run:
+        result = lr_find(model, data, **params)
+        result.plot(run.artifact_dir / "lr_find.png")
+        run.log_artifact(run.artifact_dir / "lr_find.png", name="lr_find.png")
+        run.log_artifact(json.dumps(result.to_dict(), indent=2).encode(), name="lr_find.json")
+        run.log_metric("suggested_lr", result.suggestion)
+        return result, run.id
+
+
+def scale_up_project(project: str | Path, model: str = "mlp", **params: Any) -> ScaleUpResult:
+    """Scale up with the project's human-level error; each step is a train run."""
+    config, data, store = project_data(project)
+    _metric(config, params)
+    params.setdefault("human_level_error", config.metric.human_level_error)
+    return scale_up(data, model=model, store=store, **params)

@@ -1,0 +1,170 @@
+"""yearn train / lr-find / scale-up on a real project folder (CSV files, yearn.toml)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from yearn.predictions import load_predictions
+from yearn.store import open_store
+
+TOML = """
+[project]
+name = "toy"
+task = "binary"
+label_column = "y"
+id_column = "id"
+metadata_columns = ["device"]
+
+[[sources]]
+name = "web"
+path = "web.csv"
+role = "train"
+
+[[sources]]
+name = "phone"
+path = "phone.csv"
+role = "target"
+
+[metric]
+optimizing = "error"
+human_level_error = 0.2
+
+[split]
+dev = 0.3
+test = 0.3
+target_to_train = 0.4
+train_dev = 0.1
+"""
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _table(prefix: str, n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    color = rng.choice(["red", "blue"], n)
+    y = np.where(x1 + 0.5 * x2 + (color == "red") > 0.3, "yes", "no")
+    return pd.DataFrame(
+        {
+            "id": [f"{prefix}{i}" for i in range(n)],
+            "x1": x1,
+            "x2": x2,
+            "color": color,
+            "device": prefix,
+            "y": y,
+        }
+    )
+
+
+@pytest.fixture
+def project(tmp_path):
+    from yearn.splits.project import split_project
+
+    _table("w", 160, 0).to_csv(tmp_path / "web.csv", index=False)
+    _table("p", 120, 1).to_csv(tmp_path / "phone.csv", index=False)
+    (tmp_path / "yearn.toml").write_text(TOML)
+    split_project(tmp_path)
+    return tmp_path
+
+
+def _json(result):
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output[result.output.index("{") :])
+
+
+def test_train_records_run_curves_and_predictions(cli, project):
+    out = _json(cli("train", "-p", project, "--epochs", "3", "--lr", "0.05", "--json"))
+    store = open_store(project)
+    run = store.get_run(out["run_id"])
+    assert run.status == "completed" and run.kind == "train" and run.config["lr"] == 0.05
+    metrics = store.metrics(run.id)
+    for split in ("train", "train_dev", "dev"):
+        rows = metrics[(metrics["split"] == split) & (metrics["name"] == "loss")]
+        assert sorted(rows["step"]) == [1, 2, 3]
+    preds = load_predictions(store.artifact_path(run.id, "predictions.parquet"))
+    assert set(preds.splits) == {"train", "train_dev", "dev"}  # test only when asked
+    assert preds.classes == ("no", "yes") and "device" in preds.metadata_columns
+    dev_error = preds.split("dev").error_rate()
+    assert dev_error == pytest.approx(out["history"][-1]["dev_metric"])
+    assert (project / ".yearn" / "artifacts" / run.id / "tensorboard").is_dir()
+
+
+def test_include_test_counts_a_look(cli, project):
+    out = _json(cli("train", "-p", project, "--epochs", "2", "--include-test", "--json"))
+    store = open_store(project)
+    preds = load_predictions(store.artifact_path(out["run_id"], "predictions.parquet"))
+    assert "test" in preds.splits
+    looks = store.test_looks()
+    assert len(looks) == 1 and looks["run_id"].iloc[0] == out["run_id"]
+
+
+def test_resume_a_run_continues_its_checkpoint(cli, project):
+    first = _json(cli("train", "-p", project, "--epochs", "2", "--json"))
+    second = _json(
+        cli("train", "-p", project, "--epochs", "4", "--resume", first["run_id"], "--json")
+    )
+    straight = _json(cli("train", "-p", project, "--epochs", "4", "--json"))
+    assert [h["epoch"] for h in second["history"]] == [1, 2, 3, 4]
+    for a, b in zip(second["history"], straight["history"], strict=True):
+        assert a == pytest.approx(b, rel=1e-6)
+    store = open_store(project)
+    assert store.get_run(second["run_id"]).config["resumed_from"] == first["run_id"]
+    steps = store.metrics(second["run_id"])
+    assert sorted(set(steps["step"])) == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--optimizer", "rmsprop"], "optimizer must be one of"),
+        (["--lr", "-0.5"], "learning rate (lr) must be > 0"),
+        (["--batch-size", "100000"], "larger than the train split"),
+        (["--model", "resnet"], "unknown model 'resnet'"),
+        (["--model", "cnn"], "model 'cnn' takes (C, H, W) images"),
+    ],
+)
+def test_bad_input_exits_2_with_the_reason(cli, project, args, message):
+    result = cli("train", "-p", project, "--epochs", "1", *args)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    store = open_store(project)
+    assert not [r for r in store.list_runs(kind="train") if r.status == "completed"]
+
+
+def test_train_without_a_split_says_what_to_run(cli, tmp_path):
+    _table("w", 40, 0).to_csv(tmp_path / "web.csv", index=False)
+    _table("p", 40, 1).to_csv(tmp_path / "phone.csv", index=False)
+    (tmp_path / "yearn.toml").write_text(TOML)
+    result = cli("train", "-p", tmp_path, "--epochs", "1")
+    assert result.exit_code == 2 and "yearn split" in result.output
+
+
+def test_lr_find_saves_a_plot_and_suggests_a_rate(cli, project):
+    out = _json(cli("lr-find", "-p", project, "--steps", "60", "--json"))
+    assert 1e-7 < out["suggestion"] < 10 and len(out["lrs"]) == len(out["losses"])
+    png = open_store(project).artifact_path(out["run_id"], "lr_find.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_scale_up_records_each_step(cli, project):
+    out = _json(cli("scale-up", "-p", project, "--epochs", "2", "--lr", "0.05", "--json"))
+    assert out["human_level_error"] == 0.2  # from yearn.toml
+    assert out["steps"] and all(s["run_id"] for s in out["steps"])
+    last = out["steps"][-1]
+    if out["reached_human_level"]:
+        assert last["train_error"] <= 0.2 and "reaches the human-level error" in out["message"]
+    elif out["overfit_step"] is not None:
+        assert "overfits first" in out["message"]
+    runs = open_store(project).list_runs(kind="train")
+    assert len(runs) == len(out["steps"])
