@@ -18,4 +18,14 @@ __all__ = [
     "TrainingError",
     "YearnError",
     "__version__",
+    "fit",
 ]
+
+
+def __getattr__(name: str):
+    # heavy parts (torch) load on first use, so 'import yearn' and the CLI stay fast
+    if name == "fit":
+        from yearn.train import fit
+
+        return fit
+    raise AttributeError(f"module 'yearn' has no attribute {name!r}")

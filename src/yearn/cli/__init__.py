@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "demo",
     "runs",
     "split",
+    "train",
     "check",
     "compare",
 ]
