@@ -35,6 +35,8 @@ COMMAND_MODULES = [
     "train",
     "check",
     "compare",
+    "baseline",
+    "diagnose",
 ]
 
 

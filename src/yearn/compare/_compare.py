@@ -31,15 +31,15 @@ def format_metric(metric: str, value: float) -> str:
     return f"{value * 100:.2f}%"
 
 
-def _points(metric: str, value: float) -> str:
+def format_points(metric: str, value: float) -> str:
     if metric in _UNBOUNDED:
-        return f"{value:.3g}"
-    return f"{value * 100:.2g} points"
+        return f"{value + 0.0:.3g}"
+    return f"{value * 100 + 0.0:.2g} points"
 
 
-def _bounds(metric: str, low: float, high: float) -> str:
+def format_interval(metric: str, low: float, high: float) -> str:
     scale = 1.0 if metric in _UNBOUNDED else 100.0
-    return f"[{low * scale:.2g}, {high * scale:.2g}]"
+    return f"[{low * scale + 0.0:.2g}, {high * scale + 0.0:.2g}]"
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,8 @@ class Comparison:
             (f"{self.metric} of {self.name_b}", format_metric(self.metric, self.value_b)),
             (
                 f"improvement of {self.name_b} over {self.name_a}",
-                f"{_points(self.metric, self.improvement)}, "
-                f"{self.confidence:.0%} CI {_bounds(self.metric, self.ci_low, self.ci_high)}",
+                f"{format_points(self.metric, self.improvement)}, {self.confidence:.0%} CI "
+                + format_interval(self.metric, self.ci_low, self.ci_high),
             ),
             ("p-value", f"{self.p_value:.3g} ({self.test.replace('_', ' ')})"),
         ]
@@ -303,8 +303,9 @@ def _verdict(metric, name_a, name_b, better, imp, low, high, p, alpha, split, n)
     if better is None:
         return (
             f"no detectable difference on {split} (n = {n:,}): {name_b} - {name_a} = "
-            f"{_points(metric, imp)}, {conf} {_bounds(metric, low, high)}"
+            f"{format_points(metric, imp)}, {conf} {format_interval(metric, low, high)}"
         )
     if better == name_a:
         imp, low, high = -imp, -high, -low
-    return f"{better} is better by {_points(metric, imp)}, {conf} {_bounds(metric, low, high)}"
+    interval = format_interval(metric, low, high)
+    return f"{better} is better by {format_points(metric, imp)}, {conf} {interval}"

@@ -1,0 +1,160 @@
+"""The baseline estimators per task, and the feature preparation they share.
+
+Trivial baselines ignore the inputs (majority / stratified / mean, scikit-learn's dummy
+estimators); simple ones are a linear model and histogram gradient boosting. Inputs are
+prepared inside each pipeline, fitted on train only: numeric columns imputed (median +
+missing indicator) and scaled, categorical columns one-hot encoded (unknown categories
+ignored, a "missing" category for empty cells).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.compose import ColumnTransformer
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+__all__ = ["BaselineSpec", "PerTaskClassifier", "baseline_specs", "make_preprocessor"]
+
+
+@dataclass(frozen=True)
+class BaselineSpec:
+    """One baseline: its name, kind (``trivial`` or ``simple``) and unfitted estimator."""
+
+    name: str
+    kind: str
+    estimator: Any
+    description: str
+
+
+def make_preprocessor(X: Any) -> Any:
+    """Numeric columns imputed and scaled, the others one-hot encoded (fit on train only)."""
+    numeric_pipe = make_pipeline(
+        SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+        StandardScaler(),
+    )
+    if not isinstance(X, pd.DataFrame):
+        return numeric_pipe
+    numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])]
+    other = [c for c in X.columns if c not in numeric]
+    parts = []
+    if numeric:
+        parts.append(("numeric", numeric_pipe, numeric))
+    if other:
+        categorical = make_pipeline(
+            SimpleImputer(strategy="constant", fill_value="missing"),
+            OneHotEncoder(handle_unknown="ignore", max_categories=50, sparse_output=False),
+        )
+        parts.append(("categorical", categorical, other))
+    return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0)
+
+
+class PerTaskClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-label: one binary classifier per task, fitted on the rows where that task's
+    label is known (NaN = unknown); a task with one known class predicts its prevalence."""
+
+    def __init__(self, estimator: Any = None):
+        self.estimator = estimator
+
+    def fit(self, X: Any, Y: Any) -> PerTaskClassifier:
+        Y = np.asarray(Y, dtype=float)
+        self.estimators_: list[Any] = []
+        self.prevalence_ = np.zeros(Y.shape[1])
+        for t in range(Y.shape[1]):
+            known = ~np.isnan(Y[:, t])
+            y = Y[known, t].astype(int)
+            self.prevalence_[t] = y.mean() if y.size else 0.0
+            if np.unique(y).size < 2:
+                self.estimators_.append(None)
+                continue
+            rows = X[known] if not isinstance(X, pd.DataFrame) else X.loc[known]
+            self.estimators_.append(clone(self.estimator).fit(rows, y))
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        n = len(X)
+        cols = []
+        for t, est in enumerate(self.estimators_):
+            cols.append(
+                np.full(n, self.prevalence_[t]) if est is None else est.predict_proba(X)[:, 1]
+            )
+        return np.column_stack(cols)
+
+    def predict(self, X: Any) -> np.ndarray:
+        return (self.predict_proba(X) >= 0.5).astype(int)
+
+
+def _pipe(X: Any, estimator: Any) -> Pipeline:
+    return Pipeline([("prep", make_preprocessor(X)), ("model", estimator)])
+
+
+def baseline_specs(task: str, X: Any, *, random_state: int | None = 0) -> list[BaselineSpec]:
+    """The baselines for ``task`` (unfitted), their preprocessing built from ``X``'s columns."""
+    if task == "regression":
+        return [
+            BaselineSpec(
+                "mean", "trivial", DummyRegressor(strategy="mean"), "predicts the train mean"
+            ),
+            BaselineSpec("ridge", "simple", _pipe(X, Ridge(alpha=1.0)), "ridge linear regression"),
+            BaselineSpec(
+                "hist_gb",
+                "simple",
+                _pipe(X, HistGradientBoostingRegressor(random_state=random_state)),
+                "histogram gradient boosting",
+            ),
+        ]
+    if task == "multilabel":
+        return [
+            BaselineSpec(
+                "prevalence",
+                "trivial",
+                PerTaskClassifier(DummyClassifier(strategy="prior")),
+                "predicts each task's train prevalence",
+            ),
+            BaselineSpec(
+                "logistic",
+                "simple",
+                _pipe(X, PerTaskClassifier(LogisticRegression(max_iter=2000))),
+                "logistic regression per task",
+            ),
+            BaselineSpec(
+                "hist_gb",
+                "simple",
+                _pipe(
+                    X, PerTaskClassifier(HistGradientBoostingClassifier(random_state=random_state))
+                ),
+                "histogram gradient boosting per task",
+            ),
+        ]
+    return [
+        BaselineSpec(
+            "majority",
+            "trivial",
+            DummyClassifier(strategy="most_frequent"),
+            "predicts the most frequent train class",
+        ),
+        BaselineSpec(
+            "stratified",
+            "trivial",
+            DummyClassifier(strategy="stratified", random_state=random_state),
+            "draws classes at random with the train class shares",
+        ),
+        BaselineSpec(
+            "logistic", "simple", _pipe(X, LogisticRegression(max_iter=2000)), "logistic regression"
+        ),
+        BaselineSpec(
+            "hist_gb",
+            "simple",
+            _pipe(X, HistGradientBoostingClassifier(random_state=random_state)),
+            "histogram gradient boosting",
+        ),
+    ]

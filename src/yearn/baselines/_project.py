@@ -1,0 +1,132 @@
+"""Baselines on a project: its data, its split manifest, and runs in its run store."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from yearn.baselines._core import EVAL_SPLITS, BaselineReport, fit_baselines
+from yearn.errors import DataError
+
+__all__ = ["project_features", "run_baselines"]
+
+log = logging.getLogger(__name__)
+PREDICTIONS_NAME = "predictions.parquet"
+
+
+def project_features(dataset: Any, *, image_size: int = 32) -> pd.DataFrame | np.ndarray:
+    """The inputs of the baselines: feature columns as they are (the pipelines impute,
+    scale and one-hot encode them), or flattened grey pixels for an image project."""
+    if dataset.image_column is not None:
+        from yearn.data import load_images
+
+        pixels = load_images(dataset.frame[dataset.image_column].tolist(), size=image_size)
+        return pixels.reshape(len(pixels), -1)
+    columns = [c for c in dataset.feature_columns if c not in dataset.text_columns]
+    if dataset.text_columns:
+        log.warning(
+            "baselines ignore the text columns %s (no text features yet)",
+            ", ".join(dataset.text_columns),
+        )
+    if not columns:
+        raise DataError(
+            "the project has no feature columns for the baselines (only ids, labels, "
+            "metadata or text); name them in yearn.toml project.feature_columns."
+        )
+    return dataset.frame[columns]
+
+
+def _record(
+    root: Path, store_url: str | None, report: BaselineReport, config: dict[str, Any]
+) -> dict[str, str]:
+    """Record one run of kind ``baseline`` per baseline, with metrics and predictions."""
+    from yearn.predictions import write_predictions
+    from yearn.store import open_store
+
+    store = open_store(root, url=store_url)
+    run_ids = {}
+    try:
+        for name, table in report.tables.items():
+            kind = str(report.scores.loc[report.scores["baseline"] == name, "kind"].iloc[0])
+            run_config = {**config, "baseline": name, "baseline_kind": kind}
+            with store.run(name=f"baseline:{name}", kind="baseline", config=run_config) as run:
+                rows = report.scores[report.scores["baseline"] == name]
+                for _, row in rows.iterrows():
+                    run.log_metrics(
+                        {report.metric: float(row["value"]), "error": float(row["error"])}
+                        if report.metric != "error"
+                        else {"error": float(row["value"])},
+                        split=str(row["split"]),
+                    )
+                path = write_predictions(table, run.artifact_dir / PREDICTIONS_NAME)
+                run.log_artifact(path, name=PREDICTIONS_NAME)
+                run_ids[name] = run.id
+    finally:
+        store.close()
+    return run_ids
+
+
+def run_baselines(
+    project: str | Path = ".",
+    *,
+    metric: str | None = None,
+    baselines: Sequence[str] | None = None,
+    random_state: int | None = 0,
+    record: bool = True,
+    store_url: str | None = None,
+    image_size: int = 32,
+) -> BaselineReport:
+    """Fit the baselines on the project's train split and score train, train-dev and dev.
+
+    Reads ``yearn.toml``, the data and the split manifest (``yearn split`` first); test is
+    never loaded into the baselines. Each baseline is recorded as a run of kind
+    ``baseline`` with its metrics per split and its predictions table as artefact.
+    ``metric`` defaults to the project's optimising metric.
+    """
+    from yearn.config import load_config
+    from yearn.data import load_project
+    from yearn.splits import load_manifest
+
+    config = load_config(project)
+    root = config.root
+    manifest = load_manifest(root)
+    dataset = load_project(config)
+    where = manifest.indices(dataset.ids)
+    keep = np.concatenate([where[s] for s in EVAL_SPLITS])
+    if where["train"].size == 0:
+        raise DataError(f"{root}: the split manifest puts no example in train; redraw the split.")
+    sub = dataset.subset(np.sort(keep))
+    split_of = manifest.split_of(sub.ids)
+    X = project_features(sub, image_size=image_size)
+    labels = sub.labels
+    splits = {}
+    for s in EVAL_SPLITS:
+        rows = np.flatnonzero(split_of == s)
+        if rows.size:
+            Xs = X.iloc[rows] if isinstance(X, pd.DataFrame) else X[rows]
+            splits[s] = (Xs, labels[rows], sub.ids[rows])
+    report = fit_baselines(
+        splits,
+        task=config.task,
+        metric=metric or config.metric.optimizing,
+        classes=dataset.classes or None,
+        tasks=config.label_columns if config.task == "multilabel" else None,
+        baselines=baselines,
+        random_state=random_state,
+    )
+    if not record:
+        return report
+    run_config = {
+        "project": config.name,
+        "metric": report.metric,
+        "random_state": random_state,
+        "split_sha256": manifest.sha256,
+        "sizes": {s: len(v[1]) for s, v in splits.items()},
+    }
+    return replace(report, run_ids=_record(root, store_url or config.store_url, report, run_config))
