@@ -114,3 +114,20 @@ def test_from_frame_bad_input_names_the_problem():
     df = _table().assign(y="cat")
     with pytest.raises(DataError, match="one class only"):
         from_frame(df, task="multiclass", label="y")
+
+
+def test_numeric_column_with_a_few_strings_is_reported_text_columns_are_not():
+    n = 3000
+    df = pd.DataFrame(
+        {
+            "x": np.arange(n).astype(str).astype(object),
+            "word": np.where(np.arange(n) % 500 == 0, "12", "hello"),
+            "y": [0, 1] * (n // 2),
+        }
+    )
+    df.loc[2500, "x"] = "oops"
+    with pytest.raises(DataError, match=r"row 2500: column 'x' holds numbers in 2999 of 3000"):
+        from_frame(df, task="binary", label="y")
+    df.loc[2500, "x"] = "7"
+    ds = from_frame(df, task="binary", label="y")
+    assert ds.feature_columns == ("x", "word")

@@ -225,6 +225,18 @@ def check_unique_ids(ids: pd.Series, place: Callable[[int], str] | None = None) 
     )
 
 
+def _mostly_text(present: pd.Series, min_share: float, sample: int = 2000) -> bool:
+    """Whether an evenly spread sample of the non-empty cells is mostly not numbers.
+
+    Parsing a long column of words is slow; the sample settles it for text columns.
+    """
+    if len(present) <= sample:
+        return False
+    picks = present.iloc[np.linspace(0, len(present) - 1, sample).astype(np.int64)]
+    share = pd.to_numeric(picks, errors="coerce").notna().mean()
+    return bool(share < min_share * 0.8)
+
+
 def check_numeric_columns(
     frame: pd.DataFrame, columns, where: Where, *, min_share: float = 0.5
 ) -> None:
@@ -239,7 +251,7 @@ def check_numeric_columns(
             continue
         present = ~_empty_mask(values)
         n_present = int(present.sum())
-        if n_present == 0:
+        if n_present == 0 or _mostly_text(values[present], min_share):
             continue
         numbers = pd.to_numeric(values.where(present), errors="coerce")
         is_number = numbers.notna().to_numpy() & present
