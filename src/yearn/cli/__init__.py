@@ -37,6 +37,9 @@ COMMAND_MODULES = [
     "compare",
     "baseline",
     "diagnose",
+    "errors",
+    "labels",
+    "slices",
 ]
 
 

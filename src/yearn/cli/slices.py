@@ -1,0 +1,67 @@
+"""``yearn slices``: high-error slices of a predictions table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from yearn.cli._console import console
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("slices")
+    def slices(
+        predictions: Path = typer.Option(..., "--predictions", "-p", help="Predictions table."),
+        split: str = typer.Option("dev", "--split", help="Split to examine."),
+        column: list[str] = typer.Option(
+            [], "--column", help="Column(s) to slice by (default: every metadata column)."
+        ),
+        model: str | None = typer.Option(None, "--model", help="Model, when several."),
+        bins: int = typer.Option(4, "--bins", help="Quantile bins per numeric column."),
+        min_size: int = typer.Option(20, "--min-size", help="Smallest slice reported."),
+        pairs: bool = typer.Option(True, "--pairs/--no-pairs", help="Also pairs of conditions."),
+        correction: str = typer.Option("bh", "--correction", help="bh or bonferroni."),
+        alpha: float = typer.Option(0.05, "--alpha", help="Significance level after correction."),
+        top: int = typer.Option(10, "--top", help="Slices to show."),
+        as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    ) -> None:
+        """Slices (metadata conditions and pairs) ranked by excess errors, with p-values."""
+        from yearn.predictions import load_predictions
+        from yearn.slices import find_slices
+
+        preds = load_predictions(predictions)
+        if model is not None:
+            preds = preds.for_model(model)
+        report = find_slices(
+            preds,
+            split=split,
+            columns=column or None,
+            n_bins=bins,
+            min_size=min_size,
+            pairs=pairs,
+            correction=correction,
+            alpha=alpha,
+        )
+        if as_json:
+            typer.echo(json.dumps(report.to_dict(top=top), indent=2, default=str))
+            return
+        table = Table(
+            title=f"{split}: overall error {report.overall_error:.1%} over {report.n_examples} "
+            f"rows; {report.n_tested} slices tested ({report.correction})"
+        )
+        for col in ("slice", "size", "error", "excess errors", "p (adjusted)"):
+            table.add_column(col, justify="left" if col == "slice" else "right")
+        for row in report.top(top).itertuples(index=False):
+            mark = " *" if row.significant else ""
+            table.add_row(
+                row.slice,
+                str(row.size),
+                f"{row.error_rate:.1%}",
+                f"{row.excess_errors:+.1f}",
+                f"{row.p_adjusted:.2g}{mark}",
+            )
+        console.print(table)
+        console.print(f"* significant at {alpha:g} after correction", highlight=False)

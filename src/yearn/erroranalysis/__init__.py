@@ -1,0 +1,36 @@
+"""Error analysis: a worksheet of sampled dev errors, tags, suggestions, counts and ceilings.
+
+::
+
+    from yearn.erroranalysis import sample_errors, summarize
+    sheet = sample_errors("predictions.parquet", n=100)          # misclassified dev examples
+    sheet.suggest(["blur > 0.5 -> blurry"]).save("worksheet.csv")  # people tag it, then
+    summary = summarize("worksheet.csv", "predictions.parquet")  # count, share, ceiling per tag
+"""
+
+from yearn.erroranalysis._summary import ErrorSummary, TagSummary, ceiling, summarize
+from yearn.erroranalysis._tags import (
+    TAG_SEPARATOR,
+    Condition,
+    Rule,
+    format_tags,
+    parse_rule,
+    parse_tag_cell,
+)
+from yearn.erroranalysis._worksheet import Worksheet, load_worksheet, sample_errors
+
+__all__ = [
+    "TAG_SEPARATOR",
+    "Condition",
+    "ErrorSummary",
+    "Rule",
+    "TagSummary",
+    "Worksheet",
+    "ceiling",
+    "format_tags",
+    "load_worksheet",
+    "parse_rule",
+    "parse_tag_cell",
+    "sample_errors",
+    "summarize",
+]

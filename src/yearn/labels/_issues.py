@@ -1,0 +1,253 @@
+"""Label issues in a predictions table: who is flagged, noise per class pair, and advice.
+
+Reads the ``proba:`` columns of a predictions table (out-of-sample: dev, test and
+train-dev by default, or out-of-fold train probabilities) and runs confident learning
+(:mod:`yearn.labels._confident`). The advice follows the course: relabelling pays when wrong
+labels explain a large share of the dev error (Ng: 0.6% of a 10% error is not worth it,
+0.6% of a 2% error is). The threshold is ``relabel_threshold`` (default 0.25 of the dev
+error).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from yearn._validation import check_choice, check_fraction, check_positive_int
+from yearn.errors import PredictionsError
+from yearn.labels._confident import confident_joint, find_label_issues
+from yearn.predictions import SPLITS, Predictions, load_predictions
+
+__all__ = ["InSampleWarning", "LabelIssues", "label_issues"]
+
+DEFAULT_SPLITS = ("train_dev", "dev", "test")
+POSSIBLY_MISLABELED = "possibly mislabeled"
+
+
+class InSampleWarning(UserWarning):
+    """Probabilities look in-sample: confident learning will miss most label issues."""
+
+
+@dataclass
+class LabelIssues:
+    """Result of :func:`label_issues`.
+
+    ``issues``: one row per flagged example, most likely first — ``id``, ``split``,
+    ``label``, ``suggested`` (the model's class), ``self_confidence`` (p(label|x), the
+    ranking score: low = likely wrong) and ``rank``. ``noise``: the estimated noise per
+    class pair (``given``, ``true``, ``count``, ``rate`` = P(given | true)).
+    """
+
+    issues: pd.DataFrame
+    noise: pd.DataFrame
+    n_examples: int
+    splits: tuple[str, ...]
+    dev_error: float | None
+    dev_error_from_labels: float | None
+    relabel_threshold: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[Any]:
+        return self.issues["id"].tolist()
+
+    @property
+    def share_of_error(self) -> float | None:
+        """Share of the dev error explained by flagged labels (None without dev rows)."""
+        if not self.dev_error:
+            return None if self.dev_error is None else 0.0
+        return float(self.dev_error_from_labels / self.dev_error)
+
+    @property
+    def worth_relabelling(self) -> bool | None:
+        share = self.share_of_error
+        return None if share is None else share >= self.relabel_threshold
+
+    @property
+    def advice(self) -> str:
+        share = self.share_of_error
+        if share is None:
+            return "no dev rows: cannot say how much of the dev error wrong labels explain."
+        head = (
+            f"wrong labels explain about {self.dev_error_from_labels:.1%} of the "
+            f"{self.dev_error:.1%} dev error ({share:.0%} of it)"
+        )
+        if self.worth_relabelling:
+            return (
+                f"{head}: worth relabelling — review the flagged examples of dev AND test "
+                "with the same process (yearn relabel)."
+            )
+        return (
+            f"{head}: below {self.relabel_threshold:.0%} of the error, relabelling is probably "
+            "not worth its cost; work on the larger error categories first."
+        )
+
+    def to_dict(self, top: int | None = None) -> dict[str, Any]:
+        issues = self.issues if top is None else self.issues.head(top)
+        return {
+            "n_examples": self.n_examples,
+            "splits": list(self.splits),
+            "n_flagged": len(self.issues),
+            "dev_error": self.dev_error,
+            "dev_error_from_labels": self.dev_error_from_labels,
+            "share_of_error": self.share_of_error,
+            "relabel_threshold": self.relabel_threshold,
+            "worth_relabelling": self.worth_relabelling,
+            "advice": self.advice,
+            "issues": _records(issues),
+            "noise": _records(self.noise),
+            "warnings": list(self.warnings),
+        }
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for row in frame.to_dict(orient="records"):
+        out.append({k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()})
+    return out
+
+
+def label_issues(
+    predictions: Predictions | pd.DataFrame | str,
+    *,
+    splits: tuple[str, ...] | list[str] | None = None,
+    probabilities: str = "auto",
+    relabel_threshold: float = 0.25,
+    min_examples_per_class: int = 1,
+) -> LabelIssues:
+    """Find likely wrong labels in a predictions table with confident learning.
+
+    ``splits``: the rows to examine (default: train_dev, dev and test — the splits whose
+    probabilities come from a model that never saw them). ``probabilities``: ``"auto"``
+    (warn when they look in-sample), ``"out_of_sample"`` (trust them) or ``"in_sample"``
+    (you know they are: warn). Emits :class:`InSampleWarning` when they look in-sample.
+    """
+    check_choice("probabilities", probabilities, ("auto", "out_of_sample", "in_sample"))
+    relabel_threshold = check_fraction("relabel_threshold", relabel_threshold)
+    check_positive_int("min_examples_per_class", min_examples_per_class)
+    preds = predictions if isinstance(predictions, Predictions) else load_predictions(predictions)
+    if preds.task not in ("binary", "multiclass") or not preds.classes:
+        raise PredictionsError(
+            f"{preds.source}: label issues need single-label classification with proba:<class> "
+            f"columns; this table is {preds.task}"
+            + ("" if preds.classes else " without proba: columns")
+            + "."
+        )
+    if "model" in preds.frame and len(preds.models) > 1:
+        raise PredictionsError(
+            f"{preds.source}: the table holds several models ({', '.join(preds.models)}); "
+            "choose one (--model / Predictions.for_model)."
+        )
+    wanted = tuple(splits) if splits else tuple(s for s in DEFAULT_SPLITS if s in preds.splits)
+    for s in wanted:
+        check_choice("split", s, SPLITS, error=PredictionsError)
+    if not wanted:
+        raise PredictionsError(
+            f"{preds.source}: no train_dev, dev or test rows (it has {', '.join(preds.splits)}); "
+            "pass splits=['train'] with out-of-fold train probabilities "
+            "(yearn label-issues --project computes them)."
+        )
+    rows = preds.frame["split"].isin(wanted).to_numpy()
+    if not rows.any():
+        raise PredictionsError(f"{preds.source}: no rows in split(s) {', '.join(wanted)}.")
+    sub = preds._replace(preds.frame[rows])
+    labels, proba = sub.label_indices(), sub.proba()
+    notes = _in_sample_notes(sub, labels, proba, wanted, probabilities)
+    for note in notes:
+        warnings.warn(note, InSampleWarning, stacklevel=2)
+
+    order = find_label_issues(labels, proba, min_examples_per_class=min_examples_per_class)
+    classes = np.asarray(sub.classes, dtype=object)
+    frame = sub.frame
+    issues = pd.DataFrame(
+        {
+            "id": frame["id"].to_numpy()[order],
+            "split": frame["split"].to_numpy()[order],
+            "label": classes[labels[order]],
+            "suggested": classes[proba[order].argmax(axis=1)],
+            "self_confidence": proba[order, labels[order]],
+            "rank": np.arange(1, len(order) + 1),
+        }
+    )
+    noise = _noise_table(labels, proba, sub.classes)
+
+    dev_error = from_labels = None
+    is_dev = frame["split"].to_numpy() == "dev"
+    if is_dev.any():
+        wrong = ~sub.correct()
+        flagged = np.zeros(len(frame), dtype=bool)
+        flagged[order] = True
+        dev_error = float(wrong[is_dev].mean())
+        from_labels = float((wrong & flagged)[is_dev].mean())
+    return LabelIssues(
+        issues=issues,
+        noise=noise,
+        n_examples=len(frame),
+        splits=wanted,
+        dev_error=dev_error,
+        dev_error_from_labels=from_labels,
+        relabel_threshold=relabel_threshold,
+        warnings=notes,
+    )
+
+
+def _noise_table(labels: np.ndarray, proba: np.ndarray, classes: tuple[str, ...]) -> pd.DataFrame:
+    joint = confident_joint(labels, proba).astype(float)
+    true_totals = joint.sum(axis=0)
+    given, true = np.nonzero(joint)
+    off = given != true
+    given, true = given[off], true[off]
+    counts = joint[given, true]
+    table = pd.DataFrame(
+        {
+            "given": np.asarray(classes, dtype=object)[given],
+            "true": np.asarray(classes, dtype=object)[true],
+            "count": counts.astype(np.int64),
+            "rate": counts / np.maximum(true_totals[true], 1.0),
+        }
+    )
+    return table.sort_values(["count", "given", "true"], ascending=[False, True, True]).reset_index(
+        drop=True
+    )
+
+
+def _in_sample_notes(
+    preds: Predictions,
+    labels: np.ndarray,
+    proba: np.ndarray,
+    splits: tuple[str, ...],
+    probabilities: str,
+) -> list[str]:
+    if probabilities == "out_of_sample":
+        return []
+    if probabilities == "in_sample":
+        return [
+            "the probabilities are in-sample (the model saw these examples): confident "
+            "learning will miss most wrong labels; use out-of-fold probabilities "
+            "(yearn label-issues --project DIR)."
+        ]
+    notes = []
+    self_conf = proba[np.arange(len(labels)), labels]
+    accuracy = float((proba.argmax(axis=1) == labels).mean())
+    if "train" in splits:
+        train = preds.frame["split"].to_numpy() == "train"
+        acc = float((proba[train].argmax(axis=1) == labels[train]).mean())
+        conf = float(self_conf[train].mean())
+        if acc >= 0.99 and conf >= 0.9:
+            notes.append(
+                f"the train rows look in-sample (accuracy {acc:.1%}, mean confidence in the "
+                f"label {conf:.2f}): a model scoring its own training data hides wrong labels; "
+                "use out-of-fold probabilities (yearn label-issues --project DIR) or pass "
+                "probabilities='out_of_sample' if they already are."
+            )
+    elif accuracy == 1.0 and float(self_conf.mean()) >= 0.99 and len(labels) >= 20:
+        notes.append(
+            f"every one of the {len(labels)} examples is predicted correctly with mean "
+            f"confidence {float(self_conf.mean()):.3f}: these probabilities look in-sample; "
+            "confident learning needs out-of-sample ones."
+        )
+    return notes

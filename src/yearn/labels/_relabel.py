@@ -1,0 +1,276 @@
+"""Relabelling: corrections kept in a log, applied to dev and test alike.
+
+Corrections (id, old label, new label, reason, time, who) are appended to
+``<project>/.yearn/relabel_log.jsonl``, one JSON object per line; source files are never
+rewritten. :func:`apply_corrections` returns a corrected copy of a predictions table: rows
+of every split except ``train`` are corrected (``include_train=True`` adds train), so dev
+and test stay from one distribution, and it warns when the corrections cover only one of
+the two (review both with the same process, as the course says).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from yearn._io import atomic_write_text
+from yearn.errors import DataError, YearnError
+from yearn.predictions import SPLITS, Predictions, load_predictions
+
+__all__ = [
+    "LOG_NAME",
+    "RelabelResult",
+    "apply_corrections",
+    "read_corrections_csv",
+    "read_relabel_log",
+    "record_corrections",
+    "relabel_log_path",
+]
+
+LOG_NAME = "relabel_log.jsonl"
+_LOG_FIELDS = ("id", "old_label", "new_label", "reason", "time", "who")
+
+
+def relabel_log_path(project: str | Path) -> Path:
+    return Path(project) / ".yearn" / LOG_NAME
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return os.environ.get("USER", "unknown")
+
+
+def read_corrections_csv(path: str | Path) -> pd.DataFrame:
+    """Read a CSV of corrections: columns ``id``, ``new_label`` (or ``to``), optional ``reason``."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found; give a CSV with columns id, new_label, reason.")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except Exception as exc:
+        raise DataError(f"{path}: cannot read it as CSV ({exc}).") from None
+    if "to" in frame and "new_label" not in frame:
+        frame = frame.rename(columns={"to": "new_label"})
+    for col in ("id", "new_label"):
+        if col not in frame:
+            raise DataError(
+                f"{path}: missing column {col!r}; a corrections CSV has columns id, new_label "
+                f"(or to) and optionally reason. Got: {', '.join(frame.columns)}."
+            )
+    for i, row in enumerate(frame.itertuples(index=False)):
+        if not str(row.id).strip() or not str(row.new_label).strip():
+            raise DataError(f"{path}: row {i + 2}: id and new_label must not be empty.")
+    if "reason" not in frame:
+        frame["reason"] = ""
+    return frame[["id", "new_label", "reason"]]
+
+
+def record_corrections(
+    project: str | Path,
+    corrections: pd.DataFrame | list[dict[str, Any]],
+    *,
+    predictions: Predictions | pd.DataFrame | str | None = None,
+    who: str | None = None,
+) -> list[dict[str, Any]]:
+    """Append corrections to the project's relabel log and return the new entries.
+
+    Each correction has ``id``, ``new_label`` and optionally ``reason``. With
+    ``predictions`` the ids and new labels are checked against it and ``old_label`` is
+    filled in. The log is rewritten atomically with the new lines at its end.
+    """
+    frame = pd.DataFrame(corrections)
+    if frame.empty:
+        raise DataError("no corrections given; pass at least one (id, new_label).")
+    for col in ("id", "new_label"):
+        if col not in frame:
+            raise DataError(f"each correction needs {col!r}; got keys {', '.join(frame)}.")
+    preds = None
+    if predictions is not None:
+        preds = (
+            predictions if isinstance(predictions, Predictions) else load_predictions(predictions)
+        )
+    lookup: dict[str, str] = {}
+    if preds is not None:
+        ids = preds.frame["id"].astype(str).to_numpy()
+        labels = preds.frame["label"].astype(str).to_numpy()
+        lookup = dict(zip(ids, labels, strict=True))
+        unknown = [str(i) for i in frame["id"] if str(i) not in lookup]
+        if unknown:
+            raise DataError(
+                f"{preds.source}: unknown id(s) {', '.join(unknown[:10])}"
+                + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+                + "; corrections must name ids of the predictions table."
+            )
+        if preds.classes:
+            bad = [str(v) for v in frame["new_label"] if str(v) not in preds.classes]
+            if bad:
+                raise DataError(
+                    f"new label {bad[0]!r} is not a class of {preds.source}; classes are "
+                    f"{', '.join(preds.classes)}."
+                )
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    who = who or _who()
+    entries = []
+    for row in frame.to_dict(orient="records"):
+        ident = str(row["id"])
+        entries.append(
+            {
+                "id": ident,
+                "old_label": lookup.get(ident, row.get("old_label")),
+                "new_label": str(row["new_label"]),
+                "reason": str(row.get("reason") or ""),
+                "time": now,
+                "who": who,
+            }
+        )
+    path = relabel_log_path(project)
+    previous = path.read_text(encoding="utf-8") if path.exists() else ""
+    if previous and not previous.endswith("\n"):
+        previous += "\n"
+    lines = "".join(json.dumps(e, sort_keys=True, default=str) + "\n" for e in entries)
+    atomic_write_text(path, previous + lines)
+    return entries
+
+
+def read_relabel_log(project: str | Path) -> pd.DataFrame:
+    """The relabel log as a table (columns id, old_label, new_label, reason, time, who)."""
+    path = relabel_log_path(project)
+    if not path.exists():
+        return pd.DataFrame(columns=list(_LOG_FIELDS))
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(
+                f"{path}: line {n} is not valid JSON ({exc.msg}); fix or remove it."
+            ) from None
+        if not isinstance(entry, dict) or "id" not in entry or "new_label" not in entry:
+            raise DataError(f"{path}: line {n} needs at least 'id' and 'new_label'.")
+        rows.append({k: entry.get(k) for k in _LOG_FIELDS})
+    frame = pd.DataFrame(rows, columns=list(_LOG_FIELDS))
+    frame["id"] = frame["id"].astype(str)
+    frame["new_label"] = frame["new_label"].astype(str)
+    return frame
+
+
+@dataclass
+class RelabelResult:
+    """A corrected predictions table and what changed.
+
+    ``changed``: rows corrected per split; ``error_before`` / ``error_after``: error rate
+    per split (classification) before and after the corrections.
+    """
+
+    predictions: Predictions
+    changed: dict[str, int]
+    error_before: dict[str, float]
+    error_after: dict[str, float]
+    not_found: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "changed": self.changed,
+            "error_before": self.error_before,
+            "error_after": self.error_after,
+            "not_found": self.not_found,
+            "warnings": self.warnings,
+        }
+
+
+def apply_corrections(
+    predictions: Predictions | pd.DataFrame | str,
+    corrections: pd.DataFrame | str | Path,
+    *,
+    include_train: bool = False,
+) -> RelabelResult:
+    """Apply corrections (a log table or a project folder) to a predictions table.
+
+    The latest correction of an id wins. ``pred`` is left alone; only ``label`` changes.
+    Corrected rows of train are skipped unless ``include_train``.
+    """
+    preds = predictions if isinstance(predictions, Predictions) else load_predictions(predictions)
+    log = corrections if isinstance(corrections, pd.DataFrame) else read_relabel_log(corrections)
+    latest = log.assign(id=log["id"].astype(str)).drop_duplicates("id", keep="last")
+    mapping = dict(zip(latest["id"], latest["new_label"].astype(str), strict=True))
+    if preds.classes:
+        bad = sorted({v for v in mapping.values() if v not in preds.classes})
+        if bad:
+            raise DataError(
+                f"correction(s) to unknown class(es) {', '.join(bad)}; classes of "
+                f"{preds.source} are {', '.join(preds.classes)}."
+            )
+    frame = preds.frame.copy()
+    ids = frame["id"].astype(str)
+    new = ids.map(mapping)
+    touch = new.notna().to_numpy()
+    if not include_train:
+        touch &= (frame["split"] != "train").to_numpy()
+    before = _errors(preds)
+    label = frame["label"].astype(object).to_numpy()
+    label[touch] = new.to_numpy()[touch]
+    frame["label"] = label if preds.classes else pd.to_numeric(label)
+    corrected = load_predictions(frame, task=preds.task)
+    corrected = Predictions(corrected.frame, preds.task, preds.classes, preds.tasks, preds.source)
+    split = frame["split"].to_numpy()
+    changed = {s: int((touch & (split == s)).sum()) for s in SPLITS if (split == s).any()}
+    notes = []
+    if changed.get("dev", 0) and not changed.get("test", 0) and "test" in changed:
+        notes.append(
+            f"{changed['dev']} dev label(s) corrected but none in test: review test with the "
+            "same process so dev and test stay from one distribution."
+        )
+    if changed.get("test", 0) and not changed.get("dev", 0) and "dev" in changed:
+        notes.append(
+            f"{changed['test']} test label(s) corrected but none in dev: review dev with the "
+            "same process so dev and test stay from one distribution."
+        )
+    return RelabelResult(
+        predictions=corrected,
+        changed=changed,
+        error_before=before,
+        error_after=_errors(corrected),
+        not_found=sorted(set(mapping) - set(ids)),
+        warnings=notes,
+    )
+
+
+def _errors(preds: Predictions) -> dict[str, float]:
+    if preds.task not in ("binary", "multiclass"):
+        return {}
+    wrong = ~preds.correct()
+    split = preds.frame["split"].to_numpy()
+    return {s: float(wrong[split == s].mean()) for s in preds.splits if (split == s).any()}
+
+
+def rediagnose(before: Predictions, after: Predictions) -> dict[str, Any]:
+    """The diagnosis ladder (``yearn.diagnose``) on the original and the corrected labels.
+
+    Returns ``{"before": verdict, "after": verdict, "errors_before": {...}, "errors_after":
+    {...}}``; empty when the diagnosis module is unavailable or cannot read the table.
+    """
+    try:
+        from yearn.diagnose import diagnose_predictions
+    except ImportError:  # pragma: no cover - the diagnosis module is optional here
+        return {}
+    out: dict[str, Any] = {}
+    for name, preds in (("before", before), ("after", after)):
+        try:
+            diag = diagnose_predictions(preds)
+        except YearnError as exc:  # e.g. a table without a train split: say why
+            return {"unavailable": f"{type(exc).__name__}: {exc}"}
+        out[name] = diag.verdict()
+        out[f"errors_{name}"] = {k: getattr(r, "value", None) for k, r in diag.errors.items()}
+    return out

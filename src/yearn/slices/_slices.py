@@ -1,0 +1,241 @@
+"""High-error slices: conditions on metadata and features where the model errs more.
+
+Candidate conditions come from every metadata column of a predictions table: numeric
+columns are cut into ``n_bins`` quantile bins (``blur in [0.61, 0.98]``), others give one
+condition per value (columns with more than ``max_categories`` values, such as ids or
+paths, are skipped). Slices are single conditions and pairs of conditions on two
+different columns. Everything is a matrix product over a 0/1 membership matrix, so 100k
+rows and hundreds of conditions take well under a second.
+
+For each slice of at least ``min_size`` rows: size, errors, error rate, **excess errors**
+(errors minus ``size x overall error rate``) and the one-sided binomial p-value of seeing
+at least that many errors at the overall rate. p-values are corrected for the number of
+slices tried with Benjamini–Hochberg (``correction="bh"``, false-discovery rate, default)
+or Bonferroni (``"bonferroni"``, family-wise). Slices are ranked by excess errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from yearn._validation import check_choice, check_fraction, check_positive_int
+from yearn.errors import PredictionsError
+from yearn.predictions import Predictions, load_predictions
+
+__all__ = ["SliceReport", "find_slices"]
+
+
+@dataclass
+class SliceReport:
+    """Slices ranked by excess errors (``slices``: one row per slice)."""
+
+    slices: pd.DataFrame
+    overall_error: float
+    n_examples: int
+    n_tested: int
+    correction: str
+    alpha: float
+    columns: tuple[str, ...] = ()
+    skipped_columns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def significant(self) -> pd.DataFrame:
+        return self.slices[self.slices["significant"]]
+
+    def top(self, k: int = 10) -> pd.DataFrame:
+        return self.slices.head(k)
+
+    def to_dict(self, top: int | None = 20) -> dict[str, Any]:
+        rows = self.slices if top is None else self.slices.head(top)
+        records = []
+        for row in rows.to_dict(orient="records"):
+            records.append(
+                {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+            )
+        return {
+            "overall_error": self.overall_error,
+            "n_examples": self.n_examples,
+            "n_tested": self.n_tested,
+            "correction": self.correction,
+            "alpha": self.alpha,
+            "columns": list(self.columns),
+            "skipped_columns": self.skipped_columns,
+            "slices": records,
+        }
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def _conditions(
+    frame: pd.DataFrame, columns: tuple[str, ...], n_bins: int, max_categories: int
+) -> tuple[list[str], list[str], list[np.ndarray], dict[str, str]]:
+    names, owners, masks, skipped = [], [], [], {}
+    for col in columns:
+        values = frame[col]
+        if pd.api.types.is_bool_dtype(values):
+            values = values.astype(str)
+        if pd.api.types.is_numeric_dtype(values):
+            num = values.to_numpy(dtype=float)
+            finite = num[np.isfinite(num)]
+            uniq = np.unique(finite)
+            if uniq.size <= 1:
+                skipped[col] = "constant"
+                continue
+            if uniq.size <= n_bins:
+                for u in uniq:
+                    names.append(f"{col} = {_fmt(u)}")
+                    owners.append(col)
+                    masks.append(num == u)
+                continue
+            edges = np.unique(np.quantile(finite, np.linspace(0, 1, n_bins + 1)))
+            bins = np.clip(np.searchsorted(edges, num, side="right") - 1, 0, len(edges) - 2)
+            for b in range(len(edges) - 1):
+                lo, hi = edges[b], edges[b + 1]
+                mask = (bins == b) & np.isfinite(num)
+                if mask.any():
+                    close = "]" if b == len(edges) - 2 else ")"
+                    names.append(f"{col} in [{_fmt(lo)}, {_fmt(hi)}{close}")
+                    owners.append(col)
+                    masks.append(mask)
+        else:
+            text = values.astype(str).where(values.notna(), None)
+            cats = pd.unique(text.dropna())
+            if len(cats) > max_categories:
+                skipped[col] = f"{len(cats)} distinct values (> max_categories={max_categories})"
+                continue
+            if len(cats) <= 1:
+                skipped[col] = "constant"
+                continue
+            arr = text.to_numpy()
+            for cat in sorted(cats):
+                names.append(f"{col} = {cat}")
+                owners.append(col)
+                masks.append(arr == cat)
+    return names, owners, masks, skipped
+
+
+def _bh(p: np.ndarray) -> np.ndarray:
+    m = len(p)
+    order = np.argsort(p)
+    ranked = p[order] * m / np.arange(1, m + 1)
+    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(m)
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
+
+
+def find_slices(
+    predictions: Predictions | pd.DataFrame | str,
+    *,
+    split: str = "dev",
+    columns: list[str] | tuple[str, ...] | None = None,
+    n_bins: int = 4,
+    max_categories: int = 20,
+    min_size: int = 20,
+    pairs: bool = True,
+    correction: str = "bh",
+    alpha: float = 0.05,
+) -> SliceReport:
+    """Find slices of ``split`` whose error rate is above the overall one (see module doc)."""
+    from scipy.stats import binom
+
+    check_positive_int("n_bins", n_bins, minimum=2)
+    check_positive_int("max_categories", max_categories, minimum=2)
+    check_positive_int("min_size", min_size)
+    check_choice("correction", correction, ("bh", "bonferroni"))
+    check_fraction("alpha", alpha)
+    preds = predictions if isinstance(predictions, Predictions) else load_predictions(predictions)
+    rows = preds.split(split)
+    if preds.task not in ("binary", "multiclass"):
+        raise PredictionsError(
+            f"{preds.source}: slices need single-label classification (right/wrong per row); "
+            f"this table is {preds.task}."
+        )
+    if "model" in rows.frame and len(rows.models) > 1:
+        raise PredictionsError(
+            f"{preds.source}: the table holds several models ({', '.join(rows.models)}); "
+            "pick one (CLI: --model)."
+        )
+    meta = rows.metadata_columns if columns is None else tuple(columns)
+    unknown = [c for c in meta if c not in rows.frame]
+    if unknown:
+        raise PredictionsError(
+            f"{preds.source}: column(s) {', '.join(unknown)} not found; metadata columns are "
+            f"{', '.join(rows.metadata_columns) or 'none'}."
+        )
+    if not meta:
+        raise PredictionsError(
+            f"{preds.source}: no metadata columns to slice by; add columns such as blur or "
+            "source to the predictions table."
+        )
+    wrong = (~rows.correct()).astype(float)
+    n = len(wrong)
+    rate = float(wrong.mean())
+    names, owners, masks, skipped = _conditions(rows.frame, meta, n_bins, max_categories)
+    empty = pd.DataFrame(
+        columns=[
+            "slice",
+            "columns",
+            "size",
+            "errors",
+            "error_rate",
+            "excess_errors",
+            "p_value",
+            "p_adjusted",
+            "significant",
+        ]
+    )
+    if not names:
+        return SliceReport(empty, rate, n, 0, correction, alpha, meta, skipped)
+    member = np.column_stack(masks).astype(np.float32)  # (n, m)
+    sizes = member.sum(axis=0)
+    errs = wrong.astype(np.float32) @ member
+    slice_names = list(names)
+    slice_cols = [(o,) for o in owners]
+    size_list, err_list = [sizes], [errs]
+    if pairs and len(names) > 1:
+        both = member.T @ member  # (m, m) intersection sizes
+        both_err = (member * wrong[:, None].astype(np.float32)).T @ member
+        i, j = np.triu_indices(len(names), k=1)
+        owner = np.asarray(owners, dtype=object)
+        keep = (owner[i] != owner[j]) & (both[i, j] >= min_size)
+        # a pair equal to one of its parts adds nothing
+        keep &= (both[i, j] < sizes[i]) & (both[i, j] < sizes[j])
+        i, j = i[keep], j[keep]
+        slice_names += [f"{names[a]} & {names[b]}" for a, b in zip(i, j, strict=True)]
+        slice_cols += [(owners[a], owners[b]) for a, b in zip(i, j, strict=True)]
+        size_list.append(both[i, j])
+        err_list.append(both_err[i, j])
+    size = np.rint(np.concatenate(size_list)).astype(np.int64)
+    err = np.rint(np.concatenate(err_list)).astype(np.int64)
+    ok = size >= min_size
+    size, err = size[ok], err[ok]
+    slice_names = [s for s, k in zip(slice_names, ok, strict=True) if k]
+    slice_cols = [c for c, k in zip(slice_cols, ok, strict=True) if k]
+    if not len(size):
+        return SliceReport(empty, rate, n, 0, correction, alpha, meta, skipped)
+    p = binom.sf(err - 1, size, rate)
+    adjusted = np.minimum(p * len(p), 1.0) if correction == "bonferroni" else _bh(p)
+    table = pd.DataFrame(
+        {
+            "slice": slice_names,
+            "columns": [list(c) for c in slice_cols],
+            "size": size,
+            "errors": err,
+            "error_rate": err / size,
+            "excess_errors": err - size * rate,
+            "p_value": p,
+            "p_adjusted": adjusted,
+            "significant": adjusted < alpha,
+        }
+    )
+    table = table.sort_values(
+        ["excess_errors", "p_value", "size"], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)
+    return SliceReport(table, rate, n, len(table), correction, alpha, meta, skipped)
