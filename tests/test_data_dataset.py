@@ -131,3 +131,20 @@ def test_numeric_column_with_a_few_strings_is_reported_text_columns_are_not():
     df.loc[2500, "x"] = "7"
     ds = from_frame(df, task="binary", label="y")
     assert ds.feature_columns == ("x", "word")
+
+
+def test_dataset_checks_its_columns_and_has_a_short_repr():
+    ds = from_frame(_table(), task="multiclass", label="y", id_column="uid", source="web")
+    assert repr(ds) == (
+        "Dataset(task='multiclass', rows=6, sources=(web=6), features=4, labels=['y'], classes=3)"
+    )
+    with pytest.raises(DataError, match=r"lacks column\(s\) \['source', 'role'\]"):
+        Dataset(frame=_table(), task="multiclass", id_column="uid", label_columns=("y",))
+    with pytest.raises(DataError, match="task must be one of"):
+        Dataset(frame=ds.frame, task="ranking", id_column="uid", label_columns=("y",))
+
+
+def test_text_columns_from_a_frame_become_strings():
+    df = pd.DataFrame({"code": [101, 202, 303, 404], "y": ["a", "b", "a", "b"]})
+    ds = from_frame(df, task="binary", label="y", text_columns=["code"])
+    assert ds.frame["code"].tolist() == ["101", "202", "303", "404"]

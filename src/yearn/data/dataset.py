@@ -34,7 +34,7 @@ SOURCE_COLUMN = "source"
 ROLE_COLUMN = "role"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Dataset:
     """All examples of a project in one table, with the roles of its columns.
 
@@ -53,6 +53,27 @@ class Dataset:
     image_column: str | None = None
     text_columns: tuple[str, ...] = ()
     classes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_choice("Dataset.task", self.task, TASKS, error=DataError)
+        named = [self.id_column, *self.label_columns, *self.feature_columns]
+        named += [*self.metadata_columns, *self.text_columns, SOURCE_COLUMN, ROLE_COLUMN]
+        named += [c for c in (self.group_column, self.image_column) if c is not None]
+        missing = [c for c in dict.fromkeys(named) if c not in self.frame.columns]
+        if missing:
+            raise DataError(
+                f"Dataset: the frame lacks column(s) {missing}; build datasets with "
+                "from_frame / from_arrays / load_project, which add 'source' and 'role'."
+            )
+
+    def __repr__(self) -> str:
+        counts = self.frame[SOURCE_COLUMN].value_counts(sort=False)
+        sources = ", ".join(f"{name}={int(n)}" for name, n in counts.items())
+        extra = f", classes={len(self.classes)}" if self.classes else ""
+        return (
+            f"Dataset(task={self.task!r}, rows={len(self)}, sources=({sources}), "
+            f"features={len(self.feature_columns)}, labels={list(self.label_columns)}{extra})"
+        )
 
     # -- arrays ----------------------------------------------------------------------
     @property
@@ -244,6 +265,9 @@ def prepare_table(
     frame = normalize_labels(
         frame, task, label_columns, where, missing_label_marker=missing_label_marker
     )
+    for column in text_columns:
+        if not pd.api.types.is_string_dtype(frame[column].dtype):
+            frame[column] = frame[column].astype("str")
     skip = set(label_columns) | set(text_columns) | set(metadata) | {id_column, image_column}
     check_numeric_columns(frame, [c for c in frame.columns if c not in skip], where)
     return frame

@@ -72,9 +72,6 @@ def _read_source(config: ProjectConfig, source: SourceConfig) -> _Loaded:
     as_text = [*config.text_columns, config.id_column] if config.id_column else config.text_columns
     frame = read_table(path, format=fmt, text_columns=as_text)
     where = Where(str(path), 2)
-    for column in config.text_columns:
-        if column in frame.columns and not pd.api.types.is_string_dtype(frame[column].dtype):
-            frame[column] = frame[column].astype("str")
     if image_column is not None and image_column in frame.columns:
         frame = resolve_paths(frame, image_column, path.parent, where)
     return _Loaded(source, frame, where)
