@@ -9,6 +9,11 @@ import pandas as pd
 import pytest
 
 
+def _flat(result) -> str:
+    """The CLI output on one line (Rich wraps long messages)."""
+    return " ".join(result.output.split())
+
+
 @pytest.fixture
 def tables(tmp_path):
     rng = np.random.default_rng(1)
@@ -25,7 +30,7 @@ def tables(tmp_path):
 def test_compare_cli_text_and_json(cli, tables) -> None:
     res = cli("compare", tables / "a.parquet", tables / "b.csv")
     assert res.exit_code == 0, res.output
-    assert "b is better by 6.1 points, 95% CI [3.6, 8.6]" in " ".join(res.output.split())
+    assert "b is better by 6.1 points, 95% CI [3.6, 8.6]" in _flat(res)
     res = cli("compare", tables / "a.parquet", tables / "b.csv", "--metric", "f1", "--json")
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
@@ -37,14 +42,14 @@ def test_compare_cli_errors_exit_2(cli, tables) -> None:
     pd.read_parquet(tables / "a.parquet").iloc[10:].to_parquet(tables / "short.parquet")
     res = cli("compare", tables / "a.parquet", tables / "short.parquet")
     assert res.exit_code == 2
-    assert "10 ids only in A" in " ".join(res.output.split())
+    assert "10 ids only in A" in _flat(res)
     res = cli("compare", tables / "a.parquet", tables / "b.csv", "--metric", "f7")
-    assert res.exit_code == 2 and "unknown metric 'f7'" in res.output
+    assert res.exit_code == 2 and "unknown metric 'f7'" in _flat(res)
     res = cli("compare", tables / "a.parquet", "no-such-run", "--project", tables)
-    assert res.exit_code == 2 and "no such file" in res.output
+    assert res.exit_code == 2 and "no such file" in _flat(res)
     (tables / "bad.csv").write_text("id,split\n1,dev\n")
     res = cli("compare", tables / "a.parquet", tables / "bad.csv")
-    assert res.exit_code == 2 and "missing column 'label'" in res.output
+    assert res.exit_code == 2 and "missing column 'label'" in _flat(res)
 
 
 def test_compare_cli_run_ids_from_store(cli, tables) -> None:
@@ -74,10 +79,10 @@ def test_plan_dev_cli(cli) -> None:
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["n"] == 1_406_512
     res = cli("plan-dev", "--error", "0.10", "--n", "10000")
-    assert res.exit_code == 0 and "1.16 points" in res.output
+    assert res.exit_code == 0 and "1.16 points" in _flat(res)
     res = cli("plan-dev", "--error", "0.10", "--gain", "0.001", "--paired", "--discordance", "0.02")
-    assert res.exit_code == 0 and "156,976" in res.output
+    assert res.exit_code == 0 and "156,976" in _flat(res)
     res = cli("plan-dev", "--error", "0.10")
-    assert res.exit_code == 2 and "exactly one of --gain" in res.output
+    assert res.exit_code == 2 and "exactly one of --gain" in _flat(res)
     res = cli("plan-dev", "--error", "1.5", "--gain", "0.01")
-    assert res.exit_code == 2 and "error must be <= 1" in res.output
+    assert res.exit_code == 2 and "error must be <= 1" in _flat(res)

@@ -1,0 +1,153 @@
+"""``yearn baseline`` and ``run_baselines`` on real project folders (CSV, image folders)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from yearn.baselines import run_baselines
+from yearn.errors import DataError
+from yearn.predictions import load_predictions
+from yearn.store import open_store
+
+TOML = """
+[project]
+name = "toy"
+task = "binary"
+label_column = "y"
+id_column = "id"
+metadata_columns = ["device"]
+
+[[sources]]
+name = "web"
+path = "web.csv"
+role = "train"
+
+[[sources]]
+name = "phone"
+path = "phone.csv"
+role = "target"
+"""
+
+
+def _table(prefix: str, n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    color = rng.choice(["red", "blue"], n)
+    y = np.where(x1 + 0.5 * x2 + (color == "red") > 0.3, "yes", "no")
+    return pd.DataFrame(
+        {"id": [f"{prefix}{i}" for i in range(n)], "x1": x1, "x2": x2, "color": color,
+         "device": prefix, "y": y}
+    )  # fmt: skip
+
+
+def _flat(result) -> str:
+    """The CLI output on one line (Rich wraps long messages)."""
+    return " ".join(result.output.split())
+
+
+@pytest.fixture
+def project(tmp_path):
+    from yearn.splits.project import split_project
+
+    _table("w", 300, 0).to_csv(tmp_path / "web.csv", index=False)
+    _table("p", 240, 1).to_csv(tmp_path / "phone.csv", index=False)
+    (tmp_path / "yearn.toml").write_text(TOML)
+    split_project(tmp_path, record=False)
+    return tmp_path
+
+
+def test_run_baselines_records_runs_and_never_sees_test(project) -> None:
+    from yearn.splits import load_manifest
+
+    report = run_baselines(project)
+    manifest = load_manifest(project)
+    store = open_store(project)
+    runs = store.list_runs(kind="baseline")
+    assert {r.name for r in runs} == {f"baseline:{n}" for n in report.tables}
+    assert all(r.status == "completed" for r in runs)
+    test_ids = set(manifest.ids("test").astype(str))
+    for name, run_id in report.run_ids.items():
+        preds = load_predictions(store.artifact_path(run_id, "predictions.parquet"))
+        assert set(preds.splits) <= {"train", "train_dev", "dev"}
+        assert not test_ids & set(preds.frame["id"].astype(str))
+        metrics = store.metrics(run_id)
+        dev = metrics[(metrics["split"] == "dev") & (metrics["name"] == "error")]
+        assert float(dev["value"].iloc[0]) == pytest.approx(report.value(name, "dev"))
+        config = store.get_run(run_id).config
+        assert config["split_sha256"] == manifest.sha256 and config["baseline"] == name
+    store.close()
+    dev_ids = set(manifest.ids("dev").astype(str))
+    dev_rows = report.tables["majority"].query("split == 'dev'")
+    assert set(dev_rows["id"].astype(str)) == dev_ids
+
+
+def test_baseline_cli_table_json_and_verdict(cli, project) -> None:
+    res = cli("baseline", "--project", project, "--no-record")
+    assert res.exit_code == 0, res.output
+    assert "best baseline on dev" in _flat(res) and "majority" in _flat(res)
+    res = cli(
+        "baseline", "--project", project, "--json", "--only", "majority", "--only", "logistic"
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["baselines"]["best"] == "logistic" and len(out["baselines"]["run_ids"]) == 2
+    # a weak model (the majority baseline's own predictions, given as a run id)
+    majority = out["baselines"]["run_ids"]["majority"]
+    res = cli("baseline", "--project", project, "--model", majority, "--no-record", "--json")
+    assert res.exit_code == 0, res.output
+    verdict = json.loads(res.output)["verdict"]
+    assert verdict["beats"] is False and verdict["model"] == "baseline:majority"
+    assert len(verdict["hypotheses"]) == 2
+
+
+def test_baseline_cli_from_predictions_tables_only(cli, project, tmp_path) -> None:
+    report = run_baselines(project, record=False)
+    report.tables["majority"].to_parquet(tmp_path / "base.parquet")
+    report.tables["logistic"].to_csv(tmp_path / "mine.csv", index=False)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    res = cli(
+        "baseline", "--project", elsewhere, "--model", tmp_path / "mine.csv",
+        "--baseline", tmp_path / "base.parquet",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "mine beats the best baseline (base) on dev by" in " ".join(res.output.split())
+
+
+def test_baseline_errors(cli, project, tmp_path) -> None:
+    res = cli("baseline", "--project", tmp_path / "nowhere")
+    assert res.exit_code == 2 and "no project file" in _flat(res)
+    res = cli("baseline", "--project", project, "--baseline", "x.parquet")
+    assert res.exit_code == 2 and "--baseline needs --model" in _flat(res)
+    res = cli("baseline", "--project", project, "--metric", "rmse", "--no-record")
+    assert res.exit_code == 2 and "'rmse' applies to regression" in _flat(res)
+    (project / ".yearn" / "splits.parquet").unlink()
+    with pytest.raises(DataError, match="no split manifest yet"):
+        run_baselines(project)
+
+
+def test_image_project_flattens_pixels(tmp_path) -> None:
+    from PIL import Image
+
+    from yearn.splits.project import split_project
+
+    rng = np.random.default_rng(0)
+    for role in ("web", "phone"):
+        for label, level in (("dark", 40), ("light", 210)):
+            folder = tmp_path / role / label
+            folder.mkdir(parents=True)
+            for i in range(30):
+                pixels = np.clip(rng.normal(level, 30, (8, 8)), 0, 255).astype(np.uint8)
+                Image.fromarray(pixels).save(folder / f"{i}.png")
+    (tmp_path / "yearn.toml").write_text(
+        '[project]\nname = "img"\ntask = "binary"\nlabel_column = "label"\n\n'
+        '[[sources]]\nname = "web"\npath = "web"\nrole = "train"\n\n'
+        '[[sources]]\nname = "phone"\npath = "phone"\nrole = "target"\n'
+    )
+    split_project(tmp_path, record=False)
+    report = run_baselines(tmp_path, record=False, baselines=["majority", "logistic"])
+    assert report.value("logistic", "dev") < 0.1 < report.value("majority", "dev")
