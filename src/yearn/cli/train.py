@@ -18,7 +18,9 @@ from yearn.train._callbacks import Callback
 MODEL_OPTION = typer.Option("mlp", "--model", "-m", help="mlp (tables), cnn (images) or linear.")
 LR_OPTION = typer.Option(1e-3, "--lr", help="Learning rate (see 'yearn lr-find').")
 OPTIM_OPTION = typer.Option("adam", "--optimizer", help="sgd (with --momentum), adam or adamw.")
-BATCH_OPTION = typer.Option(32, "--batch-size", help="Examples per mini-batch.")
+BATCH_OPTION = typer.Option(
+    None, "--batch-size", help="Examples per mini-batch (default 32, or all when fewer)."
+)
 SEED_OPTION = typer.Option(0, "--random-state", help="Seed: same seed, same run.")
 THREADS_OPTION = typer.Option(None, "--threads", help="CPU threads for torch while training.")
 
@@ -69,7 +71,7 @@ def register(app: typer.Typer) -> None:
         lr: float = LR_OPTION,
         optimizer: str = OPTIM_OPTION,
         momentum: float = typer.Option(0.9, "--momentum", help="SGD momentum."),
-        batch_size: int = BATCH_OPTION,
+        batch_size: int | None = BATCH_OPTION,
         weight_decay: float = typer.Option(0.0, "--weight-decay", help="L2 penalty."),
         l1: float = typer.Option(0.0, "--l1", help="L1 penalty on the weights."),
         dropout: float = typer.Option(0.0, "--dropout", help="Dropout rate (built-in models)."),
@@ -153,7 +155,7 @@ def register(app: typer.Typer) -> None:
         project: Path = PROJECT_OPTION,
         model: str = MODEL_OPTION,
         optimizer: str = OPTIM_OPTION,
-        batch_size: int = BATCH_OPTION,
+        batch_size: int | None = BATCH_OPTION,
         start_lr: float = typer.Option(1e-7, "--start-lr", help="First rate of the sweep."),
         end_lr: float = typer.Option(10.0, "--end-lr", help="Last rate of the sweep."),
         steps: int = typer.Option(200, "--steps", help="Mini-batches in the sweep."),
@@ -195,7 +197,7 @@ def register(app: typer.Typer) -> None:
         epochs: int = typer.Option(10, "--epochs", help="Epochs of the first step."),
         lr: float = LR_OPTION,
         optimizer: str = OPTIM_OPTION,
-        batch_size: int = BATCH_OPTION,
+        batch_size: int | None = BATCH_OPTION,
         human_level_error: float | None = typer.Option(
             None, "--human-level-error", help="Default: metric.human_level_error of yearn.toml."
         ),

@@ -16,7 +16,10 @@ from yearn.train._config import OPTIMIZERS, SCHEDULES, TrainConfig
 from yearn.train._data import SplitData, TrainData, make_train_data
 from yearn.train._fit import FitResult, fit
 from yearn.train._losses import masked_bce
+from yearn.train._lr_find import LRFindResult, lr_find
 from yearn.train._models import BackboneHead, SmallCNN, build_model, linear, mlp
+from yearn.train._project import lr_find_project, scale_up_project, train_project
+from yearn.train._scale_up import ScaleStep, ScaleUpResult, scale_up
 from yearn.train._state import TrainState
 
 __all__ = [
@@ -28,7 +31,10 @@ __all__ = [
     "DivergenceDetector",
     "EarlyStopping",
     "FitResult",
+    "LRFindResult",
     "PlateauDetector",
+    "ScaleStep",
+    "ScaleUpResult",
     "SmallCNN",
     "SplitData",
     "StoreCurves",
@@ -40,8 +46,13 @@ __all__ = [
     "fit",
     "linear",
     "load_checkpoint",
+    "lr_find",
+    "lr_find_project",
     "make_train_data",
     "masked_bce",
     "mlp",
     "save_checkpoint",
+    "scale_up",
+    "scale_up_project",
+    "train_project",
 ]

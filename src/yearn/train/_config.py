@@ -12,6 +12,7 @@ __all__ = ["OPTIMIZERS", "SCHEDULES", "TrainConfig"]
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("none", "step", "cosine")
+DEFAULT_BATCH_SIZE = 32
 
 
 @dataclass
@@ -22,6 +23,7 @@ class TrainConfig:
     ``l1 · Σ|w|`` over weight matrices to the loss. ``early_stopping`` is a patience in
     epochs on the dev metric (``None``: off). ``schedule = "step"`` multiplies the rate by
     ``gamma`` every ``step_size`` epochs; ``"cosine"`` anneals it to 0 over ``epochs``.
+    ``batch_size``: ``None`` means 32, or the whole train split when it is smaller.
     ``plateau_patience``: epochs of flat training loss before the plateau note.
     ``num_threads``: CPU threads torch may use while training (restored afterwards; small
     models train fastest with 1, especially on a busy machine). ``None``: leave as is.
@@ -31,7 +33,7 @@ class TrainConfig:
     lr: float = 1e-3
     optimizer: str = "adam"
     momentum: float = 0.9
-    batch_size: int = 32
+    batch_size: int | None = None
     weight_decay: float = 0.0
     l1: float = 0.0
     schedule: str = "none"
@@ -74,7 +76,8 @@ class TrainConfig:
         check_number("lr", self.lr, low=0.0, low_inclusive=False, error=err)
         check_choice("optimizer", self.optimizer, OPTIMIZERS, error=err)
         check_number("momentum", self.momentum, low=0.0, high=1.0, high_inclusive=False, error=err)
-        check_positive_int("batch_size", self.batch_size, error=err)
+        if self.batch_size is not None:
+            check_positive_int("batch_size", self.batch_size, error=err)
         check_number("weight_decay", self.weight_decay, low=0.0, error=err)
         check_number("l1", self.l1, low=0.0, error=err)
         check_choice("schedule", self.schedule, SCHEDULES, error=err)
@@ -92,6 +95,19 @@ class TrainConfig:
             check_positive_int("num_threads", self.num_threads, error=err)
         check_number("dropout", self.dropout, low=0.0, high=1.0, high_inclusive=False, error=err)
         return self
+
+    def resolved_batch_size(self, n_train: int) -> int:
+        """The batch size to use; an explicit one larger than the data is an error."""
+        from yearn.train._config import DEFAULT_BATCH_SIZE
+
+        if self.batch_size is None:
+            return min(DEFAULT_BATCH_SIZE, n_train)
+        if self.batch_size > n_train:
+            raise TrainingError(
+                f"batch_size {self.batch_size} is larger than the train split ({n_train} "
+                f"examples); use a batch size of at most {n_train}."
+            )
+        return self.batch_size
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

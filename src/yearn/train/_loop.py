@@ -191,11 +191,7 @@ def train_torch(
     device = device or default_device()
     check_loss(data.task, loss)
     n_train = len(data.splits["train"])
-    if cfg.batch_size > n_train:
-        raise TrainingError(
-            f"batch_size {cfg.batch_size} is larger than the train split ({n_train} examples); "
-            f"use a batch size of at most {n_train}."
-        )
+    batch_size = cfg.resolved_batch_size(n_train)
     model.to(device)
     tensors = {
         name: (
@@ -241,7 +237,7 @@ def train_torch(
 
     loss_fn = loss_function(loss)
     eval_splits = [s for s in ("train_dev", "dev") if s in tensors]
-    batch_size, l1 = cfg.batch_size, cfg.l1
+    l1 = cfg.l1
     try:
         cbs.on_fit_start(state)
         while state.epoch < cfg.epochs and not state.should_stop:

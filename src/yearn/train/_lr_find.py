@@ -121,8 +121,7 @@ def lr_find(
     check_loss(prepared.task, loss)
     dev = torch.device(device) if device is not None else default_device()
     n = len(prepared.splits["train"])
-    if cfg.batch_size > n:
-        raise TrainingError(f"batch_size {cfg.batch_size} is larger than the train split ({n}).")
+    batch_size = cfg.resolved_batch_size(n)
     with seeded(cfg.random_state, dev, cfg.num_threads):
         net = _build(model, prepared, cfg, loss)
         if not isinstance(net, torch.nn.Module):
@@ -146,10 +145,10 @@ def lr_find(
             lr = start_lr * factor**step
             for group in opt.param_groups:
                 group["lr"] = lr
-            if pos + cfg.batch_size > n:
+            if pos + batch_size > n:
                 perm, pos = torch.randperm(n, generator=gen), 0
-            idx = perm[pos : pos + cfg.batch_size].to(dev)
-            pos += cfg.batch_size
+            idx = perm[pos : pos + batch_size].to(dev)
+            pos += batch_size
             value = loss_fn(net(x[idx]), y[idx])
             opt.zero_grad(set_to_none=True)
             value.backward()

@@ -130,27 +130,29 @@ def scale_up(
             result.run_id,
         )
         steps.append(step)
-        if human_level_error is not None and step.train_error <= human_level_error + tolerance:
-            reached = True
-            break
         if len(steps) > 1 and step.dev_error is not None and steps[-2].dev_error is not None:
             prev = steps[-2]
             if step.dev_error > prev.dev_error + tolerance and step.train_error <= prev.train_error:
                 overfit = i
-                break
+        if human_level_error is not None and step.train_error <= human_level_error + tolerance:
+            reached = True
+        if reached or overfit is not None:
+            break
     last = steps[-1]
-    if reached:
-        message = (
-            f"{last.capacity} reaches the human-level error: train {metric} "
-            f"{last.train_error:.4f} ≤ {human_level_error:.4f}. The model is big enough; now "
-            "regularise (dropout, weight decay, more data) to close the dev gap."
-        )
-    elif overfit is not None:
+    if overfit is not None:
         prev = steps[-2]
         message = (
             f"{last.capacity} overfits first: train {metric} fell to {last.train_error:.4f} "
             f"while dev {metric} rose from {prev.dev_error:.4f} to {last.dev_error:.4f}. "
             f"Keep {prev.capacity} (or this one with regularisation)."
+        )
+        if reached:
+            message += f" It also reaches the human-level error ({human_level_error:.4f})."
+    elif reached:
+        message = (
+            f"{last.capacity} reaches the human-level error: train {metric} "
+            f"{last.train_error:.4f} ≤ {human_level_error:.4f}. The model is big enough; now "
+            "regularise (dropout, weight decay, more data) to close the dev gap."
         )
     else:
         message = (

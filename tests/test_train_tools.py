@@ -1,0 +1,198 @@
+"""lr-find, scale-up, the models, Dataset input and the checkpoint format."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from yearn.errors import DataError, TrainingError
+from yearn.train import (
+    BackboneHead,
+    SmallCNN,
+    build_model,
+    fit,
+    load_checkpoint,
+    lr_find,
+    make_train_data,
+    save_checkpoint,
+    scale_up,
+)
+from yearn.train._data import standardise
+from yearn.train._lr_find import suggest
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _data(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 3))
+    y = (x[:, 0] - x[:, 1] > 0).astype(int)
+    cut = n * 3 // 4
+    return {"train": (x[:cut], y[:cut]), "dev": (x[cut:], y[cut:])}
+
+
+def test_suggest_picks_the_steepest_descent_before_the_minimum():
+    lrs = np.logspace(-5, 0, 11)
+    losses = np.array([1.0, 1.0, 0.99, 0.9, 0.5, 0.3, 0.25, 0.2, 0.4, 2.0, 5.0])
+    rate, method, min_lr = suggest(lrs, losses)
+    assert rate == lrs[4] and method == "steepest descent" and min_lr == lrs[7]
+    rate, method, _ = suggest(lrs[:3], np.array([1.0, 0.5, 3.0]))
+    assert rate == pytest.approx(lrs[1] / 10) and method == "minimum loss ÷ 10"
+
+
+def test_lr_find_sweeps_and_leaves_the_model_alone(tmp_path):
+    net = build_model("mlp", (3,), 2, width=8)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    res = lr_find(net, _data(), num_steps=80, batch_size=16)
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+    assert np.all(np.diff(res.lrs) > 0) and res.lrs[0] == pytest.approx(1e-7)
+    assert res.lrs[0] < res.suggestion < res.lrs[-1]
+    res.plot(tmp_path / "lr.png")
+    assert (tmp_path / "lr.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(TrainingError, match="end_lr"):
+        lr_find("mlp", _data(), start_lr=1.0, end_lr=0.1)
+
+
+def test_scale_up_stops_at_human_level():
+    res = scale_up(
+        _data(),
+        human_level_error=0.2,
+        epochs=5,
+        lr=0.05,
+        ladder=((4, 1, 1), (16, 1, 1), (32, 2, 2)),
+    )
+    assert res.reached_human_level and res.steps[-1].train_error <= 0.2
+    assert "reaches the human-level error" in res.message
+
+
+def test_scale_up_names_the_capacity_that_overfits_first():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(120, 10))
+    y = rng.integers(0, 2, 120)  # pure noise: more capacity only memorises
+    data = {"train": (x[:60], y[:60]), "dev": (x[60:], y[60:])}
+    res = scale_up(
+        data, epochs=40, lr=0.02, batch_size=60, ladder=((2, 1, 1), (64, 2, 1), (128, 3, 2))
+    )
+    assert res.overfit_step == 1 and len(res.steps) == 2
+    first, second = res.steps
+    assert second.dev_error > first.dev_error and second.train_error < first.train_error
+    assert res.message.startswith("width 64, depth 2, 40 epochs overfits first")
+
+
+def test_models_are_backbone_plus_head_and_heads_can_be_replaced():
+    net = build_model("mlp", (5,), 3, width=16, depth=2, dropout=0.1)
+    assert isinstance(net, BackboneHead) and net(torch.zeros(4, 5)).shape == (4, 3)
+    net.replace_head(2)
+    assert net(torch.zeros(4, 5)).shape == (4, 2)
+    cnn = SmallCNN(1, 10, width=4)
+    assert cnn(torch.zeros(2, 1, 8, 8)).shape == (2, 10)
+    assert build_model("linear", (5,), 1)(torch.zeros(3, 5)).shape == (3, 1)
+
+
+def test_cnn_trains_on_images():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 64)
+    x = rng.random((64, 1, 8, 8)).astype(np.float32) * 0.2
+    x[y == 1, :, :4] += 0.8  # bright top half
+    res = fit(
+        "cnn",
+        {"train": (x[:48], y[:48]), "dev": (x[48:], y[48:])},
+        epochs=8,
+        lr=0.02,
+        width=4,
+        batch_size=16,
+    )
+    assert res.history[-1]["dev_metric"] <= 0.25
+
+
+def test_regression_and_l1_weight_decay_grad_clip_schedules():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(150, 3))
+    y = x @ np.array([1.0, 2.0, -1.0]) + 0.1 * rng.normal(size=150)
+    data = {"train": (x[:100], y[:100]), "dev": (x[100:], y[100:])}
+    res = fit(
+        "linear",
+        data,
+        epochs=30,
+        lr=0.05,
+        optimizer="sgd",
+        schedule="cosine",
+        l1=1e-3,
+        weight_decay=1e-4,
+        grad_clip=5.0,
+    )
+    assert res.metric == "rmse" and res.history[-1]["dev_metric"] < 0.3
+    assert res.history[-1]["lr"] < res.history[0]["lr"]  # cosine annealing
+    preds = res.predictions
+    assert set(preds.columns) >= {"id", "split", "label", "pred"}
+    step = fit(
+        "linear", data, epochs=4, lr=0.1, optimizer="adamw", schedule="step", step_size=2, gamma=0.5
+    )
+    assert [h["lr"] for h in step.history] == pytest.approx([0.1, 0.1, 0.05, 0.05])
+
+
+def test_standardise_uses_train_statistics_only():
+    table = pd.DataFrame({"a": [0.0, 2.0, 100.0, np.nan], "c": ["x", "y", "z", "x"]})
+    out = standardise(table, np.array([0, 1]))
+    assert out[:, 0].tolist() == pytest.approx([-1.0, 1.0, 99.0, 0.0])
+    assert out[:, 1:].tolist() == [[1, 0], [0, 1], [0, 0], [1, 0]]  # 'z' unseen in train
+
+
+def test_dataset_with_manifest_carries_metadata():
+    from yearn.data import from_frame
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "id": [f"e{i}" for i in range(40)],
+            "x": rng.normal(size=40),
+            "blur": rng.random(40),
+            "label": rng.choice(["cat", "dog"], 40),
+        }
+    )
+    ds = from_frame(frame, task="binary", label="label", id_column="id", metadata=["blur"])
+    manifest = pd.DataFrame({"id": frame["id"], "split": ["train"] * 30 + ["dev"] * 10})
+    data = make_train_data(ds, splits=manifest)
+    assert data.classes == ("cat", "dog") and len(data.splits["dev"]) == 10
+    res = fit("mlp", ds, splits=manifest, epochs=2)
+    assert "blur" in res.predictions.columns
+    assert res.predictions.loc[res.predictions["id"] == "e35", "blur"].item() == frame["blur"][35]
+    with pytest.raises(DataError, match="needs its splits"):
+        fit("mlp", ds, epochs=1)
+
+
+def test_bad_array_input_is_named():
+    with pytest.raises(DataError, match="X row 1 holds NaN"):
+        fit("mlp", {"train": (np.array([[0.0], [np.nan]]), np.array([0, 1]))})
+    with pytest.raises(DataError, match="label '7' is not a class seen in train"):
+        fit("mlp", {"train": (np.zeros((4, 1)), [0, 1, 0, 1]), "dev": (np.zeros((1, 1)), [7])})
+    with pytest.raises(DataError, match="unknown split 'valid'"):
+        fit("mlp", {"train": (np.zeros((4, 1)), [0, 1, 0, 1]), "valid": (np.zeros((1, 1)), [0])})
+
+
+def test_checkpoint_round_trip_and_tamper_detection(tmp_path):
+    state = {
+        "w": torch.arange(3.0),
+        "opt": {0: {"step": torch.tensor(2.0), "lr": 0.1}},
+        "best": float("inf"),
+        "hist": [{"epoch": 1, "loss": float("nan")}],
+    }
+    save_checkpoint(tmp_path, 0, state)
+    save_checkpoint(tmp_path, 1, state)
+    save_checkpoint(tmp_path, 2, state)
+    assert len(list(tmp_path.glob("epoch-*.json"))) == 2  # older ones pruned
+    back = load_checkpoint(tmp_path)
+    assert back["epoch"] == 2 and torch.equal(back["w"], state["w"])
+    assert back["opt"][0]["lr"] == 0.1 and back["best"] == float("inf")
+    assert np.isnan(back["hist"][0]["loss"])
+    (tmp_path / "epoch-0003.json").write_text("{}")
+    with pytest.raises(TrainingError, match="sha256 mismatch"):
+        load_checkpoint(tmp_path)
