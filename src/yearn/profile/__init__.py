@@ -1,0 +1,34 @@
+"""Data profile: registered checks over a table, each returning a uniform result.
+
+    >>> from yearn.profile import profile
+    >>> result = profile(frame, label="y")          # doctest: +SKIP
+    >>> result["leakage"].severity                  # doctest: +SKIP
+
+Checks (run in this order): summary, missing, balance, leakage, duplicates,
+near_duplicates, contamination, shift, geo, samples. Add one by subclassing
+:class:`Check` and decorating it with :func:`register`. See ``docs/profile.md``.
+"""
+
+from yearn.profile import checks as _checks  # noqa: F401  (registers the built-in checks)
+from yearn.profile._api import build_context, profile
+from yearn.profile._context import ColumnView, ProfileContext
+from yearn.profile._phash import average_hash, hamming_pairs, phash
+from yearn.profile._registry import REGISTRY, Check, get_check, register
+from yearn.profile._result import SEVERITIES, CheckResult, Profile
+
+__all__ = [
+    "REGISTRY",
+    "SEVERITIES",
+    "Check",
+    "CheckResult",
+    "ColumnView",
+    "Profile",
+    "ProfileContext",
+    "average_hash",
+    "build_context",
+    "get_check",
+    "hamming_pairs",
+    "phash",
+    "profile",
+    "register",
+]

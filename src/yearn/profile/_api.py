@@ -1,0 +1,200 @@
+"""``profile()``: run the registered checks over a DataFrame or a yearn Dataset."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from yearn._validation import check_positive_int
+from yearn.errors import ConfigError, DataError
+from yearn.profile._context import ProfileContext
+from yearn.profile._registry import REGISTRY, get_check
+from yearn.profile._result import Profile
+
+__all__ = ["build_context", "profile"]
+
+log = logging.getLogger(__name__)
+SPLITS = ("train", "train_dev", "dev", "test")
+ROLE_COLUMNS = ("source", "role", "split")
+
+
+def _infer_task(y: pd.Series) -> str:
+    y = y.dropna()
+    if y.empty:
+        return "binary"
+    if pd.api.types.is_float_dtype(y) and not np.all(y == np.round(y)):
+        return "regression"
+    if pd.api.types.is_numeric_dtype(y) and y.nunique() > 20:
+        return "regression"
+    return "binary" if y.nunique() <= 2 else "multiclass"
+
+
+def _split_per_row(frame: pd.DataFrame, split: Any, id_column: str | None) -> np.ndarray | None:
+    """Per-row split names from a column name, an array or a manifest table (id → split)."""
+    if split is None:
+        return frame["split"].to_numpy(dtype=object) if "split" in frame else None
+    if isinstance(split, str):
+        if split not in frame:
+            raise ConfigError(
+                f"split column {split!r} is not in the table; columns: "
+                f"{', '.join(map(str, frame.columns[:20]))}."
+            )
+        return frame[split].to_numpy(dtype=object)
+    if isinstance(split, pd.DataFrame):
+        if not {"id", "split"} <= set(split.columns):
+            raise DataError(
+                f"a split manifest needs columns 'id' and 'split'; got {list(split.columns)}."
+            )
+        if id_column is None:
+            raise ConfigError("a split manifest maps ids to splits: pass id_column= too.")
+        mapping = pd.Series(split["split"].to_numpy(), index=split["id"].astype(str))
+        mapping = mapping[~mapping.index.duplicated()]
+        return frame[id_column].astype(str).map(mapping).to_numpy(dtype=object)
+    arr = np.asarray(split, dtype=object)
+    if arr.shape != (len(frame),):
+        raise DataError(f"split has {arr.size} values for {len(frame)} rows; give one per row.")
+    return arr
+
+
+def build_context(
+    data: Any,
+    *,
+    label: str | None = None,
+    task: str | None = None,
+    features: Sequence[str] | None = None,
+    id_column: str | None = None,
+    group_column: str | None = None,
+    image_column: str | None = None,
+    text_columns: Sequence[str] = (),
+    split: Any = None,
+    random_state: int = 0,
+    options: dict[str, Any] | None = None,
+) -> ProfileContext:
+    """A :class:`ProfileContext` from a DataFrame (arguments name the columns) or a
+    Dataset (its attributes do)."""
+    if hasattr(data, "frame") and hasattr(data, "label_columns"):
+        ds = data
+        frame = ds.frame
+        label = label or (ds.label_columns[0] if len(ds.label_columns) == 1 else None)
+        task = task or ds.task
+        id_column = id_column or ds.id_column
+        group_column = group_column or ds.group_column
+        image_column = image_column or ds.image_column
+        text_columns = tuple(text_columns) or tuple(ds.text_columns)
+        if features is None:
+            features = [c for c in (*ds.feature_columns, *ds.text_columns) if c in frame]
+            if ds.image_column and ds.image_column not in features:
+                features.append(ds.image_column)
+    elif isinstance(data, pd.DataFrame):
+        frame = data
+    else:
+        raise DataError(
+            f"profile() takes a pandas DataFrame or a yearn Dataset; got "
+            f"{type(data).__name__}. Convert it with pandas.DataFrame(...)."
+        )
+    if len(frame) == 0:
+        raise DataError("the table to profile has no rows; check the source files.")
+    for name, col in (
+        ("label", label),
+        ("id_column", id_column),
+        ("group_column", group_column),
+        ("image_column", image_column),
+    ):
+        if col is not None and col not in frame:
+            raise ConfigError(
+                f"{name} {col!r} is not a column of the table; columns: "
+                f"{', '.join(map(str, frame.columns[:20]))}."
+            )
+    if label is not None and task is None:
+        task = _infer_task(frame[label])
+    reserved = {label, id_column, group_column, *ROLE_COLUMNS} - {None}
+    if features is None:
+        features = [c for c in frame.columns if c not in reserved]
+    missing = [c for c in features if c not in frame]
+    if missing:
+        raise ConfigError(f"feature column(s) {missing} are not in the table.")
+    if not frame.columns.is_unique:
+        dup = frame.columns[frame.columns.duplicated()].tolist()
+        raise DataError(f"the table has duplicate column names {dup}; rename them.")
+    return ProfileContext(
+        frame=frame,
+        label=label,
+        task=task,
+        features=list(features),
+        id_column=id_column,
+        group_column=group_column,
+        image_column=image_column,
+        text_columns=tuple(text_columns),
+        split=_split_per_row(frame, split, id_column),
+        source=frame["source"].to_numpy(dtype=object) if "source" in frame else None,
+        role=frame["role"].to_numpy(dtype=object) if "role" in frame else None,
+        random_state=random_state,
+        options=dict(options or {}),
+    )
+
+
+def profile(
+    data: Any,
+    *,
+    label: str | None = None,
+    task: str | None = None,
+    features: Sequence[str] | None = None,
+    id_column: str | None = None,
+    group_column: str | None = None,
+    image_column: str | None = None,
+    text_columns: Sequence[str] = (),
+    split: Any = None,
+    checks: Sequence[str] | None = None,
+    random_state: int = 0,
+    max_rows: int = 200_000,
+    options: dict[str, Any] | None = None,
+) -> Profile:
+    """Profile a table: run every registered check (or those named in ``checks``).
+
+    ``data`` is a pandas DataFrame or a :class:`yearn.data.Dataset`. Rows are grouped by
+    ``split`` (a column name, one name per row, or a manifest table ``id → split``; a
+    ``split`` column is used when present), else by the ``source`` column. Columns
+    ``source`` / ``role`` (``train`` or ``target``) mark where rows come from; shift is
+    measured between the train sources and the target source. ``max_rows`` caps the rows
+    the model-based checks (leakage) subsample; summaries use every row.
+    """
+    check_positive_int("max_rows", max_rows, minimum=100)
+    start = time.perf_counter()
+    opts = {"max_rows": max_rows, **(options or {})}
+    ctx = build_context(
+        data,
+        label=label,
+        task=task,
+        features=features,
+        id_column=id_column,
+        group_column=group_column,
+        image_column=image_column,
+        text_columns=text_columns,
+        split=split,
+        random_state=random_state,
+        options=opts,
+    )
+    names = list(REGISTRY) if checks is None else list(checks)
+    results = []
+    for name in names:
+        check = get_check(name)()
+        t0 = time.perf_counter()
+        result = check.run(ctx)
+        result.seconds = time.perf_counter() - t0
+        log.debug("profile check %s: %s (%.2fs)", name, result.severity, result.seconds)
+        results.append(result)
+    return Profile(
+        results=results,
+        n_rows=ctx.n,
+        n_columns=len(ctx.features),
+        group_by=ctx.group_by,
+        groups={g: int(i.size) for g, i in ctx.group_indices().items()},
+        label=ctx.label,
+        task=ctx.task,
+        seconds=time.perf_counter() - start,
+    )

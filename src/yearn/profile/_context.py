@@ -1,0 +1,192 @@
+"""What every check reads: the table, its roles (label, id, split, source) and cached
+column views (float arrays for numbers, integer codes for categories) computed once."""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["ColumnView", "ProfileContext"]
+
+TEXT_MIN_MEAN_LENGTH = 40
+CLASSIFICATION = ("binary", "multiclass")
+
+
+@dataclass
+class ColumnView:
+    """One column seen by the checks.
+
+    ``kind`` is ``numeric``, ``categorical``, ``text``, ``image`` or ``empty`` (all missing).
+    ``values`` are float64 (NaN = missing) for numeric columns and int codes (-1 = missing)
+    with ``categories`` for categorical ones; text and image columns keep the raw column.
+    """
+
+    name: str
+    kind: str
+    values: np.ndarray
+    missing: np.ndarray
+    categories: np.ndarray | None = None
+    mixed_types: str | None = None
+    integer_valued: bool = False
+
+    @property
+    def n_missing(self) -> int:
+        return int(self.missing.sum())
+
+    @functools.cached_property
+    def n_unique(self) -> int:
+        if self.kind == "categorical":
+            return len(self.categories)  # type: ignore[arg-type]
+        if self.kind == "numeric":
+            v = self.values[~self.missing]
+            return int(np.unique(v).size) if v.size else 0
+        return int(pd.Series(self.values).nunique())
+
+
+def _infer_kind(col: pd.Series, name: str, text_columns: tuple[str, ...], image: str | None):
+    if name == image:
+        return "image", None
+    if name in text_columns:
+        return "text", None
+    if col.isna().all():
+        return "empty", None
+    if pd.api.types.is_bool_dtype(col) or isinstance(col.dtype, pd.CategoricalDtype):
+        return "categorical", None
+    if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col):
+        return "numeric", None
+    inferred = pd.api.types.infer_dtype(col, skipna=True)
+    if inferred in ("integer", "floating", "decimal", "mixed-integer-float"):
+        return "numeric", None
+    mixed = inferred if inferred.startswith("mixed") else None
+    if inferred == "string":
+        sample = col.dropna()
+        sample = sample.iloc[: min(len(sample), 2000)]
+        lengths = sample.str.len()
+        if lengths.mean() >= TEXT_MIN_MEAN_LENGTH and sample.nunique() > 0.5 * len(sample):
+            return "text", None
+    return "categorical", mixed
+
+
+def _column_view(col: pd.Series, name: str, kind: str, mixed: str | None) -> ColumnView:
+    missing = col.isna().to_numpy()
+    if kind == "numeric":
+        if pd.api.types.is_datetime64_any_dtype(col):
+            values = col.astype("int64").to_numpy(dtype=np.float64)
+            values[missing] = np.nan
+        elif pd.api.types.is_numeric_dtype(col):
+            values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64)
+        finite = np.isfinite(values)
+        missing = missing | np.isnan(values)
+        present = values[finite]
+        integer_valued = bool(present.size) and bool(np.all(present == np.round(present)))
+        return ColumnView(name, kind, values, missing, integer_valued=integer_valued)
+    if kind == "categorical":
+        source = col.astype(str).where(~missing, None) if mixed else col
+        codes, uniques = pd.factorize(source, use_na_sentinel=True)
+        cats = np.asarray(uniques, dtype=object) if not isinstance(uniques, np.ndarray) else uniques
+        return ColumnView(name, kind, codes.astype(np.int64), missing, cats, mixed)
+    return ColumnView(name, kind, col.to_numpy(dtype=object), missing)
+
+
+@dataclass
+class ProfileContext:
+    """The table and what its columns mean; column views are built lazily and cached."""
+
+    frame: pd.DataFrame
+    label: str | None
+    task: str | None
+    features: list[str]
+    id_column: str | None = None
+    group_column: str | None = None
+    image_column: str | None = None
+    text_columns: tuple[str, ...] = ()
+    split: np.ndarray | None = None  # per-row split name (object) or None
+    source: np.ndarray | None = None
+    role: np.ndarray | None = None
+    random_state: int = 0
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._views: dict[str, ColumnView] = {}
+
+    @property
+    def n(self) -> int:
+        return len(self.frame)
+
+    @property
+    def group_by(self) -> str:
+        """``split`` when a split is known, else ``source`` (else ``all``)."""
+        if self.split is not None:
+            return "split"
+        return "source" if self.source is not None else "all"
+
+    @functools.cached_property
+    def group_codes(self) -> tuple[np.ndarray, list[str]]:
+        """Per-row group code and the group names (splits, sources or ``all``)."""
+        names_per_row = {"split": self.split, "source": self.source}.get(self.group_by)
+        if names_per_row is None:
+            return np.zeros(self.n, dtype=np.int64), ["all"]
+        labels = pd.Series(names_per_row).fillna("(unassigned)").astype(str)
+        order = ["train", "train_dev", "dev", "test"]
+        present = list(pd.unique(labels))
+        names = [s for s in order if s in present] + sorted(s for s in present if s not in order)
+        codes = pd.Categorical(labels, categories=names).codes.astype(np.int64)
+        return codes, names
+
+    def group_indices(self) -> dict[str, np.ndarray]:
+        codes, names = self.group_codes
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+        return {name: order[bounds[i] : bounds[i + 1]] for i, name in enumerate(names)}
+
+    def view(self, name: str) -> ColumnView:
+        """The cached :class:`ColumnView` of a column."""
+        if name not in self._views:
+            col = self.frame[name]
+            kind, mixed = _infer_kind(col, name, self.text_columns, self.image_column)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                self._views[name] = _column_view(col, name, kind, mixed)
+        return self._views[name]
+
+    def views(self, kinds: tuple[str, ...] | None = None) -> list[ColumnView]:
+        out = [self.view(c) for c in self.features]
+        return [v for v in out if kinds is None or v.kind in kinds]
+
+    @functools.cached_property
+    def target(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """``(y, known, classes)``: label codes (classification) or floats (regression),
+        the mask of rows with a label, and the class names."""
+        if self.label is None:
+            return np.zeros(self.n), np.zeros(self.n, dtype=bool), []
+        col = self.frame[self.label]
+        known = col.notna().to_numpy()
+        if self.task in CLASSIFICATION:
+            labels = col.astype(str).where(col.notna(), None)
+            classes = sorted(pd.unique(labels[known]).tolist())
+            codes = pd.Categorical(labels, categories=classes).codes.astype(np.int64)
+            return codes, known & (codes >= 0), [str(c) for c in classes]
+        y = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64)
+        return y, known & np.isfinite(y), []
+
+    @functools.cached_property
+    def _uniform(self) -> np.ndarray:
+        return np.random.default_rng(self.random_state).random(self.n)
+
+    def sample_rows(self, rows: np.ndarray, max_rows: int, salt: int = 0) -> np.ndarray:
+        """A seeded random subset of the row positions ``rows`` (order kept) of about
+        ``max_rows`` rows (exactly that many when it is a small share of ``rows``; else each
+        row is kept with probability ``max_rows / len(rows)``)."""
+        if rows.size <= max_rows:
+            return rows
+        if max_rows <= rows.size // 50:  # exact size, Floyd's sampling: cheap
+            rng = np.random.default_rng([self.random_state, salt])
+            return np.sort(rows[rng.choice(rows.size, size=max_rows, replace=False)])
+        return rows[self._uniform[rows] < max_rows / rows.size]

@@ -1,0 +1,152 @@
+"""The uniform result of every profile check and the :class:`Profile` that collects them."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+__all__ = ["SEVERITIES", "CheckResult", "Profile", "Severity", "to_jsonable"]
+
+Severity = Literal["info", "warning", "error"]
+SEVERITIES: tuple[str, ...] = ("info", "warning", "error")
+
+
+def to_jsonable(value: Any) -> Any:
+    """Turn numpy scalars/arrays, tuples and non-finite floats into plain JSON values."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return to_jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+@dataclass
+class CheckResult:
+    """What one check found.
+
+    ``summary`` holds JSON-able numbers (the figures behind the message); ``evidence`` lists
+    concrete findings (a column and its AUC, a pair of duplicate rows); ``flags`` / ``scores``
+    are per-row arrays aligned with the profiled frame (``None`` where not meaningful);
+    ``data`` holds what the display layer draws (histogram counts, sampled points, image
+    paths) and is not part of the JSON output.
+    """
+
+    name: str
+    severity: Severity = "info"
+    message: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    flags: np.ndarray | None = None
+    scores: np.ndarray | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def n_flagged(self) -> int:
+        """Number of rows flagged (0 when the check has no per-row flags)."""
+        return 0 if self.flags is None else int(np.count_nonzero(self.flags))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able view (per-row arrays reduced to the flagged row positions)."""
+        out: dict[str, Any] = {
+            "name": self.name,
+            "severity": self.severity,
+            "message": self.message,
+            "summary": to_jsonable(self.summary),
+            "evidence": to_jsonable(self.evidence),
+            "seconds": round(self.seconds, 4),
+        }
+        if self.flags is not None:
+            flagged = np.flatnonzero(self.flags)
+            out["n_flagged"] = int(flagged.size)
+            out["flagged_rows"] = flagged[:1000].tolist()
+        return out
+
+    def _repr_html_(self) -> str:
+        from yearn.profile._html import check_html
+
+        return check_html(self)
+
+
+@dataclass
+class Profile:
+    """All check results over one table, grouped by split (or by source)."""
+
+    results: list[CheckResult]
+    n_rows: int
+    n_columns: int
+    group_by: str
+    groups: dict[str, int]
+    label: str | None = None
+    task: str | None = None
+    seconds: float = 0.0
+
+    def __getitem__(self, name: str) -> CheckResult:
+        for result in self.results:
+            if result.name == name:
+                return result
+        names = ", ".join(r.name for r in self.results)
+        raise KeyError(f"no check named {name!r} in this profile; it has: {names}")
+
+    def __contains__(self, name: object) -> bool:
+        return any(r.name == name for r in self.results)
+
+    @property
+    def names(self) -> list[str]:
+        return [r.name for r in self.results]
+
+    @property
+    def worst_severity(self) -> str:
+        """The most severe level among the results (``info`` when all is well)."""
+        levels = [SEVERITIES.index(r.severity) for r in self.results] or [0]
+        return SEVERITIES[max(levels)]
+
+    @property
+    def issues(self) -> list[CheckResult]:
+        """Results with severity warning or error."""
+        return [r for r in self.results if r.severity != "info"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n_rows": self.n_rows,
+            "n_columns": self.n_columns,
+            "label": self.label,
+            "task": self.task,
+            "group_by": self.group_by,
+            "groups": dict(self.groups),
+            "worst_severity": self.worst_severity,
+            "seconds": round(self.seconds, 3),
+            "checks": [r.to_dict() for r in self.results],
+        }
+
+    def sections(self, *, figures: bool = True) -> list[tuple[str, str]]:
+        """``(title, html fragment)`` per check, for the HTML report to embed."""
+        from yearn.profile._html import check_html
+
+        return [(r.name, check_html(r, figures=figures)) for r in self.results]
+
+    def figures(self) -> dict[str, bytes]:
+        """PNG images keyed ``<check>/<name>.png`` (histograms, map, sample grids)."""
+        from yearn.profile._plots import figures_of
+
+        out: dict[str, bytes] = {}
+        for result in self.results:
+            for name, png in figures_of(result).items():
+                out[f"{result.name}/{name}.png"] = png
+        return out
+
+    def _repr_html_(self) -> str:
+        from yearn.profile._html import profile_html
+
+        return profile_html(self)

@@ -1,0 +1,71 @@
+"""Contaminated ids and groups: the same id or group (user, patient, base image) in more
+than one of train / train-dev / dev / test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from yearn.profile._context import ProfileContext
+from yearn.profile._registry import Check, register
+from yearn.profile._result import CheckResult
+
+
+def _spanning(values: pd.Series, gcodes: np.ndarray, names: list[str]):
+    """Rows whose value occurs in more than one split, and a few example values."""
+    keys = pd.factorize(values)[0]
+    ok = keys >= 0
+    n_groups = len(names)
+    pairs = np.unique(keys[ok] * n_groups + gcodes[ok])
+    per_key = np.bincount(pairs // n_groups, minlength=max(keys.max() + 1, 1))
+    bad = np.zeros(keys.size, dtype=bool)
+    bad[ok] = per_key[keys[ok]] > 1
+    examples = []
+    for value in pd.unique(values[bad])[:5]:
+        rows = np.flatnonzero(bad & (values.to_numpy() == value))
+        examples.append(
+            {
+                "value": str(value),
+                "splits": sorted({names[c] for c in gcodes[rows]}),
+                "rows": rows[:5].tolist(),
+            }
+        )
+    return bad, int(pd.Series(values[bad]).nunique()), examples
+
+
+@register
+class ContaminationCheck(Check):
+    name = "contamination"
+    description = "ids and groups that appear in more than one split"
+
+    def run(self, ctx: ProfileContext) -> CheckResult:
+        if ctx.group_by != "split":
+            return self.result(message="no split yet: contamination across splits not checked")
+        gcodes, names = ctx.group_codes
+        flags = np.zeros(ctx.n, dtype=bool)
+        summary: dict[str, int] = {}
+        evidence: list[dict] = []
+        for role, column in (("id", ctx.id_column), ("group", ctx.group_column)):
+            if column is None or column not in ctx.frame:
+                continue
+            bad, n_values, examples = _spanning(ctx.frame[column], gcodes, names)
+            summary[f"{role}s_in_several_splits"] = n_values
+            flags |= bad
+            evidence += [
+                {"kind": f"{role} in several splits", "column": column, **e} for e in examples
+            ]
+        if not summary:
+            return self.result(message="no id or group column to check across splits")
+        if flags.any():
+            what = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in summary.items() if v)
+            return self.result(
+                severity="error",
+                message=f"contaminated splits: {what}; re-split by group so that no id or "
+                "group straddles train and dev/test (yearn split --group)",
+                summary=summary,
+                evidence=evidence,
+                flags=flags,
+            )
+        return self.result(
+            message="no id or group appears in more than one split", summary=summary, flags=flags
+        )

@@ -1,0 +1,181 @@
+"""Target leakage: a feature that alone predicts the label too well, id-like columns
+(unique per row, or monotone with row order) and columns that duplicate the label."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from yearn.profile._context import ProfileContext
+from yearn.profile._registry import Check, register
+from yearn.profile._result import CheckResult
+from yearn.profile._stats import bin_codes, single_feature_score
+
+LEAK_AUC = 0.98  # single-feature holdout AUC at or above: almost surely a leak
+STRONG_AUC = 0.90  # worth a look: is the feature known at prediction time?
+LEAK_R2 = 0.95
+STRONG_R2 = 0.80
+MAX_ROWS = 200_000
+
+
+def _monotone(values: np.ndarray) -> bool:
+    v = values[np.isfinite(values)]
+    if v.size < 3 or v.size < 0.9 * values.size:
+        return False
+    d = np.diff(v)
+    return bool(np.all(d > 0) or np.all(d < 0))
+
+
+def id_like_reason(view) -> str | None:
+    """Why a column looks like an identifier, or None."""
+    n_present = view.values.size - view.n_missing
+    if n_present < 20:
+        return None
+    if view.kind == "numeric":
+        if _monotone(view.values):
+            return "strictly monotone with row order"
+        head = view.values[:2000]
+        head = head[np.isfinite(head)]
+        likely = np.unique(head).size >= 0.99 * head.size
+        if view.integer_valued and likely and view.n_unique >= 0.99 * n_present:
+            return f"integer values unique per row ({view.n_unique} distinct in {n_present} rows)"
+    elif view.kind == "categorical" and len(view.categories) >= 0.99 * n_present:
+        return f"unique per row ({len(view.categories)} distinct in {n_present} rows)"
+    return None
+
+
+def _duplicates_label(view, y: np.ndarray, known: np.ndarray, task: str, k: int) -> bool:
+    """Whether the column is the label renamed or re-encoded (a 1-to-1 mapping)."""
+    if task == "regression":
+        if view.kind != "numeric":
+            return False
+        x, yy = view.values[known], y[known]
+        ok = np.isfinite(x)
+        if ok.sum() < 3 or np.std(x[ok]) == 0 or np.std(yy[ok]) == 0:
+            return False
+        return bool(abs(np.corrcoef(x[ok], yy[ok])[0, 1]) > 0.9999 and ok.mean() > 0.99)
+    if view.kind == "categorical":
+        codes, n_values = view.values[known], len(view.categories)
+    elif view.kind == "numeric":
+        x = view.values[known]
+        if np.unique(x[:5000]).size > 2 * k or np.isnan(x).any():
+            return False
+        uniques, codes = np.unique(x, return_inverse=True)
+        n_values = uniques.size
+    else:
+        return False
+    if n_values < k or n_values > 2 * k or codes.size == 0 or np.any(codes < 0):
+        return False
+    table = np.bincount(codes * k + y[known], minlength=n_values * k).reshape(n_values, k)
+    return bool(table.max(axis=1).sum() >= 0.999 * codes.size)
+
+
+@register
+class LeakageCheck(Check):
+    name = "leakage"
+    description = "each feature alone against the label on a holdout; id-like columns"
+
+    def run(self, ctx: ProfileContext) -> CheckResult:
+        if ctx.label is None:
+            return self.result(message="no label column: leakage not checked")
+        y, known, classes = ctx.target
+        task = ctx.task or "regression"
+        k = len(classes)
+        rows = ctx.sample_rows(np.flatnonzero(known), ctx.options.get("max_rows", MAX_ROWS), 1)
+        if rows.size < 20 or (task != "regression" and k < 2):
+            return self.result(
+                message=f"too few labelled rows ({rows.size}) or classes to test leakage"
+            )
+        rng = np.random.default_rng([ctx.random_state, 11])
+        half = rng.random(rows.size) < 0.5
+        fit_rows = rows[half]
+        metric = "r2" if task == "regression" else "auc"
+        leak, strong = (LEAK_R2, STRONG_R2) if task == "regression" else (LEAK_AUC, STRONG_AUC)
+        scores: dict[str, float] = {}
+        evidence: list[dict] = []
+        id_like: list[str] = []
+        for view in ctx.views(("numeric", "categorical")):
+            if view.n_missing == view.values.size:
+                continue
+            why = id_like_reason(view)
+            codes, n_bins = bin_codes(view, rows, fit_rows)
+            score = single_feature_score(
+                codes,
+                n_bins,
+                y[rows],
+                task,
+                max(k, 1),
+                np.flatnonzero(half),
+                np.flatnonzero(~half),
+            )
+            scores[view.name] = round(score, 4)
+            if why:
+                id_like.append(view.name)
+                evidence.append(
+                    {"column": view.name, "kind": "id-like", "why": why, metric: round(score, 4)}
+                )
+            if _duplicates_label(view, y, known, task, max(k, 1)):
+                evidence.append(
+                    {
+                        "column": view.name,
+                        "kind": "duplicates label",
+                        "why": "a one-to-one re-encoding of the label",
+                        metric: round(score, 4),
+                    }
+                )
+            elif score >= leak:
+                evidence.append(
+                    {
+                        "column": view.name,
+                        "kind": "near-perfect",
+                        metric: round(score, 4),
+                        "why": f"alone gives holdout {metric} {score:.3f} ≥ {leak}",
+                    }
+                )
+            elif score >= strong and not why:
+                evidence.append(
+                    {
+                        "column": view.name,
+                        "kind": "strong",
+                        metric: round(score, 4),
+                        "why": f"alone gives holdout {metric} {score:.3f}",
+                    }
+                )
+        leaks = [e["column"] for e in evidence if e["kind"] in ("near-perfect", "duplicates label")]
+        strongs = [e["column"] for e in evidence if e["kind"] == "strong"]
+        if leaks:
+            severity = "error"
+            message = (
+                f"likely target leakage: {', '.join(leaks)} predict(s) the label almost "
+                "perfectly alone; drop them unless they are known at prediction time"
+            )
+        elif id_like:
+            severity = "warning"
+            message = f"id-like column(s) {', '.join(id_like)}: exclude them from the features"
+        elif strongs:
+            severity = "warning"
+            message = (
+                f"very strong single feature(s) {', '.join(strongs)}: check they are "
+                "available when predicting"
+            )
+        else:
+            severity = "info"
+            best = max(scores, key=scores.get) if scores else None
+            message = "no leakage found" + (
+                f" (best single feature {best}: {metric} {scores[best]:.3f})" if best else ""
+            )
+        if id_like and leaks:
+            message += f"; id-like column(s): {', '.join(id_like)}"
+        top = dict(sorted(scores.items(), key=lambda kv: -np.nan_to_num(kv[1], nan=-1))[:20])
+        return self.result(
+            severity=severity,
+            message=message,
+            summary={
+                "metric": metric,
+                "rows_used": int(rows.size),
+                "leaks": leaks,
+                "id_like": id_like,
+                "strong": strongs,
+                "scores": top,
+            },
+            evidence=evidence,
+        )
