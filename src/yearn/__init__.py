@@ -18,8 +18,27 @@ __all__ = [
     "TrainingError",
     "YearnError",
     "__version__",
+    "beats_baseline",
+    "choose_best",
+    "compare_predictions",
+    "detectable_gain",
     "fit",
+    "get_metric",
+    "required_dev_size",
+    "run_baselines",
 ]
+
+
+# metrics / comparison / baselines API, loaded on first use like ``fit``
+_LAZY_METRICS = {
+    "beats_baseline": "yearn.baselines",
+    "choose_best": "yearn.metrics",
+    "compare_predictions": "yearn.compare",
+    "detectable_gain": "yearn.compare",
+    "get_metric": "yearn.metrics",
+    "required_dev_size": "yearn.compare",
+    "run_baselines": "yearn.baselines",
+}
 
 
 def __getattr__(name: str):
@@ -28,4 +47,8 @@ def __getattr__(name: str):
         from yearn.train import fit
 
         return fit
+    if name in _LAZY_METRICS:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY_METRICS[name]), name)
     raise AttributeError(f"module 'yearn' has no attribute {name!r}")
