@@ -68,7 +68,7 @@ def allocate(
     n_splits = len(quotas) + 1
     out = np.asarray(fixed, dtype=np.int64).copy()
     sizes = np.asarray(sizes, dtype=np.int64)
-    inverse, codes = pd.factorize(np.asarray(strata, dtype=object))
+    inverse, codes = pd.factorize(np.asarray(strata, dtype=object), sort=True)
     per_stratum = np.bincount(inverse, weights=sizes, minlength=len(codes)).astype(np.int64)
     # quota[k, j]: examples of stratum k that split j should hold (last column: the rest)
     quota = np.zeros((len(codes), n_splits), dtype=np.int64)
