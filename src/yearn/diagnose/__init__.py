@@ -12,8 +12,12 @@ curves (:func:`training_health`). See docs/diagnosis.md.
 
 from yearn.diagnose._advice import GAP_NAMES, NEXT_STEPS
 from yearn.diagnose._from_predictions import diagnose_predictions
+from yearn.diagnose._health import Finding, TrainingHealth, training_health
+from yearn.diagnose._intervals import newcombe_diff, wilson
 from yearn.diagnose._ladder import DEFAULT_RATE_TOLERANCE, SIMILAR_RATIO, diagnose
+from yearn.diagnose._learning import LearningCurve, fit_power_law, learning_curve
 from yearn.diagnose._result import Diagnosis, Gap, MultiTaskDiagnosis, Rung
+from yearn.diagnose._sources import RunDiagnosis, diagnose_run, project_arrays
 from yearn.diagnose._values import LADDER, parse_errors
 
 __all__ = [
@@ -23,10 +27,21 @@ __all__ = [
     "NEXT_STEPS",
     "SIMILAR_RATIO",
     "Diagnosis",
+    "Finding",
     "Gap",
+    "LearningCurve",
     "MultiTaskDiagnosis",
+    "RunDiagnosis",
     "Rung",
+    "TrainingHealth",
     "diagnose",
     "diagnose_predictions",
+    "diagnose_run",
+    "fit_power_law",
+    "learning_curve",
+    "newcombe_diff",
     "parse_errors",
+    "project_arrays",
+    "training_health",
+    "wilson",
 ]

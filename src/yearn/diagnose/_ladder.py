@@ -115,7 +115,7 @@ def assemble(
 ) -> Diagnosis:
     """Turn measured rungs into gaps, the principal gap and next steps."""
     caveats = list(caveats or [])
-    if len([r for r in rungs if r != "human"]) < 1 or len(rungs) < 2:
+    if len([r for r in rungs.values() if not r.assumed]) < 2:
         raise ConfigError(
             "the diagnosis needs at least two rungs of the ladder (e.g. --train 8% --dev 10%); "
             f"got {', '.join(rungs) or 'none'}."

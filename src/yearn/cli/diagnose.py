@@ -1,0 +1,275 @@
+"""``yearn diagnose`` and ``yearn learning-curve``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from yearn.cli._console import console
+from yearn.cli._options import JSON_OPTION, PROJECT_OPTION, STORE_URL_OPTION
+from yearn.errors import ConfigError
+
+_NUMBER_HELP = "error as a percent (8%) or a fraction (0.08); not both styles in one call"
+
+
+def _tolerance(text: str | None) -> float | None:
+    if text is None:
+        return None
+    raw = text.strip()
+    try:
+        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise ConfigError(
+            f"--tolerance: cannot read {text!r}; write 1% or 0.01 (or a plain number for RMSE)."
+        ) from None
+    if not value >= 0:
+        raise ConfigError(f"--tolerance must be >= 0; got {text!r}.")
+    return value
+
+
+def _print_diagnosis(diag: Any, title: str) -> None:
+    from yearn.diagnose._advice import GAP_LABELS
+
+    pct = int(diag.confidence * 100)
+    table = Table(title=title, show_lines=False)
+    for col in ("", "error", f"{pct}% CI", "n"):
+        table.add_column(col, justify="right" if col else "left")
+    for k, r in diag.errors.items():
+        name = k.replace("_", "-") + (" (assumed)" if r.assumed else "")
+        table.add_row(
+            name,
+            diag.fmt(r.value),
+            diag.fmt_ci(r.ci_low, r.ci_high),
+            "" if r.n is None else str(r.n),
+        )
+    table.add_section()
+    for g in diag.gaps.values():
+        if g.value is None:
+            continue
+        style = "bold red" if g.name in diag.principal else ""
+        label = f"[{style}]{GAP_LABELS[g.name]}[/]" if style else GAP_LABELS[g.name]
+        table.add_row(label, diag.fmt(g.value, signed=True), diag.fmt_ci(g.ci_low, g.ci_high), "")
+    console.print(table)
+    console.print(f"[bold]{diag.verdict()}[/] (tolerance {diag.fmt(diag.tolerance)})")
+    for gap, steps in diag.recommendations.items():
+        head = GAP_LABELS.get(gap, "next")
+        console.print(f"[bold]next steps — {head}:[/]")
+        for s in steps:
+            console.print(f"  • {s}", highlight=False)
+    for c in diag.caveats:
+        console.print(f"[yellow]note:[/] {c}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def diagnose(
+        run: str | None = typer.Option(None, "--run", help="Diagnose this run's predictions."),
+        predictions: Path | None = typer.Option(
+            None, "--predictions", help="A predictions table (Parquet or CSV)."
+        ),
+        project: Path = PROJECT_OPTION,
+        store_url: str | None = STORE_URL_OPTION,
+        human: str | None = typer.Option(None, "--human", help=f"Human-level {_NUMBER_HELP}."),
+        train: str | None = typer.Option(None, "--train", help=f"Train {_NUMBER_HELP}."),
+        train_dev: str | None = typer.Option(None, "--train-dev", help="Train-dev error."),
+        dev: str | None = typer.Option(None, "--dev", help="Dev error."),
+        test: str | None = typer.Option(None, "--test", help="Test error."),
+        n_human: int | None = typer.Option(None, "--n-human", help="Examples behind --human."),
+        n_train: int | None = typer.Option(None, "--n-train", help="Train examples."),
+        n_train_dev: int | None = typer.Option(None, "--n-train-dev", help="Train-dev examples."),
+        n_dev: int | None = typer.Option(None, "--n-dev", help="Dev examples."),
+        n_test: int | None = typer.Option(None, "--n-test", help="Test examples."),
+        metric: str | None = typer.Option(
+            None, "--metric", help="Metric in error form: error, 1-f1, 1-f1_macro, rmse, ..."
+        ),
+        task: str | None = typer.Option(
+            None, "--task", help="Task of the predictions table when it has no proba: columns."
+        ),
+        model: str | None = typer.Option(None, "--model", help="Model to pick from the table."),
+        tolerance: str | None = typer.Option(
+            None, "--tolerance", help="Smallest gap worth naming (default 1% for error rates)."
+        ),
+        similar_ratio: float = typer.Option(
+            0.5, "--similar-ratio", help="Gaps at least this share of the largest are named too."
+        ),
+        confidence: float = typer.Option(0.95, "--confidence", help="Interval level."),
+        baseline_error: float | None = typer.Option(
+            None, "--baseline-error", help="Baseline's dev error (training-health check)."
+        ),
+        chart: Path | None = typer.Option(
+            None, "--chart", help="Write the ladder chart (.png/.svg)."
+        ),
+        random_state: int = typer.Option(0, "--random-state", help="Seed of the bootstrap."),
+        as_json: bool = JSON_OPTION,
+    ) -> None:
+        """Human → train → train-dev → dev → test: the gaps, the principal one, next steps."""
+        from yearn.diagnose import diagnose as from_numbers
+        from yearn.diagnose import diagnose_predictions, diagnose_run
+        from yearn.diagnose._sources import error_form, project_defaults
+
+        numbers = {"train": train, "train_dev": train_dev, "dev": dev, "test": test}
+        sizes = {"train": n_train, "train_dev": n_train_dev, "dev": n_dev, "test": n_test}
+        given = [n for n, on in (("--run", run), ("--predictions", predictions)) if on]
+        if any(v is not None for v in numbers.values()):
+            given.append("errors (--train/--dev/...)")
+        if len(given) != 1:
+            raise ConfigError(
+                "give exactly one source: --run ID, --predictions FILE, or errors such as "
+                f"--train 8% --dev 10%; got {', '.join(given) or 'none'}."
+            )
+        tol = _tolerance(tolerance)
+        common: dict[str, Any] = dict(
+            tolerance=tol, confidence=confidence, similar_ratio=similar_ratio
+        )
+        health = None
+        source = given[0]
+        if run is not None or predictions is not None:
+            extra = [f"--n-{k.replace('_', '-')}" for k, v in sizes.items() if v is not None]
+            if extra:
+                raise ConfigError(
+                    f"{', '.join(extra)}: sizes come from the predictions table itself; drop them."
+                )
+            kw = dict(
+                common,
+                human=human,
+                n_human=n_human,
+                model=model,
+                task=task,
+                random_state=random_state,
+            )
+            if run is not None:
+                result = diagnose_run(
+                    run,
+                    project=project,
+                    store_url=store_url,
+                    baseline_error=baseline_error,
+                    metric=metric,
+                    **kw,
+                )
+                diag, health = result.diagnosis, result.health
+                payload = result.to_dict()
+                source = f"run {result.run_id}"
+            else:
+                cfg_metric, cfg_human = project_defaults(project)
+                if kw["human"] is None:
+                    kw["human"] = cfg_human
+                if metric is None and cfg_metric not in (None, "error"):
+                    metric = error_form(cfg_metric)
+                diag = diagnose_predictions(predictions, metric=metric, **kw)
+                payload = diag.to_dict()
+                source = str(predictions)
+        else:
+            if model is not None or task is not None:
+                raise ConfigError("--model and --task apply to predictions tables, not to errors.")
+            diag = from_numbers(
+                human=human,
+                **numbers,
+                n_human=n_human,
+                **{f"n_{k}": v for k, v in sizes.items()},
+                metric=metric or "error",
+                **common,
+            )
+            payload = diag.to_dict()
+            source = "errors given on the command line"
+        payload["source"] = source
+        if chart is not None:
+            diag.save_chart(chart)
+            payload["chart"] = str(chart)
+        if as_json:
+            typer.echo(json.dumps(payload, indent=2, default=float))
+            return
+        overall = getattr(diag, "overall", diag)
+        _print_diagnosis(overall, f"Diagnosis ({overall.metric}) — {source}")
+        for name, d in getattr(diag, "tasks", {}).items():
+            _print_diagnosis(d, f"task {name}")
+        if health is not None:
+            console.print(
+                f"[bold]training health:[/] {'healthy' if health.healthy else 'problems'}"
+            )
+            for f in health.findings:
+                mark = "[red]✗[/]" if f.problem else "•"
+                console.print(f"  {mark} {f.kind}: {f.message}", highlight=False)
+        if chart is not None:
+            console.print(f"chart written to {chart}")
+
+    @app.command("learning-curve")
+    def learning_curve_cmd(
+        project: Path = PROJECT_OPTION,
+        estimator: str = typer.Option(
+            "logistic", "--estimator", help="logistic, lda, knn, tree, forest, ridge (regression)."
+        ),
+        fractions: str = typer.Option(
+            "0.1,0.2,0.3,0.45,0.65,0.8,1.0", "--fractions", help="Shares of the training set."
+        ),
+        max_train: int | None = typer.Option(
+            None, "--max-train", help="Use at most this many training rows (random)."
+        ),
+        target: str | None = typer.Option(
+            None, "--target", help="Target error (default: the project's human-level error)."
+        ),
+        tolerance: str | None = typer.Option(None, "--tolerance", help="Smallest useful gain."),
+        chart: Path | None = typer.Option(None, "--chart", help="Write the chart (.png/.svg)."),
+        random_state: int = typer.Option(0, "--random-state", help="Seed of subsets and fit."),
+        as_json: bool = JSON_OPTION,
+    ) -> None:
+        """Error against training-set size, and what doubling the data would buy."""
+        import numpy as np
+
+        from yearn.config import load_config
+        from yearn.diagnose import learning_curve, project_arrays
+        from yearn.diagnose._estimators import make_estimator
+
+        cfg = load_config(project)
+        regression = cfg.task == "regression"
+        est = make_estimator(estimator, regression=regression, random_state=random_state)
+        try:
+            fr = [float(f) for f in fractions.split(",") if f.strip()]
+        except ValueError:
+            raise ConfigError(
+                f"--fractions: {fractions!r} is not a comma-separated list of numbers."
+            ) from None
+        X_tr, y_tr, X_dev, y_dev, how = project_arrays(project, random_state=random_state)
+        if max_train is not None:
+            if max_train < 3:
+                raise ConfigError(f"--max-train must be at least 3; got {max_train}.")
+            if len(y_tr) > max_train:
+                keep = np.random.default_rng(random_state).choice(
+                    len(y_tr), max_train, replace=False
+                )
+                X_tr, y_tr = X_tr[keep], y_tr[keep]
+        metric = "rmse" if regression else "error"
+        tgt = _tolerance(target) if target is not None else cfg.metric.human_level_error
+        lc = learning_curve(
+            est,
+            X_tr,
+            y_tr,
+            X_dev,
+            y_dev,
+            fractions=fr,
+            metric=metric,
+            target_error=tgt,
+            tolerance=_tolerance(tolerance),
+            random_state=random_state,
+        )
+        payload = lc.to_dict() | {"splits": how, "estimator": estimator}
+        if chart is not None:
+            lc.save_chart(chart)
+            payload["chart"] = str(chart)
+        if as_json:
+            typer.echo(json.dumps(payload, indent=2, default=float))
+            return
+        table = Table(title=f"Learning curve ({estimator}, {metric}) — {how}")
+        for col in ("training examples", "train", "dev"):
+            table.add_column(col, justify="right")
+        for n, t, d in zip(lc.sizes, lc.train_errors, lc.dev_errors, strict=True):
+            table.add_row(str(n), lc.fmt(t), lc.fmt(d))
+        console.print(table)
+        a, b, c = lc.fit
+        console.print(f"power law: dev error ≈ {a:.3g}·n^(−{b:.2f}) + {c:.3g}", highlight=False)
+        console.print(f"[bold]{lc.verdict}[/]", highlight=False)
+        if chart is not None:
+            console.print(f"chart written to {chart}")

@@ -1,0 +1,345 @@
+"""Learning curves: error against training-set size, and what more data would buy.
+
+The estimator (any scikit-learn estimator; cloned, never modified) is fitted on growing,
+nested, stratified subsets of the training set. The dev error is fitted with a power law
+``err(n) = a · n^(−b) + c`` (``c`` ≥ 0 the error that data cannot remove), and the fit is
+bootstrapped over the curve's points to give an interval on the dev error expected at
+twice the data. Verdict: *more data is likely to help* when the expected gain from
+doubling is above the tolerance and its interval excludes zero; and when the train error
+is already above the target, more data will not fix that bias.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from yearn._io import atomic_write_bytes
+from yearn._validation import check_number, check_positive_int
+from yearn.errors import ConfigError, DataError
+
+__all__ = ["LearningCurve", "fit_power_law", "learning_curve"]
+
+DEFAULT_FRACTIONS = (0.1, 0.2, 0.3, 0.45, 0.65, 0.8, 1.0)
+
+
+def _power(n: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
+    return a * np.power(n, -b) + c
+
+
+_B_GRID = np.linspace(0.0, 3.0, 301)[1:]
+
+
+def fit_power_law(sizes: Sequence[float], errors: Sequence[float]) -> tuple[float, float, float]:
+    """Least-squares fit of ``err(n) = a · n^(−b) + c`` with a ≥ 0, 0 < b ≤ 3 and
+    0 ≤ c ≤ min(err).
+
+    For each exponent ``b`` on a fine grid the model is linear in (a, c), solved in closed
+    form under the bounds; the (a, b, c) with the least squared error wins. Deterministic
+    and fast enough to bootstrap. Raises :class:`DataError` with fewer than three sizes.
+    """
+    n = np.asarray(sizes, dtype=float)
+    e = np.asarray(errors, dtype=float)
+    if len(np.unique(n)) < 3:
+        raise DataError("a power-law fit needs errors at three or more training-set sizes.")
+    floor = max(float(e.min()), 0.0)
+    x = np.power(n[None, :], -_B_GRID[:, None])  # (grid, points)
+    xm, em = x.mean(axis=1), e.mean()
+    xc = x - xm[:, None]
+    sxx = (xc * xc).sum(axis=1)
+    sxe = (xc * (e - em)).sum(axis=1)
+    cands = []
+    a = np.where(sxx > 0, sxe / np.where(sxx > 0, sxx, 1), 0.0)  # unconstrained
+    cands.append((np.clip(a, 0, None), np.clip(em - a * xm, 0.0, floor)))
+    for c_fixed in (0.0, floor):  # c on a bound: a by least squares through c
+        sx2 = (x * x).sum(axis=1)
+        a_c = np.clip((x * (e - c_fixed)).sum(axis=1) / sx2, 0, None)
+        cands.append((a_c, np.full_like(a_c, c_fixed)))
+    best = (np.inf, 0.0, 0.0, 0.0)
+    for a_k, c_k in cands:
+        sse = ((a_k[:, None] * x + c_k[:, None] - e[None, :]) ** 2).sum(axis=1)
+        i = int(np.argmin(sse))
+        if sse[i] < best[0]:
+            best = (float(sse[i]), float(a_k[i]), float(_B_GRID[i]), float(c_k[i]))
+    return best[1], best[2], best[3]
+
+
+@dataclass(frozen=True)
+class LearningCurve:
+    """Train and dev error at each training-set size, the power-law fit and the verdict."""
+
+    sizes: tuple[int, ...]
+    train_errors: tuple[float, ...]
+    dev_errors: tuple[float, ...]
+    metric: str
+    rate: bool
+    fit: tuple[float, float, float]
+    predicted_dev_at_double: float
+    doubling_gain: float
+    gain_ci: tuple[float, float]
+    tolerance: float
+    target_error: float | None
+    more_data_helps: bool
+    bias_limited: bool
+    verdict: str
+
+    def fmt(self, v: float) -> str:
+        return f"{v * 100:.2f}%" if self.rate else f"{v:.4g}"
+
+    def to_dict(self) -> dict[str, Any]:
+        a, b, c = self.fit
+        return {
+            "metric": self.metric,
+            "sizes": list(self.sizes),
+            "train_errors": list(self.train_errors),
+            "dev_errors": list(self.dev_errors),
+            "power_law": {"a": a, "b": b, "c": c, "formula": "err(n) = a * n^(-b) + c"},
+            "predicted_dev_at_double": self.predicted_dev_at_double,
+            "doubling_gain": self.doubling_gain,
+            "doubling_gain_ci": list(self.gain_ci),
+            "tolerance": self.tolerance,
+            "target_error": self.target_error,
+            "more_data_helps": self.more_data_helps,
+            "bias_limited": self.bias_limited,
+            "verdict": self.verdict,
+        }
+
+    def plot(self, ax: Any = None) -> Any:
+        """Train and dev error against size, the fitted curve extended to twice the data."""
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6.4, 3.6), dpi=100)
+        scale = 100.0 if self.rate else 1.0
+        n = np.asarray(self.sizes, dtype=float)
+        ax.plot(n, np.asarray(self.train_errors) * scale, "o-", label="train", color="#2c7fb8")
+        ax.plot(n, np.asarray(self.dev_errors) * scale, "o-", label="dev", color="#d95f0e")
+        grid = np.linspace(n.min(), 2 * n.max(), 100)
+        ax.plot(
+            grid,
+            _power(grid, *self.fit) * scale,
+            "--",
+            color="#d95f0e",
+            alpha=0.6,
+            label="power-law fit",
+        )
+        ax.errorbar(
+            [2 * n.max()],
+            [self.predicted_dev_at_double * scale],
+            yerr=[
+                [max(self.gain_ci[1] - self.doubling_gain, 0) * scale],
+                [max(self.doubling_gain - self.gain_ci[0], 0) * scale],
+            ],
+            fmt="s",
+            color="#d95f0e",
+            capsize=4,
+        )
+        if self.target_error is not None:
+            ax.axhline(self.target_error * scale, color="grey", lw=1, ls=":", label="target")
+        ax.set_xlabel("training examples")
+        ax.set_ylabel(f"{self.metric} (%)" if self.rate else self.metric)
+        ax.set_title(self.verdict.split(":")[0], fontsize=9)
+        ax.legend(fontsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+        return ax
+
+    def save_chart(self, path: str | Path) -> Path:
+        """Write the chart as PNG or SVG (by extension), atomically."""
+        import io
+
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        path = Path(path)
+        fmt = path.suffix.lower().lstrip(".")
+        if fmt not in ("png", "svg"):
+            raise ConfigError(f"{path}: the chart is written as .png or .svg; got {path.suffix!r}.")
+        fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=100)
+        try:
+            self.plot(ax=ax)
+            fig.tight_layout()
+            buf = io.BytesIO()
+            fig.savefig(buf, format=fmt)
+        finally:
+            plt.close(fig)
+        return atomic_write_bytes(path, buf.getvalue())
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{n}</td><td>{self.fmt(t)}</td><td>{self.fmt(d)}</td></tr>"
+            for n, t, d in zip(self.sizes, self.train_errors, self.dev_errors, strict=True)
+        )
+        return (
+            f"<div class='yearn-learning-curve'><h4>Learning curve: {html.escape(self.verdict)}"
+            f"</h4><table><tr><th>n</th><th>train</th><th>dev</th></tr>{rows}</table></div>"
+        )
+
+
+def _error_fn(metric: str):
+    m = metric.lower()
+    if m in ("error", "1-accuracy"):
+        return lambda y, p: float(
+            np.mean(np.asarray(y).astype(str) != np.asarray(p).astype(str))
+        ), True
+    if m == "rmse":
+        return lambda y, p: float(np.sqrt(np.mean((np.asarray(y, float) - p) ** 2))), False
+    if m == "mae":
+        return lambda y, p: float(np.mean(np.abs(np.asarray(y, float) - p))), False
+    raise ConfigError(f"metric {metric!r}: learning curves support error, rmse and mae.")
+
+
+def _nested_order(y: np.ndarray, classification: bool, rng: np.random.Generator) -> np.ndarray:
+    """A permutation whose every prefix is roughly stratified (classes interleaved)."""
+    perm = rng.permutation(len(y))
+    if not classification:
+        return perm
+    keys = np.asarray(y)[perm].astype(str)
+    rank = np.empty(len(perm), dtype=float)
+    for c in np.unique(keys):
+        idx = np.flatnonzero(keys == c)
+        rank[idx] = (np.arange(len(idx)) + rng.random()) / len(idx)
+    return perm[np.argsort(rank, kind="stable")]
+
+
+def _check_xy(name: str, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    X = np.asarray(X)
+    y = np.asarray(y)
+    if X.ndim != 2:
+        raise DataError(f"{name}: X must be 2-D (examples × features); got shape {X.shape}.")
+    if len(X) != len(y):
+        raise DataError(f"{name}: X has {len(X)} rows but y has {len(y)}; they must match.")
+    if len(X) == 0:
+        raise DataError(f"{name}: no examples.")
+    if X.dtype.kind in "fc" and not np.isfinite(X).all():
+        row = int(np.flatnonzero(~np.isfinite(X).all(axis=1))[0])
+        raise DataError(f"{name}: row {row} of X holds NaN or inf; impute or drop it first.")
+    return X, y
+
+
+def learning_curve(
+    estimator: Any,
+    X_train: Any,
+    y_train: Any,
+    X_dev: Any,
+    y_dev: Any,
+    *,
+    fractions: Sequence[float] = DEFAULT_FRACTIONS,
+    metric: str = "error",
+    target_error: float | None = None,
+    tolerance: float | None = None,
+    n_resamples: int = 500,
+    random_state: int | None = 0,
+) -> LearningCurve:
+    """Fit ``estimator`` on growing fractions of the training set and read the curve.
+
+    ``target_error`` is the error you aim for (e.g. human-level error); when the train
+    error at full size is above it by more than the tolerance, more data is declared
+    unable to fix the (bias) problem. ``tolerance`` defaults to one percentage point for
+    error rates, 5% of the final dev error otherwise.
+    """
+    from sklearn.base import clone
+
+    X_train, y_train = _check_xy("training set", X_train, y_train)
+    X_dev, y_dev = _check_xy("dev set", X_dev, y_dev)
+    err, rate = _error_fn(metric)
+    fr = sorted(
+        {check_number("fractions", f, low=0.0, high=1.0, low_inclusive=False) for f in fractions}
+    )
+    if len(fr) < 3:
+        raise ConfigError(f"fractions: give at least three distinct sizes; got {list(fractions)}.")
+    n_resamples = check_positive_int("n_resamples", n_resamples, minimum=50)
+    rng = np.random.default_rng(random_state)
+    classification = rate
+    order = _nested_order(y_train, classification, rng)
+    n_classes = len(np.unique(y_train.astype(str))) if classification else 0
+    sizes, tr, dv = [], [], []
+    for f in fr:
+        n = max(round(f * len(order)), 2)
+        idx = order[:n]
+        if classification and len(np.unique(y_train[idx].astype(str))) < min(2, n_classes):
+            continue  # too small to hold two classes
+        if sizes and n == sizes[-1]:
+            continue
+        model = clone(estimator).fit(X_train[idx], y_train[idx])
+        sizes.append(n)
+        tr.append(err(y_train[idx], model.predict(X_train[idx])))
+        dv.append(err(y_dev, model.predict(X_dev)))
+    if len(sizes) < 3:
+        raise DataError(
+            f"only {len(sizes)} usable training-set sizes (the training set has "
+            f"{len(order)} rows); a learning curve needs at least three: give more data or "
+            "larger fractions."
+        )
+    n_arr, d_arr = np.asarray(sizes, float), np.asarray(dv)
+    fit = fit_power_law(n_arr, d_arr)
+    n_max = n_arr.max()
+    now = float(_power(n_max, *fit))
+    later = float(_power(2 * n_max, *fit))
+    gains = []
+    for _ in range(n_resamples):
+        pick = rng.integers(0, len(n_arr), size=len(n_arr))
+        if len(np.unique(pick)) < 3:
+            continue
+        f = fit_power_law(n_arr[pick], d_arr[pick])
+        gains.append(float(_power(n_max, *f) - _power(2 * n_max, *f)))
+    g = np.asarray(gains)
+    gain_ci = (float(np.quantile(g, 0.025)), float(np.quantile(g, 0.975))) if g.size else (0.0, 0.0)
+    if tolerance is None:
+        tolerance = 0.01 if rate else 0.05 * float(d_arr[-1])
+    tolerance = check_number("tolerance", tolerance, low=0.0)
+    gain = now - later
+    helps = gain > tolerance and gain_ci[0] > 0
+    bias_limited = False
+    if target_error is not None:
+        target_error = check_number("target_error", target_error, low=0.0)
+        bias_limited = tr[-1] > target_error + tolerance
+
+    def fmt(v: float) -> str:
+        return f"{v * 100:.2f}%" if rate else f"{v:.4g}"
+
+    size_txt = f"doubling the training set ({sizes[-1]} → {2 * sizes[-1]} examples)"
+    expect = (
+        f"{size_txt} is expected to lower dev {metric} by {fmt(gain)} "
+        f"(95% interval {fmt(gain_ci[0])} to {fmt(gain_ci[1])}), from {fmt(dv[-1])} to about "
+        f"{fmt(dv[-1] - gain)}"
+    )
+    if bias_limited:
+        verdict = (
+            f"more data will not fix bias: train {metric} is {fmt(tr[-1])}, above the target "
+            f"{fmt(target_error or 0.0)}, and dev error cannot fall below it; reduce avoidable "
+            f"bias first (bigger model, train longer). For the record, {expect}."
+        )
+        helps = False
+    elif helps:
+        verdict = f"more data is likely to help: {expect}."
+    else:
+        verdict = (
+            f"more data is unlikely to help: {expect}, which is within the tolerance "
+            f"{fmt(tolerance)} or not distinguishable from zero."
+        )
+    return LearningCurve(
+        sizes=tuple(sizes),
+        train_errors=tuple(tr),
+        dev_errors=tuple(dv),
+        metric=metric,
+        rate=rate,
+        fit=fit,
+        predicted_dev_at_double=dv[-1] - gain,
+        doubling_gain=gain,
+        gain_ci=gain_ci,
+        tolerance=tolerance,
+        target_error=target_error,
+        more_data_helps=bool(helps),
+        bias_limited=bias_limited,
+        verdict=verdict,
+    )

@@ -1,0 +1,173 @@
+"""Where the diagnosis reads from: a run in the store, a project's data.
+
+The only module of the package that talks to the run store, the project file, the split
+manifest and the data loaders, so the rest stays a set of functions over tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from yearn.diagnose._health import TrainingHealth, training_health
+from yearn.diagnose._result import Diagnosis, MultiTaskDiagnosis
+from yearn.errors import ConfigError, DataError
+
+__all__ = ["RunDiagnosis", "diagnose_run", "error_form", "project_arrays", "project_defaults"]
+
+PREDICTIONS_ARTIFACT = "predictions.parquet"
+
+
+@dataclass(frozen=True)
+class RunDiagnosis:
+    """The diagnosis of a run's predictions and the health of its training curves."""
+
+    run_id: str
+    diagnosis: Diagnosis | MultiTaskDiagnosis
+    health: TrainingHealth | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.diagnosis.to_dict()
+        out["run_id"] = self.run_id
+        out["training_health"] = None if self.health is None else self.health.to_dict()
+        return out
+
+    def _repr_html_(self) -> str:
+        extra = self.health._repr_html_() if self.health is not None else ""
+        return self.diagnosis._repr_html_() + extra
+
+
+def project_defaults(project: str | Path) -> tuple[str | None, float | None]:
+    """(optimising metric, human-level error) from ``<project>/yearn.toml`` if it exists."""
+    from yearn.config import CONFIG_FILENAME, load_config
+
+    if not (Path(project) / CONFIG_FILENAME).exists():
+        return None, None
+    cfg = load_config(project)
+    return cfg.metric.optimizing, cfg.metric.human_level_error
+
+
+def diagnose_run(
+    run_id: str,
+    *,
+    project: str | Path = ".",
+    store_url: str | None = None,
+    baseline_error: float | None = None,
+    **kwargs: Any,
+) -> RunDiagnosis:
+    """Diagnose the ``predictions.parquet`` artefact of a run and read its curves.
+
+    ``kwargs`` go to :func:`yearn.diagnose.diagnose_predictions`; the metric and the
+    human-level error default to the project's ``yearn.toml``.
+    """
+    from yearn.diagnose._from_predictions import diagnose_predictions
+    from yearn.store import open_store
+
+    metric, human = project_defaults(project)
+    kwargs.setdefault("metric", None if metric in (None, "error") else error_form(metric))
+    if kwargs.get("human") is None:
+        kwargs["human"] = human
+    store = open_store(project, url=store_url)
+    try:
+        record = store.get_run(run_id)
+        path = store.artifact_path(record.id, PREDICTIONS_ARTIFACT)
+        curves = store.metrics(record.id)
+    finally:
+        store.close()
+    diag = diagnose_predictions(path, **kwargs)
+    health = None
+    if not curves.empty and "loss" in set(curves.loc[curves["split"] == "train", "name"]):
+        try:
+            health = training_health(curves, baseline_error=baseline_error)
+        except DataError:
+            health = None
+    return RunDiagnosis(record.id, diag, health)
+
+
+def error_form(metric: str) -> str:
+    """The error-form name of a registry metric (``f1`` → ``1-f1``, ``rmse`` → ``rmse``)."""
+    from yearn.metrics import get_metric
+
+    m = get_metric(metric)
+    return m.error_name
+
+
+# -- project data for learning curves -------------------------------------------------------
+
+
+def project_arrays(
+    project: str | Path, *, random_state: int | None = 0, dev_share: float = 0.2
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
+    """(X_train, y_train, X_dev, y_dev, how) for a project's learning curve.
+
+    Features: image projects → flattened pixels from :func:`yearn.data.load_images`;
+    tables → numeric feature columns plus one-hot categoricals, missing values filled
+    with the train median (a quick vectorisation for a learning curve, not the prep
+    module). Splits: the manifest's train and dev when ``.yearn/splits.parquet`` exists;
+    otherwise rows of train-role sources are train and rows of the target source are dev,
+    or — without a target source — a random ``dev_share`` of the rows is dev.
+    """
+    from yearn.config import load_config
+    from yearn.data import load_images, load_project
+    from yearn.splits import load_manifest, manifest_path
+
+    cfg = load_config(project)
+    ds = load_project(cfg)
+    if cfg.task == "multilabel":
+        raise ConfigError(
+            "learning curves over a project support one label column, not multi-label."
+        )
+    y = ds.labels
+    if ds.image_column:
+        paths = ds.frame[ds.image_column].tolist()
+        X = load_images(paths).reshape(len(ds), -1)
+    else:
+        X = _vectorise(ds.features)
+    if manifest_path(cfg.root).exists():
+        manifest = load_manifest(cfg.root)
+        split = manifest.split_of(ds.ids)
+        train, dev = split == "train", split == "dev"
+        how = f"split manifest {manifest_path(cfg.root)}"
+    else:
+        roles = np.asarray(ds.roles).astype(str)
+        if (roles == "target").any():
+            train, dev = roles == "train", roles == "target"
+            how = "no split manifest: train-role sources as train, the target source as dev"
+        else:
+            rng = np.random.default_rng(random_state)
+            dev = rng.random(len(ds)) < dev_share
+            train = ~dev
+            how = f"no split manifest and no target source: a random {dev_share:.0%} of rows as dev"
+    if train.sum() == 0 or dev.sum() == 0:
+        raise DataError(
+            f"{project}: the learning curve needs train and dev rows; got {int(train.sum())} "
+            f"train and {int(dev.sum())} dev. Run 'yearn split' first."
+        )
+    if not ds.image_column:
+        X = _impute(X, train)
+    return X[train], np.asarray(y)[train], X[dev], np.asarray(y)[dev], how
+
+
+def _vectorise(features: pd.DataFrame) -> np.ndarray:
+    if features.shape[1] == 0:
+        raise DataError("the project has no feature columns to learn from.")
+    num = features.select_dtypes(include="number")
+    cat = features.drop(columns=num.columns)
+    parts = [num.astype(float)]
+    if cat.shape[1]:
+        parts.append(pd.get_dummies(cat.astype(str), dummy_na=False).astype(float))
+    return pd.concat(parts, axis=1).to_numpy(dtype=float)
+
+
+def _impute(X: np.ndarray, train: np.ndarray) -> np.ndarray:
+    X = X.copy()
+    bad = ~np.isfinite(X)
+    if bad.any():
+        med = np.nanmedian(np.where(bad[train], np.nan, X[train]), axis=0)
+        med = np.where(np.isfinite(med), med, 0.0)
+        X[bad] = np.take(med, np.nonzero(bad)[1])
+    return X
