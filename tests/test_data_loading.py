@@ -195,3 +195,13 @@ def test_cli_check_without_project_file(tmp_path, cli):
     result = cli("check", "--project", tmp_path)
     assert result.exit_code == 2
     assert "yearn init" in " ".join(result.output.split())
+
+
+def test_source_column_in_the_file_must_match_the_source(tmp_path):
+    two_sources(tmp_path, table(source="web"), table(source="phone"))
+    ds = load_project(tmp_path)
+    assert list(ds.sources) == ["web"] * 6 + ["phone"] * 6
+    assert "source" not in ds.feature_columns
+    two_sources(tmp_path, table(source="web"), table(source=["phone"] * 5 + ["web"]))
+    with pytest.raises(DataError, match=r"phone\.csv, row 7: column 'source' is 'web', but"):
+        load_project(tmp_path)

@@ -44,12 +44,15 @@ def _print_summary(summary: dict[str, Any], project: Path) -> None:
     for header in ("source", "role", "rows", "columns", "labels", "missing values"):
         table.add_column(header, overflow="fold")
     n_columns = len(summary["feature_columns"])
+    columns = str(n_columns)
+    if summary["image_column"]:
+        columns += f" + images ({summary['image_column']})"
     for name, info in summary["sources"].items():
         table.add_row(
             name,
             info["role"],
             str(info["rows"]),
-            str(n_columns),
+            columns,
             _labels_text(summary["task"], info["labels"]),
             _missing_text(info["missing"]),
         )

@@ -231,6 +231,23 @@ def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _drop_added_columns(frame: pd.DataFrame, added: dict[str, str], where: Where) -> pd.DataFrame:
+    for column, value in added.items():
+        if column not in frame.columns:
+            continue
+        differs = (frame[column].astype(str) != value).to_numpy(dtype=bool)
+        if differs.any():
+            pos = int(np.flatnonzero(differs)[0])
+            what = "role" if column == ROLE_COLUMN else "name"
+            raise DataError(
+                f"{where.row(pos)}: column {column!r} is {str(frame[column].iloc[pos])!r}, but "
+                f"yearn fills {column!r} with the source's {what} {value!r}; rename the "
+                f"column (e.g. 'original_{column}') or make it match."
+            )
+        frame = frame.drop(columns=[column])
+    return frame
+
+
 def prepare_table(
     frame: pd.DataFrame,
     *,
@@ -244,8 +261,14 @@ def prepare_table(
     feature_columns: tuple[str, ...] | None,
     where: Where,
     missing_label_marker: str | None = None,
+    source: str = "data",
+    role: str = "train",
 ) -> pd.DataFrame:
-    """Check one source's table (columns, labels, numeric columns); return it normalised."""
+    """Check one source's table (columns, labels, numeric columns); return it normalised.
+
+    A ``source`` / ``role`` column already in the table must hold the source's name /
+    role (it is then replaced by the one yearn adds); other values are an error.
+    """
     needed = {c: "label" for c in label_columns}
     if id_column is not None:
         needed[id_column] = "id"
@@ -257,11 +280,7 @@ def prepare_table(
     needed.update({c: "text" for c in text_columns})
     needed.update({c: "feature" for c in feature_columns or ()})
     check_columns(frame, needed, where)
-    for reserved in (SOURCE_COLUMN, ROLE_COLUMN):
-        if reserved in frame.columns and reserved not in metadata:
-            raise DataError(
-                f"{where.name}: column {reserved!r} is reserved (yearn adds it); rename it."
-            )
+    frame = _drop_added_columns(frame, {SOURCE_COLUMN: source, ROLE_COLUMN: role}, where)
     frame = normalize_labels(
         frame, task, label_columns, where, missing_label_marker=missing_label_marker
     )
@@ -382,6 +401,8 @@ def from_frame(
         feature_columns=features,
         where=Where("<DataFrame>", 0),
         missing_label_marker=missing_label_marker,
+        source=source,
+        role=role,
     )
     if id_column is None:
         id_column = generated_id_column(frame.columns)

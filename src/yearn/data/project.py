@@ -147,6 +147,8 @@ def load_project(config: ProjectConfig | str | Path, *, check_images: bool = Tru
             feature_columns=features,
             where=item.where,
             missing_label_marker=config.missing_label_marker,
+            source=source.name,
+            role=source.role,
         )
         if keep is not None:
             frame = frame[keep]
