@@ -177,6 +177,7 @@ def load_manifest(project_root: str | Path) -> SplitManifest:
     except Exception as exc:  # pyarrow raises several types for a corrupt file
         raise DataError(f"{path}: cannot read the manifest ({exc}); redraw it.") from None
     _validate_table(table, path)
+    table["split"] = pd.Categorical(table["split"].astype(str), categories=list(SPLITS))
     report = meta.get("report")
     return SplitManifest(
         table=table,
