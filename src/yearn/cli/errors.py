@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Sample misclassified examples into an editable worksheet (CSV / Parquet)."""
         from yearn.erroranalysis import sample_errors
-        from yearn.predictions import load_predictions
+        from yearn.erroranalysis._load import load_classification as load_predictions
 
         preds = load_predictions(predictions)
         if model is not None:
@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Per tag: count, share of sampled errors and the ceiling on dev error if fixed."""
         from yearn.erroranalysis import load_worksheet, summarize
-        from yearn.predictions import load_predictions
+        from yearn.erroranalysis._load import load_classification as load_predictions
 
         preds = load_predictions(predictions)
         if model is not None:

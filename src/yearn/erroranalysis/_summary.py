@@ -23,9 +23,10 @@ from typing import Any
 import pandas as pd
 
 from yearn._validation import check_number
+from yearn.erroranalysis._load import load_classification
 from yearn.erroranalysis._worksheet import Worksheet, load_worksheet
 from yearn.errors import DataError
-from yearn.predictions import Predictions, load_predictions
+from yearn.predictions import Predictions
 
 __all__ = ["ErrorSummary", "TagSummary", "ceiling", "summarize"]
 
@@ -153,7 +154,7 @@ def summarize(
     correctly classified rows of the worksheet are not counted.
     """
     check_number("confidence", confidence, low=0.5, high=1.0, high_inclusive=False)
-    preds = predictions if isinstance(predictions, Predictions) else load_predictions(predictions)
+    preds = load_classification(predictions)
     sheet = worksheet if isinstance(worksheet, Worksheet) else load_worksheet(worksheet, preds)
     sheet.validate(preds)
     rows = preds.split(split)

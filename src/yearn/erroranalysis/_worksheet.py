@@ -22,10 +22,11 @@ import pandas as pd
 
 from yearn._io import atomic_write
 from yearn._validation import check_positive_int
+from yearn.erroranalysis._load import load_classification
 from yearn.erroranalysis._preview import make_previews
 from yearn.erroranalysis._tags import Rule, format_tags, parse_rule, parse_tag_cell
 from yearn.errors import DataError, PredictionsError
-from yearn.predictions import Predictions, load_predictions
+from yearn.predictions import Predictions
 
 __all__ = ["Worksheet", "load_worksheet", "sample_errors"]
 
@@ -37,7 +38,7 @@ KEEP_BACKUPS = 20
 
 
 def _as_predictions(predictions: Predictions | pd.DataFrame | str | Path) -> Predictions:
-    return predictions if isinstance(predictions, Predictions) else load_predictions(predictions)
+    return load_classification(predictions)
 
 
 @dataclass
