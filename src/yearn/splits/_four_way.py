@@ -267,14 +267,14 @@ def _target_counts(
     n_ttt = resolve_count("target_to_train", target_to_train, n_target)
     if n_dev < 1 or n_test < 1:
         raise DataError(
-            f"the target source {target!r} has {n_target} example(s): dev = {dev!r} gives "
-            f"{n_dev} and test = {test!r} gives {n_test}, but each needs at least one "
+            f"the target source {target!r} has {n_target} example(s): dev = {float(dev):g} gives "
+            f"{n_dev} and test = {float(test):g} gives {n_test}, but each needs at least one "
             "(hundreds to measure anything). Add target data or give larger shares/counts."
         )
     if n_dev + n_test > n_target:
         raise DataError(
             f"the target source {target!r} has {n_target} example(s), too few for dev "
-            f"({dev!r} → {n_dev}) and test ({test!r} → {n_test}); add target data or "
+            f"({float(dev):g} → {n_dev}) and test ({float(test):g} → {n_test}); add target data or "
             "lower dev and test."
         )
     shares = [float(v) for v in (dev, test, target_to_train) if v < 1]
@@ -282,8 +282,8 @@ def _target_counts(
         n_ttt = n_target - n_dev - n_test  # shares that add up to 1: absorb the rounding
     if n_dev + n_test + n_ttt > n_target:
         raise ConfigError(
-            f"dev ({dev!r} → {n_dev}) + test ({test!r} → {n_test}) + target_to_train "
-            f"({target_to_train!r} → {n_ttt}) = {n_dev + n_test + n_ttt} examples, but "
+            f"dev ({float(dev):g} → {n_dev}) + test ({float(test):g} → {n_test}) + target_to_train "
+            f"({float(target_to_train):g} → {n_ttt}) = {n_dev + n_test + n_ttt} examples, but "
             f"the target source {target!r} has {n_target}; lower one of them so they "
             "add up to at most the target source."
         )
