@@ -159,3 +159,32 @@ def test_verdict_beats_and_does_not(report) -> None:
     assert not same.beats and "does not detectably beat" in same.message
     assert "Revisit the two hypotheses" in same._repr_html_()
     assert same.to_dict()["beats"] is False
+
+
+def _model_table(n=500, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.where(rng.random(n) < 0.7, "a", "b")
+    pred = np.where(rng.random(n) < 0.1, np.where(y == "a", "b", "a"), y)
+    split = np.where(np.arange(n) < 300, "train", "dev")
+    return pd.DataFrame({"id": range(n), "split": split, "label": y, "pred": pred})
+
+
+def test_trivial_baselines_from_a_predictions_table(tmp_path) -> None:
+    from yearn.baselines import trivial_baselines
+
+    table = _model_table()
+    table.to_csv(tmp_path / "m.csv", index=False)
+    rep = trivial_baselines(tmp_path / "m.csv")
+    assert list(rep.tables) == ["majority", "stratified"] and rep.note == ""
+    train = table[table.split == "train"]
+    dev = table[table.split == "dev"]
+    majority = train.label.value_counts().idxmax()
+    assert rep.value("majority", "dev") == pytest.approx(np.mean(dev.label != majority))
+    # without train rows: fitted on the dev labels, and said so
+    rep = trivial_baselines(dev)
+    assert "no train rows" in rep.note
+    assert rep.value("majority", "dev") == pytest.approx(1 - dev.label.value_counts().max() / 200)
+    reg = pd.DataFrame({"id": range(4), "split": "dev", "label": [1.0, 2, 3, 4], "pred": 2.5})
+    assert trivial_baselines(reg, metric="mae").value("mean", "dev") == pytest.approx(1.0)
+    with pytest.raises(DataError, match="test rows only"):
+        trivial_baselines(table.assign(split="test"))

@@ -151,3 +151,15 @@ def test_image_project_flattens_pixels(tmp_path) -> None:
     split_project(tmp_path, record=False)
     report = run_baselines(tmp_path, record=False, baselines=["majority", "logistic"])
     assert report.value("logistic", "dev") < 0.1 < report.value("majority", "dev")
+
+
+def test_baseline_cli_model_alone_outside_a_project(cli, tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    y = np.where(rng.random(400) < 0.7, "a", "b")
+    table = pd.DataFrame({"id": range(400), "split": "dev", "label": y, "pred": "a"})
+    table.to_parquet(tmp_path / "lazy.parquet")
+    res = cli("baseline", "--project", tmp_path, "--model", tmp_path / "lazy.parquet", "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["baselines"]["best"] == "majority" and "no train rows" in out["baselines"]["note"]
+    assert out["verdict"]["beats"] is False  # predicting the majority class beats nothing

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from yearn.baselines._core import BaselineReport, fit_baselines
 from yearn.baselines._estimators import BaselineSpec, PerTaskClassifier, baseline_specs
+from yearn.baselines._from_predictions import trivial_baselines
 from yearn.baselines._project import project_features, run_baselines
 from yearn.baselines._verdict import HYPOTHESES, BaselineVerdict, beats_baseline
 
@@ -20,4 +21,5 @@ __all__ = [
     "fit_baselines",
     "project_features",
     "run_baselines",
+    "trivial_baselines",
 ]

@@ -41,6 +41,7 @@ class BaselineReport:
     best_split: str
     tables: dict[str, pd.DataFrame] = field(repr=False)
     run_ids: dict[str, str] = field(default_factory=dict)
+    note: str = ""
 
     def value(self, baseline: str, split: str) -> float:
         """The metric of one baseline on one split."""
@@ -67,6 +68,7 @@ class BaselineReport:
             "best_split": self.best_split,
             "scores": self.scores.to_dict(orient="records"),
             "run_ids": dict(self.run_ids),
+            "note": self.note,
         }
 
     def _repr_html_(self) -> str:
@@ -159,6 +161,7 @@ def fit_baselines(
     baselines: Sequence[str] | None = None,
     random_state: int | None = 0,
     n_threads: int = 1,
+    fit_on: tuple[Any, Any] | None = None,
 ) -> BaselineReport:
     """Fit every baseline on ``splits["train"]`` and score it on train, train_dev and dev.
 
@@ -166,7 +169,8 @@ def fit_baselines(
     DataFrame (numeric columns used as they are, others one-hot encoded). A ``test`` split
     is refused: baselines never look at test. ``metric`` defaults to error (rmse for
     regression, map for multi-label); ``baselines`` picks some by name; ``n_threads``
-    caps the OpenMP threads of the fits.
+    caps the OpenMP threads of the fits; ``fit_on`` = ``(X, y)`` fits on those examples
+    instead of ``splits["train"]`` (used for trivial baselines from a predictions table).
     """
     if task not in TASKS:
         raise ConfigError(f"task must be one of {', '.join(TASKS)}; got {task!r}.")
@@ -175,7 +179,7 @@ def fit_baselines(
     unknown = sorted(set(splits) - set(EVAL_SPLITS))
     if unknown:
         raise ConfigError(f"unknown split {unknown[0]!r}; give {', '.join(EVAL_SPLITS)}.")
-    if "train" not in splits:
+    if "train" not in splits and fit_on is None:
         raise ConfigError("splits needs a 'train' entry to fit the baselines on.")
     metric_name = metric or {"regression": "rmse", "multilabel": "map"}.get(task, "error")
     m = get_metric(metric_name)
@@ -192,9 +196,14 @@ def fit_baselines(
         )
         if len(X):
             data[name] = (X, y, ids)
-    if "train" not in data:
+    if fit_on is not None:
+        X_train, y_train = _check_xy("fit_on", fit_on[0], fit_on[1], task)
+    elif "train" not in data:
         raise DataError("the train split is empty; baselines need training examples.")
-    X_train, y_train, _ = data["train"]
+    else:
+        X_train, y_train, _ = data["train"]
+    if not data:
+        raise DataError("every split is empty; give examples to score the baselines on.")
     if task == "multilabel":
         y_train = np.asarray(y_train, dtype=float)
         tasks = tuple(tasks or (f"task{t}" for t in range(y_train.shape[1])))
@@ -210,7 +219,7 @@ def fit_baselines(
                 )
             classes_t = tuple(str(c) for c in classes) if classes is not None else None
             if classes_t is None:
-                every = set().union(*(set(d[1]) for d in data.values()))
+                every = set(y_train).union(*(set(d[1]) for d in data.values()))
                 classes_t = tuple(sorted(every))
         else:
             classes_t = ()

@@ -43,15 +43,28 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Fit majority / stratified / mean and linear / gradient-boosting baselines on train,
-        score them on train, train-dev and dev (never test), and record them as runs."""
-        from yearn.baselines import beats_baseline, run_baselines
+        score them on train, train-dev and dev (never test), and record them as runs.
+
+        With --model, say whether that model beats the best baseline (paired test and CI).
+        Outside a project, --model alone compares with trivial baselines built from the
+        labels of its predictions table."""
+        from yearn.baselines import beats_baseline, run_baselines, trivial_baselines
         from yearn.compare._resolve import resolve_predictions
+        from yearn.config import CONFIG_FILENAME
         from yearn.errors import ConfigError
 
         if against is not None and model is None:
             raise ConfigError("--baseline needs --model: the model to compare with it.")
+        model_path = model_name = None
+        if model is not None:
+            model_path, model_name = resolve_predictions(
+                model, project=project, store_url=store_url
+            )
         report = None
-        if against is None:
+        if against is None and model_path is not None and not (project / CONFIG_FILENAME).exists():
+            # no project: the trivial baselines need only the labels of the model's table
+            report = trivial_baselines(model_path, metric=metric, random_state=seed)
+        elif against is None:
             report = run_baselines(
                 project,
                 metric=metric,
@@ -61,10 +74,7 @@ def register(app: typer.Typer) -> None:
                 store_url=store_url,
             )
         verdict = None
-        if model is not None:
-            model_path, model_name = resolve_predictions(
-                model, project=project, store_url=store_url
-            )
+        if model_path is not None:
             if report is not None:
                 reference, name = report, None
             else:
@@ -87,6 +97,8 @@ def register(app: typer.Typer) -> None:
             return
         if report is not None:
             _show(report)
+            if report.note:
+                console.print(f"[yellow]note:[/] {report.note}", highlight=False)
         if verdict is not None:
             colour = "green" if verdict.beats else "red"
             console.print(f"[bold {colour}]{verdict.message}[/]", highlight=False)
