@@ -81,3 +81,84 @@ def test_bad_input() -> None:
         choose_best([{"name": "a"}], "accuracy")
     with pytest.raises(ConfigError, match="unknown metric"):
         choose_best(CANDIDATES, "1-f3")
+
+
+# -- candidates from the run store or a table, and ``yearn best`` --------------------------
+
+
+def _flat(result) -> str:
+    return " ".join(result.output.split())
+
+
+@pytest.fixture
+def store_project(tmp_path):
+    from yearn.store import open_store
+
+    store = open_store(tmp_path)
+    for name, acc, latency in (("small", 0.90, 40), ("medium", 0.93, 95), ("huge", 0.97, 1500)):
+        with store.run(name=name, kind="train") as run:
+            run.log_metrics({"accuracy": acc - 0.05}, split="dev", step=0)
+            run.log_metrics({"accuracy": acc}, split="dev", step=1)  # the last step counts
+            run.log_metrics({"accuracy": 0.99}, split="train", step=1)
+            run.log_metric("latency_ms", latency)
+    with store.run(name="unmeasured", kind="train") as run:
+        run.log_metric("accuracy", 0.999, split="dev")
+    store.close()
+    return tmp_path
+
+
+def test_candidates_from_store(store_project) -> None:
+    from yearn.metrics import candidates_from_store
+
+    cands = candidates_from_store(store_project)
+    names = [c["name"] for c in cands]
+    assert names == ["small", "medium", "huge", "unmeasured"]
+    small = cands[0]["metrics"]
+    assert small["accuracy"] == pytest.approx(0.90) and small["latency_ms"] == 40
+    assert small["error"] == pytest.approx(0.10)  # error form derived
+    sel = choose_best(cands[:3], "error", ["latency_ms <= 100"])
+    assert sel.best == "medium" and sel.excluded == {"huge": ("latency_ms = 1500 > 100",)}
+
+
+def test_candidates_from_table(tmp_path) -> None:
+    import json
+
+    import pandas as pd
+
+    from yearn.errors import DataError
+    from yearn.metrics import candidates_from_table
+
+    pd.DataFrame({"name": ["a", "b"], "f1": [0.8, 0.7], "size_mb": [9, 3]}).to_csv(
+        tmp_path / "c.csv", index=False
+    )
+    cands = candidates_from_table(tmp_path / "c.csv")
+    assert cands[0]["metrics"]["1-f1"] == pytest.approx(0.2)
+    assert choose_best(cands, "1-f1", ["size_mb <= 5"]).best == "b"
+    (tmp_path / "c.json").write_text(json.dumps([{"name": "x", "metrics": {"rmse": 1.5}}]))
+    assert choose_best(candidates_from_table(tmp_path / "c.json"), "rmse").best == "x"
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(DataError, match="cannot read it"):
+        candidates_from_table(tmp_path / "bad.json")
+    pd.DataFrame({"model": ["a"]}).to_csv(tmp_path / "noname.csv", index=False)
+    with pytest.raises(DataError, match="missing column 'name'"):
+        candidates_from_table(tmp_path / "noname.csv")
+
+
+def test_best_cli(cli, store_project, tmp_path) -> None:
+    import json
+
+    res = cli("best", "--project", store_project, "--optimizing", "accuracy",
+              "--constraint", "latency_ms <= 100", "--json")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["best"] == "medium"
+    assert out["excluded"] == {
+        "huge": ["latency_ms = 1500 > 100"],
+        "unmeasured": ["latency_ms not measured"],
+    }
+    res = cli("best", "--project", store_project, "--optimizing", "accuracy")
+    assert res.exit_code == 0 and "best: unmeasured" in _flat(res)
+    res = cli("best", "--project", tmp_path / "empty", "--optimizing", "error")
+    assert res.exit_code == 2 and "no completed runs" in _flat(res)
+    res = cli("best", "--project", store_project, "--optimizing", "speed")
+    assert res.exit_code == 2 and "direction is unknown" in _flat(res)

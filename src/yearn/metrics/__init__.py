@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from yearn.metrics._candidates import candidates_from_store, candidates_from_table
 from yearn.metrics._registry import (
     Metric,
     available_metrics,
@@ -20,6 +21,8 @@ __all__ = [
     "Metric",
     "Selection",
     "available_metrics",
+    "candidates_from_store",
+    "candidates_from_table",
     "choose_best",
     "error_from_predictions",
     "get_metric",
