@@ -241,6 +241,8 @@ def render_project_file(
         ),
         "",
         "# Data sources, one [[sources]] table each.",
+        "#   name:   a short name for the source (shown in reports, slices and splits).",
+        "#   path:   a CSV or Parquet file, or an image folder (relative to this file).",
         "#   role = 'train':  training data (it may come from another distribution).",
         "#   role = 'target': the distribution the product will face; dev and test are drawn",
         "#                    only from it (at most one target source).",

@@ -1,12 +1,100 @@
-"""``yearn demo`` (placeholder replaced by the demo-data module)."""
+"""``yearn demo``: create a project from the embedded demo data and summarise it."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
+from rich.table import Table
+
+from yearn.cli._console import console, err_console
+from yearn.demo import DemoSummary, make_digits_demo, make_tabular_demo, summarize_demo
+
+
+def create_demo_project(
+    directory: Path, *, tabular: bool = False, force: bool = False, random_state: int = 0
+) -> Path:
+    """Build the demo data (from the cache when possible) into ``directory``, with a spinner."""
+    kind = "tabular" if tabular else "digits"
+    make = make_tabular_demo if tabular else make_digits_demo
+    with err_console.status(f"building the {kind} demo in {directory} ..."):
+        return make(directory, random_state=random_state, force=force)
+
+
+def print_demo_summary(summary: DemoSummary) -> None:
+    """Rich tables: the sources, their metadata ranges and what was planted."""
+    console.print(
+        f"[bold]{summary.name}[/] ({summary.kind} demo, random_state={summary.random_state}) "
+        f"in {summary.project}",
+        highlight=False,
+    )
+    console.print(f"task {summary.task}, label column '{summary.label}'", highlight=False)
+    table = Table("source", "role", "rows", "groups", "classes", "planted wrong labels")
+    images = any(s.quality for s in summary.sources)
+    if images:
+        table.add_column("edge sharpness")
+        table.add_column("contrast (pixel std)")
+    for s in summary.sources:
+        counts = list(s.classes.values())
+        classes = (
+            ", ".join(f"{k}: {v}" for k, v in s.classes.items())
+            if len(counts) <= 3
+            else f"{len(counts)} ({min(counts)}-{max(counts)} each)"
+        )
+        row = [
+            s.name,
+            s.role,
+            str(s.rows),
+            "" if s.groups is None else str(s.groups),
+            classes,
+            f"{s.mislabeled} ({s.mislabeled_share:.1%})",
+        ]
+        if images:
+            q = s.quality
+            row += [f"{q.sharpness:.2f}", f"{q.contrast:.3f}"] if q else ["", ""]
+        table.add_row(*row)
+    console.print(table)
+    columns = sorted({c for s in summary.sources for c in s.ranges})
+    if columns:
+        ranges = Table("column", *[s.name for s in summary.sources], title="value ranges")
+        for c in columns:
+            cells = [
+                f"{s.ranges[c][0]:g} .. {s.ranges[c][1]:g}" if c in s.ranges else ""
+                for s in summary.sources
+            ]
+            ranges.add_row(c, *cells)
+        console.print(ranges)
+    for key, value in summary.notes.items():
+        console.print(f"planted {key.replace('_', ' ')}: {value}", highlight=False)
+    console.print(
+        f"project file: {Path(summary.project) / 'yearn.toml'}  (next: yearn check --project "
+        f"{summary.project})",
+        highlight=False,
+    )
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    def demo() -> None:
-        """Run the whole workflow on the embedded demo (web → phone digits)."""
-        raise NotImplementedError
+    def demo(
+        directory: Path | None = typer.Option(
+            None, "--dir", help="Folder to create (default: ./yearn-demo or ./yearn-tabular-demo)."
+        ),
+        tabular: bool = typer.Option(
+            False, "--tabular", help="The tabular demo (a leaky column) instead of the digits."
+        ),
+        force: bool = typer.Option(False, "--force", help="Write into a non-empty folder."),
+        random_state: int = typer.Option(0, "--random-state", help="Seed of the demo data."),
+        as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    ) -> None:
+        """Create a demo project (web → phone digits, or --tabular) and summarise its data."""
+        if directory is None:
+            directory = Path("yearn-tabular-demo" if tabular else "yearn-demo")
+        project = create_demo_project(
+            directory, tabular=tabular, force=force, random_state=random_state
+        )
+        summary = summarize_demo(project)
+        if as_json:
+            typer.echo(json.dumps(summary.to_dict(), indent=2))
+        else:
+            print_demo_summary(summary)

@@ -75,13 +75,13 @@ class DigitsSettings:
     )
     phone: _Look = _Look(
         variants=4,
-        rotation=25.0,
-        scale=(0.85, 1.1),
-        shift=1.25,
+        rotation=12.0,
+        scale=(0.9, 1.1),
+        shift=1.0,
         blur=(0.3, 1.8),
-        contrast=(0.3, 0.75),
-        brightness=(0.05, 0.35),
-        noise=(0.02, 0.10),
+        contrast=(0.45, 0.85),
+        brightness=(0.05, 0.25),
+        noise=(0.01, 0.05),
     )
 
 
