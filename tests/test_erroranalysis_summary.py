@@ -30,7 +30,7 @@ def test_ceiling_course_example_by_hand():
 
 def test_ceiling_interval_matches_scipy_wilson_without_finite_population():
     ci = binomtest(43, 100).proportion_ci(confidence_level=0.95, method="wilson")
-    c, lo, hi = ceiling(43, 100, 10**9, 10**10)
+    _, lo, hi = ceiling(43, 100, 10**9, 10**10)
     assert lo == pytest.approx(0.1 * (1 - ci.high), rel=1e-6)
     assert hi == pytest.approx(0.1 * (1 - ci.low), rel=1e-6)
 

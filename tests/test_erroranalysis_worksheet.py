@@ -134,7 +134,7 @@ def test_unknown_ids_are_named(table_path, tmp_path):
     edited.loc[0, "id"] = "nope-1"
     edited.loc[1, "id"] = "nope-2"
     edited.to_csv(path, index=False)
-    with pytest.raises(DataError, match="'nope-1', 'nope-2'.*not in the predictions"):
+    with pytest.raises(DataError, match=r"'nope-1', 'nope-2'.*not in the predictions"):
         load_worksheet(path, table_path)
 
 

@@ -28,7 +28,7 @@ __all__ = [
     "self_confidence",
 ]
 
-_EPS = 1e-6
+_EPS = 1e-6  # fuzzy comparison of probabilities (as in cleanlab)
 
 
 def check_inputs(labels: np.ndarray, pred_probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -98,11 +98,10 @@ def confident_joint(
     thresholds = confident_thresholds(labels, pred_probs)
     above = pred_probs >= thresholds - _EPS
     n_above = above.sum(axis=1)
-    masked = np.where(above, pred_probs, -np.inf)
-    guess = np.where(n_above > 1, masked.argmax(axis=1), pred_probs.argmax(axis=1))
+    # one confident class: that class; several: the most probable class
+    guess = np.where(n_above > 1, pred_probs.argmax(axis=1), above.argmax(axis=1))
     keep = n_above > 0
-    joint = np.zeros((k, k), dtype=np.int64)
-    np.add.at(joint, (labels[keep], guess[keep]), 1)
+    joint = np.bincount(labels[keep] * k + guess[keep], minlength=k * k).reshape(k, k)
     # every class keeps at least one correctly labelled example
     np.fill_diagonal(joint, np.maximum(np.diagonal(joint), 1))
     if calibrate:
@@ -111,41 +110,41 @@ def confident_joint(
 
 
 def calibrate_joint(joint: np.ndarray, label_counts: np.ndarray) -> np.ndarray:
-    """Rescale each row of the joint to its class count; round keeping row totals."""
+    """Rescale each row of the joint to its class count and the whole to ``n``; round."""
     joint = np.asarray(joint, dtype=float)
-    rows = np.maximum(joint.sum(axis=1, keepdims=True), 1.0)
+    rows = np.maximum(joint.sum(axis=1, keepdims=True), 1e-100)
     scaled = joint / rows * np.asarray(label_counts, dtype=float)[:, None]
-    total = scaled.sum()
-    if total > 0:
-        scaled = scaled / total * float(np.sum(label_counts))
-    return _round_preserving_row_totals(scaled)
+    scaled = scaled / max(scaled.sum(), 1e-100) * float(np.sum(label_counts))
+    return _round_rows(scaled)
 
 
-def _round_preserving_row_totals(matrix: np.ndarray) -> np.ndarray:
-    floor = np.floor(matrix)
-    remainder = matrix - floor
-    totals = np.rint(matrix.sum(axis=1)).astype(np.int64)
-    missing = totals - floor.sum(axis=1).astype(np.int64)
-    order = np.argsort(-remainder, axis=1, kind="stable")
-    out = floor.astype(np.int64)
-    for i in np.flatnonzero(missing > 0):
-        out[i, order[i, : missing[i]]] += 1
-    return out
+def _round_rows(matrix: np.ndarray) -> np.ndarray:
+    """Round each row to integers keeping its (rounded) total: nearest first, then the
+    entries closest to the next integer absorb the difference."""
+    out = np.rint(matrix)
+    for i in range(matrix.shape[0]):
+        floats, ints = matrix[i], out[i]
+        diff = int(np.rint(np.rint(floats.sum()) - ints.sum()))
+        while diff:
+            step = 1 if diff > 0 else -1
+            n = min(abs(diff), len(floats))
+            order = np.argsort(floats - ints)[::-step][:n]
+            ints[order] += step
+            diff = int(np.rint(np.rint(floats.sum()) - ints.sum()))
+    return out.astype(np.int64)
 
 
 def _prune_counts(joint: np.ndarray, min_per_class: int) -> np.ndarray:
-    """How many examples to flag per (given, true) cell, leaving ``min_per_class`` per class."""
-    counts = joint.astype(float).copy()
+    """How many examples to flag per cell, as ``counts[true, given]``, leaving at least
+    ``min_per_class`` examples per given class (noise counts shrink uniformly to pay)."""
+    counts = joint.T.astype(float)
     diag = np.diagonal(counts).copy()
     new_diag = np.maximum(diag, min_per_class)
-    raised = new_diag - diag
-    off = counts.copy()
-    np.fill_diagonal(off, 0.0)
-    n_noise = np.maximum((off > 0).sum(axis=1), 1)
-    off = np.maximum(off - (raised / n_noise)[:, None], 0.0)
-    off[joint == 0] = 0.0
-    np.fill_diagonal(off, new_diag)
-    return _round_preserving_row_totals(off)
+    n_noise = np.maximum(np.count_nonzero(counts, axis=0) - 1.0, 1.0)
+    out = counts - (new_diag - diag) / n_noise
+    out[out < 0] = 0
+    np.fill_diagonal(out, new_diag)
+    return _round_rows(out)
 
 
 def find_label_issues(
@@ -164,19 +163,18 @@ def find_label_issues(
     counts = np.bincount(labels, minlength=k)
     prune = _prune_counts(confident_joint(labels, pred_probs), min_examples_per_class)
     flagged = np.zeros(len(labels), dtype=bool)
-    argmax = pred_probs.argmax(axis=1)
-    for i in range(k):
-        if counts[i] <= min_examples_per_class:
+    for given in range(k):
+        if counts[given] <= min_examples_per_class:
             continue
-        rows = np.flatnonzero(labels == i)
-        for j in np.flatnonzero(prune[i]):
-            if j == i:
+        rows = np.flatnonzero(labels == given)
+        for true in np.flatnonzero(prune[:, given]):
+            if true == given:
                 continue
-            m = int(min(prune[i, j], len(rows)))
-            margin = pred_probs[rows, j] - pred_probs[rows, i]
-            top = np.argpartition(-margin, m - 1)[:m] if m < len(rows) else np.arange(len(rows))
-            flagged[rows[top]] = True
-    flagged &= argmax != labels
+            margin = pred_probs[rows, true] - pred_probs[rows, given]
+            flagged[rows[np.argsort(-margin)[: prune[true, given]]]] = True
+    # never flag an example whose label is (within rounding) the model's prediction
+    bumped = pred_probs.copy()
+    bumped[np.arange(len(labels)), labels] += _EPS
+    flagged &= bumped.argmax(axis=1) != labels
     idx = np.flatnonzero(flagged)
-    score = pred_probs[idx, labels[idx]]
-    return idx[np.argsort(score, kind="stable")]
+    return idx[np.argsort(pred_probs[idx, labels[idx]])]
