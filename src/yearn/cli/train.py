@@ -188,6 +188,8 @@ def register(app: typer.Typer) -> None:
             f"suggested learning rate: [bold]{result.suggestion:.3g}[/] ({result.method}; "
             f"lowest loss at {result.min_loss_lr:.3g})"
         )
+        for note in result.notes:
+            console.print(f"[yellow]note:[/] {note}", highlight=False)
         console.print(f"plot: .yearn/artifacts/{run_id}/lr_find.png")
 
     @app.command("scale-up")

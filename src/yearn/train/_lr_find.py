@@ -4,7 +4,8 @@ Train for ``num_steps`` mini-batches while the learning rate grows exponentially
 ``start_lr`` to ``end_lr``; record the (exponentially smoothed) loss at each rate; stop
 early once the loss exceeds ``stop_factor`` × its minimum. Suggested rate: the rate where
 the smoothed loss falls fastest (steepest negative slope against log(rate)), taken before
-the minimum; when the curve is too short for a slope, the rate of the minimum ÷ 10.
+the minimum; when the curve is too short for a slope, the rate of the minimum ÷ 10. A
+sweep whose loss fell by less than 5% gets a note that the suggestion is unreliable.
 The model given is not changed (a copy is trained).
 """
 
@@ -27,6 +28,8 @@ from yearn.train._loop import _optimizer, _targets, default_device, seeded
 from yearn.train._losses import check_loss, default_loss, loss_function
 
 __all__ = ["LRFindResult", "lr_find"]
+
+MIN_DROP = 0.05  # a sweep whose loss fell less than this share says little
 
 
 @dataclass
@@ -169,4 +172,11 @@ def lr_find(
             f"(now {start_lr:g})."
         )
     suggestion, method, min_lr = suggest(np.asarray(lrs), np.asarray(losses))
-    return LRFindResult(lrs, losses, suggestion, method, min_lr)
+    notes = []
+    if min(losses) > (1 - MIN_DROP) * losses[0]:
+        notes.append(
+            f"the loss hardly fell during the sweep ({losses[0]:.4g} → at best "
+            f"{min(losses):.4g}): the suggestion is unreliable; sweep more steps "
+            "(num_steps / --steps), a larger batch, or check that the inputs predict the label."
+        )
+    return LRFindResult(lrs, losses, suggestion, method, min_lr, notes)

@@ -19,6 +19,7 @@ __all__ = ["ACTIVATIONS", "MODEL_NAMES", "BackboneHead", "SmallCNN", "build_mode
 
 ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh, "silu": nn.SiLU}
 MODEL_NAMES = ("mlp", "linear", "cnn")
+POOLED = 4  # the CNN pools its feature maps to POOLED x POOLED
 
 
 class BackboneHead(nn.Module):
@@ -78,7 +79,8 @@ class SmallCNN(BackboneHead):
     """A small convolutional network for images shaped (N, C, H, W).
 
     ``depth`` blocks of conv3x3 → ReLU → max-pool(2) with ``width``, 2·width, ... channels,
-    then global average pooling: backbone output (N, width·2^(depth-1)).
+    then average pooling to a 4x4 grid (coarse layout kept, any input size works):
+    backbone output (N, width·2^(depth-1)·16).
     """
 
     def __init__(
@@ -105,10 +107,11 @@ class SmallCNN(BackboneHead):
                 nn.MaxPool2d(2, ceil_mode=True),
             ]
             channels = out
-        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+        layers += [nn.AdaptiveAvgPool2d(POOLED), nn.Flatten()]
         if dropout > 0:
             layers.append(nn.Dropout(dropout))
-        super().__init__(nn.Sequential(*layers), nn.Linear(channels, n_outputs), channels)
+        n_features = channels * POOLED * POOLED
+        super().__init__(nn.Sequential(*layers), nn.Linear(n_features, n_outputs), n_features)
 
 
 def build_model(
