@@ -194,3 +194,16 @@ def test_tampered_manifest_and_bad_options_exit_2(cli, tmp_path):
     assert result.exit_code == 2 and "expected_error" in result.output
     result = cli("split", "--project", tmp_path / "nowhere")
     assert result.exit_code == 2 and "yearn init" in result.output
+
+
+def test_show_prints_the_saved_manifest(cli, tmp_path):
+    root = _project(tmp_path / "p")
+    result = cli("split", "--project", root, "--show")
+    assert result.exit_code == 2 and "no split manifest yet" in result.output
+    assert cli("split", "--project", root, "--no-record").exit_code == 0
+    result = cli("split", "--project", root, "--show", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["sizes"]["dev"] == 100 and data["sha256"] == load_manifest(root).sha256
+    text = cli("split", "--project", root, "--show").output
+    assert "asked" in text and "labels per split" in text

@@ -257,3 +257,11 @@ def test_every_split_name_is_known():
     m = four_way_split(ids, sources, target="phone", dev=10, test=10)
     assert set(m.table["split"].astype(str)) <= set(SPLITS)
     assert list(m.table["id"]) == list(ids)
+
+
+def test_regression_skips_the_error_rate_precision_check():
+    ids, sources = _two_sources(100, 100)
+    y = np.linspace(0.5, 10.5, 200)
+    m = four_way_split(ids, sources, target="phone", labels=y, dev=10, test=10)
+    assert m.report.precision == [] and not m.report.warnings
+    assert any("precision check skipped" in n for n in m.report.notes)

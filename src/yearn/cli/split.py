@@ -34,22 +34,30 @@ def register(app: typer.Typer) -> None:
         record: bool = typer.Option(
             True, "--record/--no-record", help="Record the split as a run in the store."
         ),
+        show: bool = typer.Option(
+            False, "--show", help="Show the saved manifest and its checks; split nothing."
+        ),
         store_url: str | None = STORE_URL_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Split the project into train / train-dev / dev / test (dev and test from the
         target source only), save .yearn/splits.parquet and report the checks."""
-        from yearn.splits.project import split_project
+        from yearn.splits import load_manifest, manifest_path
+        from yearn.splits.project import SavedSplit, split_project
 
-        saved = split_project(
-            project,
-            fresh=fresh,
-            record=record,
-            store_url=store_url,
-            cross_source_groups=cross_source_groups,  # type: ignore[arg-type]
-            expected_error=expected_error,
-            min_gain=min_gain,
-        )
+        if show:
+            root = project.parent if project.is_file() else project
+            saved = SavedSplit(load_manifest(root), manifest_path(root), None)
+        else:
+            saved = split_project(
+                project,
+                fresh=fresh,
+                record=record,
+                store_url=store_url,
+                cross_source_groups=cross_source_groups,  # type: ignore[arg-type]
+                expected_error=expected_error,
+                min_gain=min_gain,
+            )
         if as_json:
             typer.echo(json.dumps(saved.to_dict(), indent=2, default=str))
             return
@@ -59,14 +67,21 @@ def register(app: typer.Typer) -> None:
 def _show(saved) -> None:
     manifest, report = saved.manifest, saved.manifest.report
     sources = sorted({s for per in report.sources.values() for s in per})
-    table = Table(title=f"split saved to {saved.path}", title_justify="left")
+    table = Table(title=f"split manifest {saved.path}", title_justify="left")
     table.add_column("split")
     table.add_column("examples", justify="right")
+    table.add_column("asked", justify="right")
     for source in sources:
         table.add_column(source, justify="right")
     for split, n in manifest.sizes.items():
         per = report.sources.get(split, {})
-        table.add_row(split, f"{n:,}", *(f"{per.get(s, 0):,}" for s in sources))
+        asked = report.requested.get(split)
+        table.add_row(
+            split,
+            f"{n:,}",
+            "rest" if asked is None else f"{asked:,}",
+            *(f"{per.get(s, 0):,}" for s in sources),
+        )
     console.print(table)
     if report.balance:
         columns = list(dict.fromkeys(k for per in report.balance.values() for k in per))

@@ -67,7 +67,8 @@ def four_way_split(
     stratifies every split. ``previous`` (a manifest drawn with the same salt) keeps every
     example it holds in its split and assigns only new ones. ``metadata`` columns are
     compared between dev and test; ``expected_error`` / ``min_gain`` drive the precision
-    warning. Returns a :class:`SplitManifest` whose ``report`` holds the checks.
+    warning (classification only). Returns a :class:`SplitManifest` whose ``report``
+    holds the checks.
     """
     ids = as_array("ids", ids, None)
     keys = check_ids(ids)
@@ -216,6 +217,12 @@ def four_way_split(
         "requested": counts,
         "grown_from": None if previous is None else previous.sha256,
     }
+    if task == "regression" and expected_error is not None:
+        notes.append(
+            "precision check skipped: it reasons about an error rate, and this is a "
+            "regression task."
+        )
+        expected_error = None
     report = build_report(
         table,
         target=target,
