@@ -101,11 +101,9 @@ def beats_baseline(
         task=task,
     )
     beats = cmp.better == cmp.name_b
-    conf = f"{cmp.confidence:.0%} CI"
-    from yearn.compare._compare import format_interval, format_points
+    from yearn.compare._compare import format_gain
 
-    interval = format_interval(cmp.metric, cmp.ci_low, cmp.ci_high)
-    gain = f"{format_points(cmp.metric, cmp.improvement)} ({conf} {interval})"
+    gain = format_gain(cmp.metric, cmp.improvement, cmp.ci_low, cmp.ci_high, cmp.confidence)
     if beats:
         message = f"{cmp.name_b} beats the best baseline ({cmp.name_a}) on {cmp.split} by {gain}."
         hypotheses: tuple[str, ...] = ()
@@ -113,7 +111,7 @@ def beats_baseline(
         how = "is worse than" if cmp.better == cmp.name_a else "does not detectably beat"
         message = (
             f"{cmp.name_b} {how} the best baseline ({cmp.name_a}) on {cmp.split}: "
-            f"difference {gain}. Revisit the two hypotheses of the workflow: (1) "
+            f"improvement {gain}. Revisit the two hypotheses of the workflow: (1) "
             f"{HYPOTHESES[0]}; (2) {HYPOTHESES[1]}."
         )
         hypotheses = HYPOTHESES

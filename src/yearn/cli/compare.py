@@ -190,8 +190,8 @@ def _register_best(app: typer.Typer) -> None:
 def _show(res) -> None:
     from yearn.compare._compare import format_metric
 
-    table = Table(title=f"{res.name_b} vs {res.name_a} on {res.split} (n = {res.n:,})",
-                  title_justify="left")  # fmt: skip
+    console.print(f"[bold]{res.name_b}[/] vs [bold]{res.name_a}[/] on {res.split} (n = {res.n:,})")
+    table = Table()
     table.add_column("model")
     table.add_column(res.metric, justify="right")
     table.add_row(res.name_a, format_metric(res.metric, res.value_a))

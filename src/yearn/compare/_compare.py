@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,13 @@ from yearn.metrics._inputs import Prepared
 from yearn.metrics._registry import predictions_arrays
 from yearn.predictions import SPLITS, Predictions, load_predictions
 
-__all__ = ["Comparison", "compare_predictions", "format_metric", "load_for_metric"]
+__all__ = [
+    "Comparison",
+    "compare_predictions",
+    "format_gain",
+    "format_metric",
+    "load_for_metric",
+]
 
 _UNBOUNDED = ("rmse", "mae", "log_loss")
 _RIGHT_WRONG = ("error", "accuracy")
@@ -31,15 +38,19 @@ def format_metric(metric: str, value: float) -> str:
     return f"{value * 100:.2f}%"
 
 
-def format_points(metric: str, value: float) -> str:
-    if metric in _UNBOUNDED:
-        return f"{value + 0.0:.3g}"
-    return f"{value * 100 + 0.0:.2g} points"
-
-
-def format_interval(metric: str, low: float, high: float) -> str:
+def format_gain(metric: str, value: float, low: float, high: float, confidence: float) -> str:
+    """``"1.7 points, 95% CI [0.6, 2.8]"``: points (x100) for bounded metrics, raw units for
+    rmse / mae / log loss; decimals chosen from the width of the interval."""
     scale = 1.0 if metric in _UNBOUNDED else 100.0
-    return f"[{low * scale + 0.0:.2g}, {high * scale + 0.0:.2g}]"
+    width = abs(high - low) * scale
+    decimals = 2 if not math.isfinite(width) or width <= 0 else 1 - math.floor(math.log10(width))
+    decimals = int(min(4, max(1, decimals)))
+
+    def fmt(v: float) -> str:
+        return f"{v * scale + 0.0:.{decimals}f}"
+
+    unit = "" if metric in _UNBOUNDED else " points"
+    return f"{fmt(value)}{unit}, {confidence:.0%} CI [{fmt(low)}, {fmt(high)}]"
 
 
 @dataclass(frozen=True)
@@ -94,8 +105,9 @@ class Comparison:
             (f"{self.metric} of {self.name_b}", format_metric(self.metric, self.value_b)),
             (
                 f"improvement of {self.name_b} over {self.name_a}",
-                f"{format_points(self.metric, self.improvement)}, {self.confidence:.0%} CI "
-                + format_interval(self.metric, self.ci_low, self.ci_high),
+                format_gain(
+                    self.metric, self.improvement, self.ci_low, self.ci_high, self.confidence
+                ),
             ),
             ("p-value", f"{self.p_value:.3g} ({self.test.replace('_', ' ')})"),
         ]
@@ -319,13 +331,9 @@ def compare_predictions(
 
 
 def _verdict(metric, name_a, name_b, better, imp, low, high, p, alpha, split, n) -> str:
-    conf = f"{1 - alpha:.0%} CI"
     if better is None:
-        return (
-            f"no detectable difference on {split} (n = {n:,}): {name_b} - {name_a} = "
-            f"{format_points(metric, imp)}, {conf} {format_interval(metric, low, high)}"
-        )
+        gain = format_gain(metric, imp, low, high, 1 - alpha)
+        return f"no detectable difference on {split} (n = {n:,}): {name_b} - {name_a} = {gain}"
     if better == name_a:
         imp, low, high = -imp, -high, -low
-    interval = format_interval(metric, low, high)
-    return f"{better} is better by {format_points(metric, imp)}, {conf} {interval}"
+    return f"{better} is better by {format_gain(metric, imp, low, high, 1 - alpha)}"
