@@ -13,6 +13,7 @@ from yearn.profile import checks as _checks  # noqa: F401  (registers the built-
 from yearn.profile._api import build_context, profile
 from yearn.profile._context import ColumnView, ProfileContext
 from yearn.profile._phash import average_hash, hamming_pairs, phash
+from yearn.profile._project import profile_project
 from yearn.profile._registry import REGISTRY, Check, get_check, register
 from yearn.profile._result import SEVERITIES, CheckResult, Profile
 
@@ -30,5 +31,6 @@ __all__ = [
     "hamming_pairs",
     "phash",
     "profile",
+    "profile_project",
     "register",
 ]

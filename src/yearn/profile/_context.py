@@ -176,17 +176,13 @@ class ProfileContext:
         y = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64)
         return y, known & np.isfinite(y), []
 
-    @functools.cached_property
-    def _uniform(self) -> np.ndarray:
-        return np.random.default_rng(self.random_state).random(self.n)
-
     def sample_rows(self, rows: np.ndarray, max_rows: int, salt: int = 0) -> np.ndarray:
         """A seeded random subset of the row positions ``rows`` (order kept) of about
         ``max_rows`` rows (exactly that many when it is a small share of ``rows``; else each
-        row is kept with probability ``max_rows / len(rows)``)."""
+        row is kept with probability ``max_rows / len(rows)``). ``salt`` varies the draw."""
         if rows.size <= max_rows:
             return rows
-        if max_rows <= rows.size // 50:  # exact size, Floyd's sampling: cheap
-            rng = np.random.default_rng([self.random_state, salt])
+        rng = np.random.default_rng([self.random_state, 0x79E4, salt])
+        if max_rows <= 10_000 or max_rows <= rows.size // 50:  # exact size, cheap here
             return np.sort(rows[rng.choice(rows.size, size=max_rows, replace=False)])
-        return rows[self._uniform[rows] < max_rows / rows.size]
+        return rows[rng.random(rows.size) < max_rows / rows.size]

@@ -116,8 +116,8 @@ def _adversarial(ctx, views, ref, tgt):
     model = None
     for f in (True, False):
         model = HistGradientBoostingClassifier(
-            max_iter=60,
-            learning_rate=0.15,
+            max_iter=30,
+            learning_rate=0.2,
             max_leaf_nodes=15,
             early_stopping=False,
             categorical_features=is_cat if is_cat.any() else None,

@@ -1,0 +1,45 @@
+"""``profile_project()``: profile every source of a project, per split when a split
+manifest exists (``.yearn/splits.parquet``), per source otherwise."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from yearn.config import ProjectConfig, load_config
+from yearn.profile._api import profile
+from yearn.profile._result import Profile
+
+__all__ = ["profile_project"]
+
+log = logging.getLogger(__name__)
+
+
+def profile_project(
+    project: str | Path | ProjectConfig = ".",
+    *,
+    checks: list[str] | None = None,
+    random_state: int = 0,
+    max_rows: int = 200_000,
+    options: dict[str, Any] | None = None,
+) -> Profile:
+    """Load the project's sources (``yearn.data.load_project``) and profile them."""
+    from yearn.data import load_project
+    from yearn.splits import load_manifest, manifest_path
+
+    config = project if isinstance(project, ProjectConfig) else load_config(project)
+    dataset = load_project(config, check_images=False)
+    split = None
+    if manifest_path(config.root).exists():
+        manifest = load_manifest(config.root)
+        split = manifest.table[["id", "split"]]
+        log.debug("profiling per split from %s", manifest_path(config.root))
+    return profile(
+        dataset,
+        split=split,
+        checks=checks,
+        random_state=random_state,
+        max_rows=max_rows,
+        options=options,
+    )
