@@ -30,6 +30,7 @@ __all__ = ["COMMAND_MODULES", "app", "main"]
 COMMAND_MODULES = [
     "init",
     "demo",
+    "profile",
     "runs",
     "split",
     "train",
