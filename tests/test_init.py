@@ -145,7 +145,7 @@ def test_missing_required_setting(tmp_path):
 def test_refuses_to_overwrite_unless_forced(tmp_path):
     write_project_file(tmp_path, **BASIC)
     before = (tmp_path / "yearn.toml").read_text()
-    with pytest.raises(ConfigError, match="already exists.*--force"):
+    with pytest.raises(ConfigError, match=r"already exists.*--force"):
         write_project_file(tmp_path, **{**BASIC, "task": "binary"})
     assert (tmp_path / "yearn.toml").read_text() == before
     write_project_file(tmp_path, **{**BASIC, "task": "binary"}, force=True)

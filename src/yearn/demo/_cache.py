@@ -68,13 +68,28 @@ def cached_demo_data(kind: str, random_state: int, build: Callable[[Path], dict[
     return entry
 
 
+def _link_or_copy(src: str, dst: str) -> str:
+    """Hard-link images (read-only data, thousands of them); copy every other file."""
+    if src.endswith(".png"):
+        try:
+            os.link(src, dst)
+            return dst
+        except OSError:  # another file system, or links not allowed: copy
+            pass
+    return shutil.copyfile(src, dst)
+
+
 def copy_demo_data(entry: Path, project: Path) -> None:
-    """Copy a cache entry's ``data/`` and ``truth/`` into ``project`` (replacing them)."""
+    """Copy a cache entry's ``data/`` and ``truth/`` into ``project`` (replacing them).
+
+    Tables and JSON are copied; the PNG images are hard-linked to the cache when the file
+    system allows it (they are never written to), which makes a new demo project cheap.
+    """
     project.mkdir(parents=True, exist_ok=True)
     for part in ("data", "truth"):
         tmp = Path(tempfile.mkdtemp(prefix=f".{part}.", dir=project))
         try:
-            shutil.copytree(entry / part, tmp, dirs_exist_ok=True, copy_function=shutil.copyfile)
+            shutil.copytree(entry / part, tmp, dirs_exist_ok=True, copy_function=_link_or_copy)
             if (project / part).exists():
                 shutil.rmtree(project / part)
             os.rename(tmp, project / part)

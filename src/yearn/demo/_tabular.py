@@ -35,7 +35,7 @@ TABULAR_FEATURES = (
 )
 LEAKY_COLUMN = "pathology_score"
 ID_LIKE_COLUMN = "record_number"
-LEAK_NOISE = 0.15  # sigma of the noise added to the label in the leaky column
+LEAK_NOISE = 0.25  # sigma of the noise added to the label in the leaky column
 MISSING_SHARE = 0.03  # share of mean_symmetry values blanked
 CLINIC = (43.0731, -89.4012)  # the target source's clinic (Madison, WI)
 REGION = ((42.6, 46.0), (-92.0, -87.8))  # the registry's records: across Wisconsin
