@@ -265,3 +265,27 @@ def test_regression_skips_the_error_rate_precision_check():
     m = four_way_split(ids, sources, target="phone", labels=y, dev=10, test=10)
     assert m.report.precision == [] and not m.report.warnings
     assert any("precision check skipped" in n for n in m.report.notes)
+
+
+def test_growing_keeps_old_splits_and_hits_the_new_counts_exactly():
+    rng = np.random.default_rng(11)
+    ids, sources = _two_sources(500, 1_000)
+    labels = rng.choice(["a", "b", "c"], size=1_500)
+    first = four_way_split(ids, sources, target="phone", labels=labels, dev=0.2, test=0.2)
+    more_ids = np.arange(1_500, 1_800)
+    more_sources = np.array(["phone"] * 250 + ["web"] * 50, dtype=object)
+    grown = four_way_split(
+        np.r_[ids, more_ids],
+        np.r_[sources, more_sources],
+        target="phone",
+        labels=np.r_[labels, rng.choice(["a", "b", "c"], size=300)],
+        dev=0.2,
+        test=0.2,
+        previous=first,
+    )
+    assert grown.sizes["dev"] == 250 and grown.sizes["test"] == 250  # 20% of 1,250
+    assert grown.sizes["train_dev"] == grown.report.requested["train_dev"]
+    old = grown.table.iloc[:1_500]["split"].astype(str).to_numpy()
+    assert (old == first.table["split"].astype(str).to_numpy()).all()
+    with pytest.raises(ConfigError, match="salt 'yearn'"):
+        four_way_split(ids, sources, target="phone", salt="v2", previous=first)

@@ -58,39 +58,38 @@ def allocate(
 ) -> np.ndarray:
     """Assign each unit a split index ``0..len(quotas)-1``; the last split takes the rest.
 
-    ``keys`` (uint64), ``sizes`` (examples per unit) and ``strata`` (int code per unit)
+    ``keys`` (uint64), ``sizes`` (examples per unit) and ``strata`` (a label per unit)
     describe the units; ``fixed`` holds a split index for units that already have one,
-    else -1. ``quotas`` are example counts for every split but the last. Each stratum gets
-    its proportional share of each quota (exact totals, largest remainder); its free units
-    fill what the fixed ones leave, in key order, a unit going to the split whose
-    cumulative quota its midpoint falls in — exact when every unit is one example.
+    else -1. ``quotas`` are example counts for every split but the last. What the fixed
+    units leave of each quota is shared among the strata of the free units in proportion
+    to their size (exact totals, largest remainder); within a stratum the free units fill
+    their shares in key order, a unit going to the split whose cumulative share its
+    midpoint falls in — exact when every unit is one example.
     """
     n_splits = len(quotas) + 1
     out = np.asarray(fixed, dtype=np.int64).copy()
     sizes = np.asarray(sizes, dtype=np.int64)
-    inverse, codes = pd.factorize(np.asarray(strata, dtype=object), sort=True)
-    per_stratum = np.bincount(inverse, weights=sizes, minlength=len(codes)).astype(np.int64)
-    # quota[k, j]: examples of stratum k that split j should hold (last column: the rest)
-    quota = np.zeros((len(codes), n_splits), dtype=np.int64)
-    remaining = per_stratum.copy()
+    held = out >= 0
+    taken = np.bincount(out[held], weights=sizes[held], minlength=n_splits).astype(np.int64)
+    free = np.flatnonzero(~held)
+    if not len(free):
+        return out
+    inverse, codes = pd.factorize(np.asarray(strata, dtype=object)[free], sort=True)
+    remaining = np.bincount(inverse, weights=sizes[free], minlength=len(codes)).astype(np.int64)
+    # share[k, j]: examples of free stratum k that go to split j (last column: the rest)
+    share = np.zeros((len(codes), n_splits), dtype=np.int64)
     for j, q in enumerate(quotas):
-        part = apportion(min(int(q), int(remaining.sum())), remaining)
-        quota[:, j] = part
-        remaining -= part
-    quota[:, -1] = remaining
+        want = min(max(int(q) - int(taken[j]), 0), int(remaining.sum()))
+        share[:, j] = apportion(want, remaining)
+        remaining -= share[:, j]
+    share[:, -1] = remaining
     by_stratum = np.argsort(inverse, kind="stable")
     ends = np.cumsum(np.bincount(inverse, minlength=len(codes)))
     for k in range(len(codes)):
-        members = by_stratum[(ends[k - 1] if k else 0) : ends[k]]
-        held = out[members]
-        taken = np.bincount(held[held >= 0], weights=sizes[members][held >= 0], minlength=n_splits)
-        deficit = np.maximum(quota[k] - taken.astype(np.int64), 0)
-        free = members[held < 0]
-        if not len(free):
-            continue
-        free = free[np.argsort(keys[free], kind="stable")]
-        size = sizes[free]
+        members = free[by_stratum[(ends[k - 1] if k else 0) : ends[k]]]
+        members = members[np.argsort(keys[members], kind="stable")]
+        size = sizes[members]
         midpoint = np.cumsum(size) - size / 2.0
-        bounds = np.cumsum(deficit[:-1])
-        out[free] = np.minimum(np.searchsorted(bounds, midpoint, side="right"), n_splits - 1)
+        bounds = np.cumsum(share[k, :-1])
+        out[members] = np.minimum(np.searchsorted(bounds, midpoint, side="right"), n_splits - 1)
     return out
