@@ -12,37 +12,6 @@ from rich.table import Table
 from yearn.cli._console import console, err_console
 
 
-def _project_predictions(project: Path, folds: int, seed: int):
-    """Out-of-fold probabilities for every labelled row of a project's tabular sources."""
-    import pandas as pd
-
-    from yearn.config import load_config
-    from yearn.errors import ConfigError
-    from yearn.labels import out_of_fold_predictions
-
-    cfg = load_config(project)
-    frames = []
-    for src in cfg.sources:
-        path = Path(src.path)
-        path = path if path.is_absolute() else cfg.root / path
-        if path.suffix.lower() == ".parquet":
-            frames.append(pd.read_parquet(path))
-        elif path.suffix.lower() == ".csv":
-            frames.append(pd.read_csv(path))
-        else:
-            raise ConfigError(
-                f"{path}: --project reads CSV / Parquet sources; for images, write a "
-                "predictions table with out-of-fold proba: columns and pass --predictions."
-            )
-    frame = pd.concat(frames, ignore_index=True)
-    id_col = cfg.id_column or "id"
-    if id_col not in frame:
-        frame[id_col] = [f"row-{i}" for i in range(len(frame))]
-    return out_of_fold_predictions(
-        frame, id_column=id_col, label_column=cfg.label_column, n_splits=folds, random_state=seed
-    )
-
-
 def register(app: typer.Typer) -> None:
     @app.command("label-issues")
     def label_issues_cmd(
@@ -80,7 +49,9 @@ def register(app: typer.Typer) -> None:
             preds = load_predictions(predictions)
             splits = split or None
         else:
-            preds = _project_predictions(project, folds, seed)
+            from yearn.labels import project_out_of_fold
+
+            preds = project_out_of_fold(project, n_splits=folds, random_state=seed)
             splits = split or ["train"]
         if model is not None:
             preds = preds.for_model(model)

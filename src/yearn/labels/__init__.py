@@ -15,12 +15,14 @@ from yearn.labels._confident import (
 )
 from yearn.labels._issues import POSSIBLY_MISLABELED, InSampleWarning, LabelIssues, label_issues
 from yearn.labels._oof import default_estimator, out_of_fold_predictions, out_of_fold_proba
+from yearn.labels._project import project_out_of_fold
 from yearn.labels._relabel import (
     RelabelResult,
     apply_corrections,
     read_corrections_csv,
     read_relabel_log,
     record_corrections,
+    rediagnose,
     relabel_log_path,
 )
 
@@ -37,9 +39,11 @@ __all__ = [
     "label_issues",
     "out_of_fold_predictions",
     "out_of_fold_proba",
+    "project_out_of_fold",
     "read_corrections_csv",
     "read_relabel_log",
     "record_corrections",
+    "rediagnose",
     "relabel_log_path",
     "self_confidence",
 ]

@@ -106,7 +106,7 @@ def record_corrections(
         unknown = [str(i) for i in frame["id"] if str(i) not in lookup]
         if unknown:
             raise DataError(
-                f"{preds.source}: unknown id(s) {', '.join(unknown[:10])}"
+                f"{preds.source}: unknown id(s) {', '.join(map(repr, unknown[:10]))}"
                 + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
                 + "; corrections must name ids of the predictions table."
             )
@@ -215,13 +215,14 @@ def apply_corrections(
     frame = preds.frame.copy()
     ids = frame["id"].astype(str)
     new = ids.map(mapping)
-    touch = new.notna().to_numpy()
+    touch = new.notna().to_numpy(copy=True)
     if not include_train:
         touch &= (frame["split"] != "train").to_numpy()
     before = _errors(preds)
-    label = frame["label"].astype(object).to_numpy()
+    label = frame["label"].astype(object).to_numpy(copy=True)
     label[touch] = new.to_numpy()[touch]
-    frame["label"] = label if preds.classes else pd.to_numeric(label)
+    numeric = pd.api.types.is_numeric_dtype(preds.frame["label"])
+    frame["label"] = pd.to_numeric(label) if numeric else label
     corrected = load_predictions(frame, task=preds.task)
     corrected = Predictions(corrected.frame, preds.task, preds.classes, preds.tasks, preds.source)
     split = frame["split"].to_numpy()
