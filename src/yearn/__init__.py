@@ -24,8 +24,11 @@ __all__ = [
     "detectable_gain",
     "fit",
     "get_metric",
+    "make_digits_demo",
+    "make_tabular_demo",
     "required_dev_size",
     "run_baselines",
+    "write_project_file",
 ]
 
 
@@ -36,8 +39,11 @@ _LAZY_METRICS = {
     "compare_predictions": "yearn.compare",
     "detectable_gain": "yearn.compare",
     "get_metric": "yearn.metrics",
+    "make_digits_demo": "yearn.demo",
+    "make_tabular_demo": "yearn.demo",
     "required_dev_size": "yearn.compare",
     "run_baselines": "yearn.baselines",
+    "write_project_file": "yearn.scaffold",
 }
 
 
