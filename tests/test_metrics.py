@@ -294,3 +294,19 @@ def test_random_small_inputs_match_sklearn(seed) -> None:
     assert get_metric("log_loss").score(y, proba=proba) == pytest.approx(
         skm.log_loss(y, proba, labels=list(range(k)))
     )
+
+
+def test_score_predictions_label_pred_files_read_as_classification(tmp_path) -> None:
+    # without proba: columns the contract reads a table as regression; a classification
+    # metric reads it as classification (numeric or text labels, CSV or Parquet)
+    frame = pd.DataFrame({"id": range(6), "split": "dev", "label": [0, 1, 1, 0, 1, 1]})
+    frame["pred"] = [0, 1, 0, 0, 1, 0]
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    frame.assign(
+        label=frame.label.map({0: "no", 1: "yes"}), pred=frame.pred.map({0: "no", 1: "yes"})
+    ).to_parquet(tmp_path / "t.parquet")
+    assert score_predictions(tmp_path / "p.csv", "error") == pytest.approx(2 / 6)
+    assert score_predictions(tmp_path / "t.parquet", "f1") == pytest.approx(
+        skm.f1_score(frame.label, frame.pred)
+    )
+    assert score_predictions(tmp_path / "p.csv", "mae") == pytest.approx(2 / 6)  # as regression

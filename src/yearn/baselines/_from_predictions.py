@@ -45,7 +45,7 @@ def trivial_baselines(
     table with a ``model`` column. The result scores each baseline on the table's
     train / train_dev / dev rows, like :func:`fit_baselines`.
     """
-    from yearn.compare._compare import load_for_metric
+    from yearn.metrics._load import load_for_metric
 
     preds = load_for_metric(predictions, get_metric(metric or "error"), task)
     if model is not None:

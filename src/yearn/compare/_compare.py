@@ -16,15 +16,15 @@ from yearn.compare._stats import BootstrapResult, McNemarResult, mcnemar_exact, 
 from yearn.errors import PredictionsError
 from yearn.metrics import get_metric
 from yearn.metrics._inputs import Prepared
+from yearn.metrics._load import load_for_metric
 from yearn.metrics._registry import predictions_arrays
-from yearn.predictions import SPLITS, Predictions, load_predictions
+from yearn.predictions import SPLITS, Predictions
 
 __all__ = [
     "Comparison",
     "compare_predictions",
     "format_gain",
     "format_metric",
-    "load_for_metric",
 ]
 
 _UNBOUNDED = ("rmse", "mae", "log_loss")
@@ -124,42 +124,6 @@ class Comparison:
             for k, v in rows
         )
         return f"<p><b>{html.escape(self.verdict)}</b></p><table>{body}</table>"
-
-
-def load_for_metric(table: Any, metric: Any, task: str | None = None) -> Predictions:
-    """Load a predictions table; a label/pred table is classification when the metric is.
-
-    Without ``proba:`` columns the contract reads a table as regression; for a
-    classification metric (error, f1, ...) it is read as classification instead.
-    """
-    if isinstance(table, Predictions):
-        return table
-    if task is None and "regression" not in metric.task_kinds:
-        columns = _columns(table)
-        if columns is not None and not any(c.startswith(("proba:", "label:")) for c in columns):
-            preds = load_predictions(table, task="multiclass")
-            if len(preds.classes) <= 2:
-                preds = Predictions(preds.frame, "binary", preds.classes, (), preds.source)
-            return preds
-    return load_predictions(table, task=task)
-
-
-def _columns(table: Any) -> list[str] | None:
-    """Column names of a table without loading it (None when unreadable: the loader
-    then reports the problem)."""
-    if isinstance(table, pd.DataFrame):
-        return [str(c) for c in table.columns]
-    path = Path(table)
-    try:
-        if path.suffix.lower() == ".parquet":
-            import pyarrow.parquet as pq
-
-            return list(pq.read_schema(path).names)
-        if path.suffix.lower() in (".csv", ".txt"):
-            return [str(c) for c in pd.read_csv(path, nrows=0).columns]
-    except Exception:  # unreadable or missing: load_predictions says why
-        return None
-    return None
 
 
 def _as_predictions(table: Any, model: str | None, role: str, metric: Any, task) -> Predictions:

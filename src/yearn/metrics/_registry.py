@@ -386,11 +386,10 @@ def score_predictions(preds: Any, name: str | Metric, *, pos_label: Any = None) 
     with :func:`yearn.predictions.load_predictions`). For binary metrics the positive class
     is ``pos_label`` or else the last class (the second ``proba:`` column).
     """
-    from yearn.predictions import Predictions, load_predictions
+    from yearn.metrics._load import load_for_metric
 
-    if not isinstance(preds, Predictions):
-        preds = load_predictions(preds)
     metric = get_metric(name)
+    preds = load_for_metric(preds, metric)
     return metric.score(**predictions_arrays(preds, metric, pos_label))
 
 

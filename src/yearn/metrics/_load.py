@@ -1,0 +1,48 @@
+"""Load a predictions table for a metric: label/pred tables of classes read as classification."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from yearn.predictions import Predictions, load_predictions
+
+__all__ = ["load_for_metric"]
+
+
+def load_for_metric(table: Any, metric: Any, task: str | None = None) -> Predictions:
+    """Load a predictions table; a label/pred table is classification when the metric is.
+
+    Without ``proba:`` columns the contract reads a table as regression; for a
+    classification metric (error, f1, ...) it is read as classification instead.
+    """
+    if isinstance(table, Predictions):
+        return table
+    if task is None and "regression" not in metric.task_kinds:
+        columns = _columns(table)
+        if columns is not None and not any(c.startswith(("proba:", "label:")) for c in columns):
+            preds = load_predictions(table, task="multiclass")
+            if len(preds.classes) <= 2:
+                preds = Predictions(preds.frame, "binary", preds.classes, (), preds.source)
+            return preds
+    return load_predictions(table, task=task)
+
+
+def _columns(table: Any) -> list[str] | None:
+    """Column names of a table without loading it (None when unreadable: the loader
+    then reports the problem)."""
+    if isinstance(table, pd.DataFrame):
+        return [str(c) for c in table.columns]
+    path = Path(table)
+    try:
+        if path.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+        if path.suffix.lower() in (".csv", ".txt"):
+            return [str(c) for c in pd.read_csv(path, nrows=0).columns]
+    except Exception:  # unreadable or missing: load_predictions says why
+        return None
+    return None
