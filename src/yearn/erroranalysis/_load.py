@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from yearn.predictions import Predictions, load_predictions
@@ -33,12 +34,32 @@ def _columns(table: str | Path | pd.DataFrame) -> list[str]:
     return []
 
 
+def _fractional(table: str | Path | pd.DataFrame) -> bool:
+    """Whether label or pred holds numbers that are not whole: a regression table."""
+    if isinstance(table, pd.DataFrame):
+        values = table[["label", "pred"]]
+    else:
+        path = Path(table)
+        try:
+            if path.suffix.lower() == ".parquet":
+                values = pd.read_parquet(path, columns=["label", "pred"])
+            else:
+                values = pd.read_csv(path, usecols=["label", "pred"])
+        except Exception:
+            return False
+    num = values.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    if np.isnan(num).any():
+        return False
+    return bool((num != np.round(num)).any())
+
+
 def load_classification(table: Predictions | str | Path | pd.DataFrame) -> Predictions:
-    """A validated predictions table, read as classification when it has no ``proba:``."""
+    """A validated predictions table, read as classification when it has no ``proba:``
+    columns but ``label``/``pred`` that are class names or whole numbers."""
     if isinstance(table, Predictions):
         return table
     cols = _columns(table)
     has_proba = any(c.startswith(("proba:", "label:")) for c in cols)
-    if cols and not has_proba and "label" in cols and "pred" in cols:
+    if cols and not has_proba and "label" in cols and "pred" in cols and not _fractional(table):
         return load_predictions(table, task="multiclass")
     return load_predictions(table)
