@@ -168,3 +168,11 @@ def test_scale_up_records_each_step(cli, project):
         assert "overfits first" in out["message"]
     runs = open_store(project).list_runs(kind="train")
     assert len(runs) == len(out["steps"])
+
+
+def test_train_prints_curves_and_where_predictions_are(cli, project):
+    result = cli("train", "-p", project, "--epochs", "2", "--early-stopping", "5")
+    assert result.exit_code == 0, result.output
+    assert "predictions: .yearn/artifacts/" in result.output
+    assert "epoch 2/2" in result.output  # the progress bar
+    assert "error" in result.output and "loss" in result.output

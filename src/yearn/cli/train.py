@@ -13,7 +13,6 @@ from rich.table import Table
 
 from yearn.cli._console import console, err_console
 from yearn.cli._options import JSON_OPTION, PROJECT_OPTION
-from yearn.train._callbacks import Callback
 
 MODEL_OPTION = typer.Option("mlp", "--model", "-m", help="mlp (tables), cnn (images) or linear.")
 LR_OPTION = typer.Option(1e-3, "--lr", help="Learning rate (see 'yearn lr-find').")
@@ -25,23 +24,27 @@ SEED_OPTION = typer.Option(0, "--random-state", help="Seed: same seed, same run.
 THREADS_OPTION = typer.Option(None, "--threads", help="CPU threads for torch while training.")
 
 
-class RichProgress(Callback):
-    """A Rich progress bar over epochs with the latest loss and dev metric."""
+def _progress_callback(progress: Progress) -> Any:
+    """A callback drawing a Rich progress bar over epochs with the loss and dev metric
+    (built on demand: importing the training engine loads torch)."""
+    from yearn.train import Callback
 
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.task: Any = None
+    class RichProgress(Callback):
+        def __init__(self) -> None:
+            self.task: Any = None
 
-    def on_fit_start(self, state: Any) -> None:
-        self.task = self.progress.add_task(
-            "training", total=state.config.epochs, completed=state.epoch, info=""
-        )
+        def on_fit_start(self, state: Any) -> None:
+            self.task = progress.add_task(
+                "training", total=state.config.epochs, completed=state.epoch, info=""
+            )
 
-    def on_epoch_end(self, state: Any, logs: dict[str, float]) -> None:
-        info = f"loss {logs['train_loss']:.4f}"
-        if "dev_metric" in logs:
-            info += f" · dev {state.metric_label} {logs['dev_metric']:.4f}"
-        self.progress.update(self.task, advance=1, info=info)
+        def on_epoch_end(self, state: Any, logs: dict[str, float]) -> None:
+            info = f"loss {logs['train_loss']:.4f}"
+            if "dev_metric" in logs:
+                info += f" · dev {state.metric_label} {logs['dev_metric']:.4f}"
+            progress.update(self.task, advance=1, info=info)
+
+    return RichProgress()
 
 
 def _progress() -> Progress:
@@ -115,7 +118,7 @@ def register(app: typer.Typer) -> None:
             num_threads=threads,
         )
         with _progress() as progress:
-            callbacks = [] if as_json else [RichProgress(progress)]
+            callbacks = [] if as_json else [_progress_callback(progress)]
             result = train_project(
                 project,
                 model,
@@ -139,9 +142,14 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(summary, indent=2, default=str))
             return
         table = Table(title=f"run {result.run_id}: {model}")
+        from yearn.train._losses import error_name
+
         cols = list(result.history[-1])
+        label = error_name(result.metric)
         for col in cols:
-            table.add_column(col, justify="right")
+            split, _, what = col.rpartition("_")
+            head = f"{split}\n{label if what == 'metric' else what}" if split else col
+            table.add_column(head, justify="right")
         for row in result.history:
             table.add_row(*(_fmt(row.get(c)) for c in cols))
         console.print(table)
