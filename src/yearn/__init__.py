@@ -25,11 +25,14 @@ __all__ = [
     "detectable_gain",
     "diagnose_predictions",
     "diagnose_run",
+    "evaluate",
     "find_slices",
     "fit",
+    "four_way_split",
     "get_metric",
     "label_issues",
     "learning_curve",
+    "load_manifest",
     "load_worksheet",
     "make_digits_demo",
     "make_tabular_demo",
@@ -37,6 +40,8 @@ __all__ = [
     "required_dev_size",
     "run_baselines",
     "sample_errors",
+    "split_dataset",
+    "split_project",
     "training_health",
     "write_project_file",
 ]
@@ -64,6 +69,11 @@ _LAZY_METRICS = {
     "record_corrections": "yearn.labels",
     "sample_errors": "yearn.erroranalysis",
     "write_project_file": "yearn.scaffold",
+    "four_way_split": "yearn.splits",
+    "split_dataset": "yearn.splits",
+    "split_project": "yearn.splits",
+    "load_manifest": "yearn.splits",
+    "evaluate": "yearn.splits",
 }
 
 
