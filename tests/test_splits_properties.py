@@ -77,7 +77,7 @@ def _assert_valid(manifest, data) -> None:
     assert manifest.report.group_overlap == 0 and manifest.report.ok
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(split_inputs())
 def test_disjoint_covering_grouped_and_from_target(data):
     m = _split(data)
@@ -87,7 +87,7 @@ def test_disjoint_covering_grouped_and_from_target(data):
         assert m.sizes["train_dev"] == m.report.requested["train_dev"]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(split_inputs(), st.randoms(use_true_random=False))
 def test_identical_for_the_same_salt_whatever_the_row_order(data, rnd):
     first = _split(data)
@@ -99,7 +99,7 @@ def test_identical_for_the_same_salt_whatever_the_row_order(data, rnd):
     assert _mapping(_split(shuffled)) == _mapping(first)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(split_inputs(), split_inputs(max_train=30, max_target=30))
 def test_stable_when_data_is_appended(data, more):
     first = _split(data)
