@@ -74,6 +74,8 @@ def test_defaults_and_optional_keys_left_as_commented_examples(tmp_path):
         assert re.search(rf"^# {key} = ", text, re.M), key
     reg = render_project_file(task="regression", label="price", sources=["a=a.csv"])
     assert 'optimizing = "rmse"' in reg
+    multi = render_project_file(task="multilabel", label=["a", "b"], sources=["s=s.csv"])
+    assert 'optimizing = "map"' in multi
 
 
 def test_every_key_is_explained_by_a_comment_above_it(tmp_path):
@@ -117,6 +119,7 @@ def test_multilabel_and_awkward_strings_round_trip(tmp_path):
         ({"sources": ["web=a.csv:test"]}, ["role", "'test'", "'target'"]),
         ({"sources": [{"path": "a", "format": "xlsx"}]}, ["format", "'xlsx'", "'parquet'"]),
         ({"metric": "accuracyy"}, ["metric.optimizing", "'accuracyy'", "'f1_macro'"]),
+        ({"metric": "rmse"}, ["'rmse'", "does not apply", "'multiclass'", "f1_macro"]),
         ({"constraints": ["latency fast"]}, ["constraint", "latency fast", "<="]),
         ({"human_level_error": -0.1}, ["metric.human_level_error", ">= 0", "-0.1"]),
         ({"human_level_error": 5.0}, ["human_level_error", "fraction", "5"]),

@@ -31,39 +31,49 @@ from yearn.errors import ConfigError
 __all__ = [
     "KNOWN_METRICS",
     "SourceSpec",
+    "default_metric",
     "known_metrics",
     "parse_source",
     "render_project_file",
     "write_project_file",
 ]
 
-#: Metric names accepted when the metric registry (``yearn.metrics``) is not importable.
-KNOWN_METRICS = (
-    "error",
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "f1_macro",
-    "f1_micro",
-    "roc_auc",
-    "log_loss",
-    "map",
-    "rmse",
-    "mae",
-)
+#: Metric names and the tasks they fit, used when the registry (``yearn.metrics``) is absent.
+KNOWN_METRICS = {
+    "error": ("binary", "multiclass"),
+    "accuracy": ("binary", "multiclass"),
+    "precision": ("binary",),
+    "recall": ("binary",),
+    "f1": ("binary",),
+    "f1_macro": ("binary", "multiclass"),
+    "f1_micro": ("binary", "multiclass"),
+    "roc_auc": ("binary", "multiclass", "multilabel"),
+    "log_loss": ("binary", "multiclass"),
+    "map": ("multilabel",),
+    "rmse": ("regression",),
+    "mae": ("regression",),
+}
+_DEFAULT_METRIC = {"regression": "rmse", "multilabel": "map"}
 
 
-def known_metrics() -> tuple[str, ...]:
-    """Metric names ``metric.optimizing`` may take (the registry's, when it is installed)."""
-    names = set(KNOWN_METRICS)
+def default_metric(task: str) -> str:
+    """The optimising metric used when none is given: error, rmse (regression), map."""
+    return _DEFAULT_METRIC.get(task, "error")
+
+
+def known_metrics(task: str | None = None) -> tuple[str, ...]:
+    """Metric names ``metric.optimizing`` may take (for ``task`` when given).
+
+    Read from the metric registry (``yearn.metrics``) when it is importable.
+    """
+    table = dict(KNOWN_METRICS)
     try:
-        from yearn.metrics import available_metrics  # type: ignore[attr-defined]
+        from yearn.metrics import available_metrics, get_metric
 
-        names.update(str(n) for n in available_metrics())
+        table = {str(n): tuple(get_metric(n).task_kinds) for n in available_metrics()}
     except Exception:  # the registry is optional here: fall back to the known names
         pass
-    return tuple(sorted(names))
+    return tuple(sorted(n for n, kinds in table.items() if task is None or task in kinds))
 
 
 @dataclass(frozen=True)
@@ -188,8 +198,13 @@ def render_project_file(
             "no sources given; add at least one as NAME=PATH:ROLE (e.g. web=data/web.csv:train)."
         )
     specs = [_as_source(s, i) for i, s in enumerate(sources)]
-    metrics = known_metrics()
-    optimizing = metric or ("rmse" if task == "regression" else "error")
+    metrics = known_metrics(task)
+    optimizing = metric or default_metric(task)
+    if optimizing not in metrics and optimizing in known_metrics():
+        raise ConfigError(
+            f"metric.optimizing = {optimizing!r} does not apply to task {task!r}; "
+            f"for {task} use one of {', '.join(metrics)}."
+        )
     check_choice("metric.optimizing", optimizing, metrics)
     cons = [str(parse_constraint(c)) for c in constraints]
     if human_level_error is not None:
@@ -264,7 +279,10 @@ def render_project_file(
         "[metric]",
         "# The single number to optimise (compared in error form: accuracy -> 1 - accuracy).",
         *textwrap.wrap(
-            f"One of: {', '.join(metrics)}.", 88, initial_indent="# ", subsequent_indent="#   "
+            f"One of (for task {task}): {', '.join(metrics)}.",
+            88,
+            initial_indent="# ",
+            subsequent_indent="#   ",
         ),
         f"optimizing = {_q(optimizing)}",
         "# Satisficing constraints: a model must meet each one to be chosen.",

@@ -11,10 +11,11 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from yearn._validation import check_choice
 from yearn.cli._console import console, err_console
 from yearn.config import CONFIG_FILENAME, TASK_KINDS, load_config, parse_constraint
 from yearn.errors import ConfigError
-from yearn.scaffold import known_metrics, parse_source, write_project_file
+from yearn.scaffold import default_metric, known_metrics, parse_source, write_project_file
 
 _TRIES = 3
 
@@ -155,9 +156,11 @@ def register(app: typer.Typer) -> None:
             if not sources:
                 sources = _ask_many("Source as NAME=PATH:ROLE", parse_source, at_least_one=True)
             if metric is None:
-                default = "rmse" if task == "regression" else "error"
+                choices = known_metrics(task)
                 metric = _ask(
-                    f"Optimising metric ({', '.join(known_metrics())})", str, default=default
+                    f"Optimising metric ({', '.join(choices)})",
+                    lambda a, c=choices: check_choice("metric.optimizing", a, c),
+                    default=default_metric(task),
                 )
             if not constraints:
                 constraints = _ask_many(
