@@ -310,3 +310,17 @@ def test_score_predictions_label_pred_files_read_as_classification(tmp_path) -> 
         skm.f1_score(frame.label, frame.pred)
     )
     assert score_predictions(tmp_path / "p.csv", "mae") == pytest.approx(2 / 6)  # as regression
+
+
+def test_error_form_names_are_metrics() -> None:
+    m = get_metric("1-f1")
+    assert (m.name, m.higher_is_better, m.error_name) == ("1-f1", False, "1-f1")
+    assert m.score(Y_BIN, PRED_BIN) == pytest.approx(1 - skm.f1_score(Y_BIN, PRED_BIN))
+    assert m.error(Y_BIN, PRED_BIN) == m.score(Y_BIN, PRED_BIN)
+    assert get_metric("1-Accuracy").score(Y_MC, PRED_MC) == pytest.approx(
+        get_metric("error").score(Y_MC, PRED_MC)
+    )
+    with pytest.raises(ConfigError, match="already lower-is-better"):
+        get_metric("1-rmse")
+    with pytest.raises(ConfigError, match="unknown metric 'f3'"):
+        get_metric("1-f3")

@@ -326,17 +326,48 @@ def available_metrics() -> list[str]:
     return list(_REGISTRY)
 
 
+def _error_form(base: Metric) -> Metric:
+    """``1-<base>`` as a metric of its own (lower is better), e.g. ``1-f1``."""
+    compute = base._compute
+
+    def one_minus(d: Prepared) -> float:
+        return 1.0 - compute(d)
+
+    return Metric(
+        base.error_name,
+        base.task_kinds,
+        False,
+        base.needs_proba,
+        f"1 - {base.name} (error form)",
+        _prepare=base._prepare,
+        _compute=one_minus,
+    )
+
+
 def get_metric(name: str) -> Metric:
-    """The metric called ``name`` (case-insensitive; ``auc`` → ``roc_auc``, ...)."""
+    """The metric called ``name`` (case-insensitive; ``auc`` → ``roc_auc``, ...).
+
+    ``1-<name>`` of a higher-is-better metric (``1-f1``, ``1-accuracy``) is that metric's
+    error form as a metric of its own: ``score`` returns ``1 - <name>``, lower is better.
+    """
     if isinstance(name, Metric):
         return name
     if not isinstance(name, str):
         raise ConfigError(f"metric must be a name (str); got {name!r}.")
-    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    text = name.strip().lower().replace(" ", "")
+    if text.startswith("1-") and len(text) > 2:
+        base = get_metric(text[2:])
+        if not base.higher_is_better:
+            raise ConfigError(
+                f"{name!r}: {base.name} is already lower-is-better; use {base.name!r} itself."
+            )
+        return _error_form(base)
+    key = text.replace("-", "_")
     key = _ALIASES.get(key, key)
     if key not in _REGISTRY:
         raise ConfigError(
-            f"unknown metric {name!r}; known metrics are {', '.join(available_metrics())}."
+            f"unknown metric {name!r}; known metrics are {', '.join(available_metrics())} "
+            "(and 1-<metric> for the error form of a higher-is-better one)."
         )
     return _REGISTRY[key]
 
