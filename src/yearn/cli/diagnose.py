@@ -56,8 +56,8 @@ def _print_diagnosis(diag: Any, title: str) -> None:
     console.print(table)
     console.print(f"[bold]{diag.verdict()}[/] (tolerance {diag.fmt(diag.tolerance)})")
     for gap, steps in diag.recommendations.items():
-        head = GAP_LABELS.get(gap, "next")
-        console.print(f"[bold]next steps — {head}:[/]")
+        head = f" — {GAP_LABELS[gap]}" if gap in GAP_LABELS else ""
+        console.print(f"[bold]next steps{head}:[/]")
         for s in steps:
             console.print(f"  • {s}", highlight=False)
     for c in diag.caveats:

@@ -55,7 +55,8 @@ def plot_ladder(diag: Diagnosis, ax: Any = None) -> Any:
         if r.assumed:
             bars[i].set_hatch("//")
     index = {k: i for i, k in enumerate(names)}
-    top = max([*vals, 1e-9])
+    highs = [max(diag.errors[k].value, diag.errors[k].ci_high or 0.0) * scale for k in names]
+    top = max([*highs, 1e-9])
     for g in diag.gaps.values():
         if g.value is None or g.lower not in index or g.upper not in index:
             continue
@@ -64,7 +65,7 @@ def plot_ladder(diag: Diagnosis, ax: Any = None) -> Any:
         weight = "bold" if g.name in diag.principal else "normal"
         ax.annotate(
             f"{GAP_LABELS[g.name]}\n{diag.fmt(g.value, signed=True)}",
-            xy=(x, max(vals[index[g.lower]], vals[index[g.upper]]) + 0.04 * top),
+            xy=(x, max(highs[index[g.lower]], highs[index[g.upper]]) + 0.04 * top),
             ha="center",
             va="bottom",
             fontsize=7,
