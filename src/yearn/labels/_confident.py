@@ -81,7 +81,10 @@ def self_confidence(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
 
 def confident_thresholds(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
     """Per-class threshold: mean ``p(j | x)`` over examples labelled ``j`` (shape (k,))."""
-    labels, pred_probs = check_inputs(labels, pred_probs)
+    return _thresholds(*check_inputs(labels, pred_probs))
+
+
+def _thresholds(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
     k = pred_probs.shape[1]
     counts = np.bincount(labels, minlength=k).astype(float)
     sums = np.bincount(labels, weights=pred_probs[np.arange(len(labels)), labels], minlength=k)
@@ -93,9 +96,12 @@ def confident_joint(
     labels: np.ndarray, pred_probs: np.ndarray, *, calibrate: bool = True
 ) -> np.ndarray:
     """The (k, k) confident joint ``C[given, true]`` (calibrated by default)."""
-    labels, pred_probs = check_inputs(labels, pred_probs)
+    return _joint(*check_inputs(labels, pred_probs), calibrate=calibrate)
+
+
+def _joint(labels: np.ndarray, pred_probs: np.ndarray, *, calibrate: bool = True) -> np.ndarray:
     k = pred_probs.shape[1]
-    thresholds = confident_thresholds(labels, pred_probs)
+    thresholds = _thresholds(labels, pred_probs)
     above = pred_probs >= thresholds - _EPS
     n_above = above.sum(axis=1)
     # one confident class: that class; several: the most probable class
@@ -147,6 +153,17 @@ def _prune_counts(joint: np.ndarray, min_per_class: int) -> np.ndarray:
     return _round_rows(out)
 
 
+def _largest(values: np.ndarray, m: int) -> np.ndarray:
+    """Indices of the ``m`` largest values in O(n); ties at the cut go to the lowest index."""
+    n = len(values)
+    if m >= n:
+        return np.arange(n)
+    cut = np.partition(values, n - m)[n - m]
+    above = np.flatnonzero(values > cut)
+    ties = np.flatnonzero(values == cut)[: m - len(above)]
+    return np.concatenate([above, ties])
+
+
 def find_label_issues(
     labels: np.ndarray,
     pred_probs: np.ndarray,
@@ -161,7 +178,7 @@ def find_label_issues(
     labels, pred_probs = check_inputs(labels, pred_probs)
     k = pred_probs.shape[1]
     counts = np.bincount(labels, minlength=k)
-    prune = _prune_counts(confident_joint(labels, pred_probs), min_examples_per_class)
+    prune = _prune_counts(_joint(labels, pred_probs), min_examples_per_class)
     flagged = np.zeros(len(labels), dtype=bool)
     for given in range(k):
         if counts[given] <= min_examples_per_class:
@@ -171,7 +188,7 @@ def find_label_issues(
             if true == given:
                 continue
             margin = pred_probs[rows, true] - pred_probs[rows, given]
-            flagged[rows[np.argsort(-margin)[: prune[true, given]]]] = True
+            flagged[rows[_largest(margin, int(prune[true, given]))]] = True
     # never flag an example whose label is (within rounding) the model's prediction
     bumped = pred_probs.copy()
     bumped[np.arange(len(labels)), labels] += _EPS
