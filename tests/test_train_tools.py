@@ -196,3 +196,41 @@ def test_checkpoint_round_trip_and_tamper_detection(tmp_path):
     (tmp_path / "epoch-0003.json").write_text("{}")
     with pytest.raises(TrainingError, match="sha256 mismatch"):
         load_checkpoint(tmp_path)
+
+
+def test_sklearn_regressor_with_a_store(tmp_path):
+    from sklearn.linear_model import Ridge
+
+    from yearn.predictions import load_predictions
+    from yearn.store import open_store
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(80, 2))
+    y = x @ np.array([2.0, -1.0]) + 0.5
+    data = {"train": (x[:60], y[:60]), "dev": (x[60:], y[60:]), "test": (x[60:], y[60:])}
+    res = fit(Ridge(alpha=1e-6), data, task="regression", store=tmp_path, run_name="ridge")
+    assert res.metric == "rmse" and res.history[0]["dev_metric"] < 1e-3
+    store = open_store(tmp_path)
+    assert store.get_run(res.run_id).status == "completed"
+    preds = load_predictions(store.artifact_path(res.run_id, "predictions.parquet"))
+    assert preds.task == "regression" and "test" not in preds.splits
+    curves = store.metrics(res.run_id)
+    assert set(curves["name"]) == {"loss", "rmse"} and set(curves["step"]) == {1}
+
+
+def test_failed_training_marks_the_run_failed(tmp_path):
+    from yearn.store import open_store
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 3)) * 10
+    with pytest.raises(TrainingError, match="too high"):
+        fit(
+            "mlp",
+            {"train": (x, x.sum(axis=1))},
+            task="regression",
+            lr=1e6,
+            optimizer="sgd",
+            store=tmp_path,
+        )
+    (run,) = open_store(tmp_path).list_runs(kind="train")
+    assert run.status == "failed" and "learning rate" in run.error
