@@ -205,3 +205,18 @@ def test_source_column_in_the_file_must_match_the_source(tmp_path):
     two_sources(tmp_path, table(source="web"), table(source=["phone"] * 5 + ["web"]))
     with pytest.raises(DataError, match=r"phone\.csv, row 7: column 'source' is 'web', but"):
         load_project(tmp_path)
+
+
+def test_numeric_ids_in_parquet_and_text_ids_in_csv_compare_as_text(tmp_path):
+    web = pd.DataFrame({"key": [1, 2, 3], "a": [0.1, 0.2, 0.3], "y": ["x", "z", "x"]})
+    web.to_parquet(tmp_path / "web.parquet")
+    (tmp_path / "phone.csv").write_text("key,a,y\n4,0.5,x\n2,0.6,z\n", encoding="utf-8")
+    write_project(
+        tmp_path,
+        [("web", "web.parquet", "train"), ("phone", "phone.csv", "target")],
+        id_column="key",
+    )
+    with pytest.raises(DataError, match=r"duplicate id '2': .*web\.parquet, row 3 and"):
+        load_project(tmp_path)
+    (tmp_path / "phone.csv").write_text("key,a,y\n4,0.5,x\n5,0.6,z\n", encoding="utf-8")
+    assert list(load_project(tmp_path).ids) == ["1", "2", "3", "4", "5"]

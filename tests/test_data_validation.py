@@ -225,6 +225,24 @@ def case_manifest_missing_image(root: Path) -> str:
     return r"manifest\.csv, row 3: image file .*zz\.png not found"
 
 
+def case_column_type_differs_between_sources(root: Path) -> str:
+    phone = table(n=4)
+    phone["a"] = ["low", "high", "low", "mid"]
+    two_sources(root, table(), phone)
+    return (
+        r"column 'a' holds numbers in source\(s\) 'web' but text in source 'phone' "
+        r"\(.*phone\.csv, row 2: 'low'\)"
+    )
+
+
+def case_empty_id(root: Path) -> str:
+    frame = table()
+    frame.loc[3, "uid"] = None
+    frame.to_csv(root / "web.csv", index=False)
+    write_project(root, [("web", "web.csv", "train")], id_column="uid")
+    return r"web\.csv, row 5: the id column 'uid' is empty"
+
+
 CASES: dict[str, Callable[[Path], str]] = {
     name.removeprefix("case_"): fn for name, fn in globals().items() if name.startswith("case_")
 }

@@ -21,6 +21,7 @@ from yearn.data.validate import (
     TASKS,
     Where,
     check_columns,
+    check_no_empty,
     check_numeric_columns,
     check_unique_ids,
     normalize_labels,
@@ -281,6 +282,8 @@ def prepare_table(
     needed.update({c: "feature" for c in feature_columns or ()})
     check_columns(frame, needed, where)
     frame = _drop_added_columns(frame, {SOURCE_COLUMN: source, ROLE_COLUMN: role}, where)
+    if id_column is not None:
+        check_no_empty(frame[id_column], f"the id column {id_column!r}", where)
     frame = normalize_labels(
         frame, task, label_columns, where, missing_label_marker=missing_label_marker
     )

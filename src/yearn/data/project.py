@@ -93,6 +93,7 @@ def _check_schemas(loaded: list[_Loaded]) -> None:
     columns = [set(item.frame.columns) for item in loaded]
     union = set().union(*columns)
     if all(c == union for c in columns):
+        _check_kinds(loaded)
         return
     parts = []
     for item, cols in zip(loaded, columns, strict=True):
@@ -110,6 +111,31 @@ def _check_schemas(loaded: list[_Loaded]) -> None:
         + ". Give every source the same columns, or list the ones to use in "
         "project.feature_columns."
     )
+
+
+def _is_text(values: pd.Series) -> bool:
+    """A column with at least one non-empty cell that is not a number type."""
+    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return False
+    return bool(values.notna().any())
+
+
+def _check_kinds(loaded: list[_Loaded]) -> None:
+    """A column must be numbers in every source or text in every source."""
+    for column in loaded[0].frame.columns:
+        kinds = [_is_text(item.frame[column]) for item in loaded]
+        if all(kinds) or not any(kinds):
+            continue
+        numeric = [item.source.name for item, text in zip(loaded, kinds, strict=True) if not text]
+        text_item = next(item for item, text in zip(loaded, kinds, strict=True) if text)
+        values = text_item.frame[column]
+        bad = pd.to_numeric(values, errors="coerce").isna().to_numpy() & values.notna().to_numpy()
+        pos = int(np.flatnonzero(bad)[0]) if bad.any() else 0
+        raise DataError(
+            f"column {column!r} holds numbers in source(s) {', '.join(map(repr, numeric))} but "
+            f"text in source {text_item.source.name!r} ({text_item.where.row(pos)}: "
+            f"{str(values.iloc[pos])!r}); make the column the same type in every source."
+        )
 
 
 def _column_order(loaded: list[_Loaded]) -> list[str]:
@@ -154,6 +180,13 @@ def load_project(config: ProjectConfig | str | Path, *, check_images: bool = Tru
             frame = frame[keep]
         loaded.append(_Loaded(source, frame, item.where))
         log.debug("loaded source %s: %d rows", source.name, len(frame))
+    if (
+        config.id_column is not None
+        and len({_is_text(i.frame[config.id_column]) for i in loaded}) > 1
+    ):
+        # ids read as text from a CSV and as numbers from a Parquet file: compare as text
+        for item in loaded:
+            item.frame[config.id_column] = item.frame[config.id_column].astype("str")
     _check_schemas(loaded)
 
     order = _column_order(loaded)

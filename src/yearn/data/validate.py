@@ -20,6 +20,7 @@ __all__ = [
     "TASKS",
     "Where",
     "check_columns",
+    "check_no_empty",
     "check_numeric_columns",
     "check_unique_ids",
     "normalize_labels",
@@ -70,6 +71,17 @@ def _empty_mask(values: pd.Series) -> np.ndarray:
         stripped = values.astype("string").str.strip()
         mask = mask | (stripped == "").fillna(True).to_numpy(dtype=bool)
     return mask
+
+
+def check_no_empty(values: pd.Series, what: str, where: Where) -> None:
+    """Raise naming the first row where ``values`` is empty."""
+    empty = _empty_mask(values)
+    if empty.any():
+        pos = int(np.flatnonzero(empty)[0])
+        raise DataError(
+            f"{where.row(pos)}: {what} is empty ({int(empty.sum())} empty cell(s) in all); "
+            "fill it in or drop those rows."
+        )
 
 
 def _number_text(values: pd.Series) -> pd.Series:
