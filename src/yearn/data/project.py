@@ -68,7 +68,7 @@ def _read_source(config: ProjectConfig, source: SourceConfig) -> _Loaded:
             label_column=config.label_columns[0],
             image_column=image_column or DEFAULT_IMAGE_COLUMN,
         )
-        return _Loaded(source, frame, Where(str(path), 1))
+        return _Loaded(source, frame, Where(str(path), 1, unit="image"))
     as_text = [*config.text_columns, config.id_column] if config.id_column else config.text_columns
     frame = read_table(path, format=fmt, text_columns=as_text)
     where = Where(str(path), 2)

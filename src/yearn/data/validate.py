@@ -36,16 +36,16 @@ class Where:
     """Where a table came from: ``name`` (file path or ``<DataFrame>``) and row numbering.
 
     ``first_row`` is the number shown for the first example: 2 for a file with a header
-    line (as a spreadsheet shows it), 0 for a DataFrame (its positional index).
+    line (as a spreadsheet shows it), 0 for a DataFrame (its positional index); ``unit``
+    names what is counted (``row``, or ``image`` in an image folder).
     """
 
     name: str = "<DataFrame>"
     first_row: int = 0
+    unit: str = "row"
 
     def row(self, position: int) -> str:
-        if self.first_row:
-            return f"{self.name}, row {position + self.first_row}"
-        return f"{self.name}, row {position}"
+        return f"{self.name}, {self.unit} {position + self.first_row}"
 
 
 def _show(value: object) -> str:
