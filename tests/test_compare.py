@@ -74,6 +74,24 @@ def test_paired_bootstrap_reproducible_and_sane() -> None:
         paired_bootstrap(lambda i: 0.0, lambda i: 0.0, 10, n_resamples=5)
 
 
+def test_binary_bootstrap_matches_resampling_examples() -> None:
+    from yearn.compare import paired_bootstrap_binary
+
+    rng = np.random.default_rng(11)
+    a = rng.random(800) < 0.85
+    b = np.where(rng.random(800) < 0.5, a, rng.random(800) < 0.9)
+    fast = paired_bootstrap_binary(a, b, n_resamples=4000, random_state=1)
+    slow = paired_bootstrap(
+        lambda i: a[i].mean(), lambda i: b[i].mean(), 800, n_resamples=4000, random_state=1
+    )
+    assert fast.difference == pytest.approx(slow.difference)
+    assert fast.ci_low == pytest.approx(slow.ci_low, abs=0.004)
+    assert fast.ci_high == pytest.approx(slow.ci_high, abs=0.004)
+    assert fast.p_value == pytest.approx(slow.p_value, abs=0.03)
+    big = paired_bootstrap_binary(np.ones(10**6, bool), np.ones(10**6, bool))  # instant for any n
+    assert (big.difference, big.ci_low, big.ci_high, big.p_value) == (0.0, 0.0, 0.0, 1.0)
+
+
 # -- compare_predictions ------------------------------------------------------------------
 
 

@@ -30,7 +30,8 @@ def tables(tmp_path):
 def test_compare_cli_text_and_json(cli, tables) -> None:
     res = cli("compare", tables / "a.parquet", tables / "b.csv")
     assert res.exit_code == 0, res.output
-    assert "b is better by 6.1 points, 95% CI [3.6, 8.6]" in _flat(res)
+    assert "b is better by 6.1 points, 95% CI [3.8, 8.5] (error: a 21.15%, b 15.05%" in _flat(res)
+    assert "only a right: 236 only b right: 358" in _flat(res)
     res = cli("compare", tables / "a.parquet", tables / "b.csv", "--metric", "f1", "--json")
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)

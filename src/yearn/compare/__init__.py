@@ -9,6 +9,7 @@ from yearn.compare._stats import (
     McNemarResult,
     mcnemar_exact,
     paired_bootstrap,
+    paired_bootstrap_binary,
 )
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "detectable_gain",
     "mcnemar_exact",
     "paired_bootstrap",
+    "paired_bootstrap_binary",
     "required_dev_size",
 ]

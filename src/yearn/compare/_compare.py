@@ -12,7 +12,13 @@ import numpy as np
 import pandas as pd
 
 from yearn._validation import check_number
-from yearn.compare._stats import BootstrapResult, McNemarResult, mcnemar_exact, paired_bootstrap
+from yearn.compare._stats import (
+    BootstrapResult,
+    McNemarResult,
+    mcnemar_exact,
+    paired_bootstrap,
+    paired_bootstrap_binary,
+)
 from yearn.errors import PredictionsError
 from yearn.metrics import get_metric
 from yearn.metrics._inputs import Prepared
@@ -251,14 +257,11 @@ def compare_predictions(
     mc = None
     if _kind(task) == "classification":
         mc = mcnemar_exact(pa.correct(), pb.correct(), mid_p=mid_p)
-    if m.name in _RIGHT_WRONG:  # vectorised: the mean of per-example right (or wrong)
+    if m.name in _RIGHT_WRONG:  # 0/1 outcomes: the bootstrap draws multinomial counts
         hit = 1.0 if m.name == "accuracy" else 0.0
-        ca = ((da.y_true == da.y_pred) == hit).astype(float)
-        cb = ((db.y_true == db.y_pred) == hit).astype(float)
-        boot = paired_bootstrap(
-            lambda idx: ca[idx].mean(),
-            lambda idx: cb[idx].mean(),
-            n,
+        boot = paired_bootstrap_binary(
+            (da.y_true == da.y_pred) == hit,
+            (db.y_true == db.y_pred) == hit,
             n_resamples=n_resamples,
             confidence=1 - alpha,
             random_state=random_state,

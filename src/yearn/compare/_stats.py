@@ -11,7 +11,13 @@ from scipy import stats
 from yearn._validation import check_number, check_positive_int
 from yearn.errors import DataError
 
-__all__ = ["BootstrapResult", "McNemarResult", "mcnemar_exact", "paired_bootstrap"]
+__all__ = [
+    "BootstrapResult",
+    "McNemarResult",
+    "mcnemar_exact",
+    "paired_bootstrap",
+    "paired_bootstrap_binary",
+]
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,40 @@ def paired_bootstrap(
             f"(n = {n}); the split is too small or too one-sided for it. Use a larger split "
             "or the error metric."
         )
-    d = np.asarray(diffs, dtype=float)
+    return _summarise(np.asarray(diffs, dtype=float), observed, n_resamples, failed, confidence)
+
+
+def paired_bootstrap_binary(
+    a: np.ndarray,
+    b: np.ndarray,
+    *,
+    n_resamples: int = 2000,
+    confidence: float = 0.95,
+    random_state: int | None = 0,
+) -> BootstrapResult:
+    """The paired bootstrap of ``mean(b) - mean(a)`` for 0/1 outcomes, in O(1) per resample.
+
+    A resample's difference is ``(#(a=0, b=1) - #(a=1, b=0)) / n``, and the three kinds of
+    pair (-1, 0, +1) are multinomially distributed, so drawing the counts gives the same
+    distribution as resampling the examples one by one, for any ``n``.
+    """
+    a = np.asarray(a, dtype=bool)
+    b = np.asarray(b, dtype=bool)
+    n = check_positive_int("n", int(a.size))
+    check_positive_int("n_resamples", n_resamples, minimum=100)
+    check_number("confidence", confidence, low=0.5, high=1.0, high_inclusive=False)
+    if a.shape != b.shape:
+        raise DataError(f"a and b must have one shape; got {a.shape} and {b.shape}.")
+    minus, plus = int(np.sum(a & ~b)), int(np.sum(~a & b))
+    probs = np.array([minus, n - minus - plus, plus], dtype=float) / n
+    counts = np.random.default_rng(random_state).multinomial(n, probs, size=n_resamples)
+    diffs = (counts[:, 2] - counts[:, 0]) / n
+    return _summarise(diffs, (plus - minus) / n, n_resamples, 0, confidence)
+
+
+def _summarise(
+    d: np.ndarray, observed: float, n_resamples: int, failed: int, confidence: float
+) -> BootstrapResult:
     alpha = 1.0 - confidence
     low, high = np.quantile(d, [alpha / 2, 1 - alpha / 2])
     p = float(np.mean(np.abs(d - observed) >= abs(observed) - 1e-12)) if observed else 1.0
