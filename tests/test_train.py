@@ -248,3 +248,9 @@ def test_model_output_size_must_match_classes():
 
 def test_errors_are_yearn_errors():
     assert issubclass(TrainingError, YearnError)
+
+
+def test_resume_with_other_settings_is_refused(tmp_path):
+    fit("mlp", _blobs(), epochs=1, width=8, checkpoint_dir=tmp_path)
+    with pytest.raises(TrainingError, match="checkpoint does not fit this model"):
+        fit("mlp", _blobs(), epochs=2, width=16, checkpoint_dir=tmp_path, resume=True)

@@ -141,8 +141,15 @@ def _collect(state: TrainState, callbacks: CallbackList) -> dict[str, Any]:
 
 
 def _restore(state: TrainState, callbacks: CallbackList, saved: dict[str, Any]) -> None:
-    state.model.load_state_dict(saved["model"])
-    state.optimizer.load_state_dict(saved["optimizer"])
+    try:
+        state.model.load_state_dict(saved["model"])
+        state.optimizer.load_state_dict(saved["optimizer"])
+    except (RuntimeError, KeyError, ValueError) as exc:
+        raise TrainingError(
+            f"the checkpoint does not fit this model or optimizer ({str(exc).splitlines()[0]}); "
+            "resume with the settings of the run that wrote it (model, width, depth, "
+            "optimizer)."
+        ) from None
     if state.scheduler is not None and saved["scheduler"]:
         state.scheduler.load_state_dict(saved["scheduler"])
     callbacks.load_state_dict(saved["callbacks"])
