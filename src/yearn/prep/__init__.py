@@ -1,0 +1,23 @@
+"""Data preparation on scikit-learn transformers, fitted on train only and saved as JSON
+config + arrays (never pickle). See ``docs/prep.md``.
+
+* :class:`TabularPreprocessor` — numbers (median + missing indicator + standardisation),
+  categories ("missing" category + one-hot with rare categories grouped), text (TF-IDF or
+  hashing);
+* :class:`ImageNormalizer` — images → float32 tensors normalised with train statistics;
+* :func:`inject_missing` — blank training values up to the target's missing rates.
+"""
+
+from yearn.prep._images import ImageNormalizer
+from yearn.prep._inject import InjectionReport, inject_missing
+from yearn.prep._state import ALLOWED_CLASSES
+from yearn.prep._tabular import MISSING_CATEGORY, TabularPreprocessor
+
+__all__ = [
+    "ALLOWED_CLASSES",
+    "MISSING_CATEGORY",
+    "ImageNormalizer",
+    "InjectionReport",
+    "TabularPreprocessor",
+    "inject_missing",
+]
