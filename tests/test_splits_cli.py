@@ -207,3 +207,62 @@ def test_show_prints_the_saved_manifest(cli, tmp_path):
     assert data["sizes"]["dev"] == 100 and data["sha256"] == load_manifest(root).sha256
     text = cli("split", "--project", root, "--show").output
     assert "asked" in text and "labels per split" in text
+
+
+def test_cv_command_cross_validates_a_baseline(cli, tmp_path):
+    root = _project(tmp_path / "p")
+    result = cli("cv", "--project", root)
+    assert result.exit_code == 2 and "no split manifest yet" in result.output
+    assert cli("split", "--project", root, "--no-record").exit_code == 0
+    result = cli("cv", "--project", root, "--model", "majority", "--json", "--n-splits", "4")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["examples"] == 1_300 and out["on"] == ["train", "train_dev", "dev"]
+    res = out["result"]
+    assert res["protocol"] == "4-fold" and len(res["scores"]) == 4 and res["metric"] == "error"
+    assert res["ci_low"] <= res["mean"] <= res["ci_high"]
+    # the majority class is 'no' or 'yes' at ~50%: its error is the minority share per fold
+    assert all(0.3 < s < 0.7 for s in res["scores"])
+
+    from yearn.store import open_store
+
+    store = open_store(root)
+    try:
+        run = store.get_run(out["run_id"])
+        assert run.kind == "cv" and run.status == "completed"
+        metrics = store.metrics(run.id)
+        assert len(metrics[metrics["split"] == "cv_fold"]) == 4
+    finally:
+        store.close()
+    text = cli("cv", "--project", root, "--protocol", "holdout", "--no-record").output
+    assert "one fold: no interval" in text
+
+
+def test_cv_final_test_counts_every_look(cli, tmp_path):
+    root = _project(tmp_path / "p")
+    assert cli("split", "--project", root, "--no-record").exit_code == 0
+    args = ("cv", "--project", root, "--model", "majority", "--final-test", "--json")
+    first = json.loads(cli(*args).output)
+    assert first["test"]["looks_for_model"] == 1 and first["warnings"] == []
+    second = json.loads(cli(*args, "--no-record").output)
+    assert second["test"]["looks_for_model"] == 2
+    assert "the test set is being tuned on" in second["warnings"][0]
+    assert second["test"]["value"] == first["test"]["value"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--on", "train,test"), "never test"),
+        (("--model", "forest"), "--model must be one of"),
+        (("--protocol", "loo"), "--protocol must be one of"),
+        (("--n-splits", "1"), "n_splits must be an integer >= 2"),
+        (("--ci", "bootstrap"), "ci must be one of"),
+    ],
+)
+def test_cv_bad_options_exit_2(cli, tmp_path, args, message):
+    root = _project(tmp_path / "p")
+    assert cli("split", "--project", root, "--no-record").exit_code == 0
+    result = cli("cv", "--project", root, "--no-record", *args)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
