@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from yearn.cli.check import _labels_text
 from yearn.config import load_config
 from yearn.data import load_images, load_project, read_image_folder, read_table
 from yearn.errors import DataError
@@ -220,3 +221,21 @@ def test_numeric_ids_in_parquet_and_text_ids_in_csv_compare_as_text(tmp_path):
         load_project(tmp_path)
     (tmp_path / "phone.csv").write_text("key,a,y\n4,0.5,x\n5,0.6,z\n", encoding="utf-8")
     assert list(load_project(tmp_path).ids) == ["1", "2", "3", "4", "5"]
+
+
+def test_cli_check_json_multilabel_and_regression(tmp_path, cli):
+    (tmp_path / "web.csv").write_text("a,t1,t2\n1,1,0\n2,0,\n3,1,1\n", encoding="utf-8")
+    write_project(
+        tmp_path, [("web", "web.csv", "train")], task="multilabel", label_columns=["t1", "t2"]
+    )
+    result = cli("check", "--project", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "task multilabel, 3 examples" in result.output
+    data = json.loads(cli("check", "--project", tmp_path, "--json").output)
+    assert _labels_text("multilabel", data["labels"]) == "t1: 2+/1-/0?, t2: 1+/1-/1?"
+    assert data["labels"]["t1"] == {"positive": 2, "negative": 1, "unknown": 0}
+    (tmp_path / "web.csv").write_text("a,y\n1,0.5\n2,1.5\n", encoding="utf-8")
+    write_project(tmp_path, [("web", "web.csv", "train")], task="regression")
+    data = json.loads(cli("check", "--project", tmp_path, "--json").output)
+    assert data["labels"] == {"mean": 1.0, "std": 0.5, "min": 0.5, "max": 1.5}
+    assert _labels_text("regression", data["labels"]) == "mean 1, std 0.5, range [0.5, 1.5]"

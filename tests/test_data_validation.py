@@ -243,6 +243,11 @@ def case_empty_id(root: Path) -> str:
     return r"web\.csv, row 5: the id column 'uid' is empty"
 
 
+def case_source_without_rows(root: Path) -> str:
+    two_sources(root, table(), table().iloc[:0])
+    return r"source 'phone': .*phone\.csv has a header but no rows"
+
+
 CASES: dict[str, Callable[[Path], str]] = {
     name.removeprefix("case_"): fn for name, fn in globals().items() if name.startswith("case_")
 }

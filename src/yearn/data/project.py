@@ -72,6 +72,11 @@ def _read_source(config: ProjectConfig, source: SourceConfig) -> _Loaded:
     as_text = [*config.text_columns, config.id_column] if config.id_column else config.text_columns
     frame = read_table(path, format=fmt, text_columns=as_text)
     where = Where(str(path), 2)
+    if not len(frame):
+        raise DataError(
+            f"source {source.name!r}: {path} has a header but no rows; add the examples or "
+            "remove the source from yearn.toml."
+        )
     if image_column is not None and image_column in frame.columns:
         frame = resolve_paths(frame, image_column, path.parent, where)
     return _Loaded(source, frame, where)
