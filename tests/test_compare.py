@@ -255,3 +255,23 @@ def test_planner_bad_input() -> None:
         detectable_gain(5, 0.01)
     with pytest.raises(ConfigError, match="n must be an integer"):
         detectable_gain(1.5, 0.1)
+
+
+def test_compare_multilabel_map_with_unknown_labels() -> None:
+    rng = np.random.default_rng(9)
+    n = 600
+    y = (rng.random((n, 2)) < 0.4).astype(float)
+    y[::7, 0] = np.nan
+    clean = np.nan_to_num(y)
+    pa = np.clip(0.5 + (clean - 0.5) * 0.2 + rng.normal(0, 0.2, (n, 2)), 0, 1)
+    pb = np.clip(0.5 + (clean - 0.5) * 0.8 + rng.normal(0, 0.2, (n, 2)), 0, 1)
+    frame = {"id": range(n), "split": "dev", "label:cat": y[:, 0], "label:dog": y[:, 1]}
+    a = pd.DataFrame({**frame, "proba:cat": pa[:, 0], "proba:dog": pa[:, 1]})
+    b = pd.DataFrame({**frame, "proba:cat": pb[:, 0], "proba:dog": pb[:, 1]})
+    res = compare_predictions(a, b, metric="map", n_resamples=300)
+    assert res.better == "B" and res.mcnemar is None and res.test == "paired_bootstrap"
+    with pytest.raises(ConfigError, match="'error' applies to binary / multiclass"):
+        compare_predictions(a, b)
+    with pytest.raises(PredictionsError, match="multilabel table but B"):
+        compare_predictions(a, pd.DataFrame({"id": range(n), "split": "dev", "label": 1.0,
+                                             "pred": 1.0}), metric="map")  # fmt: skip

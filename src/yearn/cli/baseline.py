@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from yearn.cli._console import console
+from yearn.cli._console import console, err_console
 from yearn.cli._options import JSON_OPTION, PROJECT_OPTION, STORE_URL_OPTION
 
 
@@ -65,14 +65,15 @@ def register(app: typer.Typer) -> None:
             # no project: the trivial baselines need only the labels of the model's table
             report = trivial_baselines(model_path, metric=metric, random_state=seed)
         elif against is None:
-            report = run_baselines(
-                project,
-                metric=metric,
-                baselines=only or None,
-                random_state=seed,
-                record=record,
-                store_url=store_url,
-            )
+            with err_console.status("fitting the baselines on train…"):
+                report = run_baselines(
+                    project,
+                    metric=metric,
+                    baselines=only or None,
+                    random_state=seed,
+                    record=record,
+                    store_url=store_url,
+                )
         verdict = None
         if model_path is not None:
             if report is not None:
