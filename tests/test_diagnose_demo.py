@@ -37,12 +37,13 @@ def demo(tmp_path_factory):
     from yearn.config import load_config
     from yearn.data import load_images, load_project
     from yearn.demo import make_digits_demo
-    from yearn.splits import split_dataset
+    from yearn.splits import load_manifest, split_project
 
     project = make_digits_demo(tmp_path_factory.mktemp("demo") / "digits", random_state=0)
+    split_project(project, record=False)  # saves .yearn/splits.parquet
     cfg = load_config(project)
     ds = load_project(cfg)
-    split = np.asarray(split_dataset(ds, cfg.split).split_of(ds.ids))
+    split = np.asarray(load_manifest(project).split_of(ds.ids))
     X = load_images(ds.frame[ds.image_column].tolist()).reshape(len(ds), -1)
     parts = {
         s: (
@@ -118,3 +119,31 @@ def test_demo_mismatch_is_principal_and_shrinks_with_phone_like_data(demo, cli, 
     assert shrunk.value < mismatch.value / 2
     assert shrunk.ci_high < mismatch.ci_low  # the two intervals do not overlap
     assert after.errors["dev"].value < before.errors["dev"].value  # and phone error fell
+
+
+@pytest.mark.slow
+def test_learning_curve_cli_on_the_image_demo(demo, cli, tmp_path):
+    cfg, _ = demo
+    r = cli(
+        "learning-curve",
+        "--project",
+        cfg.root,
+        "--estimator",
+        "lda",
+        "--max-train",
+        "1500",
+        "--fractions",
+        "0.2,0.4,0.7,1",
+        "--json",
+        "--chart",
+        tmp_path / "lc.png",
+    )
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["splits"].startswith("split manifest")
+    assert out["sizes"] == [300, 600, 1050, 1500]
+    assert out["dev_errors"][0] > out["dev_errors"][-1]  # more web data helps on phone a bit
+    assert out["target_error"] == pytest.approx(cfg.metric.human_level_error)
+    # a linear model on raw pixels: train error far above human level → bias, not data
+    assert out["bias_limited"] and out["verdict"].startswith("more data will not fix bias")
+    assert (tmp_path / "lc.png").stat().st_size > 1000
