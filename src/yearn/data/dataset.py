@@ -35,7 +35,7 @@ SOURCE_COLUMN = "source"
 ROLE_COLUMN = "role"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Dataset:
     """All examples of a project in one table, with the roles of its columns.
 
