@@ -340,3 +340,31 @@ def test_cli_bad_input_exits_2_with_one_line(cli, args, message):
 def test_errors_are_yearn_errors():
     with pytest.raises(YearnError):
         diagnose(train="8", dev="10%")
+
+
+def test_strict_rule_needs_the_interval_above_the_tolerance(cli):
+    kw = dict(train="1%", train_dev="1.5%", dev="3.5%", n_train=1000, n_train_dev=1000, n_dev=1000)
+    assert diagnose(**kw).principal_name == "data_mismatch"
+    strict = diagnose(**kw, strict=True)
+    assert strict.principal_name == "none" and strict.strict
+    assert any("not confidently above the tolerance" in c for c in strict.caveats)
+    big = diagnose(**{**kw, "dev": "6%"}, strict=True)
+    assert big.principal_name == "data_mismatch"
+    r = cli(
+        "diagnose",
+        "--train",
+        "1%",
+        "--train-dev",
+        "1.5%",
+        "--dev",
+        "3.5%",
+        "--n-train",
+        "1000",
+        "--n-train-dev",
+        "1000",
+        "--n-dev",
+        "1000",
+        "--strict",
+        "--json",
+    )
+    assert r.exit_code == 0 and json.loads(r.output)["principal"] == "none"

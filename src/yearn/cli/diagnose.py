@@ -97,6 +97,9 @@ def register(app: typer.Typer) -> None:
             0.5, "--similar-ratio", help="Gaps at least this share of the largest are named too."
         ),
         confidence: float = typer.Option(0.95, "--confidence", help="Interval level."),
+        strict: bool = typer.Option(
+            False, "--strict", help="Name a gap only if its interval lies above the tolerance."
+        ),
         baseline_error: float | None = typer.Option(
             None, "--baseline-error", help="Baseline's dev error (training-health check)."
         ),
@@ -123,7 +126,7 @@ def register(app: typer.Typer) -> None:
             )
         tol = _tolerance(tolerance)
         common: dict[str, Any] = dict(
-            tolerance=tol, confidence=confidence, similar_ratio=similar_ratio
+            tolerance=tol, confidence=confidence, similar_ratio=similar_ratio, strict=strict
         )
         health = None
         source = given[0]

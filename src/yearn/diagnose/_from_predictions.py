@@ -77,6 +77,7 @@ def diagnose_predictions(
     tolerance: float | None = None,
     confidence: float = 0.95,
     similar_ratio: float = SIMILAR_RATIO,
+    strict: bool = False,
     n_resamples: int = 1000,
     random_state: int | None = 0,
 ) -> Diagnosis | MultiTaskDiagnosis:
@@ -102,6 +103,7 @@ def diagnose_predictions(
             tolerance,
             confidence,
             similar_ratio,
+            strict,
             n_resamples,
             random_state,
         )
@@ -153,6 +155,7 @@ def diagnose_predictions(
         similar_ratio=similar_ratio,
         ci_method=method,
         caveats=caveats,
+        strict=strict,
     )
 
 
@@ -173,6 +176,7 @@ def _multilabel(
     tolerance: float | None,
     confidence: float,
     similar_ratio: float,
+    strict: bool,
     n_resamples: int,
     random_state: int | None,
 ) -> MultiTaskDiagnosis:
@@ -247,6 +251,7 @@ def _multilabel(
             tolerance=tolerance,
             confidence=confidence,
             similar_ratio=similar_ratio,
+            strict=strict,
             ci_method="bootstrap over rows" if col is None else "wilson+newcombe",
             caveats=caveats,
             task=None if col is None else p.tasks[col],

@@ -8,6 +8,10 @@ The rule for the principal gap (documented in docs/diagnosis.md):
 2. the principal gap is the largest gap that stands out;
 3. every other gap that stands out and is at least ``similar_ratio`` (default 0.5) times
    the largest is reported with it ("both bias and variance").
+
+With ``strict=True`` a gap must be larger than the tolerance *with confidence*: the lower
+end of its interval, not its estimate, must exceed the tolerance (fewer false alarms when
+true gaps sit just under the tolerance, less power; see bench/README.md).
 """
 
 from __future__ import annotations
@@ -110,6 +114,7 @@ def assemble(
     confidence: float,
     similar_ratio: float,
     ci_method: str,
+    strict: bool = False,
     caveats: list[str] | None = None,
     task: str | None = None,
 ) -> Diagnosis:
@@ -137,8 +142,9 @@ def assemble(
         ci = gap_ci(lo, hi)
         ci_low, ci_high = ci if ci is not None else (None, None)
         dist = None if ci is None else bool(ci[0] > 0 or ci[1] < 0)
+        judged = ci_low if strict and ci_low is not None else value
         gaps[name] = Gap(
-            name, lo, hi, value, ci_low, ci_high, dist, bool(value > tolerance + _EPS), note
+            name, lo, hi, value, ci_low, ci_high, dist, bool(judged > tolerance + _EPS), note
         )
 
     standing = sorted((g for g in gaps.values() if g.stands_out), key=lambda g: -(g.value or 0))
@@ -146,7 +152,7 @@ def assemble(
     if standing:
         top = standing[0].value or 0.0
         principal = tuple(g.name for g in standing if (g.value or 0.0) >= similar_ratio * top)
-    _explain(gaps, principal, caveats, tolerance, rate, metric)
+    _explain(gaps, principal, caveats, tolerance, rate, strict)
 
     recs: dict[str, tuple[str, ...]] = {g: NEXT_STEPS[g] for g in principal}
     if not principal:
@@ -164,6 +170,7 @@ def assemble(
         ci_method=ci_method,
         similar_ratio=similar_ratio,
         task=task,
+        strict=strict,
     )
 
 
@@ -186,7 +193,7 @@ def _explain(
     caveats: list[str],
     tolerance: float,
     rate: bool,
-    metric: str,
+    strict: bool,
 ) -> None:
     def fmt(v: float) -> str:
         return f"{v * 100:.2f}%" if rate else f"{v:.4g}"
@@ -203,7 +210,12 @@ def _explain(
     for g in gaps.values():
         if g.value is None or g.name in principal:
             continue
-        if g.above_tolerance and g.distinguishable is False:
+        if strict and not g.above_tolerance and g.value > tolerance and g.ci_low is not None:
+            caveats.append(
+                f"{GAP_LABELS[g.name]} is {fmt(g.value)} but its interval reaches down to "
+                f"{fmt(g.ci_low)}: not confidently above the tolerance (--strict)."
+            )
+        elif g.above_tolerance and g.distinguishable is False:
             caveats.append(
                 f"{GAP_LABELS[g.name]} is {fmt(g.value)} but its interval "
                 f"[{fmt(g.ci_low or 0)}, {fmt(g.ci_high or 0)}] includes zero: too few examples "
@@ -238,6 +250,7 @@ def diagnose(
     tolerance: float | None = None,
     confidence: float = 0.95,
     similar_ratio: float = SIMILAR_RATIO,
+    strict: bool = False,
 ) -> Diagnosis:
     """Diagnose from bare numbers: ``diagnose(train="8%", dev="10%", n_dev=5000)``.
 
@@ -291,6 +304,7 @@ def diagnose(
         similar_ratio=similar_ratio,
         ci_method=method,
         caveats=caveats,
+        strict=strict,
     )
 
 

@@ -94,6 +94,7 @@ class Diagnosis:
     ci_method: str = "none"
     similar_ratio: float = 0.5
     task: str | None = None
+    strict: bool = False
 
     # -- reading -------------------------------------------------------------------
     @property
@@ -139,6 +140,7 @@ class Diagnosis:
             "caveats": list(self.caveats),
             "tolerance": self.tolerance,
             "similar_ratio": self.similar_ratio,
+            "strict": self.strict,
             "confidence": self.confidence,
             "ci_method": self.ci_method,
         }
