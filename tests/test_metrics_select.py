@@ -66,6 +66,9 @@ def test_none_eligible_and_ties() -> None:
     sel = choose_best(CANDIDATES, "accuracy", ["latency_ms <= 10"])
     assert sel.best is None and sel.ranking == ()
     assert "no candidate meets every constraint" in sel.summary
+    assert "no candidate has a value" not in sel.summary
+    unmeasured = choose_best(CANDIDATES, "accuracy", ["size_mb <= 5"])
+    assert "no candidate has a value for size_mb: log it" in unmeasured.summary
     tie = [{"name": "x", "metrics": {"error": 0.1}}, {"name": "y", "metrics": {"error": 0.1}}]
     assert choose_best(tie, "error").best == "x"
 

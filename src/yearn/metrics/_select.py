@@ -38,10 +38,22 @@ class Selection:
     def summary(self) -> str:
         """One sentence naming the best candidate and why the others were dropped."""
         if self.best is None:
-            return (
+            text = (
                 f"no candidate meets every constraint "
-                f"({', '.join(str(c) for c in self.constraints) or 'none'})."
+                f"({', '.join(str(c) for c in self.constraints) or 'none'})"
             )
+            everywhere = [
+                r[: -len(" not measured")]
+                for r in next(iter(self.excluded.values()), ())
+                if r.endswith(" not measured")
+                and all(r in reasons for reasons in self.excluded.values())
+            ]
+            if everywhere:
+                text += (
+                    f"; no candidate has a value for {', '.join(everywhere)}: log it with each "
+                    "run (run.log_metric) or drop the constraint"
+                )
+            return text + "."
         text = f"best: {self.best} ({self.optimizing} = {self.best_value:.4g})"
         if self.excluded:
             text += "; excluded: " + "; ".join(
