@@ -266,3 +266,43 @@ def test_cv_bad_options_exit_2(cli, tmp_path, args, message):
     result = cli("cv", "--project", root, "--no-record", *args)
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.output.split())
+
+
+def test_split_dataset_uses_roles_groups_labels_and_metadata():
+    from dataclasses import replace
+
+    from yearn.config import SplitConfig
+    from yearn.data import from_frame
+    from yearn.splits import split_dataset
+
+    rng = np.random.default_rng(4)
+    n = 900
+    df = pd.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(n)],
+            "x": rng.normal(size=n),
+            "blur": rng.uniform(size=n),
+            "user": [f"u{i // 3}" for i in range(n)],
+            "y": rng.choice(["cat", "dog"], size=n),
+        }
+    )
+    ds = from_frame(
+        df,
+        task="binary",
+        label="y",
+        id_column="id",
+        group_column="user",
+        metadata=["blur"],
+        source="web",
+    )
+    frame = ds.frame.copy()
+    frame.loc[600:, "source"] = "phone"
+    frame.loc[600:, "role"] = "target"
+    ds = replace(ds, frame=frame)
+    m = split_dataset(ds, SplitConfig(dev=60, test=60, target_to_train=0.5, train_dev=0.1))
+    assert m.settings["target"] == "phone" and m.settings["task"] == "binary"
+    assert m.sizes["dev"] == 60 and m.sizes["test"] == 60  # groups of 3 divide 60
+    assert {t.column for t in m.report.distribution} == {"label", "blur"}
+    assert (m.table.groupby("group")["split"].nunique() == 1).all()
+    with pytest.raises(YearnError, match="no source has role 'target'"):
+        split_dataset(replace(ds, frame=ds.frame.assign(role="train")))
