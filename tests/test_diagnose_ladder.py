@@ -368,3 +368,14 @@ def test_strict_rule_needs_the_interval_above_the_tolerance(cli):
         "--json",
     )
     assert r.exit_code == 0 and json.loads(r.output)["principal"] == "none"
+
+
+def test_numpy_scalars_are_numbers():
+    import numpy as np
+
+    d = diagnose(
+        train=np.float64(0.01), dev=np.float32(0.11), n_train=np.int64(100), n_dev=np.int32(100)
+    )
+    assert d.principal_name == "variance" and d.errors["dev"].n == 100
+    with pytest.raises(ConfigError, match="integer"):
+        diagnose(train=0.1, dev=0.2, n_dev=float("nan"))

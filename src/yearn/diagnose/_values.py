@@ -7,6 +7,7 @@ not both in one ladder: ``"8"`` next to ``"9%"`` could mean 8% or 800%, so it is
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,7 +34,7 @@ def _one(name: str, raw: Any) -> tuple[float, bool]:
     """Return (number as written, whether it was a percent string)."""
     if isinstance(raw, bool):
         raise ConfigError(f"--{name}: expected an error such as 8% or 0.08; got {raw!r}.")
-    if isinstance(raw, int | float):
+    if isinstance(raw, numbers.Real):  # int, float and numpy scalars
         value, percent = float(raw), False
     elif isinstance(raw, str):
         text = raw.strip()
@@ -126,7 +127,8 @@ def parse_sizes(sizes: Mapping[str, Any] | None) -> dict[str, int]:
         if raw is None:
             continue
         rung = _rung(name)
-        if isinstance(raw, float) and raw.is_integer():
+        real = isinstance(raw, numbers.Real) and not isinstance(raw, bool)
+        if real and math.isfinite(float(raw)) and float(raw).is_integer():
             raw = int(raw)
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise ConfigError(
