@@ -186,6 +186,10 @@ def test_bad_arrays_get_clear_errors():
             labels=[0.5, 1.5, "x", 1, 2, 3, 4, 5, 6, 7.5],
             task="regression",
         )
+    with pytest.raises(DataError, match="metadata has 3 rows"):
+        four_way_split(ids, sources, target="phone", metadata=pd.DataFrame({"a": [1, 2, 3]}))
+    with pytest.raises(DataError, match="train would be empty"):
+        four_way_split(ids[5:], sources[5:], target="phone", dev=2, test=3, target_to_train=0)
     assert issubclass(DataError, YearnError)
 
 

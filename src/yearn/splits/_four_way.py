@@ -105,6 +105,17 @@ def four_way_split(
             "afresh (CLI: yearn split --fresh) instead of growing the old manifest."
         )
 
+    if metadata is not None:
+        if not isinstance(metadata, pd.DataFrame):
+            raise DataError(
+                f"metadata must be a DataFrame (one row per example); got "
+                f"{type(metadata).__name__}."
+            )
+        if len(metadata) != n:
+            raise DataError(
+                f"metadata has {len(metadata)} rows but there are {n} ids; give one row per "
+                "example, in the same order."
+            )
     grp = None if groups is None else as_array("groups", groups, n)
     has_group = np.zeros(n, dtype=bool) if grp is None else ~missing_mask(grp)
     units = ("i:" + pd.Series(keys, dtype=object)).to_numpy(dtype=object, copy=True)
@@ -169,6 +180,11 @@ def four_way_split(
     # stage 2: train (training sources + target share) → train_dev, train
     pool = np.flatnonzero(unit_split == "train")
     n_pool = int(sizes[pool].sum())
+    if n_pool == 0:
+        raise DataError(
+            "train would be empty: there is no training source and dev + test take the "
+            f"whole target source {target!r}; add training data or lower dev and test."
+        )
     n_train_dev = resolve_count("train_dev", train_dev, n_pool)
     if n_train_dev >= n_pool:
         raise ConfigError(
