@@ -30,11 +30,14 @@ def print_demo_summary(summary: DemoSummary) -> None:
         highlight=False,
     )
     console.print(f"task {summary.task}, label column '{summary.label}'", highlight=False)
-    table = Table("source", "role", "rows", "groups", "classes", "planted wrong labels")
+    groups = any(s.groups is not None for s in summary.sources)
+    planted = any(s.mislabeled for s in summary.sources)
     images = any(s.quality for s in summary.sources)
-    if images:
-        table.add_column("edge sharpness")
-        table.add_column("contrast (pixel std)")
+    headers = ["source", "role", "rows"] + (["groups"] if groups else []) + ["classes"]
+    headers += (["planted wrong labels"] if planted else []) + (
+        ["edge sharpness", "contrast (pixel std)"] if images else []
+    )
+    table = Table(*headers)
     for s in summary.sources:
         counts = list(s.classes.values())
         classes = (
@@ -42,14 +45,10 @@ def print_demo_summary(summary: DemoSummary) -> None:
             if len(counts) <= 3
             else f"{len(counts)} ({min(counts)}-{max(counts)} each)"
         )
-        row = [
-            s.name,
-            s.role,
-            str(s.rows),
-            "" if s.groups is None else str(s.groups),
-            classes,
-            f"{s.mislabeled} ({s.mislabeled_share:.1%})",
-        ]
+        row = [s.name, s.role, str(s.rows)]
+        row += ["" if s.groups is None else str(s.groups)] if groups else []
+        row += [classes]
+        row += [f"{s.mislabeled} ({s.mislabeled_share:.1%})"] if planted else []
         if images:
             q = s.quality
             row += [f"{q.sharpness:.2f}", f"{q.contrast:.3f}"] if q else ["", ""]
