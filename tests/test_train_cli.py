@@ -98,6 +98,12 @@ def test_train_records_run_curves_and_predictions(cli, project):
     dev_error = preds.split("dev").error_rate()
     assert dev_error == pytest.approx(out["history"][-1]["dev_metric"])
     assert (project / ".yearn" / "artifacts" / run.id / "tensorboard").is_dir()
+    # the preprocessor fitted on train is kept with the run (JSON + safetensors)
+    from yearn.prep import TabularPreprocessor
+
+    prep_dir = store.artifact_path(run.id, "prep/prep.json").parent
+    prep = TabularPreprocessor.load(prep_dir)
+    assert list(prep.feature_names_in_) == ["x1", "x2", "color"]
 
 
 def test_include_test_counts_a_look(cli, project):

@@ -8,9 +8,11 @@ Accepted inputs:
 - a mapping split → ``(X, y)`` arrays (``X`` (N, ...) features or images, ``y`` labels;
   ``y`` of shape (N, T) with NaN for unknown entries means multi-label).
 
-Tables are prepared with a small private preprocessor fitted on the train split only:
-numeric columns standardised (missing → the train mean), text-like columns one-hot encoded
-from the categories seen in train.
+A Dataset's inputs are prepared with ``yearn.prep`` fitted on the train split only
+(tables: ``TabularPreprocessor`` — median + missing indicator + standardisation, one-hot
+categories, TF-IDF text; images: ``ImageNormalizer`` — per-channel standardisation); the
+fitted preprocessor travels in ``TrainData.preprocessor`` and is saved with the run. When
+``yearn.prep`` is unavailable, :func:`standardise` (z-scores + one-hot) stands in.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class TrainData:
     task: str
     classes: tuple[str, ...]
     splits: dict[str, SplitData]
+    preprocessor: Any = None  # fitted on train; has save(directory) when from yearn.prep
 
     @property
     def n_outputs(self) -> int:
@@ -219,7 +222,7 @@ def _from_dataset(dataset: Any, splits: Any, task: str | None) -> TrainData:
             sorted(frame[labels[0]].dropna().astype(str).unique(), key=_natural)
         )
         y_all = frame[labels[0]].astype(str).to_numpy()
-    x_all = _features(dataset, index["train"])
+    x_all, prep = _features(dataset, index["train"])
     ids_all = np.asarray(dataset.ids)
     meta_cols = [c for c in getattr(dataset, "metadata_columns", ()) if c in frame]
     meta_cols += [c for c in ("source",) if c in frame and c not in meta_cols]
@@ -231,20 +234,36 @@ def _from_dataset(dataset: Any, splits: Any, task: str | None) -> TrainData:
             ids_all[idx],
             frame.iloc[idx][meta_cols].reset_index(drop=True),
         )
-    return TrainData(task, classes, out)
+    return TrainData(task, classes, out, prep)
 
 
-def _features(dataset: Any, train_idx: np.ndarray) -> np.ndarray:
+def _features(dataset: Any, train_idx: np.ndarray) -> tuple[np.ndarray, Any]:
+    """All rows' model inputs and the preprocessor fitted on the train rows."""
     image_col = getattr(dataset, "image_column", None)
     if image_col:
         from yearn.data import load_images  # decoded on demand, owned by yearn.data
 
         # (N, C, H, W) floats in [0, 1]
-        return np.asarray(load_images(list(dataset.frame[image_col])), dtype=np.float32)
-    cols = list(getattr(dataset, "feature_columns", ()))
+        images = np.asarray(load_images(list(dataset.frame[image_col])), dtype=np.float32)
+        try:
+            from yearn.prep import ImageNormalizer
+        except ImportError:
+            return images, None
+        norm = ImageNormalizer().fit(images[train_idx])
+        return np.asarray(norm.transform(images), dtype=np.float32), norm
+    text = [c for c in getattr(dataset, "text_columns", ()) if c in dataset.frame]
+    cols = [c for c in getattr(dataset, "feature_columns", ()) if c not in text] + text
     if not cols:
         raise DataError("the dataset has no feature columns to train on; list them in yearn.toml.")
-    return standardise(dataset.frame[cols], train_idx)
+    table = dataset.frame[cols]
+    try:
+        from yearn.prep import TabularPreprocessor
+    except ImportError:
+        return standardise(table, train_idx), None
+    prep = TabularPreprocessor(text=tuple(text)).fit(table.iloc[train_idx])
+    x = prep.transform(table)
+    x = x.toarray() if hasattr(x, "toarray") else x
+    return np.asarray(x, dtype=np.float32), prep
 
 
 def standardise(table: pd.DataFrame, train_idx: np.ndarray) -> np.ndarray:

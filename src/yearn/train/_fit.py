@@ -281,6 +281,11 @@ def _record(run: Any, store: Any, name: str, result: FitResult, include_test: bo
 
     write_predictions(result.predictions, run.artifact_dir / "predictions.parquet")
     run.log_artifact(run.artifact_dir / "predictions.parquet", name="predictions.parquet")
+    prep = getattr(result.data, "preprocessor", None)
+    if prep is not None and hasattr(prep, "save"):
+        folder = prep.save(run.artifact_dir / "prep")
+        for path in sorted(Path(folder).iterdir()):
+            run.log_artifact(path, name=f"prep/{path.name}")
     if isinstance(result.model, torch.nn.Module):
         from safetensors.torch import save
 
