@@ -306,3 +306,28 @@ def test_split_dataset_uses_roles_groups_labels_and_metadata():
     assert (m.table.groupby("group")["split"].nunique() == 1).all()
     with pytest.raises(YearnError, match="no source has role 'target'"):
         split_dataset(replace(ds, frame=ds.frame.assign(role="train")))
+
+
+def test_split_dataset_multilabel_is_not_stratified():
+    from dataclasses import replace
+
+    from yearn.data import from_frame
+    from yearn.splits import split_dataset
+
+    rng = np.random.default_rng(0)
+    n = 300
+    df = pd.DataFrame(
+        {
+            "id": range(n),
+            "x": rng.normal(size=n),
+            "a": rng.integers(0, 2, n).astype(float),
+            "b": rng.integers(0, 2, n).astype(float),
+        }
+    )
+    ds = from_frame(df, task="multilabel", label=["a", "b"], id_column="id", source="web")
+    frame = ds.frame.copy()
+    frame.loc[150:, "source"] = "phone"
+    frame.loc[150:, "role"] = "target"
+    m = split_dataset(replace(ds, frame=frame))
+    assert m.sizes["dev"] == 38 and m.sizes["test"] == 38  # 25% of 150, rounded half-even
+    assert m.report.notes == ["multi-label targets: splits are not stratified by label."]

@@ -47,7 +47,7 @@ def split_dataset(
     """:func:`four_way_split` over a Dataset, with the settings of ``config``.
 
     The target source is the one with role ``target``; the Dataset's group column, labels
-    (not for multi-label tasks) and metadata columns are used for grouping, stratification
+    (multi-label ones are not stratified) and metadata columns are used for grouping, stratification
     and the dev-vs-test checks.
     """
     config = config or SplitConfig()
@@ -70,7 +70,7 @@ def split_dataset(
         dataset.sources,
         target=targets[0],
         groups=dataset.groups,
-        labels=None if dataset.task == "multilabel" else dataset.labels,
+        labels=dataset.labels,
         task=dataset.task,
         dev=config.dev,
         test=config.test,
