@@ -12,6 +12,7 @@ import pytest
 from yearn.errors import DataError
 from yearn.labels import (
     apply_corrections,
+    correct_frame,
     read_relabel_log,
     record_corrections,
     relabel_log_path,
@@ -126,3 +127,18 @@ def test_cli_relabel_errors(cli, tmp_path):
     assert result.exit_code == 2 and "not found" in " ".join(result.output.split())
     result = cli("relabel", "--project", tmp_path, "--out", tmp_path / "x.csv")
     assert result.exit_code == 2 and "--predictions" in result.output
+
+
+def test_correct_frame_uses_the_split_manifest(tmp_path):
+    record_corrections(
+        tmp_path, [{"id": "i1", "new_label": "cat"}, {"id": "i5", "new_label": "cat"}]
+    )
+    data = table()[["id", "label"]]
+    manifest = table()[["id", "split"]]
+    fixed = correct_frame(data, tmp_path, splits=manifest).set_index("id")["label"]
+    assert fixed["i5"] == "cat" and fixed["i1"] == "dog"
+    fixed = correct_frame(data, tmp_path, splits=manifest, include_train=True)
+    assert fixed.set_index("id").loc["i1", "label"] == "cat"
+    assert data.set_index("id").loc["i1", "label"] == "dog"  # the input is not modified
+    with pytest.raises(DataError, match="column 'target' not found"):
+        correct_frame(data, tmp_path, label_column="target")

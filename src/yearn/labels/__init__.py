@@ -19,6 +19,7 @@ from yearn.labels._project import project_out_of_fold
 from yearn.labels._relabel import (
     RelabelResult,
     apply_corrections,
+    correct_frame,
     read_corrections_csv,
     read_relabel_log,
     record_corrections,
@@ -34,6 +35,7 @@ __all__ = [
     "apply_corrections",
     "confident_joint",
     "confident_thresholds",
+    "correct_frame",
     "default_estimator",
     "find_label_issues",
     "label_issues",

@@ -28,6 +28,7 @@ __all__ = [
     "LOG_NAME",
     "RelabelResult",
     "apply_corrections",
+    "correct_frame",
     "read_corrections_csv",
     "read_relabel_log",
     "record_corrections",
@@ -246,6 +247,44 @@ def apply_corrections(
         not_found=sorted(set(mapping) - set(ids)),
         warnings=notes,
     )
+
+
+def correct_frame(
+    frame: pd.DataFrame,
+    corrections: pd.DataFrame | str | Path,
+    *,
+    splits: pd.Series | pd.DataFrame | None = None,
+    id_column: str = "id",
+    label_column: str = "label",
+    include_train: bool = False,
+) -> pd.DataFrame:
+    """A corrected copy of any table (a dataset's frame, a manifest): labels of the logged ids.
+
+    ``splits`` says which split each id is in: a Series indexed by id, or the split
+    manifest (columns ``id``, ``split``); rows in ``train`` are left alone unless
+    ``include_train``. Without ``splits`` every row with a correction is corrected.
+    """
+    for col in (id_column, label_column):
+        if col not in frame:
+            raise DataError(f"column {col!r} not found; columns are {', '.join(map(str, frame))}.")
+    log = corrections if isinstance(corrections, pd.DataFrame) else read_relabel_log(corrections)
+    latest = log.assign(id=log["id"].astype(str)).drop_duplicates("id", keep="last")
+    mapping = dict(zip(latest["id"], latest["new_label"].astype(str), strict=True))
+    ids = frame[id_column].astype(str)
+    new = ids.map(mapping)
+    touch = new.notna().to_numpy(copy=True)
+    if splits is not None:
+        if isinstance(splits, pd.DataFrame):
+            splits = pd.Series(splits["split"].to_numpy(), index=splits["id"].astype(str))
+        split_of = ids.map(splits.rename(index=str)).to_numpy()
+        if not include_train:
+            touch &= split_of != "train"
+    out = frame.copy()
+    label = out[label_column].astype(object).to_numpy(copy=True)
+    label[touch] = new.to_numpy()[touch]
+    numeric = pd.api.types.is_numeric_dtype(frame[label_column])
+    out[label_column] = pd.to_numeric(label) if numeric else label
+    return out
 
 
 def _errors(preds: Predictions) -> dict[str, float]:
