@@ -188,3 +188,19 @@ def test_trivial_baselines_from_a_predictions_table(tmp_path) -> None:
     assert trivial_baselines(reg, metric="mae").value("mean", "dev") == pytest.approx(1.0)
     with pytest.raises(DataError, match="test rows only"):
         trivial_baselines(table.assign(split="test"))
+
+
+def test_text_columns_are_vectorised() -> None:
+    rng = np.random.default_rng(12)
+    n = 400
+    words = np.array(["good movie", "great plot", "bad film", "awful acting"])
+    pick = rng.integers(0, 4, n)
+    frame = pd.DataFrame({"review": words[pick], "length": rng.normal(size=n)})
+    y = np.where(pick < 2, "pos", "neg")
+    rep = fit_baselines(
+        {"train": (frame.iloc[:300], y[:300]), "dev": (frame.iloc[300:], y[300:])},
+        task="binary",
+        text_columns=["review"],
+    )
+    assert rep.value("logistic", "dev") == 0.0 and rep.value("hist_gb", "dev") == 0.0
+    assert rep.value("majority", "dev") > 0.3

@@ -162,6 +162,7 @@ def fit_baselines(
     random_state: int | None = 0,
     n_threads: int = 1,
     fit_on: tuple[Any, Any] | None = None,
+    text_columns: Sequence[str] = (),
 ) -> BaselineReport:
     """Fit every baseline on ``splits["train"]`` and score it on train, train_dev and dev.
 
@@ -170,7 +171,8 @@ def fit_baselines(
     is refused: baselines never look at test. ``metric`` defaults to error (rmse for
     regression, map for multi-label); ``baselines`` picks some by name; ``n_threads``
     caps the OpenMP threads of the fits; ``fit_on`` = ``(X, y)`` fits on those examples
-    instead of ``splits["train"]`` (used for trivial baselines from a predictions table).
+    instead of ``splits["train"]`` (used for trivial baselines from a predictions table);
+    ``text_columns`` names the DataFrame columns to vectorise as text (TF-IDF).
     """
     if task not in TASKS:
         raise ConfigError(f"task must be one of {', '.join(TASKS)}; got {task!r}.")
@@ -223,7 +225,7 @@ def fit_baselines(
                 classes_t = tuple(sorted(every))
         else:
             classes_t = ()
-    specs = baseline_specs(task, X_train, random_state=random_state)
+    specs = baseline_specs(task, X_train, random_state=random_state, text=text_columns)
     if baselines is not None:
         known = [s.name for s in specs]
         bad = [b for b in baselines if b not in known]

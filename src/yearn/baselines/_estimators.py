@@ -2,26 +2,28 @@
 
 Trivial baselines ignore the inputs (majority / stratified / mean, scikit-learn's dummy
 estimators); simple ones are a linear model and histogram gradient boosting. Inputs are
-prepared inside each pipeline, fitted on train only: numeric columns imputed (median +
-missing indicator) and scaled, categorical columns one-hot encoded (unknown categories
-ignored, a "missing" category for empty cells).
+prepared inside each pipeline, fitted on train only, by :class:`yearn.prep.TabularPreprocessor`
+(numbers imputed with a missing indicator and scaled, categories one-hot encoded with a
+"missing" category, text columns TF-IDF); plain arrays are imputed and scaled.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.compose import ColumnTransformer
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from yearn.prep import TabularPreprocessor
 
 __all__ = ["BaselineSpec", "PerTaskClassifier", "baseline_specs", "make_preprocessor"]
 
@@ -36,26 +38,25 @@ class BaselineSpec:
     description: str
 
 
-def make_preprocessor(X: Any) -> Any:
-    """Numeric columns imputed and scaled, the others one-hot encoded (fit on train only)."""
+def _dense(X: Any) -> Any:
+    """Sparse (text features) → dense, for estimators that need dense input."""
+    return X.toarray() if hasattr(X, "toarray") else X
+
+
+def make_preprocessor(X: Any, text: Sequence[str] = ()) -> Any:
+    """Inputs → numbers, fitted on train only.
+
+    A DataFrame goes through :class:`yearn.prep.TabularPreprocessor` (numbers: median +
+    missing indicator + scaling; categories: "missing" category + one-hot, rare ones
+    grouped; ``text`` columns: TF-IDF); an array is imputed and scaled.
+    """
     numeric_pipe = make_pipeline(
         SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
         StandardScaler(),
     )
     if not isinstance(X, pd.DataFrame):
         return numeric_pipe
-    numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])]
-    other = [c for c in X.columns if c not in numeric]
-    parts = []
-    if numeric:
-        parts.append(("numeric", numeric_pipe, numeric))
-    if other:
-        categorical = make_pipeline(
-            SimpleImputer(strategy="constant", fill_value="missing"),
-            OneHotEncoder(handle_unknown="ignore", max_categories=50, sparse_output=False),
-        )
-        parts.append(("categorical", categorical, other))
-    return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0)
+    return TabularPreprocessor(text=tuple(text))
 
 
 class PerTaskClassifier(ClassifierMixin, BaseEstimator):
@@ -93,22 +94,32 @@ class PerTaskClassifier(ClassifierMixin, BaseEstimator):
         return (self.predict_proba(X) >= 0.5).astype(int)
 
 
-def _pipe(X: Any, estimator: Any) -> Pipeline:
-    return Pipeline([("prep", make_preprocessor(X)), ("model", estimator)])
+def _pipe(X: Any, estimator: Any, text: Sequence[str] = (), *, dense: bool = False) -> Pipeline:
+    steps = [("prep", make_preprocessor(X, text))]
+    if dense:
+        steps.append(("dense", FunctionTransformer(_dense, accept_sparse=True)))
+    return Pipeline([*steps, ("model", estimator)])
 
 
-def baseline_specs(task: str, X: Any, *, random_state: int | None = 0) -> list[BaselineSpec]:
-    """The baselines for ``task`` (unfitted), their preprocessing built from ``X``'s columns."""
+def baseline_specs(
+    task: str, X: Any, *, random_state: int | None = 0, text: Sequence[str] = ()
+) -> list[BaselineSpec]:
+    """The baselines for ``task`` (unfitted), their preprocessing built from ``X``'s columns
+    (``text`` names the text columns of a DataFrame)."""
     if task == "regression":
         return [
             BaselineSpec(
                 "mean", "trivial", DummyRegressor(strategy="mean"), "predicts the train mean"
             ),
-            BaselineSpec("ridge", "simple", _pipe(X, Ridge(alpha=1.0)), "ridge linear regression"),
+            BaselineSpec(
+                "ridge", "simple", _pipe(X, Ridge(alpha=1.0), text), "ridge linear regression"
+            ),
             BaselineSpec(
                 "hist_gb",
                 "simple",
-                _pipe(X, HistGradientBoostingRegressor(random_state=random_state)),
+                _pipe(
+                    X, HistGradientBoostingRegressor(random_state=random_state), text, dense=True
+                ),
                 "histogram gradient boosting",
             ),
         ]
@@ -123,14 +134,17 @@ def baseline_specs(task: str, X: Any, *, random_state: int | None = 0) -> list[B
             BaselineSpec(
                 "logistic",
                 "simple",
-                _pipe(X, PerTaskClassifier(LogisticRegression(max_iter=2000))),
+                _pipe(X, PerTaskClassifier(LogisticRegression(max_iter=2000)), text),
                 "logistic regression per task",
             ),
             BaselineSpec(
                 "hist_gb",
                 "simple",
                 _pipe(
-                    X, PerTaskClassifier(HistGradientBoostingClassifier(random_state=random_state))
+                    X,
+                    PerTaskClassifier(HistGradientBoostingClassifier(random_state=random_state)),
+                    text,
+                    dense=True,
                 ),
                 "histogram gradient boosting per task",
             ),
@@ -149,12 +163,15 @@ def baseline_specs(task: str, X: Any, *, random_state: int | None = 0) -> list[B
             "draws classes at random with the train class shares",
         ),
         BaselineSpec(
-            "logistic", "simple", _pipe(X, LogisticRegression(max_iter=2000)), "logistic regression"
+            "logistic",
+            "simple",
+            _pipe(X, LogisticRegression(max_iter=2000), text),
+            "logistic regression",
         ),
         BaselineSpec(
             "hist_gb",
             "simple",
-            _pipe(X, HistGradientBoostingClassifier(random_state=random_state)),
+            _pipe(X, HistGradientBoostingClassifier(random_state=random_state), text, dense=True),
             "histogram gradient boosting",
         ),
     ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -16,28 +15,23 @@ from yearn.errors import DataError
 
 __all__ = ["project_features", "run_baselines"]
 
-log = logging.getLogger(__name__)
 PREDICTIONS_NAME = "predictions.parquet"
 
 
 def project_features(dataset: Any, *, image_size: int = 32) -> pd.DataFrame | np.ndarray:
-    """The inputs of the baselines: feature columns as they are (the pipelines impute,
-    scale and one-hot encode them), or flattened grey pixels for an image project."""
+    """The inputs of the baselines: feature and text columns as they are (the pipelines
+    impute, scale, one-hot encode and TF-IDF them), or flattened grey pixels for an image
+    project."""
     if dataset.image_column is not None:
         from yearn.data import load_images
 
         pixels = load_images(dataset.frame[dataset.image_column].tolist(), size=image_size)
         return pixels.reshape(len(pixels), -1)
-    columns = [c for c in dataset.feature_columns if c not in dataset.text_columns]
-    if dataset.text_columns:
-        log.warning(
-            "baselines ignore the text columns %s (no text features yet)",
-            ", ".join(dataset.text_columns),
-        )
+    columns = list(dict.fromkeys([*dataset.feature_columns, *dataset.text_columns]))
     if not columns:
         raise DataError(
-            "the project has no feature columns for the baselines (only ids, labels, "
-            "metadata or text); name them in yearn.toml project.feature_columns."
+            "the project has no feature columns for the baselines (only ids, labels and "
+            "metadata); name them in yearn.toml project.feature_columns."
         )
     return dataset.frame[columns]
 
@@ -119,6 +113,7 @@ def run_baselines(
         tasks=config.label_columns if config.task == "multilabel" else None,
         baselines=baselines,
         random_state=random_state,
+        text_columns=() if dataset.image_column is not None else dataset.text_columns,
     )
     if not record:
         return report
