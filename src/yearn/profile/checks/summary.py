@@ -165,7 +165,8 @@ class SummaryCheck(Check):
         if bad:
             message = "; ".join(f"{e['column']}: {e['kind']}" for e in bad[:8])
         else:
-            message = f"{len(names)} columns over {ctx.n} rows in {len(groups)} {ctx.group_by}(s)"
+            where = f" in {len(groups)} {ctx.group_by}(s)" if ctx.group_by != "all" else ""
+            message = f"{len(names)} columns over {ctx.n} rows{where}"
         return self.result(
             severity=severity,
             message=message,
