@@ -356,9 +356,9 @@ class _Copy(_Clone):
 
 
 def _metric(metric: Any) -> tuple[str, Any]:
-    if isinstance(metric, str) or type(metric).__name__ == "Metric":
-        from yearn.metrics import get_metric
+    from yearn.metrics import Metric, get_metric  # imported when used: metrics sit downstream
 
+    if isinstance(metric, str | Metric):
         m = get_metric(metric)
         return m.name, m
     if callable(metric):
