@@ -161,3 +161,27 @@ def test_cli_learning_curve_bad_input(cli, tmp_path):
     assert r.exit_code == 2 and "--fractions" in r.output
     r = cli("learning-curve", "--project", tmp_path / "nowhere")
     assert r.exit_code == 2 and "yearn init" in " ".join(r.output.split())
+
+
+def test_estimator_failure_is_a_clear_error():
+    from sklearn.linear_model import Ridge
+
+    X, _ = _linear(300)
+    y = np.where(X[:, 0] > 0, "up", "down")
+    with pytest.raises(DataError, match="Ridge could not be fitted"):
+        learning_curve(Ridge(), X, y, X, y, metric="rmse")
+
+
+def test_progress_is_reported():
+    X, y = _linear(300)
+    seen = []
+    learning_curve(
+        LinearDiscriminantAnalysis(),
+        X,
+        y,
+        X,
+        y,
+        fractions=[0.3, 0.6, 1.0],
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert seen == [(1, 3), (2, 3), (3, 3)]

@@ -246,18 +246,25 @@ def register(app: typer.Typer) -> None:
                 X_tr, y_tr = X_tr[keep], y_tr[keep]
         metric = "rmse" if regression else "error"
         tgt = _tolerance(target) if target is not None else cfg.metric.human_level_error
-        lc = learning_curve(
-            est,
-            X_tr,
-            y_tr,
-            X_dev,
-            y_dev,
-            fractions=fr,
-            metric=metric,
-            target_error=tgt,
-            tolerance=_tolerance(tolerance),
-            random_state=random_state,
-        )
+        from rich.progress import Progress
+
+        from yearn.cli._console import err_console
+
+        with Progress(console=err_console, transient=True) as bar:
+            task = bar.add_task(f"fitting {estimator} on growing subsets", total=len(fr))
+            lc = learning_curve(
+                est,
+                X_tr,
+                y_tr,
+                X_dev,
+                y_dev,
+                fractions=fr,
+                metric=metric,
+                target_error=tgt,
+                tolerance=_tolerance(tolerance),
+                random_state=random_state,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
         payload = lc.to_dict() | {"splits": how, "estimator": estimator}
         if chart is not None:
             lc.save_chart(chart)

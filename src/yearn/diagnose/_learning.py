@@ -12,7 +12,7 @@ is already above the target, more data will not fix that bias.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -239,13 +239,15 @@ def learning_curve(
     tolerance: float | None = None,
     n_resamples: int = 500,
     random_state: int | None = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> LearningCurve:
     """Fit ``estimator`` on growing fractions of the training set and read the curve.
 
     ``target_error`` is the error you aim for (e.g. human-level error); when the train
     error at full size is above it by more than the tolerance, more data is declared
     unable to fix the (bias) problem. ``tolerance`` defaults to one percentage point for
-    error rates, 5% of the final dev error otherwise.
+    error rates, 5% of the final dev error otherwise. ``progress(done, total)`` is called
+    after each fit (the CLI draws a progress bar with it).
     """
     from sklearn.base import clone
 
@@ -263,17 +265,25 @@ def learning_curve(
     order = _nested_order(y_train, classification, rng)
     n_classes = len(np.unique(y_train.astype(str))) if classification else 0
     sizes, tr, dv = [], [], []
-    for f in fr:
+    for step, f in enumerate(fr, start=1):
         n = max(round(f * len(order)), 2)
         idx = order[:n]
         if classification and len(np.unique(y_train[idx].astype(str))) < min(2, n_classes):
             continue  # too small to hold two classes
         if sizes and n == sizes[-1]:
             continue
-        model = clone(estimator).fit(X_train[idx], y_train[idx])
-        sizes.append(n)
-        tr.append(err(y_train[idx], model.predict(X_train[idx])))
-        dv.append(err(y_dev, model.predict(X_dev)))
+        try:
+            model = clone(estimator).fit(X_train[idx], y_train[idx])
+            sizes.append(n)
+            tr.append(err(y_train[idx], model.predict(X_train[idx])))
+            dv.append(err(y_dev, model.predict(X_dev)))
+        except (ValueError, TypeError) as exc:
+            raise DataError(
+                f"{type(estimator).__name__} could not be fitted/scored on {n} training rows "
+                f"({type(exc).__name__}: {exc}); check the features and labels."
+            ) from None
+        if progress is not None:
+            progress(step, len(fr))
     if len(sizes) < 3:
         raise DataError(
             f"only {len(sizes)} usable training-set sizes (the training set has "
