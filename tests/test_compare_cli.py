@@ -87,3 +87,13 @@ def test_plan_dev_cli(cli) -> None:
     assert res.exit_code == 2 and "exactly one of --gain" in _flat(res)
     res = cli("plan-dev", "--error", "1.5", "--gain", "0.01")
     assert res.exit_code == 2 and "error must be <= 1" in _flat(res)
+
+
+def test_compare_cli_on_test_warns(cli, tables) -> None:
+    for name in ("a.parquet", "b.csv"):
+        path = tables / name
+        frame = pd.read_parquet(path) if name.endswith("parquet") else pd.read_csv(path)
+        frame.assign(split="test").to_csv(tables / f"test_{path.stem}.csv", index=False)
+    res = cli("compare", tables / "test_a.csv", tables / "test_b.csv")
+    assert res.exit_code == 0, res.output
+    assert "comparing on test is a look at test" in _flat(res)

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from yearn.cli._console import console
+from yearn.cli._console import console, err_console
 from yearn.cli._options import JSON_OPTION, PROJECT_OPTION, STORE_URL_OPTION
 from yearn.errors import ConfigError
 
@@ -73,6 +73,12 @@ def register(app: typer.Typer) -> None:
             mid_p=mid_p,
             task=task,
         )
+        if res.split == "test":
+            err_console.print(
+                "[yellow]warning:[/] comparing on test is a look at test: choose between "
+                "models on dev, and look at test once, at the end.",
+                highlight=False,
+            )
         if as_json:
             typer.echo(json.dumps(res.to_dict(), indent=2))
             return
