@@ -234,3 +234,27 @@ def test_failed_training_marks_the_run_failed(tmp_path):
         )
     (run,) = open_store(tmp_path).list_runs(kind="train")
     assert run.status == "failed" and "learning rate" in run.error
+
+
+def test_metric_is_checked_before_training():
+    from yearn.errors import ConfigError
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(20, 2))
+    with pytest.raises(ConfigError, match="applies to"):
+        fit("mlp", {"train": (x, x[:, 0])}, task="regression", metric="f1", epochs=1)
+    with pytest.raises(ConfigError, match="unknown metric"):
+        fit("mlp", _data(), metric="auroc2", epochs=1)
+    res = fit("mlp", _data(), metric="accuracy", epochs=1)
+    assert 0 <= res.history[0]["dev_metric"] <= 1  # error form: 1 - accuracy
+
+
+def test_resume_from_a_run_without_checkpoint(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    from yearn.store import open_store
+
+    first = fit(LogisticRegression(), _data(), store=tmp_path)
+    with pytest.raises(TrainingError, match="has no checkpoint to resume from"):
+        fit("mlp", _data(), store=tmp_path, resume=first.run_id)
+    assert [r.status for r in open_store(tmp_path).list_runs()] == ["completed"]

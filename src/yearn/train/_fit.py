@@ -19,6 +19,7 @@ from yearn.train._config import TrainConfig
 from yearn.train._data import TrainData, make_train_data
 from yearn.train._loop import default_device, predict_outputs, seeded, train_torch
 from yearn.train._losses import (
+    check_metric,
     default_loss,
     default_metric,
     epoch_metric,
@@ -141,6 +142,7 @@ def fit(
     prepared = make_train_data(data, splits=splits, task=task)
     loss = cfg.loss or default_loss(prepared.task)
     metric = cfg.metric or default_metric(prepared.task)
+    check_metric(metric, prepared.task)
     dev = torch.device(device) if device is not None else default_device()
     store = _open(store)
     name = run_name or _model_name(model)
@@ -156,19 +158,23 @@ def fit(
         }
         if isinstance(resume, str):
             config["resumed_from"] = resume
+        if isinstance(resume, str):
+            old = Path(store.artifact_root) / store.get_run(resume).id / "checkpoints"
+            if not (old / "latest.json").exists():
+                raise TrainingError(
+                    f"run {resume} has no checkpoint to resume from ({old}/latest.json is "
+                    "missing); start a new run instead."
+                )
         run = store.start_run(name=name, kind="train", config=config)
         if checkpoint_dir is None:
             checkpoint_dir = run.artifact_dir / "checkpoints"
         if tensorboard_dir is None:
             tensorboard_dir = run.artifact_dir / "tensorboard"
-        if isinstance(resume, str):
-            old = Path(store.artifact_root) / store.get_run(resume).id / "checkpoints"
-            if not (old / "latest.json").exists():
-                raise TrainingError(f"run {resume} has no checkpoint to resume from.")
-            shutil.copytree(old, checkpoint_dir, dirs_exist_ok=True)
     elif isinstance(resume, str):
         raise TrainingError("resume=<run id> needs store=<project folder or RunStore>.")
     try:
+        if isinstance(resume, str):
+            shutil.copytree(old, checkpoint_dir, dirs_exist_ok=True)
         result = _fit(
             model,
             prepared,

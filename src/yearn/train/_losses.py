@@ -133,5 +133,14 @@ def error_name(name: str) -> str:
     return get_metric(name).error_name
 
 
+def check_metric(name: str, task: str) -> None:
+    """Fail before training when the metric is unknown or does not fit the task."""
+    if (name == "error" and task != "regression") or (name == "rmse" and task == "regression"):
+        return
+    from yearn.metrics import get_metric
+
+    get_metric(name).check_task(task)
+
+
 def default_metric(task: str) -> str:
     return "rmse" if task == "regression" else "error"
