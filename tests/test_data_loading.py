@@ -239,3 +239,16 @@ def test_cli_check_json_multilabel_and_regression(tmp_path, cli):
     data = json.loads(cli("check", "--project", tmp_path, "--json").output)
     assert data["labels"] == {"mean": 1.0, "std": 0.5, "min": 0.5, "max": 1.5}
     assert _labels_text("regression", data["labels"]) == "mean 1, std 0.5, range [0.5, 1.5]"
+
+
+def test_cli_check_image_folder(tmp_path, cli):
+    for k in range(2):
+        png(tmp_path / "imgs" / "cat" / f"{k}.png")
+        png(tmp_path / "imgs" / "dog" / f"{k}.png")
+    write_project(tmp_path, [("web", "imgs", "train")])
+    result = cli("check", "--project", tmp_path, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["image_column"] == "image" and data["labels"] == {"cat": 2, "dog": 2}
+    result = cli("check", "--project", tmp_path)
+    assert result.exit_code == 0 and "images" in result.output and "(image)" in result.output

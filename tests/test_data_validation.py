@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from yearn.data import load_project
@@ -274,3 +276,20 @@ def test_bad_data_cli_exit_2(name, tmp_path, cli):
     assert output.startswith("error:"), output
     assert re.search(expected, output), output
     assert "Traceback" not in result.output
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(n=st.integers(3, 40), data=st.data())
+def test_reported_row_is_the_spreadsheet_row(tmp_path, n, data):
+    """Whatever row holds the bad label, the message names header-line + 1 + position."""
+    pos = data.draw(st.integers(0, n - 1))
+    labels = ["cat", "dog"] * n
+    labels = labels[:n]
+    labels[pos] = ""
+    lines = ["a,y"] + [f"{i},{label}" for i, label in enumerate(labels)]
+    (tmp_path / "web.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_project(tmp_path, [("web", "web.csv", "train")])
+    with pytest.raises(DataError, match=rf"web\.csv, row {pos + 2}: the label column 'y'"):
+        load_project(tmp_path)
