@@ -198,3 +198,15 @@ def test_cli_errors_exit_2(cli, table_path, tmp_path):
     assert result.exit_code == 2 and "separate tags with ';'" in result.output
     result = cli("errors", "sample", "-p", table_path, "--rule", "blur >> 1 -> x")
     assert result.exit_code == 2 and "rule" in result.output
+
+
+def test_html_display_shows_thumbnails(tmp_path):
+    frame = make_table(40)
+    for i in range(len(frame)):
+        Image.fromarray((np.eye(8) * 255).astype(np.uint8)).save(tmp_path / f"{i}.png")
+    frame["path"] = [str(tmp_path / f"{i}.png") for i in range(len(frame))]
+    sheet = sample_errors(frame, n=3)
+    sheet.set_tags(sheet.ids[0], ["salt & pepper"])
+    html = sheet._repr_html_()
+    assert html.count("<img src=\"data:image/png;base64,") == 3
+    assert "salt &amp; pepper" in html

@@ -120,3 +120,8 @@ def test_cli_json_and_table(cli, tmp_path):
     assert result.exit_code == 0 and "excess" in result.output
     result = cli("slices", "--predictions", path, "--correction", "holm")
     assert result.exit_code == 2 and "correction" in result.output
+
+
+def test_html_display():
+    html = find_slices(planted(300))._repr_html_()
+    assert "<table" in html and "slices tested" in html

@@ -147,6 +147,24 @@ class Worksheet:
         self.source = str(path)
         return path
 
+    def _repr_html_(self, max_rows: int = 20) -> str:
+        from html import escape
+
+        cols = ["id", "label", "pred", "confidence", "preview", "tags", "suggested_tags"]
+        head = "".join(f"<th>{c}</th>" for c in cols)
+        body = []
+        for row in self.frame.head(max_rows).to_dict(orient="records"):
+            cells = []
+            for c in cols:
+                v = row.get(c, "")
+                if c == "preview" and str(v).startswith("data:image/"):
+                    cells.append(f'<td><img src="{escape(str(v))}" width="32"></td>')
+                else:
+                    cells.append(f"<td>{escape(str(v))}</td>")
+            body.append("<tr>" + "".join(cells) + "</tr>")
+        more = f"<p>{len(self) - max_rows} more rows</p>" if len(self) > max_rows else ""
+        return f"<table><tr>{head}</tr>{''.join(body)}</table>{more}"
+
     def to_records(self) -> list[dict[str, Any]]:
         """Rows as dicts with ``tags`` / ``suggested_tags`` as lists (for a web page)."""
         out = []

@@ -86,6 +86,15 @@ class LabelIssues:
             "not worth its cost; work on the larger error categories first."
         )
 
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return (
+            f"<p>{len(self.issues)} likely label issues of {self.n_examples} "
+            f"({', '.join(self.splits)}). {escape(self.advice)}</p>"
+            + self.issues.head(20).to_html(index=False)
+        )
+
     def to_dict(self, top: int | None = None) -> dict[str, Any]:
         issues = self.issues if top is None else self.issues.head(top)
         return {

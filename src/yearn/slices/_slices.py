@@ -50,6 +50,13 @@ class SliceReport:
     def top(self, k: int = 10) -> pd.DataFrame:
         return self.slices.head(k)
 
+    def _repr_html_(self) -> str:
+        return (
+            f"<p>overall error {self.overall_error:.1%} over {self.n_examples} rows; "
+            f"{self.n_tested} slices tested ({self.correction})</p>"
+            + self.slices.head(10).drop(columns=["columns"]).to_html(index=False)
+        )
+
     def to_dict(self, top: int | None = 20) -> dict[str, Any]:
         rows = self.slices if top is None else self.slices.head(top)
         records = []
