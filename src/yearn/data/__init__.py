@@ -4,7 +4,8 @@ Sources: CSV / Parquet files, pandas / polars DataFrames, numpy arrays, image fo
 (class sub-folders or a manifest of file paths) and text columns. See ``docs/data.md``.
 """
 
-from yearn.data.dataset import Dataset, from_arrays, from_frame, infer_task
+from yearn.data.dataset import Dataset
+from yearn.data.frames import from_arrays, from_frame, infer_task
 from yearn.data.images import IMAGE_SUFFIXES, load_images, read_image_folder
 from yearn.data.project import load_project
 from yearn.data.tables import read_table

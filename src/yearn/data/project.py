@@ -10,14 +10,8 @@ import numpy as np
 import pandas as pd
 
 from yearn.config import ProjectConfig, SourceConfig, load_config
-from yearn.data.dataset import (
-    ROLE_COLUMN,
-    SOURCE_COLUMN,
-    Dataset,
-    finish_dataset,
-    generated_id_column,
-    prepare_table,
-)
+from yearn.data.build import finish_dataset, generated_id_column, prepare_table
+from yearn.data.dataset import ROLE_COLUMN, SOURCE_COLUMN, Dataset
 from yearn.data.images import check_image_files, read_image_folder, resolve_paths
 from yearn.data.tables import read_table, table_format
 from yearn.data.validate import CLASSIFICATION_TASKS, Where
