@@ -130,7 +130,7 @@ def test_phone_images_are_blurrier_darker_in_contrast_and_noisier(digits, manife
     web, phone = stats["web"], stats["phone"]
     assert phone["contrast"] < 0.75 * web["contrast"]
     assert phone["background"] > web["background"] + 0.05
-    assert phone["sharp"].mean() < 0.85 * web["sharp"].mean()
+    assert phone["sharp"].mean() < 0.9 * web["sharp"].mean()
     # the recorded blur is honest: blurrier phone images measure less sharp
     assert np.corrcoef(phone["blur"], phone["sharp"])[0, 1] < -0.5
     for col in META:  # every corruption was applied to the phone images

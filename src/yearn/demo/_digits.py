@@ -78,7 +78,7 @@ class DigitsSettings:
         rotation=12.0,
         scale=(0.9, 1.1),
         shift=1.0,
-        blur=(0.3, 1.8),
+        blur=(0.3, 1.1),
         contrast=(0.45, 0.85),
         brightness=(0.05, 0.25),
         noise=(0.01, 0.05),
