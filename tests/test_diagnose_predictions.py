@@ -246,6 +246,10 @@ def test_run_from_the_store(cli, tmp_path):
     out = json.loads(r.output)
     assert out["principal"] == "data_mismatch" and out["run_id"] == run_id
     assert out["training_health"]["best_epoch"] == 5
+    r = cli("diagnose", "--project", tmp_path, "--json")  # no source: the newest such run
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["run_id"] == run_id
+    assert result.diagnosis.svg().startswith("<svg")
     r = cli("diagnose", "--run", run_id, "--project", tmp_path, "--baseline-error", "0.15")
     assert r.exit_code == 0, r.output
     assert "below_baseline" in r.output and "overfitting" in r.output

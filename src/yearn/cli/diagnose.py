@@ -109,20 +109,33 @@ def register(app: typer.Typer) -> None:
         random_state: int = typer.Option(0, "--random-state", help="Seed of the bootstrap."),
         as_json: bool = JSON_OPTION,
     ) -> None:
-        """Human → train → train-dev → dev → test: the gaps, the principal one, next steps."""
+        """Human → train → train-dev → dev → test: the gaps, the principal one, next steps.
+
+        Without a source, diagnoses the project's newest completed run that wrote a
+        predictions table.
+        """
         from yearn.diagnose import diagnose as from_numbers
         from yearn.diagnose import diagnose_predictions, diagnose_run
-        from yearn.diagnose._sources import error_form, project_defaults
+        from yearn.diagnose._sources import (
+            error_form,
+            latest_run_with_predictions,
+            project_defaults,
+        )
 
         numbers = {"train": train, "train_dev": train_dev, "dev": dev, "test": test}
         sizes = {"train": n_train, "train_dev": n_train_dev, "dev": n_dev, "test": n_test}
         given = [n for n, on in (("--run", run), ("--predictions", predictions)) if on]
         if any(v is not None for v in numbers.values()):
             given.append("errors (--train/--dev/...)")
+        if not given:  # default: the project's newest run with a predictions table
+            run = latest_run_with_predictions(project, store_url)
+            if run is not None:
+                given.append("--run")
         if len(given) != 1:
             raise ConfigError(
                 "give exactly one source: --run ID, --predictions FILE, or errors such as "
-                f"--train 8% --dev 10%; got {', '.join(given) or 'none'}."
+                f"--train 8% --dev 10%; got {', '.join(given) or 'none'} (and the project "
+                f"{project} has no completed run with a predictions table to default to)."
             )
         tol = _tolerance(tolerance)
         common: dict[str, Any] = dict(

@@ -158,6 +158,12 @@ class Diagnosis:
 
         return save_ladder_chart(self, path)
 
+    def svg(self) -> str:
+        """The ladder chart as an inline ``<svg>`` string (for HTML reports)."""
+        from yearn.diagnose._chart import ladder_svg
+
+        return ladder_svg(self)
+
     def _repr_html_(self) -> str:
         from yearn.diagnose._chart import ladder_svg
 

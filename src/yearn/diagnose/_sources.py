@@ -17,7 +17,14 @@ from yearn.diagnose._health import TrainingHealth, training_health
 from yearn.diagnose._result import Diagnosis, MultiTaskDiagnosis
 from yearn.errors import ConfigError, DataError
 
-__all__ = ["RunDiagnosis", "diagnose_run", "error_form", "project_arrays", "project_defaults"]
+__all__ = [
+    "RunDiagnosis",
+    "diagnose_run",
+    "error_form",
+    "latest_run_with_predictions",
+    "project_arrays",
+    "project_defaults",
+]
 
 PREDICTIONS_ARTIFACT = "predictions.parquet"
 
@@ -86,6 +93,22 @@ def diagnose_run(
         except DataError:
             health = None
     return RunDiagnosis(record.id, diag, health)
+
+
+def latest_run_with_predictions(project: str | Path, store_url: str | None = None) -> str | None:
+    """Id of the newest completed run that has a ``predictions.parquet`` artefact, if any."""
+    from yearn.store import open_store
+
+    if store_url is None and not (Path(project) / ".yearn" / "runs.db").exists():
+        return None
+    store = open_store(project, url=store_url)
+    try:
+        for record in store.list_runs(status="completed"):
+            if any(a.name == PREDICTIONS_ARTIFACT for a in store.artifacts(record.id)):
+                return record.id
+    finally:
+        store.close()
+    return None
 
 
 def error_form(metric: str) -> str:
