@@ -270,8 +270,10 @@ def test_compare_multilabel_map_with_unknown_labels() -> None:
     b = pd.DataFrame({**frame, "proba:cat": pb[:, 0], "proba:dog": pb[:, 1]})
     res = compare_predictions(a, b, metric="map", n_resamples=300)
     assert res.better == "B" and res.mcnemar is None and res.test == "paired_bootstrap"
-    with pytest.raises(ConfigError, match="'error' applies to binary / multiclass"):
-        compare_predictions(a, b)
+    err = compare_predictions(a, b, n_resamples=300)  # error: wrong decisions on known labels
+    assert err.better == "B" and err.test == "paired_bootstrap"
+    with pytest.raises(ConfigError, match="'f1_macro' applies to binary / multiclass"):
+        compare_predictions(a, b, metric="f1_macro")
     with pytest.raises(PredictionsError, match="multilabel table but B"):
         compare_predictions(a, pd.DataFrame({"id": range(n), "split": "dev", "label": 1.0,
                                              "pred": 1.0}), metric="map")  # fmt: skip

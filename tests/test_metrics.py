@@ -324,3 +324,22 @@ def test_error_form_names_are_metrics() -> None:
         get_metric("1-rmse")
     with pytest.raises(ConfigError, match="unknown metric 'f3'"):
         get_metric("1-f3")
+
+
+def test_multilabel_error_over_known_labels() -> None:
+    y = np.array([[1, 0], [0, np.nan], [1, 1], [np.nan, 0]], dtype=float)
+    p = np.array([[0.9, 0.6], [0.2, 0.9], [0.4, 0.7], [0.5, 0.1]])
+    # decisions at 0.5: [[1,1],[0,1],[0,1],[1,0]]; known entries 6, wrong: (0,1) and (2,0)
+    assert get_metric("error").score(y, proba=p) == pytest.approx(2 / 6)
+    assert get_metric("accuracy").score(y, proba=p) == pytest.approx(4 / 6)
+    decisions = np.array([[1, 0], [0, 0], [1, 1], [0, 0]])
+    assert get_metric("error").score(y, decisions) == pytest.approx(0.0)
+    frame = pd.DataFrame(
+        {"id": range(4), "split": "dev", "label:a": y[:, 0], "label:b": y[:, 1],
+         "proba:a": p[:, 0], "proba:b": p[:, 1]}
+    )  # fmt: skip
+    assert score_predictions(frame, "error") == pytest.approx(2 / 6)
+    with_pred = frame.assign(**{"pred:a": decisions[:, 0], "pred:b": decisions[:, 1]})
+    assert score_predictions(with_pred, "error") == pytest.approx(0.0)
+    with pytest.raises(DataError, match="0/1 decisions"):
+        get_metric("error").score(y, np.full((4, 2), 0.3))

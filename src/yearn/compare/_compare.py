@@ -257,7 +257,7 @@ def compare_predictions(
     mc = None
     if _kind(task) == "classification":
         mc = mcnemar_exact(pa.correct(), pb.correct(), mid_p=mid_p)
-    if m.name in _RIGHT_WRONG:  # 0/1 outcomes: the bootstrap draws multinomial counts
+    if m.name in _RIGHT_WRONG and mc is not None:  # 0/1 per example: multinomial counts
         hit = 1.0 if m.name == "accuracy" else 0.0
         boot = paired_bootstrap_binary(
             (da.y_true == da.y_pred) == hit,

@@ -50,6 +50,18 @@ def _multi(name: str) -> Callable[..., Prepared]:
     return prepare
 
 
+def _decisions(name: str) -> Callable[..., Prepared]:
+    """Single-label classes, or multi-label 0/1 decisions (2-D labels with NaN = unknown)."""
+    single = _cls(name)
+
+    def prepare(y_true, y_pred, proba, *, classes, pos_label) -> Prepared:
+        if np.ndim(y_true) == 2 and np.shape(y_true)[1] > 1:
+            return multilabel_inputs(y_true, proba, metric=name, y_pred=y_pred, need_proba=False)
+        return single(y_true, y_pred, proba, classes=classes, pos_label=pos_label)
+
+    return prepare
+
+
 def _prepare_auc(y_true, y_pred, proba, *, classes, pos_label) -> Prepared:
     if np.ndim(y_true) == 2 and np.shape(y_true)[1] > 1:
         return multilabel_inputs(y_true, proba, metric="roc_auc")
@@ -57,6 +69,11 @@ def _prepare_auc(y_true, y_pred, proba, *, classes, pos_label) -> Prepared:
 
 
 def _accuracy(d: Prepared) -> float:
+    if d.y_true.ndim == 2:  # multi-label: right decisions among the known labels
+        known = ~np.isnan(d.y_true)
+        if not known.any():
+            raise DataError("accuracy: every multi-label label is unknown (NaN).")
+        return float(np.mean(d.y_pred[known] == d.y_true[known]))
     return float(np.mean(d.y_true == d.y_pred))
 
 

@@ -196,22 +196,36 @@ def regression_inputs(y_true: Any, y_pred: Any, *, metric: str) -> Prepared:
     return Prepared(out[0], out[1])
 
 
-def multilabel_inputs(y_true: Any, proba: Any, *, metric: str) -> Prepared:
-    """Validate multi-label inputs: labels (n, t) of 1 / 0 / NaN (unknown), proba (n, t)."""
-    if proba is None:
+def multilabel_inputs(
+    y_true: Any, proba: Any, *, metric: str, y_pred: Any = None, need_proba: bool = True
+) -> Prepared:
+    """Validate multi-label inputs: labels (n, t) of 1 / 0 / NaN (unknown), proba (n, t)
+    and, optionally, 0/1 decisions ``y_pred`` (n, t); without them ``proba >= 0.5``."""
+    if proba is None and (need_proba or y_pred is None):
         raise DataError(f"{metric} needs proba (one column of probabilities per task).")
     y = np.asarray(y_true, dtype=float)
-    p = np.asarray(proba, dtype=float)
-    if y.ndim != 2 or p.shape != y.shape:
-        raise DataError(
-            f"{metric}: y_true and proba must both have shape (n_examples, n_tasks); got "
-            f"{y.shape} and {p.shape}."
-        )
-    if y.shape[0] == 0:
-        raise DataError(f"{metric}: no examples.")
+    if y.ndim != 2 or y.shape[0] == 0:
+        raise DataError(f"{metric}: y_true must have shape (n_examples, n_tasks); got {y.shape}.")
     known = ~np.isnan(y)
     if not np.isin(y[known], (0.0, 1.0)).all():
         raise DataError(f"{metric}: multi-label labels must be 1, 0 or NaN (unknown).")
-    if not np.isfinite(p).all() or (p < 0).any() or (p > 1).any():
-        raise DataError(f"{metric}: proba must hold finite probabilities in [0, 1].")
-    return Prepared(y, None, p)
+    p = None
+    if proba is not None:
+        p = np.asarray(proba, dtype=float)
+        if p.shape != y.shape:
+            raise DataError(
+                f"{metric}: y_true and proba must both have shape (n_examples, n_tasks); got "
+                f"{y.shape} and {p.shape}."
+            )
+        if not np.isfinite(p).all() or (p < 0).any() or (p > 1).any():
+            raise DataError(f"{metric}: proba must hold finite probabilities in [0, 1].")
+    if y_pred is not None:
+        decisions = np.asarray(y_pred, dtype=float)
+        if decisions.shape != y.shape or not np.isin(decisions, (0.0, 1.0)).all():
+            raise DataError(
+                f"{metric}: y_pred must be 0/1 decisions of shape {y.shape}; got shape "
+                f"{decisions.shape}."
+            )
+    else:
+        decisions = (p >= 0.5).astype(float)
+    return Prepared(y, decisions, p)

@@ -16,6 +16,7 @@ from yearn.metrics._impl import (
     _accuracy,
     _binary,
     _cls,
+    _decisions,
     _error,
     _f1_avg,
     _log_loss,
@@ -151,13 +152,16 @@ def _m(name, kinds, higher, proba, desc, prepare, compute) -> Metric:
 
 
 _BIN = ("binary",)
+_DECISIONS = (*CLASSIFICATION, "multilabel")
 _REGISTRY: dict[str, Metric] = {
     m.name: m
     for m in (
-        _m("error", CLASSIFICATION, False, False, "share of wrong predictions",
-           _cls("error"), _error),
-        _m("accuracy", CLASSIFICATION, True, False, "share of right predictions",
-           _cls("accuracy"), _accuracy),
+        _m("error", _DECISIONS, False, False,
+           "share of wrong predictions (multi-label: of wrong decisions on known labels)",
+           _decisions("error"), _error),
+        _m("accuracy", _DECISIONS, True, False,
+           "share of right predictions (multi-label: of right decisions on known labels)",
+           _decisions("accuracy"), _accuracy),
         _m("precision", _BIN, True, False, "positive predictive value of the positive class",
            _cls("precision", True), _binary("precision")),
         _m("recall", _BIN, True, False, "share of the positive class found",
@@ -253,7 +257,11 @@ def predictions_arrays(preds: Any, metric: Metric, pos_label: Any) -> dict[str, 
     if preds.task == "regression":
         return {"y_true": preds.frame["label"].to_numpy(float), "y_pred": preds.frame["pred"]}
     if preds.task == "multilabel":
-        return {"y_true": preds.multilabel_labels(), "proba": preds.proba()}
+        kw = {"y_true": preds.multilabel_labels(), "proba": preds.proba()}
+        decided = [f"pred:{t}" for t in preds.tasks]
+        if all(c in preds.frame for c in decided):
+            kw["y_pred"] = preds.frame[decided].to_numpy(dtype=float)
+        return kw
     has_proba = f"proba:{preds.classes[0]}" in preds.frame
     kw: dict[str, Any] = {
         "y_true": preds.label_indices(),
