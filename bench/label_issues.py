@@ -45,7 +45,8 @@ for name in ("small", "large"):
         idx = find_label_issues(labels, probs, filter_by="prune_by_noise_rate",
                                 return_indices_ranked_by="self_confidence", n_jobs=1)
         times.append(time.perf_counter() - t)
-    out[name] = {"seconds": float(np.median(times)), "flagged": idx.tolist() if name == "small" else len(idx)}
+    flagged = idx.tolist() if name == "small" else len(idx)
+    out[name] = {"seconds": float(np.median(times)), "flagged": flagged}
 print(json.dumps(out))
 """
 
@@ -108,7 +109,7 @@ def main() -> None:
         cl = json.loads(proc.stdout.strip().splitlines()[-1])
         t_small, ours = timed(lambda n=noisy, p=probs: find_label_issues(n, p), args.repeat)
         t_large, ours_large = timed(
-            lambda: find_label_issues(big_labels, big_probs), max(1, args.repeat // 2)
+            lambda n=big_labels, p=big_probs: find_label_issues(n, p), max(1, args.repeat // 2)
         )
         theirs = np.asarray(cl["small"]["flagged"])
         rows.append(
