@@ -37,14 +37,14 @@ def _infer_task(y: pd.Series) -> str:
 def _split_per_row(frame: pd.DataFrame, split: Any, id_column: str | None) -> np.ndarray | None:
     """Per-row split names from a column name, an array or a manifest table (id → split)."""
     if split is None:
-        return frame["split"].to_numpy(dtype=object) if "split" in frame else None
+        return frame.get("split")
     if isinstance(split, str):
         if split not in frame:
             raise ConfigError(
                 f"split column {split!r} is not in the table; columns: "
                 f"{', '.join(map(str, frame.columns[:20]))}."
             )
-        return frame[split].to_numpy(dtype=object)
+        return frame[split]
     if isinstance(split, pd.DataFrame):
         if not {"id", "split"} <= set(split.columns):
             raise DataError(
@@ -59,6 +59,17 @@ def _split_per_row(frame: pd.DataFrame, split: Any, id_column: str | None) -> np
     if arr.shape != (len(frame),):
         raise DataError(f"split has {arr.size} values for {len(frame)} rows; give one per row.")
     return arr
+
+
+def _categorical(values: Any) -> pd.Categorical | None:
+    """Per-row names as a Categorical of strings (cheap comparisons and codes)."""
+    if values is None:
+        return None
+    series = pd.Series(values).reset_index(drop=True)
+    cat = pd.Categorical(series)
+    if not all(isinstance(c, str) for c in cat.categories):
+        cat = pd.Categorical(series.astype(str).where(series.notna()))
+    return cat
 
 
 def build_context(
@@ -130,9 +141,9 @@ def build_context(
         group_column=group_column,
         image_column=image_column,
         text_columns=tuple(text_columns),
-        split=_split_per_row(frame, split, id_column),
-        source=frame["source"].to_numpy(dtype=object) if "source" in frame else None,
-        role=frame["role"].to_numpy(dtype=object) if "role" in frame else None,
+        split=_categorical(_split_per_row(frame, split, id_column)),
+        source=_categorical(frame["source"]) if "source" in frame else None,
+        role=_categorical(frame["role"]) if "role" in frame else None,
         random_state=random_state,
         options=dict(options or {}),
     )

@@ -107,9 +107,9 @@ class ProfileContext:
     group_column: str | None = None
     image_column: str | None = None
     text_columns: tuple[str, ...] = ()
-    split: np.ndarray | None = None  # per-row split name (object) or None
-    source: np.ndarray | None = None
-    role: np.ndarray | None = None
+    split: pd.Categorical | None = None  # per-row split name, or None
+    source: pd.Categorical | None = None
+    role: pd.Categorical | None = None
     random_state: int = 0
     options: dict[str, Any] = field(default_factory=dict)
 
@@ -130,15 +130,25 @@ class ProfileContext:
     @functools.cached_property
     def group_codes(self) -> tuple[np.ndarray, list[str]]:
         """Per-row group code and the group names (splits, sources or ``all``)."""
-        names_per_row = {"split": self.split, "source": self.source}.get(self.group_by)
-        if names_per_row is None:
+        per_row = {"split": self.split, "source": self.source}.get(self.group_by)
+        if per_row is None:
             return np.zeros(self.n, dtype=np.int64), ["all"]
-        labels = pd.Series(names_per_row).fillna("(unassigned)").astype(str)
+        cat = per_row.add_categories("(unassigned)") if per_row.isna().any() else per_row
+        if per_row.isna().any():
+            cat = cat.fillna("(unassigned)")
+        present = [
+            str(c)
+            for c, k in zip(
+                cat.categories, np.bincount(cat.codes, minlength=len(cat.categories)), strict=True
+            )
+            if k
+        ]
         order = ["train", "train_dev", "dev", "test"]
-        present = list(pd.unique(labels))
         names = [s for s in order if s in present] + sorted(s for s in present if s not in order)
-        codes = pd.Categorical(labels, categories=names).codes.astype(np.int64)
-        return codes, names
+        lookup = np.array(
+            [names.index(str(c)) if str(c) in names else -1 for c in cat.categories], dtype=np.int64
+        )
+        return lookup[cat.codes], names
 
     def group_indices(self) -> dict[str, np.ndarray]:
         codes, names = self.group_codes

@@ -33,25 +33,26 @@ PERMUTED = 12  # features whose permutation importance is measured
 
 def _sides(ctx: ProfileContext) -> tuple[np.ndarray, np.ndarray, str] | None:
     if ctx.role is not None:
-        role = np.asarray(ctx.role, dtype=object)
-        ref, tgt = np.flatnonzero(role == "train"), np.flatnonzero(role == "target")
+        role = ctx.role
+        ref = np.flatnonzero(np.asarray(role == "train"))
+        tgt = np.flatnonzero(np.asarray(role == "target"))
         if ref.size and tgt.size:
             return ref, tgt, "train sources vs target source"
     if ctx.split is not None:
-        split = np.asarray(ctx.split, dtype=object)
-        ref = np.flatnonzero(np.isin(split, ["train", "train_dev"]))
-        tgt = np.flatnonzero(np.isin(split, ["dev", "test"]))
+        split = ctx.split
+        ref = np.flatnonzero(np.asarray(split.isin(["train", "train_dev"])))
+        tgt = np.flatnonzero(np.asarray(split.isin(["dev", "test"])))
         if ref.size and tgt.size:
             return ref, tgt, "train/train_dev vs dev/test"
     return None
 
 
-def _feature_test(view, ref: np.ndarray, tgt: np.ndarray, ctx, n_tests: int) -> dict:
+def _feature_test(view, ref, tgt, ref_s, tgt_s, ctx, n_tests: int) -> dict:
+    """One feature's shift test (``ref_s`` / ``tgt_s``: subsamples for the number tests)."""
     report_p = min(ref.size, tgt.size) <= ctx.options.get("pvalue_max_n", PVALUE_MAX_N)
     alpha = 0.01 / max(n_tests, 1)
     if view.kind == "numeric":
-        a = view.values[ctx.sample_rows(ref, TEST_ROWS, 21)]
-        b = view.values[ctx.sample_rows(tgt, TEST_ROWS, 22)]
+        a, b = view.values[ref_s], view.values[tgt_s]
         a, b = a[np.isfinite(a)], b[np.isfinite(b)]
         if a.size < 2 or b.size < 2:
             return {"column": view.name, "test": "ks", "shifted": False}
@@ -178,7 +179,8 @@ class ShiftCheck(Check):
         ]
         if not views or min(ref.size, tgt.size) < 10:
             return self.result(message=f"too few rows or features to compare {what}")
-        tests = [_feature_test(v, ref, tgt, ctx, len(views)) for v in views]
+        ref_s, tgt_s = ctx.sample_rows(ref, TEST_ROWS, 21), ctx.sample_rows(tgt, TEST_ROWS, 22)
+        tests = [_feature_test(v, ref, tgt, ref_s, tgt_s, ctx, len(views)) for v in views]
         adv = _adversarial(ctx, views, ref, tgt)
         shifted = [
             t["column"] for t in sorted(tests, key=lambda t: -t.get("value", 0)) if t["shifted"]

@@ -16,7 +16,7 @@ QUANTILE_ROWS = 100_000  # quantiles from a seeded subsample of this many rows p
 IMAGE_ROWS = 300
 
 
-def _numeric(values, groups, ctx, name):
+def _numeric(values, groups, subsamples):
     finite = np.isfinite(values)
     present = values[finite]
     lo, hi = (float(present.min()), float(present.max())) if present.size else (0.0, 1.0)
@@ -28,7 +28,7 @@ def _numeric(values, groups, ctx, name):
         if v.size == 0:
             out[g] = {"count": 0, "missing": int(idx.size)}
             continue
-        sub = values[ctx.sample_rows(idx, QUANTILE_ROWS, 41)]
+        sub = values[subsamples[g]]
         sub = sub[np.isfinite(sub)]
         q = np.quantile(sub if sub.size else v, [0.25, 0.5, 0.75])
         bins = np.minimum(((v - lo) / width).astype(np.int64), N_BINS - 1)
@@ -103,6 +103,7 @@ class SummaryCheck(Check):
 
     def run(self, ctx: ProfileContext) -> CheckResult:
         groups = ctx.group_indices()
+        subsamples = {g: ctx.sample_rows(idx, QUANTILE_ROWS, 41) for g, idx in groups.items()}
         columns: dict[str, dict] = {}
         evidence: list[dict] = []
         names = list(ctx.features) + ([ctx.label] if ctx.label else [])
@@ -119,7 +120,7 @@ class SummaryCheck(Check):
                     }
                 )
             if view.kind == "numeric":
-                info["by_group"], info["edges"] = _numeric(view.values, groups, ctx, name)
+                info["by_group"], info["edges"] = _numeric(view.values, groups, subsamples)
                 info["unique"] = view.n_unique if view.integer_valued else None
                 present = view.values[~view.missing]
                 constant = present.size > 0 and bool(np.all(present == present[0]))
@@ -131,7 +132,7 @@ class SummaryCheck(Check):
                 lengths = pd.Series(view.values, dtype=object).astype(str).str.len()
                 lengths = lengths.to_numpy(dtype=np.float64)
                 lengths[view.missing] = np.nan
-                info["length_by_group"], info["edges"] = _numeric(lengths, groups, ctx, name)
+                info["length_by_group"], info["edges"] = _numeric(lengths, groups, subsamples)
                 constant = False
             elif view.kind == "image":
                 rows = ctx.sample_rows(np.flatnonzero(~view.missing), IMAGE_ROWS, 43)
