@@ -25,8 +25,11 @@ def register(app: typer.Typer) -> None:
             help="Groups spanning target and training sources: 'error' or 'train' "
             "(send them wholly to train).",
         ),
-        expected_error: float = typer.Option(
-            0.1, "--expected-error", help="Error rate you expect (for the precision check)."
+        expected_error: float | None = typer.Option(
+            None,
+            "--expected-error",
+            help="Error rate you expect, for the precision check (default 0.1; with --check "
+            "the dev error measured in the table).",
         ),
         min_gain: float = typer.Option(
             0.01, "--min-gain", help="Smallest gain you want to see (0.01 = 1 point)."
@@ -37,6 +40,24 @@ def register(app: typer.Typer) -> None:
         show: bool = typer.Option(
             False, "--show", help="Show the saved manifest and its checks; split nothing."
         ),
+        check: Path | None = typer.Option(
+            None,
+            "--check",
+            help="Check a split made elsewhere: a predictions table (CSV/Parquet) with id, "
+            "split and e.g. source / group columns; split nothing.",
+        ),
+        target: str | None = typer.Option(
+            None, "--target", help="With --check: the target source's name."
+        ),
+        source_column: str = typer.Option(
+            "source", "--source-column", help="With --check: the column naming the source."
+        ),
+        group_column: str | None = typer.Option(
+            None, "--group-column", help="With --check: the column holding the group."
+        ),
+        metadata: str | None = typer.Option(
+            None, "--metadata", help="With --check: metadata columns to compare, comma-separated."
+        ),
         store_url: str | None = STORE_URL_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
@@ -45,6 +66,17 @@ def register(app: typer.Typer) -> None:
         from yearn.splits import load_manifest, manifest_path
         from yearn.splits.project import SavedSplit, split_project
 
+        if check is not None:
+            report = _check_table(
+                check, target, source_column, group_column, metadata, expected_error, min_gain
+            )
+            if as_json:
+                typer.echo(json.dumps(report.to_dict(), indent=2, default=str))
+            else:
+                _show_report(report, f"split in {check}")
+            return
+        if expected_error is None:
+            expected_error = 0.1
         if show:
             root = project.parent if project.is_file() else project
             saved = SavedSplit(load_manifest(root), manifest_path(root), None)
@@ -61,7 +93,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps(saved.to_dict(), indent=2, default=str))
             return
-        _show(saved)
+        _show_report(saved.manifest.report, f"split manifest {saved.path}", saved.run_id)
 
     @app.command()
     def cv(
@@ -130,22 +162,22 @@ def register(app: typer.Typer) -> None:
             console.print(f"[dim]recorded as run {out['run_id']}[/]")
 
 
-def _show(saved) -> None:
-    manifest, report = saved.manifest, saved.manifest.report
+def _show_report(report, title: str, run_id: str | None = None) -> None:
     sources = sorted({s for per in report.sources.values() for s in per})
-    table = Table(title=f"split manifest {saved.path}", title_justify="left")
+    table = Table(title=title, title_justify="left")
     table.add_column("split")
     table.add_column("examples", justify="right")
-    table.add_column("asked", justify="right")
+    if report.requested:
+        table.add_column("asked", justify="right")
     for source in sources:
         table.add_column(source, justify="right")
-    for split, n in manifest.sizes.items():
+    for split, n in report.sizes.items():
         per = report.sources.get(split, {})
         asked = report.requested.get(split)
         table.add_row(
             split,
             f"{n:,}",
-            "rest" if asked is None else f"{asked:,}",
+            *(() if not report.requested else ("rest" if asked is None else f"{asked:,}",)),
             *(f"{per.get(s, 0):,}" for s in sources),
         )
     console.print(table)
@@ -179,8 +211,34 @@ def _show(saved) -> None:
         console.print(f"[dim]note:[/] {note}", highlight=False)
     for warning in report.warnings:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    if saved.run_id:
-        console.print(f"[dim]recorded as run {saved.run_id}[/]")
+    if run_id:
+        console.print(f"[dim]recorded as run {run_id}[/]")
+
+
+def _check_table(path, target, source_column, group_column, metadata, expected_error, gain):
+    """Load a predictions table and check the split it carries."""
+    from yearn.predictions import load_predictions
+    from yearn.splits.audit import check_split
+
+    preds = load_predictions(path)
+    single = preds.task != "multilabel"
+    if expected_error is None:
+        expected_error = 0.1
+        if preds.task in ("binary", "multiclass") and "dev" in preds.splits:
+            first = preds.for_model(preds.models[0]) if preds.models else preds
+            measured = first.split("dev").error_rate()
+            expected_error = min(max(measured, 1e-3), 0.999)
+    return check_split(
+        preds.frame,
+        target=target,
+        source_column=source_column,
+        group_column=group_column,
+        label_column="label" if single else None,
+        metadata_columns=[c.strip() for c in metadata.split(",")] if metadata else None,
+        task=preds.task,
+        expected_error=expected_error,
+        min_gain=gain,
+    )
 
 
 def _cv_project(project, model, protocol, metric, on, ci, n_jobs, seed, final_test, record, url):

@@ -153,6 +153,14 @@ def build_report(
     }
     warnings: list[str] = []
     dev_test_ok = all(set(sources[s]) <= {target} for s in ("dev", "test"))
+    for s in ("dev", "test"):
+        other = {k: v for k, v in sources[s].items() if k != target}
+        if other:
+            shown = ", ".join(f"{v} from {k}" for k, v in sorted(other.items()))
+            warnings.append(
+                f"{s} holds examples that are not from the target source {target!r} "
+                f"({shown}); dev and test must come only from the data the product will face."
+            )
     groups = table["group"]
     known = groups.notna().to_numpy()
     per_group = pd.Series(split[known]).groupby(groups[known].to_numpy()).nunique()
