@@ -70,6 +70,11 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def worker_yearn(path: str, threads: int) -> dict:
     import pandas as pd
 
@@ -86,6 +91,7 @@ def worker_yearn(path: str, threads: int) -> dict:
         "seconds": seconds,
         "read_seconds": read,
         "peak_mb": _peak_mb(),
+        "cpu_seconds": _cpu_seconds(),
         "per_check": {r.name: round(r.seconds, 2) for r in result.results},
         "leaks": leak["leaks"],
         "shifted": shift["shifted"],
@@ -109,6 +115,7 @@ def worker_ydata(path: str, fraction: float) -> dict:
     return {
         "seconds": time.perf_counter() - start,
         "peak_mb": _peak_mb(),
+        "cpu_seconds": _cpu_seconds(),
         "rows": len(frame),
         "json_bytes": len(text),
     }
@@ -137,6 +144,7 @@ def worker_evidently(path: str, fraction: float) -> dict:
     return {
         "seconds": time.perf_counter() - start,
         "peak_mb": _peak_mb(),
+        "cpu_seconds": _cpu_seconds(),
         "rows": len(frame),
         "drifted_metrics": len(drifted),
     }
@@ -154,7 +162,7 @@ def _run(python: str, tool: str, path: Path, arg: str, timeout: float) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _peer(name: str, path: Path, timeout: float, fractions=(1.0, 0.1)) -> dict:
+def _peer(name: str, path: Path, timeout: float, fractions: tuple[float, ...]) -> dict:
     python = HERE / ".envs" / name / "bin" / "python"
     if not python.exists():
         return {"error": f"no venv: run bash bench/setup_{name}_env.sh"}
@@ -173,6 +181,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="OpenMP threads for yearn")
     parser.add_argument("--peer-timeout", type=float, default=600)
     parser.add_argument("--skip-peers", action="store_true")
+    parser.add_argument(
+        "--peer-fractions",
+        type=float,
+        nargs="+",
+        default=[1.0, 0.1],
+        help="shares of the rows to try for the peers, in order",
+    )
     parser.add_argument(
         "--worker", nargs=3, metavar=("TOOL", "PATH", "ARG"), help=argparse.SUPPRESS
     )
@@ -194,28 +209,37 @@ def main() -> None:
         t0 = time.perf_counter()
         make_table(args.rows).to_parquet(path, index=False)
         print(f"wrote {path} in {time.perf_counter() - t0:.1f} s", flush=True)
-    print(f"cores available: {len(os.sched_getaffinity(0))}", flush=True)
+    print(
+        f"cores available: {len(os.sched_getaffinity(0))}; load average before: "
+        f"{os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     results = {"yearn": _run(sys.executable, "yearn", path, str(args.threads), 600)}
     print("yearn:", json.dumps(results["yearn"]), flush=True)
     if not args.skip_peers:
         for name in ("ydata", "evidently"):
-            results[name] = _peer(name, path, args.peer_timeout)
+            results[name] = _peer(name, path, args.peer_timeout, tuple(args.peer_fractions))
             print(f"{name}:", json.dumps(results[name]), flush=True)
     ours = results["yearn"].get("seconds")
     print()
-    print(
-        f"{'tool':<12}{'rows':>10}{'seconds':>10}{'peak MB':>10}{'rows/s':>12}{'yearn faster':>14}"
-    )
+    head = ("tool", "rows", "wall s", "CPU s", "peak MB", "yearn faster (wall / CPU, per row)")
+    print(f"{head[0]:<11}{head[1]:>9}{head[2]:>9}{head[3]:>9}{head[4]:>9}  {head[5]}")
+    ours_cpu = results["yearn"].get("cpu_seconds")
     for name, r in results.items():
         if "error" in r:
-            print(f"{name:<12}{'-':>10}{'-':>10}{'-':>10}{'-':>12}  {r['error']}")
+            print(f"{name:<11}{'-':>9}{'-':>9}{'-':>9}{'-':>9}  {r['error']}")
             continue
-        rate = r["rows"] / r["seconds"]
-        ratio = "" if name == "yearn" else f"{(args.rows / ours) / rate:.1f}x (per row)"
+        ratio = ""
+        if name != "yearn" and ours:
+            scale = args.rows / r["rows"]  # a peer on a fraction: compare per row
+            ratio = (
+                f"{r['seconds'] * scale / ours:.1f}x / {r['cpu_seconds'] * scale / ours_cpu:.1f}x"
+            )
         print(
-            f"{name:<12}{r['rows']:>10}{r['seconds']:>10.1f}{r['peak_mb']:>10.0f}"
-            f"{rate:>12.0f}{ratio:>14}"
+            f"{name:<11}{r['rows']:>9}{r['seconds']:>9.1f}{r['cpu_seconds']:>9.1f}"
+            f"{r['peak_mb']:>9.0f}  {ratio}"
         )
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
     y = results["yearn"]
     if "error" not in y:
         found_leak = "leak" in y["leaks"]
