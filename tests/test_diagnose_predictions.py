@@ -266,3 +266,33 @@ def test_run_errors(cli, tmp_path):
         diagnose_run(run_id, project=tmp_path)
     r = cli("diagnose", "--run", "doesnotexist", "--project", tmp_path)
     assert r.exit_code == 2 and "no run 'doesnotexist'" in _flat(r.output)
+
+
+def test_run_uses_the_projects_metric_and_human_level(tmp_path):
+    from yearn.scaffold import write_project_file
+    from yearn.store import open_store
+
+    pd.DataFrame({"id": ["a", "b"], "x": [1, 2], "label": ["cat", "dog"]}).to_csv(
+        tmp_path / "d.csv", index=False
+    )
+    write_project_file(
+        tmp_path,
+        task="binary",
+        label="label",
+        id_column="id",
+        sources=["main=d.csv:train"],
+        metric="f1",
+        human_level_error=0.02,
+    )
+    store = open_store(tmp_path)
+    with store.run(name="m", kind="train", config={}) as run:
+        run.log_artifact(
+            write_predictions(_table(LADDER), tmp_path / "p.parquet"), name="predictions.parquet"
+        )
+        run_id = run.id
+    store.close()
+    result = diagnose_run(run_id, project=tmp_path, n_resamples=200)
+    assert result.diagnosis.metric == "1-f1" and result.diagnosis.ci_method.startswith("bootstrap")
+    assert result.diagnosis.errors["human"].value == pytest.approx(0.02)
+    assert result.health is None  # no curves logged
+    assert diagnose_run(run_id, project=tmp_path, metric="error").diagnosis.metric == "error"

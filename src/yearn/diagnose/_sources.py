@@ -75,7 +75,8 @@ def diagnose_run(
     from yearn.store import open_store
 
     metric, human = project_defaults(project)
-    kwargs.setdefault("metric", None if metric in (None, "error") else error_form(metric))
+    if kwargs.get("metric") is None and metric not in (None, "error"):
+        kwargs["metric"] = error_form(metric)
     if kwargs.get("human") is None:
         kwargs["human"] = human
     store = open_store(project, url=store_url)
