@@ -143,3 +143,15 @@ def test_cli_needs_exactly_one_source(cli, tmp_path):
     assert result.exit_code == 2 and "exactly one" in result.output
     result = cli("label-issues", "--predictions", tmp_path / "missing.parquet")
     assert result.exit_code == 2 and "not found" in result.output
+
+
+def test_cli_probabilities_not_summing_to_one(cli, oof_table, tmp_path):
+    table, _ = oof_table
+    bad = table.copy()
+    bad.loc[0, "proba:b"] = 0.9
+    bad.loc[0, "proba:a"] = 0.9
+    path = tmp_path / "bad.csv"
+    bad.to_csv(path, index=False)
+    result = cli("label-issues", "--predictions", path)
+    out = " ".join(result.output.split())
+    assert result.exit_code == 2 and "row 2" in out and "not 1" in out
