@@ -97,3 +97,29 @@ def test_compare_cli_on_test_warns(cli, tables) -> None:
     res = cli("compare", tables / "test_a.csv", tables / "test_b.csv")
     assert res.exit_code == 0, res.output
     assert "comparing on test is a look at test" in _flat(res)
+
+
+def test_compare_cli_guesses_rmse_for_real_valued_labels(cli, tmp_path) -> None:
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=500)
+    a = pd.DataFrame({"id": range(500), "split": "dev", "label": y, "pred": y + 1.0})
+    a.to_csv(tmp_path / "a.csv", index=False)
+    a.assign(pred=y + rng.normal(0, 0.1, 500)).to_parquet(tmp_path / "b.parquet")
+    res = cli("compare", tmp_path / "a.csv", tmp_path / "b.parquet", "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["metric"] == "rmse" and out["better"] == "b"
+    assert out["value_a"] == pytest.approx(1.0)
+
+
+def test_guess_metric() -> None:
+    from yearn.metrics._load import guess_metric
+
+    base = {"id": [1, 2], "split": "dev"}
+    assert guess_metric(pd.DataFrame({**base, "label": [0, 1], "pred": [1, 1]})) == "error"
+    assert guess_metric(pd.DataFrame({**base, "label": ["a", "b"], "pred": "a"})) == "error"
+    assert guess_metric(pd.DataFrame({**base, "label": [0.5, 1.2], "pred": 1.0})) == "rmse"
+    assert (
+        guess_metric(pd.DataFrame({**base, "label": [0, 1], "proba:0": 0.5, "proba:1": 0.5}))
+        == "error"
+    )

@@ -13,13 +13,13 @@ from yearn.cli._options import JSON_OPTION, PROJECT_OPTION, STORE_URL_OPTION
 from yearn.errors import ConfigError
 
 
-def _project_metric(project: Path) -> str:
-    """The project's optimising metric when a yearn.toml is there, else ``error``."""
+def _project_metric(project: Path) -> str | None:
+    """The project's optimising metric when a yearn.toml is there."""
     from yearn.config import CONFIG_FILENAME, load_config
 
     if (project / CONFIG_FILENAME).exists():
         return load_config(project).metric.optimizing
-    return "error"
+    return None
 
 
 def register(app: typer.Typer) -> None:
@@ -33,7 +33,10 @@ def register(app: typer.Typer) -> None:
             None, "--split", help="Split to compare on (default: the one both share, or dev)."
         ),
         metric: str | None = typer.Option(
-            None, "--metric", help="Metric (default: the project's optimising metric or error)."
+            None,
+            "--metric",
+            help="Metric (default: the project's optimising metric, else error, or rmse for "
+            "real-valued labels).",
         ),
         model_a: str | None = typer.Option(None, "--model-a", help="Model of A's 'model' column."),
         model_b: str | None = typer.Option(None, "--model-b", help="Model of B's 'model' column."),
@@ -54,6 +57,7 @@ def register(app: typer.Typer) -> None:
         """Compare model B against A on the same examples: difference, CI, p-value, verdict."""
         from yearn.compare import compare_predictions
         from yearn.compare._resolve import resolve_predictions
+        from yearn.metrics._load import guess_metric
 
         path_a, name_a = resolve_predictions(a, project=project, store_url=store_url)
         path_b, name_b = resolve_predictions(b, project=project, store_url=store_url)
@@ -61,7 +65,7 @@ def register(app: typer.Typer) -> None:
             path_a,
             path_b,
             split=split,
-            metric=metric or _project_metric(project),
+            metric=metric or _project_metric(project) or guess_metric(path_a),
             name_a=model_a or name_a,
             name_b=model_b or name_b,
             model_a=model_a,
