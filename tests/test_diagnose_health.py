@@ -57,6 +57,7 @@ def test_overfitting_names_the_best_epoch():
     dev = [0.3 - 0.03 * e for e in range(6)] + [0.15 + 0.02 * e for e in range(6)]
     h = training_health(_frame(loss, dev))
     assert "overfitting" in h.kinds and h.best_epoch == 5 and h.best_dev == pytest.approx(0.15)
+    assert h.overfitting_epochs == (7, 8, 9, 10, 11)  # epoch 6 ties epoch 5
     f = next(f for f in h.findings if f.kind == "overfitting")
     assert "epoch 5" in f.message and f.problem
 

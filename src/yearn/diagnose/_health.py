@@ -53,11 +53,13 @@ class Finding:
 
 @dataclass(frozen=True)
 class TrainingHealth:
-    """Findings on a run's curves; ``best_epoch`` is the epoch of the lowest dev value."""
+    """Findings on a run's curves; ``best_epoch`` is the epoch of the lowest dev value and
+    ``overfitting_epochs`` the later epochs at which dev rose while train fell."""
 
     findings: tuple[Finding, ...]
     best_epoch: int | None = None
     best_dev: float | None = None
+    overfitting_epochs: tuple[int, ...] = ()
     monitored: str | None = None
     epochs: int = 0
     curves: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
@@ -76,6 +78,7 @@ class TrainingHealth:
             "findings": [f.to_dict() for f in self.findings],
             "best_epoch": self.best_epoch,
             "best_dev": self.best_dev,
+            "overfitting_epochs": list(self.overfitting_epochs),
             "monitored": self.monitored,
             "epochs": self.epochs,
         }
@@ -227,6 +230,7 @@ def training_health(
             )
 
     best_epoch = best_dev = None
+    overfit_epochs: tuple[int, ...] = ()
     if not dev.empty and np.isfinite(dev.to_numpy(dtype=float)).any():
         dvals = dev.to_numpy(dtype=float)
         b = int(np.nanargmin(dvals))
@@ -234,21 +238,28 @@ def training_health(
         last = dvals[-1]
         tcurve = train_metric if not train_metric.empty else train_loss
         t_after = tcurve[tcurve.index >= best_epoch].to_numpy(dtype=float)
+        both = pd.concat([dev.rename("dev"), tcurve.rename("train")], axis=1).dropna()
+        rising = both["dev"].diff() > 0
+        falling = both["train"].diff() < 0
+        overfit_epochs = tuple(
+            int(e) for e in both.index[(rising & falling).to_numpy()] if e > best_epoch
+        )
         if (
             b < len(dvals) - 1
             and last - best_dev > overfit_tolerance
             and len(t_after) >= 2
             and t_after[-1] < t_after[0]
         ):
+            listed = ", ".join(str(e) for e in overfit_epochs) or "none singly"
             findings.append(
                 Finding(
                     "overfitting",
                     True,
                     f"dev {metric} rose from {best_dev:.4g} (epoch "
                     f"{best_epoch}) to {last:.4g} (epoch {int(dev.index[-1])}) while the "
-                    f"training curve kept falling: the model overfits after epoch "
-                    f"{best_epoch}. Keep the best epoch (early stopping), add "
-                    "regularisation or more data.",
+                    f"training curve kept falling (dev up and train down at epochs {listed}): "
+                    f"the model overfits after epoch {best_epoch}. Keep the best epoch "
+                    "(early stopping), add regularisation or more data.",
                     best_epoch,
                 )
             )
@@ -276,6 +287,7 @@ def training_health(
         findings=tuple(findings),
         best_epoch=best_epoch,
         best_dev=None if best_dev is None or math.isnan(best_dev) else best_dev,
+        overfitting_epochs=overfit_epochs,
         monitored=metric,
         epochs=len(values),
         curves=frame,
