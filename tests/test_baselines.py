@@ -204,3 +204,14 @@ def test_text_columns_are_vectorised() -> None:
     )
     assert rep.value("logistic", "dev") == 0.0 and rep.value("hist_gb", "dev") == 0.0
     assert rep.value("majority", "dev") > 0.3
+
+
+def test_same_seed_same_baselines() -> None:
+    (Xt, yt), (Xv, yv) = _xy(200, 13), _xy(100, 14)
+    splits = {"train": (Xt, yt), "dev": (Xv, yv)}
+    one = fit_baselines(splits, task="binary", random_state=3)
+    two = fit_baselines(splits, task="binary", random_state=3)
+    for name in one.tables:
+        pd.testing.assert_frame_equal(one.tables[name], two.tables[name])
+    other = fit_baselines(splits, task="binary", random_state=4, baselines=["stratified"])
+    assert not other.tables["stratified"].equals(one.tables["stratified"])
