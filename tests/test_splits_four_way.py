@@ -293,3 +293,29 @@ def test_growing_keeps_old_splits_and_hits_the_new_counts_exactly():
     assert (old == first.table["split"].astype(str).to_numpy()).all()
     with pytest.raises(ConfigError, match="salt 'yearn'"):
         four_way_split(ids, sources, target="phone", salt="v2", previous=first)
+
+
+def test_assignment_is_pinned_across_versions():
+    # a manifest must mean the same thing next year: the keyed hash and the allocation are
+    # part of the contract, so any change to either must show up here
+    from yearn.splits._assign import hash_keys
+
+    keys = hash_keys(["i:1", "g:user7"], "yearn", "target")
+    assert [int(k) for k in keys] == [11377407135575841565, 6955702207146977873]
+    m = four_way_split(
+        np.arange(20),
+        np.array(["web"] * 10 + ["phone"] * 10),
+        target="phone",
+        dev=3,
+        test=3,
+        train_dev=2,
+        expected_error=None,
+    )
+    code = {"train": ".", "train_dev": "t", "dev": "D", "test": "T"}
+    assert "".join(code[s] for s in m.table["split"].astype(str)) == "t.........t..TDTTDD."
+
+
+def test_target_to_train_defaults_to_the_rest():
+    ids, sources = _two_sources(10, 10)
+    m = four_way_split(ids, sources, target="phone", dev=3, test=3, expected_error=None)
+    assert m.report.requested["target_to_train"] == 4 and m.report.notes == []

@@ -45,7 +45,7 @@ def four_way_split(
     task: str | None = None,
     dev: float = 0.25,
     test: float = 0.25,
-    target_to_train: float = 0.5,
+    target_to_train: float | None = None,
     train_dev: float = 0.05,
     salt: str = "yearn",
     stratify: bool = True,
@@ -61,7 +61,8 @@ def four_way_split(
     ``ids`` and ``sources`` (the source name of each example) are arrays of one length;
     ``target`` names the source the product will face: dev and test come only from it.
     ``dev``, ``test`` and ``target_to_train`` are shares (< 1) of the target source or
-    whole counts (>= 1); target examples claimed by none of them also join train.
+    whole counts (>= 1); ``target_to_train=None`` (the default) sends the rest of the
+    target source to train, and target examples claimed by none of them join train too.
     ``train_dev`` is a share (< 1) or count of train, drawn with train's mix of sources and
     classes. ``groups`` (optional) keeps each group in one split; ``labels`` (optional)
     stratifies every split. ``previous`` (a manifest drawn with the same salt) keeps every
@@ -287,7 +288,6 @@ def _target_counts(
 ) -> dict[str, int]:
     n_dev = resolve_count("dev", dev, n_target)
     n_test = resolve_count("test", test, n_target)
-    n_ttt = resolve_count("target_to_train", target_to_train, n_target)
     if n_dev < 1 or n_test < 1:
         raise DataError(
             f"the target source {target!r} has {n_target} example(s): dev = {float(dev):g} gives "
@@ -300,6 +300,9 @@ def _target_counts(
             f"({float(dev):g} → {n_dev}) and test ({float(test):g} → {n_test}); add target data or "
             "lower dev and test."
         )
+    if target_to_train is None:
+        return {"dev": n_dev, "test": n_test, "target_to_train": n_target - n_dev - n_test}
+    n_ttt = resolve_count("target_to_train", target_to_train, n_target)
     shares = [float(v) for v in (dev, test, target_to_train) if v < 1]
     if len(shares) == 3 and abs(sum(shares) - 1) < 1e-9 and n_dev + n_test <= n_target:
         n_ttt = n_target - n_dev - n_test  # shares that add up to 1: absorb the rounding
