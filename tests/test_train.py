@@ -92,7 +92,8 @@ def test_kill_and_resume_equals_uninterrupted(tmp_path):
         import torch
         from yearn.train import fit
         torch.set_num_threads(1)
-        fit("mlp", _blobs(), checkpoint_dir={str(ckpt)!r}, callbacks=[_Kill(2)], **RESUME)
+        fit("mlp", _blobs(), checkpoint_dir={str(ckpt)!r}, callbacks=[_Kill(2)],
+            tensorboard_dir={str(tmp_path / "tb")!r}, **RESUME)
         sys.exit(0)
     """)
     proc = subprocess.run(
@@ -101,12 +102,27 @@ def test_kill_and_resume_equals_uninterrupted(tmp_path):
     assert proc.returncode == 17, proc.stderr
     assert load_checkpoint(ckpt)["epoch"] == 2  # epochs 1-3 done, then killed
 
-    resumed = fit("mlp", _blobs(), checkpoint_dir=ckpt, resume=True, **RESUME)
+    resumed = fit(
+        "mlp",
+        _blobs(),
+        checkpoint_dir=ckpt,
+        resume=True,
+        tensorboard_dir=tmp_path / "tb",
+        **RESUME,
+    )
     straight = fit("mlp", _blobs(), **RESUME)
     assert _same(_weights(resumed.model), _weights(straight.model))
     assert [h["epoch"] for h in resumed.history] == list(range(1, 7))
     for r, s in zip(resumed.history, straight.history, strict=True):
         assert r == pytest.approx(s, rel=1e-6)
+    # TensorBoard: one point per epoch across the kill
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(tmp_path / "tb"))
+    acc.Reload()
+    events = acc.Scalars("loss/train")
+    assert [e.step for e in events] == [1, 2, 3, 4, 5, 6]
+    assert [e.value for e in events] == pytest.approx([h["train_loss"] for h in straight.history])
 
 
 class _Recorder(Callback):

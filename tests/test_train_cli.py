@@ -98,6 +98,8 @@ def test_train_records_run_curves_and_predictions(cli, project):
     dev_error = preds.split("dev").error_rate()
     assert dev_error == pytest.approx(out["history"][-1]["dev_metric"])
     assert (project / ".yearn" / "artifacts" / run.id / "tensorboard").is_dir()
+    summary = json.loads(store.artifact_path(run.id, "train_summary.json").read_text())
+    assert summary["epochs_run"] == 3 and summary["history"] == out["history"]
     # the preprocessor fitted on train is kept with the run (JSON + safetensors)
     from yearn.prep import TabularPreprocessor
 

@@ -258,3 +258,11 @@ def test_resume_from_a_run_without_checkpoint(tmp_path):
     with pytest.raises(TrainingError, match="has no checkpoint to resume from"):
         fit("mlp", _data(), store=tmp_path, resume=first.run_id)
     assert [r.status for r in open_store(tmp_path).list_runs()] == ["completed"]
+
+
+def test_exported_members():
+    import yearn
+    import yearn.train
+
+    assert all(hasattr(yearn.train, name) for name in yearn.train.__all__)
+    assert yearn.fit is yearn.train.fit and "fit" in yearn.__all__

@@ -287,6 +287,7 @@ def _record(run: Any, store: Any, name: str, result: FitResult, include_test: bo
 
     write_predictions(result.predictions, run.artifact_dir / "predictions.parquet")
     run.log_artifact(run.artifact_dir / "predictions.parquet", name="predictions.parquet")
+    run.log_artifact(_summary_json(result), name="train_summary.json")
     prep = getattr(result.data, "preprocessor", None)
     if prep is not None and hasattr(prep, "save"):
         folder = prep.save(run.artifact_dir / "prep")
@@ -303,6 +304,37 @@ def _record(run: Any, store: Any, name: str, result: FitResult, include_test: bo
         looks = store.record_test_look(model=name, run_id=run.id, metric=result.metric, value=value)
         result.notes.append(f"test {result.metric} = {value:.4g} (look number {looks} at test)")
         log.warning("looked at the test set (%d looks so far)", looks)
+
+
+def _summary_json(result: FitResult) -> bytes:
+    """History, best epoch, stop reason and notes as JSON (NaN → null)."""
+    import json
+    import math
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v) for v in value]
+        return value
+
+    data = result.data
+    summary = {
+        "task": data.task,
+        "classes": list(data.classes),
+        "input_shape": list(data.input_shape),
+        "metric": result.metric,
+        "loss": result.loss,
+        "epochs_run": len(result.history),
+        "best_epoch": None if result.best_epoch is None else result.best_epoch + 1,
+        "stop_reason": result.stop_reason,
+        "notes": result.notes,
+        "config": result.config,
+        "history": result.history,
+    }
+    return json.dumps(clean(summary), indent=2, allow_nan=False).encode()
 
 
 def _metric_on(result: FitResult, rows: pd.DataFrame) -> float:
