@@ -296,3 +296,13 @@ def test_run_uses_the_projects_metric_and_human_level(tmp_path):
     assert result.diagnosis.errors["human"].value == pytest.approx(0.02)
     assert result.health is None  # no curves logged
     assert diagnose_run(run_id, project=tmp_path, metric="error").diagnosis.metric == "error"
+
+
+def test_a_measured_human_level_widens_the_bias_interval():
+    t = _table(LADDER)
+    exact = diagnose_predictions(t, metric="1-f1", human="1%", n_resamples=300)
+    measured = diagnose_predictions(t, metric="1-f1", human="1%", n_human=100, n_resamples=300)
+    a, b = exact.gaps["avoidable_bias"], measured.gaps["avoidable_bias"]
+    assert b.ci_high - b.ci_low > a.ci_high - a.ci_low
+    w = diagnose_predictions(t, human="1%", n_human=100).gaps["avoidable_bias"]  # Newcombe
+    assert w.ci_low < 0 < w.ci_high

@@ -138,7 +138,7 @@ def diagnose_predictions(
             reps[s] = bootstrap_replicates(stat, n, n_resamples=n_resamples, rng=rng)
             low, high = percentile_interval(reps[s], confidence)
             rungs[s] = Rung(s, v, low, high, n)
-        reps["human"] = np.full(n_resamples, rungs["human"].value)
+        reps["human"] = _human_replicates(rungs["human"], n_resamples, rng)
 
         def gap_ci(lo: str, hi: str) -> tuple[float, float]:
             return percentile_interval(reps[hi] - reps[lo], confidence)
@@ -157,6 +157,13 @@ def diagnose_predictions(
         caveats=caveats,
         strict=strict,
     )
+
+
+def _human_replicates(h: Rung, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """Bootstrap replicates of the human level: binomial when measured on ``n`` examples."""
+    if h.n is None:
+        return np.full(n_resamples, h.value)
+    return rng.binomial(h.n, h.value, size=n_resamples) / h.n
 
 
 def _no_train_dev(splits: tuple[str, ...], caveats: list[str]) -> None:
@@ -213,7 +220,7 @@ def _multilabel(
             rungs["human"] = h
         _no_train_dev(p.splits, caveats)
         rng = np.random.default_rng(random_state)
-        reps = {"human": np.full(n_resamples, rungs["human"].value)}
+        reps = {"human": _human_replicates(rungs["human"], n_resamples, rng)}
         for s in p.splits:
             if col is None:
                 w, k = wrong[s].sum(axis=1), known[s].sum(axis=1)
