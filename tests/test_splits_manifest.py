@@ -93,3 +93,15 @@ def test_lookups_by_id(manifest):
 def test_html_display(manifest):
     html = manifest._repr_html_()
     assert "Split manifest" in html and "train_dev" in html and "dev vs test" in html
+
+
+def test_a_sidecar_without_checks_still_loads(tmp_path, manifest, cli):
+    manifest.save(tmp_path)
+    sidecar = tmp_path / ".yearn" / "splits.json"
+    meta = json.loads(sidecar.read_text())
+    meta["report"] = {"sizes": {}}  # e.g. written by another version
+    sidecar.write_text(json.dumps(meta))
+    loaded = load_manifest(tmp_path)
+    assert loaded.report is None and loaded.sizes == manifest.sizes
+    result = cli("split", "--project", tmp_path, "--show")
+    assert result.exit_code == 0 and "no checks saved" in result.output

@@ -93,6 +93,10 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps(saved.to_dict(), indent=2, default=str))
             return
+        if saved.manifest.report is None:
+            sizes = ", ".join(f"{k} {v:,}" for k, v in saved.manifest.sizes.items())
+            console.print(f"split manifest {saved.path}: {sizes} (no checks saved with it)")
+            return
         _show_report(saved.manifest.report, f"split manifest {saved.path}", saved.run_id)
 
     @app.command()

@@ -178,11 +178,14 @@ def load_manifest(project_root: str | Path) -> SplitManifest:
         raise DataError(f"{path}: cannot read the manifest ({exc}); redraw it.") from None
     _validate_table(table, path)
     table["split"] = pd.Categorical(table["split"].astype(str), categories=list(SPLITS))
-    report = meta.get("report")
+    try:
+        report = SplitReport.from_dict(meta["report"]) if meta.get("report") else None
+    except (TypeError, KeyError, ValueError):  # a sidecar from another version: no checks
+        report = None
     return SplitManifest(
         table=table,
         settings=dict(meta.get("settings") or {}),
-        report=None if report is None else SplitReport.from_dict(report),
+        report=report,
         sha256=sha,
     )
 
