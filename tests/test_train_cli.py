@@ -184,3 +184,8 @@ def test_train_prints_curves_and_where_predictions_are(cli, project):
     assert "predictions: .yearn/artifacts/" in result.output
     assert "epoch 2/2" in result.output  # the progress bar
     assert "error" in result.output and "loss" in result.output
+
+
+def test_missing_project_folder_exits_2(cli, tmp_path):
+    result = cli("train", "-p", tmp_path / "nowhere", "--epochs", "1")
+    assert result.exit_code == 2 and "yearn init" in result.output

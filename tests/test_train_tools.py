@@ -174,6 +174,8 @@ def test_bad_array_input_is_named():
         fit("mlp", {"train": (np.array([[0.0], [np.nan]]), np.array([0, 1]))})
     with pytest.raises(DataError, match="label '7' is not a class seen in train"):
         fit("mlp", {"train": (np.zeros((4, 1)), [0, 1, 0, 1]), "dev": (np.zeros((1, 1)), [7])})
+    with pytest.raises(DataError, match="one class only \\('1'\\)"):
+        fit("mlp", {"train": (np.zeros((4, 1)), [1, 1, 1, 1])})
     with pytest.raises(DataError, match="unknown split 'valid'"):
         fit("mlp", {"train": (np.zeros((4, 1)), [0, 1, 0, 1]), "valid": (np.zeros((1, 1)), [0])})
 

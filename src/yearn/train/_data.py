@@ -86,6 +86,14 @@ def make_train_data(data: Any, *, splits: Any = None, task: str | None = None) -
         )
     if "train" not in prepared.splits or len(prepared.splits["train"]) == 0:
         raise DataError("the train split is empty; a model needs training examples.")
+    if prepared.task in ("binary", "multiclass"):
+        seen = np.unique(prepared.splits["train"].y)
+        if len(seen) < 2:
+            only = prepared.classes[int(seen[0])] if len(seen) else "none"
+            raise DataError(
+                f"the train split holds one class only ({only!r}); a classifier needs "
+                "examples of at least two classes — check the labels or the split."
+            )
     return prepared
 
 
