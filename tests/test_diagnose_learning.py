@@ -185,3 +185,16 @@ def test_progress_is_reported():
         progress=lambda done, total: seen.append((done, total)),
     )
     assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_regression_curve_in_rmse():
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1500, 5))
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0, 3.0]) + rng.normal(scale=0.5, size=1500)
+    lc = learning_curve(Ridge(), X[:1000], y[:1000], X[1000:], y[1000:], metric="rmse")
+    assert not lc.rate and lc.metric == "rmse"
+    assert lc.dev_errors[-1] == pytest.approx(0.5, abs=0.06)  # the noise level
+    assert lc.tolerance == pytest.approx(0.05 * lc.dev_errors[-1])
+    assert not lc.more_data_helps

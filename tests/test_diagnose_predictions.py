@@ -306,3 +306,9 @@ def test_a_measured_human_level_widens_the_bias_interval():
     assert b.ci_high - b.ci_low > a.ci_high - a.ci_low
     w = diagnose_predictions(t, human="1%", n_human=100).gaps["avoidable_bias"]  # Newcombe
     assert w.ci_low < 0 < w.ci_high
+
+
+def test_decomposition_adds_up_from_a_table():
+    d = diagnose_predictions(_table(LADDER, seed=5), human="0.5%")
+    total = d.errors["human"].value + sum(g.value for g in d.gaps.values())
+    assert total == pytest.approx(d.errors["test"].value)
