@@ -129,6 +129,7 @@ def assemble(
     if tolerance is None:
         tolerance = default_tolerance(rate, values)
     tolerance = check_number("tolerance", tolerance, low=0.0)
+    similar_ratio = check_number("similar_ratio", similar_ratio, low=0.0, high=1.0)
 
     gaps: dict[str, Gap] = {}
     pairs = _gap_pairs(rungs)
