@@ -379,3 +379,13 @@ def test_numpy_scalars_are_numbers():
     assert d.principal_name == "variance" and d.errors["dev"].n == 100
     with pytest.raises(ConfigError, match="integer"):
         diagnose(train=0.1, dev=0.2, n_dev=float("nan"))
+
+
+def test_exported_members():
+    import yearn
+    import yearn.diagnose as pkg
+
+    for name in pkg.__all__:
+        assert getattr(pkg, name) is not None, name
+    for name in ("diagnose_predictions", "diagnose_run", "learning_curve", "training_health"):
+        assert getattr(yearn, name) is getattr(pkg, name)
