@@ -252,3 +252,20 @@ def test_cli_check_image_folder(tmp_path, cli):
     assert data["image_column"] == "image" and data["labels"] == {"cat": 2, "dog": 2}
     result = cli("check", "--project", tmp_path)
     assert result.exit_code == 0 and "images" in result.output and "(image)" in result.output
+
+
+def test_check_image_files_reports_the_first_bad_row_in_order(tmp_path):
+    from yearn.data.images import check_image_files
+    from yearn.data.validate import Where
+
+    good = png(tmp_path / "ok.png")
+    (tmp_path / "bad.png").write_bytes(b"not a png")
+    paths = [str(good)] * 300
+    paths[280] = str(tmp_path / "bad.png")
+    paths[270] = str(tmp_path / "gone.png")
+    with pytest.raises(DataError, match=r"m\.csv, row 272: image file .*gone\.png not found"):
+        check_image_files(paths, Where("m.csv", 2))
+    paths[270] = str(good)
+    with pytest.raises(DataError, match=r"m\.csv, row 282: image .*bad\.png cannot be decoded"):
+        check_image_files(paths, Where("m.csv", 2), workers=3)
+    check_image_files(paths[:270], Where("m.csv", 2))
