@@ -131,51 +131,55 @@ def _size(size: int | tuple[int, int] | None) -> tuple[int, int] | None:
     return (int(size[0]), int(size[1]))
 
 
+def _decode(path: str | Path, hw: tuple[int, int] | None, mode: str) -> np.ndarray:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            img = img.convert(mode)
+            if hw is not None and img.size != (hw[1], hw[0]):
+                img = img.resize((hw[1], hw[0]), Image.Resampling.BILINEAR)
+            return np.asarray(img, dtype=np.uint8)
+    except FileNotFoundError:
+        raise DataError(f"image {path} not found.") from None
+    except Exception as exc:
+        raise DataError(
+            f"image {path} cannot be decoded ({type(exc).__name__}: {exc}); replace "
+            "the file or remove it from the data."
+        ) from None
+
+
 def load_images(
     paths: Sequence[str | Path],
     *,
     size: int | tuple[int, int] | None = None,
     grayscale: bool = True,
+    workers: int = 4,
 ) -> np.ndarray:
     """Decode image files into a float32 array ``(N, C, H, W)`` with values in [0, 1].
 
     ``C`` is 1 with ``grayscale`` else 3. ``size`` (an int or ``(height, width)``) resizes
     every image; without it all images must share one size. A file that cannot be decoded
-    raises :class:`DataError` naming it.
+    raises :class:`DataError` naming it (the first such file in order). ``workers``
+    threads decode in parallel.
     """
-    from PIL import Image
-
     hw = _size(size)
     mode = "L" if grayscale else "RGB"
-    arrays: list[np.ndarray] = []
-    first: tuple[str, tuple[int, int]] | None = None
-    for path in paths:
-        try:
-            with Image.open(path) as img:
-                img = img.convert(mode)
-                if hw is not None and img.size != (hw[1], hw[0]):
-                    img = img.resize((hw[1], hw[0]), Image.Resampling.BILINEAR)
-                arr = np.asarray(img, dtype=np.uint8)
-        except FileNotFoundError:
-            raise DataError(f"image {path} not found.") from None
-        except Exception as exc:
-            raise DataError(
-                f"image {path} cannot be decoded ({type(exc).__name__}: {exc}); replace "
-                "the file or remove it from the data."
-            ) from None
-        shape = arr.shape[:2]
-        if first is None:
-            first = (str(path), shape)
-        elif shape != first[1]:
-            raise DataError(
-                f"images differ in size: {first[0]} is {first[1][0]}x{first[1][1]} but "
-                f"{path} is {shape[0]}x{shape[1]} (height x width); pass size=(H, W) to "
-                "resize them all."
-            )
-        arrays.append(arr)
-    if not arrays:
+    paths = list(paths)
+    if not paths:
         h, w = hw or (0, 0)
         return np.zeros((0, 1 if grayscale else 3, h, w), dtype=np.float32)
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(paths)))) as pool:
+        arrays = list(pool.map(_decode, paths, [hw] * len(paths), [mode] * len(paths)))
+    shapes = np.array([a.shape[:2] for a in arrays])
+    differs = np.flatnonzero(np.any(shapes != shapes[0], axis=1))
+    if len(differs):
+        k = int(differs[0])
+        (h0, w0), (h1, w1) = shapes[0], shapes[k]
+        raise DataError(
+            f"images differ in size: {paths[0]} is {h0}x{w0} but {paths[k]} is {h1}x{w1} "
+            "(height x width); pass size=(H, W) to resize them all."
+        )
     stacked = np.stack(arrays)
     stacked = stacked[:, None, :, :] if grayscale else stacked.transpose(0, 3, 1, 2)
     return np.ascontiguousarray(stacked, dtype=np.float32) / np.float32(255.0)
