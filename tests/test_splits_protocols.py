@@ -156,6 +156,8 @@ def test_bad_input_gets_clear_errors(clf_data):
         evaluate(_model(), X, y, kfold(5), "error", groups=np.arange(len(y)) % 3)
     with pytest.raises(ConfigError, match="fit/predict"):
         evaluate(42, X, y, "kfold", "error")
+    with pytest.raises(ConfigError, match="needs probabilities"):
+        evaluate(LinearRegression(), X, y, kfold(3), "log_loss")
     with pytest.raises(ConfigError, match="reshuffles"):
         Protocol("repeated_kfold", shuffle=False)
 

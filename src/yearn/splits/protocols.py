@@ -375,6 +375,11 @@ def _run_fold(make, X, y, fit_idx, score_idx, metric) -> float:
 def score_model(model: Any, X: Any, y: Any, metric: Any) -> float:
     """The metric of a fitted model on ``(X, y)``; probabilities when the metric needs them."""
     if hasattr(metric, "needs_proba"):
+        if metric.needs_proba and not hasattr(model, "predict_proba"):
+            raise ConfigError(
+                f"metric {metric.name!r} needs probabilities but {type(model).__name__} has no "
+                "predict_proba; choose a label metric (error, f1_macro, ...) or another model."
+            )
         proba = model.predict_proba(X) if metric.needs_proba else None
         pred = None if metric.needs_proba else model.predict(X)
         classes = getattr(model, "classes_", None)
