@@ -148,3 +148,9 @@ def test_text_columns_from_a_frame_become_strings():
     df = pd.DataFrame({"code": [101, 202, 303, 404], "y": ["a", "b", "a", "b"]})
     ds = from_frame(df, task="binary", label="y", text_columns=["code"])
     assert ds.frame["code"].tolist() == ["101", "202", "303", "404"]
+
+
+def test_polars_null_label_names_the_row():
+    df = pl.DataFrame({"x": [1.0, 2.0, 3.0], "y": ["a", None, "b"]})
+    with pytest.raises(DataError, match=r"<DataFrame>, row 1: the label column 'y' is empty"):
+        from_frame(df, task="binary", label="y")

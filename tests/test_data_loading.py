@@ -269,3 +269,10 @@ def test_check_image_files_reports_the_first_bad_row_in_order(tmp_path):
     with pytest.raises(DataError, match=r"m\.csv, row 282: image .*bad\.png cannot be decoded"):
         check_image_files(paths, Where("m.csv", 2), workers=3)
     check_image_files(paths[:270], Where("m.csv", 2))
+
+
+def test_csv_with_bom_and_crlf_line_endings(tmp_path):
+    (tmp_path / "web.csv").write_bytes("\ufeffa,y\r\n1,cat\r\n2,dog\r\n".encode())
+    write_project(tmp_path, [("web", "web.csv", "train")])
+    ds = load_project(tmp_path)
+    assert ds.feature_columns == ("a",) and list(ds.labels) == ["cat", "dog"]
