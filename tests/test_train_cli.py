@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -67,15 +68,24 @@ def _table(prefix: str, n: int, seed: int) -> pd.DataFrame:
     )
 
 
-@pytest.fixture
-def project(tmp_path):
+@pytest.fixture(scope="module")
+def _template(tmp_path_factory):
+    """One project with its split, drawn once; each test gets a copy."""
     from yearn.splits.project import split_project
 
-    _table("w", 160, 0).to_csv(tmp_path / "web.csv", index=False)
-    _table("p", 120, 1).to_csv(tmp_path / "phone.csv", index=False)
-    (tmp_path / "yearn.toml").write_text(TOML)
-    split_project(tmp_path)
-    return tmp_path
+    root = tmp_path_factory.mktemp("template")
+    _table("w", 160, 0).to_csv(root / "web.csv", index=False)
+    _table("p", 120, 1).to_csv(root / "phone.csv", index=False)
+    (root / "yearn.toml").write_text(TOML)
+    split_project(root, record=False)
+    return root
+
+
+@pytest.fixture
+def project(_template, tmp_path):
+    import shutil
+
+    return Path(shutil.copytree(_template, tmp_path / "project"))
 
 
 def _json(result):
