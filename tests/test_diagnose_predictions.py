@@ -312,3 +312,9 @@ def test_decomposition_adds_up_from_a_table():
     d = diagnose_predictions(_table(LADDER, seed=5), human="0.5%")
     total = d.errors["human"].value + sum(g.value for g in d.gaps.values())
     assert total == pytest.approx(d.errors["test"].value)
+
+
+def test_run_without_a_store_does_not_create_one(tmp_path):
+    with pytest.raises(StoreError, match="no run store"):
+        diagnose_run("abc", project=tmp_path)
+    assert not (tmp_path / ".yearn").exists()

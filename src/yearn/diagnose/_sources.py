@@ -6,6 +6,7 @@ manifest and the data loaders, so the rest stays a set of functions over tables.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pandas as pd
 
 from yearn.diagnose._health import TrainingHealth, training_health
 from yearn.diagnose._result import Diagnosis, MultiTaskDiagnosis
-from yearn.errors import ConfigError, DataError
+from yearn.errors import ConfigError, DataError, StoreError
 
 __all__ = [
     "RunDiagnosis",
@@ -72,13 +73,19 @@ def diagnose_run(
     human-level error default to the project's ``yearn.toml``.
     """
     from yearn.diagnose._from_predictions import diagnose_predictions
-    from yearn.store import open_store
+    from yearn.store import STORE_URL_ENV, open_store
 
     metric, human = project_defaults(project)
     if kwargs.get("metric") is None and metric not in (None, "error"):
         kwargs["metric"] = error_form(metric)
     if kwargs.get("human") is None:
         kwargs["human"] = human
+    db = Path(project) / ".yearn" / "runs.db"
+    if store_url is None and not os.environ.get(STORE_URL_ENV) and not db.exists():
+        raise StoreError(
+            f"{db}: no run store in project {project}; pass --project DIR (the folder with "
+            "the runs) or --store-url, or train a model first."
+        )
     store = open_store(project, url=store_url)
     try:
         record = store.get_run(run_id)
@@ -98,9 +105,13 @@ def diagnose_run(
 
 def latest_run_with_predictions(project: str | Path, store_url: str | None = None) -> str | None:
     """Id of the newest completed run that has a ``predictions.parquet`` artefact, if any."""
-    from yearn.store import open_store
+    from yearn.store import STORE_URL_ENV, open_store
 
-    if store_url is None and not (Path(project) / ".yearn" / "runs.db").exists():
+    if (
+        store_url is None
+        and not os.environ.get(STORE_URL_ENV)
+        and not (Path(project) / ".yearn" / "runs.db").exists()
+    ):
         return None
     store = open_store(project, url=store_url)
     try:
