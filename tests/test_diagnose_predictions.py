@@ -318,3 +318,15 @@ def test_run_without_a_store_does_not_create_one(tmp_path):
     with pytest.raises(StoreError, match="no run store"):
         diagnose_run("abc", project=tmp_path)
     assert not (tmp_path / ".yearn").exists()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_label_pred_table_with_text_labels_is_classification(tmp_path, suffix):
+    t = _table(LADDER).drop(columns=["proba:cat", "proba:dog"])
+    path = write_predictions(t, tmp_path / f"p{suffix}")
+    d = diagnose_predictions(path)
+    assert d.principal_name == "data_mismatch" and d.errors["dev"].value == pytest.approx(0.12)
+    bad = t.copy()
+    bad.loc[3, "label"] = None
+    with pytest.raises(PredictionsError, match="row 5: column 'label' is empty"):
+        diagnose_predictions(bad)

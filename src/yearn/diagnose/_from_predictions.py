@@ -29,7 +29,13 @@ def _load(
     preds: Predictions | str | Path | pd.DataFrame, model: str | None, task: str | None
 ) -> Predictions:
     if not isinstance(preds, Predictions):
-        preds = load_predictions(preds, task=task)
+        try:
+            preds = load_predictions(preds, task=task)
+        except PredictionsError:
+            guess = None if task is not None else _label_task(preds)
+            if guess is None:
+                raise
+            preds = load_predictions(preds, task=guess)
     if preds.models:
         if model is None:
             if len(preds.models) > 1:
@@ -55,6 +61,30 @@ def _load(
             "one of train_dev, dev, test (dev is the one the diagnosis is about)."
         )
     return preds
+
+
+def _label_task(table: str | Path | pd.DataFrame) -> str | None:
+    """``binary`` / ``multiclass`` for a label/pred table without ``proba:`` columns whose
+    labels are not numbers (read as regression by default); ``None`` otherwise."""
+    try:
+        if isinstance(table, pd.DataFrame):
+            frame = table
+        else:
+            path = Path(table)
+            if path.suffix.lower() == ".parquet":
+                frame = pd.read_parquet(path, columns=["label", "pred"])
+            else:
+                frame = pd.read_csv(path, usecols=["label", "pred"])
+    except Exception:  # unreadable or no such columns: let the original error stand
+        return None
+    if any(str(c).startswith(("proba:", "label:")) for c in frame.columns):
+        return None
+    if "label" not in frame or "pred" not in frame:
+        return None
+    if pd.to_numeric(frame["label"], errors="coerce").notna().all():
+        return None
+    n = pd.unique(frame[["label", "pred"]].astype(str).to_numpy().ravel()).size
+    return "binary" if n <= 2 else "multiclass"
 
 
 def _human(human: Any, n_human: int | None, rate: bool, confidence: float) -> Rung | None:
