@@ -268,3 +268,27 @@ def test_exported_members():
 
     assert all(hasattr(yearn.train, name) for name in yearn.train.__all__)
     assert yearn.fit is yearn.train.fit and "fit" in yearn.__all__
+
+
+def test_load_model_of_a_run_reproduces_its_predictions(tmp_path):
+    from yearn.train import load_model
+
+    res = fit("mlp", _data(), epochs=2, width=8, depth=1, store=tmp_path)
+    net = load_model(tmp_path, res.run_id)
+    dev = res.predictions[res.predictions["split"] == "dev"]
+    with torch.no_grad():
+        proba = torch.softmax(net(torch.as_tensor(_data()["dev"][0], dtype=torch.float32)), 1)
+    assert proba.numpy() == pytest.approx(dev[["proba:0", "proba:1"]].to_numpy(), abs=1e-6)
+    custom = fit(_TwoOut(), _data(), epochs=1, store=tmp_path)
+    with pytest.raises(TrainingError, match="custom model"):
+        load_model(tmp_path, custom.run_id)
+    assert isinstance(load_model(tmp_path, custom.run_id, model=_TwoOut()), _TwoOut)
+
+
+class _TwoOut(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 2)
+
+    def forward(self, x):
+        return self.lin(x)

@@ -19,6 +19,7 @@ from yearn.train._losses import masked_bce
 from yearn.train._lr_find import LRFindResult, lr_find
 from yearn.train._models import BackboneHead, SmallCNN, build_model, linear, mlp
 from yearn.train._project import lr_find_project, scale_up_project, train_project
+from yearn.train._saved import load_model
 from yearn.train._scale_up import ScaleStep, ScaleUpResult, scale_up
 from yearn.train._state import TrainState
 
@@ -46,6 +47,7 @@ __all__ = [
     "fit",
     "linear",
     "load_checkpoint",
+    "load_model",
     "lr_find",
     "lr_find_project",
     "make_train_data",

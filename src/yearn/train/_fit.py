@@ -190,6 +190,7 @@ def fit(
             dev,
         )
         result.run_id = run.id if run is not None else None
+        result.config["model_name"] = _model_name(model)
         if run is not None:
             _record(run, store, name, result, include_test)
             run.finish("completed")
@@ -322,6 +323,7 @@ def _summary_json(result: FitResult) -> bytes:
 
     data = result.data
     summary = {
+        "model": result.config.get("model_name"),
         "task": data.task,
         "classes": list(data.classes),
         "input_shape": list(data.input_shape),
