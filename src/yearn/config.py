@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from yearn._validation import check_choice, check_fraction, check_number
+from yearn._validation import check_choice, check_number
 from yearn.errors import ConfigError
 
 __all__ = [
@@ -99,11 +99,15 @@ class MetricConfig:
 
 @dataclass(frozen=True)
 class SplitConfig:
-    """How the four-way split is drawn (counts when >= 1, shares of the source when < 1)."""
+    """How the four-way split is drawn (counts when >= 1, shares of the source when < 1).
+
+    ``target_to_train = None`` sends whatever of the target source is not dev or test to
+    train; ``train_dev`` is a share or a count of train.
+    """
 
     dev: float = 0.25
     test: float = 0.25
-    target_to_train: float = 0.5
+    target_to_train: float | None = None
     train_dev: float = 0.05
     salt: str = "yearn"
     stratify: bool = True
@@ -282,14 +286,10 @@ def config_from_dict(
     split = SplitConfig(
         dev=_share("split.dev", split_raw.get("dev", defaults.dev), file),
         test=_share("split.test", split_raw.get("test", defaults.test), file),
-        target_to_train=_share(
-            "split.target_to_train",
-            split_raw.get("target_to_train", defaults.target_to_train),
-            file,
-        ),
-        train_dev=check_fraction(
-            f"{file}: split.train_dev", split_raw.get("train_dev", defaults.train_dev)
-        ),
+        target_to_train=None
+        if split_raw.get("target_to_train") is None
+        else _share("split.target_to_train", split_raw["target_to_train"], file),
+        train_dev=_share("split.train_dev", split_raw.get("train_dev", defaults.train_dev), file),
         salt=str(split_raw.get("salt", defaults.salt)),
         stratify=bool(split_raw.get("stratify", defaults.stratify)),
     )

@@ -51,7 +51,9 @@ class _YearnGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except YearnError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            err_console.print(
+                f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True
+            )
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, click_exc.ClickException):
             raise
