@@ -15,6 +15,7 @@ import traceback
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 # typer vendors click; its exception classes are the ones raised at run time
 from typer._click import exceptions as click_exc
@@ -52,7 +53,7 @@ class _YearnGroup(TyperGroup):
             return super().invoke(ctx)
         except YearnError as exc:
             err_console.print(
-                f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True
+                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
             )
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, click_exc.ClickException):
@@ -63,8 +64,9 @@ class _YearnGroup(TyperGroup):
         except Exception as exc:
             err_console.print(
                 f"[bold red]internal error (a bug in yearn, please report it):[/] "
-                f"{type(exc).__name__}: {exc}",
+                f"{type(exc).__name__}: {escape(str(exc))}",
                 highlight=False,
+                soft_wrap=True,
             )
             if os.environ.get("YEARN_DEBUG", "1") != "0":
                 sys.stderr.write(traceback.format_exc())
