@@ -18,10 +18,12 @@ from yearn.train._data import make_train_data
 from yearn.train._fit import fit
 from yearn.train._losses import default_metric, epoch_metric
 
-__all__ = ["DEFAULT_LADDER", "ScaleStep", "ScaleUpResult", "scale_up"]
+__all__ = ["CNN_LADDER", "DEFAULT_LADDER", "ScaleStep", "ScaleUpResult", "scale_up"]
 
 #: (width, depth, epochs multiplier) for each step
 DEFAULT_LADDER = ((8, 1, 1), (32, 1, 1), (64, 2, 1), (128, 2, 2), (256, 3, 2), (512, 3, 4))
+#: for the CNN, width = channels of the first block (doubling per block)
+CNN_LADDER = ((4, 1, 1), (8, 2, 1), (16, 2, 1), (32, 2, 2), (32, 3, 2), (64, 3, 4))
 
 
 @dataclass
@@ -93,17 +95,20 @@ def scale_up(
     task: str | None = None,
     human_level_error: float | None = None,
     model: str = "mlp",
-    ladder: tuple[tuple[int, int, int], ...] = DEFAULT_LADDER,
+    ladder: tuple[tuple[int, int, int], ...] | None = None,
     epochs: int = 10,
     store: Any = None,
     tolerance: float = 0.0,
     **params: Any,
 ) -> ScaleUpResult:
-    """Train ``model`` at growing capacity (``ladder``: (width, depth, epochs multiplier))."""
+    """Train ``model`` at growing capacity (``ladder``: (width, depth, epochs multiplier);
+    default :data:`DEFAULT_LADDER` for the MLP, :data:`CNN_LADDER` for the CNN)."""
     if model not in ("mlp", "cnn"):
         raise TrainingError(f"scale-up grows width and depth of 'mlp' or 'cnn'; got {model!r}.")
     if human_level_error is not None:
         check_number("human_level_error", human_level_error, low=0.0, error=TrainingError)
+    if ladder is None:
+        ladder = CNN_LADDER if model == "cnn" else DEFAULT_LADDER
     if not ladder:
         raise TrainingError("the ladder of capacities is empty; give at least one step.")
     prepared = make_train_data(data, splits=splits, task=task)
