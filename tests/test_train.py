@@ -270,3 +270,21 @@ def test_resume_with_other_settings_is_refused(tmp_path):
     fit("mlp", _blobs(), epochs=1, width=8, checkpoint_dir=tmp_path)
     with pytest.raises(TrainingError, match="checkpoint does not fit this model"):
         fit("mlp", _blobs(), epochs=2, width=16, checkpoint_dir=tmp_path, resume=True)
+
+
+def test_divergence_on_a_loss_that_rises_many_fold():
+    from types import SimpleNamespace
+
+    from yearn.train import DivergenceDetector
+
+    state = SimpleNamespace(epoch=0, lr=0.5)
+    det = DivergenceDetector(factor=10)
+    for epoch, loss in enumerate([1.0, 0.5, 0.3]):
+        state.epoch = epoch
+        det.on_epoch_end(state, {"train_loss": loss})
+    state.epoch = 3
+    with pytest.raises(TrainingError, match=r"rose to 4, 13× its best .* try ≈0\.05"):
+        det.on_epoch_end(state, {"train_loss": 4.0})
+    calm = DivergenceDetector(factor=10)  # noisy near zero but below the start: fine
+    for loss in [1.0, 0.01, 0.2]:
+        calm.on_epoch_end(state, {"train_loss": loss})
