@@ -42,6 +42,7 @@ COMMAND_MODULES = [
     "errors",
     "labels",
     "slices",
+    "ui",
 ]
 
 
