@@ -233,7 +233,8 @@ def _from_dataset(dataset: Any, splits: Any, task: str | None) -> TrainData:
     x_all, prep = _features(dataset, index["train"])
     ids_all = np.asarray(dataset.ids)
     meta_cols = [c for c in getattr(dataset, "metadata_columns", ()) if c in frame]
-    meta_cols += [c for c in ("source",) if c in frame and c not in meta_cols]
+    extra = ("source", getattr(dataset, "group_column", None))
+    meta_cols += [c for c in extra if c and c in frame and c not in meta_cols]
     out = {}
     for name, idx in index.items():
         out[name] = SplitData(
