@@ -277,3 +277,30 @@ def test_compare_multilabel_map_with_unknown_labels() -> None:
     with pytest.raises(PredictionsError, match="multilabel table but B"):
         compare_predictions(a, pd.DataFrame({"id": range(n), "split": "dev", "label": 1.0,
                                              "pred": 1.0}), metric="map")  # fmt: skip
+
+
+def test_compare_labels_written_as_floats_in_one_table() -> None:
+    a, b = _pair(n=300)
+    b = b.assign(label=b.label.astype(float), pred=b.pred.astype(float))  # 1.0 is class 1
+    res = compare_predictions(a, b)
+    assert res.value_b == pytest.approx(float((b.label != b.pred).mean()))
+    assert res.mcnemar.only_a + res.mcnemar.only_b > 0
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_weighted_auc_resampler_matches_the_metric(k) -> None:
+    from yearn.compare._fast import auc_resampler
+    from yearn.metrics import get_metric
+
+    rng = np.random.default_rng(k)
+    n = 300
+    y = rng.integers(0, k, n)
+    raw = np.round(rng.random((n, k)), 1) + np.eye(k)[y] * 0.3  # rounded: many ties
+    proba = raw / raw.sum(axis=1, keepdims=True)
+    m = get_metric("roc_auc")
+    d = m.prepare(y, proba=proba)
+    fast = auc_resampler(d)
+    for seed in range(5):
+        idx = np.random.default_rng(seed).integers(0, n, n)
+        assert fast(idx) == pytest.approx(m.compute(d.take(idx)), abs=1e-12)
+    assert fast(np.arange(n)) == pytest.approx(m.compute(d))

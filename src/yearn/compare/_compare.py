@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from yearn._validation import check_number
+from yearn.compare._fast import auc_resampler
 from yearn.compare._stats import (
     BootstrapResult,
     McNemarResult,
@@ -152,12 +153,26 @@ def _default_name(table: Any, model: str | None, fallback: str) -> str:
     return fallback
 
 
+def _present(preds: Predictions) -> set[str]:
+    """The splits of a table (vectorised; ``Predictions.splits`` iterates row by row)."""
+    return {str(v) for v in pd.unique(preds.frame["split"])}
+
+
+def _split_rows(preds: Predictions, split: str) -> Predictions:
+    """The rows of one split, with the contract's error when there are none."""
+    mask = (preds.frame["split"] == split).to_numpy()
+    if not mask.any():
+        return preds.split(split)  # raises naming the splits the table has
+    return preds._replace(preds.frame[mask])
+
+
 def _pick_split(a: Predictions, b: Predictions, split: str | None) -> str:
     if split is not None:
         if split.replace("-", "_") not in SPLITS:
             raise PredictionsError(f"unknown split {split!r}; splits are {', '.join(SPLITS)}.")
         return split.replace("-", "_")
-    common = [s for s in a.splits if s in b.splits]
+    in_a, in_b = _present(a), _present(b)
+    common = [s for s in SPLITS if s in in_a and s in in_b]
     if len(common) == 1:
         return common[0]
     if "dev" in common:
@@ -169,19 +184,19 @@ def _pick_split(a: Predictions, b: Predictions, split: str | None) -> str:
 
 
 def _align(a: Predictions, b: Predictions) -> tuple[Predictions, Predictions]:
-    ids_a = a.frame["id"].astype(str)
-    ids_b = b.frame["id"].astype(str)
-    only_a = sorted(set(ids_a) - set(ids_b))
-    only_b = sorted(set(ids_b) - set(ids_a))
-    if only_a or only_b:
-        raise PredictionsError(
-            f"A ({a.source}) and B ({b.source}) do not cover the same examples: "
-            f"{len(only_a)} ids only in A (e.g. {', '.join(only_a[:3]) or '-'}), "
-            f"{len(only_b)} ids only in B (e.g. {', '.join(only_b[:3]) or '-'}); compare "
-            "predictions on the same ids of one split."
-        )
-    order = pd.Series(np.arange(len(ids_b)), index=ids_b.to_numpy())
-    b = b._replace(b.frame.iloc[order.loc[ids_a.to_numpy()].to_numpy()])
+    ids_a = pd.Index(a.frame["id"].astype(str).to_numpy(dtype=object))
+    ids_b = pd.Index(b.frame["id"].astype(str).to_numpy(dtype=object))
+    if not ids_a.equals(ids_b):
+        only_a = sorted(ids_a.difference(ids_b))
+        only_b = sorted(ids_b.difference(ids_a))
+        if only_a or only_b:
+            raise PredictionsError(
+                f"A ({a.source}) and B ({b.source}) do not cover the same examples: "
+                f"{len(only_a)} ids only in A (e.g. {', '.join(only_a[:3]) or '-'}), "
+                f"{len(only_b)} ids only in B (e.g. {', '.join(only_b[:3]) or '-'}); compare "
+                "predictions on the same ids of one split."
+            )
+        b = b._replace(b.frame.iloc[ids_b.get_indexer(ids_a)])
     if a.task in ("regression",):
         la, lb = a.frame["label"].to_numpy(float), b.frame["label"].to_numpy(float)
         differ = ~np.isclose(la, lb)
@@ -189,14 +204,32 @@ def _align(a: Predictions, b: Predictions) -> tuple[Predictions, Predictions]:
         la, lb = a.multilabel_labels(), b.multilabel_labels()
         differ = ~((la == lb) | (np.isnan(la) & np.isnan(lb))).all(axis=1)
     else:
-        differ = a.frame["label"].astype(str).to_numpy() != b.frame["label"].astype(str).to_numpy()
+        differ = _label_keys(a.frame["label"]) != _label_keys(b.frame["label"])
     if differ.any():
         row = int(np.flatnonzero(differ)[0])
         raise PredictionsError(
             f"A and B disagree on the true label of {int(differ.sum())} examples (e.g. id "
-            f"{ids_a.iloc[row]}); both tables must hold the same labels."
+            f"{ids_a[row]}); both tables must hold the same labels."
         )
     return a, b
+
+
+def _label_keys(values: pd.Series) -> np.ndarray:
+    """Class labels as strings, whole floats as integers (``1.0`` and ``1`` are one class)."""
+    if pd.api.types.is_float_dtype(values) and (values == values.round()).all():
+        values = values.astype(np.int64)
+    return values.astype(str).to_numpy(dtype=object)
+
+
+def _resamplers(m: Any, da: Prepared, db: Prepared) -> tuple[Any, Any]:
+    """The metric of A and of B as functions of resampled row indices."""
+    if m.name in ("roc_auc", "1-roc_auc"):
+        fast_a, fast_b = auc_resampler(da), auc_resampler(db)
+        if fast_a is not None and fast_b is not None:
+            if m.higher_is_better:
+                return fast_a, fast_b
+            return (lambda idx: 1.0 - fast_a(idx)), (lambda idx: 1.0 - fast_b(idx))
+    return (lambda idx: m.compute(da.take(idx))), (lambda idx: m.compute(db.take(idx)))
 
 
 def _kind(task: str) -> str:
@@ -242,7 +275,7 @@ def compare_predictions(
             "compare predictions of one task."
         )
     split = _pick_split(pa, pb, split)
-    pa, pb = _align(pa.split(split), pb.split(split))
+    pa, pb = _align(_split_rows(pa, split), _split_rows(pb, split))
     task = pa.task if pa.task == pb.task or _kind(pa.task) != "classification" else "multiclass"
     if _kind(task) == "classification" and len(set(pa.classes) | set(pb.classes)) == 2:
         task = "binary"
@@ -256,7 +289,7 @@ def compare_predictions(
 
     mc = None
     if _kind(task) == "classification":
-        mc = mcnemar_exact(pa.correct(), pb.correct(), mid_p=mid_p)
+        mc = mcnemar_exact(da.y_true == da.y_pred, db.y_true == db.y_pred, mid_p=mid_p)
     if m.name in _RIGHT_WRONG and mc is not None:  # 0/1 per example: multinomial counts
         hit = 1.0 if m.name == "accuracy" else 0.0
         boot = paired_bootstrap_binary(
@@ -267,9 +300,10 @@ def compare_predictions(
             random_state=random_state,
         )
     else:
+        stat_a, stat_b = _resamplers(m, da, db)
         boot = paired_bootstrap(
-            lambda idx: m.compute(da.take(idx)),
-            lambda idx: m.compute(db.take(idx)),
+            stat_a,
+            stat_b,
             n,
             n_resamples=n_resamples,
             confidence=1 - alpha,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from yearn.errors import DataError
 
@@ -74,6 +75,33 @@ def _key(v: Any) -> str:
     if isinstance(v, bool | np.bool_):
         return str(int(v))
     return str(v)
+
+
+def _keys_to_indices(arr: np.ndarray, lookup: dict[str, int]) -> np.ndarray:
+    """Positions of the labels ``arr`` among the class keys (-1 when unknown); vectorised
+    for integer, whole-float, boolean and string arrays, one by one for mixed objects."""
+    kind = arr.dtype.kind
+    keys = None
+    if kind in "iu":
+        if all(k.lstrip("-").isdigit() for k in lookup):  # integer classes: direct lookup
+            table = {int(k): i for k, i in lookup.items()}
+            low, high = min(table, default=0), max(table, default=-1)
+            if high - low < 1_000_000:
+                dense = np.full(high - low + 1, -1, dtype=np.int64)
+                for k, i in table.items():
+                    dense[k - low] = i
+                inside = (arr >= low) & (arr <= high)
+                out = np.full(len(arr), -1, dtype=np.int64)
+                out[inside] = dense[arr[inside].astype(np.int64) - low]
+                return out
+        keys = arr.astype(str)
+    elif kind == "b" or (kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr))):
+        keys = arr.astype(np.int64).astype(str)
+    elif kind in "US":
+        keys = arr.astype(str)
+    if keys is None:
+        return np.fromiter((lookup.get(_key(v), -1) for v in arr), dtype=np.int64, count=len(arr))
+    return pd.Index(list(lookup)).get_indexer(keys).astype(np.int64)
 
 
 def _check_proba(proba: Any, n: int, k: int | None) -> np.ndarray:
@@ -151,7 +179,7 @@ def class_inputs(
     lookup = {c: i for i, c in enumerate(cls)}
 
     def index(name: str, arr: np.ndarray) -> np.ndarray:
-        out = np.fromiter((lookup.get(_key(v), -1) for v in arr), dtype=np.int64, count=len(arr))
+        out = _keys_to_indices(arr, lookup)
         bad = np.flatnonzero(out < 0)
         if bad.size:
             raise DataError(

@@ -11,6 +11,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from yearn.errors import ConfigError, DataError
 from yearn.metrics._impl import (
     _accuracy,
@@ -240,6 +243,17 @@ def get_metric(name: str) -> Metric:
 # -- predictions tables -------------------------------------------------------------------
 
 
+def _class_positions(preds: Any, column: str) -> np.ndarray:
+    """Positions of a label / pred column among ``preds.classes`` (vectorised)."""
+    values = preds.frame[column]
+    if pd.api.types.is_float_dtype(values) and (values == values.round()).all():
+        values = values.astype(np.int64)
+    out = pd.Index(preds.classes).get_indexer(values.astype(str)).astype(np.int64)
+    if (out < 0).any():  # the contract's own message, naming row and column
+        return preds.label_indices() if column == "label" else preds.pred_indices()
+    return out
+
+
 def predictions_arrays(preds: Any, metric: Metric, pos_label: Any) -> dict[str, Any]:
     from yearn.errors import PredictionsError
 
@@ -248,9 +262,10 @@ def predictions_arrays(preds: Any, metric: Metric, pos_label: Any) -> dict[str, 
             f"{preds.source}: the table holds {len(preds.models)} models "
             f"({', '.join(preds.models[:5])}); pick one with preds.for_model(name)."
         )
-    if len(preds.splits) > 1:
+    present = [str(v) for v in pd.unique(preds.frame["split"])]
+    if len(present) > 1:
         raise PredictionsError(
-            f"{preds.source}: the table mixes splits ({', '.join(preds.splits)}); score one "
+            f"{preds.source}: the table mixes splits ({', '.join(sorted(present))}); score one "
             "split at a time with preds.split(name)."
         )
     metric.check_task(preds.task)
@@ -264,8 +279,8 @@ def predictions_arrays(preds: Any, metric: Metric, pos_label: Any) -> dict[str, 
         return kw
     has_proba = f"proba:{preds.classes[0]}" in preds.frame
     kw: dict[str, Any] = {
-        "y_true": preds.label_indices(),
-        "y_pred": preds.pred_indices(),
+        "y_true": _class_positions(preds, "label"),
+        "y_pred": _class_positions(preds, "pred"),
         "proba": preds.proba() if has_proba else None,
         "classes": list(range(len(preds.classes))),
     }
