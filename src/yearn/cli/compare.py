@@ -61,22 +61,23 @@ def register(app: typer.Typer) -> None:
 
         path_a, name_a = resolve_predictions(a, project=project, store_url=store_url)
         path_b, name_b = resolve_predictions(b, project=project, store_url=store_url)
-        res = compare_predictions(
-            path_a,
-            path_b,
-            split=split,
-            metric=metric or _project_metric(project) or guess_metric(path_a),
-            name_a=model_a or name_a,
-            name_b=model_b or name_b,
-            model_a=model_a,
-            model_b=model_b,
-            pos_label=pos_label,
-            alpha=alpha,
-            n_resamples=resamples,
-            random_state=seed,
-            mid_p=mid_p,
-            task=task,
-        )
+        with err_console.status(f"comparing {name_b} with {name_a} ({resamples:,} resamples)…"):
+            res = compare_predictions(
+                path_a,
+                path_b,
+                split=split,
+                metric=metric or _project_metric(project) or guess_metric(path_a),
+                name_a=model_a or name_a,
+                name_b=model_b or name_b,
+                model_a=model_a,
+                model_b=model_b,
+                pos_label=pos_label,
+                alpha=alpha,
+                n_resamples=resamples,
+                random_state=seed,
+                mid_p=mid_p,
+                task=task,
+            )
         if res.split == "test":
             err_console.print(
                 "[yellow]warning:[/] comparing on test is a look at test: choose between "
