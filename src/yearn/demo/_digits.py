@@ -6,7 +6,9 @@ genuinely different data, not a re-draw of the training data:
 * ``web`` (role train): several mildly augmented variants of each of its base images,
   upscaled to 16×16 — sharp, high contrast, nearly upright, almost no noise;
 * ``phone`` (role target, the distribution the product faces): variants of the other base
-  images with Gaussian blur, low contrast, a raised background, rotation and sensor noise.
+  images with Gaussian blur, low contrast, a raised background, rotation and sensor noise;
+  30% of them are "bad shots" (dim light, shaky hand) where heavy blur and the lowest
+  contrast come together — the slice a model gets wrong most often.
 
 Each source is a folder of PNG files plus ``manifest.csv`` (id, path, label, base_id,
 source, blur, brightness, contrast, rotation, noise). A recorded share of labels is wrong
@@ -55,6 +57,11 @@ class _Look:
     contrast: tuple[float, float]  # factor on the stroke intensity
     brightness: tuple[float, float]  # background level added, 0..1
     noise: tuple[float, float]  # sigma of additive Gaussian noise, 0..1
+    # "bad shots" (dim light, shaky hand): this share of images draws blur and contrast
+    # from the ranges below instead, so blur and low contrast come together
+    bad_share: float = 0.0
+    bad_blur: tuple[float, float] = (0.0, 0.0)
+    bad_contrast: tuple[float, float] = (1.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -78,10 +85,13 @@ class DigitsSettings:
         rotation=12.0,
         scale=(0.9, 1.1),
         shift=1.0,
-        blur=(0.3, 1.1),
-        contrast=(0.45, 0.85),
+        blur=(0.3, 0.8),
+        contrast=(0.55, 0.85),
         brightness=(0.05, 0.25),
-        noise=(0.01, 0.05),
+        noise=(0.01, 0.03),
+        bad_share=0.3,
+        bad_blur=(1.1, 1.4),
+        bad_contrast=(0.35, 0.5),
     )
 
 
@@ -115,6 +125,9 @@ def _render(
         "brightness": rng.uniform(*look.brightness, n),
         "noise": rng.uniform(*look.noise, n),
     }
+    bad = rng.random(n) < look.bad_share
+    params["blur"][bad] = rng.uniform(*look.bad_blur, int(bad.sum()))
+    params["contrast"][bad] = rng.uniform(*look.bad_contrast, int(bad.sum()))
     noise = rng.standard_normal((n, IMAGE_SIZE, IMAGE_SIZE))
     zoom = 1.75  # the 8×8 digit fills 14 of the 16 pixels before scaling
     c_in, c_out = 3.5, (IMAGE_SIZE - 1) / 2
