@@ -99,6 +99,8 @@ def test_train_records_run_curves_and_predictions(cli, project):
     run = store.get_run(out["run_id"])
     assert run.status == "completed" and run.kind == "train" and run.config["lr"] == 0.05
     metrics = store.metrics(run.id)
+    seconds = metrics[metrics["name"] == "epoch_seconds"]
+    assert sorted(seconds["step"]) == [1, 2, 3] and (seconds["value"] > 0).all()
     for split in ("train", "train_dev", "dev"):
         rows = metrics[(metrics["split"] == split) & (metrics["name"] == "loss")]
         assert sorted(rows["step"]) == [1, 2, 3]

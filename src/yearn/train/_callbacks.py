@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -276,13 +277,21 @@ class PlateauDetector(Callback):
 
 
 class StoreCurves(Callback):
-    """Log every epoch's loss and metric per split into a run of the run store."""
+    """Log every epoch's loss and metric per split into a run of the run store, and the
+    epoch's wall time as ``epoch_seconds`` (no split)."""
 
     def __init__(self, run: Any) -> None:
         self.run = run
+        self._start = 0.0
+
+    def on_epoch_start(self, state: TrainState) -> None:
+        self._start = time.perf_counter()
 
     def on_epoch_end(self, state: TrainState, logs: dict[str, float]) -> None:
         log_epoch(self.run, state.epoch, logs, state.metric_label)
+        self.run.log_metric(
+            "epoch_seconds", time.perf_counter() - self._start, step=state.epoch + 1
+        )
 
 
 def log_epoch(run: Any, epoch: int, logs: dict[str, float], metric_name: str) -> None:
