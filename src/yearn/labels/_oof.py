@@ -2,9 +2,9 @@
 
 Until :mod:`yearn.train` exposes K-fold training, this uses scikit-learn's
 ``cross_val_predict(method="predict_proba")`` with any scikit-learn-style estimator
-(default: standardised logistic regression). The result is a predictions table whose
-``proba:`` columns are out-of-sample for every row, so confident learning can look at the
-training data too.
+(default: standardised logistic regression; shrinkage LDA for more than 64 features). The
+result is a predictions table whose ``proba:`` columns are out-of-sample for every row, so
+confident learning can look at the training data too.
 """
 
 from __future__ import annotations
@@ -21,12 +21,21 @@ from yearn.predictions import Predictions, load_predictions
 __all__ = ["default_estimator", "out_of_fold_predictions", "out_of_fold_proba"]
 
 
-def default_estimator(random_state: int = 0) -> Any:
-    """Standardised multinomial logistic regression: fast, calibrated enough."""
+WIDE = 64
+
+
+def default_estimator(random_state: int = 0, n_features: int = 0) -> Any:
+    """Standardised logistic regression; for wide inputs (more than 64 features, e.g.
+    pixels) linear discriminant analysis with shrinkage, which is closed-form and ~10x
+    faster at a few points less accuracy."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    if n_features > WIDE:
+        from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+        return LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
     return make_pipeline(
         StandardScaler(), LogisticRegression(max_iter=2000, random_state=random_state)
     )
@@ -57,7 +66,12 @@ def out_of_fold_proba(
             f"class {small!r} has {counts.min()} example(s), fewer than n_splits={n_splits}; "
             "lower n_splits or add examples of that class."
         )
-    model = clone(estimator) if estimator is not None else default_estimator(random_state)
+    n_features = int(np.shape(X)[1]) if np.ndim(X) == 2 else 0
+    model = (
+        clone(estimator)
+        if estimator is not None
+        else default_estimator(random_state, n_features=n_features)
+    )
     folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
     proba = cross_val_predict(model, X, y, cv=folds, method="predict_proba")
     return proba, classes
