@@ -248,6 +248,10 @@ def test_repr_html_and_chart(tmp_path):
         n_dev=1000,
         n_test=1000,
     )
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    backend, figures = matplotlib.get_backend(), plt.get_fignums()
     page = d._repr_html_()
     assert "<svg" in page and "avoidable bias" in page and "principal gap" in page
     png, svg = d.save_chart(tmp_path / "ladder.png"), d.save_chart(tmp_path / "ladder.svg")
@@ -255,6 +259,8 @@ def test_repr_html_and_chart(tmp_path):
     assert "<svg" in svg.read_text()
     with pytest.raises(ConfigError, match=r"\.png or \.svg"):
         d.save_chart(tmp_path / "ladder.jpg")
+    # drawing files and inline SVG leaves the user's pyplot state alone
+    assert matplotlib.get_backend() == backend and plt.get_fignums() == figures
 
 
 # -- CLI -----------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The ladder chart: one bar per rung with interval whiskers, each gap annotated.
 
-matplotlib is imported here, lazily, with the Agg backend; nothing else in the
-diagnosis package needs it.
+matplotlib is imported here, lazily. Files and inline SVG are drawn on a standalone
+``matplotlib.figure.Figure`` rendered by the Agg (PNG) / SVG canvases, so the user's
+pyplot backend and state are never touched; only :func:`plot_ladder` without an ``ax``
+opens a pyplot figure (in the user's own backend).
 """
 
 from __future__ import annotations
@@ -21,19 +23,27 @@ _BASE = "#9aa5b1"
 _HOT = "#c0392b"
 
 
-def _pyplot() -> Any:
-    import matplotlib
+def new_figure() -> tuple[Any, Any]:
+    """A standalone (non-pyplot) figure and its axes, 6.4 × 3.6 inches at 100 dpi."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=(6.4, 3.6), dpi=100)
+    return fig, fig.subplots()
 
-    return plt
+
+def figure_bytes(fig: Any, fmt: str) -> bytes:
+    """Render a standalone figure as PNG (Agg) or SVG bytes, without a date stamp."""
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+    return buf.getvalue()
 
 
 def plot_ladder(diag: Diagnosis, ax: Any = None) -> Any:
     """Draw ``diag`` on ``ax`` (a new figure when ``None``) and return the axes."""
-    plt = _pyplot()
     if ax is None:
+        import matplotlib.pyplot as plt
+
         _, ax = plt.subplots(figsize=(6.4, 3.6), dpi=100)
     names = list(diag.errors)
     scale = 100.0 if diag.rate else 1.0
@@ -82,16 +92,9 @@ def plot_ladder(diag: Diagnosis, ax: Any = None) -> Any:
 
 
 def _render(diag: Diagnosis, fmt: str) -> bytes:
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=100)
-    try:
-        plot_ladder(diag, ax=ax)
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
-        return buf.getvalue()
-    finally:
-        plt.close(fig)
+    fig, ax = new_figure()
+    plot_ladder(diag, ax=ax)
+    return figure_bytes(fig, fmt)
 
 
 def save_ladder_chart(diag: Diagnosis, path: str | Path) -> Path:

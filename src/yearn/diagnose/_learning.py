@@ -111,12 +111,9 @@ class LearningCurve:
 
     def plot(self, ax: Any = None) -> Any:
         """Train and dev error against size, the fitted curve extended to twice the data."""
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-
         if ax is None:
+            import matplotlib.pyplot as plt
+
             _, ax = plt.subplots(figsize=(6.4, 3.6), dpi=100)
         scale = 100.0 if self.rate else 1.0
         n = np.asarray(self.sizes, dtype=float)
@@ -153,26 +150,15 @@ class LearningCurve:
 
     def save_chart(self, path: str | Path) -> Path:
         """Write the chart as PNG or SVG (by extension), atomically."""
-        import io
-
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from yearn.diagnose._chart import figure_bytes, new_figure
 
         path = Path(path)
         fmt = path.suffix.lower().lstrip(".")
         if fmt not in ("png", "svg"):
             raise ConfigError(f"{path}: the chart is written as .png or .svg; got {path.suffix!r}.")
-        fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=100)
-        try:
-            self.plot(ax=ax)
-            fig.tight_layout()
-            buf = io.BytesIO()
-            fig.savefig(buf, format=fmt)
-        finally:
-            plt.close(fig)
-        return atomic_write_bytes(path, buf.getvalue())
+        fig, ax = new_figure()
+        self.plot(ax=ax)
+        return atomic_write_bytes(path, figure_bytes(fig, fmt))
 
     def _repr_html_(self) -> str:
         rows = "".join(
