@@ -269,3 +269,39 @@ def test_demo_loads_with_the_data_layer(digits, tabular):
     assert images.shape == (5, 1, 16, 16)
     tab = data.load_project(load_config(tabular))
     assert len(tab) == 569
+
+
+def test_concurrent_builds_share_one_cache_entry(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from yearn.demo import make_tabular_demo; "
+        "make_tabular_demo(sys.argv[1], random_state=9)"
+    )
+    env = {**__import__("os").environ, "YEARN_CACHE_DIR": str(tmp_path / "cache")}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(tmp_path / f"p{i}")], env=env)
+        for i in range(3)
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
+    entries = list((tmp_path / "cache" / "demo").iterdir())
+    assert [e.name for e in entries] == [f"tabular-v{DEMO_VERSION}-rs9"]
+    assert _hashes(tmp_path / "p0") == _hashes(tmp_path / "p1") == _hashes(tmp_path / "p2")
+
+
+def test_library_prints_nothing(tmp_path, capsys):
+    make_tabular_demo(tmp_path / "quiet")
+    summarize_demo(tmp_path / "quiet")
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_partition_depends_on_random_state():
+    from yearn.demo._digits import _partition
+
+    labels = np.repeat(np.arange(10), 50)
+    a = _partition(labels, 0.28, np.random.default_rng(0))
+    b = _partition(labels, 0.28, np.random.default_rng(1))
+    assert a.sum() == b.sum() == 140 and not np.array_equal(a, b)
+    assert all(a[labels == d].sum() == 14 for d in range(10))  # stratified by digit

@@ -341,3 +341,16 @@ def test_cli_init_interactive_gives_up_after_three_bad_answers(cli, tmp_path):
     result = cli("init", tmp_path, "--interactive", input="a\nb\nc\n")
     assert result.exit_code == 2
     assert "project.task" in result.output
+
+
+def test_directory_that_is_a_file_is_refused(tmp_path, cli):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(ConfigError, match="not a folder"):
+        write_project_file(tmp_path / "f", **BASIC)
+    result = cli("init", tmp_path / "f", *_flags())
+    assert result.exit_code == 2 and "not a folder" in result.output
+
+
+def test_init_creates_a_missing_folder(tmp_path):
+    path = write_project_file(tmp_path / "new" / "deeper", **BASIC)
+    assert path.exists() and load_config(path.parent).task == "multiclass"
