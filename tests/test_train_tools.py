@@ -292,3 +292,13 @@ class _TwoOut(torch.nn.Module):
 
     def forward(self, x):
         return self.lin(x)
+
+
+def test_results_display_themselves(tmp_path):
+    res = fit("mlp", _data(), epochs=2)
+    page = res._repr_html_()
+    assert "<img" in page and "data:image/png;base64," in page and "dev_metric" in page
+    res.plot(tmp_path / "curves.png")
+    assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    lr = lr_find("mlp", _data(), num_steps=20)
+    assert "suggested learning rate" in lr._repr_html_() and "<img" in lr._repr_html_()

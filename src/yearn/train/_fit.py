@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import shutil
 from collections.abc import Sequence
@@ -67,10 +68,25 @@ class FitResult:
             return dict(self.history[self.best_epoch])
         return dict(self.history[-1])
 
+    def plot(self, path: str | Path | None = None) -> Any:
+        """Loss and metric curves per split (a matplotlib Figure; PNG at ``path``)."""
+        from yearn.train._display import curves_figure, save_figure
+        from yearn.train._losses import error_name
+
+        fig = curves_figure(self.history, error_name(self.metric))
+        if path is not None:
+            save_figure(fig, path)
+        return fig
+
     def _repr_html_(self) -> str:
+        from yearn.train._display import figure_html
+
+        table = self.history_frame().to_html(index=False, float_format=lambda v: f"{v:.4g}")
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in [self.stop_reason, *self.notes] if n)
         return (
-            f"<p>yearn fit: {len(self.history)} epochs, metric {self.metric}</p>"
-            + self.history_frame().to_html(index=False, float_format=lambda v: f"{v:.4g}")
+            f"<div><p><b>yearn fit</b>: {len(self.history)} epochs, metric "
+            f"{html.escape(self.metric)}</p>{figure_html(self.plot(), 'training curves')}"
+            f"{table}<ul>{notes}</ul></div>"
         )
 
 
@@ -289,6 +305,8 @@ def _record(run: Any, store: Any, name: str, result: FitResult, include_test: bo
     write_predictions(result.predictions, run.artifact_dir / "predictions.parquet")
     run.log_artifact(run.artifact_dir / "predictions.parquet", name="predictions.parquet")
     run.log_artifact(_summary_json(result), name="train_summary.json")
+    result.plot(run.artifact_dir / "curves.png")
+    run.log_artifact(run.artifact_dir / "curves.png", name="curves.png")
     prep = getattr(result.data, "preprocessor", None)
     if prep is not None and hasattr(prep, "save"):
         folder = prep.save(run.artifact_dir / "prep")

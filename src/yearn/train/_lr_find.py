@@ -54,12 +54,9 @@ class LRFindResult:
 
     def plot(self, path: str | Path | None = None) -> Any:
         """Loss against rate (log axis) with the suggestion marked; saved as PNG at ``path``."""
-        import matplotlib
+        from yearn.train._display import _figure, save_figure
 
-        matplotlib.use("Agg")
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(6, 4))
+        fig = _figure(6, 4)
         ax = fig.add_subplot()
         ax.plot(self.lrs, self.losses)
         ax.set_xscale("log")
@@ -75,15 +72,15 @@ class LRFindResult:
         ax.legend()
         fig.tight_layout()
         if path is not None:
-            from yearn._io import atomic_write
-
-            with atomic_write(path) as tmp:
-                fig.savefig(tmp, format="png", dpi=100)
+            save_figure(fig, path)
         return fig
 
     def _repr_html_(self) -> str:
+        from yearn.train._display import figure_html
+
         return (
-            f"<p>lr-find: suggested learning rate <b>{self.suggestion:.3g}</b> ({self.method})</p>"
+            f"<div><p>lr-find: suggested learning rate <b>{self.suggestion:.3g}</b> "
+            f"({self.method})</p>{figure_html(self.plot(), 'loss vs learning rate')}</div>"
         )
 
 
