@@ -26,7 +26,13 @@ def register(app: typer.Typer) -> None:
 
     @group.command("sample")
     def sample(
-        predictions: Path = typer.Option(..., "--predictions", "-p", help="Predictions table."),
+        predictions: Path | None = typer.Option(
+            None, "--predictions", "-p", help="Predictions table."
+        ),
+        run: str | None = typer.Option(None, "--run", help="Use this run's predictions."),
+        project: Path | None = typer.Option(
+            None, "--project", help="Use the newest run's predictions of this project."
+        ),
         n: int = typer.Option(100, "--n", help="Misclassified examples to sample (all if fewer)."),
         correct: int = typer.Option(0, "--correct", help="Correctly classified ones to add."),
         out: Path = typer.Option(Path("worksheet.csv"), "--out", "-o", help=".csv or .parquet"),
@@ -49,7 +55,9 @@ def register(app: typer.Typer) -> None:
         """Sample misclassified examples into an editable worksheet (CSV / Parquet)."""
         from yearn.erroranalysis import sample_errors
         from yearn.erroranalysis._load import load_classification as load_predictions
+        from yearn.erroranalysis._source import resolve_predictions
 
+        predictions = resolve_predictions(predictions, project=project, run=run)
         preds = load_predictions(predictions)
         if model is not None:
             preds = preds.for_model(model)
@@ -96,7 +104,13 @@ def register(app: typer.Typer) -> None:
     @group.command("summary")
     def summary(
         worksheet: Path = typer.Argument(..., help="The tagged worksheet."),
-        predictions: Path = typer.Option(..., "--predictions", "-p", help="Predictions table."),
+        predictions: Path | None = typer.Option(
+            None, "--predictions", "-p", help="Predictions table."
+        ),
+        run: str | None = typer.Option(None, "--run", help="Use this run's predictions."),
+        project: Path | None = typer.Option(
+            None, "--project", help="Use the newest run's predictions of this project."
+        ),
         split: str = typer.Option("dev", "--split"),
         model: str | None = typer.Option(None, "--model", help="Model, when several."),
         confidence: float = typer.Option(0.95, "--confidence", help="Interval level."),
@@ -105,7 +119,9 @@ def register(app: typer.Typer) -> None:
         """Per tag: count, share of sampled errors and the ceiling on dev error if fixed."""
         from yearn.erroranalysis import load_worksheet, summarize
         from yearn.erroranalysis._load import load_classification as load_predictions
+        from yearn.erroranalysis._source import resolve_predictions
 
+        predictions = resolve_predictions(predictions, project=project, run=run)
         preds = load_predictions(predictions)
         if model is not None:
             preds = preds.for_model(model)

@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
         project: Path | None = typer.Option(
             None, "--project", help="Compute K-fold out-of-fold probabilities of this project."
         ),
+        run: str | None = typer.Option(None, "--run", help="Use this run's predictions."),
         split: list[str] = typer.Option(
             [], "--split", help="Split(s) to examine (default train_dev, dev, test)."
         ),
@@ -43,8 +44,16 @@ def register(app: typer.Typer) -> None:
         from yearn.labels import label_issues
         from yearn.predictions import load_predictions
 
+        if run is not None:
+            from yearn.erroranalysis._source import resolve_predictions
+
+            predictions = resolve_predictions(predictions, project=project, run=run)
+            project = None
         if (predictions is None) == (project is None):
-            raise ConfigError("give exactly one of --predictions FILE or --project DIR.")
+            raise ConfigError(
+                "give exactly one of --predictions FILE, --run ID or --project DIR "
+                "(K-fold out-of-fold probabilities)."
+            )
         if predictions is not None:
             preds = load_predictions(predictions)
             splits = split or None

@@ -14,7 +14,13 @@ from yearn.cli._console import console
 def register(app: typer.Typer) -> None:
     @app.command("slices")
     def slices(
-        predictions: Path = typer.Option(..., "--predictions", "-p", help="Predictions table."),
+        predictions: Path | None = typer.Option(
+            None, "--predictions", "-p", help="Predictions table."
+        ),
+        run: str | None = typer.Option(None, "--run", help="Use this run's predictions."),
+        project: Path | None = typer.Option(
+            None, "--project", help="Use the newest run's predictions of this project."
+        ),
         split: str = typer.Option("dev", "--split", help="Split to examine."),
         column: list[str] = typer.Option(
             [], "--column", help="Column(s) to slice by (default: every metadata column)."
@@ -30,8 +36,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Slices (metadata conditions and pairs) ranked by excess errors, with p-values."""
         from yearn.erroranalysis._load import load_classification as load_predictions
+        from yearn.erroranalysis._source import resolve_predictions
         from yearn.slices import find_slices
 
+        predictions = resolve_predictions(predictions, project=project, run=run)
         preds = load_predictions(predictions)
         if model is not None:
             preds = preds.for_model(model)
