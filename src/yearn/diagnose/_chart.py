@@ -64,6 +64,16 @@ def plot_ladder(diag: Diagnosis, ax: Any = None) -> Any:
             )
         if r.assumed:
             bars[i].set_hatch("//")
+            ax.annotate(
+                "assumed 0",
+                xy=(i, 0),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                color="#555555",
+            )
     index = {k: i for i, k in enumerate(names)}
     highs = [max(diag.errors[k].value, diag.errors[k].ci_high or 0.0) * scale for k in names]
     top = max([*highs, 1e-9])
