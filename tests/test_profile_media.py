@@ -98,3 +98,20 @@ def test_dataset_input_uses_its_columns():
     assert result.label == "y" and result.task == "binary"
     assert result["leakage"].summary["leaks"] == ["leak"]
     assert "id" not in result["summary"].summary["columns"]
+
+
+def test_image_shift_between_sources(tmp_path):
+    rng = np.random.default_rng(2)
+    rows = []
+    for i in range(60):
+        role = "train" if i < 30 else "target"
+        img = ndimage.gaussian_filter(rng.random((32, 32)), 2 if role == "train" else 0.5)
+        img = (img - img.min()) / (img.max() - img.min()) * (120 if role == "train" else 250)
+        path = tmp_path / f"{role}{i}.png"
+        Image.fromarray(img.astype(np.uint8)).save(path)
+        rows.append({"path": str(path), "y": i % 2, "role": role})
+    result = profile(pd.DataFrame(rows), label="y", image_column="path", checks=["shift"])
+    shift = result["shift"]
+    assert shift.severity == "warning"
+    assert {"path:brightness", "path:contrast"} <= set(shift.summary["shifted"])
+    assert "sampled images" in shift.summary["compared"]

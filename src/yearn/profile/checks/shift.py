@@ -13,7 +13,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 from threadpoolctl import threadpool_limits
 
-from yearn.profile._context import ProfileContext
+from yearn.profile._context import ColumnView, ProfileContext
+from yearn.profile._imagestats import image_features
 from yearn.profile._registry import Check, register
 from yearn.profile._result import CheckResult
 from yearn.profile._stats import auc_ci, bin_codes, cramers_v, single_feature_score
@@ -27,6 +28,7 @@ KS_EFFECT = 0.1
 JS_EFFECT = 0.1
 AUC_SHIFT = 0.55  # lower end of the AUC interval above this: a detectable shift
 MAX_CATEGORIES = 250
+IMAGE_ROWS = 1500  # images per side whose features are compared
 PERMUTATION_ROWS = 3000
 PERMUTED = 12  # features whose permutation importance is measured
 
@@ -161,6 +163,23 @@ def _adversarial(ctx, views, ref, tgt):
     }
 
 
+def _image_views(ctx: ProfileContext, ref: np.ndarray, tgt: np.ndarray):
+    """Image features of a sample of each side as numeric columns (NaN elsewhere); the
+    comparison is then restricted to the sampled rows."""
+    present = ~ctx.view(ctx.image_column).missing
+    n = ctx.options.get("shift_images", IMAGE_ROWS)
+    ref = ctx.sample_rows(ref[present[ref]], n, 81)
+    tgt = ctx.sample_rows(tgt[present[tgt]], n, 82)
+    rows = np.concatenate([ref, tgt])
+    paths = ctx.frame[ctx.image_column].to_numpy(dtype=object)[rows]
+    views = []
+    for name, values in image_features(paths).items():
+        full = np.full(ctx.n, np.nan)
+        full[rows] = values
+        views.append(ColumnView(f"{ctx.image_column}:{name}", "numeric", full, np.isnan(full)))
+    return ref, tgt, views
+
+
 @register
 class ShiftCheck(Check):
     name = "shift"
@@ -176,6 +195,10 @@ class ShiftCheck(Check):
             for v in ctx.views(("numeric", "categorical"))
             if v.n_missing < v.values.size and id_like_reason(v) is None
         ]
+        if ctx.image_column and ctx.image_column in ctx.frame:
+            ref, tgt, image_views = _image_views(ctx, ref, tgt)
+            views += image_views
+            what += f" (on {ref.size} + {tgt.size} sampled images)"
         if not views or min(ref.size, tgt.size) < 10:
             return self.result(message=f"too few rows or features to compare {what}")
         ref_s, tgt_s = ctx.sample_rows(ref, TEST_ROWS, 21), ctx.sample_rows(tgt, TEST_ROWS, 22)

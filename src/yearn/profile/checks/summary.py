@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from yearn.profile._context import ProfileContext
+from yearn.profile._imagestats import image_features
 from yearn.profile._registry import Check, register
 from yearn.profile._result import CheckResult
 
@@ -68,23 +69,15 @@ def _categorical(codes, categories, groups):
 
 
 def _image_stats(paths: np.ndarray) -> dict:
-    from PIL import Image
-
-    widths, heights, bright, unreadable = [], [], [], 0
-    for p in paths:
-        try:
-            with Image.open(p) as im:
-                widths.append(im.width)
-                heights.append(im.height)
-                im.draft("L", (64, 64))
-                bright.append(float(np.asarray(im.convert("L").resize((32, 32))).mean()))
-        except (OSError, ValueError):
-            unreadable += 1
-    if not widths:
+    feats = image_features(paths)
+    ok = np.isfinite(feats["width"])
+    unreadable = int((~ok).sum())
+    if not ok.any():
         return {"count": 0, "unreadable": unreadable}
-    w, h, b = map(np.asarray, (widths, heights, bright))
+    w, h = feats["width"][ok], feats["height"][ok]
+    b = feats["brightness"][ok]
     return {
-        "count": int(w.size),
+        "count": int(ok.sum()),
         "unreadable": unreadable,
         "width": {"min": int(w.min()), "median": float(np.median(w)), "max": int(w.max())},
         "height": {"min": int(h.min()), "median": float(np.median(h)), "max": int(h.max())},
@@ -93,6 +86,8 @@ def _image_stats(paths: np.ndarray) -> dict:
             "std": float(b.std()),
             "histogram": np.histogram(b, bins=N_BINS, range=(0, 255))[0].tolist(),
         },
+        "contrast_mean": float(feats["contrast"][ok].mean()),
+        "sharpness_mean": float(feats["sharpness"][ok].mean()),
     }
 
 
