@@ -125,3 +125,20 @@ def test_cli_json_and_table(cli, tmp_path):
 def test_html_display():
     html = find_slices(planted(300))._repr_html_()
     assert "<table" in html and "slices tested" in html
+
+
+def test_features_table_joined_by_id(cli, tmp_path):
+    frame = planted()
+    feats = frame[["id", "blur"]].rename(columns={"blur": "sharpness"})
+    preds = frame.drop(columns=["blur"])
+    report = find_slices(preds, features=feats)
+    assert set(report.slices.iloc[0]["columns"]) == {"sharpness", "source"}
+    with pytest.raises(PredictionsError, match="'id' column"):
+        find_slices(preds, features=feats.drop(columns="id"))
+    with pytest.raises(PredictionsError, match="no id of the predictions"):
+        find_slices(preds, features=feats.assign(id=feats["id"] + 10**6))
+    preds.to_csv(tmp_path / "p.csv", index=False)
+    feats.to_parquet(tmp_path / "f.parquet")
+    result = cli("slices", "-p", tmp_path / "p.csv", "--features", tmp_path / "f.parquet", "--json")
+    assert result.exit_code == 0, result.output
+    assert "sharpness" in json.loads(result.output)["columns"]

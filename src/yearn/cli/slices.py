@@ -26,6 +26,9 @@ def register(app: typer.Typer) -> None:
             [], "--column", help="Column(s) to slice by (default: every metadata column)."
         ),
         model: str | None = typer.Option(None, "--model", help="Model, when several."),
+        features: Path | None = typer.Option(
+            None, "--features", help="CSV/Parquet with an id column: more columns to slice by."
+        ),
         bins: int = typer.Option(4, "--bins", help="Quantile bins per numeric column."),
         min_size: int = typer.Option(20, "--min-size", help="Smallest slice reported."),
         pairs: bool = typer.Option(True, "--pairs/--no-pairs", help="Also pairs of conditions."),
@@ -43,8 +46,19 @@ def register(app: typer.Typer) -> None:
         preds = load_predictions(predictions)
         if model is not None:
             preds = preds.for_model(model)
+        feats = None
+        if features is not None:
+            from yearn.errors import DataError
+
+            if not features.exists():
+                raise DataError(f"{features}: file not found; give a CSV or Parquet table.")
+            import pandas as pd
+
+            suffix = features.suffix.lower()
+            feats = pd.read_parquet(features) if suffix == ".parquet" else pd.read_csv(features)
         report = find_slices(
             preds,
+            features=feats,
             split=split,
             columns=column or None,
             n_bins=bins,

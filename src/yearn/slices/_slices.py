@@ -1,6 +1,7 @@
 """High-error slices: conditions on metadata and features where the model errs more.
 
-Candidate conditions come from every metadata column of a predictions table: numeric
+Candidate conditions come from every metadata column of a predictions table (and the
+columns of an optional ``features`` table joined by id): numeric
 columns are cut into ``n_bins`` quantile bins (``blur in [0.61, 0.98]``), others give one
 condition per value (columns with more than ``max_categories`` values, such as ids or
 paths, are skipped). Slices are single conditions and pairs of conditions on two
@@ -128,6 +129,33 @@ def _conditions(
     return names, owners, masks, skipped
 
 
+def _join_features(rows: Predictions, features: pd.DataFrame) -> Predictions:
+    """Add feature columns (a table with an ``id`` column) to the rows, by id."""
+    if "id" not in features:
+        raise PredictionsError(
+            f"the features table needs an 'id' column to join on; it has "
+            f"{', '.join(map(str, features.columns))}."
+        )
+    feats = features.assign(id=features["id"].astype(str))
+    if feats["id"].duplicated().any():
+        dup = feats.loc[feats["id"].duplicated(), "id"].iloc[0]
+        raise PredictionsError(f"the features table has id {dup!r} twice; ids must be unique.")
+    clash = [c for c in feats.columns if c != "id" and c in rows.frame]
+    feats = feats.drop(columns=clash)
+    frame = rows.frame.assign(_key=rows.frame["id"].astype(str))
+    merged = frame.merge(feats.rename(columns={"id": "_key"}), on="_key", how="left")
+    missing = (
+        int(merged[feats.columns.drop("id")].isna().all(axis=1).sum())
+        if len(feats.columns) > 1
+        else 0
+    )
+    if missing == len(merged):
+        raise PredictionsError(
+            "no id of the predictions table is in the features table; are they from the same data?"
+        )
+    return rows._replace(merged.drop(columns="_key"))
+
+
 def _bh(p: np.ndarray) -> np.ndarray:
     m = len(p)
     order = np.argsort(p)
@@ -147,6 +175,7 @@ def find_slices(
     max_categories: int = 20,
     min_size: int = 20,
     pairs: bool = True,
+    features: pd.DataFrame | None = None,
     correction: str = "bh",
     alpha: float = 0.05,
 ) -> SliceReport:
@@ -170,6 +199,8 @@ def find_slices(
             f"{preds.source}: the table holds several models ({', '.join(rows.models)}); "
             "pick one (CLI: --model)."
         )
+    if features is not None:
+        rows = _join_features(rows, features)
     meta = rows.metadata_columns if columns is None else tuple(columns)
     unknown = [c for c in meta if c not in rows.frame]
     if unknown:
