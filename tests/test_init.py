@@ -200,9 +200,15 @@ def test_cli_init_with_flags_writes_a_loadable_file(cli, tmp_path):
             "latency_ms <= 100",
             "--human-level-error",
             "0.01",
+            "--feature",
+            "pixels,size",
+            "--missing-label-marker",
+            "?",
         ),
     )
     assert result.exit_code == 0, result.output
+    assert load_config(project).feature_columns == ("pixels", "size")
+    assert load_config(project).missing_label_marker == "?"
     assert "wrote" in result.output and "do not exist yet" in result.output
     cfg = load_config(project)
     assert cfg.metadata_columns == ("blur", "noise", "rotation")

@@ -103,6 +103,12 @@ def register(app: typer.Typer) -> None:
         text_column: list[str] | None = typer.Option(
             None, "--text-column", help="Free-text column(s) (repeatable)."
         ),
+        feature: list[str] | None = typer.Option(
+            None, "--feature", help="Model input column(s) (default: all other columns)."
+        ),
+        missing_label_marker: str | None = typer.Option(
+            None, "--missing-label-marker", help="Cell value meaning 'label unknown'."
+        ),
         source: list[str] | None = typer.Option(
             None,
             "--source",
@@ -190,6 +196,8 @@ def register(app: typer.Typer) -> None:
             metadata_columns=metadata_columns,
             image_column=image_column,
             text_columns=_split_names(text_column),
+            feature_columns=_split_names(feature),
+            missing_label_marker=missing_label_marker,
             sources=sources,
             metric=metric,
             constraints=constraints,
