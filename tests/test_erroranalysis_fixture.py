@@ -10,7 +10,9 @@ fixture itself (so the end-to-end tests mean what they say).
 
 from __future__ import annotations
 
+import atexit
 import functools
+import shutil
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -41,6 +43,7 @@ def demo_predictions() -> DemoPredictions:
     from yearn.predictions import write_predictions
 
     root = Path(tempfile.mkdtemp(prefix="yearn-ea-demo-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
     project = make_digits_demo(root / "digits")
     frames = []
     for source in ("web", "phone"):

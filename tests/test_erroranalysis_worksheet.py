@@ -208,5 +208,5 @@ def test_html_display_shows_thumbnails(tmp_path):
     sheet = sample_errors(frame, n=3)
     sheet.set_tags(sheet.ids[0], ["salt & pepper"])
     html = sheet._repr_html_()
-    assert html.count("<img src=\"data:image/png;base64,") == len(sheet) > 0
+    assert html.count('<img src="data:image/png;base64,') == len(sheet) > 0
     assert "salt &amp; pepper" in html
