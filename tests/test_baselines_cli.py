@@ -163,3 +163,31 @@ def test_baseline_cli_model_alone_outside_a_project(cli, tmp_path) -> None:
     out = json.loads(res.output)
     assert out["baselines"]["best"] == "majority" and "no train rows" in out["baselines"]["note"]
     assert out["verdict"]["beats"] is False  # predicting the majority class beats nothing
+
+
+def test_verdict_uses_recorded_baselines(cli, project) -> None:
+    from yearn.baselines import load_baselines
+
+    assert load_baselines(project, missing_ok=True) is None
+    with pytest.raises(DataError, match="no baseline runs"):
+        load_baselines(project)
+    fitted = run_baselines(project, baselines=["majority", "logistic"])
+    stored = load_baselines(project)
+    assert stored.run_ids == fitted.run_ids and stored.note == ""
+    pd.testing.assert_frame_equal(stored.scores, fitted.scores)
+    assert load_baselines(project, metric="f1").metric == "f1"
+    res = cli("baseline", "--project", project, "--model", fitted.run_ids["majority"], "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["baselines"]["run_ids"] == fitted.run_ids  # nothing refitted
+    assert out["verdict"]["beats"] is False
+    res = cli("baseline", "--project", project, "--model", fitted.run_ids["majority"], "--refit",
+              "--no-record", "--json")  # fmt: skip
+    assert res.exit_code == 0 and json.loads(res.output)["baselines"]["run_ids"] == {}
+    # new data, a grown split: the stored baselines are flagged as stale
+    from yearn.splits.project import split_project
+
+    more = pd.concat([pd.read_csv(project / "phone.csv"), _table("q", 40, 5)])
+    more.to_csv(project / "phone.csv", index=False)
+    split_project(project, record=False)
+    assert "another split manifest" in load_baselines(project).note

@@ -17,7 +17,7 @@ from yearn.errors import ConfigError, DataError
 from yearn.metrics import get_metric, score_predictions
 from yearn.predictions import load_predictions
 
-__all__ = ["BaselineReport", "fit_baselines"]
+__all__ = ["BaselineReport", "fit_baselines", "score_tables"]
 
 log = logging.getLogger(__name__)
 TASKS = ("binary", "multiclass", "multilabel", "regression")
@@ -236,7 +236,6 @@ def fit_baselines(
         specs = [s for s in specs if s.name in baselines]
 
     tables: dict[str, pd.DataFrame] = {}
-    rows = []
     for spec in specs:
         log.info("fitting baseline %s on %d examples", spec.name, len(y_train))
         # one OpenMP thread: these models are small, and on a busy machine gradient
@@ -247,14 +246,37 @@ def fit_baselines(
                 _table(spec.name, est, X, y, ids, split, task, classes_t, tasks)
                 for split, (X, y, ids) in data.items()
             ]
-        table = pd.concat(parts, ignore_index=True)
-        tables[spec.name] = table
+        tables[spec.name] = pd.concat(parts, ignore_index=True)
+    return score_tables(tables, {s.name: s.kind for s in specs}, task=task, metric=m.name)
+
+
+def score_tables(
+    tables: Mapping[str, pd.DataFrame],
+    kinds: Mapping[str, str],
+    *,
+    task: str,
+    metric: str,
+    run_ids: Mapping[str, str] | None = None,
+    note: str = "",
+) -> BaselineReport:
+    """Score baselines' predictions tables on each of their splits (never test) and pick
+    the best one on dev (else train_dev, else train)."""
+    m = get_metric(metric)
+    rows = []
+    present: set[str] = set()
+    for name, table in tables.items():
         preds = load_predictions(table, task=task)
-        for split in data:
-            value = score_predictions(preds.split(split), m)
-            rows.append((spec.name, spec.kind, split, value, m.to_error(value)))
+        for split in EVAL_SPLITS:
+            if (preds.frame["split"] == split).any():
+                present.add(split)
+                value = score_predictions(preds.split(split), m)
+                rows.append((name, kinds.get(name, "?"), split, value, m.to_error(value)))
+    if not rows:
+        raise DataError("the baselines' tables hold no train, train_dev or dev rows to score.")
     scores = pd.DataFrame(rows, columns=["baseline", "kind", "split", "value", "error"])
-    best_split = "dev" if "dev" in data else ("train_dev" if "train_dev" in data else "train")
+    best_split = next(s for s in ("dev", "train_dev", "train") if s in present)
     on = scores[scores["split"] == best_split]
     best = on.sort_values("error", kind="stable").iloc[0]["baseline"]
-    return BaselineReport(m.name, task, scores, str(best), best_split, tables)
+    return BaselineReport(
+        m.name, task, scores, str(best), best_split, dict(tables), dict(run_ids or {}), note
+    )

@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from yearn.baselines._core import EVAL_SPLITS, BaselineReport, fit_baselines
+from yearn.baselines._core import EVAL_SPLITS, BaselineReport, fit_baselines, score_tables
 from yearn.errors import DataError
 
-__all__ = ["project_features", "run_baselines"]
+__all__ = ["load_baselines", "project_features", "run_baselines"]
 
 PREDICTIONS_NAME = "predictions.parquet"
 
@@ -125,3 +125,57 @@ def run_baselines(
         "sizes": {s: len(v[1]) for s, v in splits.items()},
     }
     return replace(report, run_ids=_record(root, store_url or config.store_url, report, run_config))
+
+
+def load_baselines(
+    project: str | Path = ".",
+    *,
+    metric: str | None = None,
+    store_url: str | None = None,
+    missing_ok: bool = False,
+) -> BaselineReport | None:
+    """The baselines already recorded in the project's run store (the newest run of each),
+    scored from their predictions tables with ``metric`` (default: the project's).
+
+    A note says so when they were fitted on another split manifest than the current one.
+    Without any baseline run: None with ``missing_ok``, else a DataError.
+    """
+    from yearn.config import load_config
+    from yearn.splits import load_manifest, manifest_path
+    from yearn.store import open_store
+
+    config = load_config(project)
+    store = open_store(config.root, url=store_url or config.store_url)
+    try:
+        newest: dict[str, Any] = {}
+        for run in store.list_runs(kind="baseline", status="completed"):  # newest first
+            newest.setdefault(run.name.removeprefix("baseline:"), run)
+        if not newest and missing_ok:
+            return None
+        if not newest:
+            raise DataError(
+                f"{config.root}: no baseline runs in the run store yet; run 'yearn baseline' first."
+            )
+        tables, kinds, run_ids, shas = {}, {}, {}, set()
+        for name, run in reversed(list(newest.items())):  # oldest first, as fitted
+            tables[name] = pd.read_parquet(store.artifact_path(run.id, PREDICTIONS_NAME))
+            kinds[name] = str(run.config.get("baseline_kind", "?"))
+            run_ids[name] = run.id
+            shas.add(run.config.get("split_sha256"))
+    finally:
+        store.close()
+    note = ""
+    current = load_manifest(config.root).sha256 if manifest_path(config.root).exists() else None
+    if shas != {current}:
+        note = (
+            "the stored baselines were fitted on another split manifest than the current one; "
+            "run 'yearn baseline' again to refit them."
+        )
+    return score_tables(
+        tables,
+        kinds,
+        task=config.task,
+        metric=metric or config.metric.optimizing,
+        run_ids=run_ids,
+        note=note,
+    )

@@ -35,6 +35,11 @@ def register(app: typer.Typer) -> None:
             "instead of fitting the baselines (no project needed).",
         ),
         split: str = typer.Option("dev", "--split", help="Split of the verdict."),
+        refit: bool = typer.Option(
+            False,
+            "--refit",
+            help="With --model: fit the baselines again instead of using the recorded ones.",
+        ),
         seed: int = typer.Option(0, "--seed", help="random_state of the baselines and bootstrap."),
         record: bool = typer.Option(
             True, "--record/--no-record", help="Record each baseline as a run in the store."
@@ -45,10 +50,16 @@ def register(app: typer.Typer) -> None:
         """Fit majority / stratified / mean and linear / gradient-boosting baselines on train,
         score them on train, train-dev and dev (never test), and record them as runs.
 
-        With --model, say whether that model beats the best baseline (paired test and CI).
+        With --model, say whether that model beats the best baseline (paired test and CI),
+        using the baselines already recorded in the run store (--refit to fit them again).
         Outside a project, --model alone compares with trivial baselines built from the
         labels of its predictions table."""
-        from yearn.baselines import beats_baseline, run_baselines, trivial_baselines
+        from yearn.baselines import (
+            beats_baseline,
+            load_baselines,
+            run_baselines,
+            trivial_baselines,
+        )
         from yearn.compare._resolve import resolve_predictions
         from yearn.config import CONFIG_FILENAME
         from yearn.errors import ConfigError
@@ -64,7 +75,9 @@ def register(app: typer.Typer) -> None:
         if against is None and model_path is not None and not (project / CONFIG_FILENAME).exists():
             # no project: the trivial baselines need only the labels of the model's table
             report = trivial_baselines(model_path, metric=metric, random_state=seed)
-        elif against is None:
+        elif against is None and model_path is not None and not refit:
+            report = load_baselines(project, metric=metric, store_url=store_url, missing_ok=True)
+        if report is None and against is None:
             with err_console.status("fitting the baselines on train…"):
                 report = run_baselines(
                     project,
