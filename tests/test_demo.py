@@ -305,3 +305,13 @@ def test_partition_depends_on_random_state():
     b = _partition(labels, 0.28, np.random.default_rng(1))
     assert a.sum() == b.sum() == 140 and not np.array_equal(a, b)
     assert all(a[labels == d].sum() == 14 for d in range(10))  # stratified by digit
+
+
+def test_unwritable_cache_is_a_clear_error(tmp_path, monkeypatch, cli):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv("YEARN_CACHE_DIR", str(blocker))
+    with pytest.raises(ConfigError, match="YEARN_CACHE_DIR"):
+        make_tabular_demo(tmp_path / "p")
+    result = cli("demo", "--tabular", "--dir", tmp_path / "q")
+    assert result.exit_code == 2 and "YEARN_CACHE_DIR" in result.output

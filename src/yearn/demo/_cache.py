@@ -51,8 +51,14 @@ def cached_demo_data(kind: str, random_state: int, build: Callable[[Path], dict[
         return entry
     if entry.exists():  # incomplete or from another version: rebuild
         shutil.rmtree(entry, ignore_errors=True)
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
+    except OSError as exc:
+        raise ConfigError(
+            f"{entry.parent}: cannot write the demo cache ({exc.strerror or exc}); "
+            "set YEARN_CACHE_DIR to a writable folder."
+        ) from None
     try:
         _log.info("building the %s demo data (random_state=%d) in %s", kind, random_state, entry)
         info = build(tmp)
