@@ -129,6 +129,9 @@ def test_multilabel_and_awkward_strings_round_trip(tmp_path):
         ({"sources": ["a=x.csv:target", "b=y.csv:target"]}, ["only one source", "target"]),
         ({"split": {"dev": 1.5}}, ["split.dev", "1.5"]),
         ({"split": {"folds": 5}}, ["folds", "train_dev"]),
+        ({"split": {"dev": "0.2"}}, ["split.dev", "number", "'0.2'"]),
+        ({"split": {"test": float("nan")}}, ["split.test", "finite", "nan"]),
+        ({"split": {"stratify": "no"}}, ["split.stratify", "true or false", "'no'"]),
         ({"colour": "red"}, ["unknown project setting", "'colour'", "task"]),
     ],
 )

@@ -9,6 +9,7 @@ allowed choices; an existing ``yearn.toml`` is never overwritten unless ``force=
 from __future__ import annotations
 
 import json
+import math
 import textwrap
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -144,8 +145,18 @@ def _list(values: Iterable[str]) -> str:
     return "[" + ", ".join(_q(v) for v in values) + "]"
 
 
-def _num(value: float) -> str:
+def _num(value: float, key: str = "value") -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{key} must be a number; got {value!r} ({type(value).__name__}).")
+    if not math.isfinite(value):
+        raise ConfigError(f"{key} must be a finite number; got {value!r}.")
     return repr(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def _bool(value: Any, key: str) -> str:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key} must be true or false; got {value!r}.")
+    return "true" if value else "false"
 
 
 def _columns(name: str, value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -274,7 +285,11 @@ def render_project_file(
             f"format = {_q(spec.format)}",
             "",
         ]
-    human_line = _num(human_level_error) if human_level_error is not None else None
+    human_line = (
+        _num(human_level_error, "metric.human_level_error")
+        if human_level_error is not None
+        else None
+    )
     lines += [
         "[metric]",
         "# The single number to optimise (compared in error form: accuracy -> 1 - accuracy).",
@@ -296,17 +311,17 @@ def render_project_file(
         "# The four-way split: dev and test from the target source, train-dev carved out of",
         "# train. Numbers < 1 are shares of the source, whole numbers >= 1 are counts.",
         "# Share (or count) of the target source used for dev:",
-        f"dev = {_num(split.pop('dev', 0.25))}",
+        f"dev = {_num(split.pop('dev', 0.25), 'split.dev')}",
         "# Share (or count) of the target source used for test:",
-        f"test = {_num(split.pop('test', 0.25))}",
+        f"test = {_num(split.pop('test', 0.25), 'split.test')}",
         "# Share (or count) of the target source put into train (the rest of it):",
-        f"target_to_train = {_num(split.pop('target_to_train', 0.5))}",
+        f"target_to_train = {_num(split.pop('target_to_train', 0.5), 'split.target_to_train')}",
         "# Share of train held out as train-dev (train's distribution, never trained on):",
-        f"train_dev = {_num(split.pop('train_dev', 0.05))}",
+        f"train_dev = {_num(split.pop('train_dev', 0.05), 'split.train_dev')}",
         "# Salt of the hash that assigns splits (change it to draw a new split):",
         f"salt = {_q(split.pop('salt', 'yearn'))}",
         "# Keep class shares equal across splits (classification): true or false.",
-        f"stratify = {'true' if split.pop('stratify', True) else 'false'}",
+        f"stratify = {_bool(split.pop('stratify', True), 'split.stratify')}",
         "",
         "[store]",
         "# Run store: SQLite in .yearn/runs.db by default; a PostgreSQL URL here (or in",
