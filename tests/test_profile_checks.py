@@ -242,3 +242,12 @@ def test_results_serialise_and_display(clean):
     assert figs["summary/histograms.png"].startswith(b"\x89PNG")
     with pytest.raises(KeyError, match="no check named"):
         clean["nope"]
+
+
+def test_parallel_checks_give_the_same_profile():
+    frame = make_table(plant="shift")
+    one = _run(frame).to_dict()
+    two = _run(frame, n_jobs=3).to_dict()
+    for a, b in zip(one["checks"], two["checks"], strict=True):
+        a.pop("seconds"), b.pop("seconds")
+        assert a == b

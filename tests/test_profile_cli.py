@@ -40,7 +40,7 @@ def project(tmp_path):
 
 
 def test_cli_table_names_the_leak(cli, project):
-    result = cli("profile", "--project", project)
+    result = cli("profile", "--project", project, "--jobs", "2")
     assert result.exit_code == 0, result.output
     assert "leakage" in result.output and "leak" in result.output
     text = " ".join(result.output.split())

@@ -33,6 +33,7 @@ def register(app: typer.Typer) -> None:
             200_000, min=100, help="Rows subsampled by the model-based checks."
         ),
         random_state: int = typer.Option(0, help="Seed of every subsample and model."),
+        jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Checks run at once (threads)."),
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Profile the project's data: what to fix before modelling."""
@@ -48,7 +49,11 @@ def register(app: typer.Typer) -> None:
         status = console.status("profiling…", spinner="dots")
         with contextlib.nullcontext() if as_json else status:
             result = profile_project(
-                project, checks=check or None, random_state=random_state, max_rows=max_rows
+                project,
+                checks=check or None,
+                random_state=random_state,
+                max_rows=max_rows,
+                n_jobs=jobs,
             )
         if html is not None:
             atomic_write_text(html, "<!doctype html><meta charset='utf-8'>" + result._repr_html_())

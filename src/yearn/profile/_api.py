@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ from yearn._validation import check_positive_int
 from yearn.errors import ConfigError, DataError
 from yearn.profile._context import ProfileContext
 from yearn.profile._registry import REGISTRY, get_check
-from yearn.profile._result import Profile
+from yearn.profile._result import CheckResult, Profile
 
 __all__ = ["build_context", "profile"]
 
@@ -163,6 +164,7 @@ def profile(
     checks: Sequence[str] | None = None,
     random_state: int = 0,
     max_rows: int = 200_000,
+    n_jobs: int = 1,
     options: dict[str, Any] | None = None,
 ) -> Profile:
     """Profile a table: run every registered check (or those named in ``checks``).
@@ -172,7 +174,8 @@ def profile(
     ``split`` column is used when present), else by the ``source`` column. Columns
     ``source`` / ``role`` (``train`` or ``target``) mark where rows come from; shift is
     measured between the train sources and the target source. ``max_rows`` caps the rows
-    the model-based checks (leakage) subsample; summaries use every row.
+    the model-based checks (leakage) subsample; summaries use every row. ``n_jobs``
+    checks run at once in threads (results do not depend on it).
     """
     check_positive_int("max_rows", max_rows, minimum=100)
     start = time.perf_counter()
@@ -191,14 +194,22 @@ def profile(
         options=opts,
     )
     names = list(REGISTRY) if checks is None else list(checks)
-    results = []
-    for name in names:
-        check = get_check(name)()
+    instances = [get_check(name)() for name in names]
+    ctx.prepare()  # column views, label codes and groups: built once, read-only afterwards
+
+    def run(check) -> CheckResult:
         t0 = time.perf_counter()
         result = check.run(ctx)
         result.seconds = time.perf_counter() - t0
-        log.debug("profile check %s: %s (%.2fs)", name, result.severity, result.seconds)
-        results.append(result)
+        log.debug("profile check %s: %s (%.2fs)", check.name, result.severity, result.seconds)
+        return result
+
+    n_jobs = check_positive_int("n_jobs", n_jobs)
+    if n_jobs == 1 or len(instances) == 1:
+        results = [run(c) for c in instances]
+    else:  # numpy, pandas and the classifier release the GIL: checks overlap on cores
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            results = list(pool.map(run, instances))
     return Profile(
         results=results,
         n_rows=ctx.n,

@@ -156,6 +156,12 @@ class ProfileContext:
         bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
         return {name: order[bounds[i] : bounds[i + 1]] for i, name in enumerate(names)}
 
+    def prepare(self) -> None:
+        """Build every cached view up front, so checks may then run in parallel threads."""
+        for name in [*self.features, *([self.label] if self.label else [])]:
+            self.view(name)
+        _ = self.target, self.group_codes
+
     def view(self, name: str) -> ColumnView:
         """The cached :class:`ColumnView` of a column."""
         if name not in self._views:

@@ -22,6 +22,7 @@ def profile_project(
     checks: list[str] | None = None,
     random_state: int = 0,
     max_rows: int = 200_000,
+    n_jobs: int = 1,
     options: dict[str, Any] | None = None,
 ) -> Profile:
     """Load the project's sources (``yearn.data.load_project``) and profile them."""
@@ -41,5 +42,6 @@ def profile_project(
         checks=checks,
         random_state=random_state,
         max_rows=max_rows,
+        n_jobs=n_jobs,
         options=options,
     )

@@ -4,8 +4,6 @@ the features that drive it, and per-feature tests chosen by type and sample size
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
@@ -125,8 +123,7 @@ def _adversarial(ctx, views, ref, tgt):
         categorical_features=is_cat if is_cat.any() else None,
         random_state=ctx.random_state,
     )
-    with warnings.catch_warnings(), threadpool_limits(threads, user_api="openmp"):
-        warnings.simplefilter("ignore", UserWarning)
+    with threadpool_limits(threads, user_api="openmp"):
         model.fit(X[fit], side[fit])
         proba = model.predict_proba(X[~fit])[:, 1]
     held = side[~fit]
