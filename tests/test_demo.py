@@ -171,6 +171,9 @@ def test_summary_matches_the_files(digits, manifests):
     assert by["phone"].quality.sharpness < by["web"].quality.sharpness
     assert by["phone"].quality.contrast < by["web"].quality.contrast
     json.dumps(summary.to_dict())
+    html = summary._repr_html_()
+    assert html.count("<tr>") == 1 + 2 + 1 + 5  # head, sources, head, metadata ranges
+    assert "web" in html and "phone" in html and "blur" in html
 
 
 def test_cache_is_reused_and_keyed_by_version(digits, tmp_path, monkeypatch):

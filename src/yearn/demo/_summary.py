@@ -65,6 +65,11 @@ class DemoSummary:
         """Plain JSON-ready dict."""
         return asdict(self)
 
+    def _repr_html_(self) -> str:
+        from yearn.demo._display import summary_html
+
+        return summary_html(self)
+
 
 def _load_gray(path: Path) -> np.ndarray:
     from PIL import Image
