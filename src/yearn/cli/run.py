@@ -1,0 +1,119 @@
+"""``yearn run``: the whole workflow on a project, each step skipped when current."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from yearn.cli._console import console, err_console
+from yearn.cli._options import JSON_OPTION, PROJECT_OPTION
+from yearn.errors import ConfigError
+
+_STATUS_STYLE = {"ran": "green", "skipped": "dim", "failed": "red", "off": "dim"}
+
+
+def run_with_progress(project: Path, options: Any, *, force: bool, out: Path | None) -> Any:
+    """``run_project`` with one Rich progress bar per step (on stderr)."""
+    from yearn.workflow import STEPS, run_project
+
+    titles = {s.name: s.title for s in STEPS} | {"report": "HTML report"}
+    tasks: dict[str, Any] = {}
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=False) as bar:
+
+        def tell(step: str, event: str, done: float, total: float) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(escape(titles.get(step, step)), total=1)
+            task = tasks[step]
+            if event == "start":
+                return
+            if event == "advance":
+                bar.update(task, total=max(total, 1), completed=done)
+                return
+            style = _STATUS_STYLE.get(event, "")
+            bar.update(
+                task,
+                description=f"[{style}]{escape(titles.get(step, step))} ({event})[/]",
+                total=1,
+                completed=1,
+            )
+
+        return run_project(project, options=options, force=force, report=out or True, progress=tell)
+
+
+def print_result(result: Any) -> None:
+    for s in result.steps:
+        if s.status == "failed":
+            console.print(f"[red]{escape(s.title)} failed:[/] {escape(s.note)}", highlight=False)
+    if result.verdict:
+        console.print(f"[bold]diagnosis:[/] {escape(result.verdict)}", highlight=False)
+    if result.next_steps:
+        console.print("[bold]next steps:[/]")
+        for i, step in enumerate(result.next_steps, 1):
+            console.print(f"  {i}. {escape(step)}", highlight=False)
+    ran = sum(s.status == "ran" for s in result.steps)
+    skipped = sum(s.status == "skipped" for s in result.steps)
+    console.print(
+        f"{ran} steps ran, {skipped} were current, {len(result.failed)} failed "
+        f"({result.seconds:.1f} s)",
+        highlight=False,
+    )
+    if result.report is not None:
+        console.print(f"report: {result.report}", highlight=False, soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("run")
+    def run_cmd(
+        project: Path = PROJECT_OPTION,
+        model: str | None = typer.Option(
+            None, "--model", help="Model to train (default: cnn for images, mlp for tables)."
+        ),
+        epochs: int = typer.Option(10, "--epochs", help="Training epochs."),
+        baseline: list[str] = typer.Option(
+            [], "--baseline", help="Baselines to fit (repeatable; default: all)."
+        ),
+        learning_curve: bool = typer.Option(
+            True, "--learning-curve/--no-learning-curve", help="Draw the learning curve."
+        ),
+        lr_find: bool = typer.Option(
+            True, "--lr-find/--no-lr-find", help="Run the learning-rate range test."
+        ),
+        force: bool = typer.Option(False, "--force", help="Run every step, even current ones."),
+        out: Path | None = typer.Option(
+            None, "--out", "-o", help="Report path (default: <project>/report.html)."
+        ),
+        random_state: int = typer.Option(0, "--random-state", help="Seed of every step."),
+        as_json: bool = JSON_OPTION,
+    ) -> None:
+        """Run the whole workflow: split, profile, baselines, train, lr-find, diagnose, error
+        worksheet, label issues, slices, learning curve, then the report."""
+        from yearn.workflow import WorkflowOptions
+
+        if not project.is_dir():
+            raise ConfigError(f"{project}: no such project folder; pass --project DIR.")
+        if epochs < 1:
+            raise typer.BadParameter(f"must be at least 1; got {epochs}.", param_hint="--epochs")
+        options = WorkflowOptions(
+            model=model,
+            epochs=epochs,
+            baselines=tuple(baseline) or None,
+            learning_curve=learning_curve,
+            lr_find=lr_find,
+            random_state=random_state,
+        )
+        result = run_with_progress(project, options, force=force, out=out)
+        if as_json:
+            typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
+        else:
+            print_result(result)

@@ -1,0 +1,166 @@
+"""``build_report`` / ``write_report``: one self-contained HTML file for a project.
+
+The report reads the project's run store, split manifest and the outputs of ``yearn run``
+(``.yearn/workflow.json``); every section comes from a result object (its
+``_repr_html_``) or the shared templates. No external resource is referenced: styles are
+inline, images are data URIs, charts inline SVG.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from yearn._io import atomic_write_text
+from yearn.errors import StoreError
+from yearn.report import _sections as sec
+from yearn.report._templates import render
+
+__all__ = ["Report", "build_report", "write_report"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Report:
+    """The sections of a project's report, ready to render (``to_html``)."""
+
+    project: str
+    task: str
+    sections: list[sec.Section]
+    n_runs: int
+    verdict: str | None = None
+    next_steps: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    def __getitem__(self, id: str) -> sec.Section:
+        for s in self.sections:
+            if s.id == id:
+                return s
+        raise KeyError(id)
+
+    @property
+    def missing(self) -> list[str]:
+        """Ids of the sections with no result (they show a note instead)."""
+        return [s.id for s in self.sections if not s.present]
+
+    def to_html(self) -> str:
+        """The whole page: one self-contained HTML document."""
+        from yearn._version import __version__
+
+        return render(
+            "report.html.j2",
+            project=self.project,
+            task=self.task,
+            n_runs=self.n_runs,
+            generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            version=__version__,
+            sections=self.sections,
+            verdict=self.verdict or "",
+            next_steps=list(self.next_steps),
+        )
+
+    def _repr_html_(self) -> str:
+        parts = [f"<h3>yearn report — {html.escape(self.project)}</h3>"]
+        for s in self.sections:
+            parts.append(f"<h4>{html.escape(s.title)}</h4>")
+            if s.note:
+                parts.append(f"<p><i>{html.escape(s.note)}</i></p>")
+            if s.body is not None:
+                parts.append(str(s.body))
+            parts += [str(p) for p in s.parts]
+        return "".join(parts)
+
+
+def _workflow_state(root: Path) -> dict[str, Any]:
+    from yearn.workflow._state import load_state
+
+    return load_state(root)
+
+
+def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
+    """Collect every section of the report of the project at ``project``.
+
+    Raises :class:`~yearn.errors.ConfigError` without a ``yearn.toml`` and
+    :class:`~yearn.errors.StoreError` when the project has no runs yet.
+    """
+    from yearn.config import load_config
+    from yearn.store import STORE_URL_ENV, open_store
+
+    started = time.perf_counter()
+    config = load_config(project)
+    root = config.root
+    import os
+
+    db = root / ".yearn" / "runs.db"
+    if config.store_url is None and not os.environ.get(STORE_URL_ENV) and not db.exists():
+        raise StoreError(
+            f"{root}: the project has no runs yet (no {db}); run `yearn run --project "
+            f"{root}` first, then `yearn report`."
+        )
+    store = open_store(root, url=config.store_url)
+    try:
+        runs = store.list_runs()
+        if not runs:
+            raise StoreError(
+                f"{root}: the run store has no runs; run `yearn run --project {root}` first."
+            )
+        view = sec.ProjectView(root, config, store, runs, _workflow_state(root))
+        ids = [r.id for r in runs if r.kind in ("train", "baseline") and r.status == "completed"]
+        metrics = (
+            store.metrics(ids)
+            if ids
+            else pd.DataFrame(columns=["run_id", "name", "split", "step", "value"])
+        )
+        builders = [
+            lambda: sec.overview(view),
+            lambda: sec.profile(view),
+            lambda: sec.baselines_vs_model(view, metrics),
+            lambda: sec.curves(view, metrics, max_runs=max_runs),
+            lambda: sec.diagnosis(view),
+            lambda: sec.error_analysis(view),
+            lambda: sec.label_issues(view),
+            lambda: sec.slices(view),
+            lambda: sec.learning_curve(view),
+            lambda: sec.lr_test(view),
+        ]
+        sections = [b() for b in builders]
+    finally:
+        store.close()
+    verdict = (view.workflow.get("diagnose") or {}).get("outputs", {}).get("verdict")
+    steps = (view.workflow.get("diagnose") or {}).get("outputs", {}).get("next_steps", [])
+    return Report(
+        project=config.name,
+        task=config.task,
+        sections=sections,
+        n_runs=len(runs),
+        verdict=verdict,
+        next_steps=tuple(steps),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def write_report(
+    project: str | Path = ".", out: str | Path | None = None, *, max_runs: int = 100
+) -> Path:
+    """Build the report and write it atomically to ``out`` (default
+    ``<project>/report.html``); returns the path."""
+    report = build_report(project, max_runs=max_runs)
+    path = Path(out) if out is not None else report_root(project) / "report.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, report.to_html())
+    log.info("wrote %s", path)
+    return path
+
+
+def report_root(project: str | Path) -> Path:
+    from yearn.config import load_config
+
+    return load_config(project).root

@@ -1,0 +1,425 @@
+"""The sections of the report, each built from a result object or a stored result.
+
+Every function returns a :class:`Section`: its body is the ``_repr_html_`` of a result
+object or markup from the shared templates, or ``None`` with a note saying what to run to
+get it. Nothing here concatenates HTML by hand from analysis code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup
+
+from yearn.errors import YearnError
+from yearn.report._html import SPLIT_COLOURS, Series, html_table, line_chart
+from yearn.report._templates import render
+
+__all__ = ["ProjectView", "Section", "section_of"]
+
+log = logging.getLogger(__name__)
+
+SPLIT_ORDER = ("train", "train_dev", "dev", "test")
+
+
+@dataclass
+class Section:
+    """One part of the report: an anchor id, a title, a body (markup) or a note why not."""
+
+    id: str
+    title: str
+    body: Markup | None = None
+    note: str | None = None
+    parts: list[Markup] = field(default_factory=list)
+
+    @property
+    def present(self) -> bool:
+        return self.body is not None or bool(self.parts)
+
+
+def section_of(id: str, title: str, obj: Any, note: str | None = None) -> Section:
+    """A section from any object with ``_repr_html_`` (Jupyter's display protocol)."""
+    return Section(id, title, Markup(obj._repr_html_()), note)
+
+
+class StoredHTML:
+    """A fragment that a result object rendered earlier (``_repr_html_`` saved to disk)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _repr_html_(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+@dataclass
+class ProjectView:
+    """What the report reads from a project: config, manifest, runs, workflow outputs."""
+
+    root: Path
+    config: Any
+    store: Any
+    runs: list[Any]
+    workflow: dict[str, Any]
+
+    def runs_of(self, kind: str) -> list[Any]:
+        return [r for r in self.runs if r.kind == kind and r.status == "completed"]
+
+    def output(self, step: str, key: str) -> Any:
+        return (self.workflow.get(step) or {}).get("outputs", {}).get(key)
+
+    def model_run(self) -> Any | None:
+        """The run the analyses are about: the workflow's train run, else the newest
+        completed train run."""
+        wanted = self.output("train", "run_id")
+        trains = self.runs_of("train")
+        for r in trains:
+            if r.id == wanted:
+                return r
+        return trains[0] if trains else None
+
+    def predictions(self, run: Any) -> Path:
+        return self.store.artifact_path(run.id, "predictions.parquet")
+
+
+def _step_order(name: str) -> int:
+    from yearn.workflow import STEPS
+
+    names = [s.name for s in STEPS]
+    return names.index(name) if name in names else len(names)
+
+
+def _error_name(names: set[str]) -> str | None:
+    if "error" in names:
+        return "error"
+    others = sorted(n for n in names if n != "loss")
+    return others[0] if others else None
+
+
+# -- project and splits ---------------------------------------------------------------------
+
+
+def overview(view: ProjectView) -> Section:
+    cfg = view.config
+    facts = [
+        {"": "project", "value": cfg.name},
+        {"": "task", "value": cfg.task},
+        {"": "label", "value": ", ".join(cfg.label_columns)},
+        {"": "optimising metric", "value": cfg.metric.optimizing},
+        {"": "human-level error", "value": cfg.metric.human_level_error},
+        {"": "runs in the store", "value": len(view.runs)},
+    ]
+    parts = [html_table(facts)]
+    from yearn.splits import load_manifest, manifest_path
+
+    note = None
+    sources = [{"source": s.name, "role": s.role, "path": str(s.path)} for s in cfg.sources]
+    if manifest_path(view.root).exists():
+        manifest = load_manifest(view.root)
+        table = manifest.table
+        counts = pd.crosstab(table["source"].astype(str), table["split"].astype(str))
+        cols = [s for s in SPLIT_ORDER if s in counts.columns]
+        for s in sources:
+            for c in cols:
+                s[c] = int(counts.loc[s["source"], c]) if s["source"] in counts.index else 0
+        total = {"source": "all", "role": "", "path": ""}
+        total.update({c: int(counts[c].sum()) for c in cols})
+        sources.append(total)
+    else:
+        note = "no split manifest yet: run `yearn split` (or `yearn run`)."
+    parts.append(html_table(sources, caption="sources and examples per split"))
+    steps = [
+        {
+            "step": name,
+            "seconds": round(float(s.get("seconds", 0.0)), 1),
+            "outputs": ", ".join(
+                f"{k}={v}"
+                for k, v in s.get("outputs", {}).items()
+                if isinstance(v, str | int | float)
+            )[:160],
+        }
+        for name, s in sorted(view.workflow.items(), key=lambda kv: _step_order(kv[0]))
+    ]
+    if steps:
+        parts.append(html_table(steps, caption="steps of the last `yearn run`"))
+    return Section("project", "Project and splits", None, note, parts)
+
+
+# -- profile ------------------------------------------------------------------------------
+
+
+def profile(view: ProjectView) -> Section:
+    rel = view.output("profile", "html")
+    if rel and (view.root / rel).is_file():
+        return section_of("profile", "Data profile", StoredHTML(view.root / rel))
+    return Section("profile", "Data profile", note="no data profile yet: run `yearn run`.")
+
+
+# -- baselines vs model -------------------------------------------------------------------
+
+
+def _final_values(metrics: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """run id → {split: last value of its error metric}."""
+    out: dict[str, dict[str, float]] = {}
+    for rid, frame in metrics.groupby("run_id", sort=False):
+        name = _error_name(set(frame["name"]))
+        if name is None:
+            continue
+        rows = frame[frame["name"] == name].sort_values("step", na_position="first")
+        out[str(rid)] = {str(s): float(g["value"].iloc[-1]) for s, g in rows.groupby("split")}
+        out[str(rid)]["_metric"] = name  # type: ignore[assignment]
+    return out
+
+
+def baselines_vs_model(view: ProjectView, metrics: pd.DataFrame) -> Section:
+    runs = view.runs_of("baseline") + view.runs_of("train")
+    if not runs:
+        return Section(
+            "baselines",
+            "Baselines vs model",
+            note="no baseline or training runs yet: run `yearn run`.",
+        )
+    finals = _final_values(metrics[metrics["run_id"].isin([r.id for r in runs])])
+    rows = []
+    for r in runs:
+        v = finals.get(r.id, {})
+        rows.append(
+            {
+                "run": r.name,
+                "kind": r.kind,
+                "id": r.id,
+                "metric": v.get("_metric"),
+                **{s: v.get(s) for s in ("train", "train_dev", "dev")},
+            }
+        )
+    rows.sort(key=lambda row: (row["dev"] is None, row["dev"] if row["dev"] is not None else 0))
+    note = None
+    if not view.runs_of("baseline"):
+        note = "no baseline runs: run `yearn baseline` to know what a trivial model scores."
+    body = html_table(
+        rows,
+        ["run", "kind", "id", "metric", "train", "train_dev", "dev"],
+        formats={s: ".2%" for s in ("train", "train_dev", "dev")},
+        max_rows=200,
+    )
+    return Section("baselines", "Baselines vs model", body, note)
+
+
+# -- curves --------------------------------------------------------------------------------
+
+
+def curves(view: ProjectView, metrics: pd.DataFrame, *, max_runs: int = 100) -> Section:
+    runs = view.runs_of("train")[:max_runs]
+    if not runs:
+        return Section("curves", "Training curves", note="no training runs yet: run `yearn run`.")
+    sub = metrics[metrics["run_id"].isin([r.id for r in runs]) & metrics["step"].notna()]
+    by_run = {str(k): g for k, g in sub.groupby("run_id", sort=False)}
+    charts = []
+    for r in runs:
+        frame = by_run.get(r.id)
+        if frame is None:
+            continue
+        for name in ("loss", _error_name(set(frame["name"]))):
+            if name is None:
+                continue
+            rows = frame[frame["name"] == name]
+            series = [
+                Series(split, g["step"].tolist(), g["value"].tolist(), SPLIT_COLOURS.get(split))
+                for split, g in sorted(
+                    rows.groupby("split"),
+                    key=lambda kv: SPLIT_ORDER.index(kv[0]) if kv[0] in SPLIT_ORDER else 9,
+                )
+            ]
+            charts.append(
+                line_chart(
+                    series,
+                    title=f"{r.name} {r.id[-6:]}: {name}",
+                    x_label="epoch",
+                    width=300,
+                    height=190,
+                )
+            )
+    if not charts:
+        return Section("curves", "Training curves", note="the training runs logged no curves.")
+    note = None
+    if len(view.runs_of("train")) > max_runs:
+        note = f"showing the newest {max_runs} of {len(view.runs_of('train'))} training runs."
+    return Section(
+        "curves",
+        "Training curves (train / train-dev / dev)",
+        Markup(render("grid.html.j2", items=charts)),
+        note,
+    )
+
+
+# -- analyses of the model run ------------------------------------------------------------
+
+
+def diagnosis(view: ProjectView) -> Section:
+    run = view.model_run()
+    if run is None:
+        return Section("diagnosis", "Diagnosis", note="no training run to diagnose yet.")
+    from yearn.diagnose import diagnose_run
+
+    try:
+        result = diagnose_run(run.id, project=view.root, store_url=view.config.store_url)
+    except YearnError as exc:
+        return Section("diagnosis", "Diagnosis", note=f"run {run.id}: {exc}")
+    return section_of("diagnosis", f"Diagnosis of {run.name} (run {run.id})", result)
+
+
+def error_analysis(view: ProjectView) -> Section:
+    title = "Error analysis"
+    run = view.model_run()
+    sheet_path = view.root / ".yearn" / "worksheets" / f"{run.id}.csv" if run else None
+    if run is None or sheet_path is None or not sheet_path.is_file():
+        return Section(
+            "errors",
+            title,
+            note="no error-analysis worksheet yet: run `yearn run` or `yearn errors sample`.",
+        )
+    from yearn.erroranalysis import load_worksheet, summarize
+    from yearn.erroranalysis._load import load_classification
+
+    try:
+        preds = load_classification(view.predictions(run))
+        sheet = load_worksheet(sheet_path, preds)
+        note = None
+        if not any(sheet.tag_lists("tags")):
+            sheet.accept_suggestions()
+            note = (
+                f"nobody has tagged {sheet_path.relative_to(view.root)} yet: these counts use "
+                "the automatic suggestions; tag the worksheet (or `yearn ui`) and re-run."
+            )
+        summary = summarize(sheet, preds)
+    except YearnError as exc:
+        return Section("errors", title, note=str(exc))
+    return section_of("errors", title, summary, note)
+
+
+def _previews(view: ProjectView, run: Any, ids: list[Any]) -> Markup | None:
+    from yearn.erroranalysis._preview import make_previews
+
+    preds = pd.read_parquet(view.predictions(run))
+    frame = preds[preds["id"].astype(str).isin([str(i) for i in ids])]
+    meta = tuple(
+        c
+        for c in frame.columns
+        if c not in ("id", "split", "label", "pred", "model") and not c.startswith("proba:")
+    )
+    if frame.empty or not meta:
+        return None
+    base = view.root
+    previews = make_previews(frame, meta, base_dir=base)
+    cards = [
+        {
+            "src": p if p.startswith("data:image/") else None,
+            "text": None if p.startswith("data:image/") else p,
+            "id": str(i),
+            "label": str(lab),
+            "pred": str(pr),
+        }
+        for p, i, lab, pr in zip(previews, frame["id"], frame["label"], frame["pred"], strict=True)
+    ]
+    return Markup(render("cards.html.j2", cards=cards))
+
+
+def label_issues(view: ProjectView) -> Section:
+    title = "Label issues"
+    run = view.model_run()
+    if run is None:
+        return Section("labels", title, note="no predictions to look for label issues in yet.")
+    from yearn.labels import label_issues as find
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = find(view.predictions(run))
+    except YearnError as exc:
+        return Section("labels", title, note=f"run {run.id}: {exc}")
+    section = section_of("labels", title, result, "; ".join(str(w.message) for w in caught) or None)
+    top = result.issues.head(12)["id"].tolist()
+    if top:
+        cards = _previews(view, run, top)
+        if cards is not None:
+            section.parts.append(cards)
+    return section
+
+
+def slices(view: ProjectView) -> Section:
+    run = view.model_run()
+    if run is None:
+        return Section("slices", "Slices", note="no predictions to slice yet.")
+    from yearn.slices import find_slices
+
+    try:
+        report = find_slices(view.predictions(run))
+    except YearnError as exc:
+        return Section("slices", "Slices", note=f"run {run.id}: {exc}")
+    return section_of("slices", "High-error slices", report)
+
+
+# -- learning curve and learning-rate test -------------------------------------------------
+
+
+def learning_curve(view: ProjectView) -> Section:
+    rel = view.output("learning_curve", "json")
+    if not rel or not (view.root / rel).is_file():
+        return Section(
+            "learning-curve",
+            "Learning curve",
+            note="no learning curve yet: run `yearn run` or `yearn learning-curve`.",
+        )
+    data = json.loads((view.root / rel).read_text(encoding="utf-8"))
+    sizes = data["sizes"]
+    series = [
+        Series("train", sizes, data["train_errors"], SPLIT_COLOURS["train"]),
+        Series("dev", sizes, data["dev_errors"], SPLIT_COLOURS["dev"]),
+    ]
+    if data.get("target_error") is not None:
+        series.append(
+            Series("target", [sizes[0], sizes[-1]], [data["target_error"]] * 2, "#555", dashed=True)
+        )
+    chart = line_chart(
+        series,
+        title=f"{data['metric']} vs training-set size",
+        x_label="training examples",
+        width=420,
+        height=240,
+    )
+    facts = html_table(
+        [
+            {"": "estimator", "value": data.get("estimator")},
+            {"": "verdict", "value": data["verdict"]},
+            {"": "gain from doubling the data", "value": data["doubling_gain"]},
+        ]
+    )
+    return Section("learning-curve", "Learning curve", None, None, [chart, facts])
+
+
+def lr_test(view: ProjectView) -> Section:
+    title = "Learning-rate range test"
+    for run in view.runs_of("lr_find"):
+        try:
+            path = view.store.artifact_path(run.id, "lr_find.json")
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (YearnError, ValueError) as exc:
+            return Section("lr-test", title, note=f"run {run.id}: {exc}")
+        chart = line_chart(
+            [Series("loss", data["lrs"], data["losses"], "#1f77b4")],
+            title=f"{run.name}: loss vs learning rate",
+            x_label="learning rate",
+            log_x=True,
+            marker=data["suggestion"],
+            marker_label=f"suggested {data['suggestion']:.1e}",
+            width=420,
+            height=240,
+        )
+        return Section("lr-test", title, chart)
+    return Section("lr-test", title, note="no learning-rate test yet: run `yearn lr-find`.")

@@ -1,0 +1,227 @@
+"""``run_project``: the whole workflow on a project, each step skipped when its inputs
+(config sections, data files, options, outputs of earlier steps) are unchanged."""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from yearn.errors import YearnError
+from yearn.workflow._state import (
+    config_sections,
+    data_fingerprint,
+    digest,
+    load_state,
+    save_state,
+)
+from yearn.workflow._steps import STEPS, Step, StepContext, WorkflowOptions, step_enabled
+
+__all__ = ["StepResult", "WorkflowResult", "run_project"]
+
+log = logging.getLogger(__name__)
+
+#: ``progress(step, event, done, total)``: event is ``start``, ``advance`` or the final status.
+Progress = Callable[[str, str, float, float], None]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What happened to one step: ``ran``, ``skipped`` (current), ``failed`` or ``off``."""
+
+    name: str
+    title: str
+    status: str
+    seconds: float = 0.0
+    outputs: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "seconds": round(self.seconds, 3),
+            "outputs": self.outputs,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class WorkflowResult:
+    """The steps of one ``run_project`` call, the report it wrote and the next steps."""
+
+    root: Path
+    steps: list[StepResult]
+    report: Path | None
+    next_steps: list[str]
+    verdict: str | None
+    seconds: float
+
+    def __getitem__(self, name: str) -> StepResult:
+        for s in self.steps:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    @property
+    def failed(self) -> list[StepResult]:
+        return [s for s in self.steps if s.status == "failed"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "project": str(self.root),
+            "steps": [s.to_dict() for s in self.steps],
+            "report": None if self.report is None else str(self.report),
+            "verdict": self.verdict,
+            "next_steps": self.next_steps,
+            "seconds": round(self.seconds, 2),
+        }
+
+    def _repr_html_(self) -> str:
+        from yearn.report._html import html_table
+
+        rows = [
+            {"step": s.title, "status": s.status, "seconds": round(s.seconds, 1), "note": s.note}
+            for s in self.steps
+        ]
+        steps = "".join(f"<li>{html.escape(s)}</li>" for s in self.next_steps)
+        return (
+            f"<p>yearn run on {html.escape(str(self.root))} ({self.seconds:.1f} s)</p>"
+            + str(html_table(rows))
+            + (f"<p>Next steps:</p><ol>{steps}</ol>" if steps else "")
+            + (f"<p>Report: {html.escape(str(self.report))}</p>" if self.report else "")
+        )
+
+
+def _fingerprint(step: Step, ctx: StepContext, sections: dict[str, Any], data_fp: str) -> str:
+    return digest(
+        {
+            "step": step.name,
+            "config": {s: sections.get(s) for s in step.sections},
+            "data": data_fp if step.uses_data else None,
+            "upstream": {u: ctx.outputs.get(u) for u in step.after},
+            "options": step.options(ctx),
+        }
+    )
+
+
+def _outputs_exist(root: Path, ctx: StepContext, outputs: dict[str, Any]) -> bool:
+    """A recorded step is current only if what it wrote is still there."""
+    for key, value in outputs.items():
+        if key in ("json", "html", "worksheet") and not (root / value).exists():
+            return False
+    run_ids = [outputs["run_id"]] if outputs.get("run_id") else []
+    run_ids += list((outputs.get("run_ids") or {}).values())
+    if run_ids:
+        from yearn.errors import StoreError
+
+        store = ctx.store()
+        try:
+            for rid in run_ids:
+                try:
+                    if store.get_run(rid).status != "completed":
+                        return False
+                except StoreError:
+                    return False
+        finally:
+            store.close()
+    return True
+
+
+def run_project(
+    root: str | Path = ".",
+    *,
+    options: WorkflowOptions | None = None,
+    force: bool = False,
+    report: bool | str | Path = True,
+    progress: Progress | None = None,
+) -> WorkflowResult:
+    """Run split, profile, baselines, train, lr-find, diagnose, error worksheet, label
+    issues, slices and learning curve on the project at ``root``, then write the report.
+
+    A step is skipped when its fingerprint (the config sections it reads, the data files'
+    sizes and times, its options and the outputs of the steps it depends on) matches the
+    one recorded in ``.yearn/workflow.json`` and its outputs still exist; ``force`` runs
+    every step. A step that fails is recorded as failed with its error, the steps that
+    depend on it are skipped with a note, and the rest go on. ``report``: ``True`` writes
+    ``<root>/report.html``, a path writes there, ``False`` writes none.
+    """
+    from yearn.config import load_config
+
+    options = options or WorkflowOptions()
+    started = time.perf_counter()
+    config = load_config(root)
+    root = config.root
+    sections = config_sections(config.path or root / "yearn.toml")
+    data_fp = data_fingerprint(config)
+    state = {} if force else load_state(root)
+    new_state: dict[str, Any] = {}
+    results: list[StepResult] = []
+    ctx = StepContext(root=root, config=config, options=options, outputs={})
+    tell = progress or (lambda step, event, done, total: None)
+
+    for step in STEPS:
+        if not step_enabled(step, options):
+            results.append(StepResult(step.name, step.title, "off", note="turned off"))
+            tell(step.name, "off", 1, 1)
+            continue
+        missing = [u for u in step.after if u not in ctx.outputs]
+        if missing:
+            note = f"not run: needs the {', '.join(missing)} step, which did not complete"
+            results.append(StepResult(step.name, step.title, "failed", note=note))
+            tell(step.name, "failed", 1, 1)
+            continue
+        fp = _fingerprint(step, ctx, sections, data_fp)
+        previous = state.get(step.name)
+        if (
+            previous
+            and previous.get("fingerprint") == fp
+            and _outputs_exist(root, ctx, previous.get("outputs", {}))
+        ):
+            ctx.outputs[step.name] = previous["outputs"]
+            new_state[step.name] = previous
+            results.append(
+                StepResult(step.name, step.title, "skipped", 0.0, previous["outputs"], "current")
+            )
+            tell(step.name, "skipped", 1, 1)
+            continue
+        tell(step.name, "start", 0, 1)
+        ctx.advance = lambda done, total, _n=step.name: tell(_n, "advance", done, total)
+        t0 = time.perf_counter()
+        try:
+            outputs = step.action(ctx)
+        except YearnError as exc:
+            seconds = time.perf_counter() - t0
+            log.warning("step %s failed: %s", step.name, exc)
+            results.append(StepResult(step.name, step.title, "failed", seconds, note=str(exc)))
+            tell(step.name, "failed", 1, 1)
+            continue
+        seconds = time.perf_counter() - t0
+        ctx.outputs[step.name] = outputs
+        new_state[step.name] = {"fingerprint": fp, "outputs": outputs, "seconds": seconds}
+        save_state(root, {**state, **new_state})
+        results.append(StepResult(step.name, step.title, "ran", seconds, outputs))
+        tell(step.name, "ran", 1, 1)
+    save_state(root, new_state)
+
+    report_path = None
+    if report is not False:
+        from yearn.report import write_report
+
+        out = root / "report.html" if report is True else Path(report)
+        tell("report", "start", 0, 1)
+        report_path = write_report(root, out)
+        tell("report", "ran", 1, 1)
+    diag = ctx.outputs.get("diagnose", {})
+    return WorkflowResult(
+        root=root,
+        steps=results,
+        report=report_path,
+        next_steps=list(diag.get("next_steps", [])),
+        verdict=diag.get("verdict"),
+        seconds=time.perf_counter() - started,
+    )

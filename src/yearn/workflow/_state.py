@@ -1,0 +1,83 @@
+"""What the workflow remembers between runs: one fingerprint and the outputs of each step,
+in ``.yearn/workflow.json`` (written atomically), plus the fingerprinting itself."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from yearn._io import atomic_write_json
+
+__all__ = ["config_sections", "data_fingerprint", "digest", "load_state", "save_state"]
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = Path(".yearn") / "workflow.json"
+STATE_VERSION = 1
+
+
+def digest(value: Any) -> str:
+    """sha256 of a JSON-able value (keys sorted)."""
+    text = json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def config_sections(config_path: Path) -> dict[str, Any]:
+    """The parsed ``yearn.toml``, section by section (each step hashes the ones it reads)."""
+    with config_path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def _stat(path: Path) -> list[Any]:
+    try:
+        st = path.stat()
+    except OSError:
+        return [str(path), None]
+    return [str(path), st.st_size, st.st_mtime_ns]
+
+
+def data_fingerprint(config: Any) -> str:
+    """Sizes and modification times of every source file; for image projects, of every
+    file in each source's folder too (an edited image changes the fingerprint)."""
+    entries = []
+    for src in config.sources:
+        path = Path(src.path)
+        if path.is_dir():
+            entries += [_stat(p) for p in sorted(path.rglob("*")) if p.is_file()]
+            continue
+        entries.append(_stat(path))
+        if config.image_column is not None and path.parent.is_dir():
+            entries += [
+                _stat(p)
+                for p in sorted(path.parent.rglob("*"))
+                if p.is_file() and ".yearn" not in p.parts and p != path
+            ]
+    return digest(entries)
+
+
+def load_state(root: Path) -> dict[str, Any]:
+    """The recorded steps (``{}`` when there is no state or it cannot be read)."""
+    path = root / STATE_FILE
+    if not path.exists():
+        return {}
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("%s is unreadable (%s); every step will run again", path, exc)
+        return {}
+    if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
+        return {}
+    steps = state.get("steps")
+    return steps if isinstance(steps, dict) else {}
+
+
+def save_state(root: Path, steps: dict[str, Any]) -> Path:
+    """Write the steps' fingerprints and outputs atomically."""
+    path = root / STATE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(path, {"version": STATE_VERSION, "steps": steps})
+    return path

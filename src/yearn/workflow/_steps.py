@@ -1,0 +1,368 @@
+"""The steps of ``yearn run``: each names what it reads (config sections, data, the outputs
+of earlier steps), does its work through the public function of its module, and returns
+plain JSON-able outputs that later steps and the report read."""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["STEPS", "Step", "StepContext", "WorkflowOptions"]
+
+log = logging.getLogger(__name__)
+
+WORKSHEET_DIR = Path(".yearn") / "worksheets"
+RESULTS_DIR = Path(".yearn") / "workflow"
+
+
+@dataclass(frozen=True)
+class WorkflowOptions:
+    """Settings of ``yearn run`` (they are part of each step's fingerprint).
+
+    ``model``: ``None`` picks ``cnn`` for image projects and ``mlp`` for tables.
+    ``baselines``: names for :func:`yearn.baselines.run_baselines` (``None``: all).
+    ``train``: extra training parameters (``width``, ``lr``, ``batch_size``, ...).
+    """
+
+    model: str | None = None
+    epochs: int = 10
+    baselines: tuple[str, ...] | None = None
+    train: dict[str, Any] = field(default_factory=dict)
+    worksheet_size: int = 100
+    learning_curve: bool = True
+    learning_curve_fractions: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0)
+    lr_find: bool = True
+    random_state: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "epochs": self.epochs,
+            "baselines": None if self.baselines is None else list(self.baselines),
+            "train": dict(self.train),
+            "worksheet_size": self.worksheet_size,
+            "learning_curve": self.learning_curve,
+            "learning_curve_fractions": list(self.learning_curve_fractions),
+            "lr_find": self.lr_find,
+            "random_state": self.random_state,
+        }
+
+
+@dataclass
+class StepContext:
+    """What a step sees: the project, its options, outputs of earlier steps, a progress hook."""
+
+    root: Path
+    config: Any
+    options: WorkflowOptions
+    outputs: dict[str, dict[str, Any]]
+    advance: Callable[[float, float], None] = lambda done, total: None
+
+    @property
+    def model(self) -> str:
+        if self.options.model:
+            return self.options.model
+        return "cnn" if self.config.image_column is not None else "mlp"
+
+    def store(self) -> Any:
+        from yearn.store import open_store
+
+        return open_store(self.root, url=self.config.store_url)
+
+    def predictions(self) -> Path:
+        store = self.store()
+        try:
+            return store.artifact_path(self.outputs["train"]["run_id"], "predictions.parquet")
+        finally:
+            store.close()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: its name, a one-line description, what its fingerprint covers, its action."""
+
+    name: str
+    title: str
+    sections: tuple[str, ...]  # yearn.toml sections read
+    uses_data: bool
+    after: tuple[str, ...]  # earlier steps whose outputs it reads
+    options: Callable[[StepContext], Any]
+    action: Callable[[StepContext], dict[str, Any]]
+
+
+def _write_json(ctx: StepContext, name: str, obj: Any) -> str:
+    from yearn._io import atomic_write_json
+
+    path = ctx.root / RESULTS_DIR / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(path, obj)
+    return str(path.relative_to(ctx.root))
+
+
+# -- actions ------------------------------------------------------------------------------
+
+
+def _split(ctx: StepContext) -> dict[str, Any]:
+    from yearn.splits import split_project
+
+    saved = split_project(ctx.config)
+    counts = {k: int(v) for k, v in saved.manifest.table["split"].value_counts().items()}
+    return {"sha256": saved.manifest.sha256, "run_id": saved.run_id, "counts": counts}
+
+
+def _profile(ctx: StepContext) -> dict[str, Any]:
+    from yearn.profile import profile_project
+
+    result = profile_project(ctx.config, random_state=ctx.options.random_state)
+    path = _write_json(ctx, "profile.json", result.to_dict())
+    html_path = ctx.root / RESULTS_DIR / "profile.html"
+    from yearn._io import atomic_write_text
+
+    atomic_write_text(html_path, result._repr_html_())
+    return {
+        "json": path,
+        "html": str(html_path.relative_to(ctx.root)),
+        "worst": result.worst_severity,
+    }
+
+
+def _baselines(ctx: StepContext) -> dict[str, Any]:
+    from yearn.baselines import run_baselines
+
+    report = run_baselines(
+        ctx.root,
+        baselines=list(ctx.options.baselines) if ctx.options.baselines else None,
+        random_state=ctx.options.random_state,
+    )
+    return {"run_ids": dict(report.run_ids or {}), "metric": report.metric}
+
+
+def _train(ctx: StepContext) -> dict[str, Any]:
+    from yearn.train import Callback, train_project
+
+    epochs = ctx.options.epochs
+
+    class _Progress(Callback):
+        def on_epoch_end(self, state: Any, logs: dict[str, float]) -> None:
+            ctx.advance(float(getattr(state, "epoch", 0)) + 1, float(epochs))
+
+    # small models train fastest on one thread, above all on a busy machine
+    params = {"random_state": ctx.options.random_state, "num_threads": 1, **ctx.options.train}
+    result = train_project(ctx.root, ctx.model, epochs=epochs, callbacks=[_Progress()], **params)
+    return {"run_id": result.run_id, "model": ctx.model, "final": result.final()}
+
+
+def _lr_find(ctx: StepContext) -> dict[str, Any]:
+    from yearn.train import lr_find_project
+
+    keep = {k: v for k, v in ctx.options.train.items() if k in ("width", "depth", "batch_size")}
+    result, run_id = lr_find_project(ctx.root, ctx.model, **keep)
+    return {"run_id": run_id, "suggestion": result.suggestion}
+
+
+def _diagnose(ctx: StepContext) -> dict[str, Any]:
+    from yearn.diagnose import diagnose_run
+
+    run_id = ctx.outputs["train"]["run_id"]
+    result = diagnose_run(run_id, project=ctx.root, random_state=ctx.options.random_state)
+    diag = result.diagnosis
+    overall = getattr(diag, "overall", diag)
+    steps = [s for gap in overall.principal for s in overall.recommendations.get(gap, ())]
+    if not steps:
+        steps = [s for v in overall.recommendations.values() for s in v]
+    path = _write_json(ctx, "diagnosis.json", result.to_dict())
+    return {"json": path, "verdict": overall.verdict(), "next_steps": steps[:3], "run_id": run_id}
+
+
+def _metadata_rules(preds: Any) -> list[str]:
+    """One suggestion rule per numeric metadata column: values in the top quarter of dev."""
+    rows = preds.split("dev").frame
+    rules = []
+    for col in preds.metadata_columns:
+        values = rows[col]
+        if values.dtype.kind in "if" and values.notna().sum() >= 8 and values.nunique() > 4:
+            cut = float(np.nanquantile(values.astype(float), 0.75))
+            rules.append(f"{col} > {cut:.4g} -> high {col}")
+    return rules
+
+
+def _errors(ctx: StepContext) -> dict[str, Any]:
+    from yearn.erroranalysis import sample_errors
+    from yearn.erroranalysis._load import load_classification
+
+    run_id = ctx.outputs["train"]["run_id"]
+    preds = load_classification(ctx.predictions())
+    sheet = sample_errors(
+        preds, n=ctx.options.worksheet_size, random_state=ctx.options.random_state
+    )
+    rules = _metadata_rules(preds)
+    flagged: list[str] = []
+    if preds.classes and any(c.startswith("proba:") for c in preds.frame):
+        from yearn.labels import label_issues
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # in-sample warnings are reported by the labels step
+            flagged = [str(i) for i in label_issues(preds).ids]
+    sheet.suggest(rules, mislabeled_ids=flagged)
+    path = ctx.root / WORKSHEET_DIR / f"{run_id}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        # people may have tagged it already: never overwrite their work
+        return {"worksheet": str(path.relative_to(ctx.root)), "rules": rules, "kept": True}
+    sheet.save(path)
+    return {"worksheet": str(path.relative_to(ctx.root)), "rules": rules, "rows": len(sheet)}
+
+
+def _labels(ctx: StepContext) -> dict[str, Any]:
+    from yearn.labels import label_issues
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = label_issues(ctx.predictions())
+    notes = [str(w.message) for w in caught]
+    path = _write_json(ctx, "label_issues.json", {"ids": [str(i) for i in result.ids]})
+    return {"json": path, "n_issues": len(result.ids), "notes": notes}
+
+
+def _slices(ctx: StepContext) -> dict[str, Any]:
+    from yearn.slices import find_slices
+
+    report = find_slices(ctx.predictions())
+    path = _write_json(ctx, "slices.json", report.to_dict())
+    return {"json": path, "n_significant": len(report.significant)}
+
+
+def _learning_curve(ctx: StepContext) -> dict[str, Any]:
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from yearn.diagnose import learning_curve, project_arrays
+    from yearn.diagnose._sources import error_form
+
+    cfg = ctx.config
+    X, y, X_dev, y_dev, how = project_arrays(ctx.root, random_state=ctx.options.random_state)
+    model = Ridge() if cfg.task == "regression" else LogisticRegression(max_iter=1000)
+    estimator = make_pipeline(StandardScaler(), model)
+    metric = cfg.metric.optimizing
+    metric = metric if metric == "error" else error_form(metric)
+    lc = learning_curve(
+        estimator,
+        X,
+        y,
+        X_dev,
+        y_dev,
+        fractions=ctx.options.learning_curve_fractions,
+        metric=metric,
+        target_error=cfg.metric.human_level_error,
+        n_resamples=200,
+        random_state=ctx.options.random_state,
+        progress=lambda done, total: ctx.advance(done, total),
+    )
+    data = {**lc.to_dict(), "estimator": f"StandardScaler + {type(model).__name__}", "how": how}
+    return {"json": _write_json(ctx, "learning_curve.json", data), "verdict": lc.verdict}
+
+
+def _no_options(ctx: StepContext) -> Any:
+    return None
+
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        "split",
+        "split (train / train-dev / dev / test)",
+        ("project", "sources", "split"),
+        True,
+        (),
+        _no_options,
+        _split,
+    ),
+    Step(
+        "profile",
+        "data profile",
+        ("project", "sources"),
+        True,
+        ("split",),
+        lambda c: c.options.random_state,
+        _profile,
+    ),
+    Step(
+        "baselines",
+        "baselines",
+        ("project", "sources", "metric"),
+        True,
+        ("split",),
+        lambda c: [c.options.baselines, c.options.random_state],
+        _baselines,
+    ),
+    Step(
+        "train",
+        "train",
+        ("project", "sources", "metric"),
+        True,
+        ("split",),
+        lambda c: [c.model, c.options.epochs, c.options.train, c.options.random_state],
+        _train,
+    ),
+    Step(
+        "lr_find",
+        "learning-rate range test",
+        ("project", "sources"),
+        True,
+        ("split",),
+        lambda c: [c.model, c.options.train] if c.options.lr_find else "off",
+        _lr_find,
+    ),
+    Step(
+        "diagnose",
+        "diagnosis",
+        ("metric",),
+        False,
+        ("train",),
+        lambda c: c.options.random_state,
+        _diagnose,
+    ),
+    Step(
+        "errors",
+        "error-analysis worksheet",
+        (),
+        False,
+        ("train",),
+        lambda c: [c.options.worksheet_size, c.options.random_state],
+        _errors,
+    ),
+    Step("labels", "label issues", (), False, ("train",), _no_options, _labels),
+    Step("slices", "slices", (), False, ("train",), _no_options, _slices),
+    Step(
+        "learning_curve",
+        "learning curve",
+        ("project", "sources", "metric"),
+        True,
+        ("split",),
+        lambda c: (
+            [list(c.options.learning_curve_fractions), c.options.random_state]
+            if c.options.learning_curve
+            else "off"
+        ),
+        _learning_curve,
+    ),
+)
+
+
+def step_enabled(step: Step, options: WorkflowOptions) -> bool:
+    if step.name == "lr_find":
+        return options.lr_find
+    if step.name == "learning_curve":
+        return options.learning_curve
+    return True
+
+
+def read_json(root: Path, rel: str) -> Any:
+    return json.loads((root / rel).read_text(encoding="utf-8"))
