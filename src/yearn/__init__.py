@@ -21,6 +21,7 @@ __all__ = [
     "__version__",
     "apply_corrections",
     "beats_baseline",
+    "build_report",
     "choose_best",
     "compare_predictions",
     "detectable_gain",
@@ -45,11 +46,13 @@ __all__ = [
     "record_corrections",
     "required_dev_size",
     "run_baselines",
+    "run_project",
     "sample_errors",
     "split_dataset",
     "split_project",
     "training_health",
     "write_project_file",
+    "write_report",
 ]
 
 
@@ -68,6 +71,9 @@ _LAZY_METRICS = {
     "make_tabular_demo": "yearn.demo",
     "required_dev_size": "yearn.compare",
     "run_baselines": "yearn.baselines",
+    "run_project": "yearn.workflow",
+    "build_report": "yearn.report",
+    "write_report": "yearn.report",
     "apply_corrections": "yearn.labels",
     "find_slices": "yearn.slices",
     "label_issues": "yearn.labels",

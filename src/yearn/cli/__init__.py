@@ -42,6 +42,8 @@ COMMAND_MODULES = [
     "errors",
     "labels",
     "slices",
+    "run",
+    "report",
     "ui",
 ]
 
