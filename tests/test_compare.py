@@ -268,9 +268,9 @@ def test_compare_multilabel_map_with_unknown_labels() -> None:
     frame = {"id": range(n), "split": "dev", "label:cat": y[:, 0], "label:dog": y[:, 1]}
     a = pd.DataFrame({**frame, "proba:cat": pa[:, 0], "proba:dog": pa[:, 1]})
     b = pd.DataFrame({**frame, "proba:cat": pb[:, 0], "proba:dog": pb[:, 1]})
-    res = compare_predictions(a, b, metric="map", n_resamples=300)
+    res = compare_predictions(a, b, metric="map", n_resamples=120)
     assert res.better == "B" and res.mcnemar is None and res.test == "paired_bootstrap"
-    err = compare_predictions(a, b, n_resamples=300)  # error: wrong decisions on known labels
+    err = compare_predictions(a, b, n_resamples=120)  # error: wrong decisions on known labels
     assert err.better == "B" and err.test == "paired_bootstrap"
     with pytest.raises(ConfigError, match="'f1_macro' applies to binary / multiclass"):
         compare_predictions(a, b, metric="f1_macro")
