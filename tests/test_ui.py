@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import warnings
 from pathlib import Path
 
 import pytest
 
-from tests.browser._project import UIProject, make_ui_project
+from tests.browser._project import UIProject, clone_ui_project
 from yearn.erroranalysis import load_worksheet
 from yearn.ui import create_app
 
@@ -22,23 +21,10 @@ def _client(root: Path, **kwargs):
     return TestClient(create_app(root, **kwargs))
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> UIProject:
-    return make_ui_project(tmp_path_factory.mktemp("ui") / "proj")
-
-
 @pytest.fixture
-def proj(built, tmp_path) -> UIProject:
+def proj(tmp_path_factory, tmp_path) -> UIProject:
     """A private copy of the project (tests below edit it)."""
-    root = tmp_path / "proj"
-    shutil.copytree(built.root, root, symlinks=True)
-    return UIProject(
-        root,
-        built.run_a,
-        built.run_b,
-        built.run_failed,
-        root / built.worksheet.relative_to(built.root),
-    )
+    return clone_ui_project(tmp_path_factory, tmp_path / "proj")
 
 
 @pytest.fixture

@@ -108,3 +108,24 @@ def make_ui_project(root: Path, *, random_state: int = 0) -> UIProject:
     worksheet.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(worksheet)
     return UIProject(root, run_a, run_b, run_failed, worksheet)
+
+
+_SHARED: dict[str, UIProject] = {}
+
+
+def clone_ui_project(tmp_path_factory, dest: Path) -> UIProject:
+    """A private copy of a project built once per test session (building takes seconds)."""
+    import shutil
+
+    key = str(tmp_path_factory.getbasetemp())
+    if key not in _SHARED:
+        _SHARED[key] = make_ui_project(tmp_path_factory.mktemp("ui-shared") / "proj")
+    built = _SHARED[key]
+    shutil.copytree(built.root, dest, symlinks=True)
+    return UIProject(
+        dest,
+        built.run_a,
+        built.run_b,
+        built.run_failed,
+        dest / built.worksheet.relative_to(built.root),
+    )

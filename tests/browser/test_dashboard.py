@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser._project import make_ui_project
+from tests.browser._project import clone_ui_project
 from yearn.erroranalysis import load_worksheet
 
 pytestmark = pytest.mark.browser
@@ -47,7 +47,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    return make_ui_project(tmp_path_factory.mktemp("browser") / "shop-photos")
+    return clone_ui_project(tmp_path_factory, tmp_path_factory.mktemp("browser") / "shop-photos")
 
 
 @pytest.fixture(scope="module")
