@@ -201,3 +201,12 @@ def test_train_prints_curves_and_where_predictions_are(cli, project):
 def test_missing_project_folder_exits_2(cli, tmp_path):
     result = cli("train", "-p", tmp_path / "nowhere", "--epochs", "1")
     assert result.exit_code == 2 and "yearn init" in result.output
+
+
+def test_store_url_puts_the_run_elsewhere(cli, project, tmp_path):
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    out = _json(cli("train", "-p", project, "--epochs", "1", "--store-url", url, "--json"))
+    from yearn.store import open_store as _open
+
+    assert _open(project, url=url).get_run(out["run_id"]).status == "completed"
+    assert not open_store(project).list_runs(kind="train")

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from yearn.cli._console import console, err_console
-from yearn.cli._options import JSON_OPTION, PROJECT_OPTION
+from yearn.cli._options import JSON_OPTION, PROJECT_OPTION, STORE_URL_OPTION
 
 MODEL_OPTION = typer.Option("mlp", "--model", "-m", help="mlp (tables), cnn (images) or linear.")
 LR_OPTION = typer.Option(1e-3, "--lr", help="Learning rate (see 'yearn lr-find').")
@@ -93,6 +93,7 @@ def register(app: typer.Typer) -> None:
             False, "--include-test", help="Also predict test (recorded as a look at test)."
         ),
         threads: int | None = THREADS_OPTION,
+        store_url: str | None = STORE_URL_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Train a model on the project's train split; curves, checkpoints, predictions."""
@@ -125,6 +126,7 @@ def register(app: typer.Typer) -> None:
                 include_test=include_test,
                 resume=resume,
                 callbacks=callbacks,
+                store_url=store_url,
                 **params,
             )
         summary = {
@@ -171,6 +173,7 @@ def register(app: typer.Typer) -> None:
         depth: int | None = typer.Option(None, "--depth"),
         random_state: int = SEED_OPTION,
         threads: int | None = THREADS_OPTION,
+        store_url: str | None = STORE_URL_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Sweep the learning rate, plot loss vs rate (PNG artefact), suggest a rate."""
@@ -179,6 +182,7 @@ def register(app: typer.Typer) -> None:
         result, run_id = lr_find_project(
             project,
             model,
+            store_url=store_url,
             optimizer=optimizer,
             batch_size=batch_size,
             start_lr=start_lr,
@@ -213,6 +217,7 @@ def register(app: typer.Typer) -> None:
         ),
         random_state: int = SEED_OPTION,
         threads: int | None = THREADS_OPTION,
+        store_url: str | None = STORE_URL_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Grow capacity until training error reaches human level or dev error rises."""
@@ -228,7 +233,7 @@ def register(app: typer.Typer) -> None:
         )
         if human_level_error is not None:
             params["human_level_error"] = human_level_error
-        result = scale_up_project(project, model, **params)
+        result = scale_up_project(project, model, store_url=store_url, **params)
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
             return

@@ -16,8 +16,9 @@ from yearn.train._scale_up import ScaleUpResult, scale_up
 __all__ = ["lr_find_project", "project_data", "scale_up_project", "train_project"]
 
 
-def project_data(project: str | Path) -> tuple[Any, TrainData, Any]:
-    """(config, prepared data, run store) of a project folder."""
+def project_data(project: str | Path, store_url: str | None = None) -> tuple[Any, TrainData, Any]:
+    """(config, prepared data, run store) of a project folder (``store_url`` overrides
+    ``store.url`` of yearn.toml)."""
     from yearn.config import load_config
     from yearn.data import load_project
     from yearn.splits import load_manifest
@@ -27,7 +28,7 @@ def project_data(project: str | Path) -> tuple[Any, TrainData, Any]:
     dataset = load_project(config)
     manifest = load_manifest(config.root)
     data = make_train_data(dataset, splits=manifest)
-    return config, data, open_store(config.root, url=config.store_url)
+    return config, data, open_store(config.root, url=store_url or config.store_url)
 
 
 def _metric(config: Any, params: dict[str, Any]) -> None:
@@ -41,10 +42,11 @@ def train_project(
     include_test: bool = False,
     resume: str | None = None,
     callbacks: Sequence[Callback] = (),
+    store_url: str | None = None,
     **params: Any,
 ) -> FitResult:
     """Train on the project's train split, curves on train-dev and dev; one run."""
-    config, data, store = project_data(project)
+    config, data, store = project_data(project, store_url)
     _metric(config, params)
     return fit(
         model,
@@ -59,10 +61,10 @@ def train_project(
 
 
 def lr_find_project(
-    project: str | Path, model: str = "mlp", **params: Any
+    project: str | Path, model: str = "mlp", *, store_url: str | None = None, **params: Any
 ) -> tuple[LRFindResult, str]:
     """Run the range test on the project; the plot and curve become artefacts of a run."""
-    _, data, store = project_data(project)
+    _, data, store = project_data(project, store_url)
     with store.run(
         name=f"lr-find {model}", kind="lr_find", config={"model": model, **params}
     ) as run:
@@ -74,9 +76,11 @@ def lr_find_project(
         return result, run.id
 
 
-def scale_up_project(project: str | Path, model: str = "mlp", **params: Any) -> ScaleUpResult:
+def scale_up_project(
+    project: str | Path, model: str = "mlp", *, store_url: str | None = None, **params: Any
+) -> ScaleUpResult:
     """Scale up with the project's human-level error; each step is a train run."""
-    config, data, store = project_data(project)
+    config, data, store = project_data(project, store_url)
     _metric(config, params)
     params.setdefault("human_level_error", config.metric.human_level_error)
     return scale_up(data, model=model, store=store, **params)
