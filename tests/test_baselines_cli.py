@@ -191,3 +191,15 @@ def test_verdict_uses_recorded_baselines(cli, project) -> None:
     more.to_csv(project / "phone.csv", index=False)
     split_project(project, record=False)
     assert "another split manifest" in load_baselines(project).note
+
+
+def test_recorded_metrics_name_the_error_forms(project) -> None:
+    report = run_baselines(project, metric="f1", baselines=["logistic"])
+    store = open_store(project)
+    metrics = store.metrics(report.run_ids["logistic"])
+    store.close()
+    dev = metrics[metrics["split"] == "dev"].set_index("name")["value"]
+    assert set(dev.index) == {"f1", "1-f1", "error"}
+    assert dev["1-f1"] == pytest.approx(1 - dev["f1"])
+    table = report.tables["logistic"].query("split == 'dev'")
+    assert dev["error"] == pytest.approx(float((table["label"] != table["pred"]).mean()))

@@ -36,6 +36,25 @@ def project_features(dataset: Any, *, image_size: int = 32) -> pd.DataFrame | np
     return dataset.frame[columns]
 
 
+def _metrics_to_log(
+    report: BaselineReport, name: str, table: pd.DataFrame
+) -> dict[str, dict[str, float]]:
+    """Per split: the metric, its error form under its own name (``1-f1``) and, for
+    classification, the misclassification ``error`` that the diagnosis and report read."""
+    from yearn.metrics import get_metric, score_predictions
+    from yearn.predictions import load_predictions
+
+    m = get_metric(report.metric)
+    preds = load_predictions(table, task=report.task)
+    out = {}
+    for _, row in report.scores[report.scores["baseline"] == name].iterrows():
+        values = {m.name: float(row["value"]), m.error_name: float(row["error"])}
+        if report.task != "regression" and "error" not in values:
+            values["error"] = score_predictions(preds.split(str(row["split"])), "error")
+        out[str(row["split"])] = values
+    return out
+
+
 def _record(
     root: Path, store_url: str | None, report: BaselineReport, config: dict[str, Any]
 ) -> dict[str, str]:
@@ -50,14 +69,8 @@ def _record(
             kind = str(report.scores.loc[report.scores["baseline"] == name, "kind"].iloc[0])
             run_config = {**config, "baseline": name, "baseline_kind": kind}
             with store.run(name=f"baseline:{name}", kind="baseline", config=run_config) as run:
-                rows = report.scores[report.scores["baseline"] == name]
-                for _, row in rows.iterrows():
-                    run.log_metrics(
-                        {report.metric: float(row["value"]), "error": float(row["error"])}
-                        if report.metric != "error"
-                        else {"error": float(row["value"])},
-                        split=str(row["split"]),
-                    )
+                for split, values in _metrics_to_log(report, name, table).items():
+                    run.log_metrics(values, split=split)
                 path = write_predictions(table, run.artifact_dir / PREDICTIONS_NAME)
                 run.log_artifact(path, name=PREDICTIONS_NAME)
                 run_ids[name] = run.id

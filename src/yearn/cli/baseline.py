@@ -47,13 +47,14 @@ def register(app: typer.Typer) -> None:
         store_url: str | None = STORE_URL_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
-        """Fit majority / stratified / mean and linear / gradient-boosting baselines on train,
-        score them on train, train-dev and dev (never test), and record them as runs.
+        """Fit trivial and simple baselines on train; score train, train-dev and dev.
 
-        With --model, say whether that model beats the best baseline (paired test and CI),
-        using the baselines already recorded in the run store (--refit to fit them again).
-        Outside a project, --model alone compares with trivial baselines built from the
-        labels of its predictions table."""
+        Majority / stratified / mean and linear / gradient-boosting models, each recorded
+        as a run (test is never looked at). With --model, say whether that model beats the
+        best baseline (paired test and CI), using the baselines already recorded in the run
+        store (--refit to fit them again). Outside a project, --model alone compares with
+        trivial baselines built from the labels of its predictions table.
+        """
         from yearn.baselines import (
             beats_baseline,
             load_baselines,
