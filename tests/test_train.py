@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from yearn.errors import TrainingError, YearnError
 from yearn.predictions import load_predictions
@@ -288,3 +290,21 @@ def test_divergence_on_a_loss_that_rises_many_fold():
     calm = DivergenceDetector(factor=10)  # noisy near zero but below the start: fine
     for loss in [1.0, 0.01, 0.2]:
         calm.on_epoch_end(state, {"train_loss": loss})
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 6),
+    st.integers(1, 4),
+    st.integers(0, 2**31 - 1),
+)
+def test_masked_bce_matches_a_numpy_reference(m, t, seed):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(m, t)) * 3
+    y = rng.integers(0, 2, (m, t)).astype(float)
+    y[rng.random((m, t)) < 0.4] = np.nan
+    p = 1 / (1 + np.exp(-z))
+    per = -(np.nan_to_num(y) * np.log(p) + (1 - np.nan_to_num(y)) * np.log(1 - p))
+    expected = np.where(np.isnan(y), 0.0, per).sum() / m
+    got = float(masked_bce(torch.tensor(z), torch.tensor(y)))
+    assert got == pytest.approx(expected, rel=1e-9, abs=1e-12)
