@@ -147,14 +147,14 @@ class Predictions:
 
 
 def _indices(values: pd.Series, classes: tuple[str, ...], column: str, source: str) -> np.ndarray:
-    lookup = {c: i for i, c in enumerate(classes)}
-    as_str = values.astype(str).to_numpy()
-    out = np.fromiter((lookup.get(v, -1) for v in as_str), dtype=np.int64, count=len(as_str))
+    as_str = values.astype(str)
+    out = pd.Index(list(classes)).get_indexer(as_str).astype(np.int64)
     bad = np.flatnonzero(out < 0)
     if bad.size:
         row = int(bad[0])
+        value = as_str.iloc[row]
         raise PredictionsError(
-            f"{source}: row {row + 2}: {column} {as_str[row]!r} has no 'proba:{as_str[row]}' "
+            f"{source}: row {row + 2}: {column} {value!r} has no 'proba:{value}' "
             f"column; classes are {', '.join(classes)}. Add the column or fix the {column}."
         )
     return out
@@ -223,7 +223,7 @@ def load_predictions(table: str | Path | pd.DataFrame, *, task: str | None = Non
         elif probas:
             task = "binary" if len(probas) == 2 else "multiclass"
         else:
-            task = "regression"
+            task = _infer_task_without_proba(frame)
 
     if task == "multilabel":
         return _validate_multilabel(frame, label_tasks, source)
@@ -270,6 +270,19 @@ def load_predictions(table: str | Path | pd.DataFrame, *, task: str | None = Non
     return preds
 
 
+def _infer_task_without_proba(frame: pd.DataFrame) -> str:
+    """Regression when label and pred are numbers and some are not whole; else classes."""
+    cols = [c for c in ("label", "pred") if c in frame]
+    values = [pd.to_numeric(frame[c], errors="coerce") for c in cols]
+    if not cols or any(v.isna().any() for v in values):
+        n_classes = frame[cols].astype(str).stack().nunique() if cols else 0
+        return "binary" if n_classes <= 2 else "multiclass"
+    if any((v % 1 != 0).any() for v in values):
+        return "regression"
+    n_classes = pd.concat(values).nunique()
+    return "binary" if n_classes <= 2 else "multiclass"
+
+
 def _validate_multilabel(frame: pd.DataFrame, tasks: tuple[str, ...], source: str) -> Predictions:
     if not tasks:
         raise PredictionsError(f"{source}: a multi-label table needs label:<task> columns.")
@@ -284,7 +297,7 @@ def _validate_multilabel(frame: pd.DataFrame, tasks: tuple[str, ...], source: st
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
             raise PredictionsError(
-                f"{source}: row {row + 2}: label:{t} is {frame[f'label:{t}'].iloc[row]!r}; "
+                f"{source}: row {row + 2}: label:{t} is {_show(frame[f'label:{t}'].iloc[row])}; "
                 "multi-label labels are 1, 0 or empty (unknown)."
             )
         if lab.isna().all():
@@ -297,7 +310,9 @@ def _validate_multilabel(frame: pd.DataFrame, tasks: tuple[str, ...], source: st
 
 
 def _no_missing(frame: pd.DataFrame, col: str, source: str) -> None:
-    missing = frame[col].isna() | (frame[col].astype(str).str.strip() == "")
+    missing = frame[col].isna()
+    if not pd.api.types.is_numeric_dtype(frame[col]):
+        missing |= frame[col].astype(str).str.strip() == ""
     if missing.any():
         row = int(np.flatnonzero(missing.to_numpy())[0])
         raise PredictionsError(
@@ -311,10 +326,15 @@ def _numeric(values: pd.Series, col: str, source: str) -> np.ndarray:
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise PredictionsError(
-            f"{source}: row {row + 2}: column {col!r} holds {values.iloc[row]!r}, not a finite "
-            "number."
+            f"{source}: row {row + 2}: column {col!r} holds {_show(values.iloc[row])}, not a "
+            "finite number."
         )
     return num
+
+
+def _show(value: object) -> str:
+    """A cell value as a user would write it (no numpy reprs)."""
+    return repr(value.item()) if isinstance(value, np.generic) else repr(value)
 
 
 def write_predictions(preds: Predictions | pd.DataFrame, path: str | Path) -> Path:
