@@ -1,0 +1,196 @@
+"""Does transfer from task A to task B make sense? The course's three preconditions,
+checked from what can be measured:
+
+1. *same input kind*: the backbone takes task-B inputs (same shape and kind: images of
+   the same channels, or tables of the same width);
+2. *much more data for A than for B*: ``n_a ≥ MUCH_MORE × n_b`` training examples;
+3. *A's low-level features help B*: a quick probe — a linear model on frozen A features
+   vs a linear model on the raw B inputs, both fitted on B's train split and scored on
+   its dev split (McNemar's exact test on the paired right/wrong outcomes).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from yearn.compare import mcnemar_exact
+from yearn.errors import DataError
+from yearn.train import make_train_data
+from yearn.transfer._backbone import load_backbone
+
+__all__ = ["MUCH_MORE", "Check", "TransferAdvice", "advise_transfer", "backbone_features"]
+
+#: "Much more data for A than for B": at least this many times as many examples.
+MUCH_MORE = 10.0
+PROBE_MAX_TRAIN = 2000
+
+
+@dataclass(frozen=True)
+class Check:
+    """One precondition: passed (``None`` when it could not be measured) and why."""
+
+    name: str
+    passed: bool | None
+    detail: str
+
+
+@dataclass
+class TransferAdvice:
+    """The verdict (``likely helps`` / ``unlikely to help``) and the checks behind it."""
+
+    verdict: str
+    checks: list[Check]
+    probe_error_features: float | None = None
+    probe_error_raw: float | None = None
+    probe_p_value: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def likely_helps(self) -> bool:
+        return self.verdict.startswith("transfer likely helps")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["likely_helps"] = self.likely_helps
+        return out
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<li>{'✓' if c.passed else ('?' if c.passed is None else '✗')} "
+            f"<b>{html.escape(c.name)}</b>: {html.escape(c.detail)}</li>"
+            for c in self.checks
+        )
+        return f"<p><b>{html.escape(self.verdict)}</b></p><ul>{rows}</ul>"
+
+
+def backbone_features(model: Any, x: np.ndarray, batch: int = 512) -> np.ndarray:
+    """Frozen backbone outputs (N, F) for inputs ``x`` (eval mode, no gradients)."""
+    model.backbone.eval()
+    outs = []
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            chunk = torch.as_tensor(x[i : i + batch], dtype=torch.float32)
+            outs.append(model.backbone(chunk).reshape(len(chunk), -1).numpy())
+    return np.concatenate(outs).astype(np.float64)
+
+
+def _linear_error(xtr, ytr, xdv, ydv, random_state: int) -> np.ndarray:
+    """Right/wrong of a standardised logistic regression on dev."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=300, C=1.0))
+    clf.fit(xtr.reshape(len(xtr), -1), ytr)
+    return clf.predict(xdv.reshape(len(xdv), -1)) == ydv
+
+
+def _count_a(backbone: Any, store: Any) -> int | None:
+    """Training examples of a yearn run (rows of split train in its predictions table)."""
+    if store is None or not isinstance(backbone, str) or "." in backbone:
+        return None
+    try:
+        from yearn.predictions import load_predictions
+
+        if not hasattr(store, "artifact_path"):
+            from yearn.store import open_store
+
+            store = open_store(store)
+        table = load_predictions(store.artifact_path(backbone, "predictions.parquet"))
+        return int((table.frame["split"] == "train").sum())
+    except Exception:  # no predictions table: the count stays unknown
+        return None
+
+
+def advise_transfer(
+    backbone: Any,
+    data_b: Any,
+    *,
+    splits: Any = None,
+    task: str | None = None,
+    n_a: int | None = None,
+    store: Any = None,
+    random_state: int = 0,
+) -> TransferAdvice:
+    """Check the preconditions of transfer from ``backbone`` (task A) to ``data_b``.
+
+    ``n_a``: task-A training examples (read from the run's predictions table when
+    ``backbone`` is a run id of ``store``). ``data_b`` needs train and dev splits (the
+    probe is scored on dev).
+    """
+    model = load_backbone(backbone, store=store)
+    data = make_train_data(data_b, splits=splits, task=task)
+    if data.task not in ("binary", "multiclass"):
+        raise DataError(
+            f"the transfer probe needs a classification task B; got {data.task}. Run "
+            "'yearn transfer' and compare with a from-scratch model instead."
+        )
+    if "dev" not in data.splits:
+        raise DataError("the transfer advisor needs a dev split of task B to score its probe.")
+    train, dev = data.splits["train"], data.splits["dev"]
+    checks: list[Check] = []
+    try:
+        f_train = backbone_features(model, train.x[:PROBE_MAX_TRAIN])
+        f_dev = backbone_features(model, dev.x)
+        checks.append(
+            Check(
+                "same input kind",
+                True,
+                f"the backbone takes task-B inputs of shape {data.input_shape}",
+            )
+        )
+    except RuntimeError as exc:
+        checks.append(
+            Check(
+                "same input kind",
+                False,
+                f"the backbone cannot take task-B inputs of shape {data.input_shape} "
+                f"({str(exc).splitlines()[0]}): A and B differ in input kind",
+            )
+        )
+        return TransferAdvice("transfer unlikely to help: inputs differ", checks)
+    n_b = len(train)
+    n_a = n_a if n_a is not None else _count_a(backbone, store)
+    if n_a is None:
+        checks.append(
+            Check("much more data for A", None, "task-A size unknown (give n_a=...); not checked")
+        )
+    else:
+        ratio = n_a / max(n_b, 1)
+        checks.append(
+            Check(
+                "much more data for A",
+                ratio >= MUCH_MORE,
+                f"A has {n_a:,} training examples, B {n_b:,} ({ratio:.1f}×; "
+                f"'much more' means ≥ {MUCH_MORE:g}×)",
+            )
+        )
+    y_tr = train.y[:PROBE_MAX_TRAIN]
+    if len(np.unique(y_tr)) < 2:
+        raise DataError("task B's train split holds one class only; the probe needs two.")
+    right_f = _linear_error(f_train, y_tr, f_dev, dev.y, random_state)
+    right_r = _linear_error(train.x[:PROBE_MAX_TRAIN], y_tr, dev.x, dev.y, random_state)
+    err_f, err_r = 1 - right_f.mean(), 1 - right_r.mean()
+    test = mcnemar_exact(right_f, right_r)
+    helps = err_f < err_r
+    checks.append(
+        Check(
+            "A features useful for B",
+            bool(helps),
+            f"linear probe on frozen A features: dev error {err_f:.1%}; linear model "
+            f"on raw B inputs: {err_r:.1%} (McNemar p = {test.p_value:.3g}, "
+            f"n = {len(dev)})",
+        )
+    )
+    failed = [c.name for c in checks if c.passed is False]
+    verdict = (
+        "transfer likely helps" if not failed else f"transfer unlikely to help: {', '.join(failed)}"
+    )
+    if not failed and any(c.passed is None for c in checks):
+        verdict += " (one precondition could not be checked)"
+    return TransferAdvice(verdict, checks, float(err_f), float(err_r), float(test.p_value))
