@@ -45,6 +45,7 @@ COMMAND_MODULES = [
     "run",
     "report",
     "ui",
+    "transfer",
 ]
 
 
