@@ -45,9 +45,12 @@ def trivial_baselines(
     table with a ``model`` column. The result scores each baseline on the table's
     train / train_dev / dev rows, like :func:`fit_baselines`.
     """
-    from yearn.metrics._load import load_for_metric
+    from yearn.metrics._load import guess_metric, load_for_metric
 
-    preds = load_for_metric(predictions, get_metric(metric or "error"), task)
+    if task is None:
+        preds = load_for_metric(predictions, get_metric(metric or guess_metric(predictions)))
+    else:
+        preds = load_for_metric(predictions, get_metric(metric or "error"), task)
     if model is not None:
         preds = preds.for_model(model)
     elif len(preds.models) > 1:

@@ -13,13 +13,18 @@ __all__ = ["guess_metric", "load_for_metric"]
 
 
 def load_for_metric(table: Any, metric: Any, task: str | None = None) -> Predictions:
-    """Load a predictions table; a label/pred table is classification when the metric is.
+    """Load a predictions table; a label/pred table takes the task of the metric.
 
-    Without ``proba:`` columns the contract reads a table as regression; for a
-    classification metric (error, f1, ...) it is read as classification instead.
+    Without ``proba:`` or ``label:`` columns the task of a table is a guess (whole numbers
+    read as classes); a classification metric (error, f1, ...) reads it as classification
+    and a regression metric (rmse, mae) as regression.
     """
     if isinstance(table, Predictions):
         return table
+    if task is None and metric.task_kinds == ("regression",):
+        columns = _columns(table)
+        if columns is not None and not any(c.startswith(("proba:", "label:")) for c in columns):
+            return load_predictions(table, task="regression")  # whole-number targets too
     if task is None and "regression" not in metric.task_kinds:
         columns = _columns(table)
         if columns is not None and not any(c.startswith(("proba:", "label:")) for c in columns):
