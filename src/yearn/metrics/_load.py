@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from yearn.errors import PredictionsError
 from yearn.predictions import Predictions, load_predictions
 
 __all__ = ["guess_metric", "load_for_metric"]
@@ -54,29 +55,11 @@ def _columns(table: Any) -> list[str] | None:
 
 
 def guess_metric(table: Any) -> str:
-    """The default metric for a predictions table: ``error`` for classification and
-    multi-label tables, ``rmse`` for regression — a label/pred table is regression only
-    when its labels are numbers that are not all whole (0/1/2 labels read as classes)."""
-    if isinstance(table, Predictions):
-        return "rmse" if table.task == "regression" else "error"
-    columns = _columns(table)
-    if columns is None or any(c.startswith(("proba:", "label:")) for c in columns):
-        return "error"
-    if isinstance(table, pd.DataFrame):
-        labels = table.get("label")
-    else:
-        path = Path(table)
+    """The default metric for a predictions table: ``rmse`` when the contract reads it as
+    regression (numbers, not all whole), else ``error``."""
+    if not isinstance(table, Predictions):
         try:
-            if path.suffix.lower() == ".parquet":
-                labels = pd.read_parquet(path, columns=["label"])["label"]
-            else:
-                labels = pd.read_csv(path, usecols=["label"])["label"]
-        except Exception:  # missing column or unreadable: the loader says why later
+            table = load_predictions(table)
+        except PredictionsError:  # reported when the table is loaded for the metric
             return "error"
-    if labels is None:
-        return "error"
-    values = pd.to_numeric(labels, errors="coerce")
-    if values.isna().any():
-        return "error"
-    whole = (values == values.round()).all()
-    return "error" if whole else "rmse"
+    return "rmse" if table.task == "regression" else "error"
