@@ -191,6 +191,13 @@ def test_bad_input_is_reported_not_crashed_on(case):
         assert result.groups["holdout"] == 1
 
 
+def test_polars_frames_are_accepted():
+    import polars as pl
+
+    result = _run(pl.from_pandas(make_table(plant="leak")), checks=["leakage"])
+    assert result["leakage"].summary["leaks"] == ["leak"]
+
+
 def test_tiny_and_one_class_tables_do_not_crash():
     tiny = make_table(n=12)
     assert len(_run(tiny).results) == len(REGISTRY)

@@ -104,6 +104,8 @@ def build_context(
                 features.append(ds.image_column)
     elif isinstance(data, pd.DataFrame):
         frame = data
+    elif hasattr(data, "to_pandas") and hasattr(data, "columns"):  # polars, pyarrow
+        frame = data.to_pandas()
     else:
         raise DataError(
             f"profile() takes a pandas DataFrame or a yearn Dataset; got "
