@@ -247,6 +247,7 @@ def test_results_serialise_and_display(clean):
     assert "<section" in sections["leakage"] and "<img" not in sections["summary"]
     figs = clean.figures()
     assert figs["summary/histograms.png"].startswith(b"\x89PNG")
+    assert figs["samples/rows.png"].startswith(b"\x89PNG")
     with pytest.raises(KeyError, match="no check named"):
         clean["nope"]
 

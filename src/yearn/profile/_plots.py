@@ -122,6 +122,41 @@ def _image_grid(images: dict[str, list[str]]) -> bytes | None:
     return _png(fig)
 
 
+def _rows_grid(rows: dict[str, list[dict]], columns: list[str]) -> bytes | None:
+    """Sample rows per class as one small table per class, stacked."""
+    classes = [c for c, r in rows.items() if r]
+    if not classes:
+        return None
+    plt = _plt()
+    shown = columns[:8]
+    heights = [len(rows[c]) + 1.6 for c in classes]
+    fig, axes = plt.subplots(
+        len(classes),
+        1,
+        squeeze=False,
+        figsize=(1.3 * len(shown) + 1, 0.28 * sum(heights) + 0.3),
+        gridspec_kw={"height_ratios": heights},
+    )
+    for ax, cls in zip(axes[:, 0], classes, strict=True):
+        ax.axis("off")
+        cells = [[_short(r.get(c)) for c in shown] for r in rows[cls]]
+        table = ax.table(
+            cellText=cells, colLabels=[str(c)[:12] for c in shown], loc="center", cellLoc="left"
+        )
+        table.auto_set_font_size(False)
+        table.set_fontsize(7)
+        ax.set_title(f"class {cls}", fontsize=8, loc="left")
+    return _png(fig)
+
+
+def _short(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)[:14]
+
+
 def figures_of(result) -> dict[str, bytes]:
     """The PNG figures a check result can draw, keyed by a short name."""
     out: dict[str, bytes] = {}
@@ -131,8 +166,13 @@ def figures_of(result) -> dict[str, bytes]:
             out["histograms"] = png
     elif result.name == "geo" and result.data.get("lat") is not None:
         out["map"] = _map(result.data)
-    elif result.name == "samples" and result.data.get("images"):
-        png = _image_grid(result.data["images"])
-        if png:
-            out["images"] = png
+    elif result.name == "samples":
+        if result.data.get("rows"):
+            png = _rows_grid(result.data["rows"], result.data.get("columns", []))
+            if png:
+                out["rows"] = png
+        if result.data.get("images"):
+            png = _image_grid(result.data["images"])
+            if png:
+                out["images"] = png
     return out
