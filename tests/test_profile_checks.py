@@ -259,3 +259,16 @@ def test_parallel_checks_give_the_same_profile():
     for a, b in zip(one["checks"], two["checks"], strict=True):
         a.pop("seconds"), b.pop("seconds")
         assert a == b
+
+
+def test_ids_shared_between_sources_before_a_split():
+    frame = make_table().drop(columns="split")
+    first_phone = np.flatnonzero(frame["source"] == "phone")[:3]
+    first_web = np.flatnonzero(frame["source"] == "web")[:3]
+    frame.loc[first_phone, "id"] = frame.loc[first_web, "id"].to_numpy()
+    result = _run(frame)["contamination"]
+    assert result.severity == "warning"
+    assert result.summary["ids_in_several_sources"] == 3
+    assert result.n_flagged == 6
+    clean = _run(make_table().drop(columns="split"))["contamination"]
+    assert clean.severity == "info" and clean.summary == {"ids_in_several_sources": 0}

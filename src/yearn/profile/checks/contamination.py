@@ -39,8 +39,9 @@ class ContaminationCheck(Check):
     description = "ids and groups that appear in more than one split"
 
     def run(self, ctx: ProfileContext) -> CheckResult:
-        if ctx.group_by != "split":
-            return self.result(message="no split yet: contamination across splits not checked")
+        if ctx.group_by == "all":
+            return self.result(message="no split or source: contamination not checked")
+        unit = ctx.group_by  # "split", or "source" before a split is drawn
         gcodes, names = ctx.group_codes
         flags = np.zeros(ctx.n, dtype=bool)
         summary: dict[str, int] = {}
@@ -49,14 +50,15 @@ class ContaminationCheck(Check):
             if column is None or column not in ctx.frame:
                 continue
             bad, n_values, examples = _spanning(ctx.frame[column], gcodes, names)
-            summary[f"{role}s_in_several_splits"] = n_values
-            flags |= bad
+            summary[f"{role}s_in_several_{unit}s"] = n_values
+            if role == "id" or unit == "split":  # a group may span sources legitimately
+                flags |= bad
             evidence += [
-                {"kind": f"{role} in several splits", "column": column, **e} for e in examples
+                {"kind": f"{role} in several {unit}s", "column": column, **e} for e in examples
             ]
         if not summary:
-            return self.result(message="no id or group column to check across splits")
-        if flags.any():
+            return self.result(message=f"no id or group column to check across {unit}s")
+        if flags.any() and unit == "split":
             what = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in summary.items() if v)
             return self.result(
                 severity="error",
@@ -66,6 +68,19 @@ class ContaminationCheck(Check):
                 evidence=evidence,
                 flags=flags,
             )
+        if flags.any():
+            return self.result(
+                severity="warning",
+                message=f"{summary['ids_in_several_sources']} id(s) appear in more than one "
+                "source: the same example may sit in training and target data — deduplicate "
+                "before splitting",
+                summary=summary,
+                evidence=evidence,
+                flags=flags,
+            )
         return self.result(
-            message="no id or group appears in more than one split", summary=summary, flags=flags
+            message=f"no id or group appears in more than one {unit}",
+            summary=summary,
+            evidence=[e for e in evidence if unit == "split"],
+            flags=flags,
         )
