@@ -272,3 +272,9 @@ def test_ids_shared_between_sources_before_a_split():
     assert result.n_flagged == 6
     clean = _run(make_table().drop(columns="split"))["contamination"]
     assert clean.severity == "info" and clean.summary == {"ids_in_several_sources": 0}
+
+
+def test_on_check_sees_every_result_in_order():
+    seen = []
+    result = _run(make_table(n=200), checks=["summary", "balance"], on_check=seen.append)
+    assert [r.name for r in seen] == ["summary", "balance"] == result.names

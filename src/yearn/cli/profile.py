@@ -3,11 +3,18 @@ leakage, duplicates, contamination, shift) as a table, JSON or HTML."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from yearn._io import atomic_write_bytes, atomic_write_text
@@ -46,14 +53,30 @@ def register(app: typer.Typer) -> None:
                 raise ConfigError(
                     f"--check {name!r} is not a profile check; choose among {', '.join(REGISTRY)}."
                 )
-        status = console.status("profiling…", spinner="dots")
-        with contextlib.nullcontext() if as_json else status:
+        total = len(check) if check else len(REGISTRY)
+        progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=as_json,
+        )
+        with progress:
+            task = progress.add_task("loading the project…", total=total)
+
+            def done(result) -> None:
+                progress.update(task, advance=1, description=f"checked {result.name}")
+
             result = profile_project(
                 project,
                 checks=check or None,
                 random_state=random_state,
                 max_rows=max_rows,
                 n_jobs=jobs,
+                on_check=done,
             )
         if html is not None:
             atomic_write_text(html, "<!doctype html><meta charset='utf-8'>" + result._repr_html_())

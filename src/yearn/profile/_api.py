@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -168,6 +168,7 @@ def profile(
     max_rows: int = 200_000,
     n_jobs: int = 1,
     options: dict[str, Any] | None = None,
+    on_check: Callable[[CheckResult], None] | None = None,
 ) -> Profile:
     """Profile a table: run every registered check (or those named in ``checks``).
 
@@ -177,7 +178,8 @@ def profile(
     ``source`` / ``role`` (``train`` or ``target``) mark where rows come from; shift is
     measured between the train sources and the target source. ``max_rows`` caps the rows
     the model-based checks (leakage) subsample; summaries use every row. ``n_jobs``
-    checks run at once in threads (results do not depend on it).
+    checks run at once in threads (results do not depend on it). ``on_check`` is called
+    with each result as it is ready (a progress display).
     """
     check_positive_int("max_rows", max_rows, minimum=100)
     start = time.perf_counter()
@@ -204,6 +206,8 @@ def profile(
         result = check.run(ctx)
         result.seconds = time.perf_counter() - t0
         log.debug("profile check %s: %s (%.2fs)", check.name, result.severity, result.seconds)
+        if on_check is not None:
+            on_check(result)
         return result
 
     n_jobs = check_positive_int("n_jobs", n_jobs)

@@ -4,12 +4,13 @@ manifest exists (``.yearn/splits.parquet``), per source otherwise."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from yearn.config import ProjectConfig, load_config
 from yearn.profile._api import profile
-from yearn.profile._result import Profile
+from yearn.profile._result import CheckResult, Profile
 
 __all__ = ["profile_project"]
 
@@ -24,6 +25,7 @@ def profile_project(
     max_rows: int = 200_000,
     n_jobs: int = 1,
     options: dict[str, Any] | None = None,
+    on_check: Callable[[CheckResult], None] | None = None,
 ) -> Profile:
     """Load the project's sources (``yearn.data.load_project``) and profile them."""
     from yearn.data import load_project
@@ -44,4 +46,5 @@ def profile_project(
         max_rows=max_rows,
         n_jobs=n_jobs,
         options=options,
+        on_check=on_check,
     )
