@@ -278,3 +278,15 @@ def test_on_check_sees_every_result_in_order():
     seen = []
     result = _run(make_table(n=200), checks=["summary", "balance"], on_check=seen.append)
     assert [r.name for r in seen] == ["summary", "balance"] == result.names
+
+
+def test_missing_values_only_in_target_suggest_injection():
+    frame = make_table()
+    target = np.flatnonzero(frame["role"] == "target")
+    frame.loc[target[::5], "x4"] = np.nan  # 20% of target rows, none in training
+    result = _run(frame)["missing"]
+    assert result.severity == "warning"
+    assert result.summary["missing_mostly_in_target"] == ["x4"]
+    assert "inject_missing" in result.message
+    rates = result.summary["columns"]["x4"]["train_vs_target"]
+    assert rates == [0.0, round(len(target[::5]) / len(target), 4)]

@@ -156,6 +156,22 @@ class ProfileContext:
         bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
         return {name: order[bounds[i] : bounds[i + 1]] for i, name in enumerate(names)}
 
+    def train_target_rows(self) -> tuple[np.ndarray, np.ndarray, str] | None:
+        """Rows of the training side and of the target side, and what they are: the
+        ``role`` column (train sources vs the target source), else the split (train and
+        train_dev vs dev and test); None when neither separates two sides."""
+        if self.role is not None:
+            ref = np.flatnonzero(np.asarray(self.role == "train"))
+            tgt = np.flatnonzero(np.asarray(self.role == "target"))
+            if ref.size and tgt.size:
+                return ref, tgt, "train sources vs target source"
+        if self.split is not None:
+            ref = np.flatnonzero(np.asarray(self.split.isin(["train", "train_dev"])))
+            tgt = np.flatnonzero(np.asarray(self.split.isin(["dev", "test"])))
+            if ref.size and tgt.size:
+                return ref, tgt, "train/train_dev vs dev/test"
+        return None
+
     def prepare(self) -> None:
         """Build every cached view up front, so checks may then run in parallel threads."""
         for name in [*self.features, *([self.label] if self.label else [])]:

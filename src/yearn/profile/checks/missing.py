@@ -13,6 +13,7 @@ from yearn.profile._stats import cramers_v
 EFFECT_V = 0.1  # Cramér's V at or above: missingness tells something about the label
 EFFECT_D = 0.2  # |Cohen's d| for regression labels
 ALPHA = 0.001
+TARGET_RATE = 0.01  # target missing rate (and 5× the training rate) worth injecting for
 
 
 def _label_association(missing: np.ndarray, y: np.ndarray, task: str, k: int) -> dict | None:
@@ -66,6 +67,8 @@ class MissingCheck(Check):
         y, known, classes = ctx.target
         task = ctx.task or "regression"
         views = [ctx.view(c) for c in ctx.features]
+        sides = ctx.train_target_rows()
+        target_only: list[str] = []
         n_tests = max(1, sum(v.n_missing > 0 for v in views))
         for view in views:
             miss = view.missing
@@ -84,6 +87,22 @@ class MissingCheck(Check):
             if miss.all():
                 all_missing.append(view.name)
                 continue
+            if sides is not None:
+                in_train, in_target = miss[sides[0]].mean(), miss[sides[1]].mean()
+                per_column[view.name]["train_vs_target"] = [
+                    round(float(in_train), 4),
+                    round(float(in_target), 4),
+                ]
+                if in_target >= TARGET_RATE and in_train < in_target / 5:
+                    target_only.append(view.name)
+                    evidence.append(
+                        {
+                            "column": view.name,
+                            "kind": "missing mostly in target",
+                            "train_rate": round(float(in_train), 4),
+                            "target_rate": round(float(in_target), 4),
+                        }
+                    )
             if ctx.label is None or known.sum() < 10:
                 continue
             assoc = _label_association(miss[known], y[known], task, max(len(classes), 1))
@@ -117,6 +136,12 @@ class MissingCheck(Check):
             )
         if all_missing:
             parts.append(f"column(s) {', '.join(all_missing)} are entirely missing")
+        if target_only:
+            parts.append(
+                f"{', '.join(target_only)} are missing far more often in the target data than "
+                "in training: inject missing values into training data at the target's rates "
+                "(yearn.prep.inject_missing)"
+            )
         if parts:
             severity, message = "warning", "; ".join(parts)
         elif per_column:
@@ -134,6 +159,7 @@ class MissingCheck(Check):
                 "columns": per_column,
                 "rows_with_missing": int(any_missing.sum()),
                 "predictive": predictive,
+                "missing_mostly_in_target": target_only,
                 "all_missing": all_missing,
             },
             evidence=evidence,

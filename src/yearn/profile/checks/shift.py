@@ -31,22 +31,6 @@ PERMUTATION_ROWS = 3000
 PERMUTED = 12  # features whose permutation importance is measured
 
 
-def _sides(ctx: ProfileContext) -> tuple[np.ndarray, np.ndarray, str] | None:
-    if ctx.role is not None:
-        role = ctx.role
-        ref = np.flatnonzero(np.asarray(role == "train"))
-        tgt = np.flatnonzero(np.asarray(role == "target"))
-        if ref.size and tgt.size:
-            return ref, tgt, "train sources vs target source"
-    if ctx.split is not None:
-        split = ctx.split
-        ref = np.flatnonzero(np.asarray(split.isin(["train", "train_dev"])))
-        tgt = np.flatnonzero(np.asarray(split.isin(["dev", "test"])))
-        if ref.size and tgt.size:
-            return ref, tgt, "train/train_dev vs dev/test"
-    return None
-
-
 def _feature_test(view, ref, tgt, ref_s, tgt_s, ctx, n_tests: int) -> dict:
     """One feature's shift test (``ref_s`` / ``tgt_s``: subsamples for the number tests)."""
     report_p = min(ref.size, tgt.size) <= ctx.options.get("pvalue_max_n", PVALUE_MAX_N)
@@ -183,7 +167,7 @@ class ShiftCheck(Check):
     description = "train vs target: adversarial validation and per-feature tests"
 
     def run(self, ctx: ProfileContext) -> CheckResult:
-        sides = _sides(ctx)
+        sides = ctx.train_target_rows()
         if sides is None:
             return self.result(message="no target source or dev/test split: shift not checked")
         ref, tgt, what = sides
