@@ -301,3 +301,27 @@ def test_pages_make_no_external_requests(client, proj):
     for url in ("/", "/curves", f"/runs/{proj.run_a}", f"/runs/{proj.run_a}/errors"):
         html = client.get(url).text
         assert not re.search(r'(src|href)="(https?:)?//', html), url
+
+
+def test_images_found_through_the_project_sources(client, proj):
+    """A worksheet without a path column: images come from yearn.toml's image_column."""
+    sheet = load_worksheet(proj.worksheet)
+    sheet.frame = sheet.frame.drop(columns=["path"]).assign(preview="")
+    sheet.save(proj.worksheet)
+    ids = sorted(p.stem for p in (proj.root / "images").glob("*.png"))
+    (proj.root / "photos.csv").write_text(
+        "id,path\n" + "".join(f"{i},images/{i}.png\n" for i in ids), encoding="utf-8"
+    )
+    toml = proj.root / "yearn.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            'id_column = "id"\n', 'id_column = "id"\nimage_column = "path"\n'
+        ),
+        encoding="utf-8",
+    )
+    examples = client.get(f"/api/runs/{proj.run_a}/examples").json()["examples"]
+    assert all(e["preview"] == {"kind": "image", "path": f"images/{e['id']}.png"} for e in examples)
+    first = examples[0]["id"]
+    assert client.get(f"/runs/{proj.run_a}/files/images/{first}.png").status_code == 200
+    other = next(i for i in ids if i not in {e["id"] for e in examples})
+    assert client.get(f"/runs/{proj.run_a}/files/images/{other}.png").status_code == 403

@@ -162,7 +162,7 @@ def create_app(
             "errors.html",
             run=record,
             sheet=sheet,
-            path=path,
+            path=path.relative_to(view.root) if path.is_relative_to(view.root) else path,
             cards=cards,
             palette=tag_palette(sheet),
         )

@@ -25,11 +25,12 @@ def card_records(view: Any, sheet: Any) -> list[dict[str, Any]]:
     image served by the dashboard, or the worksheet's own thumbnail) or
     ``{"kind": "text", "text": ...}``."""
     column = view.image_column(sheet)
+    images = view.sheet_images(sheet)
     out = []
     for row in sheet.to_records():
         preview: dict[str, Any]
         thumb = str(row.get("preview") or "")
-        served = view.image_url_path(row[column], sheet) if column else None
+        served = images.get(str(row["id"]))
         if served is not None:
             preview = {"kind": "image", "path": served}
         elif thumb.startswith("data:image/"):
@@ -47,7 +48,7 @@ def card_records(view: Any, sheet: Any) -> list[dict[str, Any]]:
                 "confidence": conf if isinstance(conf, int | float) else None,
                 "correct": bool(_plain(row.get("correct"))) if "correct" in row else None,
                 "preview": preview,
-                "image": row[column] if column else None,
+                "image": row[column] if column else served,
                 "metadata": meta,
                 "tags": row["tags"],
                 "suggested_tags": row["suggested_tags"],

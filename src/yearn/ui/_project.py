@@ -106,6 +106,7 @@ class ProjectView:
         self._lock = threading.RLock()
         self._diagnoses: dict[tuple[str, float], Any] = {}
         self._store: Any = None
+        self._images: tuple[tuple, dict[str, Path]] | None = None
 
     # -- store -----------------------------------------------------------------------
     def has_store(self) -> bool:
@@ -285,6 +286,71 @@ class ProjectView:
         except (OSError, ValueError):
             return None
 
+    def _served(self, path: Path) -> str | None:
+        try:
+            return path.resolve(strict=True).relative_to(self.root).as_posix()
+        except (OSError, RuntimeError, ValueError):
+            return None
+
+    def dataset_images(self) -> dict[str, Path]:
+        """Example id → image file, from the project's sources when yearn.toml names an
+        ``image_column`` (paths are relative to each source table's folder)."""
+        from yearn.config import CONFIG_FILENAME, load_config
+
+        config_file = self.root / CONFIG_FILENAME
+        if not config_file.is_file():
+            return {}
+        try:
+            cfg = load_config(self.root)
+        except YearnError:
+            return {}
+        if not cfg.image_column or not cfg.id_column:
+            return {}
+        stamp = tuple(
+            (str(src.path), src.path.stat().st_mtime if src.path.is_file() else 0.0)
+            for src in cfg.sources
+        )
+        if self._images is not None and self._images[0] == stamp:
+            return self._images[1]
+        out: dict[str, Path] = {}
+        for src in cfg.sources:
+            path = Path(src.path)
+            suffix = path.suffix.lower()
+            if not path.is_file() or suffix not in (".csv", ".parquet"):
+                continue
+            cols = [cfg.id_column, cfg.image_column]
+            try:
+                if suffix == ".csv":
+                    frame = pd.read_csv(path, usecols=cols, dtype=str)
+                else:
+                    frame = pd.read_parquet(path, columns=cols)
+            except (OSError, ValueError, KeyError):
+                continue
+            for ident, value in zip(frame[cols[0]], frame[cols[1]], strict=True):
+                if isinstance(value, str) and value and not Path(value).is_absolute():
+                    out[str(ident)] = path.parent / value
+        self._images = (stamp, out)
+        return out
+
+    def sheet_images(self, sheet: Any) -> dict[str, str]:
+        """Example id → project-relative path of its image, for the rows of a worksheet
+        (from the worksheet's image column, else from the project's sources)."""
+        column = self.image_column(sheet)
+        out: dict[str, str] = {}
+        if column is not None:
+            for ident, value in zip(sheet.frame["id"], sheet.frame[column], strict=True):
+                served = None if pd.isna(value) else self.image_url_path(str(value), sheet)
+                if served:
+                    out[str(ident)] = served
+            return out
+        images = self.dataset_images()
+        for ident in sheet.ids:
+            if ident in images:
+                served = self._served(images[ident])
+                if served:
+                    out[ident] = served
+        return out
+
     def safe_file(self, run_id: str, rel: str) -> Path:
         """A file of the project that this run's worksheet refers to; refuse anything else."""
         if not rel or rel.startswith(("/", "\\")) or Path(rel).is_absolute() or ":" in rel:
@@ -302,13 +368,7 @@ class ProjectView:
         if not real.is_file():
             raise NotFound(f"{rel!r}: not a file.")
         sheet = self.load_worksheet(run_id)
-        column = self.image_column(sheet)
-        allowed = set()
-        if column is not None:
-            for v in sheet.frame[column].dropna().astype(str):
-                served = self.image_url_path(v, sheet)
-                if served:
-                    allowed.add(served)
+        allowed = set(self.sheet_images(sheet).values())
         if real.relative_to(self.root).as_posix() not in allowed:
             raise Forbidden(f"{rel!r} is not an image of run {run_id}'s worksheet; not served.")
         return real
