@@ -32,27 +32,32 @@ def config_sections(config_path: Path) -> dict[str, Any]:
         return tomllib.load(fh)
 
 
-def _stat(path: Path) -> list[Any]:
+def _stat(path: Path, root: Path) -> list[Any]:
+    try:
+        name = str(path.relative_to(root))
+    except ValueError:
+        name = str(path)  # a source outside the project folder
     try:
         st = path.stat()
     except OSError:
-        return [str(path), None]
-    return [str(path), st.st_size, st.st_mtime_ns]
+        return [name, None]
+    return [name, st.st_size, st.st_mtime_ns]
 
 
 def data_fingerprint(config: Any) -> str:
     """Sizes and modification times of every source file; for image projects, of every
     file in each source's folder too (an edited image changes the fingerprint)."""
     entries = []
+    root = Path(config.root).resolve()
     for src in config.sources:
-        path = Path(src.path)
+        path = Path(src.path).resolve()
         if path.is_dir():
-            entries += [_stat(p) for p in sorted(path.rglob("*")) if p.is_file()]
+            entries += [_stat(p, root) for p in sorted(path.rglob("*")) if p.is_file()]
             continue
-        entries.append(_stat(path))
+        entries.append(_stat(path, root))
         if config.image_column is not None and path.parent.is_dir():
             entries += [
-                _stat(p)
+                _stat(p, root)
                 for p in sorted(path.parent.rglob("*"))
                 if p.is_file() and ".yearn" not in p.parts and p != path
             ]

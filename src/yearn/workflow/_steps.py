@@ -39,6 +39,7 @@ class WorkflowOptions:
     learning_curve: bool = True
     learning_curve_fractions: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0)
     lr_find: bool = True
+    lr_find_steps: int = 100
     random_state: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -51,6 +52,7 @@ class WorkflowOptions:
             "learning_curve": self.learning_curve,
             "learning_curve_fractions": list(self.learning_curve_fractions),
             "lr_find": self.lr_find,
+            "lr_find_steps": self.lr_find_steps,
             "random_state": self.random_state,
         }
 
@@ -163,7 +165,9 @@ def _lr_find(ctx: StepContext) -> dict[str, Any]:
     from yearn.train import lr_find_project
 
     keep = {k: v for k, v in ctx.options.train.items() if k in ("width", "depth", "batch_size")}
-    result, run_id = lr_find_project(ctx.root, ctx.model, **keep)
+    result, run_id = lr_find_project(
+        ctx.root, ctx.model, num_steps=ctx.options.lr_find_steps, num_threads=1, **keep
+    )
     return {"run_id": run_id, "suggestion": result.suggestion}
 
 
@@ -317,7 +321,9 @@ STEPS: tuple[Step, ...] = (
         ("project", "sources"),
         True,
         ("split",),
-        lambda c: [c.model, c.options.train] if c.options.lr_find else "off",
+        lambda c: (
+            [c.model, c.options.train, c.options.lr_find_steps] if c.options.lr_find else "off"
+        ),
         _lr_find,
     ),
     Step(

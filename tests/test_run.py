@@ -1,0 +1,234 @@
+"""``yearn run`` / ``run_project``: the whole workflow on a small project, step skipping,
+failures, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from yearn.errors import ConfigError
+from yearn.workflow import STEPS, WorkflowOptions, run_project
+
+TOML = """\
+[project]
+name = "tiny"
+task = "binary"
+label_column = "y"
+id_column = "id"
+metadata_columns = ["blur"]
+
+[[sources]]
+name = "web"
+path = "web.csv"
+role = "train"
+
+[[sources]]
+name = "phone"
+path = "phone.csv"
+role = "target"
+
+[metric]
+optimizing = "error"
+human_level_error = 0.02
+
+[split]
+dev = 0.4
+test = 0.3
+target_to_train = 0.3
+train_dev = 0.1
+"""
+
+#: Fast settings: a few epochs, one baseline, a short range test, a two-point curve.
+FAST = WorkflowOptions(
+    epochs=3,
+    baselines=("majority", "logistic"),
+    worksheet_size=20,
+    learning_curve_fractions=(0.4, 0.7, 1.0),
+    lr_find_steps=20,
+)
+
+
+def _source(rng: np.random.Generator, n: int, prefix: str, shift: float) -> pd.DataFrame:
+    x = rng.normal(shift, 1.0, size=(n, 3))
+    blur = rng.uniform(0, 1, n) + shift
+    logit = 1.5 * x[:, 0] - x[:, 1] - 2.0 * (blur > 1.0)
+    y = (logit + rng.normal(0, 1.0, n) > 0).astype(int)
+    return pd.DataFrame(
+        {
+            "id": [f"{prefix}{i}" for i in range(n)],
+            "a": x[:, 0],
+            "b": x[:, 1],
+            "c": x[:, 2],
+            "blur": blur,
+            "y": np.where(y == 1, "yes", "no"),
+        }
+    )
+
+
+def make_project(root: Path, *, random_state: int = 0) -> Path:
+    """A small binary project: 300 train-source rows, 300 target rows with a metadata column."""
+    rng = np.random.default_rng(random_state)
+    root.mkdir(parents=True, exist_ok=True)
+    _source(rng, 300, "w", 0.0).to_csv(root / "web.csv", index=False)
+    _source(rng, 300, "p", 0.5).to_csv(root / "phone.csv", index=False)
+    (root / "yearn.toml").write_text(TOML, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory):
+    """A project the whole workflow ran on once (copy it before changing it)."""
+    root = make_project(tmp_path_factory.mktemp("run") / "tiny")
+    result = run_project(root, options=FAST)
+    return root, result
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    # artefact paths in the store are relative to the project: a copy is a valid project
+    return dst
+
+
+def test_every_step_runs_and_report_written(ran):
+    root, result = ran
+    assert [s.name for s in result.steps] == [s.name for s in STEPS]
+    assert {s.status for s in result.steps} == {"ran"}, [
+        (s.name, s.note) for s in result.steps if s.status != "ran"
+    ]
+    assert result.report == root / "report.html" and result.report.is_file()
+    assert 1 <= len(result.next_steps) <= 3
+    assert result.verdict
+    assert (root / ".yearn" / "workflow.json").is_file()
+    sheet = root / result["errors"].outputs["worksheet"]
+    assert sheet.is_file() and sheet.parent.name == "worksheets"
+    assert result["errors"].outputs["rules"]  # a suggestion rule from the blur column
+    data = result.to_dict()
+    assert json.loads(json.dumps(data))["report"] == str(result.report)
+    assert "<table" in result._repr_html_()
+
+
+def test_second_run_skips_every_step(ran, tmp_path):
+    root = _copy(ran[0], tmp_path / "p")
+    again = run_project(root, options=FAST)
+    assert {s.name: s.status for s in again.steps} == {s.name: "skipped" for s in STEPS}
+    assert again.next_steps == ran[1].next_steps
+    assert again.report.is_file()
+
+
+def test_config_change_reruns_only_affected_steps(ran, tmp_path):
+    root = _copy(ran[0], tmp_path / "p")
+    toml = root / "yearn.toml"
+    toml.write_text(toml.read_text().replace("0.02", "0.05"), encoding="utf-8")
+    again = run_project(root, options=FAST, report=False)
+    status = {s.name: s.status for s in again.steps}
+    # human-level error is in [metric]: baselines, train and learning curve read it, then
+    # everything downstream of train; split, profile and lr-find do not
+    assert status["split"] == status["profile"] == status["lr_find"] == "skipped"
+    assert status["train"] == status["diagnose"] == status["slices"] == "ran"
+    assert again.report is None
+
+
+def test_option_change_reruns_train_and_downstream(ran, tmp_path):
+    root = _copy(ran[0], tmp_path / "p")
+    opts = WorkflowOptions(**{**FAST.__dict__, "epochs": 2})
+    again = run_project(root, options=opts, report=False)
+    status = {s.name: s.status for s in again.steps}
+    assert status["train"] == "ran" and status["diagnose"] == "ran"
+    assert status["split"] == status["baselines"] == status["learning_curve"] == "skipped"
+
+
+def test_data_change_reruns_data_steps(ran, tmp_path):
+    root = _copy(ran[0], tmp_path / "p")
+    frame = pd.read_csv(root / "web.csv")
+    frame.loc[0, "a"] = 3.0
+    frame.to_csv(root / "web.csv", index=False)
+    again = run_project(root, options=FAST, report=False)
+    status = {s.name: s.status for s in again.steps}
+    assert status["split"] == status["profile"] == status["train"] == "ran"
+
+
+def test_deleted_output_reruns_its_step(ran, tmp_path):
+    root = _copy(ran[0], tmp_path / "p")
+    (root / ran[1]["slices"].outputs["json"]).unlink()
+    again = run_project(root, options=FAST, report=False)
+    status = {s.name: s.status for s in again.steps}
+    assert status["slices"] == "ran" and status["train"] == "skipped"
+
+
+def test_corrupt_state_file_runs_everything_again(ran, tmp_path):
+    root = _copy(ran[0], tmp_path / "p")
+    (root / ".yearn" / "workflow.json").write_text("{not json", encoding="utf-8")
+    again = run_project(
+        root, options=WorkflowOptions(**{**FAST.__dict__, "learning_curve": False}), report=False
+    )
+    assert again["split"].status == "ran"
+    assert again["learning_curve"].status == "off"
+
+
+def test_failed_step_is_reported_and_dependants_skipped(tmp_path):
+    root = make_project(tmp_path / "p")
+    opts = WorkflowOptions(
+        **{**FAST.__dict__, "model": "no-such-model", "learning_curve": False, "lr_find": False}
+    )
+    result = run_project(root, options=opts)
+    status = {s.name: s.status for s in result.steps}
+    assert status["split"] == "ran" and status["baselines"] == "ran"
+    assert status["train"] == "failed" and "no-such-model" in result["train"].note
+    assert status["diagnose"] == "failed" and "needs the train step" in result["diagnose"].note
+    assert result.report.is_file()  # the report still shows what exists
+    assert result.next_steps == []
+
+
+def test_no_project_file_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError):
+        run_project(tmp_path)
+
+
+# -- CLI ----------------------------------------------------------------------------------
+
+
+def test_cli_run_prints_report_and_next_steps(ran, tmp_path, cli):
+    root = _copy(ran[0], tmp_path / "p")
+    result = cli(
+        "run", "--project", root, "--epochs", "3", "--baseline", "majority",
+        "--baseline", "logistic", "--no-learning-curve", "--no-lr-find",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"report: {root / 'report.html'}" in result.output.replace("\n", "")
+    assert "next steps:" in result.output and "1. " in result.output
+
+
+def test_cli_run_json_and_second_run_skips(ran, tmp_path, cli):
+    root = _copy(ran[0], tmp_path / "p")
+    args = ["run", "--project", root, "--epochs", "3", "--json", "--no-learning-curve"]
+    args += ["--baseline", "majority", "--baseline", "logistic", "--no-lr-find"]
+    first = cli(*args)
+    assert first.exit_code == 0, first.output
+    second = json.loads(cli(*args).output[first.output.find("{") :])
+    assert {s["status"] for s in second["steps"]} == {"skipped", "off"}
+    assert second["report"].endswith("report.html")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--project", "nowhere"], "no such project folder"),
+        (["--epochs", "0"], "--epochs"),
+    ],
+)
+def test_cli_run_bad_input_exit_2(tmp_path, cli, args, message, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("run", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_cli_run_without_project_file(tmp_path, cli):
+    result = cli("run", "--project", tmp_path)
+    assert result.exit_code == 2
+    assert "yearn.toml" in result.output
