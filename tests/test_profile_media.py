@@ -115,3 +115,18 @@ def test_image_shift_between_sources(tmp_path):
     assert shift.severity == "warning"
     assert {"path:brightness", "path:contrast"} <= set(shift.summary["shifted"])
     assert "sampled images" in shift.summary["compared"]
+
+
+def test_profile_save_writes_json_html_and_figures(tmp_path):
+    import json
+
+    result = profile(make_table(n=300), label="y", id_column="id", checks=["summary", "samples"])
+    paths = result.save(tmp_path / "out")
+    names = sorted(str(p.relative_to(tmp_path / "out")) for p in paths)
+    assert names == [
+        "figures/samples/rows.png",
+        "figures/summary/histograms.png",
+        "profile.html",
+        "profile.json",
+    ]
+    assert json.loads((tmp_path / "out" / "profile.json").read_text())["n_rows"] == 300

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -145,6 +146,24 @@ class Profile:
             for name, png in figures_of(result).items():
                 out[f"{result.name}/{name}.png"] = png
         return out
+
+    def save(self, directory: str | Path) -> list[Path]:
+        """Write ``profile.json``, ``profile.html`` and ``figures/<check>/<name>.png`` into
+        ``directory`` (each file atomically); returns the paths written."""
+        from yearn._io import atomic_write_bytes, atomic_write_json, atomic_write_text
+
+        directory = Path(directory)
+        written = [
+            atomic_write_json(directory / "profile.json", self.to_dict()),
+            atomic_write_text(
+                directory / "profile.html",
+                "<!doctype html><meta charset='utf-8'><title>yearn data profile</title>"
+                + self._repr_html_(),
+            ),
+        ]
+        for name, png in self.figures().items():
+            written.append(atomic_write_bytes(directory / "figures" / name, png))
+        return written
 
     def _repr_html_(self) -> str:
         from yearn.profile._html import profile_html
