@@ -205,3 +205,19 @@ def test_inject_missing_matches_target_rates():
     pd.testing.assert_frame_equal(out, again)
     with pytest.raises(DataError, match="both"):
         inject_missing(train, target, columns=["nope"])
+
+
+def test_datetimes_become_seconds(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "when": pd.to_datetime(["2024-01-01", "2024-01-02", None, "2024-01-04"], utc=True),
+            "x": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    prep = TabularPreprocessor().fit(frame)
+    assert prep.numeric_columns_ == ["when", "x"]
+    out = prep.transform(frame)
+    days = np.array([0.0, 1.0, 1.0, 3.0])  # the missing day imputed with the median (1)
+    np.testing.assert_allclose(out[:, 0], (days - days.mean()) / days.std(), rtol=1e-5)
+    prep.save(tmp_path)
+    assert np.array_equal(TabularPreprocessor.load(tmp_path).transform(frame), out)

@@ -52,9 +52,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     * text → ``TfidfVectorizer(max_features=...)`` (or the stateless
       ``HashingVectorizer(n_features=...)`` with ``text_vectorizer="hashing"``).
 
-    Columns not named are inferred at ``fit``: numeric dtypes are numbers, the rest
-    categories; text columns must be named. ``transform`` returns float32: a dense array,
-    or a CSR sparse matrix when there are text columns.
+    Columns not named are inferred at ``fit``: numeric and datetime dtypes are numbers
+    (datetimes as seconds since 1970), the rest categories; text columns must be named.
+    ``transform`` returns float32: a dense array, or a CSR sparse matrix when there are
+    text columns.
     """
 
     def __init__(
@@ -84,7 +85,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             auto_num = [
                 c
                 for c in rest
-                if pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])
+                if (pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c]))
+                or pd.api.types.is_datetime64_any_dtype(X[c])
             ]
             numeric = list(self.numeric) if self.numeric is not None else auto_num
             categorical = (
@@ -151,6 +153,12 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         out = np.empty((len(X), len(self.numeric_columns_)), dtype=np.float64)
         for j, column in enumerate(self.numeric_columns_):
             col = X[column]
+            if pd.api.types.is_datetime64_any_dtype(col):  # seconds since 1970
+                if getattr(col.dt, "tz", None) is not None:
+                    col = col.dt.tz_convert("UTC").dt.tz_localize(None)
+                stamps = col.astype("datetime64[ns]").astype("int64").astype(np.float64) / 1e9
+                out[:, j] = np.where(col.isna().to_numpy(), np.nan, stamps.to_numpy())
+                continue
             values = pd.to_numeric(col, errors="coerce")
             bad = values.isna() & col.notna()
             if bad.any():
