@@ -227,7 +227,7 @@ def test_create_worksheet_for_a_run(client, proj):
     assert errors == 15 and len(sheet) == 25  # every dev error (0.375 x 40) and 10 correct
     assert client.get(f"/runs/{proj.run_a}/errors").text.count('<article class="card') == len(sheet)
     res = client.post(f"/api/runs/{proj.run_b}/worksheet")
-    assert res.status_code == 503 and "no artefact 'predictions.parquet'" in res.json()["error"]
+    assert res.status_code == 404 and "no predictions for run" in res.json()["error"]
 
 
 def test_corrupt_worksheet_gives_a_clear_message(client, proj):
@@ -325,3 +325,34 @@ def test_images_found_through_the_project_sources(client, proj):
     assert client.get(f"/runs/{proj.run_a}/files/images/{first}.png").status_code == 200
     other = next(i for i in ids if i not in {e["id"] for e in examples})
     assert client.get(f"/runs/{proj.run_a}/files/images/{other}.png").status_code == 403
+
+
+def test_chart_geometry_is_linear_in_step_and_value():
+    import pandas as pd
+
+    from yearn.ui._charts import LEFT, TOP, _nice_ticks, build_charts
+
+    frame = pd.DataFrame(
+        {
+            "run_id": ["a"] * 3 + ["b"] * 2,
+            "name": ["loss"] * 5,
+            "split": ["dev"] * 5,
+            "step": [1, 2, 3, 1, 2],
+            "value": [1.0, 0.5, 0.0, 1.0, 0.75],
+        }
+    )
+    (chart,) = build_charts(frame, {"a": "run a", "b": "run b"})
+    pts = {
+        s.run_id: [tuple(map(float, p.split(","))) for p in s.points.split()] for s in chart.series
+    }
+    xs = [x for x, _ in pts["a"]]
+    assert xs[0] == pytest.approx(LEFT) and xs[2] == pytest.approx(LEFT + chart.plot_w)
+    assert xs[1] - xs[0] == pytest.approx(xs[2] - xs[1], abs=0.1)
+    ys = [y for _, y in pts["a"]]
+    assert ys[1] - ys[0] == pytest.approx(ys[2] - ys[1], abs=0.1)  # linear in value
+    assert TOP < ys[0] < ys[2] < TOP + chart.plot_h  # higher loss drawn higher
+    assert pts["b"][1][1] == pytest.approx(ys[0] + (ys[1] - ys[0]) / 2, abs=0.1)
+    colours = [s.colour for s in chart.series]
+    assert colours[0] != colours[1]
+    assert _nice_ticks(0, 1) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert _nice_ticks(1, 15) == [5, 10, 15]

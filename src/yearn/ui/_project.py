@@ -243,6 +243,11 @@ class ProjectView:
             path = self.worksheet_path(record.id)
             if path is not None:
                 return path
+            if PREDICTIONS not in {a.name for a in self.artifacts(record.id)}:
+                raise NotFound(
+                    f"no predictions for run {record.id} (no {PREDICTIONS} artefact), so no "
+                    "errors to sample; train a model or log its predictions table first."
+                )
             with self._open() as store:
                 preds = store.artifact_path(record.id, PREDICTIONS)
             sheet = sample_errors(preds, n=n, n_correct=n_correct, base_dir=self.root)
