@@ -356,3 +356,9 @@ def test_chart_geometry_is_linear_in_step_and_value():
     assert colours[0] != colours[1]
     assert _nice_ticks(0, 1) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
     assert _nice_ticks(1, 15) == [5, 10, 15]
+
+
+def test_foreign_host_header_is_refused(client):
+    """A page on another site that rebinds its name to 127.0.0.1 gets nothing."""
+    assert client.get("/api/runs", headers={"host": "evil.example:8765"}).status_code == 400
+    assert client.get("/api/runs", headers={"host": "localhost:8765"}).status_code == 200

@@ -23,7 +23,8 @@ def register(app: typer.Typer) -> None:
         """Open the dashboard: runs, overlaid curves, diagnoses and the tagging page."""
         from yearn.ui import check_port, create_app, is_loopback
 
-        app_ = create_app(project, store_url=store_url, worksheet=worksheet)
+        hosts = None if is_loopback(host) else ["*"]
+        app_ = create_app(project, store_url=store_url, worksheet=worksheet, allowed_hosts=hosts)
         check_port(host, port)
         if not is_loopback(host):
             err_console.print(

@@ -31,6 +31,7 @@ __all__ = ["create_app"]
 HERE = Path(__file__).parent
 MAX_BODY = 64 * 1024
 MAX_TAGS = 50
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]", "testserver")
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp"}
 
 
@@ -88,10 +89,18 @@ def create_app(
     *,
     store_url: str | None = None,
     worksheet: str | Path | None = None,
+    allowed_hosts: list[str] | None = None,
 ) -> FastAPI:
-    """The dashboard of the project at ``project_root`` as a FastAPI app."""
+    """The dashboard of the project at ``project_root`` as a FastAPI app.
+
+    ``allowed_hosts`` are the names the ``Host`` header may carry (default: this machine's
+    loopback names, which also keeps DNS-rebinding pages out); ``["*"]`` allows any.
+    """
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
     view = ProjectView(project_root, store_url=store_url, worksheet=worksheet)
     app = FastAPI(title="yearn dashboard", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or list(LOOPBACK_NAMES))
     app.state.view = view
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["project"] = view.root.name
@@ -126,7 +135,8 @@ def create_app(
     @app.get("/curves", response_class=HTMLResponse)
     def curves_page(request: Request, run: list[str] | None = Query(None)):
         runs = {r.id: r for r in view.runs()}
-        chosen = [view.run(rid).id for rid in (run or [])] or list(runs)[:5]
+        chosen = [view.run(rid).id for rid in (run or [])]
+        chosen = chosen or [r.id for r in runs.values() if r.epochs][:5]
         names = {rid: runs[rid].name for rid in chosen if rid in runs}
         charts = build_charts(view.curves(list(names)), names) if names else []
         return page(request, "curves.html", charts=charts, chosen=names, runs=runs.values())

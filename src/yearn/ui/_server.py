@@ -57,6 +57,7 @@ def serve(
 
     from yearn.ui._app import create_app
 
-    app = create_app(project_root, store_url=store_url, worksheet=worksheet)
+    hosts = None if is_loopback(host) else ["*"]
+    app = create_app(project_root, store_url=store_url, worksheet=worksheet, allowed_hosts=hosts)
     check_port(host, port)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
