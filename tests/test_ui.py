@@ -362,3 +362,14 @@ def test_foreign_host_header_is_refused(client):
     """A page on another site that rebinds its name to 127.0.0.1 gets nothing."""
     assert client.get("/api/runs", headers={"host": "evil.example:8765"}).status_code == 400
     assert client.get("/api/runs", headers={"host": "localhost:8765"}).status_code == 200
+
+
+def test_missing_predictions_file_is_reported(client, proj):
+    from yearn.store import open_store
+
+    with open_store(proj.root) as store:
+        path = store.artifact_path(proj.run_a, "predictions.parquet")
+    path.unlink()
+    page = client.get(f"/runs/{proj.run_a}")
+    assert page.status_code == 200 and "missing on disk" in page.text
+    assert "missing on disk" in client.get(f"/api/runs/{proj.run_a}").json()["no_diagnosis"]

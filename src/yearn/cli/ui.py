@@ -12,7 +12,7 @@ from yearn.cli._console import console, err_console
 def register(app: typer.Typer) -> None:
     @app.command("ui")
     def ui(
-        project: Path = typer.Option(Path("."), "--project", help="Project folder."),
+        project: Path = typer.Option(Path("."), "--project", "-p", help="Project folder."),
         host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (localhost)."),
         port: int = typer.Option(8765, "--port", help="Port to listen on."),
         worksheet: Path | None = typer.Option(
