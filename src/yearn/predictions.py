@@ -72,7 +72,7 @@ class Predictions:
     @property
     def splits(self) -> tuple[str, ...]:
         """The splits present, in ladder order."""
-        present = set(self.frame["split"])
+        present = set(pd.unique(self.frame["split"]))
         return tuple(s for s in SPLITS if s in present)
 
     def __len__(self) -> int:
