@@ -373,3 +373,18 @@ def test_missing_predictions_file_is_reported(client, proj):
     page = client.get(f"/runs/{proj.run_a}")
     assert page.status_code == 200 and "missing on disk" in page.text
     assert "missing on disk" in client.get(f"/api/runs/{proj.run_a}").json()["no_diagnosis"]
+
+
+def test_odd_example_ids_are_escaped_and_taggable(client, proj):
+    from urllib.parse import quote
+
+    sheet = load_worksheet(proj.worksheet)
+    odd = "<script>alert(1)</script> a/b"
+    sheet.frame.loc[0, "id"] = odd
+    sheet.save(proj.worksheet)
+    page = client.get(f"/runs/{proj.run_a}/errors").text
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    url = f"/api/runs/{proj.run_a}/examples/{quote(odd, safe='')}/tags"
+    res = client.put(url, json={"tags": ["odd id"]})
+    assert res.status_code == 200, res.text
+    assert load_worksheet(proj.worksheet).tags(odd) == ["odd id"]
