@@ -46,6 +46,7 @@ COMMAND_MODULES = [
     "report",
     "ui",
     "transfer",
+    "multitask",
 ]
 
 

@@ -220,8 +220,12 @@ def _digits(folder: Path, sizes: str, epochs: int, random_state: int, as_json: b
     console.print(f"task B: phone digits 5-9, dev set of {study.n_b_dev} images")
     _print_advice(study.advice)
     frame = study.table()
-    table = Table(*[str(c) for c in frame.columns], title="dev error on task B")
+    names = {"n_train_B": "B train", "p_value": "p"}
+    table = Table(*[names.get(c, c) for c in frame.columns], title="dev error on task B")
     for row in frame.to_dict("records"):
-        cells = [f"{v:.3g}" if k == "p_value" else _fmt(v) for k, v in row.items()]
+        cells = [
+            f"{v:.3g}" if k == "p_value" else f"{v:.1f}" if k == "gain (points)" else _fmt(v)
+            for k, v in row.items()
+        ]
         table.add_row(*cells)
     console.print(table)

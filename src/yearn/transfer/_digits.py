@@ -49,9 +49,11 @@ class DigitsTransferStudy:
             for o in c.outcomes:
                 row[o.name] = o.dev_value
             best = c.best()
+            v = best.versus_scratch
             row["best"] = best.name
-            row["gain of best vs scratch"] = c.gain_text(best.name)
-            row["p_value"] = best.versus_scratch.p_value if best.versus_scratch else None
+            row["gain (points)"] = None if v is None else 100 * v.improvement
+            row["95% CI"] = "" if v is None else f"[{100 * v.ci_low:.1f}, {100 * v.ci_high:.1f}]"
+            row["p_value"] = None if v is None else v.p_value
             rows.append(row)
         return pd.DataFrame(rows)
 

@@ -1,0 +1,149 @@
+"""When does one network for several tasks make sense? The course's three conditions,
+measured:
+
+1. *shared low-level features*: for each task, a network trained on the **other** tasks
+   gives features on which a linear model beats a linear model on the raw inputs (dev);
+2. *similar amounts of data per task*: labelled train entries per task within a factor
+   ``SIMILAR`` of each other — or the other tasks together have ≥ 10× the data of any one;
+3. *a network big enough*: from a joint-vs-separate comparison, the joint network's train
+   error is not clearly above the separate networks' (a too-small network underfits).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from yearn.multitask._fit import multilabel_data
+from yearn.transfer import Check, backbone_features
+
+__all__ = ["SIMILAR", "MultiTaskAdvice", "advise_multitask"]
+
+#: "Similar amounts of data": the smallest task has at least this share of the largest.
+SIMILAR = 0.5
+#: Joint train error above the separate networks' by more than this → too small.
+UNDERFIT_MARGIN = 0.02
+
+
+@dataclass
+class MultiTaskAdvice:
+    """The verdict and the checks behind it."""
+
+    verdict: str
+    checks: list[Check]
+    labelled: dict[str, int]
+
+    @property
+    def likely_helps(self) -> bool:
+        return self.verdict.startswith("multi-task learning likely helps")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "likely_helps": self.likely_helps,
+                "checks": [asdict(c) for c in self.checks], "labelled": self.labelled}  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        items = "".join(
+            f"<li>{'✓' if c.passed else ('?' if c.passed is None else '✗')} "
+            f"<b>{html.escape(c.name)}</b>: {html.escape(c.detail)}</li>"
+            for c in self.checks
+        )
+        return f"<p><b>{html.escape(self.verdict)}</b></p><ul>{items}</ul>"
+
+
+def _linear_right(xtr, ytr, xdv, ydv) -> np.ndarray:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=300))
+    clf.fit(xtr.reshape(len(xtr), -1), ytr)
+    return clf.predict(xdv.reshape(len(xdv), -1)) == ydv
+
+
+def _shared_features(prepared, model, width, epochs, random_state) -> Check:
+    from yearn.train import fit
+
+    train, dev = prepared.splits["train"], prepared.splits["dev"]
+    wins, details = 0, []
+    for j, task in enumerate(prepared.classes):
+        others = [i for i in range(len(prepared.classes)) if i != j]
+        data = {"train": (train.x, train.y[:, others])}
+        net = fit(model, data, task="multilabel", width=width, epochs=epochs,
+                  random_state=random_state).model  # fmt: skip
+        ktr, kdv = ~np.isnan(train.y[:, j]), ~np.isnan(dev.y[:, j])
+        ytr, ydv = train.y[ktr, j], dev.y[kdv, j]
+        f_right = _linear_right(backbone_features(net, train.x[ktr]), ytr,
+                                backbone_features(net, dev.x[kdv]), ydv)  # fmt: skip
+        r_right = _linear_right(train.x[ktr], ytr, dev.x[kdv], ydv)
+        ef, er = 1 - f_right.mean(), 1 - r_right.mean()
+        wins += ef < er
+        details.append(f"{task} {ef:.1%} vs raw {er:.1%}")
+    passed = wins * 2 >= len(prepared.classes)
+    return Check("shared low-level features", bool(passed),
+                 f"linear model on features learned from the other tasks vs on raw inputs "
+                 f"(dev error): {'; '.join(details)}")  # fmt: skip
+
+
+def _amounts(labelled: dict[str, int]) -> Check:
+    low, high = min(labelled.values()), max(labelled.values())
+    total = sum(labelled.values())
+    share = low / high if high else 0.0
+    others_more = all(total - n >= 10 * n for n in labelled.values())
+    counts = ", ".join(f"{t} {n:,}" for t, n in labelled.items())
+    return Check("similar amounts of data per task", share >= SIMILAR or others_more,
+                 f"labelled train entries: {counts} (smallest/largest = {share:.2f}; similar "
+                 f"means ≥ {SIMILAR:g})")  # fmt: skip
+
+
+def _capacity(comparison: Any) -> Check:
+    if comparison is None:
+        return Check("network big enough", None,
+                     "not measured: run the joint-vs-separate comparison")  # fmt: skip
+    joint = float(np.mean(list(comparison.train_error["joint"].values())))
+    sep = float(np.mean(list(comparison.train_error["separate"].values())))
+    detail = f"mean train error: joint {joint:.1%}, separate networks {sep:.1%}"
+    if comparison.small_width is not None:
+        small = comparison.train_error[f"joint-w{comparison.small_width}"]
+        detail += f"; a joint network of width {comparison.small_width}: "
+        detail += f"{float(np.mean(list(small.values()))):.1%} (too small: it underfits)"
+    return Check("network big enough", joint <= sep + UNDERFIT_MARGIN, detail)
+
+
+def advise_multitask(
+    data: Any,
+    *,
+    splits: Any = None,
+    model: str = "mlp",
+    width: int | None = None,
+    comparison: Any = None,
+    probe_epochs: int = 5,
+    random_state: int = 0,
+) -> MultiTaskAdvice:
+    """Check the course's conditions for multi-task learning on ``data`` (train + dev).
+
+    ``comparison``: a :class:`JointVsSeparate` for the capacity check (else not measured).
+    """
+    prepared = multilabel_data(data, splits=splits)
+    from yearn.errors import DataError
+
+    if "dev" not in prepared.splits:
+        raise DataError("the multi-task advisor needs a dev split to score its probes.")
+    y = prepared.splits["train"].y
+    labelled = {t: int((~np.isnan(y[:, j])).sum()) for j, t in enumerate(prepared.classes)}
+    checks = [
+        _shared_features(prepared, model, width, probe_epochs, random_state),
+        _amounts(labelled),
+        _capacity(comparison),
+    ]
+    failed = [c.name for c in checks if c.passed is False]
+    verdict = (
+        f"multi-task learning unlikely to help: {', '.join(failed)}"
+        if failed
+        else "multi-task learning likely helps"
+    )
+    if not failed and any(c.passed is None for c in checks):
+        verdict += " (one condition not measured)"
+    return MultiTaskAdvice(verdict, checks, labelled)
