@@ -77,6 +77,9 @@ def register(app: typer.Typer) -> None:
         project: Path = PROJECT_OPTION,
         model: str | None = MODEL_OPTION,
         width: int | None = WIDTH_OPTION,
+        joint_width: int | None = typer.Option(
+            None, "--joint-width", help="Width of the joint network (default: --width)."
+        ),
         small_width: int | None = typer.Option(
             None,
             "--small-width",
@@ -99,6 +102,7 @@ def register(app: typer.Typer) -> None:
                 model,
                 advise=not no_advice,
                 width=width,
+                joint_width=joint_width,
                 small_width=small_width,
                 epochs=epochs,
                 lr=lr,

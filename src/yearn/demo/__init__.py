@@ -20,6 +20,7 @@ from yearn.demo._summary import (
     summarize_demo,
 )
 from yearn.demo._tabular import build_tabular_data
+from yearn.demo.scenes import make_scenes_demo as make_scenes_demo
 
 __all__ = [
     "DEMO_VERSION",

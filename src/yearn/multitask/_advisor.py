@@ -41,8 +41,12 @@ class MultiTaskAdvice:
         return self.verdict.startswith("multi-task learning likely helps")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"verdict": self.verdict, "likely_helps": self.likely_helps,
-                "checks": [asdict(c) for c in self.checks], "labelled": self.labelled}  # fmt: skip
+        return {
+            "verdict": self.verdict,
+            "likely_helps": self.likely_helps,
+            "checks": [asdict(c) for c in self.checks],
+            "labelled": self.labelled,
+        }
 
     def _repr_html_(self) -> str:
         items = "".join(
@@ -71,20 +75,25 @@ def _shared_features(prepared, model, width, epochs, random_state) -> Check:
     for j, task in enumerate(prepared.classes):
         others = [i for i in range(len(prepared.classes)) if i != j]
         data = {"train": (train.x, train.y[:, others])}
-        net = fit(model, data, task="multilabel", width=width, epochs=epochs,
-                  random_state=random_state).model  # fmt: skip
+        net = fit(
+            model, data, task="multilabel", width=width, epochs=epochs, random_state=random_state
+        ).model
         ktr, kdv = ~np.isnan(train.y[:, j]), ~np.isnan(dev.y[:, j])
         ytr, ydv = train.y[ktr, j], dev.y[kdv, j]
-        f_right = _linear_right(backbone_features(net, train.x[ktr]), ytr,
-                                backbone_features(net, dev.x[kdv]), ydv)  # fmt: skip
+        f_right = _linear_right(
+            backbone_features(net, train.x[ktr]), ytr, backbone_features(net, dev.x[kdv]), ydv
+        )
         r_right = _linear_right(train.x[ktr], ytr, dev.x[kdv], ydv)
         ef, er = 1 - f_right.mean(), 1 - r_right.mean()
         wins += ef < er
         details.append(f"{task} {ef:.1%} vs raw {er:.1%}")
     passed = wins * 2 >= len(prepared.classes)
-    return Check("shared low-level features", bool(passed),
-                 f"linear model on features learned from the other tasks vs on raw inputs "
-                 f"(dev error): {'; '.join(details)}")  # fmt: skip
+    return Check(
+        "shared low-level features",
+        bool(passed),
+        f"linear model on features learned from the other tasks vs on raw inputs "
+        f"(dev error): {'; '.join(details)}",
+    )
 
 
 def _amounts(labelled: dict[str, int]) -> Check:
@@ -93,15 +102,19 @@ def _amounts(labelled: dict[str, int]) -> Check:
     share = low / high if high else 0.0
     others_more = all(total - n >= 10 * n for n in labelled.values())
     counts = ", ".join(f"{t} {n:,}" for t, n in labelled.items())
-    return Check("similar amounts of data per task", share >= SIMILAR or others_more,
-                 f"labelled train entries: {counts} (smallest/largest = {share:.2f}; similar "
-                 f"means ≥ {SIMILAR:g})")  # fmt: skip
+    return Check(
+        "similar amounts of data per task",
+        share >= SIMILAR or others_more,
+        f"labelled train entries: {counts} (smallest/largest = {share:.2f}; similar "
+        f"means ≥ {SIMILAR:g})",
+    )
 
 
 def _capacity(comparison: Any) -> Check:
     if comparison is None:
-        return Check("network big enough", None,
-                     "not measured: run the joint-vs-separate comparison")  # fmt: skip
+        return Check(
+            "network big enough", None, "not measured: run the joint-vs-separate comparison"
+        )
     joint = float(np.mean(list(comparison.train_error["joint"].values())))
     sep = float(np.mean(list(comparison.train_error["separate"].values())))
     detail = f"mean train error: joint {joint:.1%}, separate networks {sep:.1%}"

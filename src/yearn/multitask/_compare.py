@@ -62,6 +62,7 @@ class JointVsSeparate:
     width: int | None
     small_width: int | None
     notes: list[str] = field(default_factory=list)
+    joint_width: int | None = None
 
     def table(self) -> pd.DataFrame:
         rows = []
@@ -92,6 +93,7 @@ class JointVsSeparate:
             "run_ids": self.run_ids,
             "width": self.width,
             "small_width": self.small_width,
+            "joint_width": self.joint_width,
             "notes": self.notes,
         }
 
@@ -123,6 +125,7 @@ def compare_joint_separate(
     *,
     model: str = "mlp",
     width: int | None = None,
+    joint_width: int | None = None,
     small_width: int | None = None,
     splits: Any = None,
     store: Any = None,
@@ -133,8 +136,10 @@ def compare_joint_separate(
 ) -> JointVsSeparate:
     """Train one joint network and one network per task; compare them on dev.
 
-    ``model`` / ``width``: the architecture of every network (``small_width``: also a
-    joint network of that width, to show a too-small shared network losing). ``params``:
+    ``model`` / ``width``: the architecture of every network; ``joint_width``: the joint
+    network's width (default ``width``; the course: the shared network must be big enough
+    for every task); ``small_width``: also a joint network of that width, to show a
+    too-small shared network losing. ``params``:
     training parameters of :func:`yearn.fit` (epochs, lr, ...).
     """
     say = progress or (lambda _msg: None)
@@ -144,7 +149,14 @@ def compare_joint_separate(
     tasks = prepared.classes
     common = dict(width=width, random_state=random_state, **params)
     say(f"joint network ({len(tasks)} outputs)")
-    joint = fit_multitask(model, prepared, store=store, run_name="joint", diagnose=False, **common)
+    joint = fit_multitask(
+        model,
+        prepared,
+        store=store,
+        run_name="joint",
+        diagnose=False,
+        **{**common, "width": joint_width or width},
+    )
     small = None
     if small_width is not None:
         say(f"small joint network (width {small_width})")
@@ -241,4 +253,6 @@ def compare_joint_separate(
             for j, t in enumerate(tasks)
         )
     ]
-    return JointVsSeparate(tasks, verdicts, overall, train_err, run_ids, width, small_width, notes)
+    return JointVsSeparate(
+        tasks, verdicts, overall, train_err, run_ids, width, small_width, notes, joint_width
+    )

@@ -55,7 +55,7 @@ def compare_multitask_project(
         advice = advise_multitask(
             data,
             model=model,
-            width=params.get("width"),
+            width=params.get("joint_width") or params.get("width"),
             comparison=result,
             probe_epochs=probe_epochs,
             random_state=params.get("random_state", 0),
