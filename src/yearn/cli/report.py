@@ -23,8 +23,7 @@ def register(app: typer.Typer) -> None:
         max_runs: int = typer.Option(100, "--max-runs", help="Training runs to draw curves for."),
         as_json: bool = JSON_OPTION,
     ) -> None:
-        """Write the HTML report: splits, profile, baselines, curves, diagnosis, errors,
-        label issues, slices, learning curve and learning-rate test (works offline)."""
+        """Write the project's HTML report: one self-contained file that works offline."""
         from yearn.report import build_report
 
         if not project.is_dir():

@@ -96,8 +96,7 @@ def register(app: typer.Typer) -> None:
         random_state: int = typer.Option(0, "--random-state", help="Seed of every step."),
         as_json: bool = JSON_OPTION,
     ) -> None:
-        """Run the whole workflow: split, profile, baselines, train, lr-find, diagnose, error
-        worksheet, label issues, slices, learning curve, then the report."""
+        """Run the whole workflow (split … slices, learning curve) and write the report."""
         from yearn.workflow import WorkflowOptions
 
         if not project.is_dir():

@@ -7,7 +7,16 @@
 See ``docs/workflow.md``.
 """
 
+from yearn.workflow._demo import DEMO_OPTIONS, run_demo
 from yearn.workflow._run import StepResult, WorkflowResult, run_project
 from yearn.workflow._steps import STEPS, WorkflowOptions
 
-__all__ = ["STEPS", "StepResult", "WorkflowOptions", "WorkflowResult", "run_project"]
+__all__ = [
+    "DEMO_OPTIONS",
+    "STEPS",
+    "StepResult",
+    "WorkflowOptions",
+    "WorkflowResult",
+    "run_demo",
+    "run_project",
+]

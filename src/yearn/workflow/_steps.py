@@ -34,6 +34,7 @@ class WorkflowOptions:
     model: str | None = None
     epochs: int = 10
     baselines: tuple[str, ...] | None = None
+    baseline_image_size: int = 32
     train: dict[str, Any] = field(default_factory=dict)
     worksheet_size: int = 100
     learning_curve: bool = True
@@ -47,6 +48,7 @@ class WorkflowOptions:
             "model": self.model,
             "epochs": self.epochs,
             "baselines": None if self.baselines is None else list(self.baselines),
+            "baseline_image_size": self.baseline_image_size,
             "train": dict(self.train),
             "worksheet_size": self.worksheet_size,
             "learning_curve": self.learning_curve,
@@ -142,6 +144,7 @@ def _baselines(ctx: StepContext) -> dict[str, Any]:
         ctx.root,
         baselines=list(ctx.options.baselines) if ctx.options.baselines else None,
         random_state=ctx.options.random_state,
+        image_size=ctx.options.baseline_image_size,
     )
     return {"run_ids": dict(report.run_ids or {}), "metric": report.metric}
 
@@ -303,7 +306,7 @@ STEPS: tuple[Step, ...] = (
         ("project", "sources", "metric"),
         True,
         ("split",),
-        lambda c: [c.options.baselines, c.options.random_state],
+        lambda c: [c.options.baselines, c.options.baseline_image_size, c.options.random_state],
         _baselines,
     ),
     Step(
