@@ -290,3 +290,17 @@ def test_missing_values_only_in_target_suggest_injection():
     assert "inject_missing" in result.message
     rates = result.summary["columns"]["x4"]["train_vs_target"]
     assert rates == [0.0, round(len(target[::5]) / len(target), 4)]
+
+
+def test_text_column_that_spells_the_label_is_a_leak():
+    frame = make_table()
+    rng = np.random.default_rng(5)
+    filler = np.array(["patient seen today", "follow up booked", "notes reviewed twice"])
+    outcome = np.where(frame["y"] == 1, "outcome churned", "outcome stayed")
+    frame["notes"] = [
+        f"{a} {b}" for a, b in zip(rng.choice(filler, len(frame)), outcome, strict=True)
+    ]
+    frame["plain_notes"] = rng.choice(filler, len(frame))
+    result = _run(frame, text_columns=["notes", "plain_notes"])["leakage"]
+    assert result.summary["leaks"] == ["notes"]
+    assert result.summary["scores"]["plain_notes"] < 0.7

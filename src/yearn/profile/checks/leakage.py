@@ -15,6 +15,7 @@ STRONG_AUC = 0.90  # worth a look: is the feature known at prediction time?
 LEAK_R2 = 0.95
 STRONG_R2 = 0.80
 MAX_ROWS = 200_000
+TEXT_ROWS = 50_000  # rows for the bag-of-words test of a text column
 
 
 def _monotone(values: np.ndarray) -> bool:
@@ -71,6 +72,39 @@ def _duplicates_label(view, y: np.ndarray, known: np.ndarray, task: str, k: int)
         return False
     table = np.bincount(codes * k + y[known], minlength=n_values * k).reshape(n_values, k)
     return bool(table.max(axis=1).sum() >= 0.999 * codes.size)
+
+
+def _text_score(ctx, view, rows, half, y, task, k) -> float | None:
+    """Holdout AUC / R² of a bag-of-words model on one text column alone (≤ 50k rows)."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+    from sklearn.linear_model import Ridge
+    from sklearn.metrics import r2_score, roc_auc_score
+    from sklearn.naive_bayes import MultinomialNB
+
+    keep = ctx.sample_rows(np.arange(rows.size), TEXT_ROWS, 12)
+    rows, half = rows[keep], half[keep]
+    texts = ["" if t is None or t != t else str(t) for t in view.values[rows]]
+    if not any(texts) or half.all() or not half.any():
+        return None
+    vec = HashingVectorizer(
+        n_features=2**16, alternate_sign=False, norm=None, token_pattern=r"(?u)\b\w+\b"
+    )
+    X = vec.transform(texts)
+    yy = y[rows]
+    if task == "regression":
+        pred = Ridge(alpha=1.0).fit(X[half], yy[half]).predict(X[~half])
+        return float(r2_score(yy[~half], pred))
+    model = MultinomialNB().fit(X[half], yy[half])
+    proba = np.zeros((int((~half).sum()), k))
+    proba[:, model.classes_] = model.predict_proba(X[~half])
+    held = yy[~half]
+    if np.unique(held).size < 2:
+        return None
+    if k == 2:
+        return float(roc_auc_score(held, proba[:, 1]))
+    present = np.unique(held)
+    aucs = [roc_auc_score(held == c, proba[:, c]) for c in present]
+    return float(np.mean(aucs))
 
 
 @register
@@ -142,6 +176,20 @@ class LeakageCheck(Check):
                         "kind": "strong",
                         metric: round(score, 4),
                         "why": f"alone gives holdout {metric} {score:.3f}",
+                    }
+                )
+        for view in ctx.views(("text",)):
+            score = _text_score(ctx, view, rows, half, y, task, k)
+            if score is None:
+                continue
+            scores[view.name] = round(score, 4)
+            if score >= leak:  # text is often legitimately strong: only near-perfect counts
+                evidence.append(
+                    {
+                        "column": view.name,
+                        "kind": "near-perfect",
+                        metric: round(score, 4),
+                        "why": f"its words alone give holdout {metric} {score:.3f} ≥ {leak}",
                     }
                 )
         leaks = [e["column"] for e in evidence if e["kind"] in ("near-perfect", "duplicates label")]
