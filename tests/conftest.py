@@ -11,7 +11,6 @@ import pytest
 _SANDBOX = Path(tempfile.mkdtemp(prefix="yearn-tests-home-"))
 for _var, _sub in {
     "HOME": "home",
-    "MPLCONFIGDIR": "mpl",
     "XDG_CACHE_HOME": "cache",
     "XDG_CONFIG_HOME": "config",
     "YEARN_CACHE_DIR": "yearn-cache",
@@ -20,6 +19,10 @@ for _var, _sub in {
 }.items():
     (_SANDBOX / _sub).mkdir(parents=True, exist_ok=True)
     os.environ[_var] = str(_SANDBOX / _sub)
+# matplotlib's font cache is kept inside the repository (git-ignored), so it is built once
+_MPL_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "test-mpl"
+_MPL_CACHE.mkdir(parents=True, exist_ok=True)
+os.environ["MPLCONFIGDIR"] = str(_MPL_CACHE)
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.pop("YEARN_STORE_URL", None)
 os.environ["HF_HUB_OFFLINE"] = "1"
