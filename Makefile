@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint setup clean
+.PHONY: demo test lint setup clean bench-envs bench
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
@@ -25,6 +25,18 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+
+# benchmark-only environments for the peers (cleanlab, ydata-profiling, Evidently), each in
+# bench/.envs/<peer>; they pin older numpy/pandas and never enter yearn's own environment
+bench-envs:
+	bash bench/setup_cleanlab_env.sh
+	bash bench/setup_ydata_env.sh
+	bash bench/setup_evidently_env.sh
+
+bench: $(STAMP)
+	$(BIN)/python bench/train_overhead.py
+	$(BIN)/python bench/label_issues.py
+	$(BIN)/python bench/profile_scale.py
 
 clean:
 	rm -rf $(VENV) demo-project .pytest_cache
