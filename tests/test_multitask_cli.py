@@ -1,0 +1,129 @@
+"""yearn multitask / multitask-compare on real folders (the scenes demo, CSV files)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from yearn.demo import make_scenes_demo
+from yearn.demo.scenes import SCENE_OBJECTS
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def scenes(tmp_path_factory):
+    from yearn.splits.project import split_project
+
+    root = make_scenes_demo(tmp_path_factory.mktemp("scenes") / "demo", n=240)
+    split_project(root, record=False)
+    return root
+
+
+def _json(result):
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output[result.output.index("{") :])
+
+
+def test_scenes_demo_has_partial_labels_with_both_markers(scenes):
+    table = pd.read_csv(scenes / "data" / "scenes.csv", dtype=str, keep_default_na=False)
+    truth = pd.read_csv(scenes / "truth" / "labels.csv")
+    assert list(table.columns) == ["id", "path", *SCENE_OBJECTS]
+    cells = table[list(SCENE_OBJECTS)].to_numpy()
+    assert {"", "?", "0", "1"} == set(np.unique(cells))
+    assert 0.15 < np.isin(cells, ["", "?"]).mean() < 0.35
+    known = ~np.isin(cells, ["", "?"])
+    assert (cells[known].astype(int) == truth[list(SCENE_OBJECTS)].to_numpy()[known]).all()
+    again = make_scenes_demo(scenes.parent / "again", n=240)  # deterministic
+    assert (again / "data" / "scenes.csv").read_bytes() == (
+        scenes / "data" / "scenes.csv"
+    ).read_bytes()
+
+
+def test_multitask_trains_one_network_and_reports_every_task(cli, scenes):
+    out = _json(cli("multitask", "-p", scenes, "--epochs", "3", "--width", "4", "--json"))
+    assert out["tasks"] == list(SCENE_OBJECTS)
+    dev = [r for r in out["scores"] if r["split"] == "dev"]
+    assert [r["task"] for r in dev] == list(SCENE_OBJECTS)
+    assert all(r["n_missing"] > 0 for r in dev)
+    assert set(out["diagnosis"]) == set(SCENE_OBJECTS)
+    assert 0 < out["mean_average_precision"]["dev"] <= 1
+    text = cli("multitask", "-p", scenes, "--epochs", "1", "--width", "4")
+    assert text.exit_code == 0 and "mean average precision" in text.output
+
+
+def test_multitask_compare_from_the_cli(cli, scenes):
+    out = _json(
+        cli(
+            "multitask-compare",
+            "-p",
+            scenes,
+            "--epochs",
+            "2",
+            "--width",
+            "4",
+            "--small-width",
+            "1",
+            "--no-advice",
+            "--json",
+        )
+    )
+    tasks = [r["task"] for r in out["rows"]]
+    assert tasks == [*SCENE_OBJECTS, "overall"]
+    assert "joint (width 1)" in out["rows"][0]
+    assert out["advice"] is None
+    assert set(out["run_ids"]) == {"joint", "joint-w1", *(f"separate-{t}" for t in SCENE_OBJECTS)}
+
+
+TOML = """
+[project]
+task = "multilabel"
+label_columns = ["a", "b"]
+id_column = "id"
+missing_label_marker = "?"
+
+[[sources]]
+name = "main"
+path = "data.csv"
+role = "target"
+"""
+
+
+def test_a_task_with_every_label_missing_exits_2(cli, tmp_path):
+    rng = np.random.default_rng(0)
+    n = 80
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(n)], "x": rng.normal(size=n)})
+    frame["a"] = (frame["x"] > 0).astype(int).astype(str)
+    frame["b"] = np.where(rng.random(n) < 0.5, "", "?")  # empty cells and the marker only
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    (tmp_path / "yearn.toml").write_text(TOML)
+    result = cli("multitask", "-p", tmp_path, "--epochs", "1")
+    assert result.exit_code == 2, result.output
+    # yearn.data refuses the file when it is loaded: the column and the count are named
+    assert "'b'" in result.output and "0 known labels" in result.output
+
+
+def test_multitask_on_a_single_label_project_is_refused(cli, tmp_path):
+    (tmp_path / "data.csv").write_text(
+        "id,x,y\n" + "".join(f"r{i},{i},{i % 2}\n" for i in range(40))
+    )
+    (tmp_path / "yearn.toml").write_text(
+        TOML.replace('"multilabel"', '"binary"')
+        .replace('label_columns = ["a", "b"]', 'label_column = "y"')
+        .replace('missing_label_marker = "?"\n', "")
+    )
+    from yearn.splits.project import split_project
+
+    split_project(tmp_path, record=False)
+    result = cli("multitask", "-p", tmp_path)
+    assert result.exit_code == 2 and 'task = "multilabel"' in result.output

@@ -1,0 +1,74 @@
+"""The packaged pretrained text encoder (all-MiniLM-L6-v2) loads and runs with no network."""
+
+from __future__ import annotations
+
+import socket
+
+import numpy as np
+import pytest
+
+from yearn.transfer import TextEncoder, text_encoder_available, transfer_text
+
+AVAILABLE, REASON = text_encoder_available()
+pytestmark = pytest.mark.skipif(not AVAILABLE, reason=f"text encoder unavailable: {REASON}")
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to open a network connection fails the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network access attempted: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+POSITIVE = [
+    "what a wonderful, delightful film",
+    "I loved every minute of it",
+    "brilliant acting and a moving story",
+    "a joy to watch, truly great",
+    "fantastic, I would watch it again",
+    "superb and heartwarming",
+]
+NEGATIVE = [
+    "a dull, boring waste of time",
+    "I hated this terrible movie",
+    "awful acting and a stupid plot",
+    "painfully bad, avoid it",
+    "the worst film I have seen",
+    "tedious and disappointing",
+]
+
+
+def test_encoder_loads_offline_and_caches_embeddings(no_network, tmp_path):
+    encoder = TextEncoder(cache_dir=tmp_path)
+    emb = encoder.encode(["a cat sits on the mat", "a kitten rests on a rug", "stock prices fell"])
+    assert emb.shape == (3, 384) and emb.dtype == np.float32
+    assert np.allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-4)  # normalised sentences
+    similar, unrelated = float(emb[0] @ emb[1]), float(emb[0] @ emb[2])
+    assert similar > unrelated + 0.3  # a real pretrained encoder, not random weights
+    assert (encoder.hits, encoder.misses) == (0, 1)
+    again = TextEncoder(cache_dir=tmp_path)  # a new process would find the same file
+    assert np.array_equal(
+        again.encode(["a cat sits on the mat", "a kitten rests on a rug", "stock prices fell"]), emb
+    )
+    assert (again.hits, again._model) == (1, None)  # served from the cache, model not loaded
+    assert list(tmp_path.glob("*.safetensors"))
+
+
+def test_new_head_on_the_frozen_encoder(no_network, tmp_path):
+    encoder = TextEncoder(cache_dir=tmp_path)
+    texts = POSITIVE[:4] + NEGATIVE[:4]
+    labels = ["pos"] * 4 + ["neg"] * 4
+    dev = POSITIVE[4:] + NEGATIVE[4:]
+    result = transfer_text(
+        {"train": (texts, labels), "dev": (dev, ["pos"] * 2 + ["neg"] * 2)},
+        encoder=encoder,
+        epochs=60,
+        lr=0.05,
+    )
+    assert result.policy.policy == "head" and result.trained_layers == ["head"]
+    assert result.fit.final()["dev_metric"] <= 0.25
