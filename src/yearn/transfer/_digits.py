@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 
 from yearn._validation import check_positive_int
 from yearn.errors import DataError
@@ -132,7 +133,9 @@ def digits_transfer_study(
     ya, yb = fa["label"].to_numpy(), fb["label"].to_numpy()
     data_a = {"train": (xa[~dev_a], ya[~dev_a]), "dev": (xa[dev_a], ya[dev_a])}
     say(f"pretraining a small CNN on task A: {int((~dev_a).sum())} web images of digits 0-4")
-    model = SmallCNN(1, len(TASK_A), width=width)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(random_state)
+        model = SmallCNN(1, len(TASK_A), width=width)
     pre = fit(
         model,
         data_a,

@@ -75,7 +75,13 @@ def _sample(x: np.ndarray) -> torch.Tensor:
     return torch.as_tensor(x[:2], dtype=torch.float32)
 
 
-def attach_head(model: nn.Module, x_sample: np.ndarray, n_outputs: int, head: Any = None) -> None:
+def attach_head(
+    model: nn.Module,
+    x_sample: np.ndarray,
+    n_outputs: int,
+    head: Any = None,
+    random_state: int = 0,
+) -> None:
     """Check the backbone takes task-B inputs and put a new head of the right size on it."""
     backbone = model.backbone
     was = backbone.training
@@ -93,7 +99,9 @@ def attach_head(model: nn.Module, x_sample: np.ndarray, n_outputs: int, head: An
         backbone.train(was)
     width = int(feats.reshape(len(feats), -1).shape[1])
     if head is None:
-        model.head = nn.Linear(width, n_outputs)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(random_state)
+            model.head = nn.Linear(width, n_outputs)
         model.n_features = width
         return
     wants = getattr(head, "in_features", None)
@@ -148,7 +156,7 @@ def transfer(
     prepared = make_train_data(data, splits=splits, task=task)
     loss = params.get("loss") or default_loss(prepared.task)
     n_out = expected_outputs(prepared.task, loss, len(prepared.classes))
-    attach_head(net, prepared.splits["train"].x, n_out, head)
+    attach_head(net, prepared.splits["train"].x, n_out, head, params.get("random_state", 0))
     n_train = len(prepared.splits["train"])
     choice = choose_policy(n_train, policy, k)
     trained = apply_policy(net, choice.policy, choice.k)
