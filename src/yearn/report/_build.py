@@ -20,6 +20,7 @@ import pandas as pd
 
 from yearn._io import atomic_write_text
 from yearn.errors import StoreError
+from yearn.report import _analyses as ana
 from yearn.report import _sections as sec
 from yearn.report._templates import render
 
@@ -95,7 +96,7 @@ def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
     from yearn.store import STORE_URL_ENV, open_store
 
     started = time.perf_counter()
-    config = load_config(project)
+    config = load_config(Path(project).resolve())
     root = config.root
     import os
 
@@ -124,10 +125,10 @@ def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
             lambda: sec.profile(view),
             lambda: sec.baselines_vs_model(view, metrics),
             lambda: sec.curves(view, metrics, max_runs=max_runs),
-            lambda: sec.diagnosis(view),
-            lambda: sec.error_analysis(view),
-            lambda: sec.label_issues(view),
-            lambda: sec.slices(view),
+            lambda: ana.diagnosis(view),
+            lambda: ana.error_analysis(view),
+            lambda: ana.label_issues(view),
+            lambda: ana.slices(view),
             lambda: sec.learning_curve(view),
             lambda: sec.lr_test(view),
         ]
@@ -163,4 +164,4 @@ def write_report(
 def report_root(project: str | Path) -> Path:
     from yearn.config import load_config
 
-    return load_config(project).root
+    return load_config(Path(project).resolve()).root

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ class Section:
     body: Markup | None = None
     note: str | None = None
     parts: list[Markup] = field(default_factory=list)
+    caption: str | None = None
 
     @property
     def present(self) -> bool:
@@ -155,10 +155,25 @@ def overview(view: ProjectView) -> Section:
 
 
 def profile(view: ProjectView) -> Section:
-    rel = view.output("profile", "html")
-    if rel and (view.root / rel).is_file():
-        return section_of("profile", "Data profile", StoredHTML(view.root / rel))
-    return Section("profile", "Data profile", note="no data profile yet: run `yearn run`.")
+    title = "Data profile"
+    rel_html, rel_json = view.output("profile", "html"), view.output("profile", "json")
+    if not rel_html or not (view.root / rel_html).is_file():
+        return Section("profile", title, note="no data profile yet: run `yearn run`.")
+    full = section_of("profile", title, StoredHTML(view.root / rel_html))
+    parts = []
+    if rel_json and (view.root / rel_json).is_file():
+        data = json.loads((view.root / rel_json).read_text(encoding="utf-8"))
+        rows = [
+            {"check": c.get("name"), "severity": c.get("severity"), "message": c.get("message")}
+            for c in data.get("checks", [])
+        ]
+        parts.append(html_table(rows, max_rows=100))
+        full.caption = (
+            f"{data.get('n_rows')} rows x {data.get('n_columns')} columns; "
+            f"worst finding: {data.get('worst_severity')}"
+        )
+    parts.append(Markup(render("details.html.j2", summary="every check in full", body=full.body)))
+    return Section("profile", title, None, None, parts, full.caption)
 
 
 # -- baselines vs model -------------------------------------------------------------------
@@ -258,113 +273,6 @@ def curves(view: ProjectView, metrics: pd.DataFrame, *, max_runs: int = 100) -> 
     )
 
 
-# -- analyses of the model run ------------------------------------------------------------
-
-
-def diagnosis(view: ProjectView) -> Section:
-    run = view.model_run()
-    if run is None:
-        return Section("diagnosis", "Diagnosis", note="no training run to diagnose yet.")
-    from yearn.diagnose import diagnose_run
-
-    try:
-        result = diagnose_run(run.id, project=view.root, store_url=view.config.store_url)
-    except YearnError as exc:
-        return Section("diagnosis", "Diagnosis", note=f"run {run.id}: {exc}")
-    return section_of("diagnosis", f"Diagnosis of {run.name} (run {run.id})", result)
-
-
-def error_analysis(view: ProjectView) -> Section:
-    title = "Error analysis"
-    run = view.model_run()
-    sheet_path = view.root / ".yearn" / "worksheets" / f"{run.id}.csv" if run else None
-    if run is None or sheet_path is None or not sheet_path.is_file():
-        return Section(
-            "errors",
-            title,
-            note="no error-analysis worksheet yet: run `yearn run` or `yearn errors sample`.",
-        )
-    from yearn.erroranalysis import load_worksheet, summarize
-    from yearn.erroranalysis._load import load_classification
-
-    try:
-        preds = load_classification(view.predictions(run))
-        sheet = load_worksheet(sheet_path, preds)
-        note = None
-        if not any(sheet.tag_lists("tags")):
-            sheet.accept_suggestions()
-            note = (
-                f"nobody has tagged {sheet_path.relative_to(view.root)} yet: these counts use "
-                "the automatic suggestions; tag the worksheet (or `yearn ui`) and re-run."
-            )
-        summary = summarize(sheet, preds)
-    except YearnError as exc:
-        return Section("errors", title, note=str(exc))
-    return section_of("errors", title, summary, note)
-
-
-def _previews(view: ProjectView, run: Any, ids: list[Any]) -> Markup | None:
-    from yearn.erroranalysis._preview import make_previews
-
-    preds = pd.read_parquet(view.predictions(run))
-    frame = preds[preds["id"].astype(str).isin([str(i) for i in ids])]
-    meta = tuple(
-        c
-        for c in frame.columns
-        if c not in ("id", "split", "label", "pred", "model") and not c.startswith("proba:")
-    )
-    if frame.empty or not meta:
-        return None
-    base = view.root
-    previews = make_previews(frame, meta, base_dir=base)
-    cards = [
-        {
-            "src": p if p.startswith("data:image/") else None,
-            "text": None if p.startswith("data:image/") else p,
-            "id": str(i),
-            "label": str(lab),
-            "pred": str(pr),
-        }
-        for p, i, lab, pr in zip(previews, frame["id"], frame["label"], frame["pred"], strict=True)
-    ]
-    return Markup(render("cards.html.j2", cards=cards))
-
-
-def label_issues(view: ProjectView) -> Section:
-    title = "Label issues"
-    run = view.model_run()
-    if run is None:
-        return Section("labels", title, note="no predictions to look for label issues in yet.")
-    from yearn.labels import label_issues as find
-
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            result = find(view.predictions(run))
-    except YearnError as exc:
-        return Section("labels", title, note=f"run {run.id}: {exc}")
-    section = section_of("labels", title, result, "; ".join(str(w.message) for w in caught) or None)
-    top = result.issues.head(12)["id"].tolist()
-    if top:
-        cards = _previews(view, run, top)
-        if cards is not None:
-            section.parts.append(cards)
-    return section
-
-
-def slices(view: ProjectView) -> Section:
-    run = view.model_run()
-    if run is None:
-        return Section("slices", "Slices", note="no predictions to slice yet.")
-    from yearn.slices import find_slices
-
-    try:
-        report = find_slices(view.predictions(run))
-    except YearnError as exc:
-        return Section("slices", "Slices", note=f"run {run.id}: {exc}")
-    return section_of("slices", "High-error slices", report)
-
-
 # -- learning curve and learning-rate test -------------------------------------------------
 
 
@@ -411,8 +319,11 @@ def lr_test(view: ProjectView) -> Section:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (YearnError, ValueError) as exc:
             return Section("lr-test", title, note=f"run {run.id}: {exc}")
+        losses = [float(v) for v in data["losses"]]
+        # the loss explodes at the largest rates: clip it so the useful range stays readable
+        cap = 2.0 * abs(losses[0]) if losses and losses[0] else float("inf")
         chart = line_chart(
-            [Series("loss", data["lrs"], data["losses"], "#1f77b4")],
+            [Series("loss", data["lrs"], [min(v, cap) for v in losses], "#1f77b4")],
             title=f"{run.name}: loss vs learning rate",
             x_label="learning rate",
             log_x=True,

@@ -1,0 +1,146 @@
+"""Report sections about the model run: diagnosis, error analysis, label issues (with
+previews) and slices. Each recomputes its result from the run's predictions artefact with
+the analysis module's public function, so a changed or missing artefact becomes a note."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup
+
+from yearn.errors import YearnError
+from yearn.report._sections import ProjectView, Section, section_of
+from yearn.report._templates import render
+
+__all__ = ["diagnosis", "error_analysis", "label_issues", "slices"]
+
+
+def diagnosis(view: ProjectView) -> Section:
+    run = view.model_run()
+    if run is None:
+        return Section("diagnosis", "Diagnosis", note="no training run to diagnose yet.")
+    from yearn.diagnose import diagnose_run
+
+    try:
+        result = diagnose_run(run.id, project=view.root, store_url=view.config.store_url)
+    except YearnError as exc:
+        return Section("diagnosis", "Diagnosis", note=f"run {run.id}: {exc}")
+    section = section_of("diagnosis", "Diagnosis", result)
+    section.caption = f"model {run.name}, run {run.id}"
+    return section
+
+
+def error_analysis(view: ProjectView) -> Section:
+    title = "Error analysis"
+    run = view.model_run()
+    sheet_path = view.root / ".yearn" / "worksheets" / f"{run.id}.csv" if run else None
+    if run is None or sheet_path is None or not sheet_path.is_file():
+        return Section(
+            "errors",
+            title,
+            note="no error-analysis worksheet yet: run `yearn run` or `yearn errors sample`.",
+        )
+    from yearn.erroranalysis import load_worksheet, summarize
+    from yearn.erroranalysis._load import load_classification
+
+    try:
+        preds = load_classification(view.predictions(run))
+        sheet = load_worksheet(sheet_path, preds)
+        note = None
+        if not any(sheet.tag_lists("tags")):
+            sheet.accept_suggestions()
+            note = (
+                f"nobody has tagged {sheet_path.relative_to(view.root)} yet: these counts use "
+                "the automatic suggestions; tag the worksheet (or `yearn ui`) and re-run."
+            )
+        summary = summarize(sheet, preds)
+    except YearnError as exc:
+        return Section("errors", title, note=str(exc))
+    section = section_of("errors", title, summary, note)
+    section.caption = (
+        f"worksheet {sheet_path.relative_to(view.root)} (model {run.name}, run {run.id})"
+    )
+    return section
+
+
+def _image_paths(view: ProjectView, ids: list[str]) -> dict[str, str]:
+    """id → absolute image path, for image projects (empty otherwise)."""
+    if view.config.image_column is None:
+        return {}
+    from yearn.data import load_project
+
+    ds = load_project(view.config, check_images=False)
+    frame = ds.frame[ds.frame[ds.id_column].astype(str).isin(ids)]
+    return dict(
+        zip(frame[ds.id_column].astype(str), frame[ds.image_column].astype(str), strict=True)
+    )
+
+
+def _previews(view: ProjectView, run: Any, ids: list[Any]) -> Markup | None:
+    """Cards (thumbnail or metadata, id, label, prediction) for some examples of a run."""
+    from yearn.erroranalysis._preview import make_previews
+
+    preds = pd.read_parquet(view.predictions(run))
+    wanted = [str(i) for i in ids]
+    frame = preds[preds["id"].astype(str).isin(wanted)].copy()
+    if frame.empty:
+        return None
+    images = _image_paths(view, wanted)
+    if images:
+        frame["_image"] = frame["id"].astype(str).map(images)
+        previews = make_previews(frame, (), preview_column="_image", base_dir=view.root)
+    else:
+        meta = tuple(
+            c
+            for c in frame.columns
+            if c not in ("id", "split", "label", "pred", "model") and not c.startswith("proba:")
+        )
+        previews = make_previews(frame, meta, base_dir=view.root)
+    cards = [
+        {
+            "src": p if p.startswith("data:image/") else None,
+            "text": None if p.startswith("data:image/") else p,
+            "id": str(i),
+            "label": str(lab),
+            "pred": str(pr),
+        }
+        for p, i, lab, pr in zip(previews, frame["id"], frame["label"], frame["pred"], strict=True)
+    ]
+    return Markup(render("cards.html.j2", cards=cards))
+
+
+def label_issues(view: ProjectView) -> Section:
+    title = "Label issues"
+    run = view.model_run()
+    if run is None:
+        return Section("labels", title, note="no predictions to look for label issues in yet.")
+    from yearn.labels import label_issues as find
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = find(view.predictions(run))
+    except YearnError as exc:
+        return Section("labels", title, note=f"run {run.id}: {exc}")
+    section = section_of("labels", title, result, "; ".join(str(w.message) for w in caught) or None)
+    top = result.issues.head(12)["id"].tolist()
+    if top:
+        cards = _previews(view, run, top)
+        if cards is not None:
+            section.parts.append(cards)
+    return section
+
+
+def slices(view: ProjectView) -> Section:
+    run = view.model_run()
+    if run is None:
+        return Section("slices", "Slices", note="no predictions to slice yet.")
+    from yearn.slices import find_slices
+
+    try:
+        report = find_slices(view.predictions(run))
+    except YearnError as exc:
+        return Section("slices", "Slices", note=f"run {run.id}: {exc}")
+    return section_of("slices", "High-error slices", report)
