@@ -73,6 +73,18 @@ def print_demo_summary(summary: DemoSummary) -> None:
     )
 
 
+def run_demo_workflow(project: Path, *, tabular: bool, random_state: int, quiet: bool = False):
+    """``yearn run`` on the demo project with the demo's settings, with progress bars."""
+    from dataclasses import replace
+
+    from yearn.cli.run import run_with_progress
+    from yearn.workflow import DEMO_OPTIONS, WorkflowOptions
+
+    options = WorkflowOptions(epochs=10, lr_find_steps=60) if tabular else DEMO_OPTIONS
+    options = replace(options, random_state=random_state)
+    return run_with_progress(project, options, force=False, out=None, quiet=quiet)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def demo(
@@ -84,16 +96,33 @@ def register(app: typer.Typer) -> None:
         ),
         force: bool = typer.Option(False, "--force", help="Write into a non-empty folder."),
         random_state: int = typer.Option(0, "--random-state", help="Seed of the demo data."),
+        run: bool = typer.Option(
+            True,
+            "--run/--no-run",
+            help="Run the whole workflow on it and write the report (yearn run).",
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     ) -> None:
-        """Create a demo project (web → phone digits, or --tabular) and summarise its data."""
+        """Create a demo project (web → phone digits, or --tabular) and run the workflow on it."""
         if directory is None:
             directory = Path("yearn-tabular-demo" if tabular else "yearn-demo")
         project = create_demo_project(
             directory, tabular=tabular, force=force, random_state=random_state
         )
         summary = summarize_demo(project)
-        if as_json:
-            typer.echo(json.dumps(summary.to_dict(), indent=2))
-        else:
+        if not as_json:
             print_demo_summary(summary)
+        workflow = None
+        if run:
+            workflow = run_demo_workflow(
+                project, tabular=tabular, random_state=random_state, quiet=as_json
+            )
+        if as_json:
+            data = summary.to_dict()
+            if workflow is not None:
+                data["workflow"] = workflow.to_dict()
+            typer.echo(json.dumps(data, indent=2, default=str))
+        elif workflow is not None:
+            from yearn.cli.run import print_result
+
+            print_result(workflow)

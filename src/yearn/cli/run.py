@@ -17,9 +17,14 @@ from yearn.errors import ConfigError
 _STATUS_STYLE = {"ran": "green", "skipped": "dim", "failed": "red", "off": "dim"}
 
 
-def run_with_progress(project: Path, options: Any, *, force: bool, out: Path | None) -> Any:
-    """``run_project`` with one Rich progress bar per step (on stderr)."""
+def run_with_progress(
+    project: Path, options: Any, *, force: bool, out: Path | None, quiet: bool = False
+) -> Any:
+    """``run_project`` with one Rich progress bar per step (on stderr; none when ``quiet``)."""
     from yearn.workflow import STEPS, run_project
+
+    if quiet:
+        return run_project(project, options=options, force=force, report=out or True)
 
     titles = {s.name: s.title for s in STEPS} | {"report": "HTML report"}
     tasks: dict[str, Any] = {}
@@ -111,7 +116,7 @@ def register(app: typer.Typer) -> None:
             lr_find=lr_find,
             random_state=random_state,
         )
-        result = run_with_progress(project, options, force=force, out=out)
+        result = run_with_progress(project, options, force=force, out=out, quiet=as_json)
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
         else:

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from yearn._io import atomic_write_text
-from yearn.errors import StoreError
+from yearn.errors import StoreError, YearnError
 from yearn.report import _analyses as ana
 from yearn.report import _sections as sec
 from yearn.report._templates import render
@@ -86,6 +86,23 @@ def _workflow_state(root: Path) -> dict[str, Any]:
     return load_state(root)
 
 
+def _guarded(id: str, title: str, build: Any) -> sec.Section:
+    """One section; a bug while building it (in yearn, not in the data) becomes a note in
+    that section, logged with its traceback, instead of losing the whole report."""
+    try:
+        return build()
+    except YearnError as exc:
+        return sec.Section(id, title, note=str(exc))
+    except Exception as exc:
+        log.exception("report section %s failed", id)
+        return sec.Section(
+            id,
+            title,
+            note=f"this section could not be drawn (a bug in yearn, please report it): "
+            f"{type(exc).__name__}: {exc}",
+        )
+
+
 def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
     """Collect every section of the report of the project at ``project``.
 
@@ -121,18 +138,18 @@ def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
             else pd.DataFrame(columns=["run_id", "name", "split", "step", "value"])
         )
         builders = [
-            lambda: sec.overview(view),
-            lambda: sec.profile(view),
-            lambda: sec.baselines_vs_model(view, metrics),
-            lambda: sec.curves(view, metrics, max_runs=max_runs),
-            lambda: ana.diagnosis(view),
-            lambda: ana.error_analysis(view),
-            lambda: ana.label_issues(view),
-            lambda: ana.slices(view),
-            lambda: sec.learning_curve(view),
-            lambda: sec.lr_test(view),
+            ("project", "Project and splits", lambda: sec.overview(view)),
+            ("profile", "Data profile", lambda: sec.profile(view)),
+            ("baselines", "Baselines vs model", lambda: sec.baselines_vs_model(view, metrics)),
+            ("curves", "Training curves", lambda: sec.curves(view, metrics, max_runs=max_runs)),
+            ("diagnosis", "Diagnosis", lambda: ana.diagnosis(view)),
+            ("errors", "Error analysis", lambda: ana.error_analysis(view)),
+            ("labels", "Label issues", lambda: ana.label_issues(view)),
+            ("slices", "High-error slices", lambda: ana.slices(view)),
+            ("learning-curve", "Learning curve", lambda: sec.learning_curve(view)),
+            ("lr-test", "Learning-rate range test", lambda: sec.lr_test(view)),
         ]
-        sections = [b() for b in builders]
+        sections = [_guarded(id, title, build) for id, title, build in builders]
     finally:
         store.close()
     verdict = (view.workflow.get("diagnose") or {}).get("outputs", {}).get("verdict")
