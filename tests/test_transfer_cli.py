@@ -154,6 +154,7 @@ def test_transfer_advice_and_compare(cli, projects):
         assert row["ci_low"] <= row["gain vs scratch"] <= row["ci_high"]
 
 
+@pytest.mark.slow
 def test_digits_study_from_the_cli(cli, tmp_path):
     out = _json(
         cli(

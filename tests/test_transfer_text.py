@@ -72,3 +72,48 @@ def test_new_head_on_the_frozen_encoder(no_network, tmp_path):
     )
     assert result.policy.policy == "head" and result.trained_layers == ["head"]
     assert result.fit.final()["dev_metric"] <= 0.25
+
+
+TOML = """
+[project]
+task = "binary"
+label_column = "y"
+id_column = "id"
+text_columns = ["review"]
+
+[[sources]]
+name = "main"
+path = "reviews.csv"
+role = "target"
+
+[split]
+dev = 0.3
+test = 0.2
+"""
+
+
+def test_text_transfer_on_a_project_from_the_cli(cli, no_network, tmp_path):
+    import json
+
+    import pandas as pd
+
+    from yearn.splits.project import split_project
+
+    rng = np.random.default_rng(0)
+    rows = [(t, "pos") for t in POSITIVE] + [(t, "neg") for t in NEGATIVE]
+    rows = [(f"{t} {suffix}", y) for t, y in rows for suffix in ("", "!", "indeed", "really")]
+    order = rng.permutation(len(rows))
+    frame = pd.DataFrame([rows[i] for i in order], columns=["review", "y"])
+    frame.insert(0, "id", [f"r{i}" for i in range(len(frame))])
+    frame.to_csv(tmp_path / "reviews.csv", index=False)
+    (tmp_path / "yearn.toml").write_text(TOML)
+    split_project(tmp_path, record=False)
+    result = cli(
+        "transfer", "-p", tmp_path, "--text-encoder", "--epochs", "40", "--lr", "0.05", "--json"
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output[result.output.index("{") :])
+    assert out["backbone"] == "all-MiniLM-L6-v2" and out["policy"] == "head"
+    assert out["final"]["dev_metric"] <= 0.2
+    bad = cli("transfer", "-p", tmp_path, "--from", tmp_path / "reviews.csv")
+    assert bad.exit_code == 2 and "unknown weights format '.csv'" in bad.output
