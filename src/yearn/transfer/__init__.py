@@ -21,6 +21,7 @@ from yearn.transfer._digits import DigitsTransferStudy, digits_transfer_study, l
 from yearn.transfer._policy import (
     POLICIES,
     BackboneLearningRate,
+    FrozenBackboneEval,
     PolicyChoice,
     apply_policy,
     backbone_layers,
@@ -40,6 +41,7 @@ __all__ = [
     "BackboneLearningRate",
     "Check",
     "DigitsTransferStudy",
+    "FrozenBackboneEval",
     "PolicyChoice",
     "PolicyOutcome",
     "TextEncoder",

@@ -11,6 +11,7 @@ a lot, retrain the whole network, starting from the pretrained weights.
 
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "LAST_K_BELOW",
     "POLICIES",
     "BackboneLearningRate",
+    "FrozenBackboneEval",
     "PolicyChoice",
     "apply_policy",
     "backbone_layers",
@@ -144,3 +146,25 @@ class BackboneLearningRate(Callback):
         if sched is not None:
             sched.base_lrs.append(lr)
             sched._last_lr = [g["lr"] for g in opt.param_groups]
+
+
+class FrozenBackboneEval(Callback):
+    """Keep a frozen backbone in eval mode while the head trains (policy ``head``).
+
+    The loop puts the whole model in train mode every epoch; without this, dropout would
+    perturb the frozen features and batch-norm layers would update their running
+    statistics — a frozen backbone must stay exactly as it was pretrained. During the fit
+    the backbone's ``train()`` keeps it in eval mode; the override is removed afterwards.
+    """
+
+    def on_fit_start(self, state: Any) -> None:
+        backbone = state.model.backbone
+
+        def stay_in_eval(self: nn.Module, mode: bool = True) -> nn.Module:
+            return nn.Module.train(self, False)
+
+        backbone.train = types.MethodType(stay_in_eval, backbone)
+        backbone.eval()
+
+    def on_teardown(self, state: Any) -> None:
+        state.model.backbone.__dict__.pop("train", None)

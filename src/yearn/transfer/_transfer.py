@@ -17,6 +17,7 @@ from yearn.train._losses import default_loss, expected_outputs
 from yearn.transfer._backbone import load_backbone
 from yearn.transfer._policy import (
     BackboneLearningRate,
+    FrozenBackboneEval,
     PolicyChoice,
     apply_policy,
     choose_policy,
@@ -163,6 +164,8 @@ def transfer(
     extra = list(callbacks)
     if choice.policy == "all":
         extra.append(BackboneLearningRate(backbone_lr_factor))
+    if choice.policy == "head":
+        extra.append(FrozenBackboneEval())
     name = run_name or f"transfer-{choice.policy}"
     result = fit(net, prepared, store=store, run_name=name, callbacks=extra, **params)
     notes = []
