@@ -152,6 +152,12 @@ def test_transfer_advice_and_compare(cli, projects):
     assert {"scratch", "transfer-head", "transfer-last_k", "transfer-all"} <= names
     for row in out["rows"][1:]:
         assert row["ci_low"] <= row["gain vs scratch"] <= row["ci_high"]
+    text = cli("transfer-advice", "-p", b, "--from", run, "--from-project", a, "--n-a", "5000")
+    assert text.exit_code == 0, text.output
+    assert "much more data for A: A has 5,000 training examples" in text.output
+    text = cli("transfer-compare", "-p", b, "--from", run, "--from-project", a, "--epochs", "2")
+    assert text.exit_code == 0, text.output
+    assert "last_k" in text.output and "scratch" in text.output and "CI" in text.output
 
 
 @pytest.mark.slow
