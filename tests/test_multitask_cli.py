@@ -83,6 +83,12 @@ def test_multitask_compare_from_the_cli(cli, scenes):
     assert "joint (width 1)" in out["rows"][0]
     assert out["advice"] is None
     assert set(out["run_ids"]) == {"joint", "joint-w1", *(f"separate-{t}" for t in SCENE_OBJECTS)}
+    from yearn.store import open_store
+
+    store = open_store(scenes)
+    record = store.list_runs(kind="multitask_compare")[0]
+    metrics = store.metrics(record.id)
+    assert {"overall:joint", "overall:separate", "car:joint"} <= set(metrics["name"])
 
 
 TOML = """

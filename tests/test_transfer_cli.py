@@ -150,6 +150,9 @@ def test_transfer_advice_and_compare(cli, projects):
     store = open_store(b)
     names = {r.name for r in store.list_runs()}
     assert {"scratch", "transfer-head", "transfer-last_k", "transfer-all"} <= names
+    (record,) = store.list_runs(kind="transfer_compare")
+    saved = json.loads(store.artifact_path(record.id, "comparison.json").read_text())
+    assert saved["rows"] == out["rows"]
     for row in out["rows"][1:]:
         assert row["ci_low"] <= row["gain vs scratch"] <= row["ci_high"]
     text = cli("transfer-advice", "-p", b, "--from", run, "--from-project", a, "--n-a", "5000")

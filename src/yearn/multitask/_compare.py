@@ -253,6 +253,28 @@ def compare_joint_separate(
             for j, t in enumerate(tasks)
         )
     ]
-    return JointVsSeparate(
+    result = JointVsSeparate(
         tasks, verdicts, overall, train_err, run_ids, width, small_width, notes, joint_width
     )
+    if store is not None:
+        _record(store, result)
+    return result
+
+
+def _record(store: Any, result: JointVsSeparate) -> None:
+    """A ``multitask_compare`` run: per-task dev values as metrics, the table as JSON."""
+    import json
+
+    if not hasattr(store, "start_run"):
+        from yearn.store import open_store
+
+        store = open_store(store)
+    data = result.to_dict()
+    with store.run(
+        name="multitask-compare", kind="multitask_compare", config={"runs": result.run_ids}
+    ) as run:
+        for v in [*result.verdicts, result.overall]:
+            run.log_metrics(
+                {f"{v.task}:separate": v.separate, f"{v.task}:joint": v.joint}, split="dev"
+            )
+        run.log_artifact(json.dumps(data, indent=2, default=str).encode(), name="comparison.json")

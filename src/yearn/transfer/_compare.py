@@ -159,4 +159,30 @@ def compare_transfer(
             random_state=params.get("random_state", 0),
         )
         outcomes.append(PolicyOutcome(policy, _dev_value(res.fit), res.run_id, res.fit, versus))
-    return TransferComparison(len(prepared.splits["train"]), base.metric, outcomes)
+    result = TransferComparison(len(prepared.splits["train"]), base.metric, outcomes)
+    if store is not None:
+        record_comparison(store, f"{run_prefix}transfer-compare", "transfer_compare", result)
+    return result
+
+
+def record_comparison(store: Any, name: str, kind: str, result: Any) -> str:
+    """One run of ``kind`` holding the comparison (``comparison.json``) and, as metrics,
+    each contender's dev value; returns its id. ``store``: a RunStore or project folder."""
+    import json
+
+    if not hasattr(store, "start_run"):
+        from yearn.store import open_store
+
+        store = open_store(store)
+    data = result.to_dict()
+    with store.run(name=name, kind=kind, config={"contenders": _contenders(data)}) as run:
+        for row in data.get("rows", []):
+            value = next((v for k, v in row.items() if k.startswith("dev ")), None)
+            if isinstance(value, float) and math.isfinite(value):
+                run.log_metric(str(row.get("model", row.get("task"))), value, split="dev")
+        run.log_artifact(json.dumps(data, indent=2, default=str).encode(), name="comparison.json")
+        return run.id
+
+
+def _contenders(data: dict[str, Any]) -> dict[str, Any]:
+    return {str(r.get("model", r.get("task"))): r.get("run_id") for r in data.get("rows", [])}
