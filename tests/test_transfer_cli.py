@@ -181,5 +181,8 @@ def test_digits_study_from_the_cli(cli, tmp_path):
     assert comparison["n_train"] == 20
     assert [r["model"] for r in comparison["rows"]] == ["scratch", "head", "last_k", "all"]
     assert out["advice"]["checks"][1]["passed"]  # thousands of web images vs 20
+    study = open_store(tmp_path / "digits" / "transfer-study")
+    assert {r.name for r in study.list_runs()} >= {"digits-A-pretrain", "digits-B20-scratch"}
+    assert not (tmp_path / "digits" / ".yearn" / "runs.db").exists()  # the demo's store untouched
     bad = cli("transfer-compare", "--digits", tmp_path / "digits", "--sizes", "10,x")
     assert bad.exit_code == 2 and "--sizes" in bad.output

@@ -205,7 +205,7 @@ def _digits(folder: Path, sizes: str, epochs: int, random_state: int, as_json: b
             folder,
             sizes=numbers,
             epochs_b=epochs,
-            store=open_store(folder),
+            store=open_store(folder / "transfer-study"),
             random_state=random_state,
             progress=lambda msg: status.update(msg),
         )
