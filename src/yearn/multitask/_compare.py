@@ -148,35 +148,12 @@ def compare_joint_separate(
         raise DataError("the comparison needs a dev split to score the networks on.")
     tasks = prepared.classes
     common = dict(width=width, random_state=random_state, **params)
-    say(f"joint network ({len(tasks)} outputs)")
-    joint = fit_multitask(
-        model,
-        prepared,
-        store=store,
-        run_name="joint",
-        diagnose=False,
-        **{**common, "width": joint_width or width},
-    )
-    small = None
-    if small_width is not None:
-        say(f"small joint network (width {small_width})")
-        small = fit_multitask(
-            model,
-            prepared,
-            store=store,
-            run_name=f"joint-w{small_width}",
-            diagnose=False,
-            **{**common, "width": small_width},
-        )
     dev, train = prepared.splits["dev"], prepared.splits["train"]
-    p_joint = predict_proba(joint.fit.model, dev.x)
-    p_small = predict_proba(small.fit.model, dev.x) if small else None
     p_sep = np.full(dev.y.shape, np.nan)
-    run_ids: dict[str, str | None] = {"joint": joint.run_id}
-    if small:
-        run_ids[f"joint-w{small_width}"] = small.run_id
+    run_ids: dict[str, str | None] = {}
     train_err: dict[str, dict[str, float]] = {"joint": {}, "separate": {}}
-    pj_train = predict_proba(joint.fit.model, train.x)
+    # separate networks first, the joint one last: the newest run with predictions (what
+    # `yearn diagnose -p` and error analysis pick up) is then a model of every task
     for j, task in enumerate(tasks):
         say(f"separate network for {task}")
         res: FitResult = fit(
@@ -191,12 +168,38 @@ def compare_joint_separate(
         p_sep[:, j] = predict_proba(res.model, dev.x, kind="binary")
         ps_train = predict_proba(res.model, train.x, kind="binary")
         train_err["separate"][task] = _train_error(train.y[:, j], ps_train)
-        train_err["joint"][task] = _train_error(train.y[:, j], pj_train[:, j])
-    if small:
+    small = None
+    if small_width is not None:
+        say(f"small joint network (width {small_width})")
+        small = fit_multitask(
+            model,
+            prepared,
+            store=store,
+            run_name=f"joint-w{small_width}",
+            diagnose=False,
+            **{**common, "width": small_width},
+        )
+        run_ids[f"joint-w{small_width}"] = small.run_id
         ps_small_train = predict_proba(small.fit.model, train.x)
         train_err[f"joint-w{small_width}"] = {
             t: _train_error(train.y[:, j], ps_small_train[:, j]) for j, t in enumerate(tasks)
         }
+    say(f"joint network ({len(tasks)} outputs)")
+    joint = fit_multitask(
+        model,
+        prepared,
+        store=store,
+        run_name="joint",
+        diagnose=False,
+        **{**common, "width": joint_width or width},
+    )
+    run_ids["joint"] = joint.run_id
+    p_joint = predict_proba(joint.fit.model, dev.x)
+    p_small = predict_proba(small.fit.model, dev.x) if small else None
+    pj_train = predict_proba(joint.fit.model, train.x)
+    train_err["joint"] = {
+        t: _train_error(train.y[:, j], pj_train[:, j]) for j, t in enumerate(tasks)
+    }
     verdicts = []
     for j, task in enumerate(tasks):
         known = ~np.isnan(dev.y[:, j])
