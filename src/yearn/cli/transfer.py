@@ -138,7 +138,7 @@ def register(app: typer.Typer) -> None:
             None,
             "--digits",
             help="Run the digits study instead: pretrain on web 0-4, transfer to phone 5-9 "
-            "(the folder of 'yearn demo digits'; created when absent).",
+            "(a folder made by 'yearn demo --no-run'; created when absent).",
         ),
         sizes: str = typer.Option(
             "25,50,100,200,400", "--sizes", help="Task-B train sizes of the digits study."

@@ -89,7 +89,7 @@ def load_digits_tasks(project: str | Path) -> dict[str, Any]:
         if not manifest.is_file():
             raise DataError(
                 f"{manifest}: not found; {root} is not the digits demo — create it with "
-                "'yearn demo digits DIR' (yearn.demo.make_digits_demo)."
+                "'yearn demo --dir DIR --no-run' (yearn.demo.make_digits_demo)."
             )
         frame = pd.read_csv(manifest)
         frame = frame[frame["label"].isin(classes)].reset_index(drop=True)
