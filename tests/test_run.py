@@ -114,7 +114,7 @@ def test_every_step_runs_and_report_written(ran):
 
 def test_second_run_skips_every_step(ran, tmp_path):
     root = _copy(ran[0], tmp_path / "p")
-    again = run_project(root, options=FAST)
+    again = run_project(root)  # no options: those of the last run, recorded in the project
     assert {s.name: s.status for s in again.steps} == {s.name: "skipped" for s in STEPS}
     assert again.next_steps == ran[1].next_steps
     assert again.report.is_file()
@@ -209,8 +209,10 @@ def test_cli_run_json_and_second_run_skips(ran, tmp_path, cli):
     args += ["--baseline", "majority", "--baseline", "logistic", "--no-lr-find"]
     first = cli(*args)
     assert first.exit_code == 0, first.output
-    second = json.loads(cli(*args).output[first.output.find("{") :])
+    second = json.loads(cli("run", "--project", root, "--json").output)  # same options
     assert {s["status"] for s in second["steps"]} == {"skipped", "off"}
+    third = json.loads(cli("run", "--project", root, "--json", "--epochs", "2").output)
+    assert {s["name"]: s["status"] for s in third["steps"]}["train"] == "ran"
     assert second["report"].endswith("report.html")
 
 

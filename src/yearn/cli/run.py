@@ -82,40 +82,49 @@ def register(app: typer.Typer) -> None:
     def run_cmd(
         project: Path = PROJECT_OPTION,
         model: str | None = typer.Option(
-            None, "--model", help="Model to train (default: cnn for images, mlp for tables)."
+            None,
+            "--model",
+            help="Model to train (default: the last run's, else cnn for images, mlp for tables).",
         ),
-        epochs: int = typer.Option(10, "--epochs", help="Training epochs."),
+        epochs: int | None = typer.Option(None, "--epochs", help="Training epochs."),
         baseline: list[str] = typer.Option(
-            [], "--baseline", help="Baselines to fit (repeatable; default: all)."
+            [], "--baseline", help="Baselines to fit (repeatable; default: the last run's, or all)."
         ),
-        learning_curve: bool = typer.Option(
-            True, "--learning-curve/--no-learning-curve", help="Draw the learning curve."
+        learning_curve: bool | None = typer.Option(
+            None, "--learning-curve/--no-learning-curve", help="Draw the learning curve."
         ),
-        lr_find: bool = typer.Option(
-            True, "--lr-find/--no-lr-find", help="Run the learning-rate range test."
+        lr_find: bool | None = typer.Option(
+            None, "--lr-find/--no-lr-find", help="Run the learning-rate range test."
         ),
         force: bool = typer.Option(False, "--force", help="Run every step, even current ones."),
         out: Path | None = typer.Option(
             None, "--out", "-o", help="Report path (default: <project>/report.html)."
         ),
-        random_state: int = typer.Option(0, "--random-state", help="Seed of every step."),
+        random_state: int | None = typer.Option(None, "--random-state", help="Seed of every step."),
         as_json: bool = JSON_OPTION,
     ) -> None:
-        """Run the whole workflow (split … slices, learning curve) and write the report."""
+        """Run the whole workflow (split … slices, learning curve) and write the report.
+
+        Options not given are those of the last `yearn run` on the project (or defaults)."""
+        from dataclasses import replace
+
         from yearn.workflow import WorkflowOptions
+        from yearn.workflow._run import saved_options
 
         if not project.is_dir():
             raise ConfigError(f"{project}: no such project folder; pass --project DIR.")
-        if epochs < 1:
+        if epochs is not None and epochs < 1:
             raise typer.BadParameter(f"must be at least 1; got {epochs}.", param_hint="--epochs")
-        options = WorkflowOptions(
-            model=model,
-            epochs=epochs,
-            baselines=tuple(baseline) or None,
-            learning_curve=learning_curve,
-            lr_find=lr_find,
-            random_state=random_state,
-        )
+        options = saved_options(project.resolve()) or WorkflowOptions()
+        given = {
+            "model": model,
+            "epochs": epochs,
+            "baselines": tuple(baseline) or None,
+            "learning_curve": learning_curve,
+            "lr_find": lr_find,
+            "random_state": random_state,
+        }
+        options = replace(options, **{k: v for k, v in given.items() if v is not None})
         result = run_with_progress(project, options, force=force, out=out, quiet=as_json)
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2, default=str))

@@ -14,10 +14,10 @@ __all__ = ["DEMO_OPTIONS", "run_demo"]
 #: on 8x8 pixels, a short learning-rate test and a four-point learning curve.
 DEMO_OPTIONS = WorkflowOptions(
     model="cnn",
-    epochs=4,
+    epochs=8,
     baselines=("majority", "logistic"),
     baseline_image_size=8,
-    train={"width": 8, "batch_size": 64},
+    train={"batch_size": 64},
     worksheet_size=100,
     learning_curve_fractions=(0.1, 0.25, 0.5, 1.0),
     lr_find=True,

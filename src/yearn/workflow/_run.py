@@ -16,12 +16,13 @@ from yearn.workflow._state import (
     config_sections,
     data_fingerprint,
     digest,
+    load_options,
     load_state,
     save_state,
 )
 from yearn.workflow._steps import STEPS, Step, StepContext, WorkflowOptions, step_enabled
 
-__all__ = ["StepResult", "WorkflowResult", "run_project"]
+__all__ = ["StepResult", "WorkflowResult", "run_project", "saved_options"]
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,18 @@ class WorkflowResult:
         )
 
 
+def saved_options(root: str | Path) -> WorkflowOptions | None:
+    """The options of the last ``yearn run`` on the project (``None`` if none recorded)."""
+    data = load_options(Path(root))
+    if data is None:
+        return None
+    try:
+        return WorkflowOptions.from_dict(data)
+    except (TypeError, ValueError):
+        log.warning("the options recorded in .yearn/workflow.json are unreadable; using defaults")
+        return None
+
+
 def _fingerprint(step: Step, ctx: StepContext, sections: dict[str, Any], data_fp: str) -> str:
     return digest(
         {
@@ -146,17 +159,22 @@ def run_project(
     A step is skipped when its fingerprint (the config sections it reads, the data files'
     sizes and times, its options and the outputs of the steps it depends on) matches the
     one recorded in ``.yearn/workflow.json`` and its outputs still exist; ``force`` runs
-    every step. A step that fails is recorded as failed with its error, the steps that
-    depend on it are skipped with a note, and the rest go on. ``report``: ``True`` writes
+    every step. ``options`` defaults to those of the last run on the project (recorded in
+    ``.yearn/workflow.json``), else :class:`WorkflowOptions` defaults. A step that fails
+    is recorded as failed with its error, the steps that depend on it are skipped with a
+    note, and the rest go on. ``report``: ``True`` writes
     ``<root>/report.html``, a path writes there, ``False`` writes none.
     """
-    from yearn.config import load_config
+    from yearn.config import CONFIG_FILENAME, load_config
 
-    options = options or WorkflowOptions()
     started = time.perf_counter()
-    config = load_config(root)
+    # an absolute folder: relative paths in the config then resolve from anywhere
+    given = Path(root).resolve()
+    config = load_config(given)
     root = config.root
-    sections = config_sections(config.path or root / "yearn.toml")
+    if options is None:
+        options = saved_options(root) or WorkflowOptions()
+    sections = config_sections(given if given.is_file() else root / CONFIG_FILENAME)
     data_fp = data_fingerprint(config)
     state = {} if force else load_state(root)
     new_state: dict[str, Any] = {}
@@ -203,10 +221,10 @@ def run_project(
         seconds = time.perf_counter() - t0
         ctx.outputs[step.name] = outputs
         new_state[step.name] = {"fingerprint": fp, "outputs": outputs, "seconds": seconds}
-        save_state(root, {**state, **new_state})
+        save_state(root, {**state, **new_state}, options.to_dict())
         results.append(StepResult(step.name, step.title, "ran", seconds, outputs))
         tell(step.name, "ran", 1, 1)
-    save_state(root, new_state)
+    save_state(root, new_state, options.to_dict())
 
     report_path = None
     if report is not False:

@@ -12,7 +12,14 @@ from typing import Any
 
 from yearn._io import atomic_write_json
 
-__all__ = ["config_sections", "data_fingerprint", "digest", "load_state", "save_state"]
+__all__ = [
+    "config_sections",
+    "data_fingerprint",
+    "digest",
+    "load_options",
+    "load_state",
+    "save_state",
+]
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +71,7 @@ def data_fingerprint(config: Any) -> str:
     return digest(entries)
 
 
-def load_state(root: Path) -> dict[str, Any]:
-    """The recorded steps (``{}`` when there is no state or it cannot be read)."""
+def _read(root: Path) -> dict[str, Any]:
     path = root / STATE_FILE
     if not path.exists():
         return {}
@@ -76,13 +82,24 @@ def load_state(root: Path) -> dict[str, Any]:
         return {}
     if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
         return {}
-    steps = state.get("steps")
+    return state
+
+
+def load_state(root: Path) -> dict[str, Any]:
+    """The recorded steps (``{}`` when there is no state or it cannot be read)."""
+    steps = _read(root).get("steps")
     return steps if isinstance(steps, dict) else {}
 
 
-def save_state(root: Path, steps: dict[str, Any]) -> Path:
-    """Write the steps' fingerprints and outputs atomically."""
+def load_options(root: Path) -> dict[str, Any] | None:
+    """The options of the last ``yearn run`` on the project, if recorded."""
+    options = _read(root).get("options")
+    return options if isinstance(options, dict) else None
+
+
+def save_state(root: Path, steps: dict[str, Any], options: dict[str, Any] | None = None) -> Path:
+    """Write the steps' fingerprints and outputs (and the options used) atomically."""
     path = root / STATE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(path, {"version": STATE_VERSION, "steps": steps})
+    atomic_write_json(path, {"version": STATE_VERSION, "options": options, "steps": steps})
     return path

@@ -8,7 +8,7 @@ import json
 import logging
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,16 @@ class WorkflowOptions:
     lr_find: bool = True
     lr_find_steps: int = 100
     random_state: int = 0
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WorkflowOptions:
+        """Options from :meth:`to_dict` output (unknown keys are ignored)."""
+        known = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in known}
+        for key in ("baselines", "learning_curve_fractions"):
+            if isinstance(kwargs.get(key), list):
+                kwargs[key] = tuple(kwargs[key])
+        return cls(**kwargs)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -246,19 +256,34 @@ def _slices(ctx: StepContext) -> dict[str, Any]:
     return {"json": path, "n_significant": len(report.significant)}
 
 
-def _learning_curve(ctx: StepContext) -> dict[str, Any]:
-    from sklearn.linear_model import LogisticRegression, Ridge
+def _curve_estimator(ctx: StepContext, metric: str) -> tuple[Any, str]:
+    """Ridge for regression; for classification a linear model that refits fast: a ridge
+    classifier (closed form) unless the metric needs probabilities or the data is a table,
+    where a scaled logistic regression is used."""
+    from sklearn.linear_model import LogisticRegression, Ridge, RidgeClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    from yearn.metrics import get_metric
+
+    if ctx.config.task == "regression":
+        return make_pipeline(StandardScaler(), Ridge()), "StandardScaler + Ridge"
+    if ctx.config.image_column is not None and not get_metric(metric).needs_proba:
+        return make_pipeline(
+            StandardScaler(), RidgeClassifier()
+        ), "StandardScaler + RidgeClassifier"
+    model = LogisticRegression(max_iter=1000)
+    return make_pipeline(StandardScaler(), model), "StandardScaler + LogisticRegression"
+
+
+def _learning_curve(ctx: StepContext) -> dict[str, Any]:
     from yearn.diagnose import learning_curve, project_arrays
     from yearn.diagnose._sources import error_form
 
     cfg = ctx.config
-    X, y, X_dev, y_dev, how = project_arrays(ctx.root, random_state=ctx.options.random_state)
-    model = Ridge() if cfg.task == "regression" else LogisticRegression(max_iter=1000)
-    estimator = make_pipeline(StandardScaler(), model)
     metric = cfg.metric.optimizing
+    estimator, described = _curve_estimator(ctx, metric)
+    X, y, X_dev, y_dev, how = project_arrays(ctx.root, random_state=ctx.options.random_state)
     metric = metric if metric == "error" else error_form(metric)
     lc = learning_curve(
         estimator,
@@ -273,7 +298,7 @@ def _learning_curve(ctx: StepContext) -> dict[str, Any]:
         random_state=ctx.options.random_state,
         progress=lambda done, total: ctx.advance(done, total),
     )
-    data = {**lc.to_dict(), "estimator": f"StandardScaler + {type(model).__name__}", "how": how}
+    data = {**lc.to_dict(), "estimator": described, "how": how}
     return {"json": _write_json(ctx, "learning_curve.json", data), "verdict": lc.verdict}
 
 
