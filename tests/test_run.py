@@ -234,3 +234,19 @@ def test_cli_run_without_project_file(tmp_path, cli):
     result = cli("run", "--project", tmp_path)
     assert result.exit_code == 2
     assert "yearn.toml" in result.output
+
+
+def test_next_steps_cover_every_principal_gap():
+    from yearn.diagnose import diagnose
+    from yearn.workflow._steps import next_steps
+
+    # the course's example: bias and variance of similar size
+    both = diagnose(human="1%", train="5%", train_dev="8%", dev="8.5%", n_train=7000,
+                    n_train_dev=365, n_dev=496)  # fmt: skip
+    assert set(both.principal) == {"avoidable_bias", "variance"}
+    steps = next_steps(both)
+    assert steps[0] == both.recommendations[both.principal[0]][0]
+    assert steps[1] == both.recommendations[both.principal[1]][0]
+    assert len(steps) == 3
+    one = diagnose(human="1%", train="1.5%", train_dev="9%", dev="9.5%")
+    assert next_steps(one) == list(one.recommendations["variance"][:3])

@@ -184,6 +184,18 @@ def _lr_find(ctx: StepContext) -> dict[str, Any]:
     return {"run_id": run_id, "suggestion": result.suggestion}
 
 
+def next_steps(diagnosis: Any, k: int = 3) -> list[str]:
+    """The ``k`` most useful next steps of a diagnosis: the first step of each principal
+    gap, then the second of each, ... (with several gaps of similar size, all are covered);
+    the general advice when no gap stands out."""
+    lists = [list(diagnosis.recommendations.get(g, ())) for g in diagnosis.principal]
+    if not any(lists):
+        lists = [list(v) for v in diagnosis.recommendations.values()]
+    longest = max(map(len, lists), default=0)
+    steps = [lst[i] for i in range(longest) for lst in lists if i < len(lst)]
+    return steps[:k]
+
+
 def _diagnose(ctx: StepContext) -> dict[str, Any]:
     from yearn.diagnose import diagnose_run
 
@@ -191,9 +203,7 @@ def _diagnose(ctx: StepContext) -> dict[str, Any]:
     result = diagnose_run(run_id, project=ctx.root, random_state=ctx.options.random_state)
     diag = result.diagnosis
     overall = getattr(diag, "overall", diag)
-    steps = [s for gap in overall.principal for s in overall.recommendations.get(gap, ())]
-    if not steps:
-        steps = [s for v in overall.recommendations.values() for s in v]
+    steps = next_steps(overall)
     path = _write_json(ctx, "diagnosis.json", result.to_dict())
     return {"json": path, "verdict": overall.verdict(), "next_steps": steps[:3], "run_id": run_id}
 
