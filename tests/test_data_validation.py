@@ -293,3 +293,16 @@ def test_reported_row_is_the_spreadsheet_row(tmp_path, n, data):
     write_project(tmp_path, [("web", "web.csv", "train")])
     with pytest.raises(DataError, match=rf"web\.csv, row {pos + 2}: the label column 'y'"):
         load_project(tmp_path)
+
+
+def test_missing_label_marker_on_a_classification_project_names_the_row(tmp_path):
+    """The marker counts as an empty label for single-label tasks (regression: read-only mask)."""
+    from yearn.config import load_config
+
+    (tmp_path / "train.csv").write_text("id,x,label\n1,0.5,cat\n2,0.1,?\n3,0.3,dog\n")
+    (tmp_path / "yearn.toml").write_text(
+        '[project]\ntask = "binary"\nlabel_column = "label"\nid_column = "id"\n'
+        'missing_label_marker = "?"\n[[sources]]\nname = "t"\npath = "train.csv"\n'
+    )
+    with pytest.raises(DataError, match="row 3: the label column 'label' is empty"):
+        load_project(load_config(tmp_path))

@@ -126,7 +126,7 @@ def normalize_labels(
             continue
         empty = _empty_mask(values)
         if missing_label_marker is not None:
-            empty |= (values.astype(str) == missing_label_marker).to_numpy()
+            empty = empty | (values.astype(str) == missing_label_marker).to_numpy()
         if empty.any():
             pos = int(np.flatnonzero(empty)[0])
             raise DataError(
