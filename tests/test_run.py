@@ -124,13 +124,22 @@ def test_config_change_reruns_only_affected_steps(ran, tmp_path):
     root = _copy(ran[0], tmp_path / "p")
     toml = root / "yearn.toml"
     toml.write_text(toml.read_text().replace("0.02", "0.05"), encoding="utf-8")
-    again = run_project(root, options=FAST, report=False)
+    again = run_project(root, report=False)
     status = {s.name: s.status for s in again.steps}
-    # human-level error is in [metric]: baselines, train and learning curve read it, then
-    # everything downstream of train; split, profile and lr-find do not
-    assert status["split"] == status["profile"] == status["lr_find"] == "skipped"
-    assert status["train"] == status["diagnose"] == status["slices"] == "ran"
+    # the human-level error is read by the diagnosis and the learning curve only
+    assert status["diagnose"] == status["learning_curve"] == "ran"
+    ran_steps = {"diagnose", "learning_curve"}
+    assert all(v == "skipped" for k, v in status.items() if k not in ran_steps), status
     assert again.report is None
+
+
+def test_metric_change_reruns_training(ran, tmp_path):
+    root = _copy(ran[0], tmp_path / "p")
+    toml = root / "yearn.toml"
+    toml.write_text(toml.read_text().replace('optimizing = "error"', 'optimizing = "f1"'))
+    status = {s.name: s.status for s in run_project(root, report=False).steps}
+    assert status["split"] == status["profile"] == status["lr_find"] == "skipped"
+    assert status["baselines"] == status["train"] == status["slices"] == "ran"
 
 
 def test_option_change_reruns_train_and_downstream(ran, tmp_path):

@@ -110,11 +110,20 @@ def saved_options(root: str | Path) -> WorkflowOptions | None:
         return None
 
 
+def _config_value(sections: dict[str, Any], name: str) -> Any:
+    """A section of yearn.toml (``metric``) or one key of it (``metric.optimizing``)."""
+    section, _, key = name.partition(".")
+    value = sections.get(section)
+    if key:
+        return value.get(key) if isinstance(value, dict) else None
+    return value
+
+
 def _fingerprint(step: Step, ctx: StepContext, sections: dict[str, Any], data_fp: str) -> str:
     return digest(
         {
             "step": step.name,
-            "config": {s: sections.get(s) for s in step.sections},
+            "config": {s: _config_value(sections, s) for s in step.sections},
             "data": data_fp if step.uses_data else None,
             "upstream": {u: ctx.outputs.get(u) for u in step.after},
             "options": step.options(ctx),

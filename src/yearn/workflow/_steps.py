@@ -104,7 +104,7 @@ class Step:
 
     name: str
     title: str
-    sections: tuple[str, ...]  # yearn.toml sections read
+    sections: tuple[str, ...]  # yearn.toml sections (or ``section.key``) read
     uses_data: bool
     after: tuple[str, ...]  # earlier steps whose outputs it reads
     options: Callable[[StepContext], Any]
@@ -338,7 +338,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "baselines",
         "baselines",
-        ("project", "sources", "metric"),
+        ("project", "sources", "metric.optimizing"),
         True,
         ("split",),
         lambda c: [c.options.baselines, c.options.baseline_image_size, c.options.random_state],
@@ -347,7 +347,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "train",
         "train",
-        ("project", "sources", "metric"),
+        ("project", "sources", "metric.optimizing"),
         True,
         ("split",),
         lambda c: [c.model, c.options.epochs, c.options.train, c.options.random_state],
@@ -387,7 +387,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "learning_curve",
         "learning curve",
-        ("project", "sources", "metric"),
+        ("project", "sources", "metric.optimizing", "metric.human_level_error"),
         True,
         ("split",),
         lambda c: (
