@@ -221,3 +221,12 @@ def test_render_100_runs_x_100_epochs_under_2_seconds(tmp_path):
     seconds = time.perf_counter() - started
     assert page.count("<polyline") == 100 * 2 * 3
     assert seconds < 2.0, f"report took {seconds:.2f} s"
+
+
+def test_bar_chart():
+    from yearn.report import bar_chart
+
+    svg = str(bar_chart(["a<b", "c"], [0.2, 0.1], fmt=".0%", reference=0.15, reference_label="now"))
+    assert svg.count("<rect") == 2 and "a&lt;b" in svg and "20%" in svg and "now" in svg
+    assert "no data" in str(bar_chart([], []))
+    assert str(bar_chart(["x"], [float("nan")])).count("<rect") == 0

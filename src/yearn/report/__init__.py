@@ -10,13 +10,14 @@ helpers here (``html_table``, ``line_chart``). See ``docs/report.md``.
 """
 
 from yearn.report._build import Report, build_report, write_report
-from yearn.report._html import Series, data_uri, html_table, line_chart
+from yearn.report._html import Series, bar_chart, data_uri, html_table, line_chart
 from yearn.report._sections import Section, section_of
 
 __all__ = [
     "Report",
     "Section",
     "Series",
+    "bar_chart",
     "build_report",
     "data_uri",
     "html_table",

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from yearn.report._templates import render
 
-__all__ = ["Series", "data_uri", "html_table", "line_chart", "nice_ticks"]
+__all__ = ["Series", "bar_chart", "data_uri", "html_table", "line_chart", "nice_ticks"]
 
 #: Colours of the splits, the same in every chart.
 SPLIT_COLOURS = {
@@ -222,5 +222,64 @@ def line_chart(
             pw=pw,
             ph=ph,
             mark=mark,
+        )
+    )
+
+
+def bar_chart(
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    title: str = "",
+    fmt: str = ".3g",
+    reference: float | None = None,
+    reference_label: str = "",
+    width: int = 420,
+    bar_height: int = 16,
+    colour: str = "#2680c2",
+) -> Markup:
+    """Horizontal bars (one per label, values >= 0) as inline SVG, each value written at
+    its end; ``reference`` draws a dashed vertical line (an overall rate, a target)."""
+    pairs = [
+        (str(lab), float(v))
+        for lab, v in zip(labels, values, strict=True)
+        if v is not None and math.isfinite(float(v))
+    ]
+    label_w = min(int(width * 0.6), 8 + 6 * max((len(lab) for lab, _ in pairs), default=4))
+    top = 22 if title else 6
+    height = top + bar_height * len(pairs) + 18
+    span = max([v for _, v in pairs] + [reference or 0.0, 1e-12])
+    plot_w = width - label_w - 60
+
+    def px(v: float) -> float:
+        return label_w + max(0.0, v) / span * plot_w
+
+    bars = [
+        {
+            "label": lab,
+            "y": top + i * bar_height,
+            "w": px(v) - label_w,
+            "text": format(v, fmt),
+            "tx": px(v) + 3,
+        }
+        for i, (lab, v) in enumerate(pairs)
+    ]
+    ref = None
+    if reference is not None and math.isfinite(reference):
+        ref = {"x": px(reference), "label": reference_label}
+    return Markup(
+        render(
+            "bars.html.j2",
+            title=title,
+            width=width,
+            height=height,
+            bars=bars,
+            bar_height=bar_height,
+            label_w=label_w,
+            top=top,
+            bottom=top + bar_height * len(pairs),
+            ref=ref,
+            colour=colour,
+            empty=not pairs,
         )
     )
