@@ -90,18 +90,23 @@ def test_missing_results_get_a_note(tmp_path):
     assert 'data-present="no"' in page and "yearn-note" in page
 
 
-def test_corrupt_predictions_artifact_is_a_note_not_a_crash(project, tmp_path):
+@pytest.mark.parametrize(("damage", "message"), [("corrupt", "sha256"), ("delete", "missing")])
+def test_damaged_predictions_artifact_is_a_note_not_a_crash(project, tmp_path, damage, message):
     root = tmp_path / "p"
     shutil.copytree(project, root)
     from yearn.store import open_store
 
     store = open_store(root)
     run = store.list_runs(kind="train")[0]
-    store.artifact_path(run.id, "predictions.parquet").write_bytes(b"garbage")
+    path = store.artifact_path(run.id, "predictions.parquet")
     store.close()
+    if damage == "corrupt":
+        path.write_bytes(b"garbage")
+    else:
+        path.unlink()
     report = build_report(root)
     for id in ("diagnosis", "labels", "slices", "errors"):
-        assert not report[id].present and "sha256" in report[id].note, id
+        assert not report[id].present and message in report[id].note, id
     assert report["curves"].present  # the curves are in the store, not in the artefact
 
 

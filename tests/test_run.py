@@ -259,3 +259,15 @@ def test_next_steps_cover_every_principal_gap():
     assert len(steps) == 3
     one = diagnose(human="1%", train="1.5%", train_dev="9%", dev="9.5%")
     assert next_steps(one) == list(one.recommendations["variance"][:3])
+
+
+def test_damaged_artefact_reruns_its_step(ran, tmp_path):
+    from yearn.store import open_store
+
+    root = _copy(ran[0], tmp_path / "p")
+    store = open_store(root)
+    store.artifact_path(ran[1]["train"].outputs["run_id"], "predictions.parquet").write_bytes(b"x")
+    store.close()
+    status = {s.name: s.status for s in run_project(root, report=False).steps}
+    assert status["train"] == status["diagnose"] == status["labels"] == "ran"
+    assert status["split"] == status["baselines"] == "skipped"

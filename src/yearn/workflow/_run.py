@@ -147,7 +147,10 @@ def _outputs_exist(root: Path, ctx: StepContext, outputs: dict[str, Any]) -> boo
                 try:
                     if store.get_run(rid).status != "completed":
                         return False
-                except StoreError:
+                    for artefact in store.artifacts(rid):  # present, sha256 unchanged
+                        store.artifact_path(rid, artefact.name)
+                except StoreError as exc:
+                    log.info("re-running: %s", exc)
                     return False
         finally:
             store.close()
