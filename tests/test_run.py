@@ -271,3 +271,23 @@ def test_damaged_artefact_reruns_its_step(ran, tmp_path):
     status = {s.name: s.status for s in run_project(root, report=False).steps}
     assert status["train"] == status["diagnose"] == status["labels"] == "ran"
     assert status["split"] == status["baselines"] == "skipped"
+
+
+def test_regression_project_turns_classification_steps_off(tmp_path):
+    root = make_project(tmp_path / "p")
+    for name in ("web.csv", "phone.csv"):
+        frame = pd.read_csv(root / name)
+        frame["y"] = frame["a"] * 2.0 + frame["blur"]
+        frame.to_csv(root / name, index=False)
+    toml = root / "yearn.toml"
+    text = toml.read_text().replace('task = "binary"', 'task = "regression"')
+    toml.write_text(text.replace('optimizing = "error"', 'optimizing = "rmse"').replace(
+        "human_level_error = 0.02", "human_level_error = 0.1"))  # fmt: skip
+    opts = WorkflowOptions(**{**FAST.__dict__, "baselines": ("mean", "ridge")})
+    result = run_project(root, options=opts)
+    status = {s.name: s.status for s in result.steps}
+    assert status["errors"] == status["labels"] == status["slices"] == "off"
+    assert "single-label classification" in result["slices"].note
+    assert status["train"] == status["diagnose"] == "ran", [(s.name, s.note) for s in result.steps]
+    assert not result.failed, [(s.name, s.note) for s in result.failed]
+    assert result.report.is_file()

@@ -20,7 +20,14 @@ from yearn.workflow._state import (
     load_state,
     save_state,
 )
-from yearn.workflow._steps import STEPS, Step, StepContext, WorkflowOptions, step_enabled
+from yearn.workflow._steps import (
+    STEPS,
+    Step,
+    StepContext,
+    WorkflowOptions,
+    not_applicable,
+    step_enabled,
+)
 
 __all__ = ["StepResult", "WorkflowResult", "run_project", "saved_options"]
 
@@ -197,6 +204,11 @@ def run_project(
     for step in STEPS:
         if not step_enabled(step, options):
             results.append(StepResult(step.name, step.title, "off", note="turned off"))
+            tell(step.name, "off", 1, 1)
+            continue
+        reason = not_applicable(step, config)
+        if reason:
+            results.append(StepResult(step.name, step.title, "off", note=reason))
             tell(step.name, "off", 1, 1)
             continue
         missing = [u for u in step.after if u not in ctx.outputs]

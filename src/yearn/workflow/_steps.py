@@ -400,6 +400,18 @@ STEPS: tuple[Step, ...] = (
 )
 
 
+_SINGLE_LABEL = ("binary", "multiclass")
+
+
+def not_applicable(step: Step, config: Any) -> str | None:
+    """Why ``step`` does not apply to this project (``None`` when it does)."""
+    if step.name in ("errors", "labels", "slices") and config.task not in _SINGLE_LABEL:
+        return f"needs single-label classification; this project is {config.task}"
+    if step.name == "learning_curve" and config.task == "multilabel":
+        return "learning curves take one label column; this project is multilabel"
+    return None
+
+
 def step_enabled(step: Step, options: WorkflowOptions) -> bool:
     if step.name == "lr_find":
         return options.lr_find
