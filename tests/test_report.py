@@ -60,6 +60,7 @@ def test_every_section_present(project, tmp_path):
     assert "suggested" in _section(page, "lr-test")
     assert "ceiling" in _section(page, "errors").lower()
     assert "baseline:majority" in _section(page, "baselines")
+    assert "the best baseline" in _section(page, "baselines")  # the paired verdict
     assert "train_dev" in _section(page, "project")
 
 

@@ -192,6 +192,29 @@ def _final_values(metrics: pd.DataFrame) -> dict[str, dict[str, float]]:
     return out
 
 
+def _verdict(view: ProjectView, runs: list[Any], finals: dict[str, Any]) -> Markup | None:
+    """Does the model run beat the best baseline on dev (paired test)? Its ``_repr_html_``."""
+    model = view.model_run()
+    dev = {r.id: finals.get(r.id, {}).get("dev") for r in runs if r.kind == "baseline"}
+    dev = {k: v for k, v in dev.items() if v is not None}
+    if model is None or not dev:
+        return None
+    best = min(dev, key=lambda k: dev[k])
+    name = next(r.name for r in runs if r.id == best)
+    from yearn.baselines import beats_baseline
+
+    try:
+        verdict = beats_baseline(
+            view.predictions(model),
+            view.store.artifact_path(best, "predictions.parquet"),
+            model_name=model.name,
+            baseline_name=name,
+        )
+    except YearnError as exc:
+        return Markup(render("note.html.j2", note=f"model vs {name}: {exc}"))
+    return Markup(verdict._repr_html_())
+
+
 def baselines_vs_model(view: ProjectView, metrics: pd.DataFrame) -> Section:
     runs = view.runs_of("baseline") + view.runs_of("train")
     if not runs:
@@ -217,13 +240,16 @@ def baselines_vs_model(view: ProjectView, metrics: pd.DataFrame) -> Section:
     note = None
     if not view.runs_of("baseline"):
         note = "no baseline runs: run `yearn baseline` to know what a trivial model scores."
+    parts = [_verdict(view, runs, finals)]
     body = html_table(
         rows,
         ["run", "kind", "id", "metric", "train", "train_dev", "dev"],
         formats={s: ".2%" for s in ("train", "train_dev", "dev")},
         max_rows=200,
     )
-    return Section("baselines", "Baselines vs model", body, note)
+    return Section(
+        "baselines", "Baselines vs model", body, note, [p for p in parts if p is not None]
+    )
 
 
 # -- curves --------------------------------------------------------------------------------
