@@ -316,6 +316,7 @@ class TensorBoardLogger(Callback):
     def on_fit_start(self, state: TrainState) -> None:
         from torch.utils.tensorboard import SummaryWriter
 
+        _wait_for_a_later_event_file_name(self.log_dir)
         # purge_step drops events a killed run wrote after its last checkpoint
         self._writer = SummaryWriter(str(self.log_dir), purge_step=state.epoch + 1)
 
@@ -331,3 +332,21 @@ class TensorBoardLogger(Callback):
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+
+def _wait_for_a_later_event_file_name(log_dir: Path) -> None:
+    """Make a resumed run's event file sort after the earlier ones.
+
+    TensorBoard reads a run's event files in name order, and the name starts with the
+    creation time in whole seconds, then the pid: a file created in the same second by a
+    process with a "smaller" pid would sort first and hide the epochs after the resume.
+    """
+    stamps = []
+    for path in log_dir.glob("events.out.tfevents.*"):
+        part = path.name.split(".")[3]
+        if part.isdigit():
+            stamps.append(int(part))
+    if stamps:
+        wait = max(stamps) + 1 - time.time()
+        if wait > 0:
+            time.sleep(wait)
