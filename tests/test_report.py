@@ -236,3 +236,14 @@ def test_bar_chart():
     assert svg.count("<rect") == 2 and "a&lt;b" in svg and "20%" in svg and "now" in svg
     assert "no data" in str(bar_chart([], []))
     assert str(bar_chart(["x"], [float("nan")])).count("<rect") == 0
+
+
+def test_next_steps_without_yearn_run(project, tmp_path):
+    """A project whose runs were made step by step (no `yearn run`) still gets next steps."""
+    root = tmp_path / "p"
+    shutil.copytree(project, root)
+    (root / ".yearn" / "workflow.json").unlink()
+    report = build_report(root)
+    assert report["diagnosis"].present and len(report.next_steps) == 3
+    assert report.verdict and "Next steps" in report.to_html()
+    assert not report["profile"].present  # the profile is kept by `yearn run` only

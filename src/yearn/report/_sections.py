@@ -37,6 +37,7 @@ class Section:
     note: str | None = None
     parts: list[Markup] = field(default_factory=list)
     caption: str | None = None
+    result: Any = None  # the result object the section shows, when there is one
 
     @property
     def present(self) -> bool:
@@ -45,7 +46,7 @@ class Section:
 
 def section_of(id: str, title: str, obj: Any, note: str | None = None) -> Section:
     """A section from any object with ``_repr_html_`` (Jupyter's display protocol)."""
-    return Section(id, title, Markup(obj._repr_html_()), note)
+    return Section(id, title, Markup(obj._repr_html_()), note, result=obj)
 
 
 class StoredHTML:
