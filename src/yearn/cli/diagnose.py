@@ -215,8 +215,21 @@ def register(app: typer.Typer) -> None:
     @app.command("learning-curve")
     def learning_curve_cmd(
         project: Path = PROJECT_OPTION,
-        estimator: str = typer.Option(
-            "logistic", "--estimator", help="logistic, lda, knn, tree, forest, ridge (regression)."
+        estimator: str | None = typer.Option(
+            None,
+            "--estimator",
+            help="scikit-learn: logistic (default), lda, knn, tree, forest, ridge (regression).",
+        ),
+        model: str | None = typer.Option(
+            None, "--model", help="Train with yearn's own engine instead: mlp, linear or cnn."
+        ),
+        epochs: int | None = typer.Option(None, "--epochs", help="--model: epochs (default 20)."),
+        lr: float | None = typer.Option(None, "--lr", help="--model: learning rate (1e-3)."),
+        batch_size: int | None = typer.Option(None, "--batch-size", help="--model: batch size."),
+        width: int | None = typer.Option(None, "--width", help="--model: hidden width."),
+        depth: int | None = typer.Option(None, "--depth", help="--model: hidden layers."),
+        threads: int | None = typer.Option(
+            None, "--threads", help="--model: CPU threads torch may use."
         ),
         fractions: str = typer.Option(
             "0.1,0.2,0.3,0.45,0.65,0.8,1.0", "--fractions", help="Shares of the training set."
@@ -241,7 +254,29 @@ def register(app: typer.Typer) -> None:
 
         cfg = load_config(project)
         regression = cfg.task == "regression"
-        est = make_estimator(estimator, regression=regression, random_state=random_state)
+        settings = {
+            "epochs": epochs,
+            "lr": lr,
+            "batch_size": batch_size,
+            "width": width,
+            "depth": depth,
+            "num_threads": threads,
+        }
+        if model is None:
+            extra = [f"--{k.replace('_', '-')}" for k, v in settings.items() if v is not None]
+            if extra:
+                raise ConfigError(f"{', '.join(extra)} apply to --model mlp|linear|cnn only.")
+            estimator = estimator or "logistic"
+            est = make_estimator(estimator, regression=regression, random_state=random_state)
+        else:
+            if estimator is not None:
+                raise ConfigError(
+                    "give --estimator (scikit-learn) or --model (yearn's trainer), not both."
+                )
+            if settings["epochs"] is None:
+                settings["epochs"] = 20
+            est = yearn_estimator(project, model, regression, random_state, settings)
+            estimator = model
         try:
             fr = [float(f) for f in fractions.split(",") if f.strip()]
         except ValueError:
@@ -279,6 +314,11 @@ def register(app: typer.Typer) -> None:
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         payload = lc.to_dict() | {"splits": how, "estimator": estimator}
+        if model is not None:
+            payload["trainer"] = "yearn"
+            payload["fit_settings"] = {k: v for k, v in settings.items() if v is not None}
+        else:
+            payload["trainer"] = "scikit-learn"
         if chart is not None:
             lc.save_chart(chart)
             payload["chart"] = str(chart)
@@ -296,3 +336,28 @@ def register(app: typer.Typer) -> None:
         console.print(f"[bold]{lc.verdict}[/]", highlight=False)
         if chart is not None:
             console.print(f"chart written to {chart}")
+
+
+def yearn_estimator(
+    project: Path, model: str, regression: bool, random_state: int, settings: dict[str, Any]
+) -> Any:
+    """A TorchClassifier/TorchRegressor for ``--model``; ``cnn`` gets the images' shape."""
+    from yearn.train import TorchClassifier, TorchRegressor
+    from yearn.train._models import MODEL_NAMES
+
+    if model not in MODEL_NAMES:
+        raise ConfigError(f"--model {model!r}: unknown; choose one of {', '.join(MODEL_NAMES)}.")
+    input_shape = None
+    if model == "cnn":
+        from yearn.config import load_config
+        from yearn.data import load_images, load_project
+
+        ds = load_project(load_config(project))
+        if not ds.image_column:
+            raise ConfigError(
+                "--model cnn needs an image project; for a table use --model mlp or linear."
+            )
+        input_shape = load_images(ds.frame[ds.image_column].tolist()[:1]).shape[1:]
+    cls = TorchRegressor if regression else TorchClassifier
+    kw = {k: v for k, v in settings.items() if v is not None}
+    return cls(model, input_shape=input_shape, random_state=random_state, **kw)

@@ -14,6 +14,7 @@ from yearn.train._callbacks import (
 from yearn.train._checkpoint import load_checkpoint, save_checkpoint
 from yearn.train._config import OPTIMIZERS, SCHEDULES, TrainConfig
 from yearn.train._data import SplitData, TrainData, make_train_data
+from yearn.train._estimator import TorchClassifier, TorchRegressor  # noqa: F401
 from yearn.train._fit import FitResult, fit
 from yearn.train._losses import masked_bce
 from yearn.train._lr_find import LRFindResult, lr_find

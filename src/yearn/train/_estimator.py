@@ -1,0 +1,222 @@
+"""yearn's trainer behind the scikit-learn estimator contract.
+
+``TorchClassifier`` / ``TorchRegressor`` wrap :func:`yearn.fit` so that anything built for
+scikit-learn (``clone``, ``cross_val_score``, :func:`yearn.diagnose.learning_curve`) can
+train a built-in model (``"mlp"``, ``"linear"``, ``"cnn"``) or a torch module. ``__init__``
+stores its arguments only; ``fit(X, y)`` trains on ``{"train": (X, y)}`` and returns
+``self``. Nothing is written to a run store unless ``store`` is given.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+
+from yearn.errors import DataError, TrainingError
+
+__all__ = ["TorchClassifier", "TorchRegressor"]
+
+
+class _TorchEstimator(BaseEstimator):
+    """Shared parameters and the ``fit`` bridge; use the two concrete classes."""
+
+    _task_kind = ""
+
+    def __init__(
+        self,
+        model: Any = "mlp",
+        *,
+        epochs: int = 10,
+        lr: float = 1e-3,
+        optimizer: str = "adam",
+        batch_size: int | None = None,
+        weight_decay: float = 0.0,
+        width: int | None = None,
+        depth: int | None = None,
+        dropout: float = 0.0,
+        input_shape: Sequence[int] | None = None,
+        standardize: bool = True,
+        random_state: int = 0,
+        num_threads: int | None = None,
+        device: str | None = None,
+        store: Any = None,
+        fit_params: dict[str, Any] | None = None,
+    ) -> None:
+        self.model = model
+        self.epochs = epochs
+        self.lr = lr
+        self.optimizer = optimizer
+        self.batch_size = batch_size
+        self.weight_decay = weight_decay
+        self.width = width
+        self.depth = depth
+        self.dropout = dropout
+        self.input_shape = input_shape
+        self.standardize = standardize
+        self.random_state = random_state
+        self.num_threads = num_threads
+        self.device = device
+        self.store = store
+        self.fit_params = fit_params
+
+    # -- helpers ------------------------------------------------------------------------
+    def _settings(self) -> dict[str, Any]:
+        settings = dict(self.fit_params or {})
+        named = {
+            "epochs": self.epochs,
+            "lr": self.lr,
+            "optimizer": self.optimizer,
+            "batch_size": self.batch_size,
+            "weight_decay": self.weight_decay,
+            "width": self.width,
+            "depth": self.depth,
+            "dropout": self.dropout,
+            "random_state": self.random_state,
+            "num_threads": self.num_threads,
+        }
+        clash = sorted(set(settings) & set(named))
+        if clash:
+            raise TrainingError(
+                f"fit_params repeats {clash[0]!r}, which is an argument of "
+                f"{type(self).__name__}; set it there instead."
+            )
+        return {**named, **settings}
+
+    def _inputs(self, X: Any, *, fitting: bool) -> np.ndarray:
+        """Float32 inputs, standardised with the train statistics, in the model's shape."""
+        try:
+            x = np.asarray(X, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise DataError(
+                f"{type(self).__name__}: X must be numeric; encode categories and text first."
+            ) from None
+        if x.ndim == 1:
+            x = x[:, None]
+        if len(x) == 0:
+            raise DataError(f"{type(self).__name__}: X has no rows.")
+        flat = x.reshape(len(x), -1)
+        if not np.isfinite(flat).all():
+            row = int(np.flatnonzero(~np.isfinite(flat).all(axis=1))[0])
+            raise DataError(f"X row {row} holds NaN or inf; impute or drop it first.")
+        if fitting:
+            self.n_features_in_ = flat.shape[1]
+            self._shape = self._target_shape(x)
+            if self.standardize:
+                std = flat.std(axis=0)
+                self._mean = flat.mean(axis=0)
+                self._scale = np.where(std > 0, std, 1.0).astype(np.float32)
+        elif flat.shape[1] != self.n_features_in_:
+            raise DataError(
+                f"X has {flat.shape[1]} features but {type(self).__name__} was fitted with "
+                f"{self.n_features_in_}; give the same columns as in fit."
+            )
+        if self.standardize:
+            flat = (flat - self._mean) / self._scale
+        return np.ascontiguousarray(flat.reshape((len(x), *self._shape)), dtype=np.float32)
+
+    def _target_shape(self, x: np.ndarray) -> tuple[int, ...]:
+        if self.input_shape is None:
+            return tuple(x.shape[1:])
+        shape = tuple(int(s) for s in self.input_shape)
+        if int(np.prod(shape)) != int(np.prod(x.shape[1:])):
+            raise DataError(
+                f"input_shape {shape} holds {int(np.prod(shape))} values per example but X "
+                f"has {int(np.prod(x.shape[1:]))}; give the shape of one example, e.g. "
+                "(1, 28, 28) for 28×28 grey images."
+            )
+        return shape
+
+    def _fit(self, X: Any, y: np.ndarray, task: str) -> Any:
+        from yearn.train._fit import fit
+
+        x = self._inputs(X, fitting=True)
+        model = self.model if isinstance(self.model, str) else copy.deepcopy(self.model)
+        result = fit(
+            model,
+            {"train": (x, y)},
+            task=task,
+            store=self.store,
+            device=self.device,
+            **self._settings(),
+        )
+        self.model_ = result.model
+        self.loss_ = result.loss
+        self.history_ = result.history
+        self.task_ = task
+        return self
+
+    def _outputs(self, X: Any) -> np.ndarray:
+        import torch
+
+        from yearn.train._loop import predict_outputs
+        from yearn.train._losses import outputs_to_proba
+
+        if not hasattr(self, "model_"):
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first.")
+        x = self._inputs(X, fitting=False)
+        dev = next(self.model_.parameters()).device
+        out = predict_outputs(self.model_, torch.as_tensor(x, device=dev))
+        return outputs_to_proba(out.cpu().numpy().astype(np.float64), self.task_, self.loss_)
+
+
+class TorchClassifier(ClassifierMixin, _TorchEstimator):
+    """A classifier trained by :func:`yearn.fit` (binary or multi-class).
+
+    ``model``: ``"mlp"``, ``"linear"``, ``"cnn"`` (give ``input_shape`` = (C, H, W) when X
+    holds flattened images) or a ``torch.nn.Module`` (copied, never modified). The named
+    arguments are those of :class:`yearn.train.TrainConfig`; ``fit_params`` passes any other
+    of its fields (``schedule``, ``loss``, ``grad_clip``, ...). ``standardize`` z-scores each
+    input column with the train statistics. ``store`` (a RunStore or project folder) records
+    every ``fit`` as a run; by default nothing is written.
+    """
+
+    def fit(self, X: Any, y: Any) -> TorchClassifier:
+        """Train on (X, y); labels may be any hashable values. Returns ``self``."""
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise DataError(f"y must be 1-D (one label per row); got shape {y.shape}.")
+        if len(y) != len(np.asarray(X)):
+            raise DataError(f"X has {len(np.asarray(X))} rows but y has {len(y)}.")
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise DataError(
+                f"y holds one class only ({self.classes_[0]!r}); a classifier needs at least two."
+            )
+        task = "binary" if len(self.classes_) == 2 else "multiclass"
+        return self._fit(X, codes.astype(np.int64), task)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities (N, classes), columns in the order of ``classes_``."""
+        return self._outputs(X)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The most probable class of each row (values of ``classes_``)."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+
+class TorchRegressor(RegressorMixin, _TorchEstimator):
+    """A regressor trained by :func:`yearn.fit` (mean squared error by default); the
+    arguments are those of :class:`TorchClassifier`."""
+
+    def fit(self, X: Any, y: Any) -> TorchRegressor:
+        """Train on (X, y) with y numeric, one value per row. Returns ``self``."""
+        try:
+            y = np.asarray(y, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise DataError("y must be numeric for a regressor.") from None
+        if y.ndim != 1:
+            raise DataError(f"y must be 1-D (one value per row); got shape {y.shape}.")
+        if len(y) != len(np.asarray(X)):
+            raise DataError(f"X has {len(np.asarray(X))} rows but y has {len(y)}.")
+        return self._fit(X, y, "regression")
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted values (N,)."""
+        return self._outputs(X).reshape(-1)
