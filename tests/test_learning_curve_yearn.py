@@ -76,6 +76,25 @@ def test_regressor_learns_a_linear_function():
     est = TorchRegressor("linear", epochs=30, lr=0.05, num_threads=1).fit(X, y)
     assert est.predict(X).shape == (200,)
     assert est.score(X, y) > 0.99
+    big = y * 1000 + 5000  # target in other units: standardised for training, mapped back
+    est = TorchRegressor("linear", epochs=30, lr=0.05, num_threads=1).fit(X, big)
+    assert est.score(X, big) > 0.99
+    assert abs(est.predict(X).mean() - big.mean()) < 100
+    with pytest.raises(DataError, match="y row 3"):
+        TorchRegressor(epochs=1).fit(X, np.where(np.arange(200) == 3, np.inf, y))
+
+
+def test_regression_learning_curve_in_rmse():
+    rng = np.random.default_rng(2)
+    X, X_dev = rng.normal(size=(400, 5)), rng.normal(size=(200, 5))
+    w = rng.normal(size=5)
+    y = X @ w + 0.1 * rng.normal(size=400)
+    y_dev = X_dev @ w + 0.1 * rng.normal(size=200)
+    est = TorchRegressor("linear", epochs=20, lr=0.05, num_threads=1)
+    lc = learning_curve(
+        est, X, y, X_dev, y_dev, fractions=(0.05, 0.2, 0.5, 1.0), metric="rmse", n_resamples=50
+    )
+    assert not lc.rate and lc.dev_errors[-1] < 0.3
 
 
 def test_reproducible_with_random_state():
@@ -222,3 +241,30 @@ def test_cli_bad_model_and_option_mixes(cli, tmp_path):
     assert r.exit_code == 2 and "image project" in r.output
     r = cli("learning-curve", "--project", project, "--model", "mlp", "--epochs", "0")
     assert r.exit_code == 2 and "epochs" in r.output
+
+
+def test_cli_learning_curve_with_yearn_cnn_on_an_image_project(cli, tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(5)
+    for label, rows in (("top", slice(0, 4)), ("bottom", slice(4, 8))):
+        for k in range(40):
+            pixels = rng.integers(0, 60, size=(8, 8))
+            pixels[rows] += 150
+            path = tmp_path / "imgs" / label / f"{k}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(pixels.astype(np.uint8)).save(path)
+    (tmp_path / "yearn.toml").write_text(
+        '[project]\ntask = "binary"\nlabel_column = "y"\n'
+        '[[sources]]\nname = "web"\npath = "imgs"\nrole = "train"\n',
+        encoding="utf-8",
+    )
+    r = cli(
+        "learning-curve", "--project", tmp_path, "--model", "cnn", "--epochs", "6",
+        "--lr", "0.01", "--width", "4", "--depth", "1", "--threads", "1",
+        "--fractions", "0.2,0.5,1", "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["estimator"] == "cnn" and len(out["sizes"]) == 3
+    assert out["dev_errors"][-1] <= 0.2

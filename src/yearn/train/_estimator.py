@@ -203,7 +203,8 @@ class TorchClassifier(ClassifierMixin, _TorchEstimator):
 
 class TorchRegressor(RegressorMixin, _TorchEstimator):
     """A regressor trained by :func:`yearn.fit` (mean squared error by default); the
-    arguments are those of :class:`TorchClassifier`."""
+    arguments are those of :class:`TorchClassifier`. With ``standardize`` the target is
+    z-scored for training too, and predictions are mapped back to its units."""
 
     def fit(self, X: Any, y: Any) -> TorchRegressor:
         """Train on (X, y) with y numeric, one value per row. Returns ``self``."""
@@ -215,8 +216,15 @@ class TorchRegressor(RegressorMixin, _TorchEstimator):
             raise DataError(f"y must be 1-D (one value per row); got shape {y.shape}.")
         if len(y) != len(np.asarray(X)):
             raise DataError(f"X has {len(np.asarray(X))} rows but y has {len(y)}.")
-        return self._fit(X, y, "regression")
+        if not np.isfinite(y).all():
+            row = int(np.flatnonzero(~np.isfinite(y))[0])
+            raise DataError(f"y row {row} is NaN or inf; drop or fix that target.")
+        self._y_mean, self._y_scale = 0.0, 1.0
+        if self.standardize:
+            std = float(y.std())
+            self._y_mean, self._y_scale = float(y.mean()), std if std > 0 else 1.0
+        return self._fit(X, (y - self._y_mean) / self._y_scale, "regression")
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted values (N,)."""
-        return self._outputs(X).reshape(-1)
+        return self._outputs(X).reshape(-1) * self._y_scale + self._y_mean
