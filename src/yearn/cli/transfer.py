@@ -63,6 +63,11 @@ def register(app: typer.Typer) -> None:
         backbone_lr_factor: float = typer.Option(
             0.1, "--backbone-lr-factor", help="Backbone lr = this × --lr under policy all."
         ),
+        max_length: int = typer.Option(
+            64,
+            "--max-length",
+            help="With --text-encoder and policy last_k/all: tokens read per text.",
+        ),
         epochs: int = EPOCHS_OPTION,
         lr: float = LR_OPTION,
         random_state: int = SEED_OPTION,
@@ -74,7 +79,14 @@ def register(app: typer.Typer) -> None:
         params: dict[str, Any] = {"epochs": epochs, "lr": lr, "random_state": random_state}
         with err_console.status("training the new head"):
             if text_encoder:
-                result = transfer_text_project(project, **params)
+                result = transfer_text_project(
+                    project,
+                    policy=policy,
+                    k=k,
+                    backbone_lr_factor=backbone_lr_factor,
+                    max_length=max_length,
+                    **params,
+                )
             else:
                 result = transfer_project(
                     project,

@@ -6,7 +6,7 @@
 - :func:`compare_transfer` — scratch vs each policy on the same splits, with verdicts;
 - :func:`digits_transfer_study` — the web 0–4 → phone 5–9 study on the digits demo;
 - :class:`TextEncoder` / :func:`transfer_text` — the packaged all-MiniLM-L6-v2 encoder
-  (offline, cached embeddings) with a new head.
+  (offline, cached embeddings) with a new head, or fine-tuned (:class:`MiniLMBackbone`).
 """
 
 from yearn.transfer._advisor import Check, TransferAdvice, advise_transfer, backbone_features
@@ -34,6 +34,7 @@ from yearn.transfer._project import (
     transfer_text_project,
 )
 from yearn.transfer._text import TextEncoder, text_cache_dir, text_encoder_available
+from yearn.transfer._text_backbone import MiniLMBackbone, tokenize_texts
 from yearn.transfer._transfer import TransferResult, attach_head, transfer, transfer_text
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "Check",
     "DigitsTransferStudy",
     "FrozenBackboneEval",
+    "MiniLMBackbone",
     "PolicyChoice",
     "PolicyOutcome",
     "TextEncoder",
@@ -65,6 +67,7 @@ __all__ = [
     "scratch_copy",
     "text_cache_dir",
     "text_encoder_available",
+    "tokenize_texts",
     "transfer",
     "transfer_project",
     "transfer_text",

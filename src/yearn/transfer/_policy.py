@@ -83,8 +83,15 @@ def choose_policy(n_train: int, policy: str | None = None, k: int = 1) -> Policy
 
 
 def backbone_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    """The backbone's layers that own weights, in forward order (name, module)."""
+    """The backbone's layers that own weights, in forward order (name, module).
+
+    A backbone with a ``transfer_layers()`` method names its own layers (a transformer
+    counts whole blocks, not each linear map inside them).
+    """
     backbone = model.backbone
+    custom = getattr(backbone, "transfer_layers", None)
+    if callable(custom):
+        return [(f"backbone.{name}", module) for name, module in custom()]
     out = []
     for name, module in backbone.named_modules():
         if any(True for _ in module.parameters(recurse=False)):

