@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -317,7 +317,7 @@ def config_from_dict(
         split=split,
         store_url=_opt_str("store.url", store_raw.get("url"), file),
         root=root,
-        path=root / file if file else None,
+        path=root / CONFIG_FILENAME,
     )
 
 
@@ -334,4 +334,5 @@ def load_config(path: str | Path = ".") -> ProjectConfig:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: not valid TOML ({exc}); fix the line it names.") from None
-    return config_from_dict(data, root=file.parent, file=str(file))
+    config = config_from_dict(data, root=file.parent, file=str(file))
+    return replace(config, path=file)

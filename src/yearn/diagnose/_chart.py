@@ -57,7 +57,11 @@ def plot_ladder(diag: Diagnosis, ax: Any = None) -> Any:
             ax.errorbar(
                 i,
                 r.value * scale,
-                yerr=[[(r.value - r.ci_low) * scale], [(r.ci_high - r.value) * scale]],
+                # a bootstrap interval need not contain the estimate: clip the whiskers at 0
+                yerr=[
+                    [max(0.0, r.value - r.ci_low) * scale],
+                    [max(0.0, r.ci_high - r.value) * scale],
+                ],
                 color="black",
                 capsize=4,
                 lw=1,
