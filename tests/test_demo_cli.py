@@ -11,7 +11,7 @@ from yearn.config import load_config
 
 def test_demo_creates_the_digits_project_and_prints_its_summary(cli, tmp_path):
     project = tmp_path / "digits"
-    result = cli("demo", "--dir", project)
+    result = cli("demo", "--no-run", "--dir", project)
     assert result.exit_code == 0, result.output
     cfg = load_config(project)
     assert [(s.name, s.role) for s in cfg.sources] == [("web", "train"), ("phone", "target")]
@@ -23,7 +23,7 @@ def test_demo_creates_the_digits_project_and_prints_its_summary(cli, tmp_path):
 
 
 def test_demo_json_summary(cli, tmp_path):
-    result = cli("demo", "--dir", tmp_path / "d", "--json")
+    result = cli("demo", "--no-run", "--dir", tmp_path / "d", "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["kind"] == "digits" and summary["task"] == "multiclass"
@@ -39,18 +39,18 @@ def test_demo_json_summary(cli, tmp_path):
 
 def test_demo_refuses_a_non_empty_folder_unless_forced(cli, tmp_path):
     (tmp_path / "keep.txt").write_text("mine")
-    result = cli("demo", "--tabular", "--dir", tmp_path)
+    result = cli("demo", "--no-run", "--tabular", "--dir", tmp_path)
     assert result.exit_code == 2
     assert "not empty" in result.output and "--force" in result.output
     assert not (tmp_path / "yearn.toml").exists()
-    result = cli("demo", "--tabular", "--dir", tmp_path, "--force")
+    result = cli("demo", "--no-run", "--tabular", "--dir", tmp_path, "--force")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "keep.txt").read_text() == "mine"
 
 
 def test_demo_tabular_default_folder(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = cli("demo", "--tabular", "--json")
+    result = cli("demo", "--no-run", "--tabular", "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["kind"] == "tabular" and summary["task"] == "binary"
@@ -60,15 +60,15 @@ def test_demo_tabular_default_folder(cli, tmp_path, monkeypatch):
 
 
 def test_demo_tabular_table_output(cli, tmp_path):
-    result = cli("demo", "--tabular", "--dir", tmp_path / "t")
+    result = cli("demo", "--no-run", "--tabular", "--dir", tmp_path / "t")
     assert result.exit_code == 0, result.output
     for needle in ("registry", "clinic", "pathology_score", "record_number", "latitude"):
         assert needle in result.output, needle
 
 
 def test_demo_bad_random_state_exits_2(cli, tmp_path):
-    result = cli("demo", "--tabular", "--dir", tmp_path / "x", "--random-state", "-1")
+    result = cli("demo", "--no-run", "--tabular", "--dir", tmp_path / "x", "--random-state", "-1")
     assert result.exit_code == 2
     assert "random_state" in result.output
-    result = cli("demo", "--dir", tmp_path / "y", "--random-state", "many")
+    result = cli("demo", "--no-run", "--dir", tmp_path / "y", "--random-state", "many")
     assert result.exit_code == 2
