@@ -233,3 +233,5 @@ def test_fine_tuning_from_the_cli(cli, tmp_path):
     assert "policy all (requested)" in shown.output and "0.1 × lr" in shown.output
     bad = cli(*args, "--policy", "last_k", "--k", "9")
     assert bad.exit_code == 2 and "backbone has 7 layers" in bad.output
+    both = cli(*args, "--from", tmp_path / "w.safetensors")
+    assert both.exit_code == 2 and "not both" in both.output

@@ -77,6 +77,11 @@ def register(app: typer.Typer) -> None:
         from yearn.transfer import transfer_project, transfer_text_project
 
         params: dict[str, Any] = {"epochs": epochs, "lr": lr, "random_state": random_state}
+        if text_encoder and source:
+            raise typer.BadParameter(
+                "give either --text-encoder or --from, not both: the text encoder is the "
+                "pretrained model."
+            )
         with err_console.status("training the new head"):
             if text_encoder:
                 result = transfer_text_project(
