@@ -1,14 +1,13 @@
 """Learning curves: error against training-set size, and what more data would buy.
 
 The estimator (any scikit-learn estimator, including yearn's own trainer behind that
-contract: ``yearn.train.TorchClassifier`` / ``TorchRegressor``; cloned, never modified) is
-fitted on growing, nested, stratified subsets of the training set. The dev error is
-fitted with a power law
-``err(n) = a · n^(−b) + c`` (``c`` ≥ 0 the error that data cannot remove), and the fit is
-bootstrapped over the curve's points to give an interval on the dev error expected at
-twice the data. Verdict: *more data is likely to help* when the expected gain from
-doubling is above the tolerance and its interval excludes zero; and when the train error
-is already above the target, more data will not fix that bias.
+contract: ``yearn.train.TorchClassifier`` / ``TorchRegressor``; cloned, never modified)
+is fitted on growing, nested, stratified subsets of the training set. The dev error is
+fitted with a power law ``err(n) = a · n^(−b) + c`` (``c`` ≥ 0 the error that data
+cannot remove), and the fit is bootstrapped over the curve's points to give an interval
+on the dev error expected at twice the data. Verdict: *more data is likely to help* when
+the expected gain from doubling is above the tolerance and its interval excludes zero;
+and when the train error is already above the target, more data will not fix that bias.
 """
 
 from __future__ import annotations
