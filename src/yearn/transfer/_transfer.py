@@ -199,7 +199,7 @@ def transfer_text(
       :class:`~yearn.transfer.TextEncoder`) and ``head_model`` (``linear`` or ``mlp``) is
       trained on the 384 features;
     - ``last_k``: the last ``k`` transformer layers (of 6; the embeddings count as a 7th
-      layer before them) train with a new linear head;
+      layer before them) train with a new linear head (``head_model`` is for ``head``);
     - ``all``: the whole encoder trains at ``backbone_lr_factor`` × ``lr``.
 
     Fine-tuning reads the texts as token ids cut to ``max_length`` tokens. ``params``:
