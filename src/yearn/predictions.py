@@ -30,6 +30,7 @@ __all__ = [
     "SPLITS",
     "Predictions",
     "load_predictions",
+    "peek_columns",
     "write_predictions",
 ]
 
@@ -177,12 +178,32 @@ def _read(path: Path) -> pd.DataFrame:
     raise PredictionsError(f"{path}: unknown extension {suffix!r}; use .parquet or .csv.")
 
 
+def peek_columns(table: str | Path | pd.DataFrame) -> list[str] | None:
+    """Column names of a table without loading its rows (None when it cannot be read:
+    :func:`load_predictions` then says why)."""
+    if isinstance(table, pd.DataFrame):
+        return [str(c) for c in table.columns]
+    path = Path(table)
+    try:
+        if path.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+        if path.suffix.lower() in (".csv", ".txt"):
+            return [str(c) for c in pd.read_csv(path, nrows=0).columns]
+    except Exception:
+        return None
+    return None
+
+
 def load_predictions(table: str | Path | pd.DataFrame, *, task: str | None = None) -> Predictions:
     """Load and validate a predictions table (file path or DataFrame).
 
     ``task`` is inferred when omitted: ``label:`` columns → multilabel; ``proba:``
     columns → binary (2 classes) or multiclass; otherwise regression.
     """
+    if isinstance(table, Predictions):
+        return table
     if isinstance(table, pd.DataFrame):
         frame, source = table.copy(), "<DataFrame>"
     else:

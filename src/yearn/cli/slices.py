@@ -38,8 +38,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
         """Slices (metadata conditions and pairs) ranked by excess errors, with p-values."""
-        from yearn.erroranalysis._load import load_classification as load_predictions
         from yearn.erroranalysis._source import resolve_predictions
+        from yearn.predictions import load_predictions
         from yearn.slices import find_slices
 
         predictions = resolve_predictions(predictions, project=project, run=run)

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from yearn._validation import check_number
-from yearn.erroranalysis._load import load_classification
+from yearn.predictions import load_predictions
 from yearn.erroranalysis._worksheet import Worksheet, load_worksheet
 from yearn.errors import DataError
 from yearn.predictions import Predictions
@@ -154,7 +154,7 @@ def summarize(
     correctly classified rows of the worksheet are not counted.
     """
     check_number("confidence", confidence, low=0.5, high=1.0, high_inclusive=False)
-    preds = load_classification(predictions)
+    preds = load_predictions(predictions)
     sheet = worksheet if isinstance(worksheet, Worksheet) else load_worksheet(worksheet, preds)
     sheet.validate(preds)
     rows = preds.split(split)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from yearn._io import atomic_write
 from yearn._validation import check_positive_int
-from yearn.erroranalysis._load import load_classification
+from yearn.predictions import load_predictions
 from yearn.erroranalysis._preview import make_previews
 from yearn.erroranalysis._tags import Rule, format_tags, parse_rule, parse_tag_cell
 from yearn.errors import DataError, PredictionsError
@@ -38,7 +38,7 @@ KEEP_BACKUPS = 20
 
 
 def _as_predictions(predictions: Predictions | pd.DataFrame | str | Path) -> Predictions:
-    return load_classification(predictions)
+    return load_predictions(predictions)
 
 
 @dataclass

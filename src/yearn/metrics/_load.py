@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from yearn.errors import PredictionsError
-from yearn.predictions import Predictions, load_predictions
+from yearn.predictions import Predictions, load_predictions, peek_columns
 
 __all__ = ["guess_metric", "load_for_metric"]
 
@@ -23,35 +20,17 @@ def load_for_metric(table: Any, metric: Any, task: str | None = None) -> Predict
     if isinstance(table, Predictions):
         return table
     if task is None and metric.task_kinds == ("regression",):
-        columns = _columns(table)
+        columns = peek_columns(table)
         if columns is not None and not any(c.startswith(("proba:", "label:")) for c in columns):
             return load_predictions(table, task="regression")  # whole-number targets too
     if task is None and "regression" not in metric.task_kinds:
-        columns = _columns(table)
+        columns = peek_columns(table)
         if columns is not None and not any(c.startswith(("proba:", "label:")) for c in columns):
             preds = load_predictions(table, task="multiclass")
             if len(preds.classes) <= 2:
                 preds = Predictions(preds.frame, "binary", preds.classes, (), preds.source)
             return preds
     return load_predictions(table, task=task)
-
-
-def _columns(table: Any) -> list[str] | None:
-    """Column names of a table without loading it (None when unreadable: the loader
-    then reports the problem)."""
-    if isinstance(table, pd.DataFrame):
-        return [str(c) for c in table.columns]
-    path = Path(table)
-    try:
-        if path.suffix.lower() == ".parquet":
-            import pyarrow.parquet as pq
-
-            return list(pq.read_schema(path).names)
-        if path.suffix.lower() in (".csv", ".txt"):
-            return [str(c) for c in pd.read_csv(path, nrows=0).columns]
-    except Exception:  # unreadable or missing: load_predictions says why
-        return None
-    return None
 
 
 def guess_metric(table: Any) -> str:

@@ -44,10 +44,10 @@ def error_analysis(view: ProjectView) -> Section:
             note="no error-analysis worksheet yet: run `yearn run` or `yearn errors sample`.",
         )
     from yearn.erroranalysis import load_worksheet, summarize
-    from yearn.erroranalysis._load import load_classification
+    from yearn.predictions import load_predictions
 
     try:
-        preds = load_classification(view.predictions(run))
+        preds = load_predictions(view.predictions(run))
         sheet = load_worksheet(sheet_path, preds)
         note = None
         if not any(sheet.tag_lists("tags")):

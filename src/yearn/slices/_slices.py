@@ -24,9 +24,8 @@ import numpy as np
 import pandas as pd
 
 from yearn._validation import check_choice, check_fraction, check_positive_int
-from yearn.erroranalysis._load import load_classification
 from yearn.errors import PredictionsError
-from yearn.predictions import Predictions
+from yearn.predictions import Predictions, load_predictions
 
 __all__ = ["SliceReport", "find_slices"]
 
@@ -187,7 +186,7 @@ def find_slices(
     check_positive_int("min_size", min_size)
     check_choice("correction", correction, ("bh", "bonferroni"))
     check_fraction("alpha", alpha)
-    preds = load_classification(predictions)
+    preds = load_predictions(predictions)
     rows = preds.split(split)
     if preds.task not in ("binary", "multiclass"):
         raise PredictionsError(

@@ -222,10 +222,10 @@ def _metadata_rules(preds: Any) -> list[str]:
 
 def _errors(ctx: StepContext) -> dict[str, Any]:
     from yearn.erroranalysis import sample_errors
-    from yearn.erroranalysis._load import load_classification
+    from yearn.predictions import load_predictions
 
     run_id = ctx.outputs["train"]["run_id"]
-    preds = load_classification(ctx.predictions())
+    preds = load_predictions(ctx.predictions())
     sheet = sample_errors(
         preds, n=ctx.options.worksheet_size, random_state=ctx.options.random_state
     )
