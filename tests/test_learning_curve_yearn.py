@@ -148,8 +148,14 @@ def test_bad_input_is_a_clear_error():
     with pytest.raises(TrainingError, match="fit_params repeats"):
         TorchClassifier(fit_params={"lr": 0.1}).fit(X, y)
     est = TorchClassifier(**FAST).fit(X, y)
-    with pytest.raises(DataError, match="features"):
+    with pytest.raises(ValueError, match="features"):
         est.predict(X[:, :2])
+    with pytest.raises(TypeError, match="dense data is required"):
+        from scipy.sparse import csr_matrix
+
+        TorchClassifier(**FAST).fit(csr_matrix(X), y)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        TorchClassifier(**FAST).fit(X, np.linspace(0, 1, 40))
 
 
 def test_no_run_store_writes_unless_asked(tmp_path, monkeypatch):

@@ -21,6 +21,14 @@ from yearn.errors import DataError, TrainingError
 __all__ = ["TorchClassifier", "TorchRegressor"]
 
 
+def _rows(a: Any) -> int | None:
+    """Rows of an array-like (sparse included); ``None`` when it has no length."""
+    shape = getattr(a, "shape", None)
+    if shape is not None and len(shape):
+        return int(shape[0])
+    return len(a) if hasattr(a, "__len__") else None
+
+
 class _TorchEstimator(BaseEstimator):
     """Shared parameters and the ``fit`` bridge; use the two concrete classes."""
 
@@ -86,33 +94,44 @@ class _TorchEstimator(BaseEstimator):
             )
         return {**named, **settings}
 
-    def _inputs(self, X: Any, *, fitting: bool) -> np.ndarray:
-        """Float32 inputs, standardised with the train statistics, in the model's shape."""
-        try:
-            x = np.asarray(X, dtype=np.float32)
-        except (TypeError, ValueError):
-            raise DataError(
-                f"{type(self).__name__}: X must be numeric; encode categories and text first."
-            ) from None
-        if x.ndim == 1:
-            x = x[:, None]
-        if len(x) == 0:
-            raise DataError(f"{type(self).__name__}: X has no rows.")
-        flat = x.reshape(len(x), -1)
+    def _check(self, X: Any, y: Any = None, *, fitting: bool, y_numeric: bool = False) -> Any:
+        """scikit-learn's input checks (sparse, empty, 1-D, complex, feature count), then
+        ours: finite values, named by row. Returns float32 X (and y when fitting)."""
+        from sklearn.utils.validation import validate_data
+
+        common = dict(dtype=np.float32, allow_nd=True, ensure_all_finite=False)
+        if fitting:
+            n_x, n_y = _rows(X), _rows(y)
+            if None not in (n_x, n_y) and n_x != n_y:
+                raise DataError(f"X has {n_x} rows but y has {n_y}; they must match.")
+            if y_numeric:
+                target = np.asarray(y)
+                if target.dtype.kind in "fc" and not np.isfinite(target).all():
+                    row = int(np.flatnonzero(~np.isfinite(target.reshape(len(target), -1)))[0])
+                    raise DataError(f"y row {row} is NaN or inf; drop or fix that target.")
+            X, y = validate_data(self, X, y, reset=True, y_numeric=y_numeric, **common)
+        else:
+            X = validate_data(self, X, reset=False, **common)
+        flat = X.reshape(len(X), -1)
         if not np.isfinite(flat).all():
             row = int(np.flatnonzero(~np.isfinite(flat).all(axis=1))[0])
             raise DataError(f"X row {row} holds NaN or inf; impute or drop it first.")
+        return (X, y) if fitting else X
+
+    def _inputs(self, x: np.ndarray, *, fitting: bool) -> np.ndarray:
+        """Checked inputs, standardised with the train statistics, in the model's shape."""
+        flat = x.reshape(len(x), -1)
         if fitting:
-            self.n_features_in_ = flat.shape[1]
+            self._n_values = flat.shape[1]
             self._shape = self._target_shape(x)
             if self.standardize:
                 std = flat.std(axis=0)
                 self._mean = flat.mean(axis=0)
                 self._scale = np.where(std > 0, std, 1.0).astype(np.float32)
-        elif flat.shape[1] != self.n_features_in_:
+        elif flat.shape[1] != self._n_values:
             raise DataError(
-                f"X has {flat.shape[1]} features but {type(self).__name__} was fitted with "
-                f"{self.n_features_in_}; give the same columns as in fit."
+                f"X has {flat.shape[1]} values per row but {type(self).__name__} was fitted "
+                f"with {self._n_values}; give inputs of the same shape as in fit."
             )
         if self.standardize:
             flat = (flat - self._mean) / self._scale
@@ -130,7 +149,7 @@ class _TorchEstimator(BaseEstimator):
             )
         return shape
 
-    def _fit(self, X: Any, y: np.ndarray, task: str) -> Any:
+    def _fit(self, X: np.ndarray, y: np.ndarray, task: str) -> Any:
         from yearn.train._fit import fit
 
         x = self._inputs(X, fitting=True)
@@ -159,7 +178,7 @@ class _TorchEstimator(BaseEstimator):
             from sklearn.exceptions import NotFittedError
 
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first.")
-        x = self._inputs(X, fitting=False)
+        x = self._inputs(self._check(X, fitting=False), fitting=False)
         dev = next(self.model_.parameters()).device
         out = predict_outputs(self.model_, torch.as_tensor(x, device=dev))
         return outputs_to_proba(out.cpu().numpy().astype(np.float64), self.task_, self.loss_)
@@ -178,11 +197,10 @@ class TorchClassifier(ClassifierMixin, _TorchEstimator):
 
     def fit(self, X: Any, y: Any) -> TorchClassifier:
         """Train on (X, y); labels may be any hashable values. Returns ``self``."""
-        y = np.asarray(y)
-        if y.ndim != 1:
-            raise DataError(f"y must be 1-D (one label per row); got shape {y.shape}.")
-        if len(y) != len(np.asarray(X)):
-            raise DataError(f"X has {len(np.asarray(X))} rows but y has {len(y)}.")
+        from sklearn.utils.multiclass import check_classification_targets
+
+        X, y = self._check(X, y, fitting=True)
+        check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise DataError(
@@ -208,22 +226,14 @@ class TorchRegressor(RegressorMixin, _TorchEstimator):
 
     def fit(self, X: Any, y: Any) -> TorchRegressor:
         """Train on (X, y) with y numeric, one value per row. Returns ``self``."""
-        try:
-            y = np.asarray(y, dtype=np.float32)
-        except (TypeError, ValueError):
-            raise DataError("y must be numeric for a regressor.") from None
-        if y.ndim != 1:
-            raise DataError(f"y must be 1-D (one value per row); got shape {y.shape}.")
-        if len(y) != len(np.asarray(X)):
-            raise DataError(f"X has {len(np.asarray(X))} rows but y has {len(y)}.")
-        if not np.isfinite(y).all():
-            row = int(np.flatnonzero(~np.isfinite(y))[0])
-            raise DataError(f"y row {row} is NaN or inf; drop or fix that target.")
+        X, y = self._check(X, y, fitting=True, y_numeric=True)
+        y = np.asarray(y, dtype=np.float64)
         self._y_mean, self._y_scale = 0.0, 1.0
         if self.standardize:
             std = float(y.std())
             self._y_mean, self._y_scale = float(y.mean()), std if std > 0 else 1.0
-        return self._fit(X, (y - self._y_mean) / self._y_scale, "regression")
+        target = ((y - self._y_mean) / self._y_scale).astype(np.float32)
+        return self._fit(X, target, "regression")
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted values (N,)."""
