@@ -23,10 +23,9 @@ from typing import Any
 import pandas as pd
 
 from yearn._validation import check_number
-from yearn.predictions import load_predictions
 from yearn.erroranalysis._worksheet import Worksheet, load_worksheet
 from yearn.errors import DataError
-from yearn.predictions import Predictions
+from yearn.predictions import Predictions, load_predictions
 
 __all__ = ["ErrorSummary", "TagSummary", "ceiling", "summarize"]
 
@@ -129,15 +128,32 @@ class ErrorSummary:
         return pd.DataFrame([t.to_dict() for t in self.tags])
 
     def _repr_html_(self) -> str:
+        from html import escape
+
+        from yearn.report import bar_chart
+
+        # a plain <table> (tests/test_erroranalysis_summary.py looks for it), cells escaped
         rows = "".join(
-            f"<tr><td>{t.tag}</td><td>{t.count}</td><td>{t.share:.0%}</td>"
+            f"<tr><td>{escape(t.tag)}</td><td>{t.count}</td><td>{t.share:.0%}</td>"
             f"<td>{t.ceiling_error:.1%} [{t.ceiling_low:.1%}, {t.ceiling_high:.1%}]</td></tr>"
-            for t in self.tags
+            for t in self.tags[:15]
         )
+        more = f"<p>… {len(self.tags) - 15} more tags</p>" if len(self.tags) > 15 else ""
+        top = self.tags[:10]
+        chart = bar_chart(
+            [t.tag for t in top],
+            [t.ceiling_error for t in top],
+            title=f"{self.split} error if every error of the tag were fixed (ceiling)",
+            fmt=".1%",
+            reference=self.error,
+            reference_label=f"now {self.error:.1%}",
+        )
+        notes = "".join(f"<p>{escape(n)}</p>" for n in self.notes)
         return (
-            f"<p>{self.split} error {self.error:.1%}: {self.n_sampled_errors} of "
-            f"{self.n_errors} errors sampled</p><table><tr><th>tag</th><th>count</th>"
-            f"<th>share</th><th>ceiling</th></tr>{rows}</table>"
+            f"<div><p><b>{escape(self.split)} error {self.error:.1%}</b>: "
+            f"{self.n_sampled_errors} of {self.n_errors} errors sampled</p>{chart}"
+            f"<table><tr><th>tag</th><th>count</th><th>share</th><th>ceiling</th></tr>{rows}"
+            f"</table>{more}{notes}</div>"
         )
 
 

@@ -22,11 +22,10 @@ import pandas as pd
 
 from yearn._io import atomic_write
 from yearn._validation import check_positive_int
-from yearn.predictions import load_predictions
 from yearn.erroranalysis._preview import make_previews
 from yearn.erroranalysis._tags import Rule, format_tags, parse_rule, parse_tag_cell
 from yearn.errors import DataError, PredictionsError
-from yearn.predictions import Predictions
+from yearn.predictions import Predictions, load_predictions
 
 __all__ = ["Worksheet", "load_worksheet", "sample_errors"]
 
@@ -163,7 +162,21 @@ class Worksheet:
                     cells.append(f"<td>{escape(str(v))}</td>")
             body.append("<tr>" + "".join(cells) + "</tr>")
         more = f"<p>{len(self) - max_rows} more rows</p>" if len(self) > max_rows else ""
-        return f"<table><tr>{head}</tr>{''.join(body)}</table>{more}"
+        return f"{self._tags_chart()}<table><tr>{head}</tr>{''.join(body)}</table>{more}"
+
+    def _tags_chart(self) -> str:
+        """Bars of the ten most used tags so far (an empty chart before any tagging)."""
+        from collections import Counter
+
+        from yearn.report import bar_chart
+
+        counts = Counter(t for tags in self.tag_lists() for t in tags).most_common(10)
+        return bar_chart(
+            [t for t, _ in counts],
+            [n for _, n in counts],
+            title=f"tags so far ({len(self)} rows)",
+            fmt=".0f",
+        )
 
     def to_records(self) -> list[dict[str, Any]]:
         """Rows as dicts with ``tags`` / ``suggested_tags`` as lists (for a web page)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 import numpy as np
@@ -87,13 +88,7 @@ class LabelIssues:
         )
 
     def _repr_html_(self) -> str:
-        from html import escape
-
-        return (
-            f"<p>{len(self.issues)} likely label issues of {self.n_examples} "
-            f"({', '.join(self.splits)}). {escape(self.advice)}</p>"
-            + self.issues.head(20).to_html(index=False)
-        )
+        return _label_issues_html(self)
 
     def to_dict(self, top: int | None = None) -> dict[str, Any]:
         issues = self.issues if top is None else self.issues.head(top)
@@ -260,3 +255,33 @@ def _in_sample_notes(
             "confident learning needs out-of-sample ones."
         )
     return notes
+
+
+_ISSUE_COLUMNS = ("rank", "id", "split", "label", "suggested", "self_confidence")
+
+
+def _label_issues_html(result: LabelIssues) -> str:
+    """Noise per class pair as bars, then the top flagged examples as a table."""
+    from yearn.report import bar_chart, html_table
+
+    noise = result.noise.head(10)
+    pairs = [f"{g} → {t}" for g, t in zip(noise["given"], noise["true"], strict=True)]
+    chart = bar_chart(
+        pairs,
+        [float(c) for c in noise["count"]],
+        title="estimated wrong labels per class pair (given → true)",
+        fmt=".0f",
+    )
+    columns = [c for c in _ISSUE_COLUMNS if c in result.issues.columns]
+    table = html_table(
+        result.issues[columns],
+        max_rows=10,
+        formats={"self_confidence": ".3f"},
+        caption="most likely wrong labels",
+    )
+    notes = "".join(f"<p>⚠ {escape(w)}</p>" for w in result.warnings)
+    return (
+        f"<div><p><b>{len(result.issues)} likely label issues</b> of {result.n_examples} "
+        f"examples ({escape(', '.join(result.splits))}). {escape(result.advice)}</p>"
+        f"{notes}{chart}{table}</div>"
+    )

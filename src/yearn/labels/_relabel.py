@@ -15,6 +15,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +191,9 @@ class RelabelResult:
             "warnings": self.warnings,
         }
 
+    def _repr_html_(self) -> str:
+        return _relabel_html(self)
+
 
 def apply_corrections(
     predictions: Predictions | pd.DataFrame | str,
@@ -314,3 +318,37 @@ def rediagnose(before: Predictions, after: Predictions) -> dict[str, Any]:
         out[name] = diag.verdict()
         out[f"errors_{name}"] = {k: getattr(r, "value", None) for k, r in diag.errors.items()}
     return out
+
+
+def _relabel_html(result: RelabelResult) -> str:
+    """Rows corrected and error rate per split before and after, as a table and bars."""
+    from yearn.report import bar_chart, html_table
+
+    splits = list(dict.fromkeys([*result.changed, *result.error_before, *result.error_after]))
+    rows = [
+        {
+            "split": s,
+            "corrected": result.changed.get(s, 0),
+            "error before": result.error_before.get(s),
+            "error after": result.error_after.get(s),
+        }
+        for s in splits
+    ]
+    table = html_table(rows, formats={"error before": ".1%", "error after": ".1%"})
+    labels, values = [], []
+    for s in splits:
+        for when, errors in (("before", result.error_before), ("after", result.error_after)):
+            if s in errors:
+                labels.append(f"{s} {when}")
+                values.append(errors[s])
+    chart = bar_chart(labels, values, title="error rate before / after relabelling", fmt=".1%")
+    notes = "".join(f"<p>⚠ {escape(w)}</p>" for w in result.warnings)
+    if result.not_found:
+        shown = ", ".join(result.not_found[:10])
+        more = f" and {len(result.not_found) - 10} more" if len(result.not_found) > 10 else ""
+        notes += (
+            f"<p>{len(result.not_found)} corrected id(s) not in the table: "
+            f"{escape(shown)}{more}</p>"
+        )
+    total = sum(result.changed.values())
+    return f"<div><p><b>{total} label(s) corrected</b></p>{notes}{table}{chart}</div>"

@@ -49,12 +49,25 @@ class MultiTaskAdvice:
         }
 
     def _repr_html_(self) -> str:
-        items = "".join(
-            f"<li>{'✓' if c.passed else ('?' if c.passed is None else '✗')} "
-            f"<b>{html.escape(c.name)}</b>: {html.escape(c.detail)}</li>"
-            for c in self.checks
+        from yearn.report import bar_chart, html_table
+
+        table = html_table(
+            [
+                {
+                    "": "✓" if c.passed else ("?" if c.passed is None else "✗"),
+                    "check": c.name,
+                    "detail": c.detail,
+                }
+                for c in self.checks
+            ]
         )
-        return f"<p><b>{html.escape(self.verdict)}</b></p><ul>{items}</ul>"
+        chart = bar_chart(
+            list(self.labelled),
+            list(self.labelled.values()),
+            title="labelled training examples per task",
+            fmt=",.0f",
+        )
+        return f"<p><b>{html.escape(self.verdict)}</b></p>{table}{chart}"
 
 
 def _linear_right(xtr, ytr, xdv, ydv) -> np.ndarray:

@@ -98,10 +98,17 @@ class JointVsSeparate:
         }
 
     def _repr_html_(self) -> str:
-        return (
-            "<p><b>joint vs separate</b></p>"
-            + self.table().to_html(index=False, float_format=lambda v: f"{v:.4f}", escape=True)
-            + "".join(f"<p>{html.escape(n)}</p>" for n in self.notes)
+        from yearn.report import bar_chart, html_table
+
+        labels, values = [], []
+        for v in self.verdicts:
+            labels += [f"{v.task} separate", f"{v.task} joint"]
+            values += [v.separate, v.joint]
+        metric = self.verdicts[0].metric if self.verdicts else ""
+        chart = bar_chart(labels, values, title=f"dev {metric} per task", fmt=".3f")
+        table = html_table(self.table(), formats={"separate": ".4f", "joint": ".4f"})
+        return f"<p><b>joint vs separate</b></p>{table}{chart}" + "".join(
+            f"<p>{html.escape(n)}</p>" for n in self.notes
         )
 
 

@@ -79,10 +79,21 @@ class MultiTaskResult:
         }
 
     def _repr_html_(self) -> str:
+        from yearn.report import bar_chart, html_table
+
         maps = ", ".join(f"{s}: {v:.3f}" for s, v in self.map_by_split.items())
-        return f"<p><b>multi-task</b>: mAP {html.escape(maps)}</p>" + self.table().to_html(
-            index=False, float_format=lambda v: f"{v:.4f}"
+        split = "dev" if "dev" in self.map_by_split else next(iter(self.map_by_split), "")
+        shown = [s for s in self.scores if s.split == split]
+        chart = bar_chart(
+            [s.task for s in shown],
+            [s.average_precision for s in shown],
+            title=f"average precision per task ({split})",
+            fmt=".3f",
+            reference=self.map_by_split.get(split),
+            reference_label="mAP",
         )
+        table = html_table(self.table(), formats={"error": ".4f", "average_precision": ".4f"})
+        return f"<p><b>multi-task</b>: mAP {html.escape(maps)}</p>{chart}{table}"
 
 
 def fit_multitask(

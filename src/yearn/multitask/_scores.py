@@ -79,6 +79,18 @@ class TaskScore:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def _repr_html_(self) -> str:
+        from yearn.report import bar_chart, html_table
+
+        table = html_table([self.to_dict()], formats={"error": ".1%", "average_precision": ".3f"})
+        chart = bar_chart(
+            ["error at 0.5", "average precision"],
+            [self.error, self.average_precision],
+            title=f"task {self.task} on {self.split}",
+            fmt=".3f",
+        )
+        return f"<div>{table}{chart}</div>"
+
 
 def task_scores(
     y: np.ndarray, proba: np.ndarray, tasks: Sequence[str], split: str

@@ -29,6 +29,23 @@ class InjectionReport:
     def to_dict(self) -> dict:
         return {"rates": self.rates, "columns": self.columns}
 
+    def _repr_html_(self) -> str:
+        from yearn.report import bar_chart, html_table
+
+        rows = [{"column": c, **r} for c, r in self.rates.items()]
+        rates = {"train": ".1%", "target": ".1%", "after": ".1%"}
+        table = html_table(rows, ["column", "train", "target", "after", "injected"], formats=rates)
+        chart = bar_chart(
+            list(self.rates),
+            [r["after"] for r in self.rates.values()],
+            title="missing rate in train after injection",
+            fmt=".1%",
+        )
+        return (
+            f"<div><p><b>Missing values injected</b> into {len(self.columns)} of "
+            f"{len(self.rates)} column(s)</p>{table}{chart}</div>"
+        )
+
 
 def inject_missing(
     train: pd.DataFrame,

@@ -51,10 +51,30 @@ class SliceReport:
         return self.slices.head(k)
 
     def _repr_html_(self) -> str:
+        from html import escape
+
+        from yearn.report import bar_chart, html_table
+
+        top = self.slices.head(10)
+        chart = bar_chart(
+            [str(s) for s in top["slice"]],
+            [float(v) for v in top["error_rate"]],
+            title="error rate of the top slices",
+            fmt=".1%",
+            reference=self.overall_error,
+            reference_label=f"overall {self.overall_error:.1%}",
+        )
+        columns = ["slice", "size", "errors", "error_rate", "excess_errors", "p_adjusted"]
+        table = html_table(
+            top,
+            [c for c in columns if c in top.columns],
+            formats={"error_rate": ".1%", "excess_errors": ".1f", "p_adjusted": ".3g"},
+        )
         return (
-            f"<p>overall error {self.overall_error:.1%} over {self.n_examples} rows; "
-            f"{self.n_tested} slices tested ({self.correction})</p>"
-            + self.slices.head(10).drop(columns=["columns"]).to_html(index=False)
+            f"<div><p>overall error {self.overall_error:.1%} over {self.n_examples} rows; "
+            f"{self.n_tested} slices tested ({escape(self.correction)}), "
+            f"{int(self.slices['significant'].sum()) if len(self.slices) else 0} significant"
+            f"</p>{chart}{table}</div>"
         )
 
     def to_dict(self, top: int | None = 20) -> dict[str, Any]:

@@ -100,17 +100,41 @@ class SplitReport:
         return cls(**data)
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(t.column)}</td><td>{t.test}</td>"
-            f"<td>{t.p_value:.3g}</td><td>{'ok' if t.ok else 'differs'}</td></tr>"
-            for t in self.distribution
+        from yearn.report import bar_chart, html_table
+
+        sizes = html_table(
+            [
+                {
+                    "split": s,
+                    "examples": n,
+                    "requested": self.requested.get(s),
+                    "sources": ", ".join(f"{k}: {v}" for k, v in self.sources.get(s, {}).items()),
+                }
+                for s, n in self.sizes.items()
+            ]
         )
+        chart = bar_chart(
+            list(self.sizes), list(self.sizes.values()), title="examples per split", fmt=",.0f"
+        )
+        tests = ""
+        if self.distribution:
+            tests = html_table(
+                [
+                    {
+                        "dev vs test": t.column,
+                        "test": t.test,
+                        "p": t.p_value,
+                        "": "ok" if t.ok else "differs",
+                    }
+                    for t in self.distribution
+                ],
+                formats={"p": ".3g"},
+            )
         items = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
         return (
             f"<p>group overlap: {self.group_overlap}; dev/test only from target: "
-            f"{self.dev_test_from_target}</p>"
-            f"<table><tr><th>dev vs test</th><th>test</th><th>p</th><th></th></tr>{rows}"
-            f"</table>" + (f"<ul>{items}</ul>" if items else "")
+            f"{self.dev_test_from_target}</p>{sizes}{chart}{tests}"
+            + (f"<ul>{items}</ul>" if items else "")
         )
 
 

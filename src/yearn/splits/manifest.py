@@ -102,13 +102,15 @@ class SplitManifest:
         }
 
     def _repr_html_(self) -> str:
-        sizes = "".join(
-            f"<tr><td>{s}</td><td style='text-align:right'>{n:,}</td></tr>"
-            for s, n in self.sizes.items()
-        )
-        body = f"<table><tr><th>split</th><th>examples</th></tr>{sizes}</table>"
-        if self.report is not None:
-            body += self.report._repr_html_()
+        from yearn.report import bar_chart, html_table
+
+        if self.report is not None:  # its table and chart show the sizes per split
+            body = self.report._repr_html_()
+        else:
+            sizes = [{"split": s, "examples": n} for s, n in self.sizes.items()]
+            body = html_table(sizes) + bar_chart(
+                list(self.sizes), list(self.sizes.values()), title="examples per split", fmt=",.0f"
+            )
         salt = html.escape(str(self.settings.get("salt")))
         return f"<div><b>Split manifest</b> (salt {salt}){body}</div>"
 

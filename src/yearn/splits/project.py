@@ -33,6 +33,16 @@ class SavedSplit:
     def to_dict(self) -> dict[str, Any]:
         return {**self.manifest.to_dict(), "path": str(self.path), "run_id": self.run_id}
 
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        run = f", run {escape(self.run_id)}" if self.run_id else ""
+        return (
+            f"<div><p><b>Split saved</b> to <code>{escape(str(self.path))}</code>{run} "
+            f"(sha256 {escape(self.manifest.sha256[:12])})</p>"
+            f"{self.manifest._repr_html_()}</div>"
+        )
+
 
 def split_dataset(
     dataset: Dataset,

@@ -204,8 +204,26 @@ class CVResult:
         return out
 
     def _repr_html_(self) -> str:
-        cells = "".join(f"<td>{s:.4g}</td>" for s in self.scores)
-        return f"<div><b>{self}</b><table><tr>{cells}</tr></table></div>"
+        import html
+
+        from yearn.report import bar_chart, html_table
+
+        folds = [f"fold {i + 1}" for i in range(self.n_folds)]
+        table = html_table(
+            [
+                {"fold": f, "fit": n_fit, "scored": n_score, self.metric: s}
+                for f, (n_fit, n_score), s in zip(folds, self.fold_sizes, self.scores, strict=False)
+            ]
+        )
+        chart = bar_chart(
+            folds,
+            self.scores,
+            title=f"{self.metric} per fold",
+            fmt=".4g",
+            reference=self.mean,
+            reference_label=f"mean {self.mean:.4g}",
+        )
+        return f"<div><b>{html.escape(str(self))}</b>{table}{chart}</div>"
 
 
 def t_interval(
