@@ -158,6 +158,22 @@ def test_bad_input_is_a_clear_error():
         TorchClassifier(**FAST).fit(X, np.linspace(0, 1, 40))
 
 
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")
+@pytest.mark.parametrize(
+    "est",
+    [
+        TorchClassifier(epochs=2, num_threads=1),
+        TorchRegressor(epochs=40, lr=0.01, num_threads=1),
+    ],
+    ids=["classifier", "regressor"],
+)
+def test_scikit_learn_estimator_checks_pass(est):
+    from sklearn.utils.estimator_checks import check_estimator
+
+    check_estimator(est)  # raises on the first failing check
+
+
 def test_no_run_store_writes_unless_asked(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     X, y = _blobs(40)
