@@ -315,6 +315,12 @@ def lr_find_result(tmp: Path) -> Any:
     return lr_find("mlp", _blobs(), num_steps=20, width=8)
 
 
+def scale_up_result(tmp: Path) -> Any:
+    from yearn.train import scale_up
+
+    return scale_up(_blobs(80), ladder=((4, 1, 1), (8, 1, 1)), epochs=1)
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -353,6 +359,7 @@ CASES = [
     Case("BaselineVerdict", baseline_verdict, gap="no chart"),
     Case("FitResult", fit_result, evil=False),
     Case("LRFindResult", lr_find_result, evil=False, gap="no table"),
+    Case("ScaleUpResult", scale_up_result, evil=False, gap="no chart"),
 ]
 
 
@@ -393,8 +400,21 @@ def test_result_displays_in_jupyter(case: Case, tmp_path: Path) -> None:
         assert shown, f"{case.name}: the user string is not displayed at all"
 
 
+#: Result classes with a display that no case builds yet: each needs a trained backbone
+#: run or the whole workflow, too slow for this file. A new class must get a case.
+NOT_COVERED = {
+    "yearn.transfer.DigitsTransferStudy": "the digits transfer study trains two CNNs",
+    "yearn.transfer.TransferAdvice": "needs a trained backbone run",
+    "yearn.transfer.TransferComparison": "needs a trained backbone run",
+    "yearn.transfer.TransferResult": "needs a trained backbone run",
+    "yearn.workflow.WorkflowResult": "runs the whole workflow",
+    "yearn.demo.DemoSummary": "builds the demo data",
+    "yearn.report.Report": "built from a project's runs (tests/test_report.py)",
+}
+
+
 def test_every_public_result_class_is_covered() -> None:
-    """A public class with ``_repr_html_`` in the packages above must have a case here."""
+    """A public class with ``_repr_html_`` in these packages must have a case here."""
     covered = {c.name for c in CASES}
     missing = []
     for package in (
@@ -409,14 +429,22 @@ def test_every_public_result_class_is_covered() -> None:
         "metrics",
         "profile",
         "baselines",
+        "train",
+        "transfer",
+        "workflow",
+        "demo",
+        "report",
     ):
         module = importlib.import_module(f"yearn.{package}")
         for name in module.__all__:
             obj = getattr(module, name)
             if isinstance(obj, type) and issubclass(obj, BaseEstimator):
                 continue  # estimators display through scikit-learn's own HTML repr
-            if isinstance(obj, type) and hasattr(obj, "_repr_html_") and name not in covered:
-                missing.append(f"yearn.{package}.{name}")
+            qualified = f"yearn.{package}.{name}"
+            if not (isinstance(obj, type) and hasattr(obj, "_repr_html_")):
+                continue
+            if name not in covered and qualified not in NOT_COVERED:
+                missing.append(qualified)
     assert not missing, f"no display case for {missing}"
 
 
