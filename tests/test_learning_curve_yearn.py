@@ -290,3 +290,29 @@ def test_cli_learning_curve_with_yearn_cnn_on_an_image_project(cli, tmp_path):
     out = json.loads(r.output)
     assert out["estimator"] == "cnn" and len(out["sizes"]) == 3
     assert out["dev_errors"][-1] <= 0.2
+
+
+def test_cli_learning_curve_with_yearn_mlp_on_a_regression_project(cli, tmp_path):
+    from yearn.scaffold import write_project_file
+
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(300, 2))
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(300)], "a": X[:, 0], "b": X[:, 1]})
+    frame["price"] = 200 + 50 * X[:, 0] - 30 * X[:, 1] + rng.normal(scale=2, size=300)
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    write_project_file(
+        tmp_path,
+        task="regression",
+        label="price",
+        id_column="id",
+        sources=[{"name": "main", "path": "data.csv", "role": "train", "format": "csv"}],
+        metric="rmse",
+    )
+    r = cli(
+        "learning-curve", "--project", tmp_path, "--model", "linear", "--epochs", "30",
+        "--lr", "0.05", "--threads", "1", "--fractions", "0.1,0.4,1", "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["metric"] == "rmse"
+    assert out["dev_errors"][-1] < 10  # target spread is ~58: the model learned it
