@@ -130,7 +130,7 @@ def test_compare_files_verdict_and_mcnemar(tmp_path) -> None:
     pts = (err_a - err_b) * 100
     assert res.verdict.startswith(f"b is better by {pts:.2g} points, 95% CI [")
     assert res.ci_low < res.improvement < res.ci_high
-    assert "<table>" in res._repr_html_()
+    assert "<table" in res._repr_html_() and "<svg" in res._repr_html_()
     assert res.to_dict()["mcnemar"]["only_a"] == only_a
 
 

@@ -126,11 +126,16 @@ class Comparison:
                     f"only {self.name_b} right: {self.mcnemar.only_b}",
                 )
             )
-        body = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-            for k, v in rows
+        from yearn.report._html import bar_chart, html_table
+
+        table = html_table([{"": k, "value": v} for k, v in rows], ["", "value"])
+        chart = bar_chart(
+            [self.name_a, self.name_b],
+            [self.value_a, self.value_b],
+            title=f"{self.metric} on {self.split}",
+            fmt=".4g",
         )
-        return f"<p><b>{html.escape(self.verdict)}</b></p><table>{body}</table>"
+        return f"<p><b>{html.escape(self.verdict)}</b></p>{table}{chart}"
 
 
 def _as_predictions(table: Any, model: str | None, role: str, metric: Any, task) -> Predictions:
