@@ -162,13 +162,27 @@ class LearningCurve:
         return atomic_write_bytes(path, figure_bytes(fig, fmt))
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{n}</td><td>{self.fmt(t)}</td><td>{self.fmt(d)}</td></tr>"
-            for n, t, d in zip(self.sizes, self.train_errors, self.dev_errors, strict=True)
+        from yearn.report import Series, html_table, line_chart
+
+        table = html_table(
+            [
+                {"n": n, "train": self.fmt(t), "dev": self.fmt(d)}
+                for n, t, d in zip(self.sizes, self.train_errors, self.dev_errors, strict=True)
+            ]
+        )
+        chart = line_chart(
+            [
+                Series("train", self.sizes, self.train_errors, colour="#1f77b4"),
+                Series("dev", self.sizes, self.dev_errors, colour="#d62728"),
+            ],
+            title="error vs training-set size",
+            x_label="training examples",
+            y_label=self.metric,
+            log_x=True,
         )
         return (
             f"<div class='yearn-learning-curve'><h4>Learning curve: {html.escape(self.verdict)}"
-            f"</h4><table><tr><th>n</th><th>train</th><th>dev</th></tr>{rows}</table></div>"
+            f"</h4>{table}{chart}</div>"
         )
 
 
