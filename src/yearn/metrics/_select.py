@@ -75,19 +75,27 @@ class Selection:
         }
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{'<b>' if n == self.best else ''}{html.escape(n)}</td>"
-            f"<td>{v:.4g}</td><td>eligible</td></tr>"
+        from yearn.report._html import bar_chart, html_table
+
+        records = [
+            {
+                "candidate": n,
+                self.optimizing: v,
+                "status": "best" if n == self.best else "eligible",
+            }
             for n, v in self.ranking
-        ) + "".join(
-            f"<tr><td>{html.escape(n)}</td><td></td><td>excluded: {html.escape(', '.join(r))}"
-            "</td></tr>"
+        ] + [
+            {"candidate": n, self.optimizing: None, "status": "excluded: " + ", ".join(r)}
             for n, r in self.excluded.items()
+        ]
+        table = html_table(records, ["candidate", self.optimizing, "status"])
+        chart = bar_chart(
+            [n for n, _ in self.ranking],
+            [v for n, v in self.ranking],
+            title=f"{self.optimizing} of the eligible candidates",
+            fmt=".4g",
         )
-        return (
-            f"<p>{html.escape(self.summary)}</p><table><tr><th>candidate</th>"
-            f"<th>{html.escape(self.optimizing)}</th><th>status</th></tr>{rows}</table>"
-        )
+        return f"<p>{html.escape(self.summary)}</p>{table}{chart}"
 
 
 def _direction(optimizing: str, higher_is_better: bool | None) -> bool:
