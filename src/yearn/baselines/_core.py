@@ -72,18 +72,27 @@ class BaselineReport:
         }
 
     def _repr_html_(self) -> str:
+        from yearn.report._html import bar_chart, html_table
+
         wide = self.wide()
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in wide.columns)
-        rows = "".join(
-            f"<tr><td>{'<b>' if name == self.best else ''}{html.escape(name)}</td>"
-            + "".join(f"<td>{v:.4g}</td>" for v in wide.loc[name])
-            + "</tr>"
+        records = [
+            {"baseline": f"{name} (best)" if name == self.best else name, **wide.loc[name]}
             for name in wide.index
+        ]
+        table = html_table(records, ["baseline", *wide.columns])
+        chart = (
+            bar_chart(
+                list(wide.index),
+                [float(v) for v in wide[self.best_split]],
+                title=f"{self.metric} on {self.best_split}",
+                fmt=".4g",
+            )
+            if self.best_split in wide.columns
+            else ""
         )
         return (
-            f"<p>Baselines ({html.escape(self.metric)}); best on {self.best_split}: "
-            f"<b>{html.escape(self.best)}</b></p><table><tr><th>baseline</th>{head}</tr>"
-            f"{rows}</table>"
+            f"<p>Baselines ({html.escape(self.metric)}); best on "
+            f"{html.escape(self.best_split)}: <b>{html.escape(self.best)}</b></p>{table}{chart}"
         )
 
 
