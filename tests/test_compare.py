@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -304,3 +305,15 @@ def test_weighted_auc_resampler_matches_the_metric(k) -> None:
         idx = np.random.default_rng(seed).integers(0, n, n)
         assert fast(idx) == pytest.approx(m.compute(d.take(idx)), abs=1e-12)
     assert fast(np.arange(n)) == pytest.approx(m.compute(d))
+
+
+def test_dev_size_plan_curve_and_display() -> None:
+    plan = required_dev_size(0.10, 0.02)
+    curve = plan.curve()
+    sizes, gains = [n for n, _ in curve], [g for _, g in curve]
+    assert sizes == sorted(sizes) and sizes[0] < plan.n < sizes[-1]
+    assert all(a > b for a, b in itertools.pairwise(gains))  # more data, finer gain
+    for n, g in curve[::6]:  # each point is the planner's own inverse
+        assert required_dev_size(0.10, g).n == pytest.approx(n, abs=1)
+    page = plan._repr_html_()
+    assert "<table" in page and "<svg" in page and f"{plan.n:,}" in page

@@ -333,7 +333,7 @@ class Case:
 CASES = [
     Case("Diagnosis", diagnosis, evil=False),
     Case("Comparison", comparison),
-    Case("DevSizePlan", dev_size_plan, evil=False, gap="no table, no chart"),
+    Case("DevSizePlan", dev_size_plan, evil=False),
     Case("LabelIssues", label_issues_result),
     Case("RelabelResult", relabel_result),
     Case("SliceReport", slice_report),

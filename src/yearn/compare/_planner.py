@@ -67,8 +67,54 @@ class DevSizePlan:
     def __str__(self) -> str:
         return self.summary
 
+    def curve(self, points: int = 25) -> list[tuple[int, float]]:
+        """(n, detectable gain) from n / 10 to n x 10 (log-spaced) at this plan's error,
+        power, alpha and design (a paired plan keeps its discordance fixed); sizes too small
+        to detect anything are left out."""
+        sizes = sorted({max(2, round(self.n * 10 ** (k / (points - 1) * 2 - 1)))
+                        for k in range(points)})  # fmt: skip
+        out = []
+        for size in sizes:
+            try:
+                plan = detectable_gain(
+                    size,
+                    self.error,
+                    power=self.power,
+                    alpha=self.alpha,
+                    paired=self.paired,
+                    discordance=self.discordance,
+                )
+            except ConfigError:
+                continue
+            out.append((size, plan.gain))
+        return out
+
     def _repr_html_(self) -> str:
-        return f"<p>{html.escape(self.summary)}</p>"
+        from yearn.report._html import Series, html_table, line_chart
+
+        design = "paired (McNemar)" if self.paired else "independent samples"
+        rows = [
+            ("dev examples (n)", f"{self.n:,}"),
+            ("error", f"{self.error:.2%}"),
+            ("detectable gain", f"{self.gain * 100:.3g} points"),
+            ("power", f"{self.power:.0%}"),
+            ("alpha", f"{self.alpha:g}"),
+            ("design", design),
+        ]
+        if self.discordance is not None:
+            rows.append(("discordance", f"{self.discordance:.3g}"))
+        table = html_table([{"": k, "value": v} for k, v in rows], ["", "value"])
+        curve = self.curve()
+        chart = line_chart(
+            [Series("gain", [n for n, _ in curve], [g * 100 for _, g in curve])],
+            title="detectable error drop vs dev-set size",
+            x_label="dev examples (log)",
+            y_label="points",
+            log_x=True,
+            marker=self.n,
+            marker_label=f"n = {self.n:,}",
+        )
+        return f"<p>{html.escape(self.summary)}</p>{table}{chart}"
 
 
 def _check(error: float, power: float, alpha: float) -> tuple[float, float, float]:
