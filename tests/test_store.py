@@ -226,3 +226,20 @@ def test_postgres_roundtrip_and_concurrency(pg_url, tmp_path):
     with open_store(tmp_path, url=pg_url) as store:
         _roundtrip(store)
     _concurrent_writers(pg_url, tmp_path, n_proc=3, n_rows=60).close()
+
+
+def test_find_artifact_takes_the_newest_completed_run_that_has_it(tmp_path):
+    store = open_store(tmp_path)
+    with store.run("old", "train") as old:
+        old.log_artifact(b"old", "predictions.parquet")
+    with store.run("no-preds", "train") as other:
+        other.log_artifact(b"x", "notes.txt")
+    failed = store.start_run("crashed", "train")
+    failed.log_artifact(b"half", "predictions.parquet")
+    failed.finish("failed", error="boom")
+    assert store.latest_run_with("predictions.parquet") == old.id
+    assert store.find_artifact("predictions.parquet").read_bytes() == b"old"
+    assert store.find_artifact("notes.txt", other.id).read_bytes() == b"x"
+    with pytest.raises(StoreError, match=r"no completed run .* has a model\.onnx artefact"):
+        store.find_artifact("model.onnx")
+    store.close()

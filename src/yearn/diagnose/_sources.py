@@ -113,14 +113,8 @@ def latest_run_with_predictions(project: str | Path, store_url: str | None = Non
         and not (Path(project) / ".yearn" / "runs.db").exists()
     ):
         return None
-    store = open_store(project, url=store_url)
-    try:
-        for record in store.list_runs(status="completed"):
-            if any(a.name == PREDICTIONS_ARTIFACT for a in store.artifacts(record.id)):
-                return record.id
-    finally:
-        store.close()
-    return None
+    with open_store(project, url=store_url) as store:
+        return store.latest_run_with(PREDICTIONS_ARTIFACT)
 
 
 def error_form(metric: str) -> str:

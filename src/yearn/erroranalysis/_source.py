@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from yearn.errors import ConfigError, StoreError
+from yearn.errors import ConfigError
 
 __all__ = ["PREDICTIONS_ARTIFACT", "resolve_predictions"]
 
@@ -35,18 +35,5 @@ def resolve_predictions(
     from yearn.store import open_store
 
     root = Path(project) if project is not None else Path(".")
-    store = open_store(root)
-    try:
-        if run is None:
-            for record in store.list_runs(status="completed"):
-                if any(a.name == PREDICTIONS_ARTIFACT for a in store.artifacts(record.id)):
-                    run = record.id
-                    break
-            else:
-                raise StoreError(
-                    f"{root}: no completed run with a {PREDICTIONS_ARTIFACT} artefact; train a "
-                    "model (yearn train) or pass --predictions FILE."
-                )
-        return store.artifact_path(run, PREDICTIONS_ARTIFACT)
-    finally:
-        store.close()
+    with open_store(root) as store:
+        return store.find_artifact(PREDICTIONS_ARTIFACT, run)

@@ -305,6 +305,30 @@ class RunStore:
             ).fetchall()
         return [ArtifactRecord(**row._mapping) for row in rows]
 
+    def latest_run_with(self, artifact: str, *, status: str = "completed") -> str | None:
+        """Id of the newest run (of ``status``) that recorded an artefact named ``artifact``."""
+        query = (
+            select(t.runs.c.id)
+            .join(t.artifacts, t.artifacts.c.run_id == t.runs.c.id)
+            .where((t.artifacts.c.name == artifact) & (t.runs.c.status == status))
+            .order_by(t.runs.c.started_at.desc(), t.runs.c.id.desc())
+            .limit(1)
+        )
+        with self._begin() as conn:
+            return conn.execute(query).scalar()
+
+    def find_artifact(self, name: str, run_id: str | None = None) -> Path:
+        """Path of artefact ``name`` of ``run_id`` — or, without a run, of the newest
+        completed run that has one (sha256 checked)."""
+        if run_id is None:
+            run_id = self.latest_run_with(name)
+            if run_id is None:
+                raise StoreError(
+                    f"no completed run in {self!r} has a {name} artefact; run the step that "
+                    "makes it first (for predictions: yearn train or yearn run)."
+                )
+        return self.artifact_path(run_id, name)
+
     def artifact_path(self, run_id: str, name: str, *, verify: bool = True) -> Path:
         """Path of a run's artefact, after checking that its sha256 still matches."""
         run = self.get_run(run_id)
