@@ -81,7 +81,8 @@ def test_to_dict_and_html():
     h = training_health(_frame([1.0, float("inf")]))
     d = h.to_dict()
     assert d["healthy"] is False and d["findings"][0]["kind"] == "diverged"
-    assert "diverged" in h._repr_html_()
+    page = h._repr_html_()
+    assert "diverged" in page and "<table" in page and "<svg" in page
 
 
 def test_bad_curves():

@@ -349,7 +349,7 @@ CASES = [
     Case("JointVsSeparate", joint_vs_separate, evil=False),
     Case("MultiTaskAdvice", multitask_advice, evil=False),
     Case("Profile", profile_result),
-    Case("TrainingHealth", training_health_result, evil=False, gap="no table, no chart"),
+    Case("TrainingHealth", training_health_result, evil=False),
     Case("LearningCurve", learning_curve_result, evil=False),
     Case("MultiTaskDiagnosis", multitask_diagnosis, evil=False),
     Case("RunDiagnosis", run_diagnosis, evil=False),

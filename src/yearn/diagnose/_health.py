@@ -17,7 +17,6 @@ metric, split and epoch). Checks, each a :class:`Finding`:
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,13 +83,46 @@ class TrainingHealth:
         }
 
     def _repr_html_(self) -> str:
-        items = "".join(
-            f"<li>{'⚠ ' if f.problem else ''}<b>{html.escape(f.kind)}</b>: "
-            f"{html.escape(f.message)}</li>"
-            for f in self.findings
-        )
+        from yearn.report._html import SPLIT_COLOURS, Series, html_table, line_chart
+
         head = "healthy" if self.healthy else "problems found"
-        return f"<div class='yearn-health'><h4>Training health: {head}</h4><ul>{items}</ul></div>"
+        table = html_table(
+            [
+                {
+                    "": "⚠" if f.problem else "",
+                    "finding": f.kind,
+                    "epoch": f.epoch,
+                    "message": f.message,
+                }
+                for f in self.findings
+            ],
+            ["", "finding", "epoch", "message"],
+        )
+        charts = []
+        frame = self.curves
+        names = list(dict.fromkeys(frame["name"])) if "name" in frame else []
+        if self.monitored is not None:
+            names = [n for n in names if n in ("loss", self.monitored)]
+        for name in names[:2]:  # the loss and the monitored metric
+            series = [
+                Series(str(split), list(c.index), list(c.values), SPLIT_COLOURS.get(str(split)))
+                for split in dict.fromkeys(frame.loc[frame["name"] == name, "split"])
+                if len(c := _curve(frame, name, split))
+            ]
+            best = self.best_epoch if name == self.monitored else None
+            charts.append(
+                line_chart(
+                    series,
+                    title=str(name),
+                    x_label="epoch",
+                    marker=best,
+                    marker_label="" if best is None else f"best epoch {best}",
+                )
+            )
+        return (
+            f"<div class='yearn-health'><h4>Training health: {head}</h4>{table}"
+            f"{''.join(charts)}</div>"
+        )
 
 
 def _curve(frame: pd.DataFrame, name: str, split: str) -> pd.Series:
