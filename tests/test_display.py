@@ -358,7 +358,7 @@ CASES = [
     Case("BaselineReport", baseline_report, evil=False),
     Case("BaselineVerdict", baseline_verdict),
     Case("FitResult", fit_result, evil=False),
-    Case("LRFindResult", lr_find_result, evil=False, gap="no table"),
+    Case("LRFindResult", lr_find_result, evil=False),
     Case("ScaleUpResult", scale_up_result, evil=False, gap="no chart"),
 ]
 

@@ -301,4 +301,5 @@ def test_results_display_themselves(tmp_path):
     res.plot(tmp_path / "curves.png")
     assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
     lr = lr_find("mlp", _data(), num_steps=20)
-    assert "suggested learning rate" in lr._repr_html_() and "<img" in lr._repr_html_()
+    page = lr._repr_html_()
+    assert "suggested learning rate" in page and "<img" in page and "<table" in page

@@ -12,6 +12,7 @@ The model given is not changed (a copy is trained).
 from __future__ import annotations
 
 import copy
+import html
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,11 +77,25 @@ class LRFindResult:
         return fig
 
     def _repr_html_(self) -> str:
+        from yearn.report._html import html_table
         from yearn.train._display import figure_html
 
+        rows = [
+            ("suggested learning rate", f"{self.suggestion:.3g}"),
+            ("chosen by", self.method),
+            ("rate of the minimum loss", f"{self.min_loss_lr:.3g}"),
+            (
+                "rates tried",
+                f"{len(self.lrs)} ({min(self.lrs, default=0):.2g} to "
+                f"{max(self.lrs, default=0):.2g})",
+            ),
+            *(("note", note) for note in self.notes),
+        ]
+        table = html_table([{"": k, "value": v} for k, v in rows], ["", "value"])
         return (
             f"<div><p>lr-find: suggested learning rate <b>{self.suggestion:.3g}</b> "
-            f"({self.method})</p>{figure_html(self.plot(), 'loss vs learning rate')}</div>"
+            f"({html.escape(self.method)})</p>{table}"
+            f"{figure_html(self.plot(), 'loss vs learning rate')}</div>"
         )
 
 
