@@ -359,7 +359,7 @@ CASES = [
     Case("BaselineVerdict", baseline_verdict),
     Case("FitResult", fit_result, evil=False),
     Case("LRFindResult", lr_find_result, evil=False),
-    Case("ScaleUpResult", scale_up_result, evil=False, gap="no chart"),
+    Case("ScaleUpResult", scale_up_result, evil=False),
 ]
 
 

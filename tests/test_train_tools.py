@@ -71,6 +71,8 @@ def test_scale_up_stops_at_human_level():
     )
     assert res.reached_human_level and res.steps[-1].train_error <= 0.2
     assert "reaches the human-level error" in res.message
+    page = res._repr_html_()
+    assert "<table" in page and "<svg" in page and "human level" in page
 
 
 def test_scale_up_names_the_capacity_that_overfits_first():
@@ -85,6 +87,7 @@ def test_scale_up_names_the_capacity_that_overfits_first():
     first, second = res.steps
     assert second.dev_error > first.dev_error and second.train_error < first.train_error
     assert res.message.startswith("width 64, depth 2, 40 epochs overfits first")
+    assert "overfits first" in res._repr_html_()
 
 
 def test_models_are_backbone_plus_head_and_heads_can_be_replaced():

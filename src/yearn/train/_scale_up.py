@@ -9,6 +9,7 @@ one is given.
 
 from __future__ import annotations
 
+import html
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -65,15 +66,46 @@ class ScaleUpResult:
         }
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{s.capacity}</td><td>{s.train_error:.4f}</td>"
-            f"<td>{'' if s.dev_error is None else f'{s.dev_error:.4f}'}</td></tr>"
-            for s in self.steps
+        from yearn.report._html import SPLIT_COLOURS, Series, html_table, line_chart
+
+        records = [
+            {
+                "step": i + 1,
+                "capacity": s.capacity,
+                "train error": s.train_error,
+                "dev error": s.dev_error,
+                "note": "overfits first" if self.overfit_step == i else "",
+            }
+            for i, s in enumerate(self.steps)
+        ]
+        table = html_table(records, formats={"train error": ".4f", "dev error": ".4f"})
+        steps = list(range(1, len(self.steps) + 1))
+        series = [
+            Series("train", steps, [s.train_error for s in self.steps], SPLIT_COLOURS["train"]),
+            Series(
+                "dev",
+                steps,
+                [float("nan") if s.dev_error is None else s.dev_error for s in self.steps],
+                SPLIT_COLOURS["dev"],
+            ),
+        ]
+        if self.human_level_error is not None:
+            series.append(
+                Series(
+                    "human level",
+                    [1, max(steps, default=1)],
+                    [self.human_level_error] * 2,
+                    "#555555",
+                    dashed=True,
+                )
+            )
+        chart = line_chart(
+            series,
+            title=f"error ({self.metric}) as capacity grows",
+            x_label="ladder step",
+            y_label="error",
         )
-        return (
-            f"<p>{self.message}</p><table><tr><th>capacity</th><th>train</th>"
-            f"<th>dev</th></tr>{rows}</table>"
-        )
+        return f"<p>{html.escape(self.message)}</p>{table}{chart}"
 
 
 def _error(result: Any, split: str) -> float | None:
