@@ -353,7 +353,7 @@ CASES = [
     Case("LearningCurve", learning_curve_result, evil=False),
     Case("MultiTaskDiagnosis", multitask_diagnosis, evil=False),
     Case("RunDiagnosis", run_diagnosis, evil=False),
-    Case("CheckResult", check_result, gap="no table"),
+    Case("CheckResult", check_result),
     Case("Selection", selection),
     Case("BaselineReport", baseline_report, evil=False),
     Case("BaselineVerdict", baseline_verdict),

@@ -304,3 +304,22 @@ def test_text_column_that_spells_the_label_is_a_leak():
     result = _run(frame, text_columns=["notes", "plain_notes"])["leakage"]
     assert result.summary["leaks"] == ["notes"]
     assert result.summary["scores"]["plain_notes"] < 0.7
+
+
+def test_check_result_displays_summary_table_and_bars_escaped() -> None:
+    result = CheckResult(
+        "balance",
+        severity="warning",
+        message="minority class <i>cat</i>",
+        summary={
+            "classes": ["<b>x</b>", "cat"],
+            "by_group": {"all": {"n": 5, "ratio": 1.5, "counts": {"<b>x</b>": 3, "cat": 2}}},
+        },
+        flags=np.array([True, False, False, True, False]),
+    )
+    page = result._repr_html_()
+    assert "<table" in page and "<svg" in page  # no figure of its own: bars of the counts
+    assert "<b>x</b>" not in page and "<i>cat</i>" not in page and "&lt;b&gt;x" in page
+    assert "rows flagged" in page and ">2<" in page
+    empty = CheckResult("geo")._repr_html_()
+    assert "<table" in empty and "<svg" not in empty  # nothing to draw: no empty chart

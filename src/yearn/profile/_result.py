@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,8 +77,83 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         from yearn.profile._html import check_html
+        from yearn.report._html import bar_chart, html_table
 
-        return check_html(self)
+        rows: list[tuple[str, Any]] = [("severity", self.severity)]
+        if self.flags is not None:
+            rows.append(("rows flagged", self.n_flagged))
+        columns = _column_rows(self.summary)
+        rows += [
+            (str(k), _compact(v))
+            for k, v in self.summary.items()
+            if not (k == "columns" and columns)
+        ]
+        rows.append(("seconds", round(self.seconds, 3)))
+        table = html_table([{"": k, "value": v} for k, v in rows], ["", "value"])
+        if columns:  # the summary check: one row per column
+            table += html_table(columns, formats={"mean": ".4g", "std": ".4g"})
+        body = check_html(self)
+        chart = ""
+        if "<img" not in body:  # no picture of its own: bars of its first numeric mapping
+            found = _numeric_mapping(self.summary)
+            if found is not None:
+                title, values = found
+                chart = bar_chart(list(values), list(values.values()), title=title)
+        return f"{table}{body}{chart}"
+
+
+def _column_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per-column rows (kind, missing, unique, mean / std or top values, first group) of a
+    summary that has ``columns`` as the summary check writes them; else ``[]``."""
+    columns = summary.get("columns")
+    if not isinstance(columns, dict) or not all(
+        isinstance(c, dict) and "kind" in c for c in columns.values()
+    ):
+        return []
+    rows = []
+    for name, col in columns.items():
+        stats = next(iter((col.get("by_group") or {}).values()), {})
+        top = stats.get("top") or {}
+        rows.append(
+            {
+                "column": name,
+                "kind": col.get("kind"),
+                "missing": col.get("missing"),
+                "unique": col.get("unique"),
+                "mean": stats.get("mean"),
+                "std": stats.get("std"),
+                "top values": ", ".join(f"{k} ({v})" for k, v in list(top.items())[:3]),
+            }
+        )
+    return rows
+
+
+def _compact(value: Any, limit: int = 120) -> Any:
+    """A summary value for one table cell: scalars as they are, containers as short JSON."""
+    value = to_jsonable(value)
+    if isinstance(value, dict | list):
+        text = json.dumps(value, default=str)
+        return text if len(text) <= limit else text[: limit - 3] + "..."
+    return value
+
+
+def _numeric_mapping(summary: Any, path: str = "", depth: int = 0) -> tuple[str, dict] | None:
+    """The first (breadth-first) mapping of names to non-negative numbers in ``summary``."""
+    if not isinstance(summary, dict) or depth > 3:
+        return None
+    values = {
+        str(k): float(v)
+        for k, v in summary.items()
+        if isinstance(v, int | float | np.number) and not isinstance(v, bool)
+    }
+    complete = path and values and len(values) == len(summary)
+    if complete and all(math.isfinite(v) and v >= 0 for v in values.values()):
+        return path, values
+    for key, sub in summary.items():
+        found = _numeric_mapping(sub, f"{path} {key}".strip(), depth + 1)
+        if found is not None:
+            return found
+    return None
 
 
 @dataclass
