@@ -4,7 +4,7 @@ Functions over predictions tables, never models::
 
     from yearn.labels import label_issues, record_corrections, apply_corrections
     result = label_issues("predictions.parquet")      # flagged ids, noise per class pair
-    print(result.advice)                              # relabel or not, from the dev error
+    result.advice                                     # relabel or not, from the dev error
 """
 
 from yearn.labels._confident import (
