@@ -2,45 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-
 import numpy as np
 import pytest
 
 from yearn.transfer import TextEncoder, text_encoder_available, transfer_text
 
+from ._text_data import NEGATIVE, POSITIVE
+
 AVAILABLE, REASON = text_encoder_available()
 pytestmark = pytest.mark.skipif(not AVAILABLE, reason=f"text encoder unavailable: {REASON}")
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Any attempt to open a network connection fails the test."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"network access attempted: {args!r}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-
-
-POSITIVE = [
-    "what a wonderful, delightful film",
-    "I loved every minute of it",
-    "brilliant acting and a moving story",
-    "a joy to watch, truly great",
-    "fantastic, I would watch it again",
-    "superb and heartwarming",
-]
-NEGATIVE = [
-    "a dull, boring waste of time",
-    "I hated this terrible movie",
-    "awful acting and a stupid plot",
-    "painfully bad, avoid it",
-    "the worst film I have seen",
-    "tedious and disappointing",
-]
 
 
 def test_encoder_loads_offline_and_caches_embeddings(no_network, tmp_path):

@@ -4,7 +4,6 @@ layers they should; the frozen wrapper equals the cached embeddings; all of it o
 from __future__ import annotations
 
 import json
-import socket
 
 import numpy as np
 import pytest
@@ -20,25 +19,11 @@ from yearn.transfer import (
     transfer_text,
 )
 
+from ._text_data import NEGATIVE, POSITIVE
+
 AVAILABLE, REASON = text_encoder_available()
 pytestmark = pytest.mark.skipif(not AVAILABLE, reason=f"text encoder unavailable: {REASON}")
 
-POSITIVE = [
-    "what a wonderful, delightful film",
-    "I loved every minute of it",
-    "brilliant acting and a moving story",
-    "a joy to watch, truly great",
-    "fantastic, I would watch it again",
-    "superb and heartwarming",
-]
-NEGATIVE = [
-    "a dull, boring waste of time",
-    "I hated this terrible movie",
-    "awful acting and a stupid plot",
-    "painfully bad, avoid it",
-    "the worst film I have seen",
-    "tedious and disappointing",
-]
 TEXTS = POSITIVE + NEGATIVE
 LABELS = ["pos"] * 6 + ["neg"] * 6
 TRAIN = [f"{t} {s}".strip() for t in TEXTS for s in ("", "indeed")]
@@ -48,15 +33,8 @@ FAST = {"epochs": 1, "lr": 1e-3, "max_length": 16, "num_threads": 1}
 
 
 @pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """Any attempt to open a network connection fails the test."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"network access attempted: {args!r}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+def offline_one_thread(no_network):
+    """No network, and one torch thread (restored afterwards)."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
