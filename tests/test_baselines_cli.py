@@ -13,35 +13,9 @@ from yearn.errors import DataError
 from yearn.predictions import load_predictions
 from yearn.store import open_store
 
-TOML = """
-[project]
-name = "toy"
-task = "binary"
-label_column = "y"
-id_column = "id"
-metadata_columns = ["device"]
+from ._toy_project import TOY_TOML, toy_table
 
-[[sources]]
-name = "web"
-path = "web.csv"
-role = "train"
-
-[[sources]]
-name = "phone"
-path = "phone.csv"
-role = "target"
-"""
-
-
-def _table(prefix: str, n: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    x1, x2 = rng.normal(size=n), rng.normal(size=n)
-    color = rng.choice(["red", "blue"], n)
-    y = np.where(x1 + 0.5 * x2 + (color == "red") > 0.3, "yes", "no")
-    return pd.DataFrame(
-        {"id": [f"{prefix}{i}" for i in range(n)], "x1": x1, "x2": x2, "color": color,
-         "device": prefix, "y": y}
-    )  # fmt: skip
+TOML = TOY_TOML
 
 
 def _flat(result) -> str:
@@ -53,8 +27,8 @@ def _flat(result) -> str:
 def project(tmp_path):
     from yearn.splits.project import split_project
 
-    _table("w", 300, 0).to_csv(tmp_path / "web.csv", index=False)
-    _table("p", 240, 1).to_csv(tmp_path / "phone.csv", index=False)
+    toy_table("w", 300, 0).to_csv(tmp_path / "web.csv", index=False)
+    toy_table("p", 240, 1).to_csv(tmp_path / "phone.csv", index=False)
     (tmp_path / "yearn.toml").write_text(TOML)
     split_project(tmp_path, record=False)
     return tmp_path
@@ -187,7 +161,7 @@ def test_verdict_uses_recorded_baselines(cli, project) -> None:
     # new data, a grown split: the stored baselines are flagged as stale
     from yearn.splits.project import split_project
 
-    more = pd.concat([pd.read_csv(project / "phone.csv"), _table("q", 40, 5)])
+    more = pd.concat([pd.read_csv(project / "phone.csv"), toy_table("q", 40, 5)])
     more.to_csv(project / "phone.csv", index=False)
     split_project(project, record=False)
     assert "another split manifest" in load_baselines(project).note

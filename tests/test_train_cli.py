@@ -5,32 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 import torch
 
 from yearn.predictions import load_predictions
 from yearn.store import open_store
 
-TOML = """
-[project]
-name = "toy"
-task = "binary"
-label_column = "y"
-id_column = "id"
-metadata_columns = ["device"]
+from ._toy_project import TOY_TOML, toy_table
 
-[[sources]]
-name = "web"
-path = "web.csv"
-role = "train"
-
-[[sources]]
-name = "phone"
-path = "phone.csv"
-role = "target"
-
+TOML = (
+    TOY_TOML
+    + """
 [metric]
 optimizing = "error"
 human_level_error = 0.2
@@ -41,6 +26,7 @@ test = 0.3
 target_to_train = 0.4
 train_dev = 0.1
 """
+)
 
 
 @pytest.fixture(autouse=True)
@@ -51,31 +37,14 @@ def _one_thread():
     torch.set_num_threads(threads)
 
 
-def _table(prefix: str, n: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    x1, x2 = rng.normal(size=n), rng.normal(size=n)
-    color = rng.choice(["red", "blue"], n)
-    y = np.where(x1 + 0.5 * x2 + (color == "red") > 0.3, "yes", "no")
-    return pd.DataFrame(
-        {
-            "id": [f"{prefix}{i}" for i in range(n)],
-            "x1": x1,
-            "x2": x2,
-            "color": color,
-            "device": prefix,
-            "y": y,
-        }
-    )
-
-
 @pytest.fixture(scope="module")
 def _template(tmp_path_factory):
     """One project with its split, drawn once; each test gets a copy."""
     from yearn.splits.project import split_project
 
     root = tmp_path_factory.mktemp("template")
-    _table("w", 160, 0).to_csv(root / "web.csv", index=False)
-    _table("p", 120, 1).to_csv(root / "phone.csv", index=False)
+    toy_table("w", 160, 0).to_csv(root / "web.csv", index=False)
+    toy_table("p", 120, 1).to_csv(root / "phone.csv", index=False)
     (root / "yearn.toml").write_text(TOML)
     split_project(root, record=False)
     return root
@@ -163,8 +132,8 @@ def test_bad_input_exits_2_with_the_reason(cli, project, args, message):
 
 
 def test_train_without_a_split_says_what_to_run(cli, tmp_path):
-    _table("w", 40, 0).to_csv(tmp_path / "web.csv", index=False)
-    _table("p", 40, 1).to_csv(tmp_path / "phone.csv", index=False)
+    toy_table("w", 40, 0).to_csv(tmp_path / "web.csv", index=False)
+    toy_table("p", 40, 1).to_csv(tmp_path / "phone.csv", index=False)
     (tmp_path / "yearn.toml").write_text(TOML)
     result = cli("train", "-p", tmp_path, "--epochs", "1")
     assert result.exit_code == 2 and "yearn split" in result.output

@@ -1,0 +1,37 @@
+"""A small two-source binary project (web = train, phone = target) for CLI tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+TOY_TOML = """
+[project]
+name = "toy"
+task = "binary"
+label_column = "y"
+id_column = "id"
+metadata_columns = ["device"]
+
+[[sources]]
+name = "web"
+path = "web.csv"
+role = "train"
+
+[[sources]]
+name = "phone"
+path = "phone.csv"
+role = "target"
+"""
+
+
+def toy_table(prefix: str, n: int, seed: int) -> pd.DataFrame:
+    """Two numbers and a colour that predict ``y`` (yes/no); ``device`` is metadata."""
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    color = rng.choice(["red", "blue"], n)
+    y = np.where(x1 + 0.5 * x2 + (color == "red") > 0.3, "yes", "no")
+    return pd.DataFrame(
+        {"id": [f"{prefix}{i}" for i in range(n)], "x1": x1, "x2": x2, "color": color,
+         "device": prefix, "y": y}
+    )  # fmt: skip
