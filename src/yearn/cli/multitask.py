@@ -4,14 +4,12 @@ whether it beats one network per task."""
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.table import Table
 
-from yearn.cli._console import console, err_console
+from yearn.cli._console import console, err_console, fmt_cell, print_advice
 from yearn.cli._options import JSON_OPTION, PROJECT_OPTION
 
 MODEL_OPTION = typer.Option(
@@ -21,14 +19,6 @@ WIDTH_OPTION = typer.Option(None, "--width", help="Width of every network (built
 EPOCHS_OPTION = typer.Option(10, "--epochs", help="Passes over the train split.")
 LR_OPTION = typer.Option(1e-3, "--lr", help="Learning rate.")
 SEED_OPTION = typer.Option(0, "--random-state", help="Seed: same seed, same runs.")
-
-
-def _fmt(value: Any, digits: int = 4) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.{digits}f}"
-    return str(value)
 
 
 def register(app: typer.Typer) -> None:
@@ -61,8 +51,8 @@ def register(app: typer.Typer) -> None:
                 str(s.n_labelled),
                 str(s.n_missing),
                 str(s.positives),
-                _fmt(s.error),
-                _fmt(s.average_precision),
+                fmt_cell(s.error),
+                fmt_cell(s.average_precision),
             )
         console.print(table)
         maps = ", ".join(f"{s} {v:.4f}" for s, v in result.map_by_split.items())
@@ -117,13 +107,10 @@ def register(app: typer.Typer) -> None:
         frame = result.table()
         table = Table(*[str(c) for c in frame.columns], title="dev: separate vs joint")
         for row in frame.to_dict("records"):
-            cells = [f"{v:.3g}" if k == "p_value" else _fmt(v) for k, v in row.items()]
+            cells = [f"{v:.3g}" if k == "p_value" else fmt_cell(v) for k, v in row.items()]
             table.add_row(*cells)
         console.print(table)
         for note in result.notes:
             console.print(note)
         if advice is not None:
-            console.print(f"[bold]{advice.verdict}[/bold]")
-            for c in advice.checks:
-                mark = "✓" if c.passed else ("?" if c.passed is None else "✗")
-                console.print(f" {mark} {c.name}: {c.detail}")
+            print_advice(advice)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from yearn.cli._console import console, err_console
+from yearn.cli._console import console, err_console, fmt_cell
 from yearn.cli._options import JSON_OPTION, PROJECT_OPTION, STORE_URL_OPTION
 
 MODEL_OPTION = typer.Option("mlp", "--model", "-m", help="mlp (tables), cnn (images) or linear.")
@@ -57,12 +56,6 @@ def _progress() -> Progress:
         console=err_console,
         transient=False,
     )
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.4f}"
-    return str(value)
 
 
 def register(app: typer.Typer) -> None:
@@ -153,7 +146,7 @@ def register(app: typer.Typer) -> None:
             head = f"{split}\n{label if what == 'metric' else what}" if split else col
             table.add_column(head, justify="right")
         for row in result.history:
-            table.add_row(*(_fmt(row.get(c)) for c in cols))
+            table.add_row(*(fmt_cell(row.get(c)) for c in cols))
         console.print(table)
         for line in [result.stop_reason, *result.notes]:
             if line:
@@ -244,8 +237,8 @@ def register(app: typer.Typer) -> None:
             table.add_row(
                 str(i + 1),
                 s.capacity,
-                _fmt(s.train_error),
-                _fmt(s.dev_error) if s.dev_error is not None else "",
+                fmt_cell(s.train_error),
+                fmt_cell(s.dev_error) if s.dev_error is not None else "",
                 s.run_id or "",
             )
         console.print(table)

@@ -4,14 +4,13 @@ backbone pretrained on task A for the project's task B, and measure whether it p
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from yearn.cli._console import console, err_console
+from yearn.cli._console import console, err_console, fmt_cell, print_advice
 from yearn.cli._options import JSON_OPTION, PROJECT_OPTION
 
 FROM_OPTION = typer.Option(
@@ -32,12 +31,6 @@ POLICY_OPTION = typer.Option(
 EPOCHS_OPTION = typer.Option(10, "--epochs", help="Passes over the task-B train split.")
 LR_OPTION = typer.Option(1e-3, "--lr", help="Learning rate (of the head).")
 SEED_OPTION = typer.Option(0, "--random-state", help="Seed: same seed, same run.")
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.4f}"
-    return "" if value is None else str(value)
 
 
 def _need_from(source: str | None) -> str:
@@ -112,7 +105,7 @@ def register(app: typer.Typer) -> None:
         for split in ("train", "train_dev", "dev"):
             if f"{split}_loss" in final:
                 table.add_row(
-                    split, _fmt(final[f"{split}_loss"]), _fmt(final.get(f"{split}_metric"))
+                    split, fmt_cell(final[f"{split}_loss"]), fmt_cell(final.get(f"{split}_metric"))
                 )
         console.print(table)
         for note in result.notes:
@@ -144,7 +137,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             console.print_json(json.dumps(advice.to_dict()))
             return
-        _print_advice(advice)
+        print_advice(advice)
 
     @app.command("transfer-compare")
     def transfer_compare(
@@ -190,18 +183,11 @@ def register(app: typer.Typer) -> None:
         for o in result.outcomes:
             p = "" if o.versus_scratch is None else f"{o.versus_scratch.p_value:.3g}"
             gain = "" if o.name == "scratch" else result.gain_text(o.name)
-            table.add_row(o.name, _fmt(o.dev_value), gain, p, o.run_id or "")
+            table.add_row(o.name, fmt_cell(o.dev_value), gain, p, o.run_id or "")
         console.print(table)
         for o in result.outcomes:
             if o.versus_scratch is not None:
                 console.print(f"{o.name}: {o.versus_scratch.verdict}")
-
-
-def _print_advice(advice: Any) -> None:
-    console.print(f"[bold]{advice.verdict}[/bold]")
-    for c in advice.checks:
-        mark = "[green]✓[/green]" if c.passed else ("?" if c.passed is None else "[red]✗[/red]")
-        console.print(f" {mark} {c.name}: {c.detail}")
 
 
 def _digits(folder: Path, sizes: str, epochs: int, random_state: int, as_json: bool) -> None:
@@ -235,13 +221,13 @@ def _digits(folder: Path, sizes: str, epochs: int, random_state: int, as_json: b
         f"{pre.get('dev_metric', float('nan')):.4f} (run {study.pretrain.run_id})"
     )
     console.print(f"task B: phone digits 5-9, dev set of {study.n_b_dev} images")
-    _print_advice(study.advice)
+    print_advice(study.advice)
     frame = study.table()
     names = {"n_train_B": "B train", "p_value": "p"}
     table = Table(*[names.get(c, c) for c in frame.columns], title="dev error on task B")
     for row in frame.to_dict("records"):
         cells = [
-            f"{v:.3g}" if k == "p_value" else f"{v:.1f}" if k == "gain (points)" else _fmt(v)
+            f"{v:.3g}" if k == "p_value" else f"{v:.1f}" if k == "gain (points)" else fmt_cell(v)
             for k, v in row.items()
         ]
         table.add_row(*cells)
