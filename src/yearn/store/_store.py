@@ -21,6 +21,7 @@ from sqlalchemy.pool import NullPool
 
 from yearn._version import __version__
 from yearn.errors import StoreError
+from yearn.paths import STORE_URL_ENV, ProjectPaths
 from yearn.store import _schema as t
 from yearn.store._process import current_process, process_alive
 from yearn.store._records import ArtifactRecord, RunRecord
@@ -28,7 +29,6 @@ from yearn.store._run import Run
 
 __all__ = ["STORE_URL_ENV", "RunStore", "open_store"]
 
-STORE_URL_ENV = "YEARN_STORE_URL"
 _STALE_AFTER = timedelta(minutes=30)
 
 
@@ -43,10 +43,11 @@ def open_store(root: str | Path = ".", *, url: str | None = None) -> RunStore:
         url, root = root, "."
     root = Path(root)
     url = url or os.environ.get(STORE_URL_ENV) or None
+    paths = ProjectPaths(root)
     if url is None:
-        (root / ".yearn").mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{(root / '.yearn' / 'runs.db').resolve()}"
-    return RunStore(url, artifact_root=root / ".yearn" / "artifacts")
+        paths.state_dir.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{paths.store_db.resolve()}"
+    return RunStore(url, artifact_root=paths.artifacts)
 
 
 def _normalise_url(url: str) -> str:

@@ -1,0 +1,137 @@
+"""``Project``: one project folder and everything yearn keeps for it.
+
+Every command and step asks the project for its config, run store, split manifest,
+dataset and predictions instead of joining paths or resolving the store itself, so the
+store is resolved one way everywhere: an explicit URL, then ``$YEARN_STORE_URL``, then
+``[store] url`` in ``yearn.toml``, then SQLite in ``.yearn/runs.db``.
+
+>>> project = Project("my-project")          # doctest: +SKIP
+>>> preds = project.predictions()           # newest run with predictions  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from yearn.errors import ConfigError, StoreError
+from yearn.paths import PREDICTIONS_ARTIFACT, STORE_URL_ENV, ProjectPaths
+
+if TYPE_CHECKING:
+    from yearn.config import ProjectConfig
+    from yearn.data import Dataset
+    from yearn.predictions import Predictions
+    from yearn.splits import SplitManifest
+    from yearn.store import RunStore
+
+__all__ = ["Project"]
+
+
+class Project:
+    """A project folder: its paths, config, run store, manifest, dataset and predictions.
+
+    ``store_url`` overrides every other way of naming the run store. Nothing is read until
+    it is asked for; the config and dataset are read once and kept.
+    """
+
+    def __init__(self, root: str | Path = ".", *, store_url: str | None = None) -> None:
+        self.root = Path(root)
+        self.paths = ProjectPaths(self.root)
+        self._store_url = store_url
+
+    def __repr__(self) -> str:
+        return f"Project({str(self.root)!r})"
+
+    # -- the project file ------------------------------------------------------------
+    @property
+    def has_config(self) -> bool:
+        """True when the folder holds a ``yearn.toml``."""
+        return self.paths.config_file.is_file()
+
+    @cached_property
+    def config(self) -> ProjectConfig:
+        """The parsed ``yearn.toml`` (``ConfigError`` naming the file when it is absent)."""
+        from yearn.config import load_config
+
+        return load_config(self.root)
+
+    # -- the run store ---------------------------------------------------------------
+    @property
+    def store_url(self) -> str | None:
+        """The configured store URL, or None for the project's own SQLite file."""
+        if self._store_url:
+            return self._store_url
+        if os.environ.get(STORE_URL_ENV):
+            return os.environ[STORE_URL_ENV]
+        if self.has_config:
+            return self.config.store_url
+        return None
+
+    @property
+    def has_store(self) -> bool:
+        """True when a store exists to read (a URL is configured or the SQLite file exists)."""
+        return self.store_url is not None or self.paths.store_db.is_file()
+
+    def store(self) -> RunStore:
+        """Open the run store (a context manager; close it when done)."""
+        from yearn.store import open_store
+
+        return open_store(self.root, url=self.store_url)
+
+    def require_store(self) -> RunStore:
+        """Open the run store, refusing with the fix when the project has none yet."""
+        if not self.has_store:
+            raise StoreError(
+                f"{self.root}: no run store yet ({self.paths.store_db} does not exist); run "
+                "'yearn train' or 'yearn run' first, or pass --store-url."
+            )
+        return self.store()
+
+    # -- data ------------------------------------------------------------------------
+    def manifest(self) -> SplitManifest:
+        """The saved split manifest (checked against its sidecar)."""
+        from yearn.splits import load_manifest
+
+        return load_manifest(self.root)
+
+    @cached_property
+    def dataset(self) -> Dataset:
+        """Every source of the project as one validated :class:`~yearn.data.Dataset`."""
+        from yearn.data import load_project
+
+        return load_project(self.config)
+
+    # -- predictions -----------------------------------------------------------------
+    def latest_run_with(self, artifact: str = PREDICTIONS_ARTIFACT) -> str | None:
+        """Id of the newest completed run that saved ``artifact``, or None."""
+        if not self.has_store:
+            return None
+        with self.store() as store:
+            return store.latest_run_with(artifact)
+
+    def artifact(self, name: str, run: str | None = None) -> Path:
+        """Path of a run's artefact (sha256 checked); without ``run`` the newest that has it."""
+        with self.require_store() as store:
+            return store.find_artifact(name, run)
+
+    def predictions_path(self, run: str | None = None) -> Path:
+        """Path of a run's predictions table (the newest run's when ``run`` is None)."""
+        return self.artifact(PREDICTIONS_ARTIFACT, run)
+
+    def predictions(self, run: str | None = None) -> Predictions:
+        """The validated predictions table of ``run`` (the newest run's when None)."""
+        from yearn.predictions import load_predictions
+
+        task = self.config.task if self.has_config else None
+        return load_predictions(self.predictions_path(run), task=task)
+
+    def require_config(self) -> ProjectConfig:
+        """The config, or a ``ConfigError`` that says how to create one."""
+        if not self.has_config:
+            raise ConfigError(
+                f"{self.paths.config_file}: no project file here; run 'yearn init' to create "
+                "one (or pass --project to point at the folder that has it)."
+            )
+        return self.config
