@@ -170,7 +170,7 @@ class Worksheet:
         """Bars of the ten most used tags so far (an empty chart before any tagging)."""
         from collections import Counter
 
-        from yearn.report import bar_chart
+        from yearn.display import bar_chart
 
         counts = Counter(t for tags in self.tag_lists() for t in tags).most_common(10)
         return bar_chart(

@@ -321,7 +321,7 @@ def rediagnose(before: Predictions, after: Predictions) -> dict[str, Any]:
 
 def _relabel_html(result: RelabelResult) -> str:
     """Rows corrected and error rate per split before and after, as a table and bars."""
-    from yearn.report import bar_chart, html_table
+    from yearn.display import bar_chart, html_table
 
     splits = list(dict.fromkeys([*result.changed, *result.error_before, *result.error_after]))
     rows = [

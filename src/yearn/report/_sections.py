@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from yearn.display import SPLIT_COLOURS, Series, html_table, line_chart
 from yearn.errors import YearnError
-from yearn.report._html import SPLIT_COLOURS, Series, html_table, line_chart
 from yearn.report._templates import render
 
 __all__ = ["ProjectView", "Section", "section_of"]

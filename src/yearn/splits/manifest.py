@@ -113,7 +113,7 @@ class SplitManifest:
         }
 
     def _repr_html_(self) -> str:
-        from yearn.report import bar_chart, html_table
+        from yearn.display import bar_chart, html_table
 
         if self.report is not None:  # its table and chart show the sizes per split
             body = self.report._repr_html_()
