@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from yearn.display import bar_chart
 from yearn.errors import YearnError
-from yearn.report._html import bar_chart
 from yearn.report._sections import ProjectView, Section, section_of
 from yearn.report._templates import render
 
