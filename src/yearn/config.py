@@ -27,6 +27,7 @@ __all__ = [
     "error_name",
     "load_config",
     "parse_constraint",
+    "resolve_store_url",
 ]
 
 CONFIG_FILENAME = "yearn.toml"
@@ -385,6 +386,27 @@ def config_from_dict(
         root=root,
         path=root / CONFIG_FILENAME,
     )
+
+
+def resolve_store_url(
+    root: str | Path, explicit: str | None = None, *, config: ProjectConfig | None = None
+) -> str | None:
+    """The run store of a project, resolved the one way every command uses.
+
+    ``explicit`` (``--store-url``), then ``$YEARN_STORE_URL``, then ``[store] url`` of the
+    project's ``yearn.toml``; None means the project's own SQLite file.
+    """
+    import os
+
+    from yearn.paths import STORE_URL_ENV, ProjectPaths
+
+    if explicit:
+        return explicit
+    if os.environ.get(STORE_URL_ENV):
+        return os.environ[STORE_URL_ENV]
+    if config is None and ProjectPaths(root).config_file.is_file():
+        config = load_config(root)
+    return config.store_url if config is not None else None
 
 
 def load_config(path: str | Path = ".") -> ProjectConfig:

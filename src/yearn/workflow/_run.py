@@ -92,7 +92,7 @@ class WorkflowResult:
         }
 
     def _repr_html_(self) -> str:
-        from yearn.report._html import html_table
+        from yearn.display import html_table
 
         rows = [
             {"step": s.title, "status": s.status, "seconds": round(s.seconds, 1), "note": s.note}

@@ -88,7 +88,7 @@ class StepContext:
     def store(self) -> Any:
         from yearn.store import open_store
 
-        return open_store(self.root, url=self.config.store_url)
+        return open_store(self.root)
 
     def predictions(self) -> Path:
         store = self.store()
