@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["GAP_LABELS", "GAP_NAMES", "GAP_SPLITS", "NEXT_STEPS", "NOTHING_STANDS_OUT"]
+from typing import Any
+
+__all__ = [
+    "GAP_LABELS",
+    "GAP_NAMES",
+    "GAP_SPLITS",
+    "NEXT_STEPS",
+    "NOTHING_STANDS_OUT",
+    "next_steps",
+]
 
 GAP_NAMES = ("avoidable_bias", "variance", "data_mismatch", "dev_overfitting")
 
@@ -56,3 +65,15 @@ NOTHING_STANDS_OUT = (
     "above show how wide they are) or lower --tolerance; otherwise the model is as close to "
     "human level as these measurements can tell."
 )
+
+
+def next_steps(diagnosis: Any, k: int = 3) -> list[str]:
+    """The ``k`` most useful next steps of a diagnosis: the first step of each principal
+    gap, then the second of each, ... (with several gaps of similar size, all are covered);
+    the general advice when no gap stands out."""
+    lists = [list(diagnosis.recommendations.get(g, ())) for g in diagnosis.principal]
+    if not any(lists):
+        lists = [list(v) for v in diagnosis.recommendations.values()]
+    longest = max(map(len, lists), default=0)
+    steps = [lst[i] for i in range(longest) for lst in lists if i < len(lst)]
+    return steps[:k]

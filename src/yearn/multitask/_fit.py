@@ -22,8 +22,7 @@ from yearn.multitask._scores import (
     scores_frame,
     task_scores,
 )
-from yearn.train import FitResult, TrainData, fit, make_train_data
-from yearn.train._loop import predict_outputs
+from yearn.train import FitResult, TrainData, fit, make_train_data, predict_outputs
 
 __all__ = ["MultiTaskResult", "fit_multitask", "multilabel_data", "predict_proba"]
 

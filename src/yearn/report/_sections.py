@@ -89,13 +89,6 @@ class ProjectView:
         return self.store.artifact_path(run.id, "predictions.parquet")
 
 
-def _step_order(name: str) -> int:
-    from yearn.workflow import STEPS
-
-    names = [s.name for s in STEPS]
-    return names.index(name) if name in names else len(names)
-
-
 def _error_name(names: set[str]) -> str | None:
     if "error" in names:
         return "error"
@@ -145,7 +138,7 @@ def overview(view: ProjectView) -> Section:
                 if isinstance(v, str | int | float)
             )[:160],
         }
-        for name, s in sorted(view.workflow.items(), key=lambda kv: _step_order(kv[0]))
+        for name, s in view.workflow.items()
     ]
     if steps:
         parts.append(html_table(steps, caption="steps of the last `yearn run`"))
