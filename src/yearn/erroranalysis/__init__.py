@@ -19,7 +19,12 @@ from yearn.erroranalysis._tags import (
     parse_rule,
     parse_tag_cell,
 )
-from yearn.erroranalysis._worksheet import Worksheet, load_worksheet, sample_errors
+from yearn.erroranalysis._worksheet import (
+    Worksheet,
+    edit_worksheet,
+    load_worksheet,
+    sample_errors,
+)
 
 __all__ = [
     "TAG_SEPARATOR",
@@ -31,6 +36,7 @@ __all__ = [
     "ceiling",
     "check_tag",
     "detect_preview_kind",
+    "edit_worksheet",
     "format_tags",
     "load_worksheet",
     "make_previews",
