@@ -20,7 +20,15 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from yearn._validation import check_number
-from yearn.diagnose._advice import GAP_LABELS, GAP_NAMES, NEXT_STEPS, NOTHING_STANDS_OUT
+from yearn.diagnose._advice import (
+    BELOW_HUMAN,
+    GAP_LABELS,
+    GAP_NAMES,
+    NEXT_STEPS,
+    NOTHING_STANDS_OUT,
+    TOO_GOOD,
+    UNDECIDED,
+)
 from yearn.diagnose._intervals import newcombe_diff, wilson
 from yearn.diagnose._result import Diagnosis, Gap, Rung
 from yearn.diagnose._values import LADDER, parse_errors, parse_sizes
@@ -156,8 +164,21 @@ def assemble(
     _explain(gaps, principal, caveats, tolerance, rate, strict)
 
     recs: dict[str, tuple[str, ...]] = {g: NEXT_STEPS[g] for g in principal}
-    if not principal:
-        recs["none"] = (NOTHING_STANDS_OUT,)
+    below = too_good(rungs, tolerance)
+    if below == "significant":
+        caveats.append(TOO_GOOD)
+        if not principal:
+            recs["too_good"] = (TOO_GOOD,)
+    if not principal and "too_good" not in recs:
+        wide = [g.ci_high for g in gaps.values() if g.ci_high is not None]
+        if below:
+            recs["none"] = (BELOW_HUMAN,)
+        elif wide and max(wide) > tolerance + _EPS:
+            top = max(wide)
+            shown = f"{top * 100:.2f}%" if rate else f"{top:.4g}"
+            recs["none"] = (UNDECIDED.format(widest=shown),)
+        else:
+            recs["none"] = (NOTHING_STANDS_OUT,)
     return Diagnosis(
         metric=metric,
         rate=rate,
@@ -173,6 +194,20 @@ def assemble(
         task=task,
         strict=strict,
     )
+
+
+def too_good(rungs: Mapping[str, Rung], tolerance: float) -> str | None:
+    """``"significant"`` when dev error is far below a given human level (its interval's
+    upper end lies more than the tolerance below it), ``"point"`` when only its value does,
+    else ``None``."""
+    human, dev = rungs.get("human"), rungs.get("dev")
+    if human is None or dev is None or human.assumed:
+        return None
+    if dev.value >= human.value - tolerance - _EPS:
+        return None
+    if dev.ci_high is not None and dev.ci_high < human.value - tolerance - _EPS:
+        return "significant"
+    return "point"
 
 
 def _default_pair(name: str) -> tuple[str, str]:

@@ -162,7 +162,7 @@ class LearningCurve:
         return atomic_write_bytes(path, figure_bytes(fig, fmt))
 
     def _repr_html_(self) -> str:
-        from yearn.report import Series, html_table, line_chart
+        from yearn.display import Series, html_table, line_chart
 
         table = html_table(
             [
