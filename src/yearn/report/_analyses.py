@@ -25,7 +25,7 @@ def diagnosis(view: ProjectView) -> Section:
     from yearn.diagnose import diagnose_run
 
     try:
-        result = diagnose_run(run.id, project=view.root, store_url=view.config.store_url)
+        result = diagnose_run(run.id, project=view.root, store_url=None)
     except YearnError as exc:
         return Section("diagnosis", "Diagnosis", note=f"run {run.id}: {exc}")
     section = section_of("diagnosis", "Diagnosis", result)

@@ -90,6 +90,19 @@ class ProjectView:
         return self.store.artifact_path(run.id, "predictions.parquet")
 
 
+def error_name(cfg: Any) -> str:
+    """The project's optimising metric in error form (``1-f1``, ``error``, ``rmse``)."""
+    from yearn.config import error_name as name
+
+    return name(cfg.metric.optimizing)
+
+
+def human_level(cfg: Any) -> str:
+    """The project metric's human level, or a sentence saying there is none."""
+    value = cfg.metric.human_level_for()
+    return "none given for this metric" if value is None else f"{value:g}"
+
+
 def _error_name(names: set[str]) -> str | None:
     if "error" in names:
         return "error"
@@ -106,10 +119,15 @@ def overview(view: ProjectView) -> Section:
         {"": "project", "value": cfg.name},
         {"": "task", "value": cfg.task},
         {"": "label", "value": ", ".join(cfg.label_columns)},
-        {"": "optimising metric", "value": cfg.metric.optimizing},
-        {"": "human-level error", "value": cfg.metric.human_level_error},
+        {"": "optimising metric", "value": f"{cfg.metric.optimizing} ({error_name(cfg)})"},
+        {"": f"human level ({error_name(cfg)})", "value": human_level(cfg)},
         {"": "runs in the store", "value": len(view.runs)},
     ]
+    from yearn.profile import recorded_screen
+
+    screen = recorded_screen(cfg)
+    if screen is not None and screen.message:
+        facts.append({"": "features", "value": screen.message})
     parts = [html_table(facts)]
     from yearn.splits import load_manifest, manifest_path
 
