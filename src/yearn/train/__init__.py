@@ -14,6 +14,7 @@ from yearn.train._callbacks import (
 from yearn.train._checkpoint import load_checkpoint, save_checkpoint
 from yearn.train._config import OPTIMIZERS, SCHEDULES, TrainConfig
 from yearn.train._data import SplitData, TrainData, make_train_data, split_indices
+from yearn.train._device import PRECISIONS, as_input, default_device, module_device
 from yearn.train._estimator import TorchClassifier, TorchRegressor  # noqa: F401
 from yearn.train._fit import FitResult, fit
 from yearn.train._loop import predict_outputs
@@ -28,6 +29,7 @@ from yearn.train._state import TrainState
 __all__ = [
     "MODEL_NAMES",
     "OPTIMIZERS",
+    "PRECISIONS",
     "SCHEDULES",
     "BackboneHead",
     "Callback",
@@ -46,7 +48,9 @@ __all__ = [
     "TrainConfig",
     "TrainData",
     "TrainState",
+    "as_input",
     "build_model",
+    "default_device",
     "default_loss",
     "error_name",
     "expected_outputs",
@@ -59,6 +63,7 @@ __all__ = [
     "make_train_data",
     "masked_bce",
     "mlp",
+    "module_device",
     "predict_outputs",
     "project_data",
     "save_checkpoint",
