@@ -71,7 +71,7 @@ def test_a_dev_rise_of_two_examples_is_not_overfitting():
     f = next(f for f in h.findings if f.kind == "dev_rose")
     assert "2 of 496" in f.message and "includes zero" in f.message and not f.problem
     # effect: the same curve with a rise of 8 points on 496 examples is overfitting
-    big = dev[:7] + [0.15, 0.18, 0.20]
+    big = [*dev[:7], 0.15, 0.18, 0.20]
     h = training_health(_frame(loss, big), n_dev=496)
     f = next(f for f in h.findings if f.kind == "overfitting")
     assert f.problem and f.epoch == 6 and "40 of 496" in f.message

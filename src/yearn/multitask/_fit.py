@@ -79,7 +79,7 @@ class MultiTaskResult:
         }
 
     def _repr_html_(self) -> str:
-        from yearn.report import bar_chart, html_table
+        from yearn.display import bar_chart, html_table
 
         maps = ", ".join(f"{s}: {v:.3f}" for s, v in self.map_by_split.items())
         split = "dev" if "dev" in self.map_by_split else next(iter(self.map_by_split), "")

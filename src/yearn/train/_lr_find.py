@@ -77,7 +77,7 @@ class LRFindResult:
         return fig
 
     def _repr_html_(self) -> str:
-        from yearn.report._html import html_table
+        from yearn.display import html_table
         from yearn.train._display import figure_html
 
         rows = [
