@@ -45,6 +45,13 @@ def _print_diagnosis(diag: Any, title: str) -> None:
         table.add_row(label, diag.fmt(g.value, signed=True), diag.fmt_ci(g.ci_low, g.ci_high), "")
     console.print(table)
     console.print(f"[bold]{diag.verdict()}[/] (tolerance {diag.fmt(diag.tolerance)})")
+    if diag.gap_confidence is not None and diag.gap_confidence > diag.confidence:
+        console.print(
+            f"gap intervals hold together at {diag.confidence:.0%} (each at "
+            f"{diag.gap_confidence:.2%}); a gap is named when above the tolerance and its "
+            "interval lies above half of it",
+            highlight=False,
+        )
     for gap, steps in diag.recommendations.items():
         head = f" — {GAP_LABELS[gap]}" if gap in GAP_LABELS else ""
         console.print(f"[bold]next steps{head}:[/]")
@@ -89,6 +96,12 @@ def register(app: typer.Typer) -> None:
         confidence: float = typer.Option(0.95, "--confidence", help="Interval level."),
         strict: bool = typer.Option(
             False, "--strict", help="Name a gap only if its interval lies above the tolerance."
+        ),
+        same_dist: bool | None = typer.Option(
+            None,
+            "--dev-same-distribution/--dev-other-distribution",
+            help="Dev drawn from the training distribution: variance measured on train-dev + "
+            "dev (default: a table whose rows all share one source).",
         ),
         baseline_error: float | None = typer.Option(
             None, "--baseline-error", help="Baseline's dev error (training-health check)."
@@ -147,6 +160,7 @@ def register(app: typer.Typer) -> None:
                 model=model,
                 task=task,
                 random_state=random_state,
+                dev_same_distribution=same_dist,
             )
             if run is not None:
                 result = diagnose_run(
@@ -178,6 +192,7 @@ def register(app: typer.Typer) -> None:
                 n_human=n_human,
                 **{f"n_{k}": v for k, v in sizes.items()},
                 metric=metric or "error",
+                dev_same_distribution=bool(same_dist),
                 **common,
             )
             payload = diag.to_dict()

@@ -15,7 +15,12 @@ from yearn.diagnose._estimators import make_estimator
 from yearn.diagnose._from_predictions import diagnose_predictions
 from yearn.diagnose._health import Finding, TrainingHealth, training_health
 from yearn.diagnose._intervals import newcombe_diff, wilson
-from yearn.diagnose._ladder import DEFAULT_RATE_TOLERANCE, SIMILAR_RATIO, diagnose
+from yearn.diagnose._ladder import (
+    DEFAULT_RATE_TOLERANCE,
+    RELATIVE_RATE_TOLERANCE,
+    SIMILAR_RATIO,
+    diagnose,
+)
 from yearn.diagnose._learning import LearningCurve, fit_power_law, learning_curve
 from yearn.diagnose._result import Diagnosis, Gap, MultiTaskDiagnosis, Rung
 from yearn.diagnose._sources import (
@@ -34,6 +39,7 @@ __all__ = [
     "GAP_NAMES",
     "LADDER",
     "NEXT_STEPS",
+    "RELATIVE_RATE_TOLERANCE",
     "SIMILAR_RATIO",
     "Diagnosis",
     "Finding",
