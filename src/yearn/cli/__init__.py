@@ -44,6 +44,8 @@ COMMAND_MODULES = [
     "slices",
     "transfer",
     "multitask",
+    "monitor",
+    "retrain",
     "report",
     "ui",
     "runs",

@@ -16,7 +16,8 @@ from yearn.train._config import OPTIMIZERS, SCHEDULES, TrainConfig
 from yearn.train._data import SplitData, TrainData, make_train_data
 from yearn.train._estimator import TorchClassifier, TorchRegressor  # noqa: F401
 from yearn.train._fit import FitResult, fit
-from yearn.train._losses import masked_bce
+from yearn.train._loop import predict_outputs
+from yearn.train._losses import masked_bce, outputs_to_proba
 from yearn.train._lr_find import LRFindResult, lr_find
 from yearn.train._models import BackboneHead, SmallCNN, build_model, linear, mlp
 from yearn.train._project import lr_find_project, scale_up_project, train_project
@@ -54,6 +55,8 @@ __all__ = [
     "make_train_data",
     "masked_bce",
     "mlp",
+    "outputs_to_proba",
+    "predict_outputs",
     "save_checkpoint",
     "scale_up",
     "scale_up_project",
