@@ -25,6 +25,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	# the layers contract: every import (function-level ones too) points down the layer order
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_layers.py
 
 # benchmark-only environments for the peers (cleanlab, ydata-profiling, Evidently), each in
 # bench/.envs/<peer>; they pin older numpy/pandas and never enter yearn's own environment

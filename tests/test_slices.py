@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pandas as pd
@@ -82,14 +81,13 @@ def test_min_size_columns_and_no_pairs():
     assert report.n_tested == 4  # quartile bins
 
 
-def test_fast_on_100k_rows():
+def test_finds_the_planted_slice_in_100k_rows():
+    """At scale the planted slice still comes first (the time is measured by
+    bench/slices_scale.py, not asserted here)."""
     frame = planted(100_000, seed=1)
     frame["hour"] = np.arange(len(frame)) % 24
     frame["device"] = np.random.default_rng(2).choice(list("abcdefgh"), size=len(frame))
-    find_slices(frame.head(1000))  # warm up imports
-    t = time.perf_counter()
     report = find_slices(frame, n_bins=5)
-    assert time.perf_counter() - t < 5.0
     assert set(report.slices.iloc[0]["columns"]) == {"blur", "source"}
 
 

@@ -19,12 +19,15 @@ __all__ = [
     "CONFIG_FILENAME",
     "TASK_KINDS",
     "Constraint",
+    "FeaturesConfig",
     "MetricConfig",
     "ProjectConfig",
     "SourceConfig",
     "SplitConfig",
+    "error_name",
     "load_config",
     "parse_constraint",
+    "resolve_store_url",
 ]
 
 CONFIG_FILENAME = "yearn.toml"
@@ -88,13 +91,52 @@ class SourceConfig:
     format: str = "auto"
 
 
+def error_name(metric: str) -> str:
+    """A metric's name in error form without consulting the registry: ``f1`` → ``1-f1``,
+    ``error``/``rmse``/``mae``/``log_loss`` unchanged (``accuracy`` → ``error``)."""
+    key = str(metric).strip().lower().replace("−", "-")
+    if key in ("accuracy", "1-accuracy"):
+        return "error"
+    if key in _LOWER_IS_BETTER or key.startswith("1-"):
+        return key
+    return f"1-{_METRIC_ALIASES.get(key, key)}"
+
+
+_LOWER_IS_BETTER = ("error", "rmse", "mae", "log_loss")
+_METRIC_ALIASES = {"auc": "roc_auc", "rocauc": "roc_auc", "f1_binary": "f1"}
+
+
 @dataclass(frozen=True)
 class MetricConfig:
-    """The optimising metric, satisficing constraints and the human-level error."""
+    """The optimising metric, satisficing constraints and the human level.
+
+    ``human_level_error`` is the human level of the optimising metric (in its error form);
+    ``human_level`` gives it per metric, keyed by error-form name
+    (``{"error": 0.01, "1-f1": 0.03}``). A metric with neither has no human level.
+    """
 
     optimizing: str = "error"
     constraints: tuple[Constraint, ...] = ()
     human_level_error: float | None = None
+    human_level: dict[str, float] = field(default_factory=dict)
+
+    def human_level_for(self, metric: str | None = None) -> float | None:
+        """The human level of ``metric`` (error form; default: the optimising metric),
+        ``None`` when yearn.toml gives none for that metric."""
+        name = error_name(metric or self.optimizing)
+        if name in self.human_level:
+            return self.human_level[name]
+        if name == error_name(self.optimizing):
+            return self.human_level_error
+        return None
+
+
+@dataclass(frozen=True)
+class FeaturesConfig:
+    """``[features]``: ``keep`` names columns to keep as model inputs even when the data
+    profile flags them as leaky or id-like (they are left out by default)."""
+
+    keep: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -130,6 +172,7 @@ class ProjectConfig:
     missing_label_marker: str | None = None
     metric: MetricConfig = field(default_factory=MetricConfig)
     split: SplitConfig = field(default_factory=SplitConfig)
+    features: FeaturesConfig = field(default_factory=FeaturesConfig)
     store_url: str | None = None
     root: Path = Path(".")
     path: Path | None = None
@@ -159,7 +202,7 @@ class ProjectConfig:
         return self.root / ".yearn"
 
 
-_TOP_KEYS = {"project", "sources", "metric", "split", "store"}
+_TOP_KEYS = {"project", "sources", "metric", "split", "store", "features"}
 _PROJECT_KEYS = {
     "name",
     "task",
@@ -174,7 +217,8 @@ _PROJECT_KEYS = {
     "missing_label_marker",
 }
 _SOURCE_KEYS = {"name", "path", "role", "format"}
-_METRIC_KEYS = {"optimizing", "constraints", "human_level_error"}
+_METRIC_KEYS = {"optimizing", "constraints", "human_level_error", "human_level"}
+_FEATURES_KEYS = {"keep"}
 _SPLIT_KEYS = {"dev", "test", "target_to_train", "train_dev", "salt", "stratify"}
 _STORE_KEYS = {"url"}
 
@@ -214,6 +258,24 @@ def _share(key: str, value: Any, file: str) -> float:
     raise ConfigError(
         f"{file}: {key} must be a share in [0, 1) or a whole count of examples; got {value!r}."
     )
+
+
+def _human_levels(raw: Any, file: str) -> dict[str, float]:
+    """``metric.human_level``: a table of error-form metric name → human level."""
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f"{file}: metric.human_level must be a table such as "
+            '{error = 0.01, "1-f1" = 0.03}; got ' + f"{raw!r}."
+        )
+    levels = {}
+    for name, value in raw.items():
+        key = error_name(name)
+        levels[key] = check_number(f"{file}: metric.human_level.{name}", value, low=0.0)
+        if key not in ("rmse", "mae", "log_loss") and levels[key] > 1:
+            raise ConfigError(
+                f"{file}: metric.human_level.{name} is a fraction (0.01 for 1%); got {value!r}."
+            )
+    return levels
 
 
 def config_from_dict(
@@ -275,11 +337,12 @@ def config_from_dict(
     human = metric_raw.get("human_level_error")
     if human is not None:
         human = check_number(f"{file}: metric.human_level_error", human, low=0.0)
-        if optimizing in ("error", "1-f1", "1-accuracy") and human > 1:
+        if optimizing in ("error", "1-f1", "1-accuracy") and human >= 1:  # as every rate
             raise ConfigError(
-                f"{file}: metric.human_level_error is a fraction for metric {optimizing!r} "
-                f"(0.01 for 1%); got {human:g}."
+                f"{file}: metric.human_level_error is a fraction below 1 for metric "
+                f"{optimizing!r}; {human:g} could mean {human:g}% (write 0.01 for 1%)."
             )
+    per_metric = _human_levels(metric_raw.get("human_level", {}), file)
 
     split_raw = _check_keys("split", data.get("split", {}), _SPLIT_KEYS, file)
     defaults = SplitConfig()
@@ -295,6 +358,7 @@ def config_from_dict(
     )
 
     store_raw = _check_keys("store", data.get("store", {}), _STORE_KEYS, file)
+    features_raw = _check_keys("features", data.get("features", {}), _FEATURES_KEYS, file)
     return ProjectConfig(
         name=_opt_str("project.name", project.get("name"), file) or root.resolve().name,
         task=task,
@@ -313,12 +377,36 @@ def config_from_dict(
         missing_label_marker=_opt_str(
             "project.missing_label_marker", project.get("missing_label_marker"), file
         ),
-        metric=MetricConfig(optimizing, constraints, human),
+        metric=MetricConfig(optimizing, constraints, human, per_metric),
         split=split,
+        features=FeaturesConfig(
+            keep=_str_list("features.keep", features_raw.get("keep", []), file)
+        ),
         store_url=_opt_str("store.url", store_raw.get("url"), file),
         root=root,
         path=root / CONFIG_FILENAME,
     )
+
+
+def resolve_store_url(
+    root: str | Path, explicit: str | None = None, *, config: ProjectConfig | None = None
+) -> str | None:
+    """The run store of a project, resolved the one way every command uses.
+
+    ``explicit`` (``--store-url``), then ``$YEARN_STORE_URL``, then ``[store] url`` of the
+    project's ``yearn.toml``; None means the project's own SQLite file.
+    """
+    import os
+
+    from yearn.paths import STORE_URL_ENV, ProjectPaths
+
+    if explicit:
+        return explicit
+    if os.environ.get(STORE_URL_ENV):
+        return os.environ[STORE_URL_ENV]
+    if config is None and ProjectPaths(root).config_file.is_file():
+        config = load_config(root)
+    return config.store_url if config is not None else None
 
 
 def load_config(path: str | Path = ".") -> ProjectConfig:

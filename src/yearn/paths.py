@@ -9,7 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PREDICTIONS_ARTIFACT", "STATE_DIR", "STORE_URL_ENV", "ProjectPaths"]
+__all__ = [
+    "KEEP_COLUMNS_ENV",
+    "PREDICTIONS_ARTIFACT",
+    "STATE_DIR",
+    "STORE_URL_ENV",
+    "ProjectPaths",
+]
 
 #: The hidden folder of a project that holds its state.
 STATE_DIR = ".yearn"
@@ -17,6 +23,9 @@ STATE_DIR = ".yearn"
 PREDICTIONS_ARTIFACT = "predictions.parquet"
 #: The environment variable that points every command at another run store.
 STORE_URL_ENV = "YEARN_STORE_URL"
+#: Comma-separated columns kept as features although the profile flags them
+#: (``--keep-column``; adds to ``[features] keep``).
+KEEP_COLUMNS_ENV = "YEARN_KEEP_COLUMNS"
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,11 @@ class ProjectPaths:
     @property
     def relabel_log(self) -> Path:
         return self.state_dir / "relabel_log.jsonl"
+
+    @property
+    def feature_screen(self) -> Path:
+        """Columns the data profile flagged as leaky or id-like (left out of features)."""
+        return self.state_dir / "feature_screen.json"
 
     @property
     def worksheets(self) -> Path:

@@ -61,13 +61,11 @@ class Project:
     @property
     def store_url(self) -> str | None:
         """The configured store URL, or None for the project's own SQLite file."""
-        if self._store_url:
-            return self._store_url
-        if os.environ.get(STORE_URL_ENV):
-            return os.environ[STORE_URL_ENV]
-        if self.has_config:
-            return self.config.store_url
-        return None
+        from yearn.config import resolve_store_url
+
+        if self._store_url or os.environ.get(STORE_URL_ENV) or not self.has_config:
+            return resolve_store_url(self.root, self._store_url, config=None)
+        return resolve_store_url(self.root, None, config=self.config)
 
     @property
     def has_store(self) -> bool:

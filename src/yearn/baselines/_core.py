@@ -72,7 +72,7 @@ class BaselineReport:
         }
 
     def _repr_html_(self) -> str:
-        from yearn.report._html import bar_chart, html_table
+        from yearn.display import bar_chart, html_table
 
         wide = self.wide()
         records = [

@@ -137,7 +137,7 @@ def run_baselines(
         "split_sha256": manifest.sha256,
         "sizes": {s: len(v[1]) for s, v in splits.items()},
     }
-    return replace(report, run_ids=_record(root, store_url or config.store_url, report, run_config))
+    return replace(report, run_ids=_record(root, store_url, report, run_config))
 
 
 def load_baselines(
@@ -158,7 +158,7 @@ def load_baselines(
     from yearn.store import open_store
 
     config = load_config(project)
-    store = open_store(config.root, url=store_url or config.store_url)
+    store = open_store(config.root, url=store_url)
     try:
         newest: dict[str, Any] = {}
         for run in store.list_runs(kind="baseline", status="completed"):  # newest first

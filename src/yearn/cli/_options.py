@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -16,3 +19,36 @@ STORE_URL_OPTION = typer.Option(
     help="Run store URL (default: SQLite in <project>/.yearn/runs.db).",
 )
 JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON.")
+KEEP_COLUMN_OPTION = typer.Option(
+    [],
+    "--keep-column",
+    help="Keep this column as a feature although the data profile flags it as leaky or "
+    "id-like (repeatable; adds to [features] keep of yearn.toml).",
+)
+
+
+@contextmanager
+def feature_screen(project: Path | None, keep: list[str], *, say: bool = True) -> Iterator[None]:
+    """Within the block, ``keep`` columns stay features (``$YEARN_KEEP_COLUMNS``); with
+    ``say``, the project is screened first and the left-out columns are said once."""
+    from rich.markup import escape
+
+    from yearn.cli._console import err_console
+    from yearn.paths import KEEP_COLUMNS_ENV
+
+    before = os.environ.get(KEEP_COLUMNS_ENV)
+    if keep:
+        os.environ[KEEP_COLUMNS_ENV] = ",".join([*filter(None, [before]), *keep])
+    try:
+        if say and project is not None and (project / "yearn.toml").is_file():
+            from yearn.profile import screen_features
+
+            note = screen_features(project).message
+            if note:
+                err_console.print(f"[yellow]features:[/] {escape(note)}", highlight=False)
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(KEEP_COLUMNS_ENV, None)
+        else:
+            os.environ[KEEP_COLUMNS_ENV] = before

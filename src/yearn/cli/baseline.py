@@ -10,7 +10,13 @@ import typer
 from rich.table import Table
 
 from yearn.cli._console import console, err_console
-from yearn.cli._options import JSON_OPTION, PROJECT_OPTION, STORE_URL_OPTION
+from yearn.cli._options import (
+    JSON_OPTION,
+    KEEP_COLUMN_OPTION,
+    PROJECT_OPTION,
+    STORE_URL_OPTION,
+    feature_screen,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -45,6 +51,7 @@ def register(app: typer.Typer) -> None:
             True, "--record/--no-record", help="Record each baseline as a run in the store."
         ),
         store_url: str | None = STORE_URL_OPTION,
+        keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Fit trivial and simple baselines on train; score train, train-dev and dev.
@@ -79,7 +86,10 @@ def register(app: typer.Typer) -> None:
         elif against is None and model_path is not None and not refit:
             report = load_baselines(project, metric=metric, store_url=store_url, missing_ok=True)
         if report is None and against is None:
-            with err_console.status("fitting the baselines on train…"):
+            with (
+                feature_screen(project, keep_column),
+                err_console.status("fitting the baselines on train…"),
+            ):
                 report = run_baselines(
                     project,
                     metric=metric,

@@ -164,17 +164,16 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
         """Set the tags of one example (or accept suggestions) and save atomically."""
-        from yearn.erroranalysis import load_worksheet
+        from yearn.erroranalysis import edit_worksheet
         from yearn.errors import ConfigError
 
         if not accept and (id is None or tags is None):
             raise ConfigError("give --id and --tags, or --accept-suggestions.")
-        sheet = load_worksheet(worksheet, predictions)
-        if id is not None and tags is not None:
-            sheet.set_tags(id, tags)
-        if accept:
-            sheet.accept_suggestions()
-        sheet.save(worksheet)
+        with edit_worksheet(worksheet, predictions) as sheet:  # locked read-modify-write
+            if id is not None and tags is not None:
+                sheet.set_tags(id, tags)
+            if accept:
+                sheet.accept_suggestions()
         if as_json:
             out = {"worksheet": str(worksheet)}
             if id is not None:

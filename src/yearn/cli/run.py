@@ -11,7 +11,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from yearn.cli._console import console, err_console
-from yearn.cli._options import JSON_OPTION, PROJECT_OPTION
+from yearn.cli._options import (
+    JSON_OPTION,
+    KEEP_COLUMN_OPTION,
+    PROJECT_OPTION,
+    feature_screen,
+)
 from yearn.errors import ConfigError
 
 _STATUS_STYLE = {"ran": "green", "skipped": "dim", "failed": "red", "off": "dim"}
@@ -57,6 +62,8 @@ def run_with_progress(
 
 
 def print_result(result: Any) -> None:
+    if result.features_note:
+        console.print(f"[yellow]features:[/] {escape(result.features_note)}", highlight=False)
     for s in result.steps:
         if s.status == "failed":
             console.print(f"[red]{escape(s.title)} failed:[/] {escape(s.note)}", highlight=False)
@@ -101,6 +108,7 @@ def register(app: typer.Typer) -> None:
             None, "--out", "-o", help="Report path (default: <project>/report.html)."
         ),
         random_state: int | None = typer.Option(None, "--random-state", help="Seed of every step."),
+        keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Run the whole workflow (split … slices, learning curve) and write the report.
@@ -125,7 +133,8 @@ def register(app: typer.Typer) -> None:
             "random_state": random_state,
         }
         options = replace(options, **{k: v for k, v in given.items() if v is not None})
-        result = run_with_progress(project, options, force=force, out=out, quiet=as_json)
+        with feature_screen(project, keep_column, say=False):
+            result = run_with_progress(project, options, force=force, out=out, quiet=as_json)
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
         else:

@@ -11,7 +11,7 @@ from rich.table import Table
 from yearn.cli._console import console
 from yearn.cli._options import JSON_OPTION, PROJECT_OPTION, STORE_URL_OPTION
 from yearn.errors import StoreError
-from yearn.store import open_store
+from yearn.project import Project
 
 _STATUS_STYLE = {"completed": "green", "failed": "red", "running": "yellow"}
 
@@ -27,10 +27,14 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """List the project's runs, newest first."""
-        if store_url is None and not project.is_dir():
+        proj = Project(project, store_url=store_url)  # --store-url, env, [store] url, SQLite
+        if proj.store_url is None and not project.is_dir():
             raise StoreError(f"{project}: no such project folder; pass --project DIR.")
-        store = open_store(project, url=store_url)
-        records = store.list_runs(kind=kind, status=status, limit=limit)
+        records = []
+        store = None
+        if proj.has_store:  # never create an empty runs.db just to list nothing
+            store = proj.store()
+            records = store.list_runs(kind=kind, status=status, limit=limit)
         if as_json:
             typer.echo(json.dumps([_as_dict(r) for r in records], indent=2, default=str))
             return

@@ -300,7 +300,7 @@ def _cv_project(project, model, protocol, metric, on, ci, n_jobs, seed, final_te
     if record or final_test:
         from yearn.store import open_store
 
-        store = open_store(config.root, url=url or config.store_url)
+        store = open_store(config.root, url=url)
     run = None
     try:
         if record:

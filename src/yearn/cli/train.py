@@ -11,7 +11,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from yearn.cli._console import console, err_console, fmt_cell
-from yearn.cli._options import JSON_OPTION, PROJECT_OPTION, STORE_URL_OPTION
+from yearn.cli._options import (
+    JSON_OPTION,
+    KEEP_COLUMN_OPTION,
+    PROJECT_OPTION,
+    STORE_URL_OPTION,
+    feature_screen,
+)
 
 MODEL_OPTION = typer.Option("mlp", "--model", "-m", help="mlp (tables), cnn (images) or linear.")
 LR_OPTION = typer.Option(1e-3, "--lr", help="Learning rate (see 'yearn lr-find').")
@@ -87,6 +93,7 @@ def register(app: typer.Typer) -> None:
         ),
         threads: int | None = THREADS_OPTION,
         store_url: str | None = STORE_URL_OPTION,
+        keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Train a model on the project's train split; curves, checkpoints, predictions."""
@@ -111,7 +118,7 @@ def register(app: typer.Typer) -> None:
             random_state=random_state,
             num_threads=threads,
         )
-        with _progress() as progress:
+        with feature_screen(project, keep_column), _progress() as progress:
             callbacks = [] if as_json else [_progress_callback(progress)]
             result = train_project(
                 project,
@@ -167,25 +174,27 @@ def register(app: typer.Typer) -> None:
         random_state: int = SEED_OPTION,
         threads: int | None = THREADS_OPTION,
         store_url: str | None = STORE_URL_OPTION,
+        keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Sweep the learning rate, plot loss vs rate (PNG artefact), suggest a rate."""
         from yearn.train._project import lr_find_project
 
-        result, run_id = lr_find_project(
-            project,
-            model,
-            store_url=store_url,
-            optimizer=optimizer,
-            batch_size=batch_size,
-            start_lr=start_lr,
-            end_lr=end_lr,
-            num_steps=steps,
-            width=width,
-            depth=depth,
-            random_state=random_state,
-            num_threads=threads,
-        )
+        with feature_screen(project, keep_column):
+            result, run_id = lr_find_project(
+                project,
+                model,
+                store_url=store_url,
+                optimizer=optimizer,
+                batch_size=batch_size,
+                start_lr=start_lr,
+                end_lr=end_lr,
+                num_steps=steps,
+                width=width,
+                depth=depth,
+                random_state=random_state,
+                num_threads=threads,
+            )
         if as_json:
             typer.echo(json.dumps({"run_id": run_id, **result.to_dict()}, indent=2))
             return
@@ -211,6 +220,7 @@ def register(app: typer.Typer) -> None:
         random_state: int = SEED_OPTION,
         threads: int | None = THREADS_OPTION,
         store_url: str | None = STORE_URL_OPTION,
+        keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Grow capacity until training error reaches human level or dev error rises."""
@@ -226,7 +236,8 @@ def register(app: typer.Typer) -> None:
         )
         if human_level_error is not None:
             params["human_level_error"] = human_level_error
-        result = scale_up_project(project, model, store_url=store_url, **params)
+        with feature_screen(project, keep_column):
+            result = scale_up_project(project, model, store_url=store_url, **params)
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
             return

@@ -126,7 +126,7 @@ class Comparison:
                     f"only {self.name_b} right: {self.mcnemar.only_b}",
                 )
             )
-        from yearn.report._html import bar_chart, html_table
+        from yearn.display import bar_chart, html_table
 
         table = html_table([{"": k, "value": v} for k, v in rows], ["", "value"])
         chart = bar_chart(

@@ -90,7 +90,7 @@ class DevSizePlan:
         return out
 
     def _repr_html_(self) -> str:
-        from yearn.report._html import Series, html_table, line_chart
+        from yearn.display import Series, html_table, line_chart
 
         design = "paired (McNemar)" if self.paired else "independent samples"
         rows = [

@@ -22,15 +22,15 @@ def resolve_predictions(
     path = Path(ref)
     if path.exists() or path.suffix.lower() in (".parquet", ".csv"):
         return path, path.stem
+    from yearn.project import Project
+
     project = Path(project)
-    if store_url is None and not (project / ".yearn" / "runs.db").exists():
+    if not Project(project, store_url=store_url).has_store:
         raise PredictionsError(
             f"{ref}: no such file, and no run store at {project / '.yearn' / 'runs.db'} to "
             "look it up as a run id; give a predictions table (.parquet / .csv) or --project."
         )
-    from yearn.store import open_store
-
-    store = open_store(project, url=store_url)
+    store = Project(project, store_url=store_url).store()
     try:
         run = store.get_run(str(ref))
         have = {a.name for a in store.artifacts(run.id)}

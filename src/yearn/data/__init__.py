@@ -8,16 +8,20 @@ from yearn.data.dataset import Dataset
 from yearn.data.frames import from_arrays, from_frame, infer_task
 from yearn.data.images import IMAGE_SUFFIXES, load_images, read_image_folder
 from yearn.data.project import load_project
+from yearn.data.screen import apply_screen, kept_columns, read_screen
 from yearn.data.tables import read_table
 
 __all__ = [
     "IMAGE_SUFFIXES",
     "Dataset",
+    "apply_screen",
     "from_arrays",
     "from_frame",
     "infer_task",
+    "kept_columns",
     "load_images",
     "load_project",
     "read_image_folder",
+    "read_screen",
     "read_table",
 ]

@@ -8,7 +8,7 @@ with added ``source`` and ``role`` columns) plus the names of its columns. Build
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -43,6 +43,8 @@ class Dataset:
     image_column: str | None = None
     text_columns: tuple[str, ...] = ()
     classes: tuple[str, ...] = ()
+    #: columns left out of the features because the data profile flags them (→ reason)
+    excluded_features: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_choice("Dataset.task", self.task, TASKS, error=DataError)

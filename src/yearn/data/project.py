@@ -13,6 +13,7 @@ from yearn.config import ProjectConfig, SourceConfig, load_config
 from yearn.data.build import finish_dataset, generated_id_column, prepare_table
 from yearn.data.dataset import ROLE_COLUMN, SOURCE_COLUMN, Dataset
 from yearn.data.images import check_image_files, read_image_folder, resolve_paths
+from yearn.data.screen import apply_screen
 from yearn.data.tables import read_table, table_format
 from yearn.data.validate import CLASSIFICATION_TASKS, Where
 from yearn.errors import DataError
@@ -141,7 +142,9 @@ def _column_order(loaded: list[_Loaded]) -> list[str]:
     return list(dict.fromkeys(c for item in loaded for c in item.frame.columns))
 
 
-def load_project(config: ProjectConfig | str | Path, *, check_images: bool = True) -> Dataset:
+def load_project(
+    config: ProjectConfig | str | Path, *, check_images: bool = True, screen: bool = True
+) -> Dataset:
     """Load every source of a project into one validated :class:`Dataset`.
 
     Each source is read (CSV / Parquet / image folder, by extension unless the source
@@ -149,6 +152,8 @@ def load_project(config: ProjectConfig | str | Path, *, check_images: bool = Tru
     columns and concatenated. Without ``id_column`` ids are ``<source>:<row>`` (row counts
     data rows from 0). With ``check_images`` every image file is opened and verified.
     Raises :class:`DataError` naming the file, column and row of the first problem.
+    With ``screen`` the columns the data profile flagged as leaky or id-like are left out
+    of the features (:func:`yearn.data.apply_screen`); the profile itself loads unscreened.
     """
     if not isinstance(config, ProjectConfig):
         config = load_config(config)
@@ -225,4 +230,4 @@ def load_project(config: ProjectConfig | str | Path, *, check_images: bool = Tru
         for item, start in zip(loaded, starts[:-1], strict=False):
             paths = frame[image_column].iloc[int(start) : int(start) + len(item.frame)]
             check_image_files(paths.tolist(), item.where)
-    return dataset
+    return apply_screen(dataset, config) if screen else dataset

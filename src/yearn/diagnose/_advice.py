@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["GAP_LABELS", "GAP_NAMES", "GAP_SPLITS", "NEXT_STEPS", "NOTHING_STANDS_OUT"]
+__all__ = [
+    "BELOW_HUMAN",
+    "GAP_LABELS",
+    "GAP_NAMES",
+    "GAP_SPLITS",
+    "NEXT_STEPS",
+    "NOTHING_STANDS_OUT",
+    "TOO_GOOD",
+    "UNDECIDED",
+]
 
 GAP_NAMES = ("avoidable_bias", "variance", "data_mismatch", "dev_overfitting")
 
@@ -55,4 +64,28 @@ NOTHING_STANDS_OUT = (
     "at this sample size. If you expected a gap, enlarge the smaller sets (the intervals "
     "above show how wide they are) or lower --tolerance; otherwise the model is as close to "
     "human level as these measurements can tell."
+)
+
+#: Dev error far below human level is a finding, never "done".
+TOO_GOOD = (
+    "suspect leakage or an easy dev set: dev error is far below the human-level error, "
+    "which careful people do not reach. Check the features for columns that give the "
+    "label away (yearn profile, leakage check) and whether dev holds near-copies of train "
+    "examples or only easy cases, before trusting this number."
+)
+
+#: Dev error below human level, but not significantly: no "done" either.
+BELOW_HUMAN = (
+    "no gap stands out, and dev error is below the human-level error (not significantly "
+    "at this dev size): before calling the model done, check the features for columns that "
+    "give the label away (yearn profile) and whether dev is easier than the cases people "
+    "judged; measure on a bigger dev set."
+)
+
+#: No gap stands out, but the intervals are too wide to call the model near human level.
+UNDECIDED = (
+    "no gap is measured beyond chance, yet the intervals are too wide to call the model "
+    "near human level (the widest gap may reach {widest}): enlarge the smaller sets "
+    "(more dev and train-dev examples: raise dev and train_dev of the split in yearn.toml, "
+    "then yearn run) before deciding what to work on."
 )

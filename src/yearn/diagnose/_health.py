@@ -83,7 +83,7 @@ class TrainingHealth:
         }
 
     def _repr_html_(self) -> str:
-        from yearn.report._html import SPLIT_COLOURS, Series, html_table, line_chart
+        from yearn.display import SPLIT_COLOURS, Series, html_table, line_chart
 
         head = "healthy" if self.healthy else "problems found"
         table = html_table(

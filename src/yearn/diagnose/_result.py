@@ -107,6 +107,8 @@ class Diagnosis:
     def verdict(self) -> str:
         """One sentence: what the principal gap is."""
         if not self.principal:
+            if "too_good" in self.recommendations:
+                return "dev error far below human level: suspect leakage or an easy dev set"
             return "no gap stands out"
         names = [GAP_LABELS[g] for g in self.principal]
         if len(names) == 1:

@@ -6,7 +6,6 @@ manifest and the data loaders, so the rest stays a set of functions over tables.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,20 +72,20 @@ def diagnose_run(
     human-level error default to the project's ``yearn.toml``.
     """
     from yearn.diagnose._from_predictions import diagnose_predictions
-    from yearn.store import STORE_URL_ENV, open_store
+    from yearn.project import Project
 
     metric, human = project_defaults(project)
     if kwargs.get("metric") is None and metric not in (None, "error"):
         kwargs["metric"] = error_form(metric)
     if kwargs.get("human") is None:
         kwargs["human"] = human
-    db = Path(project) / ".yearn" / "runs.db"
-    if store_url is None and not os.environ.get(STORE_URL_ENV) and not db.exists():
+    proj = Project(project, store_url=store_url)
+    if not proj.has_store:
         raise StoreError(
-            f"{db}: no run store in project {project}; pass --project DIR (the folder with "
-            "the runs) or --store-url, or train a model first."
+            f"{proj.paths.store_db}: no run store in project {project}; pass --project DIR "
+            "(the folder with the runs) or --store-url, or train a model first."
         )
-    store = open_store(project, url=store_url)
+    store = proj.store()
     try:
         record = store.get_run(run_id)
         path = store.artifact_path(record.id, PREDICTIONS_ARTIFACT)
@@ -105,16 +104,9 @@ def diagnose_run(
 
 def latest_run_with_predictions(project: str | Path, store_url: str | None = None) -> str | None:
     """Id of the newest completed run that has a ``predictions.parquet`` artefact, if any."""
-    from yearn.store import STORE_URL_ENV, open_store
+    from yearn.project import Project
 
-    if (
-        store_url is None
-        and not os.environ.get(STORE_URL_ENV)
-        and not (Path(project) / ".yearn" / "runs.db").exists()
-    ):
-        return None
-    with open_store(project, url=store_url) as store:
-        return store.latest_run_with(PREDICTIONS_ARTIFACT)
+    return Project(project, store_url=store_url).latest_run_with(PREDICTIONS_ARTIFACT)
 
 
 def error_form(metric: str) -> str:

@@ -7,17 +7,20 @@ from yearn.display._kit import (
     Series,
     bar_chart,
     data_uri,
+    format_cell,
     html_table,
     line_chart,
     nice_ticks,
 )
-from yearn.display._templates import render
+from yearn.display._templates import environment, render
 
 __all__ = [
     "SPLIT_COLOURS",
     "Series",
     "bar_chart",
     "data_uri",
+    "environment",
+    "format_cell",
     "html_table",
     "line_chart",
     "nice_ticks",

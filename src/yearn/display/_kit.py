@@ -17,7 +17,16 @@ from markupsafe import Markup
 
 from yearn.display._templates import render
 
-__all__ = ["Series", "bar_chart", "data_uri", "html_table", "line_chart", "nice_ticks"]
+__all__ = [
+    "SPLIT_COLOURS",
+    "Series",
+    "bar_chart",
+    "data_uri",
+    "format_cell",
+    "html_table",
+    "line_chart",
+    "nice_ticks",
+]
 
 #: Colours of the splits, the same in every chart.
 SPLIT_COLOURS = {
@@ -29,7 +38,8 @@ SPLIT_COLOURS = {
 _PALETTE = ["#1f77b4", "#ff7f0e", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
 
 
-def _cell(value: Any) -> str:
+def format_cell(value: Any) -> str:
+    """A table cell: floats to 4 significant digits, None and non-finite numbers as a dash."""
     if value is None:
         return "—"
     if isinstance(value, float):
@@ -40,7 +50,7 @@ def _cell(value: Any) -> str:
         import numpy as np
 
         if isinstance(value, np.floating):
-            return _cell(float(value))
+            return format_cell(float(value))
     except ImportError:  # pragma: no cover - numpy is a dependency
         pass
     return str(value)
@@ -76,7 +86,7 @@ def html_table(
             if fmt and isinstance(v, int | float) and v is not None and math.isfinite(float(v)):
                 cells.append(format(v, fmt))
             else:
-                cells.append(_cell(v))
+                cells.append(format_cell(v))
         body.append(cells)
     return Markup(
         render(

@@ -17,7 +17,12 @@ from yearn.erroranalysis._tags import (
     parse_rule,
     parse_tag_cell,
 )
-from yearn.erroranalysis._worksheet import Worksheet, load_worksheet, sample_errors
+from yearn.erroranalysis._worksheet import (
+    Worksheet,
+    edit_worksheet,
+    load_worksheet,
+    sample_errors,
+)
 
 __all__ = [
     "TAG_SEPARATOR",
@@ -27,6 +32,7 @@ __all__ = [
     "TagSummary",
     "Worksheet",
     "ceiling",
+    "edit_worksheet",
     "format_tags",
     "load_worksheet",
     "parse_rule",

@@ -130,7 +130,7 @@ class ErrorSummary:
     def _repr_html_(self) -> str:
         from html import escape
 
-        from yearn.report import bar_chart
+        from yearn.display import bar_chart
 
         # a plain <table> (tests/test_erroranalysis_summary.py looks for it), cells escaped
         rows = "".join(

@@ -10,8 +10,9 @@ is never lost, and a worksheet that does not validate is never written.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,14 +21,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from yearn._io import atomic_write
+from yearn._io import atomic_write, file_lock
 from yearn._validation import check_positive_int
 from yearn.erroranalysis._preview import make_previews
 from yearn.erroranalysis._tags import Rule, format_tags, parse_rule, parse_tag_cell
 from yearn.errors import DataError, PredictionsError
 from yearn.predictions import Predictions, load_predictions
 
-__all__ = ["Worksheet", "load_worksheet", "sample_errors"]
+__all__ = ["Worksheet", "edit_worksheet", "load_worksheet", "sample_errors"]
 
 FIXED_HEAD = ("id", "split", "label", "pred", "confidence", "correct")
 FIXED_TAIL = ("preview", "tags", "suggested_tags", "comment")
@@ -130,19 +131,20 @@ class Worksheet:
         if suffix not in (".csv", ".parquet"):
             raise DataError(f"{path}: save a worksheet as .csv or .parquet; got {suffix!r}.")
         _validate(self.frame, str(path), None)
-        if path.exists():
-            _backup(path)
         frame = self.frame.copy()
         for col in ("tags", "suggested_tags", "comment"):
             frame[col] = frame[col].fillna("").astype(str)
-        with atomic_write(path) as tmp:
-            if suffix == ".csv":
-                frame.to_csv(tmp, index=False)
-            else:
-                frame.to_parquet(tmp, index=False)
-            reread = _read(tmp, suffix)  # a file we cannot read back never replaces the old one
-            if len(reread) != len(frame):
-                raise DataError(f"{path}: the written worksheet did not read back; not saved.")
+        with file_lock(path):
+            if path.exists():
+                _backup(path)
+            with atomic_write(path) as tmp:
+                if suffix == ".csv":
+                    frame.to_csv(tmp, index=False)
+                else:
+                    frame.to_parquet(tmp, index=False)
+                reread = _read(tmp, suffix)  # a file that does not read back is not kept
+                if len(reread) != len(frame):
+                    raise DataError(f"{path}: the written worksheet did not read back; not saved.")
         self.source = str(path)
         return path
 
@@ -168,7 +170,7 @@ class Worksheet:
         """Bars of the ten most used tags so far (an empty chart before any tagging)."""
         from collections import Counter
 
-        from yearn.report import bar_chart
+        from yearn.display import bar_chart
 
         counts = Counter(t for tags in self.tag_lists() for t in tags).most_common(10)
         return bar_chart(
@@ -277,6 +279,26 @@ def load_worksheet(
     preds = None if predictions is None else _as_predictions(predictions)
     _validate(frame, str(path), preds)
     return Worksheet(frame, str(path))
+
+
+@contextlib.contextmanager
+def edit_worksheet(
+    path: str | Path, predictions: Predictions | pd.DataFrame | str | Path | None = None
+) -> Iterator[Worksheet]:
+    """Load, edit and save a worksheet as one step that no other writer can interleave.
+
+    The worksheet's file lock is held from the read to the save, so several processes
+    tagging the same file (CLI, dashboard, scripts) each see the others' edits and none is
+    lost. The block's edits are saved when it ends without an exception.
+
+    >>> with edit_worksheet("ws.csv") as sheet:  # doctest: +SKIP
+    ...     sheet.set_tags("17", "blurry")
+    """
+    path = Path(path)
+    with file_lock(path):
+        sheet = load_worksheet(path, predictions)
+        yield sheet
+        sheet.save(path)
 
 
 def sample_errors(

@@ -262,7 +262,7 @@ _ISSUE_COLUMNS = ("rank", "id", "split", "label", "suggested", "self_confidence"
 
 def _label_issues_html(result: LabelIssues) -> str:
     """Noise per class pair as bars, then the top flagged examples as a table."""
-    from yearn.report import bar_chart, html_table
+    from yearn.display import bar_chart, html_table
 
     noise = result.noise.head(10)
     pairs = [f"{g} → {t}" for g, t in zip(noise["given"], noise["true"], strict=True)]

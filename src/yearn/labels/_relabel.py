@@ -21,8 +21,9 @@ from typing import Any
 
 import pandas as pd
 
-from yearn._io import atomic_write_text
+from yearn._io import append_line
 from yearn.errors import DataError, YearnError
+from yearn.paths import ProjectPaths
 from yearn.predictions import SPLITS, Predictions, load_predictions
 
 __all__ = [
@@ -41,7 +42,7 @@ _LOG_FIELDS = ("id", "old_label", "new_label", "reason", "time", "who")
 
 
 def relabel_log_path(project: str | Path) -> Path:
-    return Path(project) / ".yearn" / LOG_NAME
+    return ProjectPaths(project).relabel_log
 
 
 def _who() -> str:
@@ -87,7 +88,8 @@ def record_corrections(
 
     Each correction has ``id``, ``new_label`` and optionally ``reason``. With
     ``predictions`` the ids and new labels are checked against it and ``old_label`` is
-    filled in. The log is rewritten atomically with the new lines at its end.
+    filled in. Each entry is appended as one line (``O_APPEND``, fsync, under a file
+    lock), so concurrent writers never lose one and earlier lines are never rewritten.
     """
     frame = pd.DataFrame(corrections)
     if frame.empty:
@@ -135,11 +137,8 @@ def record_corrections(
             }
         )
     path = relabel_log_path(project)
-    previous = path.read_text(encoding="utf-8") if path.exists() else ""
-    if previous and not previous.endswith("\n"):
-        previous += "\n"
-    lines = "".join(json.dumps(e, sort_keys=True, default=str) + "\n" for e in entries)
-    atomic_write_text(path, previous + lines)
+    for entry in entries:  # one O_APPEND write per line: concurrent writers lose nothing
+        append_line(path, json.dumps(entry, sort_keys=True, default=str))
     return entries
 
 
@@ -322,7 +321,7 @@ def rediagnose(before: Predictions, after: Predictions) -> dict[str, Any]:
 
 def _relabel_html(result: RelabelResult) -> str:
     """Rows corrected and error rate per split before and after, as a table and bars."""
-    from yearn.report import bar_chart, html_table
+    from yearn.display import bar_chart, html_table
 
     splits = list(dict.fromkeys([*result.changed, *result.error_before, *result.error_after]))
     rows = [

@@ -75,7 +75,7 @@ class Selection:
         }
 
     def _repr_html_(self) -> str:
-        from yearn.report._html import bar_chart, html_table
+        from yearn.display import bar_chart, html_table
 
         records = [
             {

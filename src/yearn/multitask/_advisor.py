@@ -49,7 +49,7 @@ class MultiTaskAdvice:
         }
 
     def _repr_html_(self) -> str:
-        from yearn.report import bar_chart, html_table
+        from yearn.display import bar_chart, html_table
 
         table = html_table(
             [

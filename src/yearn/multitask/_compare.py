@@ -98,7 +98,7 @@ class JointVsSeparate:
         }
 
     def _repr_html_(self) -> str:
-        from yearn.report import bar_chart, html_table
+        from yearn.display import bar_chart, html_table
 
         labels, values = [], []
         for v in self.verdicts:

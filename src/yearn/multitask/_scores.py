@@ -80,7 +80,7 @@ class TaskScore:
         return asdict(self)
 
     def _repr_html_(self) -> str:
-        from yearn.report import bar_chart, html_table
+        from yearn.display import bar_chart, html_table
 
         table = html_table([self.to_dict()], formats={"error": ".1%", "average_precision": ".3f"})
         chart = bar_chart(

@@ -30,7 +30,7 @@ class InjectionReport:
         return {"rates": self.rates, "columns": self.columns}
 
     def _repr_html_(self) -> str:
-        from yearn.report import bar_chart, html_table
+        from yearn.display import bar_chart, html_table
 
         rows = [{"column": c, **r} for c, r in self.rates.items()]
         rates = {"train": ".1%", "target": ".1%", "after": ".1%"}

@@ -16,6 +16,12 @@ from yearn.profile._phash import average_hash, hamming_pairs, phash
 from yearn.profile._project import profile_project
 from yearn.profile._registry import REGISTRY, Check, get_check, register
 from yearn.profile._result import SEVERITIES, CheckResult, Profile
+from yearn.profile._screen import (
+    FeatureScreen,
+    flagged_columns,
+    recorded_screen,
+    screen_features,
+)
 
 __all__ = [
     "REGISTRY",
@@ -23,14 +29,18 @@ __all__ = [
     "Check",
     "CheckResult",
     "ColumnView",
+    "FeatureScreen",
     "Profile",
     "ProfileContext",
     "average_hash",
     "build_context",
+    "flagged_columns",
     "get_check",
     "hamming_pairs",
     "phash",
     "profile",
     "profile_project",
+    "recorded_screen",
     "register",
+    "screen_features",
 ]

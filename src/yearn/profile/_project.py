@@ -27,18 +27,20 @@ def profile_project(
     options: dict[str, Any] | None = None,
     on_check: Callable[[CheckResult], None] | None = None,
 ) -> Profile:
-    """Load the project's sources (``yearn.data.load_project``) and profile them."""
+    """Load the project's sources (``yearn.data.load_project``, every column) and profile
+    them. When the leakage check runs, the columns it flags are recorded as the project's
+    feature screen (left out of every model's features; see :func:`screen_features`)."""
     from yearn.data import load_project
     from yearn.splits import load_manifest, manifest_path
 
     config = project if isinstance(project, ProjectConfig) else load_config(project)
-    dataset = load_project(config, check_images=False)
+    dataset = load_project(config, check_images=False, screen=False)
     split = None
     if manifest_path(config.root).exists():
         manifest = load_manifest(config.root)
         split = manifest.table[["id", "split"]]
         log.debug("profiling per split from %s", manifest_path(config.root))
-    return profile(
+    result = profile(
         dataset,
         split=split,
         checks=checks,
@@ -48,3 +50,8 @@ def profile_project(
         options=options,
         on_check=on_check,
     )
+    if "leakage" in result:
+        from yearn.profile._screen import flagged_columns, save_screen
+
+        save_screen(config, flagged_columns(result))
+    return result

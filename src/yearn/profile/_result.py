@@ -76,8 +76,8 @@ class CheckResult:
         return out
 
     def _repr_html_(self) -> str:
+        from yearn.display import bar_chart, html_table
         from yearn.profile._html import check_html
-        from yearn.report._html import bar_chart, html_table
 
         rows: list[tuple[str, Any]] = [("severity", self.severity)]
         if self.flags is not None:

@@ -9,8 +9,8 @@ result objects' ``_repr_html_`` (any object that has one can be a section) or fr
 helpers here (``html_table``, ``line_chart``). See ``docs/report.md``.
 """
 
+from yearn.display import Series, bar_chart, data_uri, html_table, line_chart
 from yearn.report._build import Report, build_report, write_report
-from yearn.report._html import Series, bar_chart, data_uri, html_table, line_chart
 from yearn.report._sections import Section, section_of
 
 __all__ = [

@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from yearn.display import bar_chart
 from yearn.errors import YearnError
-from yearn.report._html import bar_chart
 from yearn.report._sections import ProjectView, Section, section_of
 from yearn.report._templates import render
 
@@ -25,7 +25,7 @@ def diagnosis(view: ProjectView) -> Section:
     from yearn.diagnose import diagnose_run
 
     try:
-        result = diagnose_run(run.id, project=view.root, store_url=view.config.store_url)
+        result = diagnose_run(run.id, project=view.root, store_url=None)
     except YearnError as exc:
         return Section("diagnosis", "Diagnosis", note=f"run {run.id}: {exc}")
     section = section_of("diagnosis", "Diagnosis", result)

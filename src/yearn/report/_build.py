@@ -109,21 +109,18 @@ def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
     Raises :class:`~yearn.errors.ConfigError` without a ``yearn.toml`` and
     :class:`~yearn.errors.StoreError` when the project has no runs yet.
     """
-    from yearn.config import load_config
-    from yearn.store import STORE_URL_ENV, open_store
+    from yearn.project import Project
 
     started = time.perf_counter()
-    config = load_config(Path(project).resolve())
+    proj = Project(Path(project).resolve())
+    config = proj.require_config()
     root = config.root
-    import os
-
-    db = root / ".yearn" / "runs.db"
-    if config.store_url is None and not os.environ.get(STORE_URL_ENV) and not db.exists():
+    if not proj.has_store:
         raise StoreError(
-            f"{root}: the project has no runs yet (no {db}); run `yearn run --project "
-            f"{root}` first, then `yearn report`."
+            f"{root}: the project has no runs yet (no {proj.paths.store_db}); run `yearn run "
+            f"--project {root}` first, then `yearn report`."
         )
-    store = open_store(root, url=config.store_url)
+    store = proj.store()
     try:
         runs = store.list_runs()
         if not runs:

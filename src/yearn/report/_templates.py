@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from yearn.display._templates import environment
+from yearn.display import environment
 
 __all__ = ["render"]
 

@@ -53,7 +53,7 @@ class SliceReport:
     def _repr_html_(self) -> str:
         from html import escape
 
-        from yearn.report import bar_chart, html_table
+        from yearn.display import bar_chart, html_table
 
         top = self.slices.head(10)
         chart = bar_chart(

@@ -100,7 +100,7 @@ class SplitReport:
         return cls(**data)
 
     def _repr_html_(self) -> str:
-        from yearn.report import bar_chart, html_table
+        from yearn.display import bar_chart, html_table
 
         sizes = html_table(
             [

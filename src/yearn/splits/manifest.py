@@ -2,14 +2,23 @@
 
 A JSON sidecar (``splits.json``) beside it holds the settings used, the sizes, the checks
 and the sha256 of the Parquet file; loading verifies that hash, so a manifest edited by
-hand or half-written is refused instead of silently changing every later result.
+hand is refused instead of silently changing every later result.
+
+The pair is committed as one step: both files are first written completely under the names
+``.splits.next.parquet`` / ``.splits.next.json`` (the sidecar last: its presence marks a
+complete pair), then switched into place by two renames, all under the manifest's file
+lock. A kill before the switch leaves the old pair; a kill between the two renames leaves
+the new table beside its ``.next`` sidecar, and the next load (or save) rolls the switch
+forward. So a crash never leaves a pair that every command refuses.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import io
 import json
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from yearn._io import atomic_write, atomic_write_json
+from yearn._io import atomic_write, atomic_write_json, file_lock
 from yearn.errors import DataError
 from yearn.splits.checks import SplitReport
 
@@ -35,6 +44,8 @@ SPLITS = ("train", "train_dev", "dev", "test")
 MANIFEST_NAME = "splits.parquet"
 SIDECAR_NAME = "splits.json"
 FORMAT_VERSION = 1
+_NEXT_TABLE = ".splits.next.parquet"
+_NEXT_SIDECAR = ".splits.next.json"
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,7 @@ class SplitManifest:
         }
 
     def _repr_html_(self) -> str:
-        from yearn.report import bar_chart, html_table
+        from yearn.display import bar_chart, html_table
 
         if self.report is not None:  # its table and chart show the sizes per split
             body = self.report._repr_html_()
@@ -133,16 +144,45 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+def _roll_forward(path: Path) -> bool:
+    """Finish a save killed between its two renames; True when it did. Hold the lock."""
+    next_sidecar = path.with_name(_NEXT_SIDECAR)
+    if not (path.exists() and next_sidecar.exists()):
+        return False
+    meta = _read_json(next_sidecar)
+    if not isinstance(meta, dict) or meta.get("sha256") != _sha256(path):
+        return False
+    os.replace(next_sidecar, path.with_name(SIDECAR_NAME))
+    return True
+
+
 def save_manifest(manifest: SplitManifest, project_root: str | Path) -> SplitManifest:
-    """Write ``splits.parquet`` then its sidecar ``splits.json``, each atomically."""
+    """Write ``splits.parquet`` and its sidecar ``splits.json`` as one atomic pair."""
     path = manifest_path(project_root)
     table = manifest.table.reset_index(drop=True)
-    with atomic_write(path) as tmp:
-        table.to_parquet(tmp, index=False)
-        sha = _sha256(tmp)
-    saved = replace(manifest, table=table, sha256=sha)
-    sidecar = {"format": FORMAT_VERSION, "file": MANIFEST_NAME, **saved.to_dict()}
-    atomic_write_json(path.with_name(SIDECAR_NAME), sidecar)
+    next_table, next_sidecar = path.with_name(_NEXT_TABLE), path.with_name(_NEXT_SIDECAR)
+    with file_lock(path):
+        _roll_forward(path)  # an earlier kill between the renames: finish that pair first
+        next_sidecar.unlink(missing_ok=True)  # a stale sidecar never marks the new table
+        with atomic_write(next_table) as tmp:
+            table.to_parquet(tmp, index=False)
+            sha = _sha256(tmp)
+        saved = replace(manifest, table=table, sha256=sha)
+        sidecar = {"format": FORMAT_VERSION, "file": MANIFEST_NAME, **saved.to_dict()}
+        atomic_write_json(next_sidecar, sidecar)  # written last: the pair is complete
+        os.replace(next_table, path)
+        os.replace(next_sidecar, path.with_name(SIDECAR_NAME))
     return saved
 
 
@@ -155,18 +195,20 @@ def load_manifest(project_root: str | Path) -> SplitManifest:
             f"{path}: no split manifest yet; run 'yearn split --project {project_root}' "
             "(or yearn.splits.split_project) to draw one."
         )
+    data, meta = _read_pair(path, sidecar_path)
+    sha = _sha256_bytes(data)
+    if not isinstance(meta, dict) or meta.get("sha256") != sha:
+        with file_lock(path):  # a save in progress, or one killed between its renames
+            _roll_forward(path)
+            data, meta = _read_pair(path, sidecar_path)
+            sha = _sha256_bytes(data)
     if not sidecar_path.exists():
         raise DataError(
             f"{sidecar_path}: the manifest's sidecar is missing, so its settings and hash "
             "are unknown; redraw it with 'yearn split --fresh'."
         )
-    try:
-        meta = json.loads(sidecar_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(
-            f"{sidecar_path}: not valid JSON ({exc}); redraw with 'yearn split --fresh'."
-        ) from None
-    sha = _sha256(path)
+    if meta is None:
+        raise DataError(f"{sidecar_path}: not valid JSON; redraw with 'yearn split --fresh'.")
     if not isinstance(meta, dict) or meta.get("sha256") != sha:
         raise DataError(
             f"{path}: sha256 {sha[:12]}… does not match the {SIDECAR_NAME} sidecar "
@@ -175,7 +217,7 @@ def load_manifest(project_root: str | Path) -> SplitManifest:
             "'yearn split --fresh'."
         )
     try:
-        table = pd.read_parquet(path)
+        table = pd.read_parquet(io.BytesIO(data))
     except Exception as exc:  # pyarrow raises several types for a corrupt file
         raise DataError(f"{path}: cannot read the manifest ({exc}); redraw it.") from None
     _validate_table(table, path)
@@ -190,6 +232,15 @@ def load_manifest(project_root: str | Path) -> SplitManifest:
         report=report,
         sha256=sha,
     )
+
+
+def _read_pair(path: Path, sidecar_path: Path) -> tuple[bytes, Any]:
+    """The table's bytes and the parsed sidecar (None when absent or not JSON)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path}: the split manifest disappeared while reading it.") from None
+    return data, _read_json(sidecar_path) if sidecar_path.exists() else None
 
 
 def _validate_table(table: pd.DataFrame, path: Path) -> None:

@@ -131,7 +131,7 @@ def split_project(
         confidence=confidence,
     )
     saved = manifest.save(root)
-    run_id = _record_run(root, store_url or config.store_url, saved) if record else None
+    run_id = _record_run(root, store_url, saved) if record else None
     return SavedSplit(saved, manifest_path(root), run_id)
 
 

@@ -206,7 +206,7 @@ class CVResult:
     def _repr_html_(self) -> str:
         import html
 
-        from yearn.report import bar_chart, html_table
+        from yearn.display import bar_chart, html_table
 
         folds = [f"fold {i + 1}" for i in range(self.n_folds)]
         table = html_table(

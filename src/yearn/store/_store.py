@@ -6,7 +6,6 @@ import contextlib
 import functools
 import hashlib
 import json
-import os
 import subprocess
 import uuid
 from collections.abc import Iterator, Sequence
@@ -38,13 +37,17 @@ def open_store(root: str | Path = ".", *, url: str | None = None) -> RunStore:
     """Open the run store of a project.
 
     ``root`` is the project folder (artefacts go to ``<root>/.yearn/artifacts``). The
-    database is ``url`` if given, else ``$YEARN_STORE_URL``, else SQLite at
-    ``<root>/.yearn/runs.db``. A URL passed as ``root`` is used as ``url``.
+    database is ``url`` if given, else ``$YEARN_STORE_URL``, else ``[store] url`` of
+    ``<root>/yearn.toml``, else SQLite at ``<root>/.yearn/runs.db``
+    (:func:`yearn.config.resolve_store_url`, the rule every command shares). A URL passed
+    as ``root`` is used as ``url``.
     """
+    from yearn.config import resolve_store_url
+
     if isinstance(root, str) and "://" in root:
         url, root = root, "."
     root = Path(root)
-    url = url or os.environ.get(STORE_URL_ENV) or None
+    url = resolve_store_url(root, url)
     paths = ProjectPaths(root)
     if url is None:
         paths.state_dir.mkdir(parents=True, exist_ok=True)
@@ -294,7 +297,11 @@ class RunStore:
         )
         with self._begin() as conn:
             rows = conn.execute(query).fetchall()
-        frame = pd.DataFrame(rows, columns=["run_id", "name", "split", "step", "value"])
+        # from plain tuples: pandas probing each SQLAlchemy Row object costs ~5 µs a row
+        # (0.5 s of a report at 100 runs x 100 epochs x 6 curves)
+        frame = pd.DataFrame.from_records(
+            [tuple(r) for r in rows], columns=["run_id", "name", "split", "step", "value"]
+        )
         frame["value"] = frame["value"].astype(float)
         return frame
 

@@ -28,7 +28,7 @@ def project_data(project: str | Path, store_url: str | None = None) -> tuple[Any
     dataset = load_project(config)
     manifest = load_manifest(config.root)
     data = make_train_data(dataset, splits=manifest)
-    return config, data, open_store(config.root, url=store_url or config.store_url)
+    return config, data, open_store(config.root, url=store_url)
 
 
 def _metric(config: Any, params: dict[str, Any]) -> None:

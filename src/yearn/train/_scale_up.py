@@ -66,7 +66,7 @@ class ScaleUpResult:
         }
 
     def _repr_html_(self) -> str:
-        from yearn.report._html import SPLIT_COLOURS, Series, html_table, line_chart
+        from yearn.display import SPLIT_COLOURS, Series, html_table, line_chart
 
         records = [
             {

@@ -118,5 +118,5 @@ def transfer_text_project(project: str | Path, **kwargs: Any) -> TransferResult:
     labels = dataset.frame[dataset.label_columns[0]].astype(str).to_numpy()
     data = {s: (list(texts[i]), labels[np.asarray(i)]) for s, i in index.items() if s != "test"}
     kwargs.setdefault("metric", config.metric.optimizing)
-    store = open_store(config.root, url=config.store_url)
+    store = open_store(config.root)
     return transfer_text(data, store=store, **kwargs)

@@ -257,12 +257,16 @@ class ProjectView:
 
     def set_tags(self, run_id: str, example_id: str, tags: list[str]) -> list[str]:
         """Replace one example's tags and save the worksheet at once (atomically)."""
-        with self._lock:
-            sheet = self.load_worksheet(run_id)
+        from yearn.erroranalysis import edit_worksheet
+
+        record = self.run(run_id)
+        path = self.worksheet_path(record.id)
+        if path is None:
+            self.load_worksheet(record.id)  # raises NotFound with the fix
+        with self._lock, edit_worksheet(path) as sheet:  # the same file lock as the CLI
             if example_id not in set(sheet.ids):
                 raise NotFound(f"example {example_id!r} is not in the worksheet {sheet.source}.")
             sheet.set_tags(example_id, tags)
-            sheet.save(sheet.source)
             return sheet.tags(example_id)
 
     # -- files -----------------------------------------------------------------------

@@ -68,6 +68,7 @@ class WorkflowResult:
     next_steps: list[str]
     verdict: str | None
     seconds: float
+    features_note: str = ""
 
     def __getitem__(self, name: str) -> StepResult:
         for s in self.steps:
@@ -86,11 +87,12 @@ class WorkflowResult:
             "report": None if self.report is None else str(self.report),
             "verdict": self.verdict,
             "next_steps": self.next_steps,
+            "features_note": self.features_note,
             "seconds": round(self.seconds, 2),
         }
 
     def _repr_html_(self) -> str:
-        from yearn.report._html import html_table
+        from yearn.display import html_table
 
         rows = [
             {"step": s.title, "status": s.status, "seconds": round(s.seconds, 1), "note": s.note}
@@ -141,7 +143,7 @@ def _fingerprint(step: Step, ctx: StepContext, sections: dict[str, Any], data_fp
 def _outputs_exist(root: Path, ctx: StepContext, outputs: dict[str, Any]) -> bool:
     """A recorded step is current only if what it wrote is still there."""
     for key, value in outputs.items():
-        if key in ("json", "html", "worksheet") and not (root / value).exists():
+        if key in ("json", "html", "worksheet", "screen") and not (root / value).exists():
             return False
     run_ids = [outputs["run_id"]] if outputs.get("run_id") else []
     run_ids += list((outputs.get("run_ids") or {}).values())
@@ -259,6 +261,9 @@ def run_project(
         report_path = write_report(root, out)
         tell("report", "ran", 1, 1)
     diag = ctx.outputs.get("diagnose", {})
+    from yearn.profile import recorded_screen
+
+    screen = recorded_screen(config)
     return WorkflowResult(
         root=root,
         steps=results,
@@ -266,4 +271,5 @@ def run_project(
         next_steps=list(diag.get("next_steps", [])),
         verdict=diag.get("verdict"),
         seconds=time.perf_counter() - started,
+        features_note="" if screen is None else screen.message,
     )

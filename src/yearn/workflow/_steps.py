@@ -88,7 +88,7 @@ class StepContext:
     def store(self) -> Any:
         from yearn.store import open_store
 
-        return open_store(self.root, url=self.config.store_url)
+        return open_store(self.root)
 
     def predictions(self) -> Path:
         store = self.store()
@@ -132,7 +132,8 @@ def _split(ctx: StepContext) -> dict[str, Any]:
 
 
 def _profile(ctx: StepContext) -> dict[str, Any]:
-    from yearn.profile import profile_project
+    from yearn.paths import ProjectPaths
+    from yearn.profile import flagged_columns, profile_project
 
     result = profile_project(ctx.config, random_state=ctx.options.random_state)
     path = _write_json(ctx, "profile.json", result.to_dict())
@@ -144,7 +145,18 @@ def _profile(ctx: StepContext) -> dict[str, Any]:
         "json": path,
         "html": str(html_path.relative_to(ctx.root)),
         "worst": result.worst_severity,
+        "flagged_columns": flagged_columns(result),
+        "screen": str(ProjectPaths(ctx.root).feature_screen.relative_to(ctx.root)),
     }
+
+
+def features_key(ctx: StepContext) -> Any:
+    """What the model steps' features depend on besides the data: the columns the profile
+    flagged (left out) and those kept on request."""
+    from yearn.data import kept_columns, read_screen
+
+    record = read_screen(ctx.root) or {}
+    return [record.get("flagged"), list(kept_columns(ctx.config))]
 
 
 def _baselines(ctx: StepContext) -> dict[str, Any]:
@@ -341,7 +353,12 @@ STEPS: tuple[Step, ...] = (
         ("project", "sources", "metric.optimizing"),
         True,
         ("split",),
-        lambda c: [c.options.baselines, c.options.baseline_image_size, c.options.random_state],
+        lambda c: [
+            c.options.baselines,
+            c.options.baseline_image_size,
+            c.options.random_state,
+            features_key(c),
+        ],
         _baselines,
     ),
     Step(
@@ -350,7 +367,13 @@ STEPS: tuple[Step, ...] = (
         ("project", "sources", "metric.optimizing"),
         True,
         ("split",),
-        lambda c: [c.model, c.options.epochs, c.options.train, c.options.random_state],
+        lambda c: [
+            c.model,
+            c.options.epochs,
+            c.options.train,
+            c.options.random_state,
+            features_key(c),
+        ],
         _train,
     ),
     Step(
@@ -360,7 +383,9 @@ STEPS: tuple[Step, ...] = (
         True,
         ("split",),
         lambda c: (
-            [c.model, c.options.train, c.options.lr_find_steps] if c.options.lr_find else "off"
+            [c.model, c.options.train, c.options.lr_find_steps, features_key(c)]
+            if c.options.lr_find
+            else "off"
         ),
         _lr_find,
     ),
@@ -391,7 +416,7 @@ STEPS: tuple[Step, ...] = (
         True,
         ("split",),
         lambda c: (
-            [list(c.options.learning_curve_fractions), c.options.random_state]
+            [list(c.options.learning_curve_fractions), c.options.random_state, features_key(c)]
             if c.options.learning_curve
             else "off"
         ),

@@ -1,0 +1,288 @@
+"""The layers contract: every import inside ``src/yearn`` points down the layer order.
+
+An AST walk sees every import, function-level and ``TYPE_CHECKING`` ones included. Three
+rules, each reported as ``kind: importer -> imported``:
+
+- ``upward``: a package imports one on a higher layer;
+- ``cycle``: packages of one layer import each other (directly or around a loop);
+- ``private``: a package imports another package's ``_private`` module or ``_name``
+  (promote the name into that package's ``__init__``/``__all__`` instead).
+
+``ALLOWED`` lists the violations still being fixed; it may only shrink: an entry that is no
+longer a violation fails the test until it is removed. Run ``python tests/test_layers.py``
+to print every violation.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "yearn"
+
+#: Bottom to top; a package may import its own layer (without a cycle) and those below it.
+LAYERS: list[tuple[str, ...]] = [
+    ("errors", "_validation", "_io", "_version", "paths", "display"),
+    ("config", "scaffold"),
+    ("predictions", "store"),
+    ("data",),
+    ("splits",),
+    ("project",),
+    ("metrics", "compare", "baselines"),
+    ("prep",),
+    ("train",),
+    ("transfer", "multitask"),
+    ("diagnose", "profile", "erroranalysis", "labels", "slices"),
+    ("ship", "serve", "monitor", "tune", "mismatch", "e2e"),
+    ("report",),
+    ("ui",),
+    ("workflow",),
+    ("demo",),
+    ("cli",),
+]
+LAYER = {package: level for level, packages in enumerate(LAYERS) for package in packages}
+#: ``yearn/__init__`` is the public facade: it may name anything (lazily).
+FACADE = "yearn"
+
+#: Known violations, being removed one by one. Never add to this list.
+ALLOWED: set[str] = {
+    "private: yearn.baselines._from_predictions -> yearn.metrics._load.guess_metric",
+    "private: yearn.baselines._from_predictions -> yearn.metrics._load.load_for_metric",
+    "private: yearn.baselines._verdict -> yearn.compare._compare.format_gain",
+    "private: yearn.cli.baseline -> yearn.compare._compare.format_metric",
+    "private: yearn.cli.baseline -> yearn.compare._resolve.resolve_predictions",
+    "private: yearn.cli.compare -> yearn.compare._compare.format_metric",
+    "private: yearn.cli.compare -> yearn.compare._resolve.resolve_predictions",
+    "private: yearn.cli.compare -> yearn.metrics._load.guess_metric",
+    "private: yearn.cli.diagnose -> yearn.diagnose._advice.GAP_LABELS",
+    "private: yearn.cli.diagnose -> yearn.diagnose._estimators.make_estimator",
+    "private: yearn.cli.diagnose -> yearn.diagnose._sources.error_form",
+    "private: yearn.cli.diagnose -> yearn.diagnose._sources.latest_run_with_predictions",
+    "private: yearn.cli.diagnose -> yearn.diagnose._sources.project_defaults",
+    "private: yearn.cli.diagnose -> yearn.train._models.MODEL_NAMES",
+    "private: yearn.cli.errors -> yearn.erroranalysis._source.resolve_predictions",
+    "private: yearn.cli.labels -> yearn.erroranalysis._source.resolve_predictions",
+    "private: yearn.cli.labels -> yearn.labels._relabel.rediagnose",
+    "private: yearn.cli.run -> yearn.workflow._run.saved_options",
+    "private: yearn.cli.slices -> yearn.erroranalysis._source.resolve_predictions",
+    "private: yearn.cli.train -> yearn.train._losses.error_name",
+    "private: yearn.cli.train -> yearn.train._project.lr_find_project",
+    "private: yearn.cli.train -> yearn.train._project.scale_up_project",
+    "private: yearn.cli.train -> yearn.train._project.train_project",
+    "private: yearn.compare._compare -> yearn.metrics._inputs.Prepared",
+    "private: yearn.compare._compare -> yearn.metrics._load.load_for_metric",
+    "private: yearn.compare._compare -> yearn.metrics._registry.predictions_arrays",
+    "private: yearn.compare._fast -> yearn.metrics._inputs.Prepared",
+    "private: yearn.diagnose._metric -> yearn.metrics._registry.predictions_arrays",
+    "private: yearn.multitask._compare -> yearn.compare._compare.format_gain",
+    "private: yearn.multitask._fit -> yearn.train._loop.predict_outputs",
+    "private: yearn.multitask._project -> yearn.train._project.project_data",
+    "private: yearn.report._analyses -> yearn.erroranalysis._preview.make_previews",
+    "private: yearn.report._build -> yearn.workflow._state.load_state",
+    "private: yearn.report._build -> yearn.workflow._steps.next_steps",
+    "private: yearn.transfer._compare -> yearn.compare._compare.format_gain",
+    "private: yearn.transfer._compare -> yearn.train._losses.default_loss",
+    "private: yearn.transfer._compare -> yearn.train._losses.expected_outputs",
+    "private: yearn.transfer._project -> yearn.train._data._split_indices",
+    "private: yearn.transfer._project -> yearn.train._project.project_data",
+    "private: yearn.transfer._transfer -> yearn.train._losses.default_loss",
+    "private: yearn.transfer._transfer -> yearn.train._losses.expected_outputs",
+    "private: yearn.ui._app -> yearn.erroranalysis._tags.check_tag",
+    "private: yearn.ui._project -> yearn.erroranalysis._preview.detect_preview_kind",
+    "private: yearn.workflow._steps -> yearn.diagnose._sources.error_form",
+    "upward: yearn.baselines._estimators -> yearn.prep",
+    "upward: yearn.multitask._fit -> yearn.diagnose",
+    "upward: yearn.report._build -> yearn.workflow._state",
+    "upward: yearn.report._build -> yearn.workflow._steps",
+    "upward: yearn.report._sections -> yearn.workflow",
+    "upward: yearn.scaffold -> yearn.metrics",
+    "upward: yearn.splits.protocols -> yearn.metrics",
+    "upward: yearn.workflow._demo -> yearn.demo",
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(path): path for path in sorted(SRC.rglob("*.py"))}
+
+
+def _package(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else FACADE
+
+
+def _imports(module: str, path: Path, known: set[str]):
+    """Yield ``(imported module, imported name or None)`` for every import in ``path``."""
+    is_package = path.name == "__init__.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "yearn" or alias.name.startswith("yearn."):
+                    yield alias.name, None
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module.split(".")
+                base = base[: len(base) - node.level + (1 if is_package else 0)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if not (target == "yearn" or target.startswith("yearn.")):
+                continue
+            for alias in node.names:
+                submodule = f"{target}.{alias.name}"
+                if submodule in known:
+                    yield submodule, None
+                else:
+                    yield target, alias.name
+
+
+def _private_part(module: str, name: str | None) -> bool:
+    """True when ``module``/``name`` reaches inside its package through a ``_`` name."""
+    inner = module.split(".")[2:]
+    if name is not None:
+        inner.append(name)
+    return any(part.startswith("_") and not part.startswith("__") for part in inner)
+
+
+def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one package (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in edges.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                item = stack.pop()
+                on_stack.discard(item)
+                group.append(item)
+                if item == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return groups
+
+
+def violations() -> set[str]:
+    """Every violation of the layers contract, as ``kind: importer -> imported`` strings."""
+    modules = _modules()
+    known = set(modules)
+    found: set[str] = set()
+    package_edges: dict[str, set[str]] = defaultdict(set)
+    edge_modules: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for module, path in modules.items():
+        source = _package(module)
+        if source == FACADE:
+            continue
+        if source not in LAYER:
+            found.add(f"unlayered: {module} (add package '{source}' to LAYERS)")
+            continue
+        for target, name in _imports(module, path, known):
+            dest = _package(target)
+            if dest == source:
+                continue
+            if dest == FACADE:
+                found.add(f"upward: {module} -> yearn (import from the owning package)")
+                continue
+            if dest not in LAYER:
+                found.add(f"unlayered: {target} (add package '{dest}' to LAYERS)")
+                continue
+            shown = target if name is None else f"{target}.{name}"
+            if _private_part(target, name):
+                found.add(f"private: {module} -> {shown}")
+            if LAYER[dest] > LAYER[source]:
+                found.add(f"upward: {module} -> {target}")
+            elif LAYER[dest] == LAYER[source]:
+                package_edges[source].add(dest)
+                edge_modules[(source, dest)].add(f"{module} -> {target}")
+    for group in _cycles(package_edges):
+        members = set(group)
+        for (source, dest), pairs in edge_modules.items():
+            if source in members and dest in members:
+                found.update(f"cycle: {pair}" for pair in pairs)
+    return found
+
+
+def test_layers_point_down() -> None:
+    found = violations()
+    new = sorted(found - ALLOWED)
+    fixed = sorted(ALLOWED - found)
+    message = []
+    if new:
+        message.append("imports against the layer order (see ARCHITECTURE.md):")
+        message += [f"  {line}" for line in new]
+    if fixed:
+        message.append("no longer violations; remove them from ALLOWED in tests/test_layers.py:")
+        message += [f"  {line}" for line in fixed]
+    assert not message, "\n".join(message)
+
+
+def test_checker_sees_function_level_and_relative_imports(tmp_path, monkeypatch) -> None:
+    root = tmp_path / "yearn"
+    (root / "report").mkdir(parents=True)
+    (root / "metrics").mkdir()
+    (root / "__init__.py").write_text("")
+    (root / "report" / "__init__.py").write_text("from . import _html\n")
+    (root / "report" / "_html.py").write_text("from yearn.metrics import score\n")
+    (root / "metrics" / "__init__.py").write_text(
+        "def f():\n    from yearn.report._html import x\n    return x\n"
+    )
+    monkeypatch.setattr(sys.modules[__name__], "SRC", root)
+    assert violations() == {
+        "upward: yearn.metrics -> yearn.report._html",
+        "private: yearn.metrics -> yearn.report._html.x",
+    }
+
+
+def test_checker_null_case(tmp_path, monkeypatch) -> None:
+    root = tmp_path / "yearn"
+    (root / "report").mkdir(parents=True)
+    (root / "metrics").mkdir()
+    (root / "__init__.py").write_text("")
+    (root / "report" / "__init__.py").write_text("from . import _html\n")
+    (root / "report" / "_html.py").write_text("from yearn.metrics import score\n")
+    (root / "metrics" / "__init__.py").write_text("score = 1\n")
+    monkeypatch.setattr(sys.modules[__name__], "SRC", root)
+    assert violations() == set()
+
+
+def test_checker_finds_same_layer_cycles(tmp_path, monkeypatch) -> None:
+    root = tmp_path / "yearn"
+    for package, imports in {"metrics": "compare", "compare": "metrics"}.items():
+        (root / package).mkdir(parents=True)
+        (root / package / "__init__.py").write_text(f"def f():\n    import yearn.{imports}\n")
+    monkeypatch.setattr(sys.modules[__name__], "SRC", root)
+    assert violations() == {
+        "cycle: yearn.metrics -> yearn.compare",
+        "cycle: yearn.compare -> yearn.metrics",
+    }
+
+
+if __name__ == "__main__":
+    for line in sorted(violations()):
+        print(line)
