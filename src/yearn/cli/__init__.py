@@ -45,6 +45,8 @@ COMMAND_MODULES = [
     "transfer",
     "multitask",
     "ship",
+    "monitor",
+    "retrain",
     "report",
     "ui",
     "runs",
