@@ -135,7 +135,8 @@ def test_gap_against_an_exact_human_level_is_the_shifted_wilson_interval():
 
 # -- properties ------------------------------------------------------------------------------
 
-rates = st.integers(min_value=0, max_value=1000).map(lambda k: k / 1000)
+# a plain 1 is refused as ambiguous (1% or 100%?), so rates stay below it
+rates = st.integers(min_value=0, max_value=999).map(lambda k: k / 1000)
 
 
 @settings(max_examples=60, deadline=None)
@@ -156,8 +157,8 @@ def test_decomposition_adds_up_without_train_dev(h, tr, dv, te):
 
 @settings(max_examples=40, deadline=None)
 @given(
-    p1=st.floats(0.0, 1.0),
-    p2=st.floats(0.0, 1.0),
+    p1=st.floats(0.0, 1.0, exclude_max=True),
+    p2=st.floats(0.0, 1.0, exclude_max=True),
     n=st.integers(10, 5000),
     factor=st.integers(2, 50),
 )

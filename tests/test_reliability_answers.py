@@ -48,3 +48,77 @@ def test_runs_without_any_store_creates_nothing(tmp_path, cli):
     res = cli("runs", "--project", project)
     assert res.exit_code == 0 and "No runs yet" in res.output
     assert not (project / ".yearn" / "runs.db").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--human", "1", "--train", "0.08", "--train-dev", "0.09", "--dev", "0.10"],
+        ["--train", "8", "--dev", "0.10"],
+        ["--train", "1", "--dev", "0.5"],
+        ["--train", "0.08", "--dev", "0.10", "--tolerance", "1"],
+    ],
+)
+def test_every_rate_follows_one_ambiguity_rule(cli, args):
+    res = cli("diagnose", *args)
+    assert res.exit_code == 2, res.output
+    assert "ambiguous" in res.output and "%" in res.output
+
+
+def test_unambiguous_rates_are_read(cli):
+    res = cli(
+        "diagnose", "--human", "1%", "--train", "8%", "--dev", "10%", "--tolerance", "1%", "--json"
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    errors = out.get("errors") or out["diagnosis"]["errors"]
+    human = errors["human"]
+    assert (human["value"] if isinstance(human, dict) else human) == pytest.approx(0.01)
+    res = cli("diagnose", "--human", "0.01", "--train", "0.08", "--dev", "0.1", "--json")
+    assert res.exit_code == 0, res.output
+
+
+def _no_dev_table(path, *, jump: bool):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for split, n, err in [
+        ("train", 300, 0.05),
+        ("train_dev", 300, 0.033),
+        ("test", 300, 0.233 if jump else 0.04),
+    ]:
+        label = rng.choice(["a", "b"], size=n)
+        wrong = np.zeros(n, bool)
+        wrong[: round(err * n)] = True
+        pred = np.where(wrong, np.where(label == "a", "b", "a"), label)
+        for i in range(n):
+            p_a = 0.9 if pred[i] == "a" else 0.1
+            rows.append(
+                {
+                    "id": f"{split}{i}",
+                    "split": split,
+                    "label": label[i],
+                    "proba:a": p_a,
+                    "proba:b": 1 - p_a,
+                }
+            )
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("jump", [True, False])
+def test_diagnose_without_dev_says_so_and_sees_the_jump_to_test(tmp_path, cli, jump):
+    table = _no_dev_table(tmp_path / "preds.csv", jump=jump)
+    res = cli("diagnose", "--predictions", table, "--human", "1%", "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    diag = out.get("diagnosis", out)
+    assert any("no dev set" in c for c in diag["caveats"])
+    mismatch = diag["gaps"]["data_mismatch"]
+    if jump:  # train-dev 3.3% -> test 23.3%: the 20-point jump is the principal gap
+        assert mismatch["value"] == pytest.approx(0.2, abs=0.01)
+        assert "data_mismatch" in str(diag["principal"])
+    else:  # null case: no jump, no data-mismatch claim
+        assert "data_mismatch" not in diag["principal"]

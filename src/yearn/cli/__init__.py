@@ -44,6 +44,7 @@ COMMAND_MODULES = [
     "slices",
     "transfer",
     "multitask",
+    "ship",
     "report",
     "ui",
     "runs",

@@ -16,19 +16,9 @@ from yearn.errors import ConfigError
 _NUMBER_HELP = "error as a percent (8%) or a fraction (0.08); not both styles in one call"
 
 
-def _tolerance(text: str | None) -> float | None:
-    if text is None:
-        return None
-    raw = text.strip()
-    try:
-        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
-    except ValueError:
-        raise ConfigError(
-            f"--tolerance: cannot read {text!r}; write 1% or 0.01 (or a plain number for RMSE)."
-        ) from None
-    if not value >= 0:
-        raise ConfigError(f"--tolerance must be >= 0; got {text!r}.")
-    return value
+def _tolerance(text: str | None) -> str | None:
+    """Passed on as written: the diagnosis reads it with the rule of every rate."""
+    return None if text is None else text.strip()
 
 
 def _print_diagnosis(diag: Any, title: str) -> None:

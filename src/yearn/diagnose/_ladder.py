@@ -31,7 +31,7 @@ from yearn.diagnose._advice import (
 )
 from yearn.diagnose._intervals import newcombe_diff, wilson
 from yearn.diagnose._result import Diagnosis, Gap, Rung
-from yearn.diagnose._values import LADDER, parse_errors, parse_sizes
+from yearn.diagnose._values import LADDER, parse_errors, parse_rate, parse_sizes
 from yearn.errors import ConfigError
 
 __all__ = [
@@ -97,16 +97,19 @@ def _gap_pairs(rungs: Mapping[str, Rung]) -> dict[str, tuple[str, str, str | Non
     pairs: dict[str, tuple[str, str, str | None]] = {}
     if {"human", "train"} <= have:
         pairs["avoidable_bias"] = ("human", "train", None)
+    # without dev, test is the distribution the model is meant for: gaps go up to it
+    held_out = "dev" if "dev" in have else "test" if "test" in have else None
     if {"train", "train_dev"} <= have:
         pairs["variance"] = ("train", "train_dev", None)
-    elif {"train", "dev"} <= have:
+    elif held_out is not None and "train" in have:
         pairs["variance"] = (
             "train",
-            "dev",
-            "no train-dev set: this is variance and data mismatch together (dev − train)",
+            held_out,
+            f"no train-dev set: this is variance and data mismatch together ({held_out} − train)",
         )
-    if {"train_dev", "dev"} <= have:
-        pairs["data_mismatch"] = ("train_dev", "dev", None)
+    if "train_dev" in have and held_out is not None:
+        note = None if held_out == "dev" else "no dev set: measured up to test (test − train-dev)"
+        pairs["data_mismatch"] = ("train_dev", held_out, note)
     if {"dev", "test"} <= have:
         pairs["dev_overfitting"] = ("dev", "test", None)
     return pairs
@@ -118,7 +121,7 @@ def assemble(
     rate: bool,
     rungs: Mapping[str, Rung],
     gap_ci: GapCI,
-    tolerance: float | None,
+    tolerance: float | str | None,
     confidence: float,
     similar_ratio: float,
     ci_method: str,
@@ -133,9 +136,18 @@ def assemble(
             "the diagnosis needs at least two rungs of the ladder (e.g. --train 8% --dev 10%); "
             f"got {', '.join(rungs) or 'none'}."
         )
+    if "dev" not in rungs:
+        caveats.append(
+            "no dev set: the diagnosis is about dev, so the gaps above train run up to "
+            + ("test instead" if "test" in rungs else "the last rung given")
+            + " and dev-set overfitting cannot be measured. Draw a dev split (yearn split) "
+            "or add the dev predictions."
+        )
     values = {k: r.value for k, r in rungs.items()}
     if tolerance is None:
         tolerance = default_tolerance(rate, values)
+    elif isinstance(tolerance, str):  # "1%" or "0.01": the rule every rate follows
+        tolerance = parse_rate("tolerance", tolerance, rate=rate)
     tolerance = check_number("tolerance", tolerance, low=0.0)
     similar_ratio = check_number("similar_ratio", similar_ratio, low=0.0, high=1.0)
 
