@@ -14,8 +14,10 @@ from yearn.train._callbacks import (
 from yearn.train._checkpoint import load_checkpoint, save_checkpoint
 from yearn.train._config import OPTIMIZERS, SCHEDULES, TrainConfig
 from yearn.train._data import SplitData, TrainData, make_train_data
+from yearn.train._device import PRECISIONS, as_input, default_device, module_device
 from yearn.train._estimator import TorchClassifier, TorchRegressor  # noqa: F401
 from yearn.train._fit import FitResult, fit
+from yearn.train._loop import predict_outputs
 from yearn.train._losses import masked_bce
 from yearn.train._lr_find import LRFindResult, lr_find
 from yearn.train._models import BackboneHead, SmallCNN, build_model, linear, mlp
@@ -26,6 +28,7 @@ from yearn.train._state import TrainState
 
 __all__ = [
     "OPTIMIZERS",
+    "PRECISIONS",
     "SCHEDULES",
     "BackboneHead",
     "Callback",
@@ -44,7 +47,9 @@ __all__ = [
     "TrainConfig",
     "TrainData",
     "TrainState",
+    "as_input",
     "build_model",
+    "default_device",
     "fit",
     "linear",
     "load_checkpoint",
@@ -54,6 +59,8 @@ __all__ = [
     "make_train_data",
     "masked_bce",
     "mlp",
+    "module_device",
+    "predict_outputs",
     "save_checkpoint",
     "scale_up",
     "scale_up_project",

@@ -18,7 +18,8 @@ from yearn.errors import TrainingError
 from yearn.train._callbacks import Callback, StoreCurves, TensorBoardLogger, log_epoch
 from yearn.train._config import TrainConfig
 from yearn.train._data import TrainData, make_train_data
-from yearn.train._loop import default_device, predict_outputs, seeded, train_torch
+from yearn.train._device import resolve_device
+from yearn.train._loop import predict_outputs, seeded, train_torch
 from yearn.train._losses import (
     check_metric,
     default_loss,
@@ -159,7 +160,7 @@ def fit(
     loss = cfg.loss or default_loss(prepared.task)
     metric = cfg.metric or default_metric(prepared.task)
     check_metric(metric, prepared.task)
-    dev = torch.device(device) if device is not None else default_device()
+    dev = resolve_device(device)
     store = _open(store)
     name = run_name or _model_name(model)
     run = None
@@ -252,11 +253,11 @@ def _fit(
             device=device,
         )
         probas = {}
-        for split, part in data.splits.items():
+        for split in data.splits:
             if split == "test" and not include_test:
                 continue
-            x = torch.as_tensor(part.x, dtype=torch.float32, device=device)
-            out = predict_outputs(state.model, x).cpu().numpy().astype(np.float64)
+            x = state.tensors.x[split]  # already placed by the loop: no second copy
+            out = predict_outputs(state.model, x).float().cpu().numpy().astype(np.float64)
             probas[split] = outputs_to_proba(out, data.task, loss)
     return FitResult(
         model=state.model,
