@@ -96,7 +96,10 @@ def diagnose_run(
     health = None
     if not curves.empty and "loss" in set(curves.loc[curves["split"] == "train", "name"]):
         try:
-            health = training_health(curves, baseline_error=baseline_error)
+            dev = getattr(diag, "overall", diag).errors.get("dev")
+            health = training_health(
+                curves, baseline_error=baseline_error, n_dev=None if dev is None else dev.n
+            )
         except DataError:
             health = None
     return RunDiagnosis(record.id, diag, health)
