@@ -47,7 +47,8 @@ def test_yearn_serve_answers_like_yearn_predict_and_logs(table, tmp_path):
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, "-c", "from yearn.cli import main; main()", "serve",
-           "--run", folder.name, "-p", str(root), "--port", str(port), "--max-wait-ms", "2"]  # fmt: skip
+           "--run", folder.name, "-p", str(root), "--port", str(port),
+           "--max-wait-ms", "2"]  # fmt: skip
     out = tmp_path / "serve.out"
     with out.open("wb") as sink:
         proc = subprocess.Popen(cmd, env=env, stdout=sink, stderr=subprocess.STDOUT)
