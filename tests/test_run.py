@@ -106,7 +106,7 @@ def test_every_step_runs_and_report_written(ran):
     assert (root / ".yearn" / "workflow.json").is_file()
     sheet = root / result["errors"].outputs["worksheet"]
     assert sheet.is_file() and sheet.parent.name == "worksheets"
-    assert result["errors"].outputs["rules"]  # a suggestion rule from the blur column
+    assert result["errors"].outputs["rules_tested"]  # blur ranges tested for enrichment
     data = result.to_dict()
     assert json.loads(json.dumps(data))["report"] == str(result.report)
     assert "<table" in result._repr_html_()

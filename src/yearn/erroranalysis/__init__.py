@@ -8,6 +8,7 @@
     summary = summarize("worksheet.csv", "predictions.parquet")  # count, share, ceiling per tag
 """
 
+from yearn.erroranalysis._enrich import EnrichedRule, enriched_rules
 from yearn.erroranalysis._summary import ErrorSummary, TagSummary, ceiling, summarize
 from yearn.erroranalysis._tags import (
     TAG_SEPARATOR,
@@ -27,12 +28,14 @@ from yearn.erroranalysis._worksheet import (
 __all__ = [
     "TAG_SEPARATOR",
     "Condition",
+    "EnrichedRule",
     "ErrorSummary",
     "Rule",
     "TagSummary",
     "Worksheet",
     "ceiling",
     "edit_worksheet",
+    "enriched_rules",
     "format_tags",
     "load_worksheet",
     "parse_rule",
