@@ -78,7 +78,8 @@ def run_demo_workflow(project: Path, *, tabular: bool, random_state: int, quiet:
     from dataclasses import replace
 
     from yearn.cli.run import run_with_progress
-    from yearn.workflow import DEMO_OPTIONS, WorkflowOptions
+    from yearn.demo import DEMO_OPTIONS
+    from yearn.workflow import WorkflowOptions
 
     options = WorkflowOptions(epochs=10, lr_find_steps=60) if tabular else DEMO_OPTIONS
     options = replace(options, random_state=random_state)

@@ -22,7 +22,7 @@ def _tolerance(text: str | None) -> str | None:
 
 
 def _print_diagnosis(diag: Any, title: str) -> None:
-    from yearn.diagnose._advice import GAP_LABELS
+    from yearn.diagnose import GAP_LABELS
 
     pct = int(diag.confidence * 100)
     table = Table(title=title, show_lines=False)
@@ -118,8 +118,9 @@ def register(app: typer.Typer) -> None:
         predictions table.
         """
         from yearn.diagnose import diagnose as from_numbers
-        from yearn.diagnose import diagnose_predictions, diagnose_run
-        from yearn.diagnose._sources import (
+        from yearn.diagnose import (
+            diagnose_predictions,
+            diagnose_run,
             error_form,
             latest_run_with_predictions,
             project_defaults,
@@ -254,8 +255,7 @@ def register(app: typer.Typer) -> None:
         import numpy as np
 
         from yearn.config import load_config
-        from yearn.diagnose import learning_curve, project_arrays
-        from yearn.diagnose._estimators import make_estimator
+        from yearn.diagnose import learning_curve, make_estimator, project_arrays
 
         cfg = load_config(project)
         regression = cfg.task == "regression"
@@ -347,8 +347,7 @@ def yearn_estimator(
     project: Path, model: str, regression: bool, random_state: int, settings: dict[str, Any]
 ) -> Any:
     """A TorchClassifier/TorchRegressor for ``--model``; ``cnn`` gets the images' shape."""
-    from yearn.train import TorchClassifier, TorchRegressor
-    from yearn.train._models import MODEL_NAMES
+    from yearn.train import MODEL_NAMES, TorchClassifier, TorchRegressor
 
     if model not in MODEL_NAMES:
         raise ConfigError(f"--model {model!r}: unknown; choose one of {', '.join(MODEL_NAMES)}.")

@@ -45,9 +45,9 @@ def register(app: typer.Typer) -> None:
         from yearn.predictions import load_predictions
 
         if run is not None:
-            from yearn.erroranalysis._source import resolve_predictions
+            from yearn.project import resolve_predictions
 
-            predictions = resolve_predictions(predictions, project=project, run=run)
+            predictions, _ = resolve_predictions(predictions, project=project, run=run)
             project = None
         if (predictions is None) == (project is None):
             raise ConfigError(
@@ -122,8 +122,12 @@ def register(app: typer.Typer) -> None:
         import pandas as pd
 
         from yearn.errors import ConfigError
-        from yearn.labels import apply_corrections, read_corrections_csv, record_corrections
-        from yearn.labels._relabel import rediagnose
+        from yearn.labels import (
+            apply_corrections,
+            read_corrections_csv,
+            record_corrections,
+            rediagnose,
+        )
         from yearn.predictions import load_predictions, write_predictions
 
         if len(id) != len(to):

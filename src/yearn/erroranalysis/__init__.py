@@ -9,11 +9,13 @@
 """
 
 from yearn.erroranalysis._enrich import EnrichedRule, enriched_rules
+from yearn.erroranalysis._preview import detect_preview_kind, make_previews
 from yearn.erroranalysis._summary import ErrorSummary, TagSummary, ceiling, summarize
 from yearn.erroranalysis._tags import (
     TAG_SEPARATOR,
     Condition,
     Rule,
+    check_tag,
     format_tags,
     parse_rule,
     parse_tag_cell,
@@ -34,10 +36,13 @@ __all__ = [
     "TagSummary",
     "Worksheet",
     "ceiling",
+    "check_tag",
+    "detect_preview_kind",
     "edit_worksheet",
     "enriched_rules",
     "format_tags",
     "load_worksheet",
+    "make_previews",
     "parse_rule",
     "parse_tag_cell",
     "sample_errors",

@@ -92,7 +92,7 @@ def _image_paths(view: ProjectView, ids: list[str]) -> dict[str, str]:
 
 def _previews(view: ProjectView, run: Any, ids: list[Any]) -> Markup | None:
     """Cards (thumbnail or metadata, id, label, prediction) for some examples of a run."""
-    from yearn.erroranalysis._preview import make_previews
+    from yearn.erroranalysis import make_previews
 
     preds = pd.read_parquet(view.predictions(run))
     wanted = [str(i) for i in ids]

@@ -90,13 +90,6 @@ class ProjectView:
         return self.store.artifact_path(run.id, "predictions.parquet")
 
 
-def _step_order(name: str) -> int:
-    from yearn.workflow import STEPS
-
-    names = [s.name for s in STEPS]
-    return names.index(name) if name in names else len(names)
-
-
 def error_name(cfg: Any) -> str:
     """The project's optimising metric in error form (``1-f1``, ``error``, ``rmse``)."""
     from yearn.config import error_name as name
@@ -164,7 +157,7 @@ def overview(view: ProjectView) -> Section:
                 if isinstance(v, str | int | float)
             )[:160],
         }
-        for name, s in sorted(view.workflow.items(), key=lambda kv: _step_order(kv[0]))
+        for name, s in view.workflow.items()
     ]
     if steps:
         parts.append(html_table(steps, caption="steps of the last `yearn run`"))

@@ -75,7 +75,7 @@ def _parse_tags(body: bytes) -> list[str]:
         raise BadRequest(f'"tags" must be a list of strings; got {json.dumps(tags)[:80]}.')
     if len(tags) > MAX_TAGS:
         raise BadRequest(f"{len(tags)} tags for one example; at most {MAX_TAGS}.")
-    from yearn.erroranalysis._tags import check_tag
+    from yearn.erroranalysis import check_tag
 
     for t in tags:
         if any(bad in t for bad in (";", ",", "|", "\n")):

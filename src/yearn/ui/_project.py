@@ -271,7 +271,7 @@ class ProjectView:
 
     # -- files -----------------------------------------------------------------------
     def image_column(self, sheet: Any) -> str | None:
-        from yearn.erroranalysis._preview import detect_preview_kind
+        from yearn.erroranalysis import detect_preview_kind
 
         kind, column = detect_preview_kind(sheet.frame, sheet.metadata_columns)
         return column if kind == "image" else None

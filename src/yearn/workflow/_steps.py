@@ -194,20 +194,8 @@ def _lr_find(ctx: StepContext) -> dict[str, Any]:
     return {"run_id": run_id, "suggestion": result.suggestion}
 
 
-def next_steps(diagnosis: Any, k: int = 3) -> list[str]:
-    """The ``k`` most useful next steps of a diagnosis: the first step of each principal
-    gap, then the second of each, ... (with several gaps of similar size, all are covered);
-    the general advice when no gap stands out."""
-    lists = [list(diagnosis.recommendations.get(g, ())) for g in diagnosis.principal]
-    if not any(lists):
-        lists = [list(v) for v in diagnosis.recommendations.values()]
-    longest = max(map(len, lists), default=0)
-    steps = [lst[i] for i in range(longest) for lst in lists if i < len(lst)]
-    return steps[:k]
-
-
 def _diagnose(ctx: StepContext) -> dict[str, Any]:
-    from yearn.diagnose import diagnose_run
+    from yearn.diagnose import diagnose_run, next_steps
 
     run_id = ctx.outputs["train"]["run_id"]
     result = diagnose_run(run_id, project=ctx.root, random_state=ctx.options.random_state)
@@ -304,8 +292,7 @@ def _curve_estimator(ctx: StepContext, metric: str) -> tuple[Any, str]:
 
 
 def _learning_curve(ctx: StepContext) -> dict[str, Any]:
-    from yearn.diagnose import learning_curve, project_arrays
-    from yearn.diagnose._sources import error_form
+    from yearn.diagnose import error_form, learning_curve, project_arrays
 
     cfg = ctx.config
     metric = cfg.metric.optimizing
