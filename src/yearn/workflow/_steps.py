@@ -257,10 +257,19 @@ def _labels(ctx: StepContext) -> dict[str, Any]:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = label_issues(ctx.predictions())
+        result = label_issues(
+            ctx.predictions(), human_level=ctx.config.metric.human_level_for("error")
+        )
     notes = [str(w.message) for w in caught]
     path = _write_json(ctx, "label_issues.json", {"ids": [str(i) for i in result.ids]})
-    return {"json": path, "n_issues": len(result.ids), "notes": notes}
+    return {
+        "json": path,
+        "n_issues": len(result.ids),
+        "notes": notes,
+        "share_of_error": result.share_of_error,
+        "share_is_upper_bound": result.upper_bound,
+        "advice": result.advice,
+    }
 
 
 def _slices(ctx: StepContext) -> dict[str, Any]:
