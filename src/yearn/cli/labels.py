@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from yearn.cli._console import console, err_console
+from yearn.paths import ProjectPaths
 
 
 def register(app: typer.Typer) -> None:
@@ -166,7 +167,7 @@ def register(app: typer.Typer) -> None:
         if report["logged"]:
             console.print(
                 f"logged {len(report['logged'])} correction(s) in "
-                f"{project / '.yearn' / 'relabel_log.jsonl'}",
+                f"{ProjectPaths(project).relabel_log}",
                 highlight=False,
             )
         if out is not None:

@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from yearn.display import bar_chart
 from yearn.errors import YearnError
+from yearn.paths import ProjectPaths
 from yearn.report._sections import ProjectView, Section, section_of
 from yearn.report._templates import render
 
@@ -36,7 +37,7 @@ def diagnosis(view: ProjectView) -> Section:
 def error_analysis(view: ProjectView) -> Section:
     title = "Error analysis"
     run = view.model_run()
-    sheet_path = view.root / ".yearn" / "worksheets" / f"{run.id}.csv" if run else None
+    sheet_path = ProjectPaths(view.root).worksheet(run.id) if run else None
     if run is None or sheet_path is None or not sheet_path.is_file():
         return Section(
             "errors",

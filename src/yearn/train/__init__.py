@@ -18,7 +18,13 @@ from yearn.train._device import PRECISIONS, as_input, default_device, module_dev
 from yearn.train._estimator import TorchClassifier, TorchRegressor  # noqa: F401
 from yearn.train._fit import FitResult, fit
 from yearn.train._loop import predict_outputs
-from yearn.train._losses import default_loss, error_name, expected_outputs, masked_bce
+from yearn.train._losses import (
+    default_loss,
+    error_name,
+    expected_outputs,
+    masked_bce,
+    outputs_to_proba,
+)
 from yearn.train._lr_find import LRFindResult, lr_find
 from yearn.train._models import MODEL_NAMES, BackboneHead, SmallCNN, build_model, linear, mlp
 from yearn.train._project import lr_find_project, project_data, scale_up_project, train_project
@@ -64,6 +70,7 @@ __all__ = [
     "masked_bce",
     "mlp",
     "module_device",
+    "outputs_to_proba",
     "predict_outputs",
     "project_data",
     "save_checkpoint",

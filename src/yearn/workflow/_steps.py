@@ -12,12 +12,14 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from yearn.paths import PREDICTIONS_ARTIFACT, ProjectPaths
+
 __all__ = ["STEPS", "Step", "StepContext", "WorkflowOptions"]
 
 log = logging.getLogger(__name__)
 
-WORKSHEET_DIR = Path(".yearn") / "worksheets"
-RESULTS_DIR = Path(".yearn") / "workflow"
+WORKSHEET_DIR = ProjectPaths(".").worksheets
+RESULTS_DIR = ProjectPaths(".").workflow_results
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ class StepContext:
     def predictions(self) -> Path:
         store = self.store()
         try:
-            return store.artifact_path(self.outputs["train"]["run_id"], "predictions.parquet")
+            return store.artifact_path(self.outputs["train"]["run_id"], PREDICTIONS_ARTIFACT)
         finally:
             store.close()
 
