@@ -15,7 +15,7 @@ from yearn.errors import YearnError
 from yearn.report._sections import ProjectView, Section, section_of
 from yearn.report._templates import render
 
-__all__ = ["diagnosis", "error_analysis", "label_issues", "slices"]
+__all__ = ["diagnosis", "error_analysis", "label_issues", "operating_point", "slices"]
 
 
 def diagnosis(view: ProjectView) -> Section:
@@ -29,6 +29,32 @@ def diagnosis(view: ProjectView) -> Section:
     except YearnError as exc:
         return Section("diagnosis", "Diagnosis", note=f"run {run.id}: {exc}")
     section = section_of("diagnosis", "Diagnosis", result)
+    section.caption = f"model {run.name}, run {run.id}"
+    return section
+
+
+def operating_point(view: ProjectView) -> Section:
+    """The saved operating point of the model run (or the default 0.5, said so)."""
+    title = "Operating point"
+    run = view.model_run()
+    if run is None or view.config.task == "regression":
+        return Section(
+            "operating-point", title, note="no classifier run to choose a threshold for."
+        )
+    from yearn.ship import operating_point_of
+
+    try:
+        result, saved = operating_point_of(view.root, run.id)
+    except YearnError as exc:
+        return Section("operating-point", title, note=f"run {run.id}: {exc}")
+    note = None
+    if not saved:
+        note = (
+            "no operating point chosen yet: this is the default threshold 0.5; choose one from "
+            "the stakeholders' numbers with `yearn operating-point --cost-fp 1 --cost-fn 20`, "
+            "`--min-precision 0.95` or `--max-alerts-per-1000 30`."
+        )
+    section = section_of("operating-point", title, result, note)
     section.caption = f"model {run.name}, run {run.id}"
     return section
 

@@ -16,6 +16,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from yearn.ship._operating_point import (
+    OperatingPoint,
+    TargetPoint,
+    choose_operating_point,
+    operating_point_of,
+    saved_operating_point,
+)
 from yearn.ship._predict import PredictResult, predict_file
 from yearn.ship._runtime import ExportedModel, load_exported
 from yearn.ship._schema import ColumnSpec, Schema
@@ -28,11 +35,16 @@ __all__ = [
     "ExportError",
     "ExportResult",
     "ExportedModel",
+    "OperatingPoint",
     "PredictResult",
     "Schema",
+    "TargetPoint",
+    "choose_operating_point",
     "export_run",
     "load_exported",
+    "operating_point_of",
     "predict_file",
+    "saved_operating_point",
 ]
 
 _LAZY = {

@@ -285,7 +285,12 @@ def export_run(
     )
     metadata = base_metadata(src, model_bytes)
     metadata["threshold"] = chosen
-    metadata["operating_point"] = op
+    metadata["operating_point"] = (
+        None
+        if op is None
+        else {k: op.get(k) for k in ("rule", "split", "threshold", "thresholds", "saved_as")}
+        | {"sentences": [s for p in op.get("points", []) for s in p["sentences"]]}
+    )
     metadata["metric"] = {**metric_with_interval(table, metric_name), "split": split}
     metadata["parity"] = parity
     target = Path(out) if out is not None else project.paths.exports / src.run_id

@@ -147,6 +147,7 @@ def create_app(
         diagnosis, why = view.diagnosis(record.id)
         charts = build_charts(view.curves([record.id]), {record.id: record.name})
         html = Markup(diagnosis._repr_html_()) if diagnosis is not None else None
+        point, point_note = view.operating_point(record.id)
         return page(
             request,
             "run.html",
@@ -154,6 +155,8 @@ def create_app(
             charts=charts,
             diagnosis=html,
             no_diagnosis=why,
+            operating_point=Markup(point._repr_html_()) if point is not None else None,
+            operating_point_note=point_note,
             artifacts=view.artifacts(record.id),
             worksheet=view.worksheet_path(record.id),
         )
