@@ -28,10 +28,12 @@ from yearn.ship._runtime import ExportedModel, load_exported
 from yearn.ship._schema import ColumnSpec, Schema
 
 if TYPE_CHECKING:
+    from yearn.ship._compress import CompressResult, Variant, compress_run
     from yearn.ship._export import ExportError, ExportResult, export_run
 
 __all__ = [
     "ColumnSpec",
+    "CompressResult",
     "ExportError",
     "ExportResult",
     "ExportedModel",
@@ -39,7 +41,9 @@ __all__ = [
     "PredictResult",
     "Schema",
     "TargetPoint",
+    "Variant",
     "choose_operating_point",
+    "compress_run",
     "export_run",
     "load_exported",
     "operating_point_of",
@@ -48,6 +52,9 @@ __all__ = [
 ]
 
 _LAZY = {
+    "CompressResult": "yearn.ship._compress",
+    "Variant": "yearn.ship._compress",
+    "compress_run": "yearn.ship._compress",
     "ExportError": "yearn.ship._export",
     "ExportResult": "yearn.ship._export",
     "export_run": "yearn.ship._export",
