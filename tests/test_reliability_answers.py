@@ -122,3 +122,109 @@ def test_diagnose_without_dev_says_so_and_sees_the_jump_to_test(tmp_path, cli, j
         assert "data_mismatch" in str(diag["principal"])
     else:  # null case: no jump, no data-mismatch claim
         assert "data_mismatch" not in diag["principal"]
+
+
+def _id_label_project(root, n: int = 400):
+    import numpy as np
+    import pandas as pd
+
+    root.mkdir(parents=True)
+    (root / "yearn.toml").write_text(TOY_TOML.replace('task = "binary"', 'task = "multiclass"'))
+    rng = np.random.default_rng(0)
+    for name, k in (("web", n), ("phone", n // 2)):
+        frame = {"id": [f"{name}{i}" for i in range(k)], "x1": rng.normal(size=k)}
+        frame |= {"x2": rng.normal(size=k), "color": "red", "device": name}
+        frame["y"] = [f"c-{name}{i}" for i in range(k)]  # one class per example
+        pd.DataFrame(frame).to_csv(root / f"{name}.csv", index=False)
+    return root
+
+
+def test_a_label_that_looks_like_an_id_is_said_by_check_and_split(tmp_path, cli):
+    project = _id_label_project(tmp_path / "p")
+    res = cli("check", "--project", project)
+    assert res.exit_code == 0, res.output
+    assert "looks like an id" in res.output and "The data is valid" not in res.output
+    out = json.loads(cli("check", "--project", project, "--json").output)
+    assert any("looks like an id" in w for w in out["warnings"])
+    res = cli("split", "--project", project)
+    assert res.exit_code == 0, res.output
+    assert "looks like an id" in res.output
+    assert "cannot be stratified" in res.output
+    assert "588" in res.output and res.output.count("\n") < 150  # not 600 columns
+    from yearn.splits import load_manifest
+
+    sizes = load_manifest(project).sizes
+    assert sizes["train"] > sizes["train_dev"] > 0  # not everything in train-dev
+
+
+def test_an_ordinary_label_gets_no_id_warning_and_is_stratified(tmp_path, cli):
+    project = _toy(tmp_path / "p")
+    out = json.loads(cli("check", "--project", project, "--json").output)
+    assert out["warnings"] == []
+    res = cli("split", "--project", project)
+    assert res.exit_code == 0, res.output
+    assert "looks like an id" not in res.output and "cannot be stratified" not in res.output
+
+
+@pytest.mark.parametrize("which", ["web", "phone"])
+def test_duplicate_column_names_are_an_error_naming_the_file(tmp_path, cli, which):
+    project = _toy(tmp_path / "p")
+    path = project / f"{which}.csv"
+    lines = path.read_text().splitlines()
+    lines[0] = lines[0].replace("x2", "x1")
+    path.write_text("\n".join(lines) + "\n")
+    res = cli("check", "--project", project)
+    assert res.exit_code == 2, res.output
+    assert f"{which}.csv" in res.output and "'x1'" in res.output and "duplicate" in res.output
+    assert "x1.1" not in res.output
+
+
+def test_duplicate_columns_in_a_predictions_table_are_an_error(tmp_path, cli):
+    path = tmp_path / "preds.csv"
+    path.write_text("id,split,label,label,pred\n1,train,a,a,a\n2,dev,b,b,a\n")
+    res = cli("diagnose", "--predictions", path)
+    assert res.exit_code == 2 and "duplicate" in res.output and "'label'" in res.output
+
+
+def test_a_huge_cell_is_quoted_as_a_short_prefix(tmp_path, cli):
+    project = _toy(tmp_path / "p")
+    web = toy_table("w", 60, 0)
+    web["x1"] = web["x1"].astype(object)
+    web.loc[5, "x1"] = "x" * 2_000_000
+    web.to_csv(project / "web.csv", index=False)
+    res = cli("check", "--project", project)
+    assert res.exit_code == 2
+    assert len(res.output) < 1000 and "2,000,000 characters" in res.output and "row 7" in res.output
+
+
+def test_yearn_errors_cut_every_long_quoted_value():
+    from yearn.errors import DataError, quote
+
+    err = DataError(f"bad value {'v' * 10_000!r} in {'w' * 5000!r}; fix it")
+    assert len(str(err)) < 300 and str(err).endswith("fix it")
+    assert quote("short") == "'short'" and "(100 characters)" in quote("z" * 100)
+
+
+@pytest.mark.parametrize("args", [["nosuchcommand"], ["runs", "--bogus"], ["diagnose", "--train"]])
+def test_framework_usage_errors_exit_2(cli, args):
+    assert cli(*args).exit_code == 2
+
+
+def test_run_after_an_upstream_failure_says_once_what_failed_and_ends_on_it(tmp_path, cli):
+    project = _toy(tmp_path / "p")
+    (project / "web.csv").write_text(toy_table("w", 60, 0).to_csv(index=False), encoding="utf-16")
+    res = cli("run", "--project", project, "--epochs", "1", "--no-learning-curve", "--no-lr-find")
+    assert res.exit_code == 2, res.output
+    lines = [line for line in res.output.strip().splitlines() if line.strip()]
+    assert lines[-1].startswith("error: split") and "not UTF-8" in lines[-1]
+    assert res.output.count("not UTF-8") == 1  # said once
+    assert "not run (needs split)" in res.output
+    assert "yearn run --project" not in res.output  # never "run the command you just ran"
+    out = json.loads(
+        cli("run", "--project", project, "--json", "--no-learning-curve", "--no-lr-find").output
+    )
+    status = {s["name"]: (s["status"], s["note"]) for s in out["steps"]}
+    assert status["split"][0] == "failed"
+    assert status["train"] == ("not run", "not run (needs split)")
+    assert status["diagnose"] == ("not run", "not run (needs split)")  # the cause, not train
+    assert out["report_note"] == "not written (needs split)"

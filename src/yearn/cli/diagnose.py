@@ -22,7 +22,7 @@ def _tolerance(text: str | None) -> str | None:
 
 
 def _print_diagnosis(diag: Any, title: str) -> None:
-    from yearn.diagnose._advice import GAP_LABELS
+    from yearn.diagnose import GAP_LABELS
 
     pct = int(diag.confidence * 100)
     table = Table(title=title, show_lines=False)
@@ -45,6 +45,13 @@ def _print_diagnosis(diag: Any, title: str) -> None:
         table.add_row(label, diag.fmt(g.value, signed=True), diag.fmt_ci(g.ci_low, g.ci_high), "")
     console.print(table)
     console.print(f"[bold]{diag.verdict()}[/] (tolerance {diag.fmt(diag.tolerance)})")
+    if diag.gap_confidence is not None and diag.gap_confidence > diag.confidence:
+        console.print(
+            f"gap intervals hold together at {diag.confidence:.0%} (each at "
+            f"{diag.gap_confidence:.2%}); a gap is named when above the tolerance and its "
+            "interval lies above half of it",
+            highlight=False,
+        )
     for gap, steps in diag.recommendations.items():
         head = f" — {GAP_LABELS[gap]}" if gap in GAP_LABELS else ""
         console.print(f"[bold]next steps{head}:[/]")
@@ -90,6 +97,12 @@ def register(app: typer.Typer) -> None:
         strict: bool = typer.Option(
             False, "--strict", help="Name a gap only if its interval lies above the tolerance."
         ),
+        same_dist: bool | None = typer.Option(
+            None,
+            "--dev-same-distribution/--dev-other-distribution",
+            help="Dev drawn from the training distribution: variance measured on train-dev + "
+            "dev (default: a table whose rows all share one source).",
+        ),
         baseline_error: float | None = typer.Option(
             None, "--baseline-error", help="Baseline's dev error (training-health check)."
         ),
@@ -105,8 +118,9 @@ def register(app: typer.Typer) -> None:
         predictions table.
         """
         from yearn.diagnose import diagnose as from_numbers
-        from yearn.diagnose import diagnose_predictions, diagnose_run
-        from yearn.diagnose._sources import (
+        from yearn.diagnose import (
+            diagnose_predictions,
+            diagnose_run,
             error_form,
             latest_run_with_predictions,
             project_defaults,
@@ -146,6 +160,7 @@ def register(app: typer.Typer) -> None:
                 model=model,
                 task=task,
                 random_state=random_state,
+                dev_same_distribution=same_dist,
             )
             if run is not None:
                 result = diagnose_run(
@@ -177,6 +192,7 @@ def register(app: typer.Typer) -> None:
                 n_human=n_human,
                 **{f"n_{k}": v for k, v in sizes.items()},
                 metric=metric or "error",
+                dev_same_distribution=bool(same_dist),
                 **common,
             )
             payload = diag.to_dict()
@@ -239,8 +255,7 @@ def register(app: typer.Typer) -> None:
         import numpy as np
 
         from yearn.config import load_config
-        from yearn.diagnose import learning_curve, project_arrays
-        from yearn.diagnose._estimators import make_estimator
+        from yearn.diagnose import learning_curve, make_estimator, project_arrays
 
         cfg = load_config(project)
         regression = cfg.task == "regression"
@@ -332,8 +347,7 @@ def yearn_estimator(
     project: Path, model: str, regression: bool, random_state: int, settings: dict[str, Any]
 ) -> Any:
     """A TorchClassifier/TorchRegressor for ``--model``; ``cnn`` gets the images' shape."""
-    from yearn.train import TorchClassifier, TorchRegressor
-    from yearn.train._models import MODEL_NAMES
+    from yearn.train import MODEL_NAMES, TorchClassifier, TorchRegressor
 
     if model not in MODEL_NAMES:
         raise ConfigError(f"--model {model!r}: unknown; choose one of {', '.join(MODEL_NAMES)}.")

@@ -92,12 +92,18 @@ def register(app: typer.Typer) -> None:
             False, "--include-test", help="Also predict test (recorded as a look at test)."
         ),
         threads: int | None = THREADS_OPTION,
+        precision: str = typer.Option(
+            "float32", "--precision", help="float32, or bf16 (CUDA autocast; error on CPU)."
+        ),
+        stream: bool | None = typer.Option(
+            None, "--stream/--no-stream", help="Batches from host memory (default: when needed)."
+        ),
         store_url: str | None = STORE_URL_OPTION,
         keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Train a model on the project's train split; curves, checkpoints, predictions."""
-        from yearn.train._project import train_project
+        from yearn.train import train_project
 
         params = dict(
             epochs=epochs,
@@ -117,6 +123,8 @@ def register(app: typer.Typer) -> None:
             loss=loss,
             random_state=random_state,
             num_threads=threads,
+            precision=precision,
+            stream=stream,
         )
         with feature_screen(project, keep_column), _progress() as progress:
             callbacks = [] if as_json else [_progress_callback(progress)]
@@ -144,7 +152,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(summary, indent=2, default=str))
             return
         table = Table(title=f"run {result.run_id}: {model}")
-        from yearn.train._losses import error_name
+        from yearn.train import error_name
 
         cols = list(result.history[-1])
         label = error_name(result.metric)
@@ -178,7 +186,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Sweep the learning rate, plot loss vs rate (PNG artefact), suggest a rate."""
-        from yearn.train._project import lr_find_project
+        from yearn.train import lr_find_project
 
         with feature_screen(project, keep_column):
             result, run_id = lr_find_project(
@@ -224,7 +232,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Grow capacity until training error reaches human level or dev error rises."""
-        from yearn.train._project import scale_up_project
+        from yearn.train import scale_up_project
 
         params: dict[str, Any] = dict(
             epochs=epochs,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "BELOW_HUMAN",
     "GAP_LABELS",
@@ -11,6 +13,7 @@ __all__ = [
     "NOTHING_STANDS_OUT",
     "TOO_GOOD",
     "UNDECIDED",
+    "next_steps",
 ]
 
 GAP_NAMES = ("avoidable_bias", "variance", "data_mismatch", "dev_overfitting")
@@ -89,3 +92,15 @@ UNDECIDED = (
     "(more dev and train-dev examples: raise dev and train_dev of the split in yearn.toml, "
     "then yearn run) before deciding what to work on."
 )
+
+
+def next_steps(diagnosis: Any, k: int = 3) -> list[str]:
+    """The ``k`` most useful next steps of a diagnosis: the first step of each principal
+    gap, then the second of each, ... (with several gaps of similar size, all are covered);
+    the general advice when no gap stands out."""
+    lists = [list(diagnosis.recommendations.get(g, ())) for g in diagnosis.principal]
+    if not any(lists):
+        lists = [list(v) for v in diagnosis.recommendations.values()]
+    longest = max(map(len, lists), default=0)
+    steps = [lst[i] for i in range(longest) for lst in lists if i < len(lst)]
+    return steps[:k]

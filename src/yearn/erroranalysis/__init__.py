@@ -8,11 +8,14 @@
     summary = summarize("worksheet.csv", "predictions.parquet")  # count, share, ceiling per tag
 """
 
+from yearn.erroranalysis._enrich import EnrichedRule, enriched_rules
+from yearn.erroranalysis._preview import detect_preview_kind, make_previews
 from yearn.erroranalysis._summary import ErrorSummary, TagSummary, ceiling, summarize
 from yearn.erroranalysis._tags import (
     TAG_SEPARATOR,
     Condition,
     Rule,
+    check_tag,
     format_tags,
     parse_rule,
     parse_tag_cell,
@@ -27,14 +30,19 @@ from yearn.erroranalysis._worksheet import (
 __all__ = [
     "TAG_SEPARATOR",
     "Condition",
+    "EnrichedRule",
     "ErrorSummary",
     "Rule",
     "TagSummary",
     "Worksheet",
     "ceiling",
+    "check_tag",
+    "detect_preview_kind",
     "edit_worksheet",
+    "enriched_rules",
     "format_tags",
     "load_worksheet",
+    "make_previews",
     "parse_rule",
     "parse_tag_cell",
     "sample_errors",

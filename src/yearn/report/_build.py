@@ -81,9 +81,9 @@ class Report:
 
 
 def _workflow_state(root: Path) -> dict[str, Any]:
-    from yearn.workflow._state import load_state
+    from yearn.project import Project
 
-    return load_state(root)
+    return Project(root).workflow_steps()
 
 
 def _guarded(id: str, title: str, build: Any) -> sec.Section:
@@ -154,7 +154,7 @@ def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
     steps = (view.workflow.get("diagnose") or {}).get("outputs", {}).get("next_steps", [])
     shown = next((s.result for s in sections if s.id == "diagnosis"), None)
     if not steps and shown is not None:  # no `yearn run` yet: advice of the diagnosis shown
-        from yearn.workflow._steps import next_steps
+        from yearn.diagnose import next_steps
 
         overall = getattr(shown.diagnosis, "overall", shown.diagnosis)
         verdict, steps = overall.verdict(), next_steps(overall)

@@ -27,7 +27,7 @@ import pandas as pd
 from yearn.errors import DataError, TrainingError
 from yearn.predictions import SPLITS
 
-__all__ = ["SplitData", "TrainData", "make_train_data"]
+__all__ = ["SplitData", "TrainData", "make_train_data", "split_indices"]
 
 TASKS = ("binary", "multiclass", "multilabel", "regression")
 
@@ -135,7 +135,9 @@ def _from_arrays(data: Mapping[str, Any], task: str | None) -> TrainData:
     elif task == "regression":
         classes = ()
     else:
-        classes = tuple(sorted({str(v) for v in y_train}, key=_natural))
+        # the distinct values first (hashing), then their text: one str() per class
+        distinct = y_train if y_train.dtype.kind == "O" else pd.unique(y_train)
+        classes = tuple(sorted({str(v) for v in distinct}, key=_natural))
     out = {}
     for name, (x, y) in raw.items():
         ids = np.asarray([f"{name}-{i}" for i in range(len(x))], dtype=object)
@@ -170,19 +172,26 @@ def _encode_labels(y: np.ndarray, task: str, classes: tuple[str, ...], where: st
             )
         return y
     lookup = {c: i for i, c in enumerate(classes)}
-    text = [str(v) for v in y]
-    idx = np.fromiter((lookup.get(t, -1) for t in text), dtype=np.int64, count=len(text))
+    flat = np.asarray(y).reshape(-1)
+    if flat.dtype.kind == "O":  # mixed Python objects (1 and 1.0 hash alike): row by row
+        codes, uniques = np.arange(len(flat)), flat
+    else:  # the text of each distinct value, looked up once (not once per row)
+        codes, uniques = pd.factorize(flat, use_na_sentinel=False)
+    table = np.fromiter((lookup.get(str(u), -1) for u in uniques), dtype=np.int64)
+    idx = table[codes] if len(codes) else np.zeros(0, dtype=np.int64)
     if (idx < 0).any():
         row = int(np.flatnonzero(idx < 0)[0])
         raise DataError(
-            f"{where}: row {row}: label {text[row]!r} is not a class seen in train "
+            f"{where}: row {row}: label {str(flat[row])!r} is not a "
+            "class seen in train "
             f"({', '.join(classes)}); fix the label or move such examples into train."
         )
     return idx
 
 
 # -- Dataset --------------------------------------------------------------------------
-def _split_indices(dataset: Any, splits: Any) -> dict[str, np.ndarray]:
+def split_indices(dataset: Any, splits: Any) -> dict[str, np.ndarray]:
+    """Row indices of each split of ``dataset``: from a manifest, its table or a mapping."""
     if splits is None:
         raise DataError(
             "a Dataset needs its splits: pass splits=<manifest DataFrame with id and split> "
@@ -212,7 +221,7 @@ def _from_dataset(dataset: Any, splits: Any, task: str | None) -> TrainData:
     task = task or getattr(dataset, "task", None)
     if task not in TASKS:
         raise DataError(f"the dataset's task must be one of {', '.join(TASKS)}; got {task!r}.")
-    index = _split_indices(dataset, splits)
+    index = split_indices(dataset, splits)
     if "train" not in index:
         raise DataError("the split manifest has no 'train' rows; re-run 'yearn split'.")
     labels = list(dataset.label_columns)

@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 
 from yearn.errors import TrainingError
+from yearn.paths import PREDICTIONS_ARTIFACT
 from yearn.train._callbacks import Callback, StoreCurves, TensorBoardLogger, log_epoch
 from yearn.train._config import TrainConfig
 from yearn.train._data import TrainData, make_train_data
@@ -257,7 +258,8 @@ def _fit(
             if split == "test" and not include_test:
                 continue
             x = state.tensors.x[split]  # already placed by the loop: no second copy
-            out = predict_outputs(state.model, x).float().cpu().numpy().astype(np.float64)
+            out = predict_outputs(state.model, x, chunk=state.eval_chunk)
+            out = out.float().cpu().numpy().astype(np.float64)
             probas[split] = outputs_to_proba(out, data.task, loss)
     return FitResult(
         model=state.model,
@@ -303,8 +305,8 @@ def _record(run: Any, store: Any, name: str, result: FitResult, include_test: bo
     """Predictions table, final weights and the test look, into the run."""
     from yearn.predictions import write_predictions
 
-    write_predictions(result.predictions, run.artifact_dir / "predictions.parquet")
-    run.log_artifact(run.artifact_dir / "predictions.parquet", name="predictions.parquet")
+    write_predictions(result.predictions, run.artifact_dir / PREDICTIONS_ARTIFACT)
+    run.log_artifact(run.artifact_dir / PREDICTIONS_ARTIFACT, name=PREDICTIONS_ARTIFACT)
     run.log_artifact(_summary_json(result), name="train_summary.json")
     result.plot(run.artifact_dir / "curves.png")
     run.log_artifact(run.artifact_dir / "curves.png", name="curves.png")

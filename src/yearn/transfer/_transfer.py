@@ -12,8 +12,15 @@ import torch
 from torch import nn
 
 from yearn.errors import TrainingError
-from yearn.train import FitResult, as_input, fit, make_train_data, module_device
-from yearn.train._losses import default_loss, expected_outputs
+from yearn.train import (
+    FitResult,
+    as_input,
+    default_loss,
+    expected_outputs,
+    fit,
+    make_train_data,
+    module_device,
+)
 from yearn.transfer._backbone import load_backbone
 from yearn.transfer._policy import (
     BackboneLearningRate,
