@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from yearn._validation import check_choice, check_number
 from yearn.errors import ConfigError
+from yearn.paths import ProjectPaths
 
 __all__ = [
     "CONFIG_FILENAME",
@@ -199,7 +200,7 @@ class ProjectConfig:
     @property
     def state_dir(self) -> Path:
         """``<root>/.yearn``: the run store, artefacts and split manifest live here."""
-        return self.root / ".yearn"
+        return ProjectPaths(self.root).state_dir
 
 
 _TOP_KEYS = {"project", "sources", "metric", "split", "store", "features"}

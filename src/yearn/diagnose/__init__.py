@@ -31,7 +31,7 @@ from yearn.diagnose._sources import (
     project_arrays,
     project_defaults,
 )
-from yearn.diagnose._values import LADDER, parse_errors
+from yearn.diagnose._values import LADDER, parse_errors, parse_rate
 
 __all__ = [
     "DEFAULT_RATE_TOLERANCE",
@@ -60,6 +60,7 @@ __all__ = [
     "newcombe_diff",
     "next_steps",
     "parse_errors",
+    "parse_rate",
     "project_arrays",
     "project_defaults",
     "training_health",

@@ -16,6 +16,7 @@ import pandas as pd
 from yearn.diagnose._health import TrainingHealth, training_health
 from yearn.diagnose._result import Diagnosis, MultiTaskDiagnosis
 from yearn.errors import ConfigError, DataError, StoreError
+from yearn.paths import PREDICTIONS_ARTIFACT
 
 __all__ = [
     "RunDiagnosis",
@@ -25,8 +26,6 @@ __all__ = [
     "project_arrays",
     "project_defaults",
 ]
-
-PREDICTIONS_ARTIFACT = "predictions.parquet"
 
 
 @dataclass(frozen=True)

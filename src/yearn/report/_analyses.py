@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from yearn.display import bar_chart
 from yearn.errors import YearnError
+from yearn.paths import ProjectPaths
 from yearn.report._sections import ProjectView, Section, section_of
 from yearn.report._templates import render
 
@@ -36,7 +37,7 @@ def diagnosis(view: ProjectView) -> Section:
 def error_analysis(view: ProjectView) -> Section:
     title = "Error analysis"
     run = view.model_run()
-    sheet_path = view.root / ".yearn" / "worksheets" / f"{run.id}.csv" if run else None
+    sheet_path = ProjectPaths(view.root).worksheet(run.id) if run else None
     if run is None or sheet_path is None or not sheet_path.is_file():
         return Section(
             "errors",
@@ -133,7 +134,9 @@ def label_issues(view: ProjectView) -> Section:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = find(view.predictions(run))
+            result = find(
+                view.predictions(run), human_level=view.config.metric.human_level_for("error")
+            )
     except YearnError as exc:
         return Section("labels", title, note=f"run {run.id}: {exc}")
     section = section_of("labels", title, result, "; ".join(str(w.message) for w in caught) or None)

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from yearn.display import SPLIT_COLOURS, Series, html_table, line_chart
 from yearn.errors import YearnError
+from yearn.paths import PREDICTIONS_ARTIFACT
 from yearn.report._templates import render
 
 __all__ = ["ProjectView", "Section", "section_of"]
@@ -87,7 +88,7 @@ class ProjectView:
         return trains[0] if trains else None
 
     def predictions(self, run: Any) -> Path:
-        return self.store.artifact_path(run.id, "predictions.parquet")
+        return self.store.artifact_path(run.id, PREDICTIONS_ARTIFACT)
 
 
 def error_name(cfg: Any) -> str:
@@ -244,7 +245,7 @@ def _verdict(view: ProjectView, runs: list[Any], finals: dict[str, Any]) -> Mark
     try:
         verdict = beats_baseline(
             view.predictions(model),
-            view.store.artifact_path(best, "predictions.parquet"),
+            view.store.artifact_path(best, PREDICTIONS_ARTIFACT),
             model_name=model.name,
             baseline_name=name,
         )

@@ -22,6 +22,7 @@ from torch import nn
 
 from yearn.compare import mcnemar_exact
 from yearn.errors import DataError, YearnError
+from yearn.paths import PREDICTIONS_ARTIFACT
 from yearn.train import as_input, make_train_data, module_device
 from yearn.transfer._backbone import load_backbone
 
@@ -160,7 +161,7 @@ def _count_a(backbone: Any, store: Any) -> int | None:
             from yearn.store import open_store
 
             store = open_store(store)
-        table = load_predictions(store.artifact_path(backbone, "predictions.parquet"))
+        table = load_predictions(store.artifact_path(backbone, PREDICTIONS_ARTIFACT))
         return int((table.frame["split"] == "train").sum())
     except YearnError as exc:  # no such run or no readable predictions table
         log.info("task-A size of %s not read: %s", backbone, exc)
