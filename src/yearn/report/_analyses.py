@@ -10,7 +10,6 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from yearn.display import bar_chart
 from yearn.errors import YearnError
 from yearn.paths import ProjectPaths
 from yearn.report._sections import ProjectView, Section, section_of
@@ -86,18 +85,7 @@ def error_analysis(view: ProjectView) -> Section:
         summary = summarize(sheet, preds)
     except YearnError as exc:
         return Section("errors", title, note=str(exc))
-    section = section_of("errors", title, summary, note)
-    if summary.tags:
-        section.parts.append(
-            bar_chart(
-                [t.tag for t in summary.tags[:12]],
-                [t.ceiling_error for t in summary.tags[:12]],
-                title=f"{summary.split} error if every error of the tag were fixed",
-                fmt=".1%",
-                reference=summary.error,
-                reference_label=f"now {summary.error:.1%}",
-            )
-        )
+    section = section_of("errors", title, summary, note)  # its html holds the ceiling chart
     section.caption = (
         f"worksheet {sheet_path.relative_to(view.root)} (model {run.name}, run {run.id})"
     )
@@ -184,18 +172,4 @@ def slices(view: ProjectView) -> Section:
         report = find_slices(view.predictions(run))
     except YearnError as exc:
         return Section("slices", "Slices", note=f"run {run.id}: {exc}")
-    section = section_of("slices", "High-error slices", report)
-    top = report.slices.head(10)
-    if len(top):
-        section.parts.append(
-            bar_chart(
-                [str(v) for v in top["slice"]],
-                [float(v) for v in top["error_rate"]],
-                title="error rate of the top slices",
-                width=640,
-                fmt=".1%",
-                reference=report.overall_error,
-                reference_label=f"overall {report.overall_error:.1%}",
-            )
-        )
-    return section
+    return section_of("slices", "High-error slices", report)  # its html holds the chart
