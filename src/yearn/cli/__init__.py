@@ -38,6 +38,7 @@ COMMAND_MODULES = [
     "baseline",
     "train",
     "diagnose",
+    "best",
     "compare",
     "errors",
     "labels",
