@@ -55,6 +55,12 @@ def register(app: typer.Typer) -> None:
             False, "--include-test", help="Also predict test (recorded as a look at test)."
         ),
         threads: int | None = THREADS_OPTION,
+        precision: str = typer.Option(
+            "float32", "--precision", help="float32, or bf16 (CUDA autocast; error on CPU)."
+        ),
+        stream: bool | None = typer.Option(
+            None, "--stream/--no-stream", help="Batches from host memory (default: when needed)."
+        ),
         store_url: str | None = STORE_URL_OPTION,
         keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
@@ -80,6 +86,8 @@ def register(app: typer.Typer) -> None:
             loss=loss,
             random_state=random_state,
             num_threads=threads,
+            precision=precision,
+            stream=stream,
         )
         with feature_screen(project, keep_column), progress_bar() as progress:
             callbacks = [] if as_json else [progress_callback(progress)]

@@ -17,6 +17,7 @@ import torch
 from yearn.errors import TrainingError
 from yearn.paths import PREDICTIONS_ARTIFACT
 from yearn.train._callbacks import Callback, StoreCurves, TensorBoardLogger, log_epoch
+from yearn.train._checkpoint import verify_checkpoint
 from yearn.train._config import TrainConfig
 from yearn.train._data import TrainData, make_train_data
 from yearn.train._device import resolve_device
@@ -178,7 +179,9 @@ def fit(
             config["resumed_from"] = resume
         if isinstance(resume, str):
             old = Path(store.artifact_root) / store.get_run(resume).id / "checkpoints"
-            if not (old / "latest.json").exists():
+            # checked before a new run exists: a bad checkpoint names its own file and
+            # leaves no failed run behind
+            if verify_checkpoint(old) is None:
                 raise TrainingError(
                     f"run {resume} has no checkpoint to resume from ({old}/latest.json is "
                     "missing); start a new run instead."
