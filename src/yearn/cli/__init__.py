@@ -37,6 +37,7 @@ COMMAND_MODULES = [
     "split",
     "baseline",
     "train",
+    "scale_up",
     "diagnose",
     "best",
     "compare",
