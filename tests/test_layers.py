@@ -189,6 +189,7 @@ CLI_ALLOWED: set[str] = {
     "loads: cli/split.py calls load_manifest (ask yearn.project.Project)",
     "loads: cli/split.py calls open_store (ask yearn.project.Project)",
     "long: cli/diagnose.py (367 > 200 lines)",
+    "long: cli/ship.py (214 > 200 lines)",  # landed by the ship lane after the check
     "long: cli/split.py (351 > 200 lines)",
     "numpy: cli/diagnose.py imports numpy (compute in the library)",
     "numpy: cli/split.py imports numpy (compute in the library)",
