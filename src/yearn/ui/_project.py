@@ -113,6 +113,7 @@ class DashboardProject:
 
     # -- store -----------------------------------------------------------------------
     def has_store(self) -> bool:
+        """A store to read: resolved as every command resolves it (``[store] url`` too)."""
         return self._project.has_store
 
     def _open(self) -> Any:
