@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from tests._toy_project import TOY_TOML, toy_table
 from yearn.store import open_store
 

@@ -10,12 +10,13 @@ Also learning curves (:func:`learning_curve`) and training-health checks on a ru
 curves (:func:`training_health`). See docs/diagnosis.md.
 """
 
-from yearn.diagnose._advice import GAP_NAMES, NEXT_STEPS
+from yearn.diagnose._advice import GAP_NAMES, NEXT_STEPS, next_steps
 from yearn.diagnose._from_predictions import diagnose_predictions
 from yearn.diagnose._health import Finding, TrainingHealth, training_health
 from yearn.diagnose._intervals import newcombe_diff, wilson
 from yearn.diagnose._ladder import DEFAULT_RATE_TOLERANCE, SIMILAR_RATIO, diagnose
 from yearn.diagnose._learning import LearningCurve, fit_power_law, learning_curve
+from yearn.diagnose._project_curve import ProjectCurve, project_learning_curve
 from yearn.diagnose._result import Diagnosis, Gap, MultiTaskDiagnosis, Rung
 from yearn.diagnose._sources import RunDiagnosis, diagnose_run, project_arrays
 from yearn.diagnose._values import LADDER, parse_errors
@@ -31,6 +32,7 @@ __all__ = [
     "Gap",
     "LearningCurve",
     "MultiTaskDiagnosis",
+    "ProjectCurve",
     "RunDiagnosis",
     "Rung",
     "TrainingHealth",
@@ -40,8 +42,10 @@ __all__ = [
     "fit_power_law",
     "learning_curve",
     "newcombe_diff",
+    "next_steps",
     "parse_errors",
     "project_arrays",
+    "project_learning_curve",
     "training_health",
     "wilson",
 ]

@@ -33,6 +33,25 @@ def diagnosis(view: ProjectView) -> Section:
     return section
 
 
+def _per_example(view: ProjectView) -> str:
+    """What the per-example analyses measure, said against the project's metric."""
+    from yearn.report._sections import error_name
+
+    metric = error_name(view.config)
+    if metric == "error":
+        return "metric: error (share of misclassified examples)"
+    return (
+        "measured in error (share of misclassified examples), the per-example view of the "
+        f"project's metric {metric}"
+    )
+
+
+def _with_metric(section: Section, view: ProjectView) -> Section:
+    said = _per_example(view)
+    section.caption = f"{section.caption}; {said}" if section.caption else said
+    return section
+
+
 def error_analysis(view: ProjectView) -> Section:
     title = "Error analysis"
     run = view.model_run()
@@ -74,7 +93,7 @@ def error_analysis(view: ProjectView) -> Section:
     section.caption = (
         f"worksheet {sheet_path.relative_to(view.root)} (model {run.name}, run {run.id})"
     )
-    return section
+    return _with_metric(section, view)
 
 
 def _image_paths(view: ProjectView, ids: list[str]) -> dict[str, str]:
@@ -142,7 +161,7 @@ def label_issues(view: ProjectView) -> Section:
         cards = _previews(view, run, top)
         if cards is not None:
             section.parts.append(cards)
-    return section
+    return _with_metric(section, view)
 
 
 def slices(view: ProjectView) -> Section:
@@ -169,4 +188,4 @@ def slices(view: ProjectView) -> Section:
                 reference_label=f"overall {report.overall_error:.1%}",
             )
         )
-    return section
+    return _with_metric(section, view)

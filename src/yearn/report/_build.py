@@ -153,10 +153,10 @@ def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
     steps = (view.workflow.get("diagnose") or {}).get("outputs", {}).get("next_steps", [])
     shown = next((s.result for s in sections if s.id == "diagnosis"), None)
     if not steps and shown is not None:  # no `yearn run` yet: advice of the diagnosis shown
-        from yearn.workflow._steps import next_steps
+        from yearn.diagnose import next_steps
 
         overall = getattr(shown.diagnosis, "overall", shown.diagnosis)
-        verdict, steps = overall.verdict(), next_steps(overall)
+        verdict, steps = overall.verdict(), next_steps(overall, curve=sec.curve_data(view))
     return Report(
         project=config.name,
         task=config.task,

@@ -14,12 +14,17 @@ from yearn.train._callbacks import (
 from yearn.train._checkpoint import load_checkpoint, save_checkpoint
 from yearn.train._config import OPTIMIZERS, SCHEDULES, TrainConfig
 from yearn.train._data import SplitData, TrainData, make_train_data
-from yearn.train._estimator import TorchClassifier, TorchRegressor  # noqa: F401
+from yearn.train._estimator import TorchClassifier, TorchMultiLabelClassifier, TorchRegressor
 from yearn.train._fit import FitResult, fit
 from yearn.train._losses import masked_bce
 from yearn.train._lr_find import LRFindResult, lr_find
 from yearn.train._models import BackboneHead, SmallCNN, build_model, linear, mlp
-from yearn.train._project import lr_find_project, scale_up_project, train_project
+from yearn.train._project import (
+    lr_find_project,
+    project_data,
+    scale_up_project,
+    train_project,
+)
 from yearn.train._saved import load_model
 from yearn.train._scale_up import ScaleStep, ScaleUpResult, scale_up
 from yearn.train._state import TrainState
@@ -41,6 +46,9 @@ __all__ = [
     "SplitData",
     "StoreCurves",
     "TensorBoardLogger",
+    "TorchClassifier",
+    "TorchMultiLabelClassifier",
+    "TorchRegressor",
     "TrainConfig",
     "TrainData",
     "TrainState",
@@ -54,6 +62,7 @@ __all__ = [
     "make_train_data",
     "masked_bce",
     "mlp",
+    "project_data",
     "save_checkpoint",
     "scale_up",
     "scale_up_project",
