@@ -4,8 +4,9 @@ Three simulations, printed as side-by-side tables (not part of the test suite):
 
 1. coverage of 95% intervals for a gap between two error rates: Newcombe's hybrid score
    interval (what yearn uses) next to the normal (Wald) interval;
-2. how often the principal-gap rule names a gap when no true gap exceeds the tolerance
-   (false claims), and how often it finds a real 3-point gap (power), by sample size;
+2. how often the principal-gap rule names a gap when every true gap is at most half the
+   tolerance (false claims), and how often it finds a real gap of three tolerances (power),
+   by error level (0.1% to 40%) and sample size;
 3. learning curves: the dev error forecast for twice the data (fitted on half the pool)
    against the dev error actually measured with twice the data.
 
@@ -20,7 +21,13 @@ import time
 
 import numpy as np
 
-from yearn.diagnose import diagnose, learning_curve, newcombe_diff
+from yearn.diagnose import (
+    DEFAULT_RATE_TOLERANCE,
+    RELATIVE_RATE_TOLERANCE,
+    diagnose,
+    learning_curve,
+    newcombe_diff,
+)
 
 
 def wald(p1: float, n1: int, p2: float, n2: int) -> tuple[float, float]:
@@ -45,29 +52,55 @@ def coverage(reps: int, rng: np.random.Generator) -> None:
             print(f"{p_lo:6.3f} {p_hi:6.3f} {n:6d} | {hit_n / reps:9.3f} {hit_w / reps:7.3f}")
 
 
+def _tolerance(errors: list[float]) -> float:
+    """The default tolerance of a ladder with a human level (the rule of yearn.diagnose)."""
+    return min(DEFAULT_RATE_TOLERANCE, RELATIVE_RATE_TOLERANCE * max(errors))
+
+
+def _ladder(level: float, gap: float) -> tuple[list[float], float]:
+    """human = level; train, train-dev at +tau/2 each; dev at train-dev + gap * tau, where
+    tau is the tolerance of the true ladder (found by fixed-point iteration)."""
+    tau = 0.01
+    for _ in range(60):
+        errs = [level, level + tau / 2, level + tau, level + tau + gap * tau]
+        tau = _tolerance(errs)
+    return errs, tau
+
+
 def claims(reps: int, rng: np.random.Generator) -> None:
-    print("\n2) principal-gap rule on simulated ladders (human 2% exact, tolerance 1 point)")
-    print("   null: train 2.5%, train-dev 3%, dev 3.5% (every true gap 0.5 point)")
-    print("   alternative: the same with dev 6% (a true 3-point data mismatch)")
-    print(f"{'n per split':>11} | {'null: any claim':>22} | {'3-pt mismatch named':>22}")
-    print(f"{'':>11} | {'default':>10} {'strict':>11} | {'default':>10} {'strict':>11}")
-    m = reps // 4
-    for n in (100, 300, 1000, 3000, 10000):
-        false = {False: 0, True: 0}
-        found = {False: 0, True: 0}
-        for _ in range(m):
-            null = rng.binomial(n, [0.025, 0.03, 0.035]) / n
-            alt = rng.binomial(n, [0.025, 0.03, 0.06]) / n
-            for strict in (False, True):
-                kw = dict(human=0.02, n_train=n, n_train_dev=n, n_dev=n, strict=strict)
-                d = diagnose(train=null[0], train_dev=null[1], dev=null[2], **kw)
-                false[strict] += bool(d.principal)
-                d = diagnose(train=alt[0], train_dev=alt[1], dev=alt[2], **kw)
-                found[strict] += "data_mismatch" in d.principal
-        print(
-            f"{n:11d} | {false[False] / m:10.3f} {false[True] / m:11.3f} | "
-            f"{found[False] / m:10.3f} {found[True] / m:11.3f}"
-        )
+    print("\n2) principal-gap rule on simulated ladders (human level given, exact)")
+    print("   null: every true gap (bias, variance, mismatch) at half the tolerance tau;")
+    print("   zero: no gap at all (train = train-dev = dev = human);")
+    print("   power: the same null with a true data mismatch of 3 tau")
+    head = f"{'error':>6} {'tau':>6} {'n per split':>11} | {'null':>6} {'zero':>6} {'power':>6}"
+    print(f"{head} | {'null':>6} {'power':>6}  (strict)")
+    for level in (0.001, 0.01, 0.05, 0.1, 0.4):
+        null, tau = _ladder(level, 0.5)
+        alt, _ = _ladder(level, 3.0)
+        zero = [level] * 4
+        for n in (300, 1000, 3000, 10000, 100000):
+            counts = {"null": [0, 0], "zero": [0, 0], "power": [0, 0]}
+            for _ in range(reps):
+                for name, errs in (("null", null), ("zero", zero), ("power", alt)):
+                    obs = rng.binomial(n, errs[1:]) / n
+                    for strict in (False, True):
+                        d = diagnose(
+                            human=errs[0],
+                            train=obs[0],
+                            train_dev=obs[1],
+                            dev=obs[2],
+                            n_train=n,
+                            n_train_dev=n,
+                            n_dev=n,
+                            strict=strict,
+                        )
+                        hit = "data_mismatch" in d.principal if name == "power" else d.principal
+                        counts[name][strict] += bool(hit)
+            r = {k: (v[0] / reps, v[1] / reps) for k, v in counts.items()}
+            print(
+                f"{level:6.1%} {tau:6.2%} {n:11d} | {r['null'][0]:6.3f} {r['zero'][0]:6.3f} "
+                f"{r['power'][0]:6.3f} | {r['null'][1]:6.3f} {r['power'][1]:6.3f}"
+            )
 
 
 def forecasts(seeds: int) -> None:
@@ -114,14 +147,18 @@ def forecasts(seeds: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=4000)
+    ap.add_argument("--claim-reps", type=int, default=400)
+    ap.add_argument("--only-claims", action="store_true")
     ap.add_argument("--seeds", type=int, default=8)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     t = time.perf_counter()
-    coverage(args.reps, rng)
-    claims(args.reps, rng)
-    forecasts(args.seeds)
+    if not args.only_claims:
+        coverage(args.reps, rng)
+    claims(args.claim_reps, rng)
+    if not args.only_claims:
+        forecasts(args.seeds)
     print(f"\n({time.perf_counter() - t:.0f} s)")
 
 

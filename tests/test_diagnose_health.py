@@ -55,11 +55,34 @@ def test_still_improving_says_train_longer():
 def test_overfitting_names_the_best_epoch():
     loss = [1.0 / (e + 1) for e in range(12)]
     dev = [0.3 - 0.03 * e for e in range(6)] + [0.15 + 0.02 * e for e in range(6)]
-    h = training_health(_frame(loss, dev))
+    h = training_health(_frame(loss, dev), n_dev=1000)
     assert "overfitting" in h.kinds and h.best_epoch == 5 and h.best_dev == pytest.approx(0.15)
     assert h.overfitting_epochs == (7, 8, 9, 10, 11)  # epoch 6 ties epoch 5
     f = next(f for f in h.findings if f.kind == "overfitting")
     assert "epoch 5" in f.message and f.problem
+
+
+def test_a_dev_rise_of_two_examples_is_not_overfitting():
+    """Issue 13: dev 0.119 → 0.123 on 496 examples (2 examples) is sampling noise."""
+    loss = [1.0 / (e + 1) for e in range(10)]
+    dev = [0.20, 0.16, 0.14, 0.13, 0.125, 0.121, 0.119, 0.121, 0.122, 0.123]
+    h = training_health(_frame(loss, dev), n_dev=496)
+    assert "overfitting" not in h.kinds and h.healthy
+    f = next(f for f in h.findings if f.kind == "dev_rose")
+    assert "2 of 496" in f.message and "includes zero" in f.message and not f.problem
+    # effect: the same curve with a rise of 8 points on 496 examples is overfitting
+    big = [*dev[:7], 0.15, 0.18, 0.20]
+    h = training_health(_frame(loss, big), n_dev=496)
+    f = next(f for f in h.findings if f.kind == "overfitting")
+    assert f.problem and f.epoch == 6 and "40 of 496" in f.message
+
+
+def test_a_dev_rise_without_a_dev_size_is_not_claimed():
+    loss = [1.0 / (e + 1) for e in range(12)]
+    dev = [0.3 - 0.03 * e for e in range(6)] + [0.15 + 0.02 * e for e in range(6)]
+    h = training_health(_frame(loss, dev))
+    assert "overfitting" not in h.kinds
+    assert "dev size is unknown" in next(f for f in h.findings if f.kind == "dev_rose").message
 
 
 def test_dev_rising_with_train_rising_is_not_overfitting():

@@ -127,7 +127,8 @@ def test_newcombe_matches_the_papers_worked_example():
 
 def test_gap_against_an_exact_human_level_is_the_shifted_wilson_interval():
     d = diagnose(human="1%", train="5%", dev="6%", n_train=400, n_dev=400)
-    lo, hi = wilson(0.05, 400)
+    assert d.gap_confidence == pytest.approx(0.975)  # two gaps, simultaneous at 95%
+    lo, hi = wilson(0.05, 400, 0.975)
     assert (d.gaps["avoidable_bias"].ci_low, d.gaps["avoidable_bias"].ci_high) == pytest.approx(
         (lo - 0.01, hi - 0.01)
     )
@@ -135,7 +136,8 @@ def test_gap_against_an_exact_human_level_is_the_shifted_wilson_interval():
 
 # -- properties ------------------------------------------------------------------------------
 
-rates = st.integers(min_value=0, max_value=1000).map(lambda k: k / 1000)
+# a plain 1 is refused as ambiguous (1% or 100%?), so rates stay below it
+rates = st.integers(min_value=0, max_value=999).map(lambda k: k / 1000)
 
 
 @settings(max_examples=60, deadline=None)
@@ -156,8 +158,8 @@ def test_decomposition_adds_up_without_train_dev(h, tr, dv, te):
 
 @settings(max_examples=40, deadline=None)
 @given(
-    p1=st.floats(0.0, 1.0),
-    p2=st.floats(0.0, 1.0),
+    p1=st.floats(0.0, 1.0, exclude_max=True),
+    p2=st.floats(0.0, 1.0, exclude_max=True),
     n=st.integers(10, 5000),
     factor=st.integers(2, 50),
 )
@@ -349,11 +351,11 @@ def test_errors_are_yearn_errors():
 
 
 def test_strict_rule_needs_the_interval_above_the_tolerance(cli):
-    kw = dict(train="1%", train_dev="1.5%", dev="3.5%", n_train=1000, n_train_dev=1000, n_dev=1000)
+    kw = dict(train="1%", train_dev="1.5%", dev="4%", n_train=1000, n_train_dev=1000, n_dev=1000)
     assert diagnose(**kw).principal_name == "data_mismatch"
     strict = diagnose(**kw, strict=True)
     assert strict.principal_name == "none" and strict.strict
-    assert any("not confidently above the tolerance" in c for c in strict.caveats)
+    assert any("not clearly above" in c and "--strict" in c for c in strict.caveats)
     big = diagnose(**{**kw, "dev": "6%"}, strict=True)
     assert big.principal_name == "data_mismatch"
     r = cli(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from tests.test_erroranalysis_worksheet import make_table
-from yearn.erroranalysis._source import resolve_predictions
 from yearn.predictions import write_predictions
+from yearn.project import resolve_predictions
 
 
 def _project_with_run(tmp_path):
@@ -25,7 +25,7 @@ def _project_with_run(tmp_path):
 
 def test_run_and_project_resolve_to_the_artifact(cli, tmp_path):
     run_id = _project_with_run(tmp_path)
-    by_project = resolve_predictions(project=tmp_path)
+    by_project, _ = resolve_predictions(project=tmp_path)
     assert by_project.name == "predictions.parquet" and run_id in str(by_project)
     out = tmp_path / "ws.csv"
     result = cli("errors", "sample", "--project", tmp_path, "--n", "5", "--out", out, "--json")

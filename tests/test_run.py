@@ -246,8 +246,7 @@ def test_cli_run_without_project_file(tmp_path, cli):
 
 
 def test_next_steps_cover_every_principal_gap():
-    from yearn.diagnose import diagnose
-    from yearn.workflow._steps import next_steps
+    from yearn.diagnose import diagnose, next_steps
 
     # the course's example: bias and variance of similar size
     both = diagnose(human="1%", train="5%", train_dev="8%", dev="8.5%", n_train=7000,

@@ -53,8 +53,8 @@ def test_a_section_that_fails_to_draw_becomes_a_note(cli, tmp_path, monkeypatch)
 @pytest.mark.slow
 def test_full_digits_demo(tmp_path):
     """The whole demo as `yearn demo` runs it; every section of the report is there."""
+    from yearn.demo import run_demo
     from yearn.report import build_report
-    from yearn.workflow import run_demo
 
     started = time.perf_counter()
     result = run_demo(tmp_path / "digits")

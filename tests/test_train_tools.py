@@ -75,19 +75,80 @@ def test_scale_up_stops_at_human_level():
     assert "<table" in page and "<svg" in page and "human level" in page
 
 
-def test_scale_up_names_the_capacity_that_overfits_first():
+def test_scale_up_does_not_call_noise_overfitting():
+    """Null: pure-noise labels — every capacity's true dev error is 50%, so a dev rise from
+    one step to the next is sampling noise and must not stop the ladder as "overfits"."""
     rng = np.random.default_rng(3)
     x = rng.normal(size=(120, 10))
-    y = rng.integers(0, 2, 120)  # pure noise: more capacity only memorises
+    y = rng.integers(0, 2, 120)
     data = {"train": (x[:60], y[:60]), "dev": (x[60:], y[60:])}
     res = scale_up(
         data, epochs=40, lr=0.02, batch_size=60, ladder=((2, 1, 1), (64, 2, 1), (128, 3, 2))
     )
-    assert res.overfit_step == 1 and len(res.steps) == 2
-    first, second = res.steps
-    assert second.dev_error > first.dev_error and second.train_error < first.train_error
-    assert res.message.startswith("width 64, depth 2, 40 epochs overfits first")
-    assert "overfits first" in res._repr_html_()
+    assert res.overfit_step is None and len(res.steps) == 3
+    assert "overfits first" not in res.message
+    rose = [n for n in res.notes if "rose" in n]
+    assert all("within sampling noise" in n and "McNemar" in n for n in rose)
+    assert res.to_dict()["notes"] == res.notes
+
+
+def test_dev_rise_needs_more_than_noise():
+    from yearn.train._scale_up import dev_rise
+
+    y = np.zeros(496, dtype=int)
+    right = np.tile([0.9, 0.1], (496, 1))
+    two_worse = right.copy()
+    two_worse[:2] = [0.1, 0.9]  # issue 13: 2 of 496 examples
+    rose, told = dev_rise("error", "binary", ("a", "b"), y, right, two_worse)
+    assert not rose and "2 dev examples newly wrong" in told
+    forty_worse = right.copy()
+    forty_worse[:40] = [0.1, 0.9]
+    rose, told = dev_rise("error", "binary", ("a", "b"), y, right, forty_worse)
+    assert rose and "McNemar p = " in told
+    # other metrics: a paired bootstrap on the same examples
+    rng = np.random.default_rng(0)
+    yr = rng.normal(size=300)
+    a, b = yr + rng.normal(0, 0.5, 300), yr + rng.normal(0, 0.5, 300)  # same true rmse
+    rose, _ = dev_rise("rmse", "regression", (), yr, a, b)
+    assert not rose
+    rose, told = dev_rise("rmse", "regression", (), yr, a, yr + rng.normal(0, 0.8, 300))
+    assert rose and "paired-bootstrap" in told
+
+
+def test_scale_up_says_regularise_only_for_a_real_dev_gap():
+    from yearn.train._scale_up import _gap_advice
+
+    class _Data:
+        task, classes = "binary", ("a", "b")
+
+        def __init__(self, n_wrong_dev):
+            yt, yd = np.zeros(400, dtype=int), np.zeros(400, dtype=int)
+            self.splits = {"train": _Split(yt), "dev": _Split(yd)}
+            self.wrong = n_wrong_dev
+
+    class _Split:
+        def __init__(self, y):
+            self.y = y
+
+    class _Result:
+        metric = "error"
+
+        def __init__(self, n_wrong_dev):
+            import pandas as pd
+
+            self.data = _Data(n_wrong_dev)
+            p_dev = np.where(np.arange(400) < n_wrong_dev, 0.1, 0.9)
+            self.predictions = pd.DataFrame(
+                {
+                    "split": ["train"] * 400 + ["dev"] * 400,
+                    "proba:a": np.concatenate([np.full(400, 0.9), p_dev]),
+                    "proba:b": np.concatenate([np.full(400, 0.1), 1 - p_dev]),
+                }
+            )
+
+    assert "no dev gap to close" in _gap_advice(_Result(0), "error")
+    assert "no dev gap to close" in _gap_advice(_Result(1), "error")
+    assert "now regularise" in _gap_advice(_Result(40), "error")
 
 
 def test_models_are_backbone_plus_head_and_heads_can_be_replaced():

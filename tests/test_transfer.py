@@ -58,11 +58,12 @@ def pretrained():
 
 
 def _snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
 
 def _changed(before, after) -> set[str]:
-    return {k for k in before if not torch.equal(before[k], after[k])}
+    """Tensors that differ (compared on the CPU: the model may have trained on CUDA)."""
+    return {k for k in before if not torch.equal(before[k].cpu(), after[k].detach().cpu())}
 
 
 def test_head_policy_freezes_the_backbone_and_trains_the_head(pretrained):
@@ -233,6 +234,42 @@ def test_advisor_says_unlikely_when_inputs_differ_or_a_is_small(pretrained):
     assert not advice.likely_helps and "inputs differ" in advice.verdict
     small = advise_transfer(pretrained, _data(60, 60), n_a=100)
     assert not small.likely_helps and "much more data for A" in small.verdict
+
+
+class _Raising(nn.Module):
+    """A backbone whose forward fails (as a model on CUDA fed CPU tensors would)."""
+
+    def forward(self, x):
+        raise RuntimeError("Expected all tensors to be on the same device (simulated)")
+
+
+def test_a_probe_that_raises_is_not_measured_never_a_verdict():
+    from yearn.train import BackboneHead
+
+    model = BackboneHead(_Raising(), nn.Linear(4, 2), 4)
+    advice = advise_transfer(model, _data(30, 40), n_a=4000)
+    assert not advice.measured and not advice.likely_helps
+    assert advice.verdict.startswith("transfer advice not measured")
+    assert "unlikely" not in advice.verdict and "RuntimeError" in advice.verdict
+    assert advice.checks[0].passed is None and "not measured" in advice.checks[0].detail
+    assert advice.to_dict()["measured"] is False
+
+
+def test_input_mismatch_is_read_from_the_first_layer():
+    from yearn.transfer._advisor import input_mismatch
+
+    assert input_mismatch(mlp(6, 2, width=8, depth=2).backbone, (6,)) is None
+    assert "reads 6 values" in input_mismatch(mlp(6, 2, width=8, depth=2).backbone, (4,))
+    cnn = SmallCNN(1, 2, width=4, depth=1).backbone
+    assert input_mismatch(cnn, (1, 8, 8)) is None
+    assert "1 channel" in input_mismatch(cnn, (3, 8, 8))
+    assert "2-d" in input_mismatch(cnn, (64,))
+    assert input_mismatch(_Raising(), (6,)) is None  # unknown: the probe decides
+
+
+def test_advisor_probe_measures_on_a_working_backbone(pretrained):
+    advice = advise_transfer(pretrained, _data(30, 60), n_a=4000)
+    assert advice.measured and advice.checks[0].passed is True
 
 
 def test_backbone_lr_factor_is_validated():

@@ -29,6 +29,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_json",
     "atomic_write_text",
+    "csv_duplicate_columns",
     "file_lock",
     "lock_path",
 ]
@@ -219,3 +220,19 @@ def append_line(path: str | Path, line: str) -> Path:
         finally:
             os.close(fd)
     return path
+
+
+def csv_duplicate_columns(path: str | Path, sep: str = ",") -> list[str]:
+    """Column names that appear more than once in a CSV's header line (pandas would
+    silently rename the second ``a`` to ``a.1``)."""
+    import csv
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh, delimiter=sep), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []  # the reader of the table reports these
+    seen: dict[str, int] = {}
+    for name in header:
+        seen[name.strip()] = seen.get(name.strip(), 0) + 1
+    return [name for name, n in seen.items() if n > 1]

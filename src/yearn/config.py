@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from yearn._validation import check_choice, check_number
 from yearn.errors import ConfigError
+from yearn.paths import ProjectPaths
 
 __all__ = [
     "CONFIG_FILENAME",
@@ -199,7 +200,7 @@ class ProjectConfig:
     @property
     def state_dir(self) -> Path:
         """``<root>/.yearn``: the run store, artefacts and split manifest live here."""
-        return self.root / ".yearn"
+        return ProjectPaths(self.root).state_dir
 
 
 _TOP_KEYS = {"project", "sources", "metric", "split", "store", "features"}
@@ -337,10 +338,10 @@ def config_from_dict(
     human = metric_raw.get("human_level_error")
     if human is not None:
         human = check_number(f"{file}: metric.human_level_error", human, low=0.0)
-        if optimizing in ("error", "1-f1", "1-accuracy") and human > 1:
+        if optimizing in ("error", "1-f1", "1-accuracy") and human >= 1:  # as every rate
             raise ConfigError(
-                f"{file}: metric.human_level_error is a fraction for metric {optimizing!r} "
-                f"(0.01 for 1%); got {human:g}."
+                f"{file}: metric.human_level_error is a fraction below 1 for metric "
+                f"{optimizing!r}; {human:g} could mean {human:g}% (write 0.01 for 1%)."
             )
     per_metric = _human_levels(metric_raw.get("human_level", {}), file)
 

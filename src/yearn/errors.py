@@ -14,6 +14,8 @@ message on one line and exits with code 2; any other exception is a bug (exit co
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "ConfigError",
     "DataError",
@@ -21,13 +23,55 @@ __all__ = [
     "StoreError",
     "TrainingError",
     "YearnError",
+    "quote",
+    "shorten_quotes",
 ]
+
+#: A value quoted in a message keeps at most this many characters.
+QUOTE_LIMIT = 60
+#: A whole message keeps at most this many characters.
+MESSAGE_LIMIT = 2000
+# every quoted literal, short ones included, so that pairs are matched left to right; a
+# quote opens only after a non-word character (not the apostrophe of "doesn't")
+_QUOTED = re.compile(r"""(?<!\w)'([^'\n]*)'(?!\w)|(?<!\w)"([^"\n]*)"(?!\w)""")
+
+
+def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``repr`` of a value for a message, cut to a short prefix when it is long."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return repr(value) if isinstance(value, str) else text
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
+def shorten_quotes(message: str) -> str:
+    """Cut every quoted value in ``message`` to a short prefix, and the message itself."""
+
+    def cut(match: re.Match[str]) -> str:
+        body = match.group(1) if match.group(1) is not None else match.group(2)
+        if len(body) <= QUOTE_LIMIT:
+            return match.group(0)
+        return f"{body[:QUOTE_LIMIT]!r}… ({len(body):,} characters)"
+
+    message = _QUOTED.sub(cut, message)
+    if len(message) > MESSAGE_LIMIT:
+        message = message[:MESSAGE_LIMIT] + f"… ({len(message):,} characters in all)"
+    return message
 
 
 class YearnError(Exception):
-    """Base class of every error caused by the user's input or environment."""
+    """Base class of every error caused by the user's input or environment.
+
+    Its message never carries a huge value: quoted values are cut to a short prefix
+    (:func:`shorten_quotes`), so a 50 MB cell gives a one-line error, not 50 MB of text.
+    """
 
     exit_code = 2
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str):
+            args = (shorten_quotes(args[0]),)
+        super().__init__(*args)
 
 
 class ConfigError(YearnError, ValueError):

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from yearn._io import csv_duplicate_columns
 from yearn.errors import PredictionsError
 
 __all__ = [
@@ -169,7 +170,16 @@ def _read(path: Path) -> pd.DataFrame:
         if suffix == ".parquet":
             return pd.read_parquet(path)
         if suffix in (".csv", ".txt"):
-            return pd.read_csv(path, keep_default_na=True)
+            frame = pd.read_csv(path, keep_default_na=True)
+            duplicated = csv_duplicate_columns(path)
+            if duplicated:
+                raise PredictionsError(
+                    f"{path}: duplicate column name(s) {', '.join(map(repr, duplicated))} in "
+                    "the header; every column needs its own name."
+                )
+            return frame
+    except PredictionsError:
+        raise
     except Exception as exc:
         raise PredictionsError(
             f"{path}: cannot read it as {suffix[1:]} ({type(exc).__name__}: {exc}); "

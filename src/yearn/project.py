@@ -11,12 +11,14 @@ store is resolved one way everywhere: an explicit URL, then ``$YEARN_STORE_URL``
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from yearn.errors import ConfigError, StoreError
+from yearn.errors import ConfigError, PredictionsError, StoreError
 from yearn.paths import PREDICTIONS_ARTIFACT, STORE_URL_ENV, ProjectPaths
 
 if TYPE_CHECKING:
@@ -26,7 +28,15 @@ if TYPE_CHECKING:
     from yearn.splits import SplitManifest
     from yearn.store import RunStore
 
-__all__ = ["Project"]
+__all__ = ["WORKFLOW_STATE_VERSION", "Project", "resolve_predictions"]
+
+log = logging.getLogger(__name__)
+
+#: The version of ``.yearn/workflow.json`` this code reads and writes.
+WORKFLOW_STATE_VERSION = 1
+
+#: The artefact names a run's predictions table may have, preferred first.
+_PREDICTION_NAMES = (PREDICTIONS_ARTIFACT, "predictions.csv")
 
 
 class Project:
@@ -125,6 +135,27 @@ class Project:
         task = self.config.task if self.has_config else None
         return load_predictions(self.predictions_path(run), task=task)
 
+    # -- the workflow's record -------------------------------------------------------
+    def workflow_state(self) -> dict[str, Any]:
+        """The last ``yearn run``'s record (``steps``, ``options``); ``{}`` when there is none
+        or it cannot be read (then every step runs again)."""
+        path = self.paths.workflow_state
+        if not path.exists():
+            return {}
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.warning("%s is unreadable (%s); every step will run again", path, exc)
+            return {}
+        if not isinstance(state, dict) or state.get("version") != WORKFLOW_STATE_VERSION:
+            return {}
+        return state
+
+    def workflow_steps(self) -> dict[str, Any]:
+        """The steps the last ``yearn run`` recorded, in the order they ran."""
+        steps = self.workflow_state().get("steps")
+        return steps if isinstance(steps, dict) else {}
+
     def require_config(self) -> ProjectConfig:
         """The config, or a ``ConfigError`` that says how to create one."""
         if not self.has_config:
@@ -133,3 +164,54 @@ class Project:
                 "one (or pass --project to point at the folder that has it)."
             )
         return self.config
+
+
+def resolve_predictions(
+    ref: str | Path | None = None,
+    *,
+    project: str | Path | None = None,
+    run: str | None = None,
+    store_url: str | None = None,
+) -> tuple[Path, str]:
+    """``(path, display name)`` of the predictions table a command should read.
+
+    ``ref`` is a table (``.parquet`` / ``.csv``) or a run id (a unique prefix will do) of the
+    project's run store; ``run`` names a run; with neither, the newest completed run of
+    ``project`` that saved one. The store is resolved as :class:`Project` resolves it.
+    """
+    if ref is not None and run is not None:
+        raise ConfigError("give --predictions FILE or --run ID, not both.")
+    if ref is not None:
+        path = Path(ref)
+        if path.exists() or path.suffix.lower() in (".parquet", ".csv"):
+            return path, path.stem
+        run = str(ref)
+    elif project is None and run is None:
+        raise ConfigError(
+            "no predictions given: pass --predictions FILE, or --run ID / --project DIR to "
+            "use a run's predictions.parquet from the run store."
+        )
+    where = Project(project if project is not None else ".", store_url=store_url)
+    if not where.has_store and run is None:
+        raise StoreError(
+            f"{where.root}: no completed run with predictions yet (no run store at "
+            f"{where.paths.store_db}); run 'yearn train' or 'yearn run' first."
+        )
+    if not where.has_store:
+        raise PredictionsError(
+            f"{ref if ref is not None else run}: no such file, and no run store at "
+            f"{where.paths.store_db} to look it up as a run id; give a predictions table "
+            "(.parquet / .csv) or --project."
+        )
+    with where.store() as store:
+        if run is None:
+            return store.find_artifact(PREDICTIONS_ARTIFACT), ""
+        found = store.get_run(run)
+        have = {a.name for a in store.artifacts(found.id)}
+        for name in _PREDICTION_NAMES:
+            if name in have:
+                return store.artifact_path(found.id, name), found.name
+        raise StoreError(
+            f"run {found.id} ({found.name}) has no predictions artefact (it has: "
+            f"{', '.join(sorted(have)) or 'none'}); give a predictions table instead."
+        )

@@ -30,7 +30,6 @@ from yearn.config import (
 from yearn.errors import ConfigError
 
 __all__ = [
-    "KNOWN_METRICS",
     "SourceSpec",
     "default_metric",
     "known_metrics",
@@ -39,21 +38,6 @@ __all__ = [
     "write_project_file",
 ]
 
-#: Metric names and the tasks they fit, used when the registry (``yearn.metrics``) is absent.
-KNOWN_METRICS = {
-    "error": ("binary", "multiclass"),
-    "accuracy": ("binary", "multiclass"),
-    "precision": ("binary",),
-    "recall": ("binary",),
-    "f1": ("binary",),
-    "f1_macro": ("binary", "multiclass"),
-    "f1_micro": ("binary", "multiclass"),
-    "roc_auc": ("binary", "multiclass", "multilabel"),
-    "log_loss": ("binary", "multiclass"),
-    "map": ("multilabel",),
-    "rmse": ("regression",),
-    "mae": ("regression",),
-}
 _DEFAULT_METRIC = {"regression": "rmse", "multilabel": "map"}
 
 
@@ -63,17 +47,11 @@ def default_metric(task: str) -> str:
 
 
 def known_metrics(task: str | None = None) -> tuple[str, ...]:
-    """Metric names ``metric.optimizing`` may take (for ``task`` when given).
+    """Metric names ``metric.optimizing`` may take (for ``task`` when given), from the
+    metric registry (:mod:`yearn.metrics`)."""
+    from yearn.metrics import available_metrics, get_metric
 
-    Read from the metric registry (``yearn.metrics``) when it is importable.
-    """
-    table = dict(KNOWN_METRICS)
-    try:
-        from yearn.metrics import available_metrics, get_metric
-
-        table = {str(n): tuple(get_metric(n).task_kinds) for n in available_metrics()}
-    except Exception:  # the registry is optional here: fall back to the known names
-        pass
+    table = {str(n): tuple(get_metric(n).task_kinds) for n in available_metrics()}
     return tuple(sorted(n for n, kinds in table.items() if task is None or task in kinds))
 
 

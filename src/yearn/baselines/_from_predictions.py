@@ -45,7 +45,7 @@ def trivial_baselines(
     table with a ``model`` column. The result scores each baseline on the table's
     train / train_dev / dev rows, like :func:`fit_baselines`.
     """
-    from yearn.metrics._load import guess_metric, load_for_metric
+    from yearn.metrics import guess_metric, load_for_metric
 
     if task is None:
         preds = load_for_metric(predictions, get_metric(metric or guess_metric(predictions)))

@@ -12,10 +12,11 @@ import pandas as pd
 
 from yearn.baselines._core import EVAL_SPLITS, BaselineReport, fit_baselines, score_tables
 from yearn.errors import DataError
+from yearn.paths import PREDICTIONS_ARTIFACT
 
 __all__ = ["load_baselines", "project_features", "run_baselines"]
 
-PREDICTIONS_NAME = "predictions.parquet"
+PREDICTIONS_NAME = PREDICTIONS_ARTIFACT
 
 
 def project_features(dataset: Any, *, image_size: int = 32) -> pd.DataFrame | np.ndarray:

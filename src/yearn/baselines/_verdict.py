@@ -101,7 +101,7 @@ def beats_baseline(
         task=task,
     )
     beats = cmp.better == cmp.name_b
-    from yearn.compare._compare import format_gain
+    from yearn.compare import format_gain
 
     gain = format_gain(cmp.metric, cmp.improvement, cmp.ci_low, cmp.ci_high, cmp.confidence)
     if beats:

@@ -23,7 +23,7 @@ from typer.core import TyperGroup
 
 from yearn._version import __version__
 from yearn.cli._console import err_console
-from yearn.errors import YearnError
+from yearn.errors import YearnError, shorten_quotes
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 
@@ -44,6 +44,9 @@ COMMAND_MODULES = [
     "slices",
     "transfer",
     "multitask",
+    "ship",
+    "monitor",
+    "retrain",
     "report",
     "ui",
     "runs",
@@ -73,7 +76,7 @@ class _YearnGroup(TyperGroup):
         except Exception as exc:
             err_console.print(
                 f"[bold red]internal error (a bug in yearn, please report it):[/] "
-                f"{type(exc).__name__}: {escape(str(exc))}",
+                f"{type(exc).__name__}: {escape(shorten_quotes(str(exc)))}",
                 highlight=False,
                 soft_wrap=True,
             )

@@ -68,9 +68,9 @@ def register(app: typer.Typer) -> None:
             run_baselines,
             trivial_baselines,
         )
-        from yearn.compare._resolve import resolve_predictions
         from yearn.config import CONFIG_FILENAME
         from yearn.errors import ConfigError
+        from yearn.project import resolve_predictions
 
         if against is not None and model is None:
             raise ConfigError("--baseline needs --model: the model to compare with it.")
@@ -130,7 +130,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _show(report) -> None:
-    from yearn.compare._compare import format_metric
+    from yearn.compare import format_metric
 
     wide = report.wide()
     table = Table(title=f"baselines ({report.metric})", title_justify="left")

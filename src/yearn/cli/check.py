@@ -62,9 +62,11 @@ def _print_summary(summary: dict[str, Any], project: Path) -> None:
         f"id column {summary['id_column']!r}, label {', '.join(summary['label_columns'])}, "
         f"{n_columns} feature column(s)"
         + (f", classes {', '.join(summary['classes'][:20])}" if summary["classes"] else "")
-        + ". [green]The data is valid.[/]",
+        + (". [green]The data is valid.[/]" if not summary.get("warnings") else "."),
         highlight=False,
     )
+    for note in summary.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {note}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

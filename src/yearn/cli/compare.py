@@ -56,8 +56,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Compare model B against A on the same examples: difference, CI, p-value, verdict."""
         from yearn.compare import compare_predictions
-        from yearn.compare._resolve import resolve_predictions
-        from yearn.metrics._load import guess_metric
+        from yearn.metrics import guess_metric
+        from yearn.project import resolve_predictions
 
         path_a, name_a = resolve_predictions(a, project=project, store_url=store_url)
         path_b, name_b = resolve_predictions(b, project=project, store_url=store_url)
@@ -196,7 +196,7 @@ def _register_best(app: typer.Typer) -> None:
 
 
 def _show(res) -> None:
-    from yearn.compare._compare import format_metric
+    from yearn.compare import format_metric
 
     console.print(f"[bold]{res.name_b}[/] vs [bold]{res.name_a}[/] on {res.split} (n = {res.n:,})")
     table = Table()

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from yearn.cli._console import console, err_console
-from yearn.demo import DemoSummary, make_digits_demo, make_tabular_demo, summarize_demo
+
+if TYPE_CHECKING:
+    from yearn.demo import DemoSummary
 
 
 def create_demo_project(
     directory: Path, *, tabular: bool = False, force: bool = False, random_state: int = 0
 ) -> Path:
     """Build the demo data (from the cache when possible) into ``directory``, with a spinner."""
+    from yearn.demo import make_digits_demo, make_tabular_demo
+
     kind = "tabular" if tabular else "digits"
     make = make_tabular_demo if tabular else make_digits_demo
     with err_console.status(f"building the {kind} demo in {directory} ..."):
@@ -78,7 +83,8 @@ def run_demo_workflow(project: Path, *, tabular: bool, random_state: int, quiet:
     from dataclasses import replace
 
     from yearn.cli.run import run_with_progress
-    from yearn.workflow import DEMO_OPTIONS, WorkflowOptions
+    from yearn.demo import DEMO_OPTIONS
+    from yearn.workflow import WorkflowOptions
 
     options = WorkflowOptions(epochs=10, lr_find_steps=60) if tabular else DEMO_OPTIONS
     options = replace(options, random_state=random_state)
@@ -109,6 +115,8 @@ def register(app: typer.Typer) -> None:
         project = create_demo_project(
             directory, tabular=tabular, force=force, random_state=random_state
         )
+        from yearn.demo import summarize_demo
+
         summary = summarize_demo(project)
         if not as_json:
             print_demo_summary(summary)

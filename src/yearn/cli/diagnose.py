@@ -23,23 +23,13 @@ from yearn.errors import ConfigError
 _NUMBER_HELP = "error as a percent (8%) or a fraction (0.08); not both styles in one call"
 
 
-def _tolerance(text: str | None) -> float | None:
-    if text is None:
-        return None
-    raw = text.strip()
-    try:
-        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
-    except ValueError:
-        raise ConfigError(
-            f"--tolerance: cannot read {text!r}; write 1% or 0.01 (or a plain number for RMSE)."
-        ) from None
-    if not value >= 0:
-        raise ConfigError(f"--tolerance must be >= 0; got {text!r}.")
-    return value
+def _tolerance(text: str | None) -> str | None:
+    """Passed on as written: the diagnosis reads it with the rule of every rate."""
+    return None if text is None else text.strip()
 
 
 def _print_diagnosis(diag: Any, title: str) -> None:
-    from yearn.diagnose._advice import GAP_LABELS
+    from yearn.diagnose import GAP_LABELS
 
     pct = int(diag.confidence * 100)
     table = Table(title=title, show_lines=False)
@@ -62,6 +52,13 @@ def _print_diagnosis(diag: Any, title: str) -> None:
         table.add_row(label, diag.fmt(g.value, signed=True), diag.fmt_ci(g.ci_low, g.ci_high), "")
     console.print(table)
     console.print(f"[bold]{diag.verdict()}[/] (tolerance {diag.fmt(diag.tolerance)})")
+    if diag.gap_confidence is not None and diag.gap_confidence > diag.confidence:
+        console.print(
+            f"gap intervals hold together at {diag.confidence:.0%} (each at "
+            f"{diag.gap_confidence:.2%}); a gap is named when above the tolerance and its "
+            "interval lies above half of it",
+            highlight=False,
+        )
     for gap, steps in diag.recommendations.items():
         head = f" — {GAP_LABELS[gap]}" if gap in GAP_LABELS else ""
         console.print(f"[bold]next steps{head}:[/]")
@@ -107,6 +104,12 @@ def register(app: typer.Typer) -> None:
         strict: bool = typer.Option(
             False, "--strict", help="Name a gap only if its interval lies above the tolerance."
         ),
+        same_dist: bool | None = typer.Option(
+            None,
+            "--dev-same-distribution/--dev-other-distribution",
+            help="Dev drawn from the training distribution: variance measured on train-dev + "
+            "dev (default: a table whose rows all share one source).",
+        ),
         baseline_error: float | None = typer.Option(
             None, "--baseline-error", help="Baseline's dev error (training-health check)."
         ),
@@ -122,8 +125,9 @@ def register(app: typer.Typer) -> None:
         predictions table.
         """
         from yearn.diagnose import diagnose as from_numbers
-        from yearn.diagnose import diagnose_predictions, diagnose_run
-        from yearn.diagnose._sources import (
+        from yearn.diagnose import (
+            diagnose_predictions,
+            diagnose_run,
             error_form,
             latest_run_with_predictions,
             project_defaults,
@@ -163,6 +167,7 @@ def register(app: typer.Typer) -> None:
                 model=model,
                 task=task,
                 random_state=random_state,
+                dev_same_distribution=same_dist,
             )
             if run is not None:
                 result = diagnose_run(
@@ -194,6 +199,7 @@ def register(app: typer.Typer) -> None:
                 n_human=n_human,
                 **{f"n_{k}": v for k, v in sizes.items()},
                 metric=metric or "error",
+                dev_same_distribution=bool(same_dist),
                 **common,
             )
             payload = diag.to_dict()

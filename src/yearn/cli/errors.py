@@ -54,10 +54,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Sample misclassified examples into an editable worksheet (CSV / Parquet)."""
         from yearn.erroranalysis import sample_errors
-        from yearn.erroranalysis._source import resolve_predictions
         from yearn.predictions import load_predictions
+        from yearn.project import resolve_predictions
 
-        predictions = resolve_predictions(predictions, project=project, run=run)
+        predictions, _ = resolve_predictions(predictions, project=project, run=run)
         preds = load_predictions(predictions)
         if model is not None:
             preds = preds.for_model(model)
@@ -118,10 +118,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Per tag: count, share of sampled errors and the ceiling on dev error if fixed."""
         from yearn.erroranalysis import load_worksheet, summarize
-        from yearn.erroranalysis._source import resolve_predictions
         from yearn.predictions import load_predictions
+        from yearn.project import resolve_predictions
 
-        predictions = resolve_predictions(predictions, project=project, run=run)
+        predictions, _ = resolve_predictions(predictions, project=project, run=run)
         preds = load_predictions(predictions)
         if model is not None:
             preds = preds.for_model(model)

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from yearn.cli._console import console, err_console
+from yearn.paths import ProjectPaths
 
 
 def register(app: typer.Typer) -> None:
@@ -45,9 +46,9 @@ def register(app: typer.Typer) -> None:
         from yearn.predictions import load_predictions
 
         if run is not None:
-            from yearn.erroranalysis._source import resolve_predictions
+            from yearn.project import resolve_predictions
 
-            predictions = resolve_predictions(predictions, project=project, run=run)
+            predictions, _ = resolve_predictions(predictions, project=project, run=run)
             project = None
         if (predictions is None) == (project is None):
             raise ConfigError(
@@ -122,8 +123,12 @@ def register(app: typer.Typer) -> None:
         import pandas as pd
 
         from yearn.errors import ConfigError
-        from yearn.labels import apply_corrections, read_corrections_csv, record_corrections
-        from yearn.labels._relabel import rediagnose
+        from yearn.labels import (
+            apply_corrections,
+            read_corrections_csv,
+            record_corrections,
+            rediagnose,
+        )
         from yearn.predictions import load_predictions, write_predictions
 
         if len(id) != len(to):
@@ -152,7 +157,7 @@ def register(app: typer.Typer) -> None:
         if report["logged"]:
             console.print(
                 f"logged {len(report['logged'])} correction(s) in "
-                f"{project / '.yearn' / 'relabel_log.jsonl'}",
+                f"{ProjectPaths(project).relabel_log}",
                 highlight=False,
             )
         if out is not None:

@@ -116,8 +116,7 @@ def register(app: typer.Typer) -> None:
         Options not given are those of the last `yearn run` on the project (or defaults)."""
         from dataclasses import replace
 
-        from yearn.workflow import WorkflowOptions
-        from yearn.workflow._run import saved_options
+        from yearn.workflow import WorkflowOptions, saved_options
 
         if not project.is_dir():
             raise ConfigError(f"{project}: no such project folder; pass --project DIR.")

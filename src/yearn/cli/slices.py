@@ -38,11 +38,11 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
         """Slices (metadata conditions and pairs) ranked by excess errors, with p-values."""
-        from yearn.erroranalysis._source import resolve_predictions
         from yearn.predictions import load_predictions
+        from yearn.project import resolve_predictions
         from yearn.slices import find_slices
 
-        predictions = resolve_predictions(predictions, project=project, run=run)
+        predictions, _ = resolve_predictions(predictions, project=project, run=run)
         preds = load_predictions(predictions)
         if model is not None:
             preds = preds.for_model(model)

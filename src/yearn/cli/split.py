@@ -188,12 +188,19 @@ def _show_report(report, title: str, run_id: str | None = None) -> None:
     if report.balance:
         columns = list(dict.fromkeys(k for per in report.balance.values() for k in per))
         regression = set(columns) <= {"n", "mean", "std"}
+        hidden = len(columns) - 12 if not regression and len(columns) > 12 else 0
+        if hidden:  # the most frequent classes; every class is in --json
+            totals = {c: sum(per.get(c, 0) for per in report.balance.values()) for c in columns}
+            columns = sorted(columns, key=lambda c: -totals[c])[:12]
         balance = Table(title="labels per split", title_justify="left")
         balance.add_column("split")
         for c in columns:
             balance.add_column(str(c), justify="right")
+        if hidden:
+            balance.add_column(f"{hidden:,} other classes", justify="right")
         for split, per in report.balance.items():
             total = sum(per.values()) or 1
+            rest = total - sum(per.get(c, 0) for c in columns) if hidden else None
             balance.add_row(
                 split,
                 *(
@@ -202,6 +209,7 @@ def _show_report(report, title: str, run_id: str | None = None) -> None:
                     else f"{per.get(c, 0):,} ({100 * per.get(c, 0) / total:.0f}%)"
                     for c in columns
                 ),
+                *(() if rest is None else (f"{rest:,} ({100 * rest / total:.0f}%)",)),
             )
         console.print(balance)
     console.print(

@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Train a model on the project's train split; curves, checkpoints, predictions."""
-        from yearn.train._project import train_project
+        from yearn.train import train_project
 
         params = dict(
             epochs=epochs,
@@ -144,7 +144,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(summary, indent=2, default=str))
             return
         table = Table(title=f"run {result.run_id}: {model}")
-        from yearn.train._losses import error_name
+        from yearn.train import error_name
 
         cols = list(result.history[-1])
         label = error_name(result.metric)
@@ -178,7 +178,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Sweep the learning rate, plot loss vs rate (PNG artefact), suggest a rate."""
-        from yearn.train._project import lr_find_project
+        from yearn.train import lr_find_project
 
         with feature_screen(project, keep_column):
             result, run_id = lr_find_project(
@@ -224,7 +224,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Grow capacity until training error reaches human level or dev error rises."""
-        from yearn.train._project import scale_up_project
+        from yearn.train import scale_up_project
 
         params: dict[str, Any] = dict(
             epochs=epochs,

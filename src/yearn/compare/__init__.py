@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from yearn.compare._compare import Comparison, compare_predictions
+from yearn.compare._compare import Comparison, compare_predictions, format_gain, format_metric
 from yearn.compare._planner import DevSizePlan, detectable_gain, required_dev_size
 from yearn.compare._stats import (
     BootstrapResult,
@@ -19,6 +19,8 @@ __all__ = [
     "McNemarResult",
     "compare_predictions",
     "detectable_gain",
+    "format_gain",
+    "format_metric",
     "mcnemar_exact",
     "paired_bootstrap",
     "paired_bootstrap_binary",

@@ -21,10 +21,7 @@ from yearn.compare._stats import (
     paired_bootstrap_binary,
 )
 from yearn.errors import PredictionsError
-from yearn.metrics import get_metric
-from yearn.metrics._inputs import Prepared
-from yearn.metrics._load import load_for_metric
-from yearn.metrics._registry import predictions_arrays
+from yearn.metrics import Prepared, get_metric, load_for_metric, predictions_arrays
 from yearn.predictions import SPLITS, Predictions
 
 __all__ = [

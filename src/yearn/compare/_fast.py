@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from yearn.errors import DataError
-from yearn.metrics._inputs import Prepared
+from yearn.metrics import Prepared
 
 __all__ = ["auc_resampler"]
 

@@ -10,6 +10,7 @@ from yearn.data.images import IMAGE_SUFFIXES, load_images, read_image_folder
 from yearn.data.project import load_project
 from yearn.data.screen import apply_screen, kept_columns, read_screen
 from yearn.data.tables import read_table
+from yearn.data.validate import id_like_label
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -17,6 +18,7 @@ __all__ = [
     "apply_screen",
     "from_arrays",
     "from_frame",
+    "id_like_label",
     "infer_task",
     "kept_columns",
     "load_images",

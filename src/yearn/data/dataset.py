@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from yearn._validation import check_choice
-from yearn.data.validate import CLASSIFICATION_TASKS, TASKS
+from yearn.data.validate import CLASSIFICATION_TASKS, TASKS, id_like_label
 from yearn.errors import DataError
 
 __all__ = ["ROLE_COLUMN", "SOURCE_COLUMN", "Dataset"]
@@ -166,7 +166,17 @@ class Dataset:
             "classes": list(self.classes),
             "labels": _label_summary(self, frame),
             "sources": per_source,
+            "warnings": self.warnings(),
         }
+
+    def warnings(self) -> list[str]:
+        """What loads but will not work as meant (today: a class label that looks like an id)."""
+        out: list[str] = []
+        if self.task in CLASSIFICATION_TASKS:
+            note = id_like_label(self.frame[self.label], self.label)
+            if note:
+                out.append(note)
+        return out
 
     def _data_columns(self) -> list[str]:
         return [c for c in self.frame.columns if c not in (SOURCE_COLUMN, ROLE_COLUMN)]

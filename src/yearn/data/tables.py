@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from yearn._io import csv_duplicate_columns
 from yearn.errors import DataError
 
 __all__ = ["TABLE_SUFFIXES", "read_table", "table_format"]
@@ -116,8 +117,14 @@ def read_table(
         )
     fmt = table_format(path, format)
     frame = _read_csv(path, tuple(text_columns)) if fmt == "csv" else _read_parquet(path)
-    duplicated = frame.columns[frame.columns.duplicated()]
-    if len(duplicated):
-        raise DataError(f"{path}: column {duplicated[0]!r} appears twice in the header.")
+    duplicated = list(dict.fromkeys(frame.columns[frame.columns.duplicated()]))
+    if fmt == "csv":  # pandas renames a second 'a' to 'a.1': read the header line itself
+        duplicated = csv_duplicate_columns(path, "\t" if path.suffix.lower() == ".tsv" else ",")
+    if duplicated:
+        names = ", ".join(repr(str(c)) for c in duplicated)
+        raise DataError(
+            f"{path}: duplicate column name(s) {names} in the header; every column needs its "
+            "own name — rename or delete the copies."
+        )
     frame.columns = [str(c) for c in frame.columns]
     return frame

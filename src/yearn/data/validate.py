@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from yearn.errors import DataError
+from yearn.errors import DataError, quote
 
 __all__ = [
     "CLASSIFICATION_TASKS",
@@ -23,6 +24,7 @@ __all__ = [
     "check_no_empty",
     "check_numeric_columns",
     "check_unique_ids",
+    "id_like_label",
     "normalize_labels",
     "sort_classes",
 ]
@@ -51,7 +53,7 @@ class Where:
 def _show(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "an empty cell"
-    return repr(value.item() if isinstance(value, np.generic) else value)
+    return quote(value.item() if isinstance(value, np.generic) else value)
 
 
 def check_columns(frame: pd.DataFrame, needed: dict[str, str], where: Where) -> None:
@@ -278,3 +280,32 @@ def check_numeric_columns(
             "non-numeric value(s) in all); fix the value, leave the cell empty for a "
             "missing value, or list the column in text_columns/metadata_columns."
         )
+
+
+#: A label is read as an id when it has at least this many classes...
+ID_LIKE_MIN_CLASSES = 20
+#: ...and at least this share of the examples are the only example of their class.
+ID_LIKE_SINGLETON_SHARE = 0.5
+
+
+def id_like_label(values: Any, column: str | None = None) -> str | None:
+    """A warning when a class label looks like an id (almost every class has one example).
+
+    A classifier cannot learn a class from one example, and no split can put a class in
+    train and in dev; the usual cause is ``label_column`` naming the id or a free-text
+    column. ``None`` when the label looks like classes.
+    """
+    series = pd.Series(np.asarray(values, dtype=object)).dropna().astype(str)
+    if series.empty:
+        return None
+    counts = series.value_counts()
+    singletons = int((counts == 1).sum())
+    if len(counts) < ID_LIKE_MIN_CLASSES or singletons < ID_LIKE_SINGLETON_SHARE * len(series):
+        return None
+    return (
+        f"{'the label' if column is None else f'the label column {column!r}'} looks like an "
+        f"id: {len(counts):,} classes for "
+        f"{len(series):,} examples, {singletons:,} of them with a single example. A classifier "
+        "cannot learn a class from one example and no split can stratify it; check "
+        "label_column in yearn.toml (does it name an id or a text column?)."
+    )

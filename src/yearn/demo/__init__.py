@@ -11,6 +11,7 @@ Built deterministically from data that ships with scikit-learn, cached under
 from yearn.demo._cache import DEMO_VERSION, demo_cache_dir
 from yearn.demo._digits import DIGITS_SETTINGS, DigitsSettings, build_digits_data
 from yearn.demo._projects import make_digits_demo, make_tabular_demo
+from yearn.demo._run import DEMO_OPTIONS, run_demo
 from yearn.demo._summary import (
     DemoSummary,
     ImageQuality,
@@ -23,6 +24,7 @@ from yearn.demo._tabular import build_tabular_data
 from yearn.demo.scenes import make_scenes_demo as make_scenes_demo
 
 __all__ = [
+    "DEMO_OPTIONS",
     "DEMO_VERSION",
     "DIGITS_SETTINGS",
     "DemoSummary",
@@ -36,5 +38,6 @@ __all__ = [
     "image_quality",
     "make_digits_demo",
     "make_tabular_demo",
+    "run_demo",
     "summarize_demo",
 ]

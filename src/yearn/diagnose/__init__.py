@@ -10,22 +10,37 @@ Also learning curves (:func:`learning_curve`) and training-health checks on a ru
 curves (:func:`training_health`). See docs/diagnosis.md.
 """
 
-from yearn.diagnose._advice import GAP_NAMES, NEXT_STEPS, next_steps
+from yearn.diagnose._advice import GAP_LABELS, GAP_NAMES, NEXT_STEPS, next_steps
+from yearn.diagnose._estimators import make_estimator
 from yearn.diagnose._from_predictions import diagnose_predictions
 from yearn.diagnose._health import Finding, TrainingHealth, training_health
 from yearn.diagnose._intervals import newcombe_diff, wilson
-from yearn.diagnose._ladder import DEFAULT_RATE_TOLERANCE, SIMILAR_RATIO, diagnose
+from yearn.diagnose._ladder import (
+    DEFAULT_RATE_TOLERANCE,
+    RELATIVE_RATE_TOLERANCE,
+    SIMILAR_RATIO,
+    diagnose,
+)
 from yearn.diagnose._learning import LearningCurve, fit_power_law, learning_curve
 from yearn.diagnose._project_curve import ProjectCurve, project_learning_curve
 from yearn.diagnose._result import Diagnosis, Gap, MultiTaskDiagnosis, Rung
-from yearn.diagnose._sources import RunDiagnosis, diagnose_run, project_arrays
+from yearn.diagnose._sources import (
+    RunDiagnosis,
+    diagnose_run,
+    error_form,
+    latest_run_with_predictions,
+    project_arrays,
+    project_defaults,
+)
 from yearn.diagnose._values import LADDER, parse_errors
 
 __all__ = [
     "DEFAULT_RATE_TOLERANCE",
+    "GAP_LABELS",
     "GAP_NAMES",
     "LADDER",
     "NEXT_STEPS",
+    "RELATIVE_RATE_TOLERANCE",
     "SIMILAR_RATIO",
     "Diagnosis",
     "Finding",
@@ -39,12 +54,16 @@ __all__ = [
     "diagnose",
     "diagnose_predictions",
     "diagnose_run",
+    "error_form",
     "fit_power_law",
+    "latest_run_with_predictions",
     "learning_curve",
+    "make_estimator",
     "newcombe_diff",
     "next_steps",
     "parse_errors",
     "project_arrays",
+    "project_defaults",
     "project_learning_curve",
     "training_health",
     "wilson",

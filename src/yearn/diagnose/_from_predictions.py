@@ -15,7 +15,7 @@ from yearn.diagnose._intervals import (
     percentile_interval,
     wilson,
 )
-from yearn.diagnose._ladder import SIMILAR_RATIO, assemble, human_caveat
+from yearn.diagnose._ladder import SIMILAR_RATIO, assemble, human_caveat, pooled_rung
 from yearn.diagnose._metric import resolve_metric
 from yearn.diagnose._result import Diagnosis, MultiTaskDiagnosis, Rung
 from yearn.diagnose._values import LADDER, parse_errors, parse_sizes
@@ -110,6 +110,7 @@ def diagnose_predictions(
     strict: bool = False,
     n_resamples: int = 1000,
     random_state: int | None = 0,
+    dev_same_distribution: bool | None = None,
 ) -> Diagnosis | MultiTaskDiagnosis:
     """Diagnose a predictions table: the error of each split present, gaps, verdict.
 
@@ -119,7 +120,9 @@ def diagnose_predictions(
     ``task="binary"`` or ``"multiclass"``). Error rates get Wilson / Newcombe intervals
     from the split sizes; other metrics a bootstrap over rows (``n_resamples``,
     ``random_state``). Multi-label tables return a :class:`MultiTaskDiagnosis` (all tasks
-    pooled, and one per task).
+    pooled, and one per task). ``dev_same_distribution`` (default: when train, train-dev
+    and dev rows all come from one ``source``): variance is measured on train-dev and dev
+    together (error rates).
     """
     p = _load(preds, model, task)
     confidence = check_number("confidence", confidence, low=0.5, high=1.0, high_inclusive=False)
@@ -140,7 +143,7 @@ def diagnose_predictions(
     em = resolve_metric(metric, p)
     return _generic(
         p, em, human, n_human, tolerance, confidence, similar_ratio, strict, n_resamples,
-        random_state,
+        random_state, dev_same_distribution,
     )  # fmt: skip
 
 
@@ -155,6 +158,7 @@ def _generic(
     strict: bool,
     n_resamples: int,
     random_state: int | None,
+    dev_same_distribution: bool | None = None,
 ) -> Diagnosis:
     """The ladder in any registry metric: Wilson/Newcombe for shares of examples, a
     bootstrap over rows otherwise."""
@@ -169,16 +173,20 @@ def _generic(
         rungs["human"] = h
     _no_train_dev(p.splits, caveats)
     stats = {s: em.split_statistic(p, s) for s in p.splits}
+    pooled: Rung | None = None
 
     if em.proportion:
         for s, (v, n, _) in stats.items():
             low, high = wilson(v, n, confidence)
             rungs[s] = Rung(s, v, low, high, n)
 
-        def gap_ci(lo: str, hi: str) -> tuple[float, float]:
-            return newcombe_diff(
-                rungs[hi].value, rungs[hi].n, rungs[lo].value, rungs[lo].n, confidence
-            )
+        same = _same_distribution(p) if dev_same_distribution is None else dev_same_distribution
+        if same and {"train_dev", "dev"} <= set(rungs):
+            pooled = pooled_rung(rungs["train_dev"], rungs["dev"])
+        held = {**rungs, **({"pooled": pooled} if pooled else {})}
+
+        def gap_ci(lo: str, hi: str, level: float) -> tuple[float, float]:
+            return newcombe_diff(held[hi].value, held[hi].n, held[lo].value, held[lo].n, level)
 
         method = "wilson+newcombe"
     else:
@@ -190,8 +198,8 @@ def _generic(
             rungs[s] = Rung(s, v, low, high, n)
         reps["human"] = _human_replicates(rungs["human"], n_resamples, rng)
 
-        def gap_ci(lo: str, hi: str) -> tuple[float, float]:
-            return percentile_interval(reps[hi] - reps[lo], confidence)
+        def gap_ci(lo: str, hi: str, level: float) -> tuple[float, float]:
+            return percentile_interval(reps[hi] - reps[lo], level)
 
         method = f"bootstrap ({n_resamples} resamples per split)"
     ordered = {k: rungs[k] for k in LADDER if k in rungs}
@@ -206,7 +214,17 @@ def _generic(
         ci_method=method,
         caveats=caveats,
         strict=strict,
+        pooled=pooled,
     )
+
+
+def _same_distribution(p: Predictions) -> bool:
+    """Whether train, train-dev and dev rows all come from one and the same source."""
+    frame = p.frame
+    if "source" not in frame or not {"train", "train_dev", "dev"} <= set(p.splits):
+        return False
+    rows = frame[frame["split"].isin(["train", "train_dev", "dev"])]
+    return rows["source"].astype(str).nunique() == 1
 
 
 def _human_replicates(h: Rung, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
@@ -301,12 +319,10 @@ def _multilabel(
                 low, high = wilson(v, int(k.sum()), confidence)
             rungs[s] = Rung(s, v, low, high, int(k.sum()))
 
-        def gap_ci(lo: str, hi: str) -> tuple[float, float]:
+        def gap_ci(lo: str, hi: str, level: float) -> tuple[float, float]:
             if col is None:
-                return percentile_interval(reps[hi] - reps[lo], confidence)
-            return newcombe_diff(
-                rungs[hi].value, rungs[hi].n, rungs[lo].value, rungs[lo].n, confidence
-            )
+                return percentile_interval(reps[hi] - reps[lo], level)
+            return newcombe_diff(rungs[hi].value, rungs[hi].n, rungs[lo].value, rungs[lo].n, level)
 
         return assemble(
             metric="error",

@@ -11,7 +11,10 @@ metric, split and epoch). Checks, each a :class:`Finding`:
   last ``window`` epochs;
 - ``still_improving`` — it is still falling fast at the end: train longer;
 - ``overfitting`` — the dev curve rose after its best epoch while the training curve kept
-  falling; the best epoch is reported;
+  falling, by more than sampling noise: the dev error (a share of ``n_dev`` examples) at
+  the last epoch is above the best one with a Newcombe interval that excludes zero; the
+  best epoch is reported. A rise that cannot be told from noise (or tested: a loss, or no
+  dev size) is the information finding ``dev_rose``;
 - ``below_baseline`` — the best dev error does not beat the baseline's error.
 """
 
@@ -125,6 +128,30 @@ class TrainingHealth:
         )
 
 
+def _rise_beyond_noise(
+    metric: str, best: float, last: float, n_dev: int | None, confidence: float
+) -> tuple[bool, str]:
+    """Whether the dev error's rise from ``best`` to ``last`` is beyond sampling noise."""
+    from yearn.diagnose._intervals import newcombe_diff
+
+    if metric not in ("error", "1-accuracy") or not (0.0 <= best <= 1.0 and 0.0 <= last <= 1.0):
+        return False, (
+            f"whether this is more than noise is not measured: {metric} is not a share of "
+            "examples (log the dev error to test it)"
+        )
+    if not n_dev:
+        return False, "whether this is more than noise is not measured: the dev size is unknown"
+    low, high = newcombe_diff(last, n_dev, best, n_dev, confidence)
+    k = round((last - best) * n_dev)
+    told = (
+        f"{k} of {n_dev} dev examples, {confidence:.0%} interval of the rise "
+        f"[{low:+.2%}, {high:+.2%}]"
+    )
+    if low > 0:
+        return True, told
+    return False, f"{told} includes zero: within sampling noise, not called overfitting"
+
+
 def _curve(frame: pd.DataFrame, name: str, split: str) -> pd.Series:
     rows = frame[(frame["name"] == name) & (frame["split"] == split)]
     return rows.groupby("step")["value"].last().sort_index()
@@ -163,11 +190,15 @@ def training_health(
     plateau_tolerance: float = 0.01,
     window: int = 5,
     overfit_tolerance: float = 0.0,
+    n_dev: int | None = None,
+    confidence: float = 0.95,
 ) -> TrainingHealth:
     """Read a run's curves and say what went wrong (or right) in training.
 
     ``metric`` is the dev metric in error form used for the best epoch, overfitting and
-    the baseline check (default ``error`` when logged, else the loss).
+    the baseline check (default ``error`` when logged, else the loss). ``n_dev``: the
+    number of dev examples, which the overfitting finding needs to tell a rise of the dev
+    error from sampling noise.
     """
     frame = _check_frame(curves)
     divergence_factor = check_number("divergence_factor", divergence_factor, low=1.0)
@@ -283,18 +314,24 @@ def training_health(
             and t_after[-1] < t_after[0]
         ):
             listed = ", ".join(str(e) for e in overfit_epochs) or "none singly"
-            findings.append(
-                Finding(
-                    "overfitting",
-                    True,
-                    f"dev {metric} rose from {best_dev:.4g} (epoch "
-                    f"{best_epoch}) to {last:.4g} (epoch {int(dev.index[-1])}) while the "
-                    f"training curve kept falling (dev up and train down at epochs {listed}): "
-                    f"the model overfits after epoch {best_epoch}. Keep the best epoch "
-                    "(early stopping), add regularisation or more data.",
-                    best_epoch,
-                )
+            rise = (
+                f"dev {metric} rose from {best_dev:.4g} (epoch {best_epoch}) to {last:.4g} "
+                f"(epoch {int(dev.index[-1])}) while the training curve kept falling"
             )
+            tested, why = _rise_beyond_noise(metric, best_dev, last, n_dev, confidence)
+            if tested:
+                findings.append(
+                    Finding(
+                        "overfitting",
+                        True,
+                        f"{rise} (dev up and train down at epochs {listed}; {why}): the model "
+                        f"overfits after epoch {best_epoch}. Keep the best epoch (early "
+                        "stopping), add regularisation or more data.",
+                        best_epoch,
+                    )
+                )
+            else:
+                findings.append(Finding("dev_rose", False, f"{rise}; {why}.", best_epoch))
     if baseline_error is not None:
         baseline_error = check_number("baseline_error", baseline_error, low=0.0)
         if best_dev is None:

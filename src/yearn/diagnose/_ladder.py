@@ -2,16 +2,21 @@
 
 The rule for the principal gap (documented in docs/diagnosis.md):
 
-1. a gap *stands out* when it is larger than the tolerance (default one percentage point
-   for error rates) **and** its confidence interval excludes zero (when no interval can be
-   computed — sizes unknown — on size alone, with a caveat);
-2. the principal gap is the largest gap that stands out;
-3. every other gap that stands out and is at least ``similar_ratio`` (default 0.5) times
-   the largest is reported with it ("both bias and variance").
+1. the **tolerance** τ (the smallest gap worth naming) scales with the errors: for error
+   rates with a human level given, a fifth of the largest error on the ladder, at most one
+   percentage point (0.36 point on a 1.8% dev error, 1 point from 5% up); with no human
+   level there is no scale to judge a small error against, so τ is one point;
+2. gap intervals are **simultaneous**: each at ``1 − (1 − confidence) / k`` for the k gaps
+   of the ladder (Bonferroni), so all hold together at ``confidence``;
+3. a gap *stands out* when its estimate is above τ **and** its simultaneous interval lies
+   above τ / 2, so a gap truly under half the tolerance is named in under 5% of ladders
+   (bench/diagnose_calibration.py); when no interval can be computed (sizes unknown) it is
+   judged on size alone, with a caveat;
+4. the principal gap is the largest gap that stands out; every other one that stands out
+   and is at least ``similar_ratio`` (default 0.5) times the largest is reported with it,
+   ranked by size.
 
-With ``strict=True`` a gap must be larger than the tolerance *with confidence*: the lower
-end of its interval, not its estimate, must exceed the tolerance (fewer false alarms when
-true gaps sit just under the tolerance, less power; see bench/README.md).
+With ``strict=True`` the lower end of the simultaneous interval must exceed τ itself.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from yearn.diagnose._advice import (
 )
 from yearn.diagnose._intervals import newcombe_diff, wilson
 from yearn.diagnose._result import Diagnosis, Gap, Rung
-from yearn.diagnose._values import LADDER, parse_errors, parse_sizes
+from yearn.diagnose._values import LADDER, parse_errors, parse_rate, parse_sizes
 from yearn.errors import ConfigError
 
 __all__ = [
@@ -41,6 +46,7 @@ __all__ = [
     "diagnose",
     "is_rate_metric",
     "metric_kind",
+    "pooled_rung",
 ]
 
 #: Default tolerance for error rates: one percentage point.
@@ -52,7 +58,11 @@ SIMILAR_RATIO = 0.5
 _UNBOUNDED = ("rmse", "mae", "log_loss")
 _EPS = 1e-9
 
-GapCI = Callable[[str, str], "tuple[float, float] | None"]
+#: Share of the largest error on the ladder used as the tolerance (human level given).
+RELATIVE_RATE_TOLERANCE = 0.2
+
+#: ``gap_ci(lower, upper, confidence)`` → the gap's interval at that level, or ``None``.
+GapCI = Callable[[str, str, float], "tuple[float, float] | None"]
 
 
 def metric_kind(metric: str) -> tuple[bool, bool]:
@@ -84,11 +94,19 @@ def is_rate_metric(metric: str) -> bool:
     return metric_kind(metric)[0]
 
 
-def default_tolerance(rate: bool, values: Mapping[str, float]) -> float:
-    if rate:
-        return DEFAULT_RATE_TOLERANCE
+def default_tolerance(rate: bool, values: Mapping[str, float], human_known: bool = False) -> float:
+    """The smallest gap worth naming (see the module docstring)."""
     top = max((abs(v) for v in values.values()), default=0.0)
+    if rate:
+        if not human_known:
+            return DEFAULT_RATE_TOLERANCE
+        return min(DEFAULT_RATE_TOLERANCE, RELATIVE_RATE_TOLERANCE * top)
     return DEFAULT_RELATIVE_TOLERANCE * top
+
+
+def gap_confidence(confidence: float, k: int) -> float:
+    """Per-gap level for ``k`` simultaneous intervals at ``confidence`` (Bonferroni)."""
+    return 1.0 - (1.0 - confidence) / max(k, 1)
 
 
 def _gap_pairs(rungs: Mapping[str, Rung]) -> dict[str, tuple[str, str, str | None]]:
@@ -97,16 +115,19 @@ def _gap_pairs(rungs: Mapping[str, Rung]) -> dict[str, tuple[str, str, str | Non
     pairs: dict[str, tuple[str, str, str | None]] = {}
     if {"human", "train"} <= have:
         pairs["avoidable_bias"] = ("human", "train", None)
+    # without dev, test is the distribution the model is meant for: gaps go up to it
+    held_out = "dev" if "dev" in have else "test" if "test" in have else None
     if {"train", "train_dev"} <= have:
         pairs["variance"] = ("train", "train_dev", None)
-    elif {"train", "dev"} <= have:
+    elif held_out is not None and "train" in have:
         pairs["variance"] = (
             "train",
-            "dev",
-            "no train-dev set: this is variance and data mismatch together (dev − train)",
+            held_out,
+            f"no train-dev set: this is variance and data mismatch together ({held_out} − train)",
         )
-    if {"train_dev", "dev"} <= have:
-        pairs["data_mismatch"] = ("train_dev", "dev", None)
+    if "train_dev" in have and held_out is not None:
+        note = None if held_out == "dev" else "no dev set: measured up to test (test − train-dev)"
+        pairs["data_mismatch"] = ("train_dev", held_out, note)
     if {"dev", "test"} <= have:
         pairs["dev_overfitting"] = ("dev", "test", None)
     return pairs
@@ -118,29 +139,46 @@ def assemble(
     rate: bool,
     rungs: Mapping[str, Rung],
     gap_ci: GapCI,
-    tolerance: float | None,
+    tolerance: float | str | None,
     confidence: float,
     similar_ratio: float,
     ci_method: str,
     strict: bool = False,
     caveats: list[str] | None = None,
     task: str | None = None,
+    pooled: Rung | None = None,
 ) -> Diagnosis:
-    """Turn measured rungs into gaps, the principal gap and next steps."""
+    """Turn measured rungs into gaps, the principal gap and next steps.
+
+    ``pooled``: train-dev and dev together, when dev is drawn from the training
+    distribution; variance is then measured on it (``gap_ci("train", "pooled", level)``)
+    and data mismatch, noise by construction, is never named.
+    """
     caveats = list(caveats or [])
     if len([r for r in rungs.values() if not r.assumed]) < 2:
         raise ConfigError(
             "the diagnosis needs at least two rungs of the ladder (e.g. --train 8% --dev 10%); "
             f"got {', '.join(rungs) or 'none'}."
         )
+    if "dev" not in rungs:
+        caveats.append(
+            "no dev set: the diagnosis is about dev, so the gaps above train run up to "
+            + ("test instead" if "test" in rungs else "the last rung given")
+            + " and dev-set overfitting cannot be measured. Draw a dev split (yearn split) "
+            "or add the dev predictions."
+        )
     values = {k: r.value for k, r in rungs.items()}
+    human_known = "human" in rungs and not rungs["human"].assumed
     if tolerance is None:
-        tolerance = default_tolerance(rate, values)
+        tolerance = default_tolerance(rate, values, human_known)
+    elif isinstance(tolerance, str):  # "1%" or "0.01": the rule every rate follows
+        tolerance = parse_rate("tolerance", tolerance, rate=rate)
     tolerance = check_number("tolerance", tolerance, low=0.0)
     similar_ratio = check_number("similar_ratio", similar_ratio, low=0.0, high=1.0)
 
     gaps: dict[str, Gap] = {}
     pairs = _gap_pairs(rungs)
+    level = gap_confidence(confidence, len(pairs))
     for name in GAP_NAMES:
         if name not in pairs:
             lo, hi = _default_pair(name)
@@ -148,15 +186,30 @@ def assemble(
             continue
         lo, hi, note = pairs[name]
         value = rungs[hi].value - rungs[lo].value
-        ci = gap_ci(lo, hi)
+        ci_hi = hi
+        if pooled is not None and name == "variance" and hi == "train_dev":
+            value, ci_hi = pooled.value - rungs[lo].value, "pooled"
+            note = (
+                f"dev is drawn from the training distribution: variance is measured on "
+                f"train-dev and dev together ({pooled.n or 'unknown'} examples), "
+                "the cross-check that a few train-dev rows cannot give"
+            )
+        ci = gap_ci(lo, ci_hi, level)
         ci_low, ci_high = ci if ci is not None else (None, None)
         dist = None if ci is None else bool(ci[0] > 0 or ci[1] < 0)
-        judged = ci_low if strict and ci_low is not None else value
-        gaps[name] = Gap(
-            name, lo, hi, value, ci_low, ci_high, dist, bool(judged > tolerance + _EPS), note
-        )
+        above = value > tolerance + _EPS
+        if ci_low is not None:  # the interval must lie above half the tolerance (strict: all)
+            above = above and ci_low > (tolerance if strict else tolerance / 2) + _EPS
+        if pooled is not None and name == "data_mismatch":
+            above = False
+            note = "dev is drawn from the training distribution: any mismatch is sampling noise"
+        gaps[name] = Gap(name, lo, hi, value, ci_low, ci_high, dist, above, note)
 
-    standing = sorted((g for g in gaps.values() if g.stands_out), key=lambda g: -(g.value or 0))
+    order = {n: i for i, n in enumerate(GAP_NAMES)}  # ties: the ladder's order (bias first)
+    standing = sorted(
+        (g for g in gaps.values() if g.stands_out),
+        key=lambda g: (-round(g.value or 0.0, 12), order[g.name]),
+    )
     principal: tuple[str, ...] = ()
     if standing:
         top = standing[0].value or 0.0
@@ -189,6 +242,7 @@ def assemble(
         caveats=tuple(caveats),
         tolerance=tolerance,
         confidence=confidence,
+        gap_confidence=level,
         ci_method=ci_method,
         similar_ratio=similar_ratio,
         task=task,
@@ -243,20 +297,26 @@ def _explain(
             "predictions table to know whether a gap is more than sampling noise."
         )
     top = max((gaps[g].value or 0.0 for g in principal), default=0.0)
+    floor = tolerance if strict else tolerance / 2
     for g in gaps.values():
         if g.value is None or g.name in principal:
             continue
-        if strict and not g.above_tolerance and g.value > tolerance and g.ci_low is not None:
-            caveats.append(
-                f"{GAP_LABELS[g.name]} is {fmt(g.value)} but its interval reaches down to "
-                f"{fmt(g.ci_low)}: not confidently above the tolerance (--strict)."
-            )
-        elif g.above_tolerance and g.distinguishable is False:
+        judged_out = g.value > tolerance + _EPS and not g.above_tolerance
+        if judged_out and g.ci_low is not None and g.ci_low <= 0:
             caveats.append(
                 f"{GAP_LABELS[g.name]} is {fmt(g.value)} but its interval "
-                f"[{fmt(g.ci_low or 0)}, {fmt(g.ci_high or 0)}] includes zero: too few examples "
+                f"[{fmt(g.ci_low)}, {fmt(g.ci_high or 0)}] includes zero: too few examples "
                 "to tell it from sampling noise."
             )
+        elif judged_out and g.ci_low is not None:
+            caveats.append(
+                f"{GAP_LABELS[g.name]} is {fmt(g.value)} but its interval reaches down to "
+                f"{fmt(g.ci_low)}, not clearly above {fmt(floor)} "
+                + ("(the tolerance, --strict)" if strict else "(half the tolerance)")
+                + ": it may be sampling noise; measure it on more examples."
+            )
+        elif g.above_tolerance and not g.stands_out:
+            continue
         elif principal and g.ci_high is not None and g.ci_high > top:
             caveats.append(
                 f"{GAP_LABELS[g.name]} cannot be ruled out as the larger problem: its interval "
@@ -287,12 +347,15 @@ def diagnose(
     confidence: float = 0.95,
     similar_ratio: float = SIMILAR_RATIO,
     strict: bool = False,
+    dev_same_distribution: bool = False,
 ) -> Diagnosis:
     """Diagnose from bare numbers: ``diagnose(train="8%", dev="10%", n_dev=5000)``.
 
     Errors are percent strings or fractions (not mixed). Sizes, when given, yield Wilson
     intervals for the errors and Newcombe intervals for the gaps (error-rate metrics).
     A human-level error given without ``n_human`` is taken as exact.
+    ``dev_same_distribution``: dev is drawn from the training distribution (no target
+    source), so variance is measured on train-dev and dev together.
     """
     kind_rate, proportion = metric_kind(metric)
     rate = kind_rate if rate is None else bool(rate)
@@ -319,15 +382,21 @@ def diagnose(
             "predictions table for bootstrap intervals."
         )
 
-    def gap_ci(lo: str, hi: str) -> tuple[float, float] | None:
+    pooled = None
+    if dev_same_distribution and {"train_dev", "dev"} <= set(values):
+        pooled = pooled_rung(rungs["train_dev"], rungs["dev"])
+    held = {**values, "pooled": pooled.value if pooled else 0.0}
+    held_n = {**sizes, **({"pooled": pooled.n} if pooled and pooled.n else {})}
+
+    def gap_ci(lo: str, hi: str, level: float) -> tuple[float, float] | None:
         if not proportion:
             return None
-        n_lo = sizes.get(lo)
-        n_hi = sizes.get(hi)
+        n_lo = held_n.get(lo)
+        n_hi = held_n.get(hi)
         lo_exact = lo == "human" and n_lo is None
         if n_hi is None or (n_lo is None and not lo_exact):
             return None
-        return newcombe_diff(values.get(hi, 0.0), n_hi, rungs[lo].value, n_lo, confidence)
+        return newcombe_diff(held[hi], n_hi, rungs[lo].value, n_lo, level)
 
     method = "wilson+newcombe" if proportion and sizes else "none"
     return assemble(
@@ -341,7 +410,16 @@ def diagnose(
         ci_method=method,
         caveats=caveats,
         strict=strict,
+        pooled=pooled,
     )
+
+
+def pooled_rung(train_dev: Rung, dev: Rung) -> Rung:
+    """Train-dev and dev as one held-out sample of the training distribution."""
+    if train_dev.n and dev.n:
+        n = train_dev.n + dev.n
+        return Rung("pooled", (train_dev.value * train_dev.n + dev.value * dev.n) / n, n=n)
+    return Rung("pooled", (train_dev.value + dev.value) / 2)
 
 
 def _rungs(

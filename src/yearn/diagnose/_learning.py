@@ -340,12 +340,18 @@ def learning_curve(
         gains.append(float(_power(n_max, *f) - _power(2 * n_max, *f)))
     g = np.asarray(gains)
     gain_ci = (float(np.quantile(g, 0.025)), float(np.quantile(g, 0.975))) if g.size else (0.0, 0.0)
+    from yearn.diagnose._values import parse_rate
+
     if tolerance is None:
         tolerance = 0.01 if rate else 0.05 * float(d_arr[-1])
+    elif isinstance(tolerance, str):  # "1%" / "0.01": the rule every rate follows
+        tolerance = parse_rate("tolerance", tolerance, rate=rate)
     tolerance = check_number("tolerance", tolerance, low=0.0)
     gain = now - later
     helps = gain > tolerance and gain_ci[0] > 0
     bias_limited = False
+    if isinstance(target_error, str):
+        target_error = parse_rate("target", target_error, rate=rate)
     if target_error is not None:
         target_error = check_number("target_error", target_error, low=0.0)
         bias_limited = tr[-1] > target_error + tolerance

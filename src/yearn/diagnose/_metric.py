@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from yearn.errors import ConfigError
-from yearn.metrics import Metric, get_metric
-from yearn.metrics._registry import predictions_arrays
+from yearn.metrics import Metric, get_metric, predictions_arrays
 from yearn.predictions import Predictions
 
 __all__ = ["ErrorMetric", "resolve_metric"]

@@ -95,6 +95,7 @@ class Diagnosis:
     similar_ratio: float = 0.5
     task: str | None = None
     strict: bool = False
+    gap_confidence: float | None = None
 
     # -- reading -------------------------------------------------------------------
     @property
@@ -105,7 +106,7 @@ class Diagnosis:
         return self.principal[0] if len(self.principal) == 1 else list(self.principal)
 
     def verdict(self) -> str:
-        """One sentence: what the principal gap is."""
+        """One sentence: what the principal gap is (several: ranked, with the reason)."""
         if not self.principal:
             if "too_good" in self.recommendations:
                 return "dev error far below human level: suspect leakage or an easy dev set"
@@ -113,7 +114,13 @@ class Diagnosis:
         names = [GAP_LABELS[g] for g in self.principal]
         if len(names) == 1:
             return f"principal gap: {names[0]}"
-        return "principal gaps (similar size): " + " and ".join(names)
+        ranked = ", then ".join(
+            f"{GAP_LABELS[g]} ({self.fmt(self.gaps[g].value, signed=True)})" for g in self.principal
+        )
+        return (
+            f"principal gaps, ranked by size: {ranked} (each at least "
+            f"{self.similar_ratio:.0%} of the largest, so all matter; start with the first)"
+        )
 
     def fmt(self, value: float | None, *, signed: bool = False) -> str:
         """Format a value of this metric (percent for error rates)."""
@@ -144,6 +151,7 @@ class Diagnosis:
             "similar_ratio": self.similar_ratio,
             "strict": self.strict,
             "confidence": self.confidence,
+            "gap_confidence": self.gap_confidence,
             "ci_method": self.ci_method,
         }
 

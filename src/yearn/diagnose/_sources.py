@@ -16,6 +16,7 @@ import pandas as pd
 from yearn.diagnose._health import TrainingHealth, training_health
 from yearn.diagnose._result import Diagnosis, MultiTaskDiagnosis
 from yearn.errors import ConfigError, DataError, StoreError
+from yearn.paths import PREDICTIONS_ARTIFACT
 
 __all__ = [
     "RunDiagnosis",
@@ -25,8 +26,6 @@ __all__ = [
     "project_arrays",
     "project_defaults",
 ]
-
-PREDICTIONS_ARTIFACT = "predictions.parquet"
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,10 @@ def diagnose_run(
     health = None
     if not curves.empty and "loss" in set(curves.loc[curves["split"] == "train", "name"]):
         try:
-            health = training_health(curves, baseline_error=baseline_error)
+            dev = getattr(diag, "overall", diag).errors.get("dev")
+            health = training_health(
+                curves, baseline_error=baseline_error, n_dev=None if dev is None else dev.n
+            )
         except DataError:
             health = None
     return RunDiagnosis(record.id, diag, health)

@@ -2,6 +2,10 @@
 
 Error rates may be written as percent strings (``"8%"``) or as fractions (``0.08``), but
 not both in one ladder: ``"8"`` next to ``"9%"`` could mean 8% or 800%, so it is refused.
+
+One ambiguity rule for every rate (errors, the human level, the tolerance): a plain number
+of 1 or more could be a percent or a fraction (``1`` is 1% or 100%), so it is refused with
+both spellings; write ``1%`` or ``0.01`` (and ``100%`` for a total error).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 
 from yearn.errors import ConfigError
 
-__all__ = ["LADDER", "parse_errors", "parse_sizes"]
+__all__ = ["LADDER", "parse_errors", "parse_rate", "parse_sizes"]
 
 #: The rungs of the ladder, in order; ``human`` is the human-level (Bayes proxy) error.
 LADDER = ("human", "train", "train_dev", "dev", "test")
@@ -96,20 +100,37 @@ def parse_errors(values: Mapping[str, Any], *, rate: bool = True) -> dict[str, f
             "numbers, which could mean a fraction or a percent. Write every error the same "
             "way: all as percents (8%) or all as fractions (0.08)."
         )
-    out: dict[str, float] = {}
-    for k, (v, p) in _ordered(parsed):
-        if p:
-            if v > 100:
-                raise ConfigError(f"{_flag(k)} {v:g}%: an error rate cannot exceed 100%.")
-            out[k] = v / 100.0
-        else:
-            if v > 1:
-                raise ConfigError(
-                    f"{_flag(k)} {v:g}: an error rate is a fraction in [0, 1]; if you mean "
-                    f"{v:g}%, write '{v:g}%' (or {v / 100:g})."
-                )
-            out[k] = v
-    return out
+    return {k: _as_rate(_flag(k), v, p) for k, (v, p) in _ordered(parsed)}
+
+
+def _as_rate(flag: str, value: float, percent: bool) -> float:
+    """The one ambiguity rule: percents up to 100%; plain numbers below 1 only."""
+    if percent:
+        if value > 100:
+            raise ConfigError(f"{flag} {value:g}%: a rate cannot exceed 100%.")
+        return value / 100.0
+    if value >= 1:
+        raise ConfigError(
+            f"{flag} {value:g}: ambiguous — a plain number is a fraction below 1, and {value:g} "
+            f"could mean {value:g}% or {value * 100:g}%: if you mean {value:g}%, write "
+            f"'{value:g}%' (or {value / 100:g})"
+            + (", or '100%' for a total error." if value == 1 else ".")
+        )
+    return value
+
+
+def parse_rate(name: str, raw: Any, *, rate: bool = True) -> float:
+    """One rate given alone (``--tolerance``): ``"1%"`` or ``0.01``, under the same rule.
+
+    For a metric that is not a rate (RMSE) the number is taken as it is and ``%`` refused.
+    """
+    flag = name if name.startswith("-") else f"--{name}"
+    value, percent = _one(flag.lstrip("-"), raw)
+    if not rate:
+        if percent:
+            raise ConfigError(f"{flag}: a percent is for rates; this metric takes a plain number.")
+        return value
+    return _as_rate(flag, value, percent)
 
 
 def _flag(rung: str) -> str:

@@ -8,11 +8,13 @@
     summary = summarize("worksheet.csv", "predictions.parquet")  # count, share, ceiling per tag
 """
 
+from yearn.erroranalysis._preview import detect_preview_kind, make_previews
 from yearn.erroranalysis._summary import ErrorSummary, TagSummary, ceiling, summarize
 from yearn.erroranalysis._tags import (
     TAG_SEPARATOR,
     Condition,
     Rule,
+    check_tag,
     format_tags,
     parse_rule,
     parse_tag_cell,
@@ -32,9 +34,12 @@ __all__ = [
     "TagSummary",
     "Worksheet",
     "ceiling",
+    "check_tag",
+    "detect_preview_kind",
     "edit_worksheet",
     "format_tags",
     "load_worksheet",
+    "make_previews",
     "parse_rule",
     "parse_tag_cell",
     "sample_errors",

@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from yearn.compare import mcnemar_exact, paired_bootstrap, paired_bootstrap_binary
-from yearn.compare._compare import format_gain
+from yearn.compare import format_gain, mcnemar_exact, paired_bootstrap, paired_bootstrap_binary
 from yearn.errors import DataError
 from yearn.multitask._fit import fit_multitask, multilabel_data, predict_proba
 from yearn.multitask._scores import average_precision, mean_average_precision

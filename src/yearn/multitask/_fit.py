@@ -22,8 +22,7 @@ from yearn.multitask._scores import (
     scores_frame,
     task_scores,
 )
-from yearn.train import FitResult, TrainData, fit, make_train_data
-from yearn.train._loop import predict_outputs
+from yearn.train import FitResult, TrainData, fit, make_train_data, predict_outputs
 
 __all__ = ["MultiTaskResult", "fit_multitask", "multilabel_data", "predict_proba"]
 
@@ -41,8 +40,9 @@ def multilabel_data(data: Any, *, splits: Any = None) -> TrainData:
 
 def predict_proba(model: torch.nn.Module, x: np.ndarray, kind: str = "multilabel") -> np.ndarray:
     """Probabilities: (N, T) sigmoid outputs (multilabel) or (N,) P(class 1) (binary)."""
-    out = predict_outputs(model, torch.as_tensor(x, dtype=torch.float32)).numpy()
-    out = out.astype(np.float64)
+    # predict_outputs moves each chunk to the model's device; the outputs come back here
+    out = predict_outputs(model, torch.as_tensor(x, dtype=torch.float32))
+    out = out.float().cpu().numpy().astype(np.float64)
     if kind == "multilabel" or out.shape[1] == 1:
         p = 1.0 / (1.0 + np.exp(-out))
         return p if kind == "multilabel" else p[:, 0]

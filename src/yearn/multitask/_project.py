@@ -19,7 +19,7 @@ def default_model(data: Any) -> str:
 
 
 def _load(project: str | Path) -> tuple[Any, Any, Any]:
-    from yearn.train._project import project_data
+    from yearn.train import project_data
 
     config, data, store = project_data(project)
     if data.task != "multilabel":

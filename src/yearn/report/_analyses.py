@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from yearn.display import bar_chart
 from yearn.errors import YearnError
+from yearn.paths import ProjectPaths
 from yearn.report._sections import ProjectView, Section, section_of
 from yearn.report._templates import render
 
@@ -55,7 +56,7 @@ def _with_metric(section: Section, view: ProjectView) -> Section:
 def error_analysis(view: ProjectView) -> Section:
     title = "Error analysis"
     run = view.model_run()
-    sheet_path = view.root / ".yearn" / "worksheets" / f"{run.id}.csv" if run else None
+    sheet_path = ProjectPaths(view.root).worksheet(run.id) if run else None
     if run is None or sheet_path is None or not sheet_path.is_file():
         return Section(
             "errors",
@@ -111,7 +112,7 @@ def _image_paths(view: ProjectView, ids: list[str]) -> dict[str, str]:
 
 def _previews(view: ProjectView, run: Any, ids: list[Any]) -> Markup | None:
     """Cards (thumbnail or metadata, id, label, prediction) for some examples of a run."""
-    from yearn.erroranalysis._preview import make_previews
+    from yearn.erroranalysis import make_previews
 
     preds = pd.read_parquet(view.predictions(run))
     wanted = [str(i) for i in ids]

@@ -81,9 +81,9 @@ class Report:
 
 
 def _workflow_state(root: Path) -> dict[str, Any]:
-    from yearn.workflow._state import load_state
+    from yearn.project import Project
 
-    return load_state(root)
+    return Project(root).workflow_steps()
 
 
 def _guarded(id: str, title: str, build: Any) -> sec.Section:

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from yearn.display import SPLIT_COLOURS, Series, html_table, line_chart
 from yearn.errors import YearnError
+from yearn.paths import PREDICTIONS_ARTIFACT
 from yearn.report._templates import render
 
 __all__ = ["ProjectView", "Section", "section_of"]
@@ -87,14 +88,7 @@ class ProjectView:
         return trains[0] if trains else None
 
     def predictions(self, run: Any) -> Path:
-        return self.store.artifact_path(run.id, "predictions.parquet")
-
-
-def _step_order(name: str) -> int:
-    from yearn.workflow import STEPS
-
-    names = [s.name for s in STEPS]
-    return names.index(name) if name in names else len(names)
+        return self.store.artifact_path(run.id, PREDICTIONS_ARTIFACT)
 
 
 def error_name(cfg: Any) -> str:
@@ -167,7 +161,7 @@ def overview(view: ProjectView) -> Section:
                 if isinstance(v, str | int | float)
             )[:160],
         }
-        for name, s in sorted(view.workflow.items(), key=lambda kv: _step_order(kv[0]))
+        for name, s in view.workflow.items()
     ]
     if steps:
         parts.append(html_table(steps, caption="steps of the last `yearn run`"))
@@ -256,7 +250,7 @@ def _verdict(view: ProjectView, runs: list[Any], finals: dict[str, Any]) -> Mark
     try:
         verdict = beats_baseline(
             view.predictions(model),
-            view.store.artifact_path(best, "predictions.parquet"),
+            view.store.artifact_path(best, PREDICTIONS_ARTIFACT),
             metric=view.config.metric.optimizing,
             model_name=model.name,
             baseline_name=name,

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from yearn._validation import check_choice, check_number
+from yearn.data import id_like_label
 from yearn.errors import ConfigError, DataError
 from yearn.splits._assign import allocate, hash_keys
 from yearn.splits._inputs import (
@@ -149,9 +150,17 @@ def four_way_split(
     if label_arr is not None and task is None:
         task = infer_task(label_arr)
     stratum = np.full(n, "", dtype=object)
+    if label_arr is not None and label_arr.ndim == 1 and task in ("binary", "multiclass"):
+        id_like = id_like_label(label_arr)
+        if id_like:
+            notes.append(id_like)
     if stratify and label_arr is not None:
         if label_arr.ndim == 1:
             stratum = strata_labels(label_arr, task or "multiclass")
+            why = _unstratifiable(stratum)
+            if why:
+                notes.append(why)
+                stratum = np.full(n, "", dtype=object)
         else:
             notes.append("multi-label targets: splits are not stratified by label.")
     unit_stratum = _unit_mode(unit_of, stratum, n_units)
@@ -365,4 +374,26 @@ def _growth_notes(previous: SplitManifest, keys: np.ndarray, notes: list[str]) -
         f"{len(new - old)} new example(s) assigned"
         + (f", {len(old - new)} no longer in the data dropped" if old - new else "")
         + "."
+    )
+
+
+#: A stratum needs one example for each of train, dev and test to be stratified.
+_MIN_STRATUM = 3
+
+
+def _unstratifiable(stratum: np.ndarray) -> str | None:
+    """Why the split cannot be stratified by label (most examples in tiny strata), or None.
+
+    Stratifying many one-example classes puts each whole class in one split and skews the
+    others (every target row of train ending in train-dev); the split is then drawn
+    without stratification, and the note says so.
+    """
+    counts = pd.Series(stratum).value_counts()
+    tiny = counts[counts < _MIN_STRATUM]
+    if tiny.sum() <= 0.5 * len(stratum):
+        return None
+    return (
+        f"the split cannot be stratified by label: {len(tiny):,} of {len(counts):,} classes "
+        f"have fewer than {_MIN_STRATUM} examples ({int(tiny.sum()):,} of {len(stratum):,} "
+        "examples), so no class can be in every split; drawn without stratification."
     )

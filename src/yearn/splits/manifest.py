@@ -28,6 +28,7 @@ import pandas as pd
 
 from yearn._io import atomic_write, atomic_write_json, file_lock
 from yearn.errors import DataError
+from yearn.paths import ProjectPaths
 from yearn.splits.checks import SplitReport
 
 __all__ = [
@@ -128,7 +129,7 @@ class SplitManifest:
 
 def manifest_path(project_root: str | Path) -> Path:
     """``<project_root>/.yearn/splits.parquet``."""
-    return Path(project_root) / ".yearn" / MANIFEST_NAME
+    return ProjectPaths(project_root).manifest
 
 
 def _check_split_name(split: str) -> None:

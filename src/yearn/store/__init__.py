@@ -4,8 +4,17 @@ SQLite in the project folder by default (WAL mode, busy timeout), PostgreSQL whe
 URL (``open_store(root, url=...)`` or ``$YEARN_STORE_URL``).
 """
 
+from yearn.store._deployments import Deployment
 from yearn.store._records import ArtifactRecord, RunRecord
 from yearn.store._run import Run
 from yearn.store._store import STORE_URL_ENV, RunStore, open_store
 
-__all__ = ["STORE_URL_ENV", "ArtifactRecord", "Run", "RunRecord", "RunStore", "open_store"]
+__all__ = [
+    "STORE_URL_ENV",
+    "ArtifactRecord",
+    "Deployment",
+    "Run",
+    "RunRecord",
+    "RunStore",
+    "open_store",
+]

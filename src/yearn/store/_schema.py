@@ -78,3 +78,19 @@ test_looks = Table(
     Column("value", Float, nullable=True),
     Column("looked_at", DateTime(timezone=True), nullable=False),
 )
+
+# Which run/export is in production: one row per promotion, newest is the current one.
+# Added after schema version 1 without a version bump: create_all adds it to existing
+# stores, and older yearn versions simply do not read it.
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(40), nullable=False),
+    Column("parent_run_id", String(40), nullable=True),
+    Column("export_path", Text, nullable=True),
+    Column("data_fingerprint", String(64), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("details", Text, nullable=False),  # JSON: the numbers behind the decision
+    Column("deployed_at", DateTime(timezone=True), nullable=False),
+)

@@ -21,7 +21,9 @@ from sqlalchemy.pool import NullPool
 from yearn._version import __version__
 from yearn.errors import StoreError
 from yearn.paths import STORE_URL_ENV, ProjectPaths
+from yearn.store import _deployments as _deploy
 from yearn.store import _schema as t
+from yearn.store._deployments import Deployment
 from yearn.store._process import current_process, process_alive
 from yearn.store._records import ArtifactRecord, RunRecord
 from yearn.store._run import Run
@@ -355,6 +357,19 @@ class RunStore:
                 f"{path}); re-run the step to regenerate it."
             )
         return path
+
+    # -- the deployed pointer -----------------------------------------------------------
+    def set_deployed(self, run_id: str, **lineage: Any) -> Deployment:
+        """Record a completed run as the deployed model (see :func:`set_deployed`)."""
+        return _deploy.set_deployed(self, run_id, **lineage)
+
+    def deployed(self) -> Deployment | None:
+        """The deployed model (newest promotion), or None."""
+        return _deploy.deployed(self)
+
+    def deployments(self) -> list[Deployment]:
+        """Every promotion, newest first (the lineage of the production model)."""
+        return _deploy.deployments(self)
 
     # -- looks at the test set ------------------------------------------------------------
     def record_test_look(

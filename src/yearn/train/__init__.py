@@ -13,24 +13,29 @@ from yearn.train._callbacks import (
 )
 from yearn.train._checkpoint import load_checkpoint, save_checkpoint
 from yearn.train._config import OPTIMIZERS, SCHEDULES, TrainConfig
-from yearn.train._data import SplitData, TrainData, make_train_data
+from yearn.train._data import SplitData, TrainData, make_train_data, split_indices
+from yearn.train._device import PRECISIONS, as_input, default_device, module_device
 from yearn.train._estimator import TorchClassifier, TorchMultiLabelClassifier, TorchRegressor
 from yearn.train._fit import FitResult, fit
-from yearn.train._losses import masked_bce
-from yearn.train._lr_find import LRFindResult, lr_find
-from yearn.train._models import BackboneHead, SmallCNN, build_model, linear, mlp
-from yearn.train._project import (
-    lr_find_project,
-    project_data,
-    scale_up_project,
-    train_project,
+from yearn.train._loop import predict_outputs
+from yearn.train._losses import (
+    default_loss,
+    error_name,
+    expected_outputs,
+    masked_bce,
+    outputs_to_proba,
 )
+from yearn.train._lr_find import LRFindResult, lr_find
+from yearn.train._models import MODEL_NAMES, BackboneHead, SmallCNN, build_model, linear, mlp
+from yearn.train._project import lr_find_project, project_data, scale_up_project, train_project
 from yearn.train._saved import load_model
 from yearn.train._scale_up import ScaleStep, ScaleUpResult, scale_up
 from yearn.train._state import TrainState
 
 __all__ = [
+    "MODEL_NAMES",
     "OPTIMIZERS",
+    "PRECISIONS",
     "SCHEDULES",
     "BackboneHead",
     "Callback",
@@ -52,7 +57,12 @@ __all__ = [
     "TrainConfig",
     "TrainData",
     "TrainState",
+    "as_input",
     "build_model",
+    "default_device",
+    "default_loss",
+    "error_name",
+    "expected_outputs",
     "fit",
     "linear",
     "load_checkpoint",
@@ -62,9 +72,13 @@ __all__ = [
     "make_train_data",
     "masked_bce",
     "mlp",
+    "module_device",
+    "outputs_to_proba",
+    "predict_outputs",
     "project_data",
     "save_checkpoint",
     "scale_up",
     "scale_up_project",
+    "split_indices",
     "train_project",
 ]

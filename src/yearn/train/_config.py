@@ -7,6 +7,7 @@ from typing import Any
 
 from yearn._validation import check_choice, check_number, check_positive_int
 from yearn.errors import TrainingError
+from yearn.train._device import PRECISIONS
 
 __all__ = ["OPTIMIZERS", "SCHEDULES", "TrainConfig"]
 
@@ -27,6 +28,10 @@ class TrainConfig:
     ``plateau_patience``: epochs of flat training loss before the plateau note.
     ``num_threads``: CPU threads torch may use while training (restored afterwards; small
     models train fastest with 1, especially on a busy machine). ``None``: leave as is.
+    ``precision``: ``"float32"`` or ``"bf16"`` (the forward pass under CUDA autocast to
+    bfloat16; CUDA only — on the CPU it is refused with an error, see docs/train.md).
+    ``stream``: keep the inputs in (pinned) host memory and copy each batch to the device
+    (``None``: only when they would take more than half of the GPU's free memory).
     """
 
     epochs: int = 10
@@ -47,6 +52,8 @@ class TrainConfig:
     divergence_factor: float = 10.0
     plateau_patience: int = 5
     num_threads: int | None = None
+    precision: str = "float32"
+    stream: bool | None = None
     # built-in models (when ``fit`` gets a model name)
     width: int | None = None
     depth: int | None = None
@@ -93,6 +100,9 @@ class TrainConfig:
         check_positive_int("plateau_patience", self.plateau_patience, error=err)
         if self.num_threads is not None:
             check_positive_int("num_threads", self.num_threads, error=err)
+        check_choice("precision", self.precision, PRECISIONS, error=err)
+        if self.stream is not None and not isinstance(self.stream, bool):
+            raise err(f"stream must be True, False or None (automatic); got {self.stream!r}.")
         check_number("dropout", self.dropout, low=0.0, high=1.0, high_inclusive=False, error=err)
         return self
 

@@ -27,7 +27,7 @@ import pandas as pd
 from yearn.errors import DataError, TrainingError
 from yearn.predictions import SPLITS
 
-__all__ = ["SplitData", "TrainData", "make_train_data"]
+__all__ = ["SplitData", "TrainData", "make_train_data", "split_indices"]
 
 TASKS = ("binary", "multiclass", "multilabel", "regression")
 
@@ -182,7 +182,8 @@ def _encode_labels(y: np.ndarray, task: str, classes: tuple[str, ...], where: st
 
 
 # -- Dataset --------------------------------------------------------------------------
-def _split_indices(dataset: Any, splits: Any) -> dict[str, np.ndarray]:
+def split_indices(dataset: Any, splits: Any) -> dict[str, np.ndarray]:
+    """Row indices of each split of ``dataset``: from a manifest, its table or a mapping."""
     if splits is None:
         raise DataError(
             "a Dataset needs its splits: pass splits=<manifest DataFrame with id and split> "
@@ -212,7 +213,7 @@ def _from_dataset(dataset: Any, splits: Any, task: str | None) -> TrainData:
     task = task or getattr(dataset, "task", None)
     if task not in TASKS:
         raise DataError(f"the dataset's task must be one of {', '.join(TASKS)}; got {task!r}.")
-    index = _split_indices(dataset, splits)
+    index = split_indices(dataset, splits)
     if "train" not in index:
         raise DataError("the split manifest has no 'train' rows; re-run 'yearn split'.")
     labels = list(dataset.label_columns)

@@ -20,6 +20,9 @@ from yearn.errors import DataError, TrainingError
 
 __all__ = ["TorchClassifier", "TorchRegressor"]
 
+#: Rows per forward pass when predicting; every pass has this many rows (batch invariance).
+PREDICT_CHUNK = 256
+
 
 def _rows(a: Any) -> int | None:
     """Rows of an array-like (sparse included); ``None`` when it has no length."""
@@ -179,8 +182,11 @@ class _TorchEstimator(BaseEstimator):
 
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first.")
         x = self._inputs(self._check(X, fitting=False), fitting=False)
-        dev = next(self.model_.parameters()).device
-        out = predict_outputs(self.model_, torch.as_tensor(x, device=dev))
+        # fixed-shape chunks (the last one padded): a row's prediction does not depend on
+        # the other rows predicted with it, on CUDA too (TF32 off in predict_outputs)
+        out = predict_outputs(
+            self.model_, torch.as_tensor(x), chunk=PREDICT_CHUNK, fixed_shape=True
+        )
         return outputs_to_proba(out.cpu().numpy().astype(np.float64), self.task_, self.loss_)
 
 

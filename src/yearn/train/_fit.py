@@ -15,10 +15,12 @@ import pandas as pd
 import torch
 
 from yearn.errors import TrainingError
+from yearn.paths import PREDICTIONS_ARTIFACT
 from yearn.train._callbacks import Callback, StoreCurves, TensorBoardLogger, log_epoch
 from yearn.train._config import TrainConfig
 from yearn.train._data import TrainData, make_train_data
-from yearn.train._loop import default_device, predict_outputs, seeded, train_torch
+from yearn.train._device import resolve_device
+from yearn.train._loop import predict_outputs, seeded, train_torch
 from yearn.train._losses import (
     check_metric,
     default_loss,
@@ -159,7 +161,7 @@ def fit(
     loss = cfg.loss or default_loss(prepared.task)
     metric = cfg.metric or default_metric(prepared.task)
     check_metric(metric, prepared.task)
-    dev = torch.device(device) if device is not None else default_device()
+    dev = resolve_device(device)
     store = _open(store)
     name = run_name or _model_name(model)
     run = None
@@ -252,11 +254,11 @@ def _fit(
             device=device,
         )
         probas = {}
-        for split, part in data.splits.items():
+        for split in data.splits:
             if split == "test" and not include_test:
                 continue
-            x = torch.as_tensor(part.x, dtype=torch.float32, device=device)
-            out = predict_outputs(state.model, x).cpu().numpy().astype(np.float64)
+            x = state.tensors.x[split]  # already placed by the loop: no second copy
+            out = predict_outputs(state.model, x).float().cpu().numpy().astype(np.float64)
             probas[split] = outputs_to_proba(out, data.task, loss)
     return FitResult(
         model=state.model,
@@ -302,8 +304,8 @@ def _record(run: Any, store: Any, name: str, result: FitResult, include_test: bo
     """Predictions table, final weights and the test look, into the run."""
     from yearn.predictions import write_predictions
 
-    write_predictions(result.predictions, run.artifact_dir / "predictions.parquet")
-    run.log_artifact(run.artifact_dir / "predictions.parquet", name="predictions.parquet")
+    write_predictions(result.predictions, run.artifact_dir / PREDICTIONS_ARTIFACT)
+    run.log_artifact(run.artifact_dir / PREDICTIONS_ARTIFACT, name=PREDICTIONS_ARTIFACT)
     run.log_artifact(_summary_json(result), name="train_summary.json")
     result.plot(run.artifact_dir / "curves.png")
     run.log_artifact(run.artifact_dir / "curves.png", name="curves.png")

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from yearn.errors import TrainingError
+from yearn.train._batches import SplitTensors, _targets, should_stream
 from yearn.train._callbacks import (
     Callback,
     CallbackList,
@@ -27,6 +28,13 @@ from yearn.train._callbacks import (
 from yearn.train._checkpoint import CheckpointCallback, load_checkpoint
 from yearn.train._config import TrainConfig
 from yearn.train._data import TrainData
+from yearn.train._device import (
+    autocast,
+    check_precision,
+    default_device,
+    exact_float32,
+    module_device,
+)
 from yearn.train._losses import (
     check_loss,
     epoch_metric,
@@ -36,14 +44,9 @@ from yearn.train._losses import (
 )
 from yearn.train._state import TrainState
 
-__all__ = ["default_device", "predict_outputs", "train_torch"]
+__all__ = ["_targets", "default_device", "predict_outputs", "train_torch"]
 
 EVAL_BATCH = 1024
-
-
-def default_device() -> torch.device:
-    """CUDA when available, else CPU."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 @contextlib.contextmanager
@@ -64,18 +67,33 @@ def seeded(
             torch.set_num_threads(threads)
 
 
-def _targets(y: np.ndarray, task: str, loss: str, device: torch.device) -> torch.Tensor:
-    if task in ("binary", "multiclass") and loss == "cross_entropy":
-        return torch.as_tensor(y, dtype=torch.long, device=device)
-    return torch.as_tensor(y, dtype=torch.float32, device=device)
+def predict_outputs(
+    model: torch.nn.Module,
+    x: torch.Tensor,
+    *,
+    chunk: int = EVAL_BATCH,
+    fixed_shape: bool = False,
+) -> torch.Tensor:
+    """Model outputs (N, k) in eval mode, without gradients, on the model's device.
 
-
-def predict_outputs(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """Model outputs in eval mode, in chunks, without gradients: (N, k)."""
+    ``x`` may live anywhere: each chunk of ``chunk`` rows is moved to the model's device.
+    On CUDA, TF32 is off for the block (IEEE float32 products). With ``fixed_shape`` the
+    last chunk is padded with zeros to ``chunk`` rows, so every product has the same shape
+    whatever the number of rows asked for: an example's output then does not depend on
+    which other rows were predicted with it (BLAS libraries choose kernels, and so the
+    order of their sums, by shape).
+    """
+    device = module_device(model)
     model.eval()
-    with torch.no_grad():
-        outs = [model(x[i : i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH)]
-    out = torch.cat(outs) if outs else torch.empty(0)
+    outs = []
+    with torch.no_grad(), exact_float32(device):
+        for i in range(0, len(x), chunk):
+            part = x[i : i + chunk].to(device, non_blocking=True)
+            n = len(part)
+            if fixed_shape and n < chunk:
+                part = torch.cat([part, part.new_zeros((chunk - n, *part.shape[1:]))])
+            outs.append(model(part)[:n])
+    out = torch.cat(outs) if outs else torch.empty(0, device=device)
     return out.reshape(len(x), -1)
 
 
@@ -172,7 +190,8 @@ def _evaluate(
     state: TrainState, split: str, x: torch.Tensor, y: torch.Tensor
 ) -> tuple[float, float]:
     out = predict_outputs(state.model, x)
-    loss = float(loss_function(state.loss_name)(out, y))
+    with exact_float32(state.device):
+        loss = float(loss_function(state.loss_name)(out, y))
     proba = outputs_to_proba(out.cpu().numpy().astype(np.float64), state.data.task, state.loss_name)
     return loss, epoch_metric(
         state.metric_name, state.data.task, state.data.classes, state.data.splits[split].y, proba
@@ -197,18 +216,12 @@ def train_torch(
     """
     device = device or default_device()
     check_loss(data.task, loss)
+    check_precision(cfg.precision, device)
     n_train = len(data.splits["train"])
     batch_size = cfg.resolved_batch_size(n_train)
     model.to(device)
-    tensors = {
-        name: (
-            torch.as_tensor(part.x, dtype=torch.float32, device=device),
-            _targets(part.y, data.task, loss, device),
-        )
-        for name, part in data.splits.items()
-    }
-    x_train, y_train = tensors["train"]
-    _check_model(model, data, loss, x_train)
+    tensors = SplitTensors(data, loss, device, stream=should_stream(data, device, cfg.stream))
+    _check_model(model, data, loss, tensors.x["train"])
     optimizer = _optimizer(model, cfg)
     generator = torch.Generator().manual_seed(cfg.random_state)
     state = TrainState(
@@ -222,6 +235,7 @@ def train_torch(
         metric_name=metric,
         loss_name=loss,
     )
+    state.tensors = tensors
     builtin: list[Callback] = [
         DivergenceDetector(cfg.divergence_factor),
         PlateauDetector(cfg.plateau_patience),
@@ -243,38 +257,47 @@ def train_torch(
         raise TrainingError("resume needs a checkpoint_dir to resume from.")
 
     loss_fn = loss_function(loss)
-    eval_splits = [s for s in ("train_dev", "dev") if s in tensors]
-    l1 = cfg.l1
+    eval_splits = [s for s in ("train_dev", "dev") if s in tensors.x]
+    amp = autocast(cfg.precision, device)
+    l1, clip, streamed = cfg.l1, cfg.grad_clip, tensors.streamed
+    x_train, y_train = tensors.x["train"], tensors.y["train"]
     try:
         cbs.on_fit_start(state)
         while state.epoch < cfg.epochs and not state.should_stop:
             cbs.on_epoch_start(state)
             model.train()
             lr = state.lr
-            perm = torch.randperm(n_train, generator=generator).to(device)
+            # the order on the host (it indexes the labels for the running metric and
+            # gathers streamed inputs), one copy of it on the device per epoch
+            perm_host = torch.randperm(n_train, generator=generator)
+            perm = perm_host.to(device)
             total, outs = 0.0, []
             for b, start in enumerate(range(0, n_train, batch_size)):
                 idx = perm[start : start + batch_size]
-                xb, yb = x_train[idx], y_train[idx]
-                out = model(xb)
-                batch_loss = loss_fn(out, yb)
+                if streamed:
+                    xb, yb = tensors.batch("train", idx, perm_host[start : start + batch_size])
+                else:
+                    xb, yb = x_train[idx], y_train[idx]
+                with amp:
+                    out = model(xb)
+                    batch_loss = loss_fn(out, yb)
                 objective = batch_loss + l1 * _l1(model) if l1 else batch_loss
                 optimizer.zero_grad(set_to_none=True)
                 objective.backward()
-                if cfg.grad_clip is not None:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+                if clip is not None:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
                 optimizer.step()
-                value = batch_loss.item()
-                total += value * len(idx)
-                outs.append((idx, out.detach()))
+                value = batch_loss.item()  # the one host sync of a batch
+                total += value * len(xb)
+                outs.append(out.detach())
                 cbs.on_batch_end(state, b, value)
             if state.scheduler is not None:
                 state.scheduler.step()
             logs = {"train_loss": total / n_train}
-            logs["train_metric"] = _running_metric(state, outs, n_train)
+            logs["train_metric"] = _running_metric(state, outs, perm_host, n_train)
             for split in eval_splits:
                 logs[f"{split}_loss"], logs[f"{split}_metric"] = _evaluate(
-                    state, split, *tensors[split]
+                    state, split, tensors.x[split], tensors.y[split]
                 )
             state.history.append({"epoch": state.epoch + 1, "lr": lr, **logs})
             cbs.on_epoch_end(state, logs)
@@ -286,13 +309,14 @@ def train_torch(
 
 
 def _running_metric(
-    state: TrainState, outs: list[tuple[torch.Tensor, torch.Tensor]], n: int
+    state: TrainState, outs: list[torch.Tensor], order: torch.Tensor, n: int
 ) -> float:
-    """Training metric from the outputs seen during the epoch (Keras-style, no extra pass)."""
-    order = torch.cat([i for i, _ in outs]).cpu().numpy()
-    out = torch.cat([o for _, o in outs]).reshape(n, -1).cpu().numpy().astype(np.float64)
+    """Training metric from the outputs seen during the epoch (Keras-style, no extra pass);
+    ``order``: the epoch's permutation (on the host), row i of the outputs is example
+    ``order[i]``."""
+    out = torch.cat(outs).float().reshape(n, -1).cpu().numpy().astype(np.float64)
     if not np.isfinite(out).all():
         return math.nan
     proba = outputs_to_proba(out, state.data.task, state.loss_name)
-    y = state.data.splits["train"].y[order]
+    y = state.data.splits["train"].y[order.numpy()]
     return epoch_metric(state.metric_name, state.data.task, state.data.classes, y, proba)

@@ -25,7 +25,8 @@ from yearn._validation import check_number, check_positive_int
 from yearn.errors import TrainingError
 from yearn.train._config import TrainConfig
 from yearn.train._data import make_train_data
-from yearn.train._loop import _optimizer, _targets, default_device, seeded
+from yearn.train._device import as_input, resolve_device
+from yearn.train._loop import _optimizer, _targets, seeded
 from yearn.train._losses import check_loss, default_loss, loss_function
 
 __all__ = ["LRFindResult", "lr_find"]
@@ -134,7 +135,7 @@ def lr_find(
     prepared = make_train_data(data, splits=splits, task=task)
     loss = cfg.loss or default_loss(prepared.task)
     check_loss(prepared.task, loss)
-    dev = torch.device(device) if device is not None else default_device()
+    dev = resolve_device(device)
     n = len(prepared.splits["train"])
     batch_size = cfg.resolved_batch_size(n)
     with seeded(cfg.random_state, dev, cfg.num_threads):
@@ -147,7 +148,7 @@ def lr_find(
         cfg.lr = start_lr
         opt = _optimizer(net, cfg)
         gen = torch.Generator().manual_seed(cfg.random_state)
-        x = torch.as_tensor(prepared.splits["train"].x, dtype=torch.float32, device=dev)
+        x = as_input(prepared.splits["train"].x, dev)
         y = _targets(prepared.splits["train"].y, prepared.task, loss, dev)
         loss_fn = loss_function(loss)
         factor = (end_lr / start_lr) ** (1 / (num_steps - 1))

@@ -32,6 +32,7 @@ class TrainState:
     best_epoch: int | None = None
     stop_reason: str | None = None
     should_stop: bool = False
+    tensors: Any = None  # the splits as tensors on the device (yearn.train._batches)
 
     def stop(self, reason: str) -> None:
         """Ask the loop to stop after this epoch."""

@@ -12,22 +12,28 @@ checked from what can be measured:
 from __future__ import annotations
 
 import html
+import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from yearn.compare import mcnemar_exact
-from yearn.errors import DataError
-from yearn.train import make_train_data
+from yearn.errors import DataError, YearnError
+from yearn.paths import PREDICTIONS_ARTIFACT
+from yearn.train import as_input, make_train_data, module_device
 from yearn.transfer._backbone import load_backbone
+
+log = logging.getLogger("yearn.transfer")
 
 __all__ = ["MUCH_MORE", "Check", "TransferAdvice", "advise_transfer", "backbone_features"]
 
 #: "Much more data for A than for B": at least this many times as many examples.
 MUCH_MORE = 10.0
 PROBE_MAX_TRAIN = 2000
+NOT_MEASURED = "transfer advice not measured"
 
 
 @dataclass(frozen=True)
@@ -54,9 +60,15 @@ class TransferAdvice:
     def likely_helps(self) -> bool:
         return self.verdict.startswith("transfer likely helps")
 
+    @property
+    def measured(self) -> bool:
+        """False when the probe could not be run (the verdict then says why)."""
+        return not self.verdict.startswith(NOT_MEASURED)
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["likely_helps"] = self.likely_helps
+        out["measured"] = self.measured
         return out
 
     def _repr_html_(self) -> str:
@@ -69,14 +81,56 @@ class TransferAdvice:
 
 
 def backbone_features(model: Any, x: np.ndarray, batch: int = 512) -> np.ndarray:
-    """Frozen backbone outputs (N, F) for inputs ``x`` (eval mode, no gradients)."""
-    model.backbone.eval()
+    """Frozen backbone outputs (N, F) for inputs ``x`` (eval mode, no gradients), computed
+    on the backbone's device."""
+    backbone = model.backbone
+    device = module_device(backbone)
+    was = backbone.training
+    backbone.eval()
     outs = []
-    with torch.no_grad():
-        for i in range(0, len(x), batch):
-            chunk = torch.as_tensor(x[i : i + batch], dtype=torch.float32)
-            outs.append(model.backbone(chunk).reshape(len(chunk), -1).numpy())
+    try:
+        with torch.no_grad():
+            for i in range(0, len(x), batch):
+                chunk = as_input(x[i : i + batch], device)
+                feats = backbone(chunk).reshape(len(chunk), -1)
+                outs.append(feats.float().cpu().numpy())
+    finally:
+        backbone.train(was)
     return np.concatenate(outs).astype(np.float64)
+
+
+def input_mismatch(backbone: nn.Module, shape: tuple[int, ...]) -> str | None:
+    """Why a backbone cannot read examples of ``shape``, read from its first layer (a
+    ``Sequential`` starting with a linear or convolution layer, as the built-in models
+    are); ``None`` when they fit or when the first layer cannot be known."""
+    first: nn.Module | None = backbone
+    flatten = False
+    while isinstance(first, nn.Sequential) and len(first):
+        first = first[0]
+        if isinstance(first, nn.Flatten):
+            flatten, first = True, None
+            for layer in list(backbone.modules())[1:]:
+                if isinstance(layer, nn.Linear | nn.Conv1d | nn.Conv2d | nn.Conv3d):
+                    first = layer
+                    break
+            break
+    if isinstance(first, nn.Linear):
+        got = int(np.prod(shape)) if flatten or len(shape) == 1 else int(shape[-1])
+        if got != first.in_features:
+            return f"its first layer reads {first.in_features} values per example; task B has {got}"
+        return None
+    convs = {nn.Conv1d: 1, nn.Conv2d: 2, nn.Conv3d: 3}
+    for kind, dims in convs.items():
+        if isinstance(first, kind):
+            if len(shape) != dims + 1:
+                return f"its first layer reads {dims}-d inputs with channels; task B's are {shape}"
+            if shape[0] != first.in_channels:
+                return (
+                    f"its first layer reads {first.in_channels} channel(s); task B's images "
+                    f"have {shape[0]}"
+                )
+            return None
+    return None
 
 
 def _linear_error(xtr, ytr, xdv, ydv, random_state: int) -> np.ndarray:
@@ -107,9 +161,10 @@ def _count_a(backbone: Any, store: Any) -> int | None:
             from yearn.store import open_store
 
             store = open_store(store)
-        table = load_predictions(store.artifact_path(backbone, "predictions.parquet"))
+        table = load_predictions(store.artifact_path(backbone, PREDICTIONS_ARTIFACT))
         return int((table.frame["split"] == "train").sum())
-    except Exception:  # no predictions table: the count stays unknown
+    except YearnError as exc:  # no such run or no readable predictions table
+        log.info("task-A size of %s not read: %s", backbone, exc)
         return None
 
 
@@ -140,26 +195,41 @@ def advise_transfer(
         raise DataError("the transfer advisor needs a dev split of task B to score its probe.")
     train, dev = data.splits["train"], data.splits["dev"]
     checks: list[Check] = []
-    try:
-        f_train = backbone_features(model, train.x[:PROBE_MAX_TRAIN])
-        f_dev = backbone_features(model, dev.x)
-        checks.append(
-            Check(
-                "same input kind",
-                True,
-                f"the backbone takes task-B inputs of shape {data.input_shape}",
-            )
-        )
-    except RuntimeError as exc:
+    why = input_mismatch(model.backbone, data.input_shape)
+    if why is not None:  # read from the architecture, not from an exception
         checks.append(
             Check(
                 "same input kind",
                 False,
-                f"the backbone cannot take task-B inputs of shape {data.input_shape} "
-                f"({str(exc).splitlines()[0]}): A and B differ in input kind",
+                f"the backbone cannot take task-B inputs of shape {data.input_shape} ({why}): "
+                "A and B differ in input kind",
             )
         )
         return TransferAdvice("transfer unlikely to help: inputs differ", checks)
+    try:
+        f_train = backbone_features(model, train.x[:PROBE_MAX_TRAIN])
+        f_dev = backbone_features(model, dev.x)
+    except Exception as exc:  # a failing probe is no evidence about transfer: say so
+        log.warning("the transfer probe failed", exc_info=True)
+        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        checks.append(
+            Check(
+                "same input kind",
+                None,
+                f"not measured: computing the backbone's features of task-B inputs of shape "
+                f"{data.input_shape} failed ({reason})",
+            )
+        )
+        return TransferAdvice(
+            f"{NOT_MEASURED}: the probe failed ({reason}); fix the error and re-run", checks
+        )
+    checks.append(
+        Check(
+            "same input kind",
+            True,
+            f"the backbone takes task-B inputs of shape {data.input_shape}",
+        )
+    )
     n_b = len(train)
     n_a = n_a if n_a is not None else _count_a(backbone, store)
     if n_a is None:

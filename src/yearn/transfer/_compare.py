@@ -10,11 +10,9 @@ from typing import Any
 import pandas as pd
 import torch
 
-from yearn.compare import Comparison, compare_predictions
-from yearn.compare._compare import format_gain
+from yearn.compare import Comparison, compare_predictions, format_gain
 from yearn.errors import DataError
-from yearn.train import FitResult, fit, make_train_data
-from yearn.train._losses import default_loss, expected_outputs
+from yearn.train import FitResult, default_loss, expected_outputs, fit, make_train_data
 from yearn.transfer._backbone import load_backbone
 from yearn.transfer._policy import POLICIES
 from yearn.transfer._transfer import attach_head, transfer

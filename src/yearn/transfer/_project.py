@@ -37,7 +37,7 @@ def transfer_project(
     **kwargs: Any,
 ) -> TransferResult:
     """:func:`~yearn.transfer.transfer` with the project's data as task B (one run)."""
-    from yearn.train._project import project_data
+    from yearn.train import project_data
 
     config, data, store = project_data(project)
     kwargs.setdefault("metric", config.metric.optimizing)
@@ -59,7 +59,7 @@ def advise_transfer_project(
     random_state: int = 0,
 ) -> TransferAdvice:
     """:func:`~yearn.transfer.advise_transfer` with the project's data as task B."""
-    from yearn.train._project import project_data
+    from yearn.train import project_data
 
     _, data, store = project_data(project)
     return advise_transfer(
@@ -79,7 +79,7 @@ def compare_transfer_project(
     **kwargs: Any,
 ) -> TransferComparison:
     """:func:`~yearn.transfer.compare_transfer` on the project's splits (runs in its store)."""
-    from yearn.train._project import project_data
+    from yearn.train import project_data
 
     config, data, store = project_data(project)
     kwargs.setdefault("metric", config.metric.optimizing)
@@ -101,7 +101,7 @@ def transfer_text_project(project: str | Path, **kwargs: Any) -> TransferResult:
     from yearn.data import load_project
     from yearn.splits import load_manifest
     from yearn.store import open_store
-    from yearn.train._data import _split_indices
+    from yearn.train import split_indices
 
     config = load_config(project)
     dataset = load_project(config)
@@ -113,7 +113,7 @@ def transfer_text_project(project: str | Path, **kwargs: Any) -> TransferResult:
         )
     if dataset.task not in ("binary", "multiclass"):
         raise DataError(f"text transfer trains a classifier; the project task is {dataset.task}.")
-    index = _split_indices(dataset, load_manifest(config.root))
+    index = split_indices(dataset, load_manifest(config.root))
     texts = dataset.frame[text_cols[0]].astype("string").fillna("").to_numpy(dtype=object)
     labels = dataset.frame[dataset.label_columns[0]].astype(str).to_numpy()
     data = {s: (list(texts[i]), labels[np.asarray(i)]) for s, i in index.items() if s != "test"}

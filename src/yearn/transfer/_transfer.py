@@ -12,8 +12,15 @@ import torch
 from torch import nn
 
 from yearn.errors import TrainingError
-from yearn.train import FitResult, fit, make_train_data
-from yearn.train._losses import default_loss, expected_outputs
+from yearn.train import (
+    FitResult,
+    as_input,
+    default_loss,
+    expected_outputs,
+    fit,
+    make_train_data,
+    module_device,
+)
 from yearn.transfer._backbone import load_backbone
 from yearn.transfer._policy import (
     BackboneLearningRate,
@@ -72,10 +79,6 @@ class TransferResult:
         )
 
 
-def _sample(x: np.ndarray) -> torch.Tensor:
-    return torch.as_tensor(x[:2], dtype=torch.float32)
-
-
 def attach_head(
     model: nn.Module,
     x_sample: np.ndarray,
@@ -89,7 +92,7 @@ def attach_head(
     backbone.eval()
     try:
         with torch.no_grad():
-            feats = backbone(_sample(x_sample))
+            feats = backbone(as_input(x_sample[:2], module_device(backbone)))
     except RuntimeError as exc:
         raise TrainingError(
             f"the pretrained backbone cannot take task-B inputs of shape "
@@ -101,8 +104,8 @@ def attach_head(
     width = int(feats.reshape(len(feats), -1).shape[1])
     if head is None:
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(random_state)
-            model.head = nn.Linear(width, n_outputs)
+            torch.manual_seed(random_state)  # drawn on the CPU, then put with the backbone
+            model.head = nn.Linear(width, n_outputs).to(feats.device)
         model.n_features = width
         return
     wants = getattr(head, "in_features", None)
@@ -113,7 +116,7 @@ def attach_head(
         )
     with torch.no_grad():
         try:
-            got = head(feats).reshape(len(feats), -1).shape[1]
+            got = head(feats.to(module_device(head))).reshape(len(feats), -1).shape[1]
         except RuntimeError as exc:
             raise TrainingError(
                 f"the head does not fit the backbone's {width} output features "

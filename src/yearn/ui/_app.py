@@ -22,6 +22,7 @@ from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yearn.errors import DataError, StoreError, YearnError
+from yearn.paths import PREDICTIONS_ARTIFACT
 from yearn.ui._cards import card_records, tag_palette
 from yearn.ui._charts import build_charts
 from yearn.ui._project import Forbidden, NotFound, ProjectView
@@ -75,7 +76,7 @@ def _parse_tags(body: bytes) -> list[str]:
         raise BadRequest(f'"tags" must be a list of strings; got {json.dumps(tags)[:80]}.')
     if len(tags) > MAX_TAGS:
         raise BadRequest(f"{len(tags)} tags for one example; at most {MAX_TAGS}.")
-    from yearn.erroranalysis._tags import check_tag
+    from yearn.erroranalysis import check_tag
 
     for t in tags:
         if any(bad in t for bad in (";", ",", "|", "\n")):
@@ -163,7 +164,7 @@ def create_app(
         record = view.run(run_id)
         path = view.worksheet_path(record.id)
         if path is None:
-            has_preds = any(a.name == "predictions.parquet" for a in view.artifacts(record.id))
+            has_preds = any(a.name == PREDICTIONS_ARTIFACT for a in view.artifacts(record.id))
             return page(request, "errors.html", run=record, sheet=None, has_preds=has_preds)
         sheet = view.load_worksheet(record.id)
         cards = card_records(view, sheet)

@@ -17,11 +17,12 @@ from typing import Any
 import pandas as pd
 
 from yearn.errors import DataError, StoreError, YearnError
+from yearn.paths import PREDICTIONS_ARTIFACT, ProjectPaths
 
 __all__ = ["WORKSHEET_DIR", "NotFound", "ProjectView", "RunSummary"]
 
-WORKSHEET_DIR = Path(".yearn") / "worksheets"
-PREDICTIONS = "predictions.parquet"
+WORKSHEET_DIR = ProjectPaths(".").worksheets
+PREDICTIONS = PREDICTIONS_ARTIFACT
 SUMMARY_METRICS = ("error", "loss")
 
 
@@ -117,7 +118,7 @@ class ProjectView:
         return bool(
             self.store_url
             or os.environ.get(STORE_URL_ENV)
-            or (self.root / ".yearn" / "runs.db").exists()
+            or ProjectPaths(self.root).store_db.exists()
         )
 
     def _open(self) -> Any:
@@ -271,7 +272,7 @@ class ProjectView:
 
     # -- files -----------------------------------------------------------------------
     def image_column(self, sheet: Any) -> str | None:
-        from yearn.erroranalysis._preview import detect_preview_kind
+        from yearn.erroranalysis import detect_preview_kind
 
         kind, column = detect_preview_kind(sheet.frame, sheet.metadata_columns)
         return column if kind == "image" else None

@@ -7,16 +7,15 @@
 See ``docs/workflow.md``.
 """
 
-from yearn.workflow._demo import DEMO_OPTIONS, run_demo
-from yearn.workflow._run import StepResult, WorkflowResult, run_project
+from yearn.workflow._run import Progress, StepResult, WorkflowResult, run_project, saved_options
 from yearn.workflow._steps import STEPS, WorkflowOptions
 
 __all__ = [
-    "DEMO_OPTIONS",
     "STEPS",
+    "Progress",
     "StepResult",
     "WorkflowOptions",
     "WorkflowResult",
-    "run_demo",
     "run_project",
+    "saved_options",
 ]

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from yearn._io import atomic_write_json
+from yearn.paths import ProjectPaths
+from yearn.project import WORKFLOW_STATE_VERSION, Project
 
 __all__ = [
     "config_sections",
@@ -22,9 +24,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-STATE_FILE = Path(".yearn") / "workflow.json"
-STATE_VERSION = 1
 
 
 def digest(value: Any) -> str:
@@ -66,23 +65,13 @@ def data_fingerprint(config: Any) -> str:
             entries += [
                 _stat(p, root)
                 for p in sorted(path.parent.rglob("*"))
-                if p.is_file() and ".yearn" not in p.parts and p != path
+                if p.is_file() and not ProjectPaths(root).is_state_path(p) and p != path
             ]
     return digest(entries)
 
 
 def _read(root: Path) -> dict[str, Any]:
-    path = root / STATE_FILE
-    if not path.exists():
-        return {}
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        log.warning("%s is unreadable (%s); every step will run again", path, exc)
-        return {}
-    if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
-        return {}
-    return state
+    return Project(root).workflow_state()
 
 
 def load_state(root: Path) -> dict[str, Any]:
@@ -99,7 +88,7 @@ def load_options(root: Path) -> dict[str, Any] | None:
 
 def save_state(root: Path, steps: dict[str, Any], options: dict[str, Any] | None = None) -> Path:
     """Write the steps' fingerprints and outputs (and the options used) atomically."""
-    path = root / STATE_FILE
+    path = ProjectPaths(root).workflow_state
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(path, {"version": STATE_VERSION, "options": options, "steps": steps})
+    atomic_write_json(path, {"version": WORKFLOW_STATE_VERSION, "options": options, "steps": steps})
     return path

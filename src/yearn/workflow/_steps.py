@@ -14,12 +14,14 @@ from typing import Any
 
 import numpy as np
 
+from yearn.paths import PREDICTIONS_ARTIFACT, ProjectPaths
+
 __all__ = ["STEPS", "Step", "StepContext", "WorkflowOptions"]
 
 log = logging.getLogger(__name__)
 
-WORKSHEET_DIR = Path(".yearn") / "worksheets"
-RESULTS_DIR = Path(".yearn") / "workflow"
+WORKSHEET_DIR = ProjectPaths(".").worksheets
+RESULTS_DIR = ProjectPaths(".").workflow_results
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class StepContext:
     def predictions(self) -> Path:
         store = self.store()
         try:
-            return store.artifact_path(self.outputs["train"]["run_id"], "predictions.parquet")
+            return store.artifact_path(self.outputs["train"]["run_id"], PREDICTIONS_ARTIFACT)
         finally:
             store.close()
 
@@ -196,15 +198,8 @@ def _lr_find(ctx: StepContext) -> dict[str, Any]:
     return {"run_id": run_id, "suggestion": result.suggestion}
 
 
-def next_steps(diagnosis: Any, k: int = 3, curve: dict[str, Any] | None = None) -> list[str]:
-    """See :func:`yearn.diagnose.next_steps`."""
-    from yearn.diagnose import next_steps as steps
-
-    return steps(diagnosis, k, curve)
-
-
 def _diagnose(ctx: StepContext) -> dict[str, Any]:
-    from yearn.diagnose import diagnose_run
+    from yearn.diagnose import diagnose_run, next_steps
 
     run_id = ctx.outputs["train"]["run_id"]
     result = diagnose_run(run_id, project=ctx.root, random_state=ctx.options.random_state)

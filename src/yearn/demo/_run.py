@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from yearn.workflow._run import Progress, WorkflowResult, run_project
-from yearn.workflow._steps import WorkflowOptions
+from yearn.demo._projects import make_digits_demo
+from yearn.workflow import Progress, WorkflowOptions, WorkflowResult, run_project
 
 __all__ = ["DEMO_OPTIONS", "run_demo"]
 
@@ -36,7 +36,5 @@ def run_demo(
 ) -> WorkflowResult:
     """Create the digits demo in ``directory`` (see :func:`yearn.demo.make_digits_demo`)
     and run :func:`run_project` on it; the report is ``<directory>/report.html``."""
-    from yearn.demo import make_digits_demo
-
     root = make_digits_demo(directory, random_state=random_state, force=force)
     return run_project(root, options=options or DEMO_OPTIONS, progress=progress)

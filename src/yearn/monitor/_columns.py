@@ -1,0 +1,48 @@
+"""Which columns are monitored: numbers and categories, never ids or timestamps.
+
+Id-like columns are found with the profile's own rule (``id_like_reason``: unique per row,
+or monotone with row order), so a sequential id is excluded on either side (reference or
+production) and never reported as drift.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["TIME_NAMES", "column_kind", "exclusion_reason"]
+
+#: Column names taken as the timestamp of a row when no time column is named.
+TIME_NAMES = ("time", "timestamp", "datetime", "date", "created_at")
+#: Columns of the request log that are bookkeeping, not model inputs.
+LOG_COLUMNS = ("request_id", "model_version", "latency_ms")
+
+
+def column_kind(values: pd.Series) -> str:
+    """``numeric``, ``categorical``, ``timestamp`` or ``empty`` (all missing)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "timestamp"
+    if values.isna().all():
+        return "empty"
+    if pd.api.types.is_bool_dtype(values):
+        return "categorical"
+    if pd.api.types.is_numeric_dtype(values):
+        return "numeric"
+    return "categorical"
+
+
+def exclusion_reason(name: str, values: pd.Series) -> str | None:
+    """Why a column is not monitored (timestamp, id-like, empty), or None."""
+    from yearn.profile import ProfileContext
+    from yearn.profile.checks.leakage import id_like_reason
+
+    kind = column_kind(values)
+    if kind == "timestamp" or name.lower() in TIME_NAMES:
+        return "timestamp"
+    if name in LOG_COLUMNS:
+        return "request-log bookkeeping"
+    if kind == "empty":
+        return "every value is missing"
+    frame = pd.DataFrame({name: values.reset_index(drop=True)})
+    view = ProfileContext(frame, label=None, task=None, features=[name]).view(name)
+    why = id_like_reason(view)
+    return f"id-like: {why}" if why else None

@@ -1,0 +1,174 @@
+"""Monitoring a project: the deployed run's reference (training data and its predictions),
+the confidence map from its dev predictions, and the request log of ``yearn serve``."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from yearn._validation import check_choice
+from yearn.errors import DataError, StoreError
+from yearn.monitor._monitor import monitor
+from yearn.monitor._performance import ConfidenceMap
+from yearn.monitor._reference import Reference
+from yearn.monitor._result import MonitorResult
+
+if TYPE_CHECKING:
+    from yearn.project import Project
+
+__all__ = ["ProjectReference", "deployed_run", "monitor_project", "project_reference", "read_table"]
+
+log = logging.getLogger(__name__)
+RESULT_FILE = "latest.json"
+PREDICTION_SPLIT = {"train": "train_dev", "dev": "dev"}
+
+
+def deployed_run(project: Project, run: str | None = None) -> tuple[str, str]:
+    """``(run id, how it was chosen)``: ``run`` when given, else the deployed pointer, else
+    the newest run with predictions."""
+    with project.require_store() as store:
+        if run is not None:
+            return store.get_run(run).id, "given"
+        current = store.deployed()
+        if current is not None:
+            return current.run_id, "deployed"
+    newest = project.latest_run_with()
+    if newest is None:
+        raise StoreError(
+            f"{project.root}: no deployed model and no run with predictions; train one "
+            "('yearn train') or pass --run."
+        )
+    return newest, "newest run with predictions (nothing deployed yet: 'yearn retrain' records one)"
+
+
+@dataclass
+class ProjectReference:
+    """The reference of a project's deployed model and its dev-fitted confidence map."""
+
+    reference: Reference
+    confidence_map: ConfidenceMap | None
+    run_id: str
+    chosen: str
+    split: str
+
+
+def _input_columns(dataset) -> list[str]:
+    skip = {dataset.image_column, *dataset.text_columns}
+    cols = [*dataset.feature_columns, *dataset.metadata_columns]
+    return [c for c in dict.fromkeys(cols) if c not in skip and c is not None]
+
+
+def project_reference(
+    project: Project, *, run: str | None = None, split: str = "train", random_state: int = 0
+) -> ProjectReference:
+    """Bin the project's ``split`` rows (train, or dev: the data the product should see)
+    and the model's predictions on held-out rows of the same kind (train_dev for train)."""
+    check_choice("reference split", split, tuple(PREDICTION_SPLIT), error=DataError)
+    run_id, chosen = deployed_run(project, run)
+    dataset = project.dataset
+    manifest = project.manifest()
+    ids = set(manifest.ids(split).astype(str))
+    frame = dataset.frame[dataset.frame[dataset.id_column].astype(str).isin(ids)]
+    if frame.empty:
+        raise DataError(f"{project.root}: the {split} split is empty; run 'yearn split' first.")
+    preds = project.predictions(run_id)
+    held = PREDICTION_SPLIT[split]
+    if held not in preds.splits:
+        held = "dev"
+    ref_preds = preds.frame[preds.frame["split"] == held]
+    reference = Reference.build(
+        frame,
+        predictions=ref_preds,
+        columns=_input_columns(dataset),
+        random_state=random_state,
+    )
+    cmap = None
+    if preds.task in ("binary", "multiclass") and "dev" in preds.splits:
+        dev = preds.split("dev")
+        cmap = ConfidenceMap.fit(dev.proba().max(axis=1), dev.correct(), random_state=random_state)
+    return ProjectReference(reference, cmap, run_id, chosen, split)
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A CSV or Parquet file as a frame (one-line error naming the file otherwise)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: file not found.")
+    try:
+        frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
+    except (ValueError, OSError) as exc:
+        raise DataError(f"{path}: cannot read it ({exc}); give a CSV or Parquet table.") from None
+    frame.attrs["source"] = str(path)
+    return frame
+
+
+def monitor_project(
+    project: Project,
+    *,
+    log_path: str | Path | None = None,
+    window: str = "1d",
+    run: str | None = None,
+    labels: str | Path | pd.DataFrame | None = None,
+    time_column: str | None = None,
+    id_column: str | None = None,
+    reference_split: str = "train",
+    alpha: float = 0.05,
+    save: bool = True,
+    random_state: int = 0,
+) -> tuple[MonitorResult, ProjectReference]:
+    """Monitor the project's request log (or ``log_path``) against its deployed model."""
+    ref = project_reference(project, run=run, split=reference_split, random_state=random_state)
+    source = Path(log_path) if log_path is not None else project.paths.request_log
+    if log_path is not None and not source.exists():
+        raise DataError(
+            f"{source}: file not found; give the request log folder or a CSV/Parquet table."
+        )
+    if not source.exists():
+        raise DataError(
+            f"{source}: no request log; serve the model ('yearn serve') or pass --log with a "
+            "CSV/Parquet table of production inputs and a timestamp column."
+        )
+    label_frame = read_table(labels) if isinstance(labels, str | Path) else labels
+    label_column = project.config.label_column if project.has_config else "label"
+    if label_frame is not None and label_column not in label_frame and "label" in label_frame:
+        label_column = "label"
+    result = monitor(
+        ref.reference,
+        source,
+        window=window,
+        time_column=time_column,
+        labels=label_frame,
+        id_column=id_column,
+        label_column=label_column,
+        confidence_map=ref.confidence_map,
+        alpha=alpha,
+        random_state=random_state,
+    )
+    result.settings.update(
+        {
+            "run_id": ref.run_id,
+            "run_chosen": ref.chosen,
+            "reference_split": ref.split,
+            "log": str(source),
+        }
+    )
+    if save:
+        result.save(project.paths.monitor / RESULT_FILE)
+    return result, ref
+
+
+def load_saved(project: Project) -> dict | None:
+    """The last saved monitoring result (``None`` when monitoring never ran)."""
+    import json
+
+    path = project.paths.monitor / RESULT_FILE
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise DataError(f"{path}: unreadable ({exc}); run 'yearn monitor' again.") from None

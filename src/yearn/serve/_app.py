@@ -1,0 +1,427 @@
+"""The REST API over an exported model: ``POST /predict``, ``GET /health``, ``GET /metadata``.
+
+Written against a small protocol (``metadata``, ``schema``, ``predict_frame``) that
+``yearn.ship.load_exported`` satisfies. Bad input is answered 413/415/422 with the field and
+the fix, never 500; no endpoint reads a file named by the request (the web page's files, when
+served, are read into memory at start-up).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import uuid
+from collections.abc import Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+from fastapi import Request
+from pydantic import ValidationError
+
+from yearn.errors import DataError, YearnError
+from yearn.serve._batcher import MicroBatcher
+from yearn.serve._limits import BodyLimit, PayloadTooLarge
+from yearn.serve._log import RequestLog
+from yearn.serve._schema import Column, columns_of, decode_image, request_models, rows_to_frame
+
+__all__ = ["LOOPBACK_NAMES", "ServableModel", "create_app"]
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]", "testserver")
+METADATA_KEYS = ("run_id", "model_version", "task", "classes", "threshold", "metric", "fingerprint")
+
+
+@runtime_checkable
+class ServableModel(Protocol):
+    """What the server needs of a model (``yearn.ship.ExportedModel`` has it)."""
+
+    metadata: dict[str, Any]
+    schema: Any
+
+    def predict_frame(self, frame: pd.DataFrame) -> pd.DataFrame: ...
+
+
+class _Invalid(Exception):
+    """A request that fails validation: FastAPI-style ``detail`` entries."""
+
+    def __init__(self, detail: list[dict[str, Any]], status: int = 422) -> None:
+        super().__init__(detail[0]["msg"] if detail else "invalid request")
+        self.detail, self.status = detail, status
+
+
+def _invalid(loc: list[Any], msg: str, kind: str, fix: str, status: int = 422) -> _Invalid:
+    return _Invalid([{"loc": loc, "msg": msg, "type": kind, "fix": fix}], status=status)
+
+
+def _fix_for(err: dict[str, Any], columns: dict[str, Column]) -> str:
+    """The one-line fix for one pydantic error."""
+    loc = [p for p in err.get("loc", ()) if isinstance(p, str) and p != "rows"]
+    name = loc[-1] if loc else None
+    col = columns.get(name) if name else None
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        return f"remove {name!r}: the model's inputs are {', '.join(columns)}"
+    if kind == "missing" and col is None and name is not None:
+        return f"add {name!r}"
+    if col is None:
+        return 'send {"rows": [{...}, ...]} or one row {...} with the model\'s inputs'
+    if kind == "missing":
+        return f"add {col.name!r} ({col.kind}" + (", may be null)" if col.nullable else ")")
+    if col.kind == "category":
+        shown = ", ".join(repr(c) for c in col.categories[:20])
+        more = " ..." if len(col.categories) > 20 else ""
+        return f"send one of {shown}{more}" + (" or null" if col.nullable else "")
+    if col.kind == "numeric":
+        return "send a finite number" + (" or null" if col.nullable else "")
+    return "send the image file base64-encoded (PNG or JPEG)"
+
+
+def _detail(exc: ValidationError, columns: dict[str, Column], prefix: Sequence[Any]) -> list:
+    out = []
+    for err in exc.errors(include_url=False, include_context=False, include_input=False):
+        loc = [*prefix, *err.get("loc", ())]
+        out.append(
+            {
+                "loc": loc,
+                "msg": err.get("msg", "invalid"),
+                "type": err.get("type", "invalid"),
+                "fix": _fix_for(err, columns),
+            }
+        )
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe: NaN/inf → None, numpy scalars → Python."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def create_app(
+    model: ServableModel,
+    *,
+    max_batch: int = 64,
+    max_wait_ms: float = 5.0,
+    request_log: RequestLog | None = None,
+    max_body_bytes: int = 2 * 1024 * 1024,
+    max_rows: int = 1000,
+    web_files: dict[str, tuple[bytes, str]] | None = None,
+    allowed_hosts: list[str] | None = None,
+) -> Any:
+    """The FastAPI app serving ``model``.
+
+    ``request_log`` receives every predicted row before its answer is sent; ``web_files``
+    maps names to ``(content, media type)`` served under ``/web/`` (``yearn serve --web``);
+    ``allowed_hosts`` are the ``Host`` header values accepted (default: loopback names).
+    """
+    from fastapi import FastAPI
+    from fastapi.responses import JSONResponse, RedirectResponse, Response
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+    columns = columns_of(model.schema)
+    by_name = {c.name: c for c in columns}
+    meta = dict(model.metadata or {})
+    version = str(meta.get("model_version") or meta.get("run_id") or "unknown")
+    Row, PredictRequest = request_models(columns, max_rows=max_rows)
+
+    def run_batch(frame: pd.DataFrame, metas: list[dict[str, Any]]) -> pd.DataFrame:
+        out = model.predict_frame(frame)
+        if "pred" not in out.columns or len(out) != len(frame):
+            raise RuntimeError(
+                "the model's predict_frame must return one row with 'pred' per input"
+            )
+        if request_log is not None:
+            now = time.perf_counter()
+            ids = [m["request_id"] for m in metas for _ in range(m["rows"])]
+            lat = [(now - m["arrived"]) * 1000.0 for m in metas for _ in range(m["rows"])]
+            request_log.append(request_log.table(frame, out, ids, lat, version))
+        return out
+
+    batcher = MicroBatcher(run_batch, max_batch=max_batch, max_wait_ms=max_wait_ms)
+
+    @asynccontextmanager
+    async def lifespan(app: Any):
+        await batcher.start()
+        try:
+            yield
+        finally:
+            await batcher.stop()
+            if request_log is not None:
+                request_log.close()
+
+    app = FastAPI(
+        title=f"yearn model {version}",
+        version=version,
+        description=(
+            f"Predictions of the exported model {version} ({meta.get('task', 'unknown task')}). "
+            'POST one row or {"rows": [...]} to /predict.'
+        ),
+        lifespan=lifespan,
+    )
+    app.state.batcher = batcher
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or list(LOOPBACK_NAMES))
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+
+    @app.exception_handler(_Invalid)
+    async def _on_invalid(request: Request, exc: _Invalid):
+        first = exc.detail[0] if exc.detail else {"loc": [], "msg": str(exc), "fix": ""}
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        summary = f"{where}: {first['msg']}" + (f"; {first['fix']}" if first.get("fix") else "")
+        return JSONResponse({"error": summary, "detail": exc.detail}, status_code=exc.status)
+
+    @app.exception_handler(YearnError)
+    async def _on_yearn_error(request: Request, exc: YearnError):
+        return JSONResponse({"error": str(exc)}, status_code=422)
+
+    @app.exception_handler(PayloadTooLarge)
+    async def _too_large(request: Request, exc: PayloadTooLarge):
+        return JSONResponse({"error": str(exc)}, status_code=413)
+
+    row_schema = Row.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+    req_schema = PredictRequest.model_json_schema(
+        by_alias=True, ref_template="#/components/schemas/{model}"
+    )
+    multipart_props = {
+        c.name: (
+            {"type": "string", "format": "binary"}
+            if c.kind == "image"
+            else {"type": "string", "description": f"{c.kind} value as text"}
+        )
+        for c in columns
+    }
+    body_spec = {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "anyOf": [
+                            {"$ref": "#/components/schemas/PredictRequest"},
+                            {"$ref": "#/components/schemas/Row"},
+                        ]
+                    }
+                },
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": multipart_props,
+                        "required": [c.name for c in columns if not c.nullable],
+                    }
+                },
+            },
+        },
+        "responses": {
+            "422": {"description": "Invalid input: `error` names the field and the fix."},
+            "413": {"description": "The body is larger than the server's limit."},
+            "415": {"description": "Send application/json or multipart/form-data."},
+        },
+    }
+
+    async def _parse(request: Request) -> list[dict[str, Any]]:
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype == "multipart/form-data":
+            return [await _parse_form(request)]
+        if ctype not in ("application/json", ""):
+            raise _invalid(
+                ["header", "content-type"],
+                f"unsupported content type {ctype!r}",
+                "content_type",
+                "send application/json or multipart/form-data",
+                status=415,
+            )
+        raw = await request.body()
+        try:
+            body = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            raise _invalid(
+                ["body"],
+                f"not valid JSON ({exc})",
+                "json_invalid",
+                'send a JSON object: one row {...} or {"rows": [...]}',
+            ) from None
+        many = isinstance(body, dict) and "rows" in body and "rows" not in by_name
+        try:
+            if many:
+                rows = PredictRequest.model_validate(body).rows
+                return [r.model_dump(by_alias=True) for r in rows]
+            return [Row.model_validate(body).model_dump(by_alias=True)]
+        except ValidationError as exc:
+            raise _Invalid(_detail(exc, by_name, ["body"])) from None
+
+    async def _form_values(form: Any) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for key, value in form.multi_items():
+            if key not in by_name:
+                raise _invalid(
+                    ["body", key],
+                    "unknown field",
+                    "extra_forbidden",
+                    f"the model's inputs are {', '.join(by_name)}",
+                )
+            col = by_name[key]
+            if hasattr(value, "read"):  # an uploaded file
+                if col.kind != "image":
+                    raise _invalid(
+                        ["body", key],
+                        "a file for a non-image field",
+                        "type_error",
+                        f"send {key} as text",
+                    )
+                values[key] = decode_image(await value.read(), col)
+            elif col.kind == "image":
+                values[key] = value  # base64 text, decoded below
+            elif col.kind == "numeric":
+                values[key] = None if value in ("", "null") else value
+            else:
+                values[key] = None if value == "" and col.nullable else value
+        return values
+
+    async def _parse_form(request: Request) -> dict[str, Any]:
+        async with request.form(max_files=len(columns), max_fields=len(columns) + 1) as form:
+            values = await _form_values(form)
+        arrays = {k: v for k, v in values.items() if isinstance(v, np.ndarray)}
+        check = {k: ("" if k in arrays else v) for k, v in values.items()}
+        try:
+            row = Row.model_validate(check).model_dump(by_alias=True)
+        except ValidationError as exc:
+            raise _Invalid(_detail(exc, by_name, ["body"])) from None
+        row.update(arrays)
+        return row
+
+    def _decode_images(rows: list[dict[str, Any]]) -> None:
+        for i, row in enumerate(rows):
+            for col in columns:
+                value = row.get(col.name)
+                if col.kind == "image" and isinstance(value, str):
+                    try:
+                        row[col.name] = decode_image(value, col)
+                    except DataError as exc:
+                        raise _invalid(
+                            ["body", "rows", i, col.name],
+                            str(exc),
+                            "image_invalid",
+                            "send a PNG or JPEG file base64-encoded",
+                        ) from None
+
+    @app.post(
+        "/predict",
+        summary="Predict one row or many",
+        openapi_extra=body_spec,
+        responses={200: {"description": "One prediction per row, in order."}},
+    )
+    async def predict(request: Request) -> Any:
+        arrived = time.perf_counter()
+        rows = await _parse(request)
+        _decode_images(rows)
+        request_id = uuid.uuid4().hex
+        frame = rows_to_frame(columns, rows)
+        try:
+            out, info = await batcher.submit(
+                frame, {"request_id": request_id, "rows": len(rows), "arrived": arrived}
+            )
+        except YearnError as exc:  # the model's own input validation
+            raise _invalid(["body"], str(exc), "value_error", "see the message") from None
+        probas = [c for c in out.columns if str(c).startswith("proba:")]
+        predictions = []
+        for rec in out.to_dict("records"):
+            item: dict[str, Any] = {"pred": _plain(rec["pred"])}
+            if probas:
+                item["proba"] = {str(c)[len("proba:") :]: _plain(rec[c]) for c in probas}
+            predictions.append(item)
+        return JSONResponse(
+            {
+                "request_id": request_id,
+                "model_version": version,
+                "threshold": _plain(meta.get("threshold")),
+                "predictions": predictions,
+                "batch_size": info.size,
+            },
+            headers={"x-request-id": request_id},
+        )
+
+    @app.get("/health", summary="Liveness and counters")
+    async def health() -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "model_version": version,
+            "batches": batcher.batches,
+            "rows": batcher.rows,
+        }
+
+    @app.get("/metadata", summary="The model's version, metric, threshold and fingerprint")
+    async def metadata() -> dict[str, Any]:
+        out = {k: meta.get(k) for k in METADATA_KEYS}
+        out["model_version"] = version
+        out["inputs"] = [{k: v for k, v in vars(c).items() if v not in (None, ())} for c in columns]
+        return json.loads(json.dumps(out, default=_plain_default))
+
+    if web_files:
+
+        @app.get("/", include_in_schema=False)
+        async def root() -> Any:
+            return RedirectResponse("/web/")
+
+        @app.get("/web/", include_in_schema=False)
+        @app.get("/web/{name}", include_in_schema=False)
+        async def web(name: str = "index.html") -> Any:
+            if name not in web_files:
+                return JSONResponse({"error": f"no such file {name!r}"}, status_code=404)
+            content, media = web_files[name]
+            return Response(content, media_type=media)
+
+    app.openapi_schema = None
+    original_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = original_openapi()
+            comps = schema.setdefault("components", {}).setdefault("schemas", {})
+            defs = {**row_schema.pop("$defs", {}), **req_schema.pop("$defs", {})}
+            comps.update(defs)
+            comps["Row"] = row_schema
+            comps["PredictRequest"] = req_schema
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
+    return app
+
+
+def _plain_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    return str(value)
+
+
+def load_web_files(folder: str | Path) -> dict[str, tuple[bytes, str]]:
+    """The files of a web bundle (``yearn export --target web``) read into memory."""
+    import mimetypes
+
+    folder = Path(folder)
+    if not (folder / "index.html").is_file():
+        raise DataError(f"{folder} has no index.html; build it with yearn export --target web.")
+    types = {
+        ".mjs": "text/javascript",
+        ".js": "text/javascript",
+        ".wasm": "application/wasm",
+        ".onnx": "application/octet-stream",
+        ".json": "application/json",
+    }
+    out = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and not path.name.startswith("."):
+            media = (
+                types.get(path.suffix)
+                or mimetypes.guess_type(path.name)[0]
+                or "application/octet-stream"
+            )
+            out[path.name] = (path.read_bytes(), media)
+    return out

@@ -1,0 +1,173 @@
+"""Micro-batching: concurrent requests gathered into one model call.
+
+Each caller ``await``s :meth:`MicroBatcher.submit` with its rows (a DataFrame). A single
+worker task takes the first waiting request, then keeps gathering until ``max_batch`` rows
+are queued or ``max_wait_ms`` have passed since that first request, runs ``run_batch`` once
+on the concatenated rows (in a thread, so the event loop keeps accepting requests), and
+hands every caller its own slice. Errors reach the callers: a failing batch of several
+requests is rerun one request at a time, so each caller gets its own result or its own
+error; nobody waits forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from yearn._validation import check_number, check_positive_int
+
+__all__ = ["BatchInfo", "MicroBatcher"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchInfo:
+    """What a caller learns about the batch its rows ran in."""
+
+    size: int
+    requests: int
+    latency_ms: float = 0.0
+
+
+@dataclass
+class _Pending:
+    frame: pd.DataFrame
+    meta: Any
+    future: asyncio.Future
+    queued: float = field(default_factory=time.perf_counter)
+
+
+class MicroBatcher:
+    """Gathers concurrent :meth:`submit` calls into batches for ``run_batch``.
+
+    ``run_batch(frame, metas) -> DataFrame`` gets the rows of every request of the batch
+    (index reset, in arrival order) and the requests' ``meta`` objects; it must return one
+    output row per input row in the same order. ``max_batch=1`` with ``max_wait_ms=0`` is
+    one request, one inference.
+    """
+
+    def __init__(
+        self,
+        run_batch: Callable[[pd.DataFrame, list[Any]], pd.DataFrame],
+        *,
+        max_batch: int = 64,
+        max_wait_ms: float = 5.0,
+    ) -> None:
+        check_positive_int("max_batch", max_batch)
+        check_number("max_wait_ms", max_wait_ms, low=0, high=60_000)
+        self.run_batch = run_batch
+        self.max_batch = max_batch
+        self.max_wait = max_wait_ms / 1000.0
+        self._queue: asyncio.Queue[_Pending] | None = None
+        self._worker: asyncio.Task | None = None
+        self._carry: _Pending | None = None  # the request that would have overfilled a batch
+        self.batches = 0
+        self.rows = 0
+
+    async def start(self) -> None:
+        """Start the worker on the running loop (idempotent)."""
+        if self._worker is None or self._worker.done():
+            self._queue = asyncio.Queue()
+            self._worker = asyncio.create_task(self._work(), name="yearn-microbatcher")
+
+    async def stop(self) -> None:
+        """Stop the worker; callers still waiting get an error rather than hang."""
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+        if self._queue is not None:
+            while not self._queue.empty():
+                item = self._queue.get_nowait()
+                if not item.future.done():
+                    item.future.set_exception(RuntimeError("the server is shutting down"))
+
+    async def submit(self, frame: pd.DataFrame, meta: Any = None) -> tuple[pd.DataFrame, BatchInfo]:
+        """Queue ``frame`` and wait for its output rows and the batch it ran in."""
+        if len(frame) == 0:
+            raise ValueError("submit needs at least one row")
+        await self.start()
+        assert self._queue is not None
+        fut: asyncio.Future = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Pending(frame, meta, fut))
+        return await fut
+
+    async def _gather(self) -> list[_Pending]:
+        assert self._queue is not None
+        first, self._carry = self._carry or await self._queue.get(), None
+        batch, n = [first], len(first.frame)
+        deadline = time.perf_counter() + self.max_wait
+        while n < self.max_batch:
+            if self._queue.empty():
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    break
+                try:
+                    item = await asyncio.wait_for(self._queue.get(), remaining)
+                except TimeoutError:
+                    break
+            else:
+                item = self._queue.get_nowait()
+            if n + len(item.frame) > self.max_batch:
+                self._carry = item  # first of the next batch
+                break
+            batch.append(item)
+            n += len(item.frame)
+        return batch
+
+    async def _run(self, live: list[_Pending]) -> None:
+        """Run ``live`` as one batch; on failure rerun each request alone (when there are
+        several), so one bad request cannot fail its neighbours."""
+        frame = pd.concat([p.frame for p in live], ignore_index=True)
+        started = time.perf_counter()
+        try:
+            out = await asyncio.to_thread(self.run_batch, frame, [p.meta for p in live])
+            if len(out) != len(frame):
+                raise RuntimeError(f"the model returned {len(out)} rows for {len(frame)} inputs")
+        except asyncio.CancelledError:
+            for p in live:
+                if not p.future.done():
+                    p.future.set_exception(RuntimeError("the server is shutting down"))
+            raise
+        except Exception as exc:  # handed to the callers, never swallowed
+            if len(live) > 1:
+                log.info(
+                    "batch of %d requests failed (%s); running them one by one", len(live), exc
+                )
+                for p in live:
+                    await self._run([p])
+                return
+            log.warning("request of %d rows failed: %s", len(frame), exc)
+            if not live[0].future.done():
+                live[0].future.set_exception(exc)
+            return
+        self.batches += 1
+        self.rows += len(frame)
+        out = out.reset_index(drop=True)
+        info = BatchInfo(
+            size=len(frame),
+            requests=len(live),
+            latency_ms=(time.perf_counter() - started) * 1000.0,
+        )
+        start = 0
+        for p in live:
+            stop = start + len(p.frame)
+            if not p.future.done():
+                p.future.set_result((out.iloc[start:stop].reset_index(drop=True), info))
+            start = stop
+
+    async def _work(self) -> None:
+        while True:
+            batch = await self._gather()
+            live = [p for p in batch if not p.future.done()]  # drop callers that went away
+            if live:
+                await self._run(live)

@@ -1,0 +1,205 @@
+"""The append-only request log: one Parquet segment per served batch.
+
+Layout (the contract monitoring reads): ``ProjectPaths(root).request_log`` holds
+``part-<first>-<last>.parquet`` files, one row per predicted row, with the columns
+``time`` (UTC), ``request_id``, ``model_version``, ``latency_ms``, the input columns by their
+schema names, ``pred`` and ``proba:<class>``. Image inputs are logged as their height x width
+(the pixels are not kept).
+
+Each batch is written as a new segment (temporary file, fsync, rename) *before* its callers
+get their answers, so a crash loses at most the batch in flight and never leaves a
+half-written segment. Segments written by this process are merged into one larger segment
+when there are many of them and on :meth:`RequestLog.close`; the merged file's name covers
+the sequence numbers it replaces, so if a crash strikes between writing it and deleting the
+small ones, :func:`read_request_log` still counts every row once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from yearn._io import atomic_write
+from yearn.paths import ProjectPaths
+from yearn.serve._schema import Column
+
+__all__ = ["RequestLog", "read_request_log", "segment_files"]
+
+log = logging.getLogger(__name__)
+
+_NAME = re.compile(r"^part-(?P<writer>[0-9a-f]{8})-(?P<first>\d{12})-(?P<last>\d{12})\.parquet$")
+
+
+def _segment_name(writer: str, first: int, last: int) -> str:
+    return f"part-{writer}-{first:012d}-{last:012d}.parquet"
+
+
+def segment_files(folder: str | Path) -> list[Path]:
+    """The live segments of a request-log folder, oldest first (merged-away ones left out)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    spans: list[tuple[str, int, int, Path]] = []
+    for path in folder.iterdir():
+        m = _NAME.match(path.name)
+        if m:
+            spans.append((m["writer"], int(m["first"]), int(m["last"]), path))
+    live = [
+        s
+        for s in spans
+        if not any(
+            o[0] == s[0] and o[1] <= s[1] and s[2] <= o[2] and (o[1], o[2]) != (s[1], s[2])
+            for o in spans
+        )
+    ]
+    return [s[3] for s in sorted(live, key=lambda s: (s[3].stat().st_mtime_ns, s[1]))]
+
+
+def read_request_log(root_or_folder: str | Path) -> pd.DataFrame:
+    """Every logged row of a project (or of a request-log folder), in time order."""
+    folder = Path(root_or_folder)
+    if (folder / ProjectPaths(folder).state_dir.name).is_dir():
+        folder = ProjectPaths(folder).request_log
+    files = segment_files(folder)
+    if not files:
+        return pd.DataFrame(columns=["time", "request_id", "model_version", "latency_ms"])
+    frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    return frame.sort_values("time", kind="stable", ignore_index=True)
+
+
+class RequestLog:
+    """Writes served batches to a project's request log (thread-safe).
+
+    ``merge_every`` small segments of this writer are merged into one (0: never merge
+    while serving; :meth:`close` always merges).
+    """
+
+    def __init__(
+        self,
+        folder: str | Path,
+        columns: Sequence[Column],
+        classes: Sequence[str] = (),
+        *,
+        merge_every: int = 256,
+    ) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.columns = list(columns)
+        self.classes = [str(c) for c in classes]
+        self.merge_every = merge_every
+        self.writer = uuid.uuid4().hex[:8]
+        self._seq = 0
+        self._small: list[tuple[int, Path]] = []
+        self._lock = threading.Lock()
+        self.rows_written = 0
+
+    @classmethod
+    def for_project(cls, root: str | Path, columns: Sequence[Column], classes=()) -> RequestLog:
+        return cls(ProjectPaths(root).request_log, columns, classes)
+
+    def _input_values(self, inputs: pd.DataFrame) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for col in self.columns:
+            series = inputs[col.name]
+            if col.kind == "numeric":
+                values[col.name] = pa.array(series.astype("float64"), type=pa.float64())
+            elif col.kind == "category":
+                values[col.name] = pa.array(
+                    [None if v is None else str(v) for v in series], type=pa.string()
+                )
+            else:  # image pixels are not kept; their size is
+                values[col.name] = pa.array(
+                    [None if v is None else f"image {col.height}x{col.width}" for v in series],
+                    type=pa.string(),
+                )
+        return values
+
+    def table(
+        self,
+        inputs: pd.DataFrame,
+        outputs: pd.DataFrame,
+        request_ids: Sequence[str],
+        latency_ms: Sequence[float],
+        model_version: str,
+        time: datetime | None = None,
+    ) -> pa.Table:
+        """The log rows of one batch (``request_ids`` / ``latency_ms`` one per row)."""
+        n = len(inputs)
+        stamp = time or datetime.now(UTC)
+        cols: dict[str, Any] = {
+            "time": pa.array([stamp] * n, type=pa.timestamp("us", tz="UTC")),
+            "request_id": pa.array(list(request_ids), type=pa.string()),
+            "model_version": pa.array([model_version] * n, type=pa.string()),
+            "latency_ms": pa.array(np.asarray(latency_ms, dtype=np.float64)),
+        }
+        cols.update(self._input_values(inputs))
+        pred = outputs["pred"]
+        cols["pred"] = (
+            pa.array(pred.astype("float64"))
+            if pd.api.types.is_float_dtype(pred)
+            else pa.array([None if v is None else str(v) for v in pred], type=pa.string())
+        )
+        for name in outputs.columns:
+            if str(name).startswith("proba:"):
+                cols[str(name)] = pa.array(outputs[name].astype("float64"))
+        return pa.table(cols)
+
+    def append(self, table: pa.Table) -> Path:
+        """Write one batch as a new segment (atomic, fsynced); returns its path."""
+        with self._lock:
+            self._seq += 1
+            seq = self._seq
+            path = self.folder / _segment_name(self.writer, seq, seq)
+            with atomic_write(path) as tmp:
+                pq.write_table(table, tmp)
+            _fsync_dir(self.folder)
+            self._small.append((seq, path))
+            self.rows_written += table.num_rows
+            if self.merge_every and len(self._small) >= self.merge_every:
+                self._merge()
+            return path
+
+    def _merge(self) -> None:
+        if len(self._small) < 2:
+            return
+        first, last = self._small[0][0], self._small[-1][0]
+        tables = [pq.read_table(p) for _, p in self._small]
+        merged = pa.concat_tables(tables, promote_options="default")
+        target = self.folder / _segment_name(self.writer, first, last)
+        with atomic_write(target) as tmp:
+            pq.write_table(merged, tmp)
+        _fsync_dir(self.folder)
+        for _, p in self._small:  # now covered by the merged segment
+            p.unlink(missing_ok=True)
+        self._small = []
+
+    def close(self) -> None:
+        """Merge this writer's small segments into one."""
+        with self._lock:
+            self._merge()
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        log.debug("fsync of %s failed: %s", folder, exc)
+    finally:
+        os.close(fd)

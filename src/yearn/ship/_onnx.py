@@ -1,0 +1,147 @@
+"""Torch inference module → one ONNX graph (torch's dynamo exporter), with the category
+strings turned into one-hot positions by ``ai.onnx.ml.LabelEncoder`` nodes in front.
+
+The dynamo exporter (``torch.onnx.export(..., dynamo=True)``, needs ``onnxscript``) is
+the one torch maintains; it runs offline. The graph takes ``numeric`` (float64),
+``categorical`` (strings) or ``image`` (float32) and returns ``proba`` (or ``value``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+
+from yearn.errors import DataError
+
+__all__ = ["EXPORTER", "to_onnx"]
+
+log = logging.getLogger(__name__)
+
+EXPORTER = f"torch.onnx dynamo exporter (torch {torch.__version__.split('+')[0]})"
+ML_DOMAIN = "ai.onnx.ml"
+
+
+def _examples(module: Any, n_numeric: int, n_categorical: int, image_shape: tuple) -> tuple:
+    batch = 3
+    out = []
+    for name in module.input_names:
+        if name == "numeric":
+            out.append(torch.zeros(batch, n_numeric, dtype=torch.float64))
+        elif name == "codes":
+            out.append(torch.zeros(batch, n_categorical, dtype=torch.int64))
+        else:
+            out.append(torch.zeros(batch, *image_shape, dtype=torch.float32))
+    return tuple(out)
+
+
+def _string_front(model: Any, code_maps: list[tuple[list[str], list[int], int, int]]) -> None:
+    """Replace the graph input ``codes`` by ``categorical`` (N, n_cat) strings."""
+    from onnx import TensorProto, helper
+
+    graph = model.graph
+    codes = [i for i in graph.input if i.name == "codes"]
+    if not codes:
+        raise DataError("the exported graph has no 'codes' input to attach categories to.")
+    graph.input.remove(codes[0])
+    nodes = []
+    columns = []
+    for j, (categories, positions, unseen, _) in enumerate(code_maps):
+        index = helper.make_tensor(f"cat_index_{j}", TensorProto.INT64, [], [j])
+        nodes.append(helper.make_node("Constant", [], [f"cat_index_{j}_c"], value=index))
+        nodes.append(
+            helper.make_node(
+                "Gather", ["categorical", f"cat_index_{j}_c"], [f"cat_str_{j}"], axis=1
+            )
+        )
+        nodes.append(
+            helper.make_node(
+                "LabelEncoder",
+                [f"cat_str_{j}"],
+                [f"cat_code_{j}"],
+                domain=ML_DOMAIN,
+                keys_strings=categories,
+                values_int64s=positions,
+                default_int64=unseen,
+            )
+        )
+        axes = helper.make_tensor(f"cat_axes_{j}", TensorProto.INT64, [1], [1])
+        nodes.append(helper.make_node("Constant", [], [f"cat_axes_{j}_c"], value=axes))
+        nodes.append(
+            helper.make_node("Unsqueeze", [f"cat_code_{j}", f"cat_axes_{j}_c"], [f"cat_col_{j}"])
+        )
+        columns.append(f"cat_col_{j}")
+    nodes.append(helper.make_node("Concat", columns, ["codes"], axis=1))
+    for node in reversed(nodes):
+        graph.node.insert(0, node)
+    graph.input.insert(
+        0,
+        helper.make_tensor_value_info("categorical", TensorProto.STRING, ["batch", len(code_maps)]),
+    )
+    if not any(o.domain == ML_DOMAIN for o in model.opset_import):
+        model.opset_import.append(helper.make_opsetid(ML_DOMAIN, 3))
+
+
+def to_onnx(
+    module: Any,
+    *,
+    n_numeric: int,
+    code_maps: list[tuple[list[str], list[int], int, int]],
+    image_shape: tuple[int, ...] = (),
+    output_name: str = "proba",
+) -> bytes:
+    """The serialised ONNX model of ``module`` (an :class:`InferenceModule`), batch dynamic."""
+    import onnx
+
+    examples = _examples(module, n_numeric, len(code_maps), image_shape)
+    batch = torch.export.Dim("batch", min=1, max=1 << 30)
+    dynamic = (tuple({0: batch} for _ in examples),)  # forward(*inputs): one varargs entry
+    buffer = io.StringIO()
+    quiet = logging.getLogger("torch.onnx._internal.exporter._registration")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    with (
+        warnings.catch_warnings(),
+        contextlib.redirect_stdout(buffer),
+        contextlib.redirect_stderr(buffer),
+        torch.no_grad(),
+    ):
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(
+            module,
+            examples,
+            dynamo=True,
+            input_names=list(module.input_names),
+            output_names=[output_name],
+            dynamic_shapes=dynamic,
+            verbose=False,
+            optimize=True,
+        )
+    quiet.setLevel(level)
+    if buffer.getvalue().strip():
+        log.debug("exporter output: %s", buffer.getvalue())
+    model = program.model_proto
+    if "codes" in module.input_names:
+        _string_front(model, code_maps)
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+def run_session(
+    model_bytes: bytes, inputs: dict[str, np.ndarray], *, threads: int = 1
+) -> np.ndarray:
+    """Run the graph with onnxruntime on CPU; the first output."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    session = ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+    names = {i.name for i in session.get_inputs()}
+    return session.run(None, {k: v for k, v in inputs.items() if k in names})[0]

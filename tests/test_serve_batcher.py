@@ -1,0 +1,95 @@
+"""MicroBatcher: concurrent requests share batches bounded by max_batch; every caller gets
+its own rows back; a failure reaches the callers as an error, never a hang."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pandas as pd
+import pytest
+
+from yearn.errors import ConfigError
+from yearn.serve import MicroBatcher
+
+
+def _frame(start: int, n: int) -> pd.DataFrame:
+    return pd.DataFrame({"x": range(start, start + n)})
+
+
+def _double(frame: pd.DataFrame, metas) -> pd.DataFrame:
+    return pd.DataFrame({"pred": frame["x"] * 2})
+
+
+async def _run_clients(batcher: MicroBatcher, sizes: list[int]):
+    starts = [sum(sizes[:i]) * 100 for i in range(len(sizes))]
+    try:
+        return await asyncio.wait_for(
+            asyncio.gather(
+                *(batcher.submit(_frame(s, n)) for s, n in zip(starts, sizes, strict=True)),
+                return_exceptions=True,
+            ),
+            timeout=30,
+        )
+    finally:
+        await batcher.stop()
+
+
+def test_concurrent_requests_share_batches_and_get_their_own_rows():
+    sizes = [1, 3, 2, 1, 5, 1, 1, 2] * 4
+    calls: list[int] = []
+
+    def run(frame, metas):
+        calls.append(len(frame))
+        return _double(frame, metas)
+
+    results = asyncio.run(_run_clients(MicroBatcher(run, max_batch=8, max_wait_ms=200), sizes))
+    starts = [sum(sizes[:i]) * 100 for i in range(len(sizes))]
+    for (out, info), s, n in zip(results, starts, sizes, strict=True):
+        assert list(out["pred"]) == [2 * v for v in range(s, s + n)]
+        assert info.size <= 8
+    assert sum(calls) == sum(sizes)
+    assert max(calls) <= 8 and len(calls) < len(sizes)  # batched, never over max_batch
+
+
+def test_one_request_one_inference_with_max_batch_1():
+    calls: list[int] = []
+
+    def run(frame, metas):
+        calls.append(len(frame))
+        return _double(frame, metas)
+
+    asyncio.run(_run_clients(MicroBatcher(run, max_batch=1, max_wait_ms=0), [1] * 10))
+    assert calls == [1] * 10
+
+
+def test_a_failing_batch_is_an_error_for_each_caller_not_a_hang():
+    def boom(frame, metas):
+        raise RuntimeError("model exploded")
+
+    results = asyncio.run(_run_clients(MicroBatcher(boom, max_batch=16, max_wait_ms=20), [1] * 6))
+    assert all(isinstance(r, RuntimeError) and "exploded" in str(r) for r in results)
+
+
+def test_only_the_bad_request_fails_when_batch_is_rerun_alone():
+    def picky(frame, metas):
+        if (frame["x"] == 300).any():
+            raise ValueError("x=300 refused")
+        return _double(frame, metas)
+
+    results = asyncio.run(_run_clients(MicroBatcher(picky, max_batch=16, max_wait_ms=50), [1] * 6))
+    assert isinstance(results[3], ValueError)
+    assert all(not isinstance(r, Exception) for i, r in enumerate(results) if i != 3)
+
+
+def test_wrong_row_count_from_the_model_is_an_error():
+    results = asyncio.run(
+        _run_clients(MicroBatcher(lambda f, m: f.iloc[:0], max_batch=4, max_wait_ms=5), [2, 2])
+    )
+    assert all(isinstance(r, RuntimeError) and "returned 0 rows" in str(r) for r in results)
+
+
+def test_parameters_are_checked():
+    with pytest.raises(ConfigError, match="max_batch"):
+        MicroBatcher(_double, max_batch=0)
+    with pytest.raises(ConfigError, match="max_wait_ms"):
+        MicroBatcher(_double, max_wait_ms=-1)
