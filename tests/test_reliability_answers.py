@@ -208,3 +208,23 @@ def test_yearn_errors_cut_every_long_quoted_value():
 @pytest.mark.parametrize("args", [["nosuchcommand"], ["runs", "--bogus"], ["diagnose", "--train"]])
 def test_framework_usage_errors_exit_2(cli, args):
     assert cli(*args).exit_code == 2
+
+
+def test_run_after_an_upstream_failure_says_once_what_failed_and_ends_on_it(tmp_path, cli):
+    project = _toy(tmp_path / "p")
+    (project / "web.csv").write_text(toy_table("w", 60, 0).to_csv(index=False), encoding="utf-16")
+    res = cli("run", "--project", project, "--epochs", "1", "--no-learning-curve", "--no-lr-find")
+    assert res.exit_code == 2, res.output
+    lines = [line for line in res.output.strip().splitlines() if line.strip()]
+    assert lines[-1].startswith("error: split") and "not UTF-8" in lines[-1]
+    assert res.output.count("not UTF-8") == 1  # said once
+    assert "not run (needs split)" in res.output
+    assert "yearn run --project" not in res.output  # never "run the command you just ran"
+    out = json.loads(
+        cli("run", "--project", project, "--json", "--no-learning-curve", "--no-lr-find").output
+    )
+    status = {s["name"]: (s["status"], s["note"]) for s in out["steps"]}
+    assert status["split"][0] == "failed"
+    assert status["train"] == ("not run", "not run (needs split)")
+    assert status["diagnose"] == ("not run", "not run (needs split)")  # the cause, not train
+    assert out["report_note"] == "not written (needs split)"

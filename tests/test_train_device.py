@@ -102,3 +102,30 @@ def test_bf16_autocast_trains_close_to_float32():
     half = fit("mlp", _data(600), precision="bf16", **kw)
     assert half.history[-1]["train_loss"] == pytest.approx(full.history[-1]["train_loss"], abs=0.05)
     assert abs(half.history[-1]["dev_metric"] - full.history[-1]["dev_metric"]) <= 0.05
+
+
+def test_epoch_metrics_computed_on_the_device_match_the_predictions_table():
+    res = fit("mlp", _data(), epochs=2, width=8, num_threads=1)
+    dev = res.predictions[res.predictions["split"] == "dev"]
+    error = float((dev["pred"].astype(str) != dev["label"].astype(str)).mean())
+    assert res.history[-1]["dev_metric"] == pytest.approx(error, abs=1e-12)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(120, 3)).astype(np.float32)
+    y = (x @ np.array([1.0, -2.0, 0.5]) + 0.1).astype(np.float32)
+    reg = fit("linear", {"train": (x[:90], y[:90]), "dev": (x[90:], y[90:])}, epochs=2)
+    rows = reg.predictions[reg.predictions["split"] == "dev"]
+    rmse = float(np.sqrt(np.mean((rows["pred"] - rows["label"]) ** 2)))
+    assert reg.history[-1]["dev_metric"] == pytest.approx(rmse, rel=1e-5)
+
+
+def test_labels_are_encoded_by_their_text_whatever_their_type():
+    from yearn.errors import DataError
+    from yearn.train._data import _encode_labels
+
+    classes = ("0", "1", "1.0")
+    got = _encode_labels(np.array([1, 0, 1]), "binary", classes, "train")
+    assert got.tolist() == [1, 0, 1]
+    mixed = np.array([1, 1.0, 0], dtype=object)  # 1 and 1.0 are different texts
+    assert _encode_labels(mixed, "multiclass", classes, "train").tolist() == [1, 2, 0]
+    with pytest.raises(DataError, match="row 2: label '7'"):
+        _encode_labels(np.array([0, 1, 7]), "binary", classes, "dev")

@@ -45,6 +45,7 @@ COMMAND_MODULES = [
     "transfer",
     "multitask",
     "ship",
+    "serve",
     "monitor",
     "retrain",
     "report",

@@ -42,6 +42,12 @@ def register(app: typer.Typer) -> None:
         rule: list[str] = typer.Option(
             [], "--rule", help="Suggestion rule, e.g. 'blur > 0.5 -> blurry' (repeatable)."
         ),
+        auto_rules: bool = typer.Option(
+            False,
+            "--auto-rules",
+            help="Suggest 'high/low <column>' for numeric metadata ranges enriched among the "
+            "errors (Fisher's exact test, Bonferroni).",
+        ),
         label_issues: bool = typer.Option(
             True,
             "--label-issues/--no-label-issues",
@@ -70,6 +76,12 @@ def register(app: typer.Typer) -> None:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 flagged = [str(i) for i in find(preds).ids]
+        tested = []
+        if auto_rules:
+            from yearn.erroranalysis import enriched_rules
+
+            tested = enriched_rules(preds, split=split)
+            rule = [*rule, *(t.rule for t in tested if t.enriched)]
         sheet.suggest(rule, mislabeled_ids=flagged)
         if accept:
             sheet.accept_suggestions()
@@ -89,11 +101,15 @@ def register(app: typer.Typer) -> None:
                         "errors": n_err,
                         "correct": len(sheet) - n_err,
                         "suggested": counts,
+                        "rules_tested": [t.to_dict() for t in tested],
                     },
                     indent=2,
                 )
             )
             return
+        for t in tested:
+            mark = "suggested" if t.enriched else "not enriched, not suggested"
+            console.print(f"{mark}: {t.describe()}", highlight=False)
         console.print(
             f"wrote {path}: {n_err} misclassified + {len(sheet) - n_err} correct {split} "
             f"examples; add tags in the 'tags' column (';'-separated), then run "

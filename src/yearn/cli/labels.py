@@ -35,6 +35,12 @@ def register(app: typer.Typer) -> None:
         threshold: float = typer.Option(
             0.25, "--relabel-threshold", help="Share of dev error that makes relabelling pay."
         ),
+        human: str | None = typer.Option(
+            None,
+            "--human",
+            help="Human-level error (5% or 0.05) that corrects the share of dev error due to "
+            "labels for class overlap (default: the project's metric.human_level_error).",
+        ),
         top: int = typer.Option(20, "--top", help="Flagged examples to show."),
         out: Path | None = typer.Option(None, "--out", "-o", help="Write all flagged rows (.csv)."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
@@ -69,7 +75,11 @@ def register(app: typer.Typer) -> None:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = label_issues(
-                preds, splits=splits, probabilities=mode, relabel_threshold=threshold
+                preds,
+                splits=splits,
+                probabilities=mode,
+                relabel_threshold=threshold,
+                human_level=_human_level(human, project),
             )
         for w in caught:
             err_console.print(f"[yellow]warning:[/] {w.message}", highlight=False)
@@ -175,3 +185,15 @@ def register(app: typer.Typer) -> None:
             if diag.get("before") and diag.get("after"):
                 console.print(f"diagnosis before: {diag['before']}", highlight=False)
                 console.print(f"diagnosis after:  {diag['after']}", highlight=False)
+
+
+def _human_level(text: str | None, project: Path | None) -> float | None:
+    """--human as a fraction, else the project's human level for the error (if any)."""
+    if text is not None:
+        from yearn.diagnose import parse_rate
+
+        return parse_rate("--human", text, rate=True)
+    from yearn.project import Project
+
+    here = Project(project if project is not None else ".")
+    return here.config.metric.human_level_for("error") if here.has_config else None

@@ -19,7 +19,13 @@ from yearn.cli._options import (
 )
 from yearn.errors import ConfigError
 
-_STATUS_STYLE = {"ran": "green", "skipped": "dim", "failed": "red", "off": "dim"}
+_STATUS_STYLE = {
+    "ran": "green",
+    "skipped": "dim",
+    "failed": "red",
+    "off": "dim",
+    "not run": "yellow",
+}
 
 
 def run_with_progress(
@@ -62,11 +68,9 @@ def run_with_progress(
 
 
 def print_result(result: Any) -> None:
+    """What ran, then — when a step failed — what was left out, ending on the cause."""
     if result.features_note:
         console.print(f"[yellow]features:[/] {escape(result.features_note)}", highlight=False)
-    for s in result.steps:
-        if s.status == "failed":
-            console.print(f"[red]{escape(s.title)} failed:[/] {escape(s.note)}", highlight=False)
     if result.verdict:
         console.print(f"[bold]diagnosis:[/] {escape(result.verdict)}", highlight=False)
     if result.next_steps:
@@ -75,13 +79,30 @@ def print_result(result: Any) -> None:
             console.print(f"  {i}. {escape(step)}", highlight=False)
     ran = sum(s.status == "ran" for s in result.steps)
     skipped = sum(s.status == "skipped" for s in result.steps)
+    left_out = f", {len(result.not_run)} not run" if result.not_run else ""
     console.print(
-        f"{ran} steps ran, {skipped} were current, {len(result.failed)} failed "
+        f"{ran} steps ran, {skipped} were current, {len(result.failed)} failed{left_out} "
         f"({result.seconds:.1f} s)",
         highlight=False,
     )
     if result.report is not None:
         console.print(f"report: {result.report}", highlight=False, soft_wrap=True)
+    elif result.report_note:
+        console.print(f"report: {result.report_note}", highlight=False)
+    by_need: dict[str, list[str]] = {}
+    for s in result.not_run:
+        by_need.setdefault(s.note, []).append(s.title)
+    for s in result.failed:
+        if s not in result.causes:
+            by_need.setdefault(f"failed, {s.note}", []).append(s.title)
+    for note, titles in by_need.items():
+        console.print(f"[yellow]{escape(note)}:[/] {escape(', '.join(titles))}", highlight=False)
+    for s in result.causes:  # the last lines: each distinct failure, once
+        err_console.print(
+            f"[bold red]error:[/] {escape(s.title)} failed: {escape(s.note)}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def register(app: typer.Typer) -> None:
@@ -138,3 +159,5 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
         else:
             print_result(result)
+        if result.failed:  # a step failed on the user's input: the command did not succeed
+            raise typer.Exit(2)

@@ -27,18 +27,34 @@ def register(app: typer.Typer) -> None:
             "--threshold",
             help="Binary decision threshold (default: the saved operating point, else 0.5).",
         ),
+        target: str = typer.Option(
+            "onnx",
+            "--target",
+            help="onnx (the export), device (int8 model + runner needing only onnxruntime "
+            "and numpy) or web (a static page running the model in the browser).",
+        ),
+        target_out: Path | None = typer.Option(
+            None, "--target-out", help="Folder of the device/web build (default: <out>-<target>)."
+        ),
         store_url: str | None = STORE_URL_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Export a run's preprocessing + network as one ONNX graph, checked against PyTorch."""
+        from yearn._validation import check_choice
+        from yearn.ship.targets import TARGETS, build_target
+
+        check_choice("--target", target, TARGETS)
         from yearn.project import Project
         from yearn.ship import export_run
 
         result = export_run(
             Project(project, store_url=store_url), run, out=out, threshold=threshold
         )
+        built = build_target(result.path, target, target_out) if target != "onnx" else None
         if as_json:
-            typer.echo(json.dumps(result.to_dict(), indent=2))
+            payload = result.to_dict()
+            payload["target"] = {"name": target, "path": str(built or result.path)}
+            typer.echo(json.dumps(payload, indent=2))
             return
         m = result.metadata
         metric = m["metric"]
@@ -52,6 +68,8 @@ def register(app: typer.Typer) -> None:
         console.print(
             f"exported {m['model_version']} to {escape(str(result.path))}", highlight=False
         )
+        if built is not None:
+            console.print(f"{target} build in {escape(str(built))}", highlight=False)
 
     @app.command()
     def predict(

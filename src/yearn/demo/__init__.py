@@ -21,7 +21,7 @@ from yearn.demo._summary import (
     summarize_demo,
 )
 from yearn.demo._tabular import build_tabular_data
-from yearn.demo.scenes import make_scenes_demo as make_scenes_demo
+from yearn.demo.scenes import make_scenes_demo
 
 __all__ = [
     "DEMO_OPTIONS",
@@ -37,6 +37,7 @@ __all__ = [
     "edge_sharpness",
     "image_quality",
     "make_digits_demo",
+    "make_scenes_demo",
     "make_tabular_demo",
     "run_demo",
     "summarize_demo",

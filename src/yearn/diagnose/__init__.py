@@ -32,7 +32,7 @@ from yearn.diagnose._sources import (
     project_arrays,
     project_defaults,
 )
-from yearn.diagnose._values import LADDER, parse_errors
+from yearn.diagnose._values import LADDER, parse_errors, parse_rate
 
 __all__ = [
     "DEFAULT_RATE_TOLERANCE",
@@ -62,6 +62,7 @@ __all__ = [
     "newcombe_diff",
     "next_steps",
     "parse_errors",
+    "parse_rate",
     "project_arrays",
     "project_defaults",
     "project_learning_curve",

@@ -338,7 +338,8 @@ def learning_curve(
             continue
         f = fit_power_law(n_arr[pick], d_arr[pick])
         gains.append(float(_power(n_max, *f) - _power(2 * n_max, *f)))
-    g = np.asarray(gains)
+    # an error cannot fall below zero: no gain larger than the dev error measured now
+    g = np.minimum(np.asarray(gains), float(d_arr[-1]))
     gain_ci = (float(np.quantile(g, 0.025)), float(np.quantile(g, 0.975))) if g.size else (0.0, 0.0)
     from yearn.diagnose._values import parse_rate
 
@@ -347,7 +348,7 @@ def learning_curve(
     elif isinstance(tolerance, str):  # "1%" / "0.01": the rule every rate follows
         tolerance = parse_rate("tolerance", tolerance, rate=rate)
     tolerance = check_number("tolerance", tolerance, low=0.0)
-    gain = now - later
+    gain = min(now - later, float(dv[-1]))  # no forecast below zero error
     helps = gain > tolerance and gain_ci[0] > 0
     bias_limited = False
     if isinstance(target_error, str):
@@ -386,7 +387,7 @@ def learning_curve(
         metric=metric,
         rate=rate,
         fit=fit,
-        predicted_dev_at_double=dv[-1] - gain,
+        predicted_dev_at_double=max(0.0, dv[-1] - gain),
         doubling_gain=gain,
         gain_ci=gain_ci,
         tolerance=tolerance,

@@ -8,6 +8,7 @@
     summary = summarize("worksheet.csv", "predictions.parquet")  # count, share, ceiling per tag
 """
 
+from yearn.erroranalysis._enrich import EnrichedRule, enriched_rules
 from yearn.erroranalysis._preview import detect_preview_kind, make_previews
 from yearn.erroranalysis._summary import ErrorSummary, TagSummary, ceiling, summarize
 from yearn.erroranalysis._tags import (
@@ -29,6 +30,7 @@ from yearn.erroranalysis._worksheet import (
 __all__ = [
     "TAG_SEPARATOR",
     "Condition",
+    "EnrichedRule",
     "ErrorSummary",
     "Rule",
     "TagSummary",
@@ -37,6 +39,7 @@ __all__ = [
     "check_tag",
     "detect_preview_kind",
     "edit_worksheet",
+    "enriched_rules",
     "format_tags",
     "load_worksheet",
     "make_previews",

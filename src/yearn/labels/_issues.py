@@ -6,6 +6,15 @@ train-dev by default, or out-of-fold train probabilities) and runs confident lea
 labels explain a large share of the dev error (Ng: 0.6% of a 10% error is not worth it,
 0.6% of a 2% error is). The threshold is ``relabel_threshold`` (default 0.25 of the dev
 error).
+
+**Class overlap.** Confident learning also flags examples near an overlapping class boundary
+(Bayes error), so the share of dev errors it flags overstates the wrong labels where classes
+overlap. With the human-level error ``h`` as the Bayes proxy, the dev error ``e`` bounds the
+errors wrong labels can cause: a model no better than ``h`` on the true labels errs on at
+least ``h·(1−ρ)`` of clean-label examples, so wrong-label errors ``L`` satisfy
+``L ≤ (e − h)(1 − h)/(1 − 2h)`` (an estimate: the dev error itself is measured with noise).
+The share uses ``min(flagged, that)``; without a human level it is the flagged share,
+reported as an upper bound with that reason.
 """
 
 from __future__ import annotations
@@ -51,6 +60,10 @@ class LabelIssues:
     dev_error_from_labels: float | None
     relabel_threshold: float
     warnings: list[str] = field(default_factory=list)
+    dev_error_flagged: float | None = None
+    human_level: float | None = None
+    upper_bound: bool = False
+    share_note: str | None = None
 
     @property
     def ids(self) -> list[Any]:
@@ -73,13 +86,17 @@ class LabelIssues:
         share = self.share_of_error
         if share is None:
             return "no dev rows: cannot say how much of the dev error wrong labels explain."
+        most = "at most " if self.upper_bound else "about "
         head = (
-            f"wrong labels explain about {self.dev_error_from_labels:.1%} of the "
+            f"wrong labels explain {most}{self.dev_error_from_labels:.1%} of the "
             f"{self.dev_error:.1%} dev error ({share:.0%} of it)"
         )
+        if self.share_note:
+            head += f" — {self.share_note}"
         if self.worth_relabelling:
+            verb = "may be worth relabelling" if self.upper_bound else "worth relabelling"
             return (
-                f"{head}: worth relabelling — review the flagged examples of dev AND test "
+                f"{head}: {verb} — review the flagged examples of dev AND test "
                 "with the same process (yearn relabel)."
             )
         return (
@@ -98,7 +115,11 @@ class LabelIssues:
             "n_flagged": len(self.issues),
             "dev_error": self.dev_error,
             "dev_error_from_labels": self.dev_error_from_labels,
+            "dev_error_flagged": self.dev_error_flagged,
+            "human_level": self.human_level,
             "share_of_error": self.share_of_error,
+            "share_is_upper_bound": self.upper_bound,
+            "share_note": self.share_note,
             "relabel_threshold": self.relabel_threshold,
             "worth_relabelling": self.worth_relabelling,
             "advice": self.advice,
@@ -122,6 +143,7 @@ def label_issues(
     probabilities: str = "auto",
     relabel_threshold: float = 0.25,
     min_examples_per_class: int = 1,
+    human_level: float | None = None,
 ) -> LabelIssues:
     """Find likely wrong labels in a predictions table with confident learning.
 
@@ -129,7 +151,11 @@ def label_issues(
     probabilities come from a model that never saw them). ``probabilities``: ``"auto"``
     (warn when they look in-sample), ``"out_of_sample"`` (trust them) or ``"in_sample"``
     (you know they are: warn). Emits :class:`InSampleWarning` when they look in-sample.
+    ``human_level``: the human-level error (Bayes proxy) that corrects the share of dev
+    error due to wrong labels for class overlap (see the module docstring).
     """
+    if human_level is not None:
+        human_level = check_fraction("human_level", human_level)
     check_choice("probabilities", probabilities, ("auto", "out_of_sample", "in_sample"))
     relabel_threshold = check_fraction("relabel_threshold", relabel_threshold)
     check_positive_int("min_examples_per_class", min_examples_per_class)
@@ -187,6 +213,8 @@ def label_issues(
         flagged[order] = True
         dev_error = float(wrong[is_dev].mean())
         from_labels = float((wrong & flagged)[is_dev].mean())
+    flagged_rate = from_labels
+    from_labels, upper, note = _overlap_corrected(dev_error, from_labels, human_level)
     return LabelIssues(
         issues=issues,
         noise=noise,
@@ -196,6 +224,38 @@ def label_issues(
         dev_error_from_labels=from_labels,
         relabel_threshold=relabel_threshold,
         warnings=notes,
+        dev_error_flagged=flagged_rate,
+        human_level=human_level,
+        upper_bound=upper,
+        share_note=note,
+    )
+
+
+def _overlap_corrected(
+    dev_error: float | None, flagged: float | None, human: float | None
+) -> tuple[float | None, bool, str | None]:
+    """(dev error from wrong labels, whether it is an upper bound, why)."""
+    if dev_error is None or flagged is None or flagged == 0.0:
+        return flagged, False, None
+    if human is None:
+        return (
+            flagged,
+            True,
+            "an upper bound: confident learning also flags examples near an overlapping "
+            "class boundary; give the human-level error (metric.human_level_error, --human) "
+            "to correct for it",
+        )
+    if human >= 0.5:
+        return flagged, True, f"an upper bound: a human level of {human:.0%} gives no bound"
+    bound = max(0.0, (dev_error - human) * (1 - human) / (1 - 2 * human))
+    if bound >= flagged:
+        return flagged, False, None
+    return (
+        bound,
+        False,
+        f"corrected for class overlap: with a human-level error of {human:.1%} only the dev "
+        f"error above it, about {bound:.1%}, can come from wrong labels, while {flagged:.1%} "
+        "were flagged (examples near the class boundary are flagged too)",
     )
 
 

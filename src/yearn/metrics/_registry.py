@@ -72,6 +72,13 @@ class Metric:
     _compute: Callable[[Prepared], float] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
     @property
+    def bounded(self) -> bool:
+        """Whether values lie in [0, 1] (error, accuracy, F1, AUC, ...; not RMSE, MAE,
+        log-loss), so an interval of it is clipped to [0, 1]."""
+        base = self.name[2:] if self.name.startswith("1-") else self.name
+        return base not in ("log_loss", "rmse", "mae")
+
+    @property
     def error_name(self) -> str:
         """Name of the error form: ``1-<name>`` for higher-is-better metrics, else ``name``."""
         return f"1-{self.name}" if self.higher_is_better else self.name

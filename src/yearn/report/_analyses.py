@@ -153,7 +153,9 @@ def label_issues(view: ProjectView) -> Section:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = find(view.predictions(run))
+            result = find(
+                view.predictions(run), human_level=view.config.metric.human_level_for("error")
+            )
     except YearnError as exc:
         return Section("labels", title, note=f"run {run.id}: {exc}")
     section = section_of("labels", title, result, "; ".join(str(w.message) for w in caught) or None)

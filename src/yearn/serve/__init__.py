@@ -11,6 +11,7 @@ from yearn.serve._app import LOOPBACK_NAMES, ServableModel, create_app, load_web
 from yearn.serve._batcher import BatchInfo, MicroBatcher
 from yearn.serve._log import RequestLog, read_request_log, segment_files
 from yearn.serve._schema import Column, columns_of, decode_image, request_models, rows_to_frame
+from yearn.serve._server import ServerPlan, plan_server, resolve_export
 
 __all__ = [
     "LOOPBACK_NAMES",
@@ -19,12 +20,15 @@ __all__ = [
     "MicroBatcher",
     "RequestLog",
     "ServableModel",
+    "ServerPlan",
     "columns_of",
     "create_app",
     "decode_image",
     "load_web_files",
+    "plan_server",
     "read_request_log",
     "request_models",
+    "resolve_export",
     "rows_to_frame",
     "segment_files",
 ]

@@ -327,13 +327,7 @@ def create_app(
             )
         except YearnError as exc:  # the model's own input validation
             raise _invalid(["body"], str(exc), "value_error", "see the message") from None
-        probas = [c for c in out.columns if str(c).startswith("proba:")]
-        predictions = []
-        for rec in out.to_dict("records"):
-            item: dict[str, Any] = {"pred": _plain(rec["pred"])}
-            if probas:
-                item["proba"] = {str(c)[len("proba:") :]: _plain(rec[c]) for c in probas}
-            predictions.append(item)
+        predictions = [_prediction(rec) for rec in out.to_dict("records")]
         return JSONResponse(
             {
                 "request_id": request_id,
@@ -391,6 +385,21 @@ def create_app(
 
     app.openapi = openapi
     return app
+
+
+def _prediction(rec: dict[str, Any]) -> dict[str, Any]:
+    """One output row → ``{"pred": ..., "proba": {class: p}}`` (multi-label: ``pred`` maps
+    each task to 0/1)."""
+    item: dict[str, Any] = {}
+    for key, value in rec.items():
+        key = str(key)
+        if key == "pred":
+            item["pred"] = _plain(value)
+        elif key.startswith("pred:"):
+            item.setdefault("pred", {})[key[5:]] = _plain(value)
+        elif key.startswith("proba:"):
+            item.setdefault("proba", {})[key[6:]] = _plain(value)
+    return item
 
 
 def _plain_default(value: Any) -> Any:

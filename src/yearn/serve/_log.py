@@ -3,8 +3,8 @@
 Layout (the contract monitoring reads): ``ProjectPaths(root).request_log`` holds
 ``part-<first>-<last>.parquet`` files, one row per predicted row, with the columns
 ``time`` (UTC), ``request_id``, ``model_version``, ``latency_ms``, the input columns by their
-schema names, ``pred`` and ``proba:<class>``. Image inputs are logged as their height x width
-(the pixels are not kept).
+schema names, ``pred`` (multi-label: ``pred:<task>``) and ``proba:<class>``. Image inputs
+are logged as their height x width (the pixels are not kept).
 
 Each batch is written as a new segment (temporary file, fsync, rename) *before* its callers
 get their answers, so a crash loses at most the batch in flight and never leaves a
@@ -145,12 +145,15 @@ class RequestLog:
             "latency_ms": pa.array(np.asarray(latency_ms, dtype=np.float64)),
         }
         cols.update(self._input_values(inputs))
-        pred = outputs["pred"]
-        cols["pred"] = (
-            pa.array(pred.astype("float64"))
-            if pd.api.types.is_float_dtype(pred)
-            else pa.array([None if v is None else str(v) for v in pred], type=pa.string())
-        )
+        for name in outputs.columns:
+            name = str(name)
+            if name == "pred" or name.startswith("pred:"):
+                values = outputs[name]
+                cols[name] = (
+                    pa.array(values.astype("float64"))
+                    if pd.api.types.is_numeric_dtype(values)
+                    else pa.array([None if v is None else str(v) for v in values], pa.string())
+                )
         for name in outputs.columns:
             if str(name).startswith("proba:"):
                 cols[str(name)] = pa.array(outputs[name].astype("float64"))

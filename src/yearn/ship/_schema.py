@@ -190,11 +190,26 @@ def _categories(frame: pd.DataFrame, spec: ColumnSpec, where: str) -> np.ndarray
     return out
 
 
+def _image_arrays(values: list[np.ndarray], spec: ColumnSpec, where: str) -> np.ndarray:
+    """Decoded images (yearn.serve): each a float32 (C, H, W) array in [0, 1]."""
+    want = (spec.channels, spec.height, spec.width)
+    for i, arr in enumerate(values):
+        if arr.shape != want or not np.isfinite(arr).all():
+            raise DataError(
+                f"{where}: column {spec.name!r}, row {_row(i)}: a decoded image must be a "
+                f"finite array of shape {want} (channels, height, width); got {arr.shape}."
+            )
+    return np.ascontiguousarray(np.stack(values), dtype=np.float32)
+
+
 def _images(frame: pd.DataFrame, spec: ColumnSpec, where: str, base_dir: Path | None) -> np.ndarray:
     from yearn.data import load_images
 
+    values = frame[spec.name].tolist()
+    if values and all(isinstance(v, np.ndarray) for v in values):
+        return _image_arrays(values, spec, where)
     paths: list[Path] = []
-    for i, value in enumerate(frame[spec.name].tolist()):
+    for i, value in enumerate(values):
         if value is None or (isinstance(value, float) and np.isnan(value)) or str(value) == "":
             raise DataError(
                 f"{where}: column {spec.name!r}, row {_row(i)}: no image path; give the path "

@@ -288,6 +288,9 @@ def evaluate(
     ratio = float(np.mean([b / a for a, b in sizes])) if ci == "corrected_t" else None
     mean, std, low, high = t_interval(results, confidence, test_train_ratio=ratio)
     notes = [] if len(results) > 1 else ["one fold: no spread; use kfold or repeated_kfold."]
+    if getattr(score, "bounded", False) and (low < 0.0 or high > 1.0):  # a rate stays a rate
+        low, high = max(0.0, low), min(1.0, high)
+        notes.append(f"the t interval left [0, 1]; clipped to [{low:.4g}, {high:.4g}].")
     return CVResult(
         metric=name,
         protocol=protocol.describe(),

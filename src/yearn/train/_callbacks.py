@@ -195,15 +195,19 @@ class EarlyStopping(Callback):
 class DivergenceDetector(Callback):
     """Stop with "learning rate too high" on a NaN/inf loss or a loss that rose many-fold.
 
-    Diverged means: a batch loss that is not finite, or an epoch's training loss above
-    ``factor`` × the best epoch loss *and* above the first epoch's loss (a loss that went
+    The reference is the loss at initialisation: the first batch's loss, computed on the
+    initial weights before any step. Diverged means a batch loss that is not finite; or,
+    within an epoch (the first one included), a running mean of the batch losses above
+    ``factor`` × that initial loss; or an epoch's training loss above ``factor`` × the
+    lower of its best and the initial loss *and* above the initial loss (a loss that went
     up, not one that is merely noisy near zero).
     """
 
     def __init__(self, factor: float = 10.0) -> None:
         self.factor = factor
         self.best = math.inf
-        self.first = math.nan
+        self.initial = math.nan
+        self._sum, self._n = 0.0, 0
 
     def _fail(self, state: TrainState, what: str) -> None:
         lr = state.lr
@@ -212,27 +216,48 @@ class DivergenceDetector(Callback):
             f"({lr:g}) is too high, try ≈{lr / 10:g} (or run 'yearn lr-find')."
         )
 
+    def on_epoch_start(self, state: TrainState) -> None:
+        self._sum, self._n = 0.0, 0
+
     def on_batch_end(self, state: TrainState, batch: int, loss: float) -> None:
         if not math.isfinite(loss):
             self._fail(state, f"the loss became {loss} at batch {batch + 1}")
+        if math.isnan(self.initial):  # this batch ran on the initial weights
+            self.initial = loss
+            return
+        self._sum += loss
+        self._n += 1
+        mean = self._sum / self._n
+        if self._n >= 2 and self.initial > 0 and mean > self.factor * self.initial:
+            self._fail(
+                state,
+                f"the training loss rose to {mean:.4g} by batch {batch + 1}, "
+                f"{mean / self.initial:.3g}× its value at initialisation ({self.initial:.4g})",
+            )
 
     def on_epoch_end(self, state: TrainState, logs: dict[str, float]) -> None:
         loss = logs["train_loss"]
-        if math.isnan(self.first):
-            self.first = loss
-        if loss > self.factor * self.best and loss > self.first:
+        if math.isnan(self.initial):
+            self.initial = loss
+        reference = min(self.best, self.initial)
+        if loss > self.factor * reference and loss > self.initial:
             self._fail(
                 state,
-                f"the training loss rose to {loss:.4g}, {loss / self.best:.0f}× its best "
-                f"({self.best:.4g})",
+                f"the training loss rose to {loss:.4g}, {loss / reference:.3g}× "
+                + (
+                    f"its value at initialisation ({self.initial:.4g})"
+                    if reference == self.initial
+                    else f"its best ({self.best:.4g})"
+                ),
             )
         self.best = min(self.best, loss)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"best": self.best, "first": self.first}
+        return {"best": self.best, "initial": self.initial}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.best, self.first = float(state["best"]), float(state["first"])
+        self.best = float(state["best"])
+        self.initial = float(state.get("initial", state.get("first", math.nan)))
 
 
 class PlateauDetector(Callback):

@@ -135,7 +135,9 @@ def _from_arrays(data: Mapping[str, Any], task: str | None) -> TrainData:
     elif task == "regression":
         classes = ()
     else:
-        classes = tuple(sorted({str(v) for v in y_train}, key=_natural))
+        # the distinct values first (hashing), then their text: one str() per class
+        distinct = y_train if y_train.dtype.kind == "O" else pd.unique(y_train)
+        classes = tuple(sorted({str(v) for v in distinct}, key=_natural))
     out = {}
     for name, (x, y) in raw.items():
         ids = np.asarray([f"{name}-{i}" for i in range(len(x))], dtype=object)
@@ -170,12 +172,18 @@ def _encode_labels(y: np.ndarray, task: str, classes: tuple[str, ...], where: st
             )
         return y
     lookup = {c: i for i, c in enumerate(classes)}
-    text = [str(v) for v in y]
-    idx = np.fromiter((lookup.get(t, -1) for t in text), dtype=np.int64, count=len(text))
+    flat = np.asarray(y).reshape(-1)
+    if flat.dtype.kind == "O":  # mixed Python objects (1 and 1.0 hash alike): row by row
+        codes, uniques = np.arange(len(flat)), flat
+    else:  # the text of each distinct value, looked up once (not once per row)
+        codes, uniques = pd.factorize(flat, use_na_sentinel=False)
+    table = np.fromiter((lookup.get(str(u), -1) for u in uniques), dtype=np.int64)
+    idx = table[codes] if len(codes) else np.zeros(0, dtype=np.int64)
     if (idx < 0).any():
         row = int(np.flatnonzero(idx < 0)[0])
         raise DataError(
-            f"{where}: row {row}: label {text[row]!r} is not a class seen in train "
+            f"{where}: row {row}: label {str(flat[row])!r} is not a "
+            "class seen in train "
             f"({', '.join(classes)}); fix the label or move such examples into train."
         )
     return idx

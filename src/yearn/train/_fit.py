@@ -258,7 +258,8 @@ def _fit(
             if split == "test" and not include_test:
                 continue
             x = state.tensors.x[split]  # already placed by the loop: no second copy
-            out = predict_outputs(state.model, x).float().cpu().numpy().astype(np.float64)
+            out = predict_outputs(state.model, x, chunk=state.eval_chunk)
+            out = out.float().cpu().numpy().astype(np.float64)
             probas[split] = outputs_to_proba(out, data.task, loss)
     return FitResult(
         model=state.model,

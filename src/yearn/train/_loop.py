@@ -186,12 +186,28 @@ def _l1(model: torch.nn.Module) -> torch.Tensor:
     return sum(p.abs().sum() for p in model.parameters() if p.requires_grad and p.ndim > 1)
 
 
+def _device_metric(state: TrainState, out: torch.Tensor, y: torch.Tensor) -> float | None:
+    """The epoch metric computed where the outputs are (one small copy to the host), for
+    the default metrics: ``error`` of a softmax classifier (the arg-max of the logits is
+    that of the probabilities) and ``rmse`` (in float64). ``None``: use the NumPy path."""
+    task, name = state.data.task, state.metric_name
+    if name == "error" and task in ("binary", "multiclass") and state.loss_name == "cross_entropy":
+        return float((out.argmax(dim=1) != y).double().mean())
+    if name == "rmse" and task == "regression":
+        diff = out.reshape(-1).double() - y.double()
+        return float(diff.square().mean().sqrt())
+    return None
+
+
 def _evaluate(
-    state: TrainState, split: str, x: torch.Tensor, y: torch.Tensor
+    state: TrainState, split: str, x: torch.Tensor, y: torch.Tensor, chunk: int
 ) -> tuple[float, float]:
-    out = predict_outputs(state.model, x)
+    out = predict_outputs(state.model, x, chunk=chunk)
     with exact_float32(state.device):
         loss = float(loss_function(state.loss_name)(out, y))
+    fast = _device_metric(state, out, y)
+    if fast is not None:
+        return loss, fast
     proba = outputs_to_proba(out.cpu().numpy().astype(np.float64), state.data.task, state.loss_name)
     return loss, epoch_metric(
         state.metric_name, state.data.task, state.data.classes, state.data.splits[split].y, proba
@@ -258,6 +274,7 @@ def train_torch(
 
     loss_fn = loss_function(loss)
     eval_splits = [s for s in ("train_dev", "dev") if s in tensors.x]
+    state.eval_chunk = eval_chunk(batch_size)
     amp = autocast(cfg.precision, device)
     l1, clip, streamed = cfg.l1, cfg.grad_clip, tensors.streamed
     x_train, y_train = tensors.x["train"], tensors.y["train"]
@@ -294,10 +311,10 @@ def train_torch(
             if state.scheduler is not None:
                 state.scheduler.step()
             logs = {"train_loss": total / n_train}
-            logs["train_metric"] = _running_metric(state, outs, perm_host, n_train)
+            logs["train_metric"] = _running_metric(state, outs, perm, perm_host, n_train)
             for split in eval_splits:
                 logs[f"{split}_loss"], logs[f"{split}_metric"] = _evaluate(
-                    state, split, tensors.x[split], tensors.y[split]
+                    state, split, tensors.x[split], tensors.y[split], state.eval_chunk
                 )
             state.history.append({"epoch": state.epoch + 1, "lr": lr, **logs})
             cbs.on_epoch_end(state, logs)
@@ -309,14 +326,22 @@ def train_torch(
 
 
 def _running_metric(
-    state: TrainState, outs: list[torch.Tensor], order: torch.Tensor, n: int
+    state: TrainState, outs: list[torch.Tensor], perm: torch.Tensor, order: torch.Tensor, n: int
 ) -> float:
     """Training metric from the outputs seen during the epoch (Keras-style, no extra pass);
-    ``order``: the epoch's permutation (on the host), row i of the outputs is example
-    ``order[i]``."""
-    out = torch.cat(outs).float().reshape(n, -1).cpu().numpy().astype(np.float64)
-    if not np.isfinite(out).all():
+    row i of the outputs is example ``perm[i]`` (``order``: the same on the host)."""
+    out = torch.cat(outs).float().reshape(n, -1)
+    if not bool(torch.isfinite(out).all()):
         return math.nan
-    proba = outputs_to_proba(out, state.data.task, state.loss_name)
+    fast = _device_metric(state, out, state.tensors.y["train"][perm])
+    if fast is not None:
+        return fast
+    proba = outputs_to_proba(out.cpu().numpy().astype(np.float64), state.data.task, state.loss_name)
     y = state.data.splits["train"].y[order.numpy()]
     return epoch_metric(state.metric_name, state.data.task, state.data.classes, y, proba)
+
+
+def eval_chunk(batch_size: int) -> int:
+    """Rows per forward pass when evaluating: the training batch (memory for it is there,
+    and without gradients a pass needs less), at least :data:`EVAL_BATCH`."""
+    return max(EVAL_BATCH, batch_size)

@@ -33,6 +33,7 @@ class TrainState:
     stop_reason: str | None = None
     should_stop: bool = False
     tensors: Any = None  # the splits as tensors on the device (yearn.train._batches)
+    eval_chunk: int = 1024  # rows per forward pass when evaluating
 
     def stop(self, reason: str) -> None:
         """Ask the loop to stop after this epoch."""

@@ -33,13 +33,19 @@ __all__ = ["StepResult", "WorkflowResult", "run_project", "saved_options"]
 
 log = logging.getLogger(__name__)
 
+#: The status of a step left out because a step it needs failed.
+NOT_RUN = "not run"
+#: The note of a step that failed with the error an earlier step already reported.
+SAME_ERROR = "same error as "
+
 #: ``progress(step, event, done, total)``: event is ``start``, ``advance`` or the final status.
 Progress = Callable[[str, str, float, float], None]
 
 
 @dataclass(frozen=True)
 class StepResult:
-    """What happened to one step: ``ran``, ``skipped`` (current), ``failed`` or ``off``."""
+    """What happened to one step: ``ran``, ``skipped`` (current), ``failed``, ``not run``
+    (a step it needs did not complete: the note names the step that failed) or ``off``."""
 
     name: str
     title: str
@@ -76,9 +82,21 @@ class WorkflowResult:
                 return s
         raise KeyError(name)
 
+    report_note: str = ""
+
     @property
     def failed(self) -> list[StepResult]:
         return [s for s in self.steps if s.status == "failed"]
+
+    @property
+    def not_run(self) -> list[StepResult]:
+        """Steps left out because a step they need failed."""
+        return [s for s in self.steps if s.status == NOT_RUN]
+
+    @property
+    def causes(self) -> list[StepResult]:
+        """The failures to tell the user about: each distinct error once."""
+        return [s for s in self.failed if not s.note.startswith(SAME_ERROR)]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +106,7 @@ class WorkflowResult:
             "verdict": self.verdict,
             "next_steps": self.next_steps,
             "features_note": self.features_note,
+            "report_note": self.report_note,
             "seconds": round(self.seconds, 2),
         }
 
@@ -202,6 +221,8 @@ def run_project(
     results: list[StepResult] = []
     ctx = StepContext(root=root, config=config, options=options, outputs={})
     tell = progress or (lambda step, event, done, total: None)
+    cause: dict[str, str] = {}  # step left out -> the failed step it needed
+    errors: dict[str, str] = {}  # error message -> the first step that failed with it
 
     for step in STEPS:
         if not step_enabled(step, options):
@@ -214,10 +235,12 @@ def run_project(
             tell(step.name, "off", 1, 1)
             continue
         missing = [u for u in step.after if u not in ctx.outputs]
-        if missing:
-            note = f"not run: needs the {', '.join(missing)} step, which did not complete"
-            results.append(StepResult(step.name, step.title, "failed", note=note))
-            tell(step.name, "failed", 1, 1)
+        if missing:  # name the step that failed, not the one in between
+            needs = sorted({cause.get(u, u) for u in missing})
+            cause[step.name] = needs[0]
+            note = f"not run (needs {', '.join(needs)})"
+            results.append(StepResult(step.name, step.title, NOT_RUN, note=note))
+            tell(step.name, NOT_RUN, 1, 1)
             continue
         fp = _fingerprint(step, ctx, sections, data_fp)
         previous = state.get(step.name)
@@ -240,8 +263,10 @@ def run_project(
             outputs = step.action(ctx)
         except YearnError as exc:
             seconds = time.perf_counter() - t0
-            log.warning("step %s failed: %s", step.name, exc)
-            results.append(StepResult(step.name, step.title, "failed", seconds, note=str(exc)))
+            log.info("step %s failed: %s", step.name, exc)
+            first = errors.setdefault(str(exc), step.name)
+            note = str(exc) if first == step.name else f"{SAME_ERROR}{first}"
+            results.append(StepResult(step.name, step.title, "failed", seconds, note=note))
             tell(step.name, "failed", 1, 1)
             continue
         seconds = time.perf_counter() - t0
@@ -252,14 +277,23 @@ def run_project(
         tell(step.name, "ran", 1, 1)
     save_state(root, new_state, options.to_dict())
 
-    report_path = None
+    report_path, report_note = None, ""
     if report is not False:
         from yearn.report import write_report
 
         out = root / "report.html" if report is True else Path(report)
         tell("report", "start", 0, 1)
-        report_path = write_report(root, out)
-        tell("report", "ran", 1, 1)
+        failed = [r.name for r in results if r.status == "failed"]
+        try:
+            report_path = write_report(root, out)
+        except YearnError:
+            if not failed:
+                raise
+            # nothing to report because a step failed: say that, not "run yearn run"
+            report_note = f"not written (needs {failed[0]})"
+            tell("report", NOT_RUN, 1, 1)
+        else:
+            tell("report", "ran", 1, 1)
     diag = ctx.outputs.get("diagnose", {})
     from yearn.profile import recorded_screen
 
@@ -272,4 +306,5 @@ def run_project(
         verdict=diag.get("verdict"),
         seconds=time.perf_counter() - started,
         features_note="" if screen is None else screen.message,
+        report_note=report_note,
     )

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from yearn.paths import PREDICTIONS_ARTIFACT, ProjectPaths
 
 __all__ = ["STEPS", "Step", "StepContext", "WorkflowOptions"]
@@ -213,16 +211,13 @@ def _diagnose(ctx: StepContext) -> dict[str, Any]:
     return {"json": path, "verdict": overall.verdict(), "next_steps": steps[:3], "run_id": run_id}
 
 
-def _metadata_rules(preds: Any) -> list[str]:
-    """One suggestion rule per numeric metadata column: values in the top quarter of dev."""
-    rows = preds.split("dev").frame
-    rules = []
-    for col in preds.metadata_columns:
-        values = rows[col]
-        if values.dtype.kind in "if" and values.notna().sum() >= 8 and values.nunique() > 4:
-            cut = float(np.nanquantile(values.astype(float), 0.75))
-            rules.append(f"{col} > {cut:.4g} -> high {col}")
-    return rules
+def _metadata_rules(preds: Any) -> tuple[list[str], list[str]]:
+    """Suggestion rules for numeric metadata: a column's top or bottom quarter of dev, kept
+    only when enriched among the errors (Fisher, Bonferroni); and every range tested."""
+    from yearn.erroranalysis import enriched_rules
+
+    tested = enriched_rules(preds)
+    return [t.rule for t in tested if t.enriched], [t.describe() for t in tested]
 
 
 def _errors(ctx: StepContext) -> dict[str, Any]:
@@ -234,7 +229,7 @@ def _errors(ctx: StepContext) -> dict[str, Any]:
     sheet = sample_errors(
         preds, n=ctx.options.worksheet_size, random_state=ctx.options.random_state
     )
-    rules = _metadata_rules(preds)
+    rules, tested = _metadata_rules(preds)
     flagged: list[str] = []
     if preds.classes and any(c.startswith("proba:") for c in preds.frame):
         from yearn.labels import label_issues
@@ -247,9 +242,19 @@ def _errors(ctx: StepContext) -> dict[str, Any]:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         # people may have tagged it already: never overwrite their work
-        return {"worksheet": str(path.relative_to(ctx.root)), "rules": rules, "kept": True}
+        return {
+            "worksheet": str(path.relative_to(ctx.root)),
+            "rules": rules,
+            "rules_tested": tested,
+            "kept": True,
+        }
     sheet.save(path)
-    return {"worksheet": str(path.relative_to(ctx.root)), "rules": rules, "rows": len(sheet)}
+    return {
+        "worksheet": str(path.relative_to(ctx.root)),
+        "rules": rules,
+        "rules_tested": tested,
+        "rows": len(sheet),
+    }
 
 
 def _labels(ctx: StepContext) -> dict[str, Any]:
@@ -257,10 +262,19 @@ def _labels(ctx: StepContext) -> dict[str, Any]:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = label_issues(ctx.predictions())
+        result = label_issues(
+            ctx.predictions(), human_level=ctx.config.metric.human_level_for("error")
+        )
     notes = [str(w.message) for w in caught]
     path = _write_json(ctx, "label_issues.json", {"ids": [str(i) for i in result.ids]})
-    return {"json": path, "n_issues": len(result.ids), "notes": notes}
+    return {
+        "json": path,
+        "n_issues": len(result.ids),
+        "notes": notes,
+        "share_of_error": result.share_of_error,
+        "share_is_upper_bound": result.upper_bound,
+        "advice": result.advice,
+    }
 
 
 def _slices(ctx: StepContext) -> dict[str, Any]:

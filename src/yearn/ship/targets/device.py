@@ -1,0 +1,112 @@
+"""``yearn export --target device``: a folder that runs where yearn is not installed.
+
+It holds ``model.onnx`` (int8 weights by onnxruntime's dynamic quantization when it
+applies, else the float32 export; the preprocessing is inside the graph), ``metadata.json``
+(the export's, with the variant and sha256 of this model — so ``yearn predict --model``
+reads the folder too), ``run.py`` (the runner: onnxruntime + numpy only) and a README.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+from yearn._io import atomic_write_bytes, atomic_write_json, atomic_write_text
+from yearn.ship._runtime import METADATA_NAME, MODEL_NAME, load_exported
+
+__all__ = ["build_device", "quantize_int8"]
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+
+README = """# {version} on a device
+
+Runs the exported yearn model `{version}` ({task}) with only **onnxruntime** and **numpy**:
+
+    python -m venv venv && venv/bin/pip install onnxruntime numpy
+    venv/bin/python run.py rows.csv -o predictions.csv
+
+- `model.onnx`: {variant}; the preprocessing (missing values, categories, scaling) is in the graph.
+- `metadata.json`: input columns (`schema`), classes, threshold {threshold}, metric on dev:
+  {metric}.
+- `run.py`: reads a CSV with the input columns {inputs}; image columns hold paths of 8-bit PNG
+  files (or `.npy` arrays C×H×W in [0, 1]) at the model's size. Writes the id column when
+  present, `pred` and `proba:<class>`.
+
+Built by `yearn export --target device` from `{source}`.
+"""
+
+
+class _DropHint(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "pre-processing before quantization" not in record.getMessage()
+
+
+def quantize_int8(model_bytes: bytes) -> bytes | None:
+    """int8 weights by onnxruntime's dynamic quantization; ``None`` when it does not apply
+    (no quantizable operator) or onnxruntime's quantization tools are missing."""
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError as exc:  # optional part of onnxruntime
+        log.info("int8 quantization not available: %s", exc)
+        return None
+    root = logging.getLogger()
+    hint = _DropHint()
+    root.addFilter(hint)  # onnxruntime's pre-processing hint goes to the root logger
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            src, dst = Path(tmp) / "in.onnx", Path(tmp) / "out.onnx"
+            src.write_bytes(model_bytes)
+            quantize_dynamic(src, dst, weight_type=QuantType.QInt8)
+            data = dst.read_bytes()
+    finally:
+        root.removeFilter(hint)
+    import onnx
+
+    ops = {n.op_type for n in onnx.load_from_string(data).graph.node}
+    if not ops & {"MatMulInteger", "ConvInteger", "DynamicQuantizeLinear", "DequantizeLinear"}:
+        return None
+    return data
+
+
+def build_device(model_dir: str | Path, out: str | Path, *, int8: bool = True) -> Path:
+    """Write the device folder for the export at ``model_dir`` into ``out``."""
+    model = load_exported(model_dir)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = (Path(model_dir) / MODEL_NAME).read_bytes()
+    variant = str(model.metadata.get("variant", "float32"))
+    if int8 and "int8" not in variant:
+        quantized = quantize_int8(data)
+        if quantized is not None:
+            data, variant = quantized, "int8 (dynamic quantization of the weights)"
+    meta = dict(model.metadata)
+    meta.update(
+        variant=variant,
+        onnx_sha256=hashlib.sha256(data).hexdigest(),
+        target="device",
+        source_export=str(Path(model_dir).resolve()),
+    )
+    atomic_write_bytes(out / MODEL_NAME, data)
+    atomic_write_json(out / METADATA_NAME, meta)
+    shutil.copyfile(HERE / "device_runner.py", out / "run.py")
+    metric = meta.get("metric") or {}
+    interval = metric.get("interval") or [None, None]
+    atomic_write_text(
+        out / "README.md",
+        README.format(
+            version=model.model_version,
+            task=model.task,
+            variant=variant,
+            threshold=json.dumps(meta.get("threshold")),
+            metric=f"{metric.get('name')} {metric.get('dev_value')} "
+            f"(interval {interval[0]} to {interval[1]})",
+            inputs=", ".join(f"`{c.name}` ({c.kind})" for c in model.schema),
+            source=Path(model_dir).name,
+        ),
+    )
+    return out
