@@ -177,7 +177,15 @@ def project_learning_curve(
         fitted_with = {"model": name, "trainer": "scikit-learn", "settings": {}, "run": None}
         described = f"{name} (scikit-learn)"
     else:
+        from yearn.train import MODEL_NAMES
+
         kind = model or run_model or ("cnn" if len(shape) > 1 else "mlp")
+        if kind not in MODEL_NAMES:
+            raise ConfigError(f"model {kind!r}: unknown; choose one of {', '.join(MODEL_NAMES)}.")
+        if kind == "cnn" and len(shape) == 1:
+            raise ConfigError(
+                "model 'cnn' needs an image project; for a table use model mlp or linear."
+            )
         chosen = dict(run_settings) if (model is None or model == run_model) else {}
         chosen.update(settings or {})
         chosen["random_state"] = random_state
