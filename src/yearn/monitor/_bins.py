@@ -65,7 +65,7 @@ class ColumnBins:
             return codes
         text = _as_text(values)
         kept = self.categories[:-2]
-        codes = pd.Categorical(text, categories=kept).codes.astype(np.int64)
+        codes = pd.Index(kept).get_indexer(text).astype(np.int64)
         out = codes < 0
         if out.any():
             seen = self._known.get_indexer(text[out]) >= 0
