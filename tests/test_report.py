@@ -20,6 +20,7 @@ SECTION_IDS = [
     "baselines",
     "curves",
     "diagnosis",
+    "operating-point",
     "errors",
     "labels",
     "slices",
