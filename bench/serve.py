@@ -4,7 +4,8 @@ Trains and exports the tabular demo model once (``yearn demo --tabular``; cached
 ``--work``), then for each server mode starts ``yearn serve`` on loopback in its own process
 and drives it with an asyncio httpx load generator at 1, 16 and 64 concurrent clients, each
 sending one row per request, bounded by ``--seconds`` and ``--max-requests`` per level.
-Reports req/s, p50 and p99 latency (client side, ms) as a Markdown table (and ``--json``).
+Reports req/s, p50 and p99 latency (client side, ms) and the server's CPU time per request
+(from /proc: independent of what else the machine runs) as a Markdown table (and ``--json``).
 
     python bench/serve.py                       # the table in bench/README.md
     python bench/serve.py --seconds 3 --clients 1 16   # quicker
@@ -97,6 +98,11 @@ class Server:
                 time.sleep(0.1)
         sys.exit(f"server {mode} did not start")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server process so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGINT)
         try:
@@ -159,22 +165,28 @@ def main() -> None:
         server = Server(export, mode, args.work)
         try:
             for clients in args.clients:
+                cpu = server.cpu_seconds()
                 row = asyncio.run(load(server.url, rows, clients, args.seconds, args.max_requests))
                 row["mode"] = mode
+                # server CPU per answered request (includes the 20 warm-up requests)
+                used = server.cpu_seconds() - cpu
+                row["server_cpu_ms_per_req"] = round(1000 * used / (row["requests"] + 20), 2)
                 results.append(row)
                 print(f"{mode:12s} {clients:3d} clients: {row['req_per_s']:8.1f} req/s  "
                       f"p50 {row['p50_ms']:7.2f} ms  p99 {row['p99_ms']:7.2f} ms  "
+                      f"server CPU {row['server_cpu_ms_per_req']:.2f} ms/req "
                       f"({row['requests']} requests, {row['errors']} errors)",
                       flush=True)  # fmt: skip
         finally:
             server.stop()
     print(f"\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs "
           f"(load average {os.getloadavg()[0]:.1f}); model {export.name}\n")  # fmt: skip
-    print("| mode | clients | requests | req/s | p50 ms | p99 ms | errors |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| mode | clients | requests | req/s | p50 ms | p99 ms | server CPU ms/req | errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(f"| {r['mode']} | {r['clients']} | {r['requests']} | {r['req_per_s']} | "
-              f"{r['p50_ms']} | {r['p99_ms']} | {r['errors']} |")  # fmt: skip
+              f"{r['p50_ms']} | {r['p99_ms']} | {r['server_cpu_ms_per_req']} | "
+              f"{r['errors']} |")  # fmt: skip
     plain = {r["clients"]: r["req_per_s"] for r in results if r["mode"] == "plain"}
     for r in results:
         if r["mode"] != "plain" and r["clients"] in plain:

@@ -92,3 +92,29 @@ def test_parameters_are_checked():
         MicroBatcher(_double, max_batch=0)
     with pytest.raises(ConfigError, match="max_wait_ms"):
         MicroBatcher(_double, max_wait_ms=-1)
+
+
+@pytest.mark.parametrize("arriving", [0, 1])
+def test_a_batch_waits_only_for_requests_on_their_way(arriving):
+    """A request announced as arriving is waited for (one batch); without one the first
+    request runs at once (two batches)."""
+    calls: list[int] = []
+
+    def run(rows, metas):
+        calls.append(len(rows))
+        return _double(rows, metas)
+
+    async def go():
+        batcher = MicroBatcher(run, max_batch=8, max_wait_ms=2000)
+        batcher.arriving = arriving
+        first = asyncio.create_task(batcher.submit([1]))
+        await asyncio.sleep(0.3)
+        batcher.arriving = 0
+        second = await batcher.submit([2])
+        out = [await first, second]
+        await batcher.stop()
+        return out
+
+    (out1, _), (out2, _) = asyncio.run(go())
+    assert out1 == [2] and out2 == [4]
+    assert calls == ([1, 1] if arriving == 0 else [2])

@@ -318,8 +318,12 @@ def create_app(
     )
     async def predict(request: Request) -> Any:
         arrived = time.perf_counter()
-        rows = await _parse(request)
-        _decode_images(rows)
+        batcher.arriving += 1  # the batch being gathered may wait for this one
+        try:
+            rows = await _parse(request)
+            _decode_images(rows)
+        finally:
+            batcher.arriving -= 1
         request_id = uuid.uuid4().hex
         try:
             predictions, info = await batcher.submit(

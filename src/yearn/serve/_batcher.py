@@ -2,11 +2,12 @@
 
 Each caller ``await``s :meth:`MicroBatcher.submit` with its rows (a list). A single
 worker task takes the first waiting request, then keeps gathering until ``max_batch`` rows
-are queued or ``max_wait_ms`` have passed since that first request, runs ``run_batch`` once
-on the concatenated rows (in a thread, so the event loop keeps accepting requests), and
-hands every caller its own slice. Errors reach the callers: a failing batch of several
-requests is rerun one request at a time, so each caller gets its own result or its own
-error; nobody waits forever.
+are queued, ``max_wait_ms`` have passed since that first request, or no other request is
+on its way (``arriving``, counted by the server while it reads a request: a lone request
+does not wait), runs ``run_batch`` once on the concatenated rows (in a thread, so the event
+loop keeps accepting requests), and hands every caller its own slice. Errors reach the
+callers: a failing batch of several requests is rerun one request at a time, so each
+caller gets its own result or its own error; nobody waits forever.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ class MicroBatcher:
         self._queue: asyncio.Queue[_Pending] | None = None
         self._worker: asyncio.Task | None = None
         self._carry: _Pending | None = None  # the request that would have overfilled a batch
+        #: requests known to be on their way (being read and validated): worth waiting for
+        self.arriving = 0
         self.batches = 0
         self.rows = 0
 
@@ -107,8 +110,8 @@ class MicroBatcher:
         while n < self.max_batch:
             if self._queue.empty():
                 remaining = deadline - time.perf_counter()
-                if remaining <= 0:
-                    break
+                if remaining <= 0 or self.arriving == 0:
+                    break  # nobody else is coming: run now rather than wait
                 try:
                     item = await asyncio.wait_for(self._queue.get(), remaining)
                 except TimeoutError:
