@@ -18,7 +18,8 @@ def _client(root: Path, **kwargs):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*httpx2.*")
         from fastapi.testclient import TestClient
-    return TestClient(create_app(root, **kwargs))
+    # the dashboard admits loopback names only: the client says it is localhost
+    return TestClient(create_app(root, **kwargs), base_url="http://localhost")
 
 
 @pytest.fixture
@@ -219,14 +220,15 @@ def test_create_worksheet_for_a_run(client, proj):
     proj.worksheet.unlink()
     page = client.get(f"/runs/{proj.run_a}/errors")
     assert "has no error-analysis worksheet yet" in page.text
-    res = client.post(f"/runs/{proj.run_a}/errors", follow_redirects=False)
+    token = client.app.state.form_token
+    res = client.post(f"/runs/{proj.run_a}/errors", data={"token": token}, follow_redirects=False)
     assert res.status_code == 303
     assert proj.worksheet.is_file()
     sheet = load_worksheet(proj.worksheet)
     errors = int((sheet.frame["correct"].astype(str) == "False").sum())
     assert errors == 15 and len(sheet) == 25  # every dev error (0.375 x 40) and 10 correct
     assert client.get(f"/runs/{proj.run_a}/errors").text.count('<article class="card') == len(sheet)
-    res = client.post(f"/api/runs/{proj.run_b}/worksheet")
+    res = client.post(f"/api/runs/{proj.run_b}/worksheet", json={})
     assert res.status_code == 404 and "no predictions for run" in res.json()["error"]
 
 
@@ -330,7 +332,8 @@ def test_images_found_through_the_project_sources(client, proj):
 def test_chart_geometry_is_linear_in_step_and_value():
     import pandas as pd
 
-    from yearn.ui._charts import LEFT, TOP, _nice_ticks, build_charts
+    from yearn.display import nice_ticks
+    from yearn.ui._charts import LEFT, TOP, build_charts
 
     frame = pd.DataFrame(
         {
@@ -354,8 +357,8 @@ def test_chart_geometry_is_linear_in_step_and_value():
     assert pts["b"][1][1] == pytest.approx(ys[0] + (ys[1] - ys[0]) / 2, abs=0.1)
     colours = [s.colour for s in chart.series]
     assert colours[0] != colours[1]
-    assert _nice_ticks(0, 1) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
-    assert _nice_ticks(1, 15) == [5, 10, 15]
+    assert nice_ticks(0, 1) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert nice_ticks(1, 15) == [5, 10, 15]
 
 
 def test_foreign_host_header_is_refused(client):

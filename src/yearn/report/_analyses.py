@@ -10,13 +10,12 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from yearn.display import bar_chart
 from yearn.errors import YearnError
 from yearn.paths import ProjectPaths
 from yearn.report._sections import ProjectView, Section, section_of
 from yearn.report._templates import render
 
-__all__ = ["diagnosis", "error_analysis", "label_issues", "slices"]
+__all__ = ["diagnosis", "error_analysis", "label_issues", "operating_point", "slices"]
 
 
 def diagnosis(view: ProjectView) -> Section:
@@ -31,6 +30,53 @@ def diagnosis(view: ProjectView) -> Section:
         return Section("diagnosis", "Diagnosis", note=f"run {run.id}: {exc}")
     section = section_of("diagnosis", "Diagnosis", result)
     section.caption = f"model {run.name}, run {run.id}"
+    return section
+
+
+def _per_example(view: ProjectView) -> str:
+    """What the per-example analyses measure, said against the project's metric."""
+    from yearn.report._sections import error_name
+
+    metric = error_name(view.config)
+    if metric == "error":
+        return "metric: error (share of misclassified examples)"
+    return (
+        "measured in error (share of misclassified examples), the per-example view of the "
+        f"project's metric {metric}"
+    )
+
+
+def _with_metric(section: Section, view: ProjectView) -> Section:
+    said = _per_example(view)
+    section.caption = f"{section.caption}; {said}" if section.caption else said
+    return section
+
+
+def operating_point(view: ProjectView) -> Section:
+    """The saved operating point of the model run (or the default 0.5, said so)."""
+    title = "Operating point"
+    run = view.model_run()
+    if run is None or view.config.task == "regression":
+        return Section(
+            "operating-point", title, note="no classifier run to choose a threshold for."
+        )
+    from yearn.ship import operating_point_of
+
+    try:
+        result, saved = operating_point_of(view.root, run.id)
+    except YearnError as exc:
+        return Section("operating-point", title, note=f"run {run.id}: {exc}")
+    note = None
+    if not saved:
+        note = (
+            "no operating point chosen yet: this is the default threshold 0.5; choose one from "
+            "the stakeholders' numbers with `yearn operating-point --cost-fp 1 --cost-fn 20`, "
+            "`--min-precision 0.95` or `--max-alerts-per-1000 30`."
+        )
+    section = section_of("operating-point", title, result, note)
+    from yearn.report._sections import error_name
+
+    section.caption = f"model {run.name}, run {run.id}; project metric {error_name(view.config)}"
     return section
 
 
@@ -60,22 +106,11 @@ def error_analysis(view: ProjectView) -> Section:
         summary = summarize(sheet, preds)
     except YearnError as exc:
         return Section("errors", title, note=str(exc))
-    section = section_of("errors", title, summary, note)
-    if summary.tags:
-        section.parts.append(
-            bar_chart(
-                [t.tag for t in summary.tags[:12]],
-                [t.ceiling_error for t in summary.tags[:12]],
-                title=f"{summary.split} error if every error of the tag were fixed",
-                fmt=".1%",
-                reference=summary.error,
-                reference_label=f"now {summary.error:.1%}",
-            )
-        )
+    section = section_of("errors", title, summary, note)  # its html holds the ceiling chart
     section.caption = (
         f"worksheet {sheet_path.relative_to(view.root)} (model {run.name}, run {run.id})"
     )
-    return section
+    return _with_metric(section, view)
 
 
 def _image_paths(view: ProjectView, ids: list[str]) -> dict[str, str]:
@@ -145,7 +180,7 @@ def label_issues(view: ProjectView) -> Section:
         cards = _previews(view, run, top)
         if cards is not None:
             section.parts.append(cards)
-    return section
+    return _with_metric(section, view)
 
 
 def slices(view: ProjectView) -> Section:
@@ -158,18 +193,5 @@ def slices(view: ProjectView) -> Section:
         report = find_slices(view.predictions(run))
     except YearnError as exc:
         return Section("slices", "Slices", note=f"run {run.id}: {exc}")
-    section = section_of("slices", "High-error slices", report)
-    top = report.slices.head(10)
-    if len(top):
-        section.parts.append(
-            bar_chart(
-                [str(v) for v in top["slice"]],
-                [float(v) for v in top["error_rate"]],
-                title="error rate of the top slices",
-                width=640,
-                fmt=".1%",
-                reference=report.overall_error,
-                reference_label=f"overall {report.overall_error:.1%}",
-            )
-        )
-    return section
+    section = section_of("slices", "High-error slices", report)  # its html holds the chart
+    return _with_metric(section, view)

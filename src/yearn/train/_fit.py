@@ -21,7 +21,7 @@ from yearn.train._checkpoint import verify_checkpoint
 from yearn.train._config import TrainConfig
 from yearn.train._data import TrainData, make_train_data
 from yearn.train._device import resolve_device
-from yearn.train._loop import predict_outputs, seeded, train_torch
+from yearn.train._loop import predict_outputs, seeded, train_torch, weights_version
 from yearn.train._losses import (
     check_metric,
     default_loss,
@@ -73,22 +73,23 @@ class FitResult:
 
     def plot(self, path: str | Path | None = None) -> Any:
         """Loss and metric curves per split (a matplotlib Figure; PNG at ``path``)."""
-        from yearn.train._display import curves_figure, save_figure
+        from yearn.display import save_figure
+        from yearn.train._display import curves_figure
         from yearn.train._losses import error_name
 
         fig = curves_figure(self.history, error_name(self.metric))
         if path is not None:
-            save_figure(fig, path)
+            save_figure(fig, path, dpi=100)
         return fig
 
     def _repr_html_(self) -> str:
-        from yearn.train._display import figure_html
+        from yearn.display import figure_img, html_table
 
-        table = self.history_frame().to_html(index=False, float_format=lambda v: f"{v:.4g}")
+        table = html_table(self.history_frame(), max_rows=len(self.history))
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in [self.stop_reason, *self.notes] if n)
         return (
             f"<div><p><b>yearn fit</b>: {len(self.history)} epochs, metric "
-            f"{html.escape(self.metric)}</p>{figure_html(self.plot(), 'training curves')}"
+            f"{html.escape(self.metric)}</p>{figure_img(self.plot(), 'training curves')}"
             f"{table}<ul>{notes}</ul></div>"
         )
 
@@ -260,8 +261,7 @@ def _fit(
         for split in data.splits:
             if split == "test" and not include_test:
                 continue
-            x = state.tensors.x[split]  # already placed by the loop: no second copy
-            out = predict_outputs(state.model, x, chunk=state.eval_chunk)
+            out = _final_outputs(state, split)
             out = out.float().cpu().numpy().astype(np.float64)
             probas[split] = outputs_to_proba(out, data.task, loss)
     return FitResult(
@@ -277,6 +277,16 @@ def _fit(
         notes=state.notes,
         checkpoint_dir=Path(checkpoint_dir) if checkpoint_dir is not None else None,
     )
+
+
+def _final_outputs(state: Any, split: str) -> torch.Tensor:
+    """The final model's outputs on a split: those of the last epoch's evaluation when the
+    weights have not changed since (no early-stopping restore), else a new pass."""
+    seen = state.outputs.get(split)
+    if seen is not None and seen[0] == weights_version(state.model):
+        return seen[1]
+    x = state.tensors.x[split]  # already placed by the loop: no second copy
+    return predict_outputs(state.model, x, chunk=state.eval_chunk)
 
 
 class _ResumedCurves(StoreCurves):
