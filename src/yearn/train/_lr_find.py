@@ -56,9 +56,9 @@ class LRFindResult:
 
     def plot(self, path: str | Path | None = None) -> Any:
         """Loss against rate (log axis) with the suggestion marked; saved as PNG at ``path``."""
-        from yearn.train._display import _figure, save_figure
+        from yearn.display import blank_figure, save_figure
 
-        fig = _figure(6, 4)
+        fig = blank_figure(6, 4)
         ax = fig.add_subplot()
         ax.plot(self.lrs, self.losses)
         ax.set_xscale("log")
@@ -74,12 +74,11 @@ class LRFindResult:
         ax.legend()
         fig.tight_layout()
         if path is not None:
-            save_figure(fig, path)
+            save_figure(fig, path, dpi=100)
         return fig
 
     def _repr_html_(self) -> str:
-        from yearn.display import html_table
-        from yearn.train._display import figure_html
+        from yearn.display import figure_img, html_table
 
         rows = [
             ("suggested learning rate", f"{self.suggestion:.3g}"),
@@ -96,7 +95,7 @@ class LRFindResult:
         return (
             f"<div><p>lr-find: suggested learning rate <b>{self.suggestion:.3g}</b> "
             f"({html.escape(self.method)})</p>{table}"
-            f"{figure_html(self.plot(), 'loss vs learning rate')}</div>"
+            f"{figure_img(self.plot(), 'loss vs learning rate')}</div>"
         )
 
 
