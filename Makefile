@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint setup clean bench-envs bench
+.PHONY: demo test lint setup clean bench-envs bench web-runtime
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
@@ -18,7 +18,12 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/yearn demo --dir demo-project --force
 
-test: $(STAMP)
+# onnxruntime-web for `yearn export --target web`, fetched once from the npm registry into
+# ~/.cache/yearn/npm (never by the page); without npm the web tests skip with the reason
+web-runtime: $(STAMP)
+	-$(BIN)/python -c "from yearn.ship.targets import fetch_runtime; print(fetch_runtime())"
+
+test: $(STAMP) web-runtime
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -q
 

@@ -35,7 +35,7 @@ def _check(result) -> None:
     assert result.exit_code == 0, result.output
 
 
-def make_table_project(root: Path, cli) -> Path:
+def make_table_project(root: Path, cli, *, width: int = 8, depth: int = 1) -> Path:
     """Toy binary project; ``x2`` has missing values in training (so NaN is allowed)."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "yearn.toml").write_text(TOY_TOML)
@@ -44,7 +44,7 @@ def make_table_project(root: Path, cli) -> Path:
     web.to_csv(root / "web.csv", index=False)
     toy_table("p", 120, 1).to_csv(root / "phone.csv", index=False)
     _check(cli("split", "--project", root))
-    _check(cli("train", "--project", root, "--epochs", "3", "--width", "8", "--depth", "1"))
+    _check(cli("train", "--project", root, "--epochs", "3", "--width", width, "--depth", depth))
     return root
 
 

@@ -20,6 +20,7 @@ SECTION_IDS = [
     "baselines",
     "curves",
     "diagnosis",
+    "operating-point",
     "errors",
     "labels",
     "slices",
@@ -273,3 +274,18 @@ def test_next_steps_without_yearn_run(project, tmp_path):
     assert report["diagnosis"].present and len(report.next_steps) == 3
     assert report.verdict and "Next steps" in report.to_html()
     assert not report["profile"].present  # the profile is kept by `yearn run` only
+
+
+def test_nothing_is_drawn_twice(project, tmp_path):
+    """Issue 13 §6: the ceiling chart, the slices chart and the "beats the baseline"
+    sentence were each shown twice."""
+    page = write_report(project, tmp_path / "r.html").read_text(encoding="utf-8")
+    titles = re.findall(
+        r'<text x="4" y="14" font-size="12" font-weight="bold">([^<]+)</text>', page
+    )
+    assert titles and len(titles) == len(set(titles)), sorted(titles)
+    for id in ("errors", "slices"):
+        assert _section(page, id).count("<svg") <= 1
+    base = _section(page, "baselines")
+    sentences = re.findall(r"<p><b>([^<]+)</b></p>", base)
+    assert len(sentences) == 1 and "the best baseline" in sentences[0], sentences

@@ -192,3 +192,15 @@ def test_image_project_export_and_predict_folder(tmp_path, cli):
     Image.fromarray(np.zeros((5, 9), dtype=np.uint8)).save(new / "small.png")
     result = cli("predict", "-m", tmp_path / "e", "-i", new)
     assert result.exit_code == 2 and "the model takes 8x8" in result.output
+
+
+def test_scikit_learn_baseline_is_refused_with_the_reason(table_project, cli):
+    root, _ = table_project
+    result = cli("baseline", "--project", root)
+    assert result.exit_code == 0, result.output
+    with Project(root).store() as store:
+        baseline = store.list_runs(kind="baseline")[0].id
+    result = cli("export", "--project", root, "--run", baseline, "--out", root / "nope")
+    assert result.exit_code == 2
+    assert "scikit-learn models are not kept" in result.output
+    assert not (root / "nope").exists()

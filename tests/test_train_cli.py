@@ -121,6 +121,7 @@ def test_resume_a_run_continues_its_checkpoint(cli, project):
         (["--batch-size", "100000"], "larger than the train split"),
         (["--model", "resnet"], "unknown model 'resnet'"),
         (["--model", "cnn"], "model 'cnn' takes (C, H, W) images"),
+        (["--precision", "fp8"], "precision must be one of"),
     ],
 )
 def test_bad_input_exits_2_with_the_reason(cli, project, args, message):
@@ -129,6 +130,18 @@ def test_bad_input_exits_2_with_the_reason(cli, project, args, message):
     assert message in " ".join(result.output.split())
     store = open_store(project)
     assert not [r for r in store.list_runs(kind="train") if r.status == "completed"]
+
+
+def test_precision_and_streaming_from_the_shell(cli, project):
+    import torch
+
+    if not torch.cuda.is_available():
+        result = cli("train", "-p", project, "--epochs", "1", "--precision", "bf16")
+        assert result.exit_code == 2 and "needs a CUDA device" in " ".join(result.output.split())
+    result = cli("train", "-p", project, "--epochs", "2", "--stream", "--json")
+    assert result.exit_code == 0, result.output
+    run = open_store(project).get_run(json.loads(result.output)["run_id"])
+    assert run.config["stream"] is True and run.config["precision"] == "float32"
 
 
 def test_train_without_a_split_says_what_to_run(cli, tmp_path):

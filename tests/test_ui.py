@@ -18,7 +18,8 @@ def _client(root: Path, **kwargs):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*httpx2.*")
         from fastapi.testclient import TestClient
-    return TestClient(create_app(root, **kwargs))
+    # the dashboard admits loopback names only: the client says it is localhost
+    return TestClient(create_app(root, **kwargs), base_url="http://localhost")
 
 
 @pytest.fixture
@@ -219,14 +220,15 @@ def test_create_worksheet_for_a_run(client, proj):
     proj.worksheet.unlink()
     page = client.get(f"/runs/{proj.run_a}/errors")
     assert "has no error-analysis worksheet yet" in page.text
-    res = client.post(f"/runs/{proj.run_a}/errors", follow_redirects=False)
+    token = client.app.state.form_token
+    res = client.post(f"/runs/{proj.run_a}/errors", data={"token": token}, follow_redirects=False)
     assert res.status_code == 303
     assert proj.worksheet.is_file()
     sheet = load_worksheet(proj.worksheet)
     errors = int((sheet.frame["correct"].astype(str) == "False").sum())
     assert errors == 15 and len(sheet) == 25  # every dev error (0.375 x 40) and 10 correct
     assert client.get(f"/runs/{proj.run_a}/errors").text.count('<article class="card') == len(sheet)
-    res = client.post(f"/api/runs/{proj.run_b}/worksheet")
+    res = client.post(f"/api/runs/{proj.run_b}/worksheet", json={})
     assert res.status_code == 404 and "no predictions for run" in res.json()["error"]
 
 

@@ -54,7 +54,8 @@ class BaselineVerdict:
         extra = (
             f"<p>Revisit the two hypotheses of the workflow:</p><ol>{items}</ol>" if items else ""
         )
-        return f"<p><b>{html.escape(self.message)}</b></p>{extra}" + self.comparison._repr_html_()
+        # the comparison's details only: its own verdict would repeat the message
+        return f"<p><b>{html.escape(self.message)}</b></p>{extra}" + self.comparison.details_html()
 
 
 def beats_baseline(

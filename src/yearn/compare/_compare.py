@@ -101,7 +101,8 @@ class Comparison:
     def __str__(self) -> str:
         return self.verdict
 
-    def _repr_html_(self) -> str:
+    def details_html(self) -> str:
+        """The comparison's table and chart, without its verdict sentence."""
         rows = [
             ("split", self.split),
             ("examples", f"{self.n:,}"),
@@ -132,7 +133,10 @@ class Comparison:
             title=f"{self.metric} on {self.split}",
             fmt=".4g",
         )
-        return f"<p><b>{html.escape(self.verdict)}</b></p>{table}{chart}"
+        return f"{table}{chart}"
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{html.escape(self.verdict)}</b></p>{self.details_html()}"
 
 
 def _as_predictions(table: Any, model: str | None, role: str, metric: Any, task) -> Predictions:

@@ -10,13 +10,12 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from yearn.display import bar_chart
 from yearn.errors import YearnError
 from yearn.paths import ProjectPaths
 from yearn.report._sections import ProjectView, Section, section_of
 from yearn.report._templates import render
 
-__all__ = ["diagnosis", "error_analysis", "label_issues", "slices"]
+__all__ = ["diagnosis", "error_analysis", "label_issues", "operating_point", "slices"]
 
 
 def diagnosis(view: ProjectView) -> Section:
@@ -30,6 +29,32 @@ def diagnosis(view: ProjectView) -> Section:
     except YearnError as exc:
         return Section("diagnosis", "Diagnosis", note=f"run {run.id}: {exc}")
     section = section_of("diagnosis", "Diagnosis", result)
+    section.caption = f"model {run.name}, run {run.id}"
+    return section
+
+
+def operating_point(view: ProjectView) -> Section:
+    """The saved operating point of the model run (or the default 0.5, said so)."""
+    title = "Operating point"
+    run = view.model_run()
+    if run is None or view.config.task == "regression":
+        return Section(
+            "operating-point", title, note="no classifier run to choose a threshold for."
+        )
+    from yearn.ship import operating_point_of
+
+    try:
+        result, saved = operating_point_of(view.root, run.id)
+    except YearnError as exc:
+        return Section("operating-point", title, note=f"run {run.id}: {exc}")
+    note = None
+    if not saved:
+        note = (
+            "no operating point chosen yet: this is the default threshold 0.5; choose one from "
+            "the stakeholders' numbers with `yearn operating-point --cost-fp 1 --cost-fn 20`, "
+            "`--min-precision 0.95` or `--max-alerts-per-1000 30`."
+        )
+    section = section_of("operating-point", title, result, note)
     section.caption = f"model {run.name}, run {run.id}"
     return section
 
@@ -60,18 +85,7 @@ def error_analysis(view: ProjectView) -> Section:
         summary = summarize(sheet, preds)
     except YearnError as exc:
         return Section("errors", title, note=str(exc))
-    section = section_of("errors", title, summary, note)
-    if summary.tags:
-        section.parts.append(
-            bar_chart(
-                [t.tag for t in summary.tags[:12]],
-                [t.ceiling_error for t in summary.tags[:12]],
-                title=f"{summary.split} error if every error of the tag were fixed",
-                fmt=".1%",
-                reference=summary.error,
-                reference_label=f"now {summary.error:.1%}",
-            )
-        )
+    section = section_of("errors", title, summary, note)  # its html holds the ceiling chart
     section.caption = (
         f"worksheet {sheet_path.relative_to(view.root)} (model {run.name}, run {run.id})"
     )
@@ -158,18 +172,4 @@ def slices(view: ProjectView) -> Section:
         report = find_slices(view.predictions(run))
     except YearnError as exc:
         return Section("slices", "Slices", note=f"run {run.id}: {exc}")
-    section = section_of("slices", "High-error slices", report)
-    top = report.slices.head(10)
-    if len(top):
-        section.parts.append(
-            bar_chart(
-                [str(v) for v in top["slice"]],
-                [float(v) for v in top["error_rate"]],
-                title="error rate of the top slices",
-                width=640,
-                fmt=".1%",
-                reference=report.overall_error,
-                reference_label=f"overall {report.overall_error:.1%}",
-            )
-        )
-    return section
+    return section_of("slices", "High-error slices", report)  # its html holds the chart

@@ -140,6 +140,7 @@ def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
             ("baselines", "Baselines vs model", lambda: sec.baselines_vs_model(view, metrics)),
             ("curves", "Training curves", lambda: sec.curves(view, metrics, max_runs=max_runs)),
             ("diagnosis", "Diagnosis", lambda: ana.diagnosis(view)),
+            ("operating-point", "Operating point", lambda: ana.operating_point(view)),
             ("errors", "Error analysis", lambda: ana.error_analysis(view)),
             ("labels", "Label issues", lambda: ana.label_issues(view)),
             ("slices", "High-error slices", lambda: ana.slices(view)),

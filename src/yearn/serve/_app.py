@@ -26,7 +26,14 @@ from yearn.errors import DataError, YearnError
 from yearn.serve._batcher import MicroBatcher
 from yearn.serve._limits import BodyLimit, PayloadTooLarge
 from yearn.serve._log import RequestLog
-from yearn.serve._schema import Column, columns_of, decode_image, request_models, rows_to_frame
+from yearn.serve._schema import (
+    FLOAT_LIMIT,
+    Column,
+    columns_of,
+    decode_image,
+    request_models,
+    rows_to_frame,
+)
 
 __all__ = ["LOOPBACK_NAMES", "ServableModel", "create_app"]
 
@@ -75,7 +82,9 @@ def _fix_for(err: dict[str, Any], columns: dict[str, Column]) -> str:
         more = " ..." if len(col.categories) > 20 else ""
         return f"send one of {shown}{more}" + (" or null" if col.nullable else "")
     if col.kind == "numeric":
-        return "send a finite number" + (" or null" if col.nullable else "")
+        return "send a finite number of magnitude at most 1e38" + (
+            " or null" if col.nullable else ""
+        )
     return "send the image file base64-encoded (PNG or JPEG)"
 
 
@@ -187,14 +196,7 @@ def create_app(
     req_schema = PredictRequest.model_json_schema(
         by_alias=True, ref_template="#/components/schemas/{model}"
     )
-    multipart_props = {
-        c.name: (
-            {"type": "string", "format": "binary"}
-            if c.kind == "image"
-            else {"type": "string", "description": f"{c.kind} value as text"}
-        )
-        for c in columns
-    }
+    multipart_props = {c.name: _form_field(c) for c in columns}
     body_spec = {
         "requestBody": {
             "required": True,
@@ -211,12 +213,14 @@ def create_app(
                     "schema": {
                         "type": "object",
                         "properties": multipart_props,
+                        "additionalProperties": False,
                         "required": [c.name for c in columns if not c.nullable],
                     }
                 },
             },
         },
         "responses": {
+            "400": {"description": "A malformed multipart body (or a foreign Host header)."},
             "422": {"description": "Invalid input: `error` names the field and the fix."},
             "413": {"description": "The body is larger than the server's limit."},
             "415": {"description": "Send application/json or multipart/form-data."},
@@ -274,12 +278,8 @@ def create_app(
                         f"send {key} as text",
                     )
                 values[key] = decode_image(await value.read(), col)
-            elif col.kind == "image":
-                values[key] = value  # base64 text, decoded below
-            elif col.kind == "numeric":
-                values[key] = None if value in ("", "null") else value
-            else:
-                values[key] = None if value == "" and col.nullable else value
+            else:  # text; an image as base64 (decoded below); a missing value: omit the field
+                values[key] = value
         return values
 
     async def _parse_form(request: Request) -> dict[str, Any]:
@@ -385,6 +385,15 @@ def create_app(
 
     app.openapi = openapi
     return app
+
+
+def _form_field(col: Column) -> dict[str, Any]:
+    """The multipart/form-data schema of one input (images as files)."""
+    if col.kind == "image":
+        return {"type": "string", "format": "binary"}
+    if col.kind == "category":
+        return {"type": "string", "enum": list(col.categories)}
+    return {"type": "number", "minimum": -FLOAT_LIMIT, "maximum": FLOAT_LIMIT}
 
 
 def _prediction(rec: dict[str, Any]) -> dict[str, Any]:

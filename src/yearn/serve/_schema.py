@@ -25,6 +25,8 @@ from yearn.errors import DataError
 __all__ = ["Column", "columns_of", "decode_image", "request_models", "rows_to_frame"]
 
 KINDS = ("numeric", "category", "image")
+#: Largest magnitude a numeric input may have (float32 holds up to about 3.4e38).
+FLOAT_LIMIT = 1e38
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,8 @@ def _category_text(value: Any) -> Any:
 
 def _field_type(col: Column) -> Any:
     if col.kind == "numeric":
-        kind: Any = Annotated[float, Field(allow_inf_nan=False)]
+        # finite and inside float32's range (the graphs compute in float32)
+        kind: Any = Annotated[float, Field(allow_inf_nan=False, ge=-FLOAT_LIMIT, le=FLOAT_LIMIT)]
     elif col.kind == "category":
         kind = Annotated[Literal[col.categories], BeforeValidator(_category_text)]  # type: ignore[valid-type]
     else:

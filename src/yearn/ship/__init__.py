@@ -16,26 +16,45 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from yearn.ship._operating_point import (
+    OperatingPoint,
+    TargetPoint,
+    choose_operating_point,
+    operating_point_of,
+    saved_operating_point,
+)
 from yearn.ship._predict import PredictResult, predict_file
 from yearn.ship._runtime import ExportedModel, load_exported
 from yearn.ship._schema import ColumnSpec, Schema
 
 if TYPE_CHECKING:
+    from yearn.ship._compress import CompressResult, Variant, compress_run
     from yearn.ship._export import ExportError, ExportResult, export_run
 
 __all__ = [
     "ColumnSpec",
+    "CompressResult",
     "ExportError",
     "ExportResult",
     "ExportedModel",
+    "OperatingPoint",
     "PredictResult",
     "Schema",
+    "TargetPoint",
+    "Variant",
+    "choose_operating_point",
+    "compress_run",
     "export_run",
     "load_exported",
+    "operating_point_of",
     "predict_file",
+    "saved_operating_point",
 ]
 
 _LAZY = {
+    "CompressResult": "yearn.ship._compress",
+    "Variant": "yearn.ship._compress",
+    "compress_run": "yearn.ship._compress",
     "ExportError": "yearn.ship._export",
     "ExportResult": "yearn.ship._export",
     "export_run": "yearn.ship._export",

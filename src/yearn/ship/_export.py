@@ -99,29 +99,30 @@ def _n_outputs(summary: dict[str, Any]) -> int:
     return len(summary["classes"])
 
 
-def build_module(src: RunSource) -> InferenceModule:
-    """The torch module of the whole inference path of ``src``."""
-    kind = head_kind(src.task, str(src.summary.get("loss")), _n_outputs(src.summary))
-    return InferenceModule(src.prep, src.network, kind)
+def output_kind(src: RunSource) -> str:
+    """How the run's network outputs become probabilities (softmax, sigmoid, ...)."""
+    return head_kind(src.task, str(src.summary.get("loss")), _n_outputs(src.summary))
 
 
-def reference_outputs(src: RunSource, frame: Any, network: Any = None) -> np.ndarray:
-    """PyTorch's outputs for raw rows: ``yearn.prep`` transform → network → activation
-    (as training computed its predictions)."""
-    net = (network or src.network).eval()
-    module = build_module(src)
+def prepared_inputs(src: RunSource, frame: Any) -> np.ndarray:
+    """The network's inputs for raw rows, by the run's fitted ``yearn.prep`` step."""
     if src.schema.of_kind("image"):
         from yearn.data import load_images
 
         column = src.schema.of_kind("image")[0]
         images = load_images(list(frame[column.name]), grayscale=column.channels == 1)
-        x = np.asarray(src.prep.transform(images), dtype=np.float32)
-    else:
-        x = src.prep.transform(frame[[c for c in src.prep.feature_names_in_]])
-        x = np.asarray(x.toarray() if hasattr(x, "toarray") else x, dtype=np.float32)
+        return np.asarray(src.prep.transform(images), dtype=np.float32)
+    x = src.prep.transform(frame[list(src.prep.feature_names_in_)])
+    return np.asarray(x.toarray() if hasattr(x, "toarray") else x, dtype=np.float32)
+
+
+def reference_outputs(src: RunSource, frame: Any, network: Any = None) -> np.ndarray:
+    """PyTorch's outputs for raw rows: ``yearn.prep`` transform → network → activation
+    (as training computed its predictions)."""
+    net = (network if network is not None else src.network).eval()
+    kind = output_kind(src)
     with torch.no_grad():
-        out = net(torch.from_numpy(x))
-        kind = module.kind
+        out = net(torch.from_numpy(prepared_inputs(src, frame)))
         if kind == "softmax":
             out = torch.softmax(out, dim=1)
         elif kind == "sigmoid":
@@ -136,8 +137,9 @@ def reference_outputs(src: RunSource, frame: Any, network: Any = None) -> np.nda
 
 def graph_bytes(src: RunSource, network: Any = None) -> bytes:
     """The ONNX graph (preprocessing + ``network`` or the run's network)."""
-    kind = head_kind(src.task, str(src.summary.get("loss")), _n_outputs(src.summary))
-    module = InferenceModule(src.prep, network if network is not None else src.network, kind)
+    module = InferenceModule(
+        src.prep, network if network is not None else src.network, output_kind(src)
+    )
     prep = src.prep
     categorical = bool(getattr(prep, "categorical_columns_", None))
     code_maps = category_codes(prep.onehot_) if categorical else []
@@ -161,14 +163,18 @@ def parity_split(src: RunSource) -> str:
 
 
 def check_parity(
-    src: RunSource, model_bytes: bytes, split: str, tolerance: float = TOLERANCE
+    src: RunSource,
+    model_bytes: bytes,
+    split: str,
+    tolerance: float = TOLERANCE,
+    network: Any = None,
 ) -> tuple[dict[str, Any], np.ndarray]:
     """Max |Δ output| between onnxruntime and PyTorch on ``split``; refuses above
     ``tolerance``. Returns the check and onnxruntime's outputs."""
     frame = src.frames[split]
     inputs = frame_to_inputs(frame, src.schema, allow_extra=True, where=f"{split} split")
     got = run_session(model_bytes, inputs)
-    want = reference_outputs(src, frame)
+    want = reference_outputs(src, frame, network)
     diff = float(np.max(np.abs(got.astype(np.float64) - want.astype(np.float64))))
     parity = {"split": split, "rows": len(frame), "max_abs_diff": diff, "tolerance": tolerance}
     if not np.isfinite(diff) or diff > tolerance:
@@ -285,7 +291,12 @@ def export_run(
     )
     metadata = base_metadata(src, model_bytes)
     metadata["threshold"] = chosen
-    metadata["operating_point"] = op
+    metadata["operating_point"] = (
+        None
+        if op is None
+        else {k: op.get(k) for k in ("rule", "split", "threshold", "thresholds", "saved_as")}
+        | {"sentences": [s for p in op.get("points", []) for s in p["sentences"]]}
+    )
     metadata["metric"] = {**metric_with_interval(table, metric_name), "split": split}
     metadata["parity"] = parity
     target = Path(out) if out is not None else project.paths.exports / src.run_id

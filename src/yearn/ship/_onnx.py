@@ -126,8 +126,46 @@ def to_onnx(
     if buffer.getvalue().strip():
         log.debug("exporter output: %s", buffer.getvalue())
     model = program.model_proto
+    for node in model.graph.node:  # the exporter's stack traces: local paths, a third of the bytes
+        del node.metadata_props[:]
+        node.doc_string = ""
     if "codes" in module.input_names:
         _string_front(model, code_maps)
+    onnx.checker.check_model(model)
+    return compact(model.SerializeToString())
+
+
+def compact(model_bytes: bytes) -> bytes:
+    """The same graph with short tensor names, no node names, no ``value_info`` and no
+    doc strings (onnxruntime infers shapes): on a small network the names and traces
+    weigh as much as the weights. Graphs with sub-graphs are returned unchanged."""
+    import onnx
+
+    model = onnx.load_from_string(model_bytes)
+    graph = model.graph
+    if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS)
+           for n in graph.node for a in n.attribute):  # fmt: skip
+        return model_bytes
+    keep = {v.name for v in (*graph.input, *graph.output)}
+    names: dict[str, str] = {}
+
+    def short(name: str) -> str:
+        if not name or name in keep:
+            return name
+        return names.setdefault(name, f"t{len(names)}")
+
+    for init in graph.initializer:
+        init.name = short(init.name)
+        init.doc_string = ""
+    for i, node in enumerate(graph.node):
+        node.input[:] = [short(x) for x in node.input]
+        node.output[:] = [short(x) for x in node.output]
+        node.name = f"n{i}"
+        node.doc_string = ""
+        del node.metadata_props[:]
+    del graph.value_info[:]
+    graph.doc_string = ""
+    del model.metadata_props[:]
     onnx.checker.check_model(model)
     return model.SerializeToString()
 

@@ -114,6 +114,12 @@ def load_run_source(project: Project, run_id: str | None = None) -> RunSource:
                     "'yearn train' (scikit-learn runs keep no model: yearn never pickles)."
                 )
         run = store.get_run(run_id)
+        if "model.safetensors" not in {a.name for a in store.artifacts(run.id)}:
+            raise StoreError(
+                f"run {run.id} ({run.name}, kind {run.kind}) saved no model to export: "
+                "scikit-learn models are not kept (yearn never pickles), so skl2onnx has "
+                "nothing to convert; export a 'yearn train' run (mlp, cnn, linear) instead."
+            )
         summary = json.loads(store.artifact_path(run.id, "train_summary.json").read_text("utf-8"))
         network = load_model(store, run.id)
         prep = _load_prep(store, run.id)

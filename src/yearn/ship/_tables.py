@@ -31,12 +31,12 @@ def decide(
             cols[f"proba:{name}"] = proba[:, j].astype(float)
         return cols
     names = np.asarray(classes, dtype=object)
-    if task == "binary" and threshold is not None:
-        cols["pred"] = names[(proba[:, 1] >= float(threshold)).astype(int)]
-    else:
-        cols["pred"] = names[proba.argmax(axis=1)]
     p = proba.astype(float)
-    p = p / p.sum(axis=1, keepdims=True)
+    p = p / p.sum(axis=1, keepdims=True)  # the decision reads the probabilities it prints
+    if task == "binary" and threshold is not None:
+        cols["pred"] = names[(p[:, 1] >= float(threshold)).astype(int)]
+    else:
+        cols["pred"] = names[p.argmax(axis=1)]
     for j, name in enumerate(classes):
         cols[f"proba:{name}"] = p[:, j]
     return cols

@@ -22,7 +22,7 @@ from yearn._io import atomic_write, atomic_write_json
 from yearn.errors import TrainingError
 from yearn.train._callbacks import Callback
 
-__all__ = ["CheckpointCallback", "load_checkpoint", "save_checkpoint"]
+__all__ = ["CheckpointCallback", "load_checkpoint", "save_checkpoint", "verify_checkpoint"]
 
 _TENSOR = "__tensor__"
 _INTKEYS = "__intkeys__"
@@ -89,8 +89,12 @@ def save_checkpoint(directory: str | Path, epoch: int, state: dict[str, Any]) ->
     return doc
 
 
-def load_checkpoint(directory: str | Path) -> dict[str, Any] | None:
-    """The state saved by the last complete :func:`save_checkpoint` (``None`` when none)."""
+def verify_checkpoint(directory: str | Path) -> tuple[Path, Path] | None:
+    """The (weights, document) of the latest checkpoint after checking their sha256.
+
+    ``None`` when there is no checkpoint; a :class:`TrainingError` naming the file when one
+    was changed after it was written or cannot be read. Nothing is loaded.
+    """
     directory = Path(directory)
     pointer = directory / "latest.json"
     if not pointer.exists():
@@ -103,8 +107,24 @@ def load_checkpoint(directory: str | Path) -> dict[str, Any] | None:
             if _sha(path) != latest["sha256"][path.name]:
                 raise TrainingError(
                     f"checkpoint file {path} was changed after it was written (sha256 "
-                    "mismatch); delete the checkpoint folder to start afresh."
+                    "mismatch); restore it, or delete the checkpoint folder to start afresh."
                 )
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        raise TrainingError(
+            f"cannot read the checkpoint in {directory} ({type(exc).__name__}: {exc}); delete "
+            "the folder to start afresh."
+        ) from None
+    return weights, doc
+
+
+def load_checkpoint(directory: str | Path) -> dict[str, Any] | None:
+    """The state saved by the last complete :func:`save_checkpoint` (``None`` when none)."""
+    directory = Path(directory)
+    found = verify_checkpoint(directory)
+    if found is None:
+        return None
+    weights, doc = found
+    try:
         meta = json.loads(doc.read_text(encoding="utf-8"))
         tensors = load_file(str(weights))
     except (OSError, KeyError, ValueError) as exc:

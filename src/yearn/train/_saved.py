@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file
 
-from yearn.errors import StoreError, TrainingError
+from yearn.errors import TrainingError
 from yearn.train._losses import expected_outputs
 from yearn.train._models import MODEL_NAMES, build_model
 
@@ -28,13 +28,14 @@ def load_model(store: Any, run_id: str, *, model: torch.nn.Module | None = None)
 
         store = open_store(Path(store))
     summary = json.loads(store.artifact_path(run_id, "train_summary.json").read_text("utf-8"))
-    try:
-        weights_path = store.artifact_path(run_id, "model.safetensors")
-    except StoreError:
+    run = store.get_run(run_id)
+    if "model.safetensors" not in {a.name for a in store.artifacts(run.id)}:
         raise TrainingError(
-            f"run {run_id} saved no torch weights (a scikit-learn model is not saved: yearn "
+            f"run {run.id} saved no torch weights (a scikit-learn model is not saved: yearn "
             "never pickles); retrain it or use its predictions table."
-        ) from None
+        )
+    # any other store error is the real cause (missing on disk, sha256 mismatch): let it show
+    weights_path = store.artifact_path(run.id, "model.safetensors")
     weights = load_file(str(weights_path))
     if model is None:
         name = summary.get("model")

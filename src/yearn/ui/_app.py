@@ -25,6 +25,7 @@ from yearn.errors import DataError, StoreError, YearnError
 from yearn.paths import PREDICTIONS_ARTIFACT
 from yearn.ui._cards import card_records, tag_palette
 from yearn.ui._charts import build_charts
+from yearn.ui._guard import WriteGuard, new_session_token
 from yearn.ui._project import Forbidden, NotFound, ProjectView
 
 __all__ = ["create_app"]
@@ -32,7 +33,8 @@ __all__ = ["create_app"]
 HERE = Path(__file__).parent
 MAX_BODY = 64 * 1024
 MAX_TAGS = 50
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]", "testserver")
+#: The only names the Host header may carry by default (tests name their client explicitly).
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp"}
 
 
@@ -96,15 +98,22 @@ def create_app(
 
     ``allowed_hosts`` are the names the ``Host`` header may carry (default: this machine's
     loopback names, which also keeps DNS-rebinding pages out); ``["*"]`` allows any.
+    Writes go through :class:`~yearn.ui._guard.WriteGuard`: same origin only, JSON for the
+    API, the session's form token for forms, bodies cut off at the size limit.
     """
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
     view = ProjectView(project_root, store_url=store_url, worksheet=worksheet)
     app = FastAPI(title="yearn dashboard", docs_url=None, redoc_url=None, openapi_url=None)
+    token = new_session_token()
+    app.add_middleware(WriteGuard, token=token, max_body=MAX_BODY)
+    # added last, so it runs first: a foreign Host never reaches the write checks
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or list(LOOPBACK_NAMES))
     app.state.view = view
+    app.state.form_token = token
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["project"] = view.root.name
+    templates.env.globals["form_token"] = token
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def page(request: Request, name: str, code: int = 200, **context: Any) -> HTMLResponse:
@@ -148,6 +157,7 @@ def create_app(
         diagnosis, why = view.diagnosis(record.id)
         charts = build_charts(view.curves([record.id]), {record.id: record.name})
         html = Markup(diagnosis._repr_html_()) if diagnosis is not None else None
+        point, point_note = view.operating_point(record.id)
         return page(
             request,
             "run.html",
@@ -155,6 +165,8 @@ def create_app(
             charts=charts,
             diagnosis=html,
             no_diagnosis=why,
+            operating_point=Markup(point._repr_html_()) if point is not None else None,
+            operating_point_note=point_note,
             artifacts=view.artifacts(record.id),
             worksheet=view.worksheet_path(record.id),
         )

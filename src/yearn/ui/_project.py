@@ -190,6 +190,31 @@ class ProjectView:
             return store.metrics(run_ids)
 
     # -- diagnosis -------------------------------------------------------------------
+    def operating_point(self, run_id: str) -> tuple[Any | None, str | None]:
+        """``(OperatingPoint, note)`` of a classifier run — the saved one, else the default
+        threshold 0.5 with a note saying so — or ``(None, why there is none)``."""
+        record = self.run(run_id)
+        if PREDICTIONS not in {a.name for a in self.artifacts(record.id)}:
+            return None, "no predictions for this run, so no operating point."
+        from yearn.project import Project
+        from yearn.ship import operating_point_of
+
+        try:
+            result, saved = operating_point_of(
+                Project(self.root, store_url=self.store_url), record.id
+            )
+        except YearnError as exc:
+            return None, f"no operating point for run {record.id}: {exc}"
+        note = (
+            None
+            if saved
+            else (
+                "default threshold 0.5: choose one with `yearn operating-point --cost-fp 1 "
+                "--cost-fn 20` (or --min-precision / --max-alerts-per-1000)."
+            )
+        )
+        return result, note
+
     def diagnosis(self, run_id: str) -> tuple[Any | None, str | None]:
         """``(RunDiagnosis, None)`` or ``(None, why there is none)``."""
         record = self.run(run_id)
