@@ -7,13 +7,14 @@ drift, and yearn's false-alarm rate over 100 no-drift windows at n = 1,000 / 100
     .venv/bin/python bench/monitor.py [--ref-rows 1000000] [--cur-rows 500000]
         [--fa-sizes 1000 100000 1000000] [--fa-windows 100] [--skip-evidently]
 
-Planted: +0.5 sd in the normal columns ``num_0``, ``num_4``, ``num_8``, the frequencies of ``cat_0`` reversed, and a
-sequential ``id`` (continuing from the reference into production). Every other column is
-drawn from the same distribution on both sides. The tables are written to Parquet under
-``bench/out/``; each tool runs in its own subprocess on those files, timed from reading
-the files to the finished result, peak memory from ``resource.getrusage``. yearn runs with
-the domain classifier on. The false-alarm part draws each no-drift window afresh from the
-generator (20 columns of the same kinds) and runs the whole of ``monitor`` on it.
+Planted: +0.5 sd in the normal columns ``num_0``, ``num_4``, ``num_8``, the frequencies of
+``cat_0`` reversed, and a sequential ``id`` (continuing from the reference into production).
+Every other column is drawn from the same distribution on both sides. The tables are written
+to Parquet under ``bench/out/``; each tool runs in its own subprocess on those files, timed
+from reading the files to the finished result, peak memory from ``resource.getrusage``.
+yearn runs with the domain classifier on. The false-alarm part draws each no-drift window
+afresh from the generator (20 columns of the same kinds) and runs the whole of ``monitor``
+on it.
 Not part of the test suite.
 """
 
