@@ -26,7 +26,7 @@ from yearn.paths import PREDICTIONS_ARTIFACT
 from yearn.ui._cards import card_records, tag_palette
 from yearn.ui._charts import build_charts
 from yearn.ui._guard import WriteGuard, new_session_token
-from yearn.ui._project import Forbidden, NotFound, ProjectView
+from yearn.ui._project import DashboardProject, Forbidden, NotFound
 
 __all__ = ["create_app"]
 
@@ -103,7 +103,7 @@ def create_app(
     """
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-    view = ProjectView(project_root, store_url=store_url, worksheet=worksheet)
+    view = DashboardProject(project_root, store_url=store_url, worksheet=worksheet)
     app = FastAPI(title="yearn dashboard", docs_url=None, redoc_url=None, openapi_url=None)
     token = new_session_token()
     app.add_middleware(WriteGuard, token=token, max_body=MAX_BODY)
