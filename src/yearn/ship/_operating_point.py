@@ -267,7 +267,7 @@ def _sentences(target: str, rule: dict[str, Any], t: float, rates: dict[str, lis
         out.append(f"At this threshold nothing is flagged: every {target!r} {noun} is missed.")
     out.append(
         f"Expect about {a[0] * 1000:.0f} [{a[1] * 1000:.0f}, {a[2] * 1000:.0f}] flags per "
-        f"1,000 requests (recall {r[0]:.2f} [{r[1]:.2f}, {r[2]:.2f}])."
+        f"1,000 {noun}s (recall {r[0]:.2f} [{r[1]:.2f}, {r[2]:.2f}])."
     )
     return out
 
@@ -354,11 +354,12 @@ def choose_operating_point(
     noun: str = "request",
     save: bool = True,
 ) -> OperatingPoint:
-    """Choose the threshold(s) of ``run`` (default: the newest run with predictions) from
+    """Choose the threshold(s) of ``run`` (default: the newest run with a saved model, else
+    the newest with predictions) from
     its ``split`` predictions by one rule; save it with the run unless ``save=False``."""
     project = project if isinstance(project, Project) else Project(project)
     rule = _rule(cost_fp, cost_fn, min_precision, max_alerts_per_1000)
-    run_id = run or project.latest_run_with()
+    run_id = run or project.latest_run_with("model.safetensors") or project.latest_run_with()
     if run_id is None:
         raise DataError(f"{project.root}: no run with predictions yet; run 'yearn train' first.")
     preds = project.predictions(run_id)
