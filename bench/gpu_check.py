@@ -72,8 +72,8 @@ def run_tests(files: list[str], timeout: int) -> Check:
 
 def run_demo(quick: bool) -> Check:
     """The digits demo workflow (`yearn demo`); quick: one epoch, fewer steps."""
-    from yearn.workflow import run_demo as demo
-    from yearn.workflow._demo import DEMO_OPTIONS
+    from yearn.demo import DEMO_OPTIONS
+    from yearn.demo import run_demo as demo
 
     options = DEMO_OPTIONS
     if quick:

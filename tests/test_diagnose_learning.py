@@ -91,8 +91,8 @@ def test_bad_inputs():
         learning_curve(est, X, y, X, y, fractions=[0.5, 1.0])
     with pytest.raises(ConfigError, match="fractions"):
         learning_curve(est, X, y, X, y, fractions=[0.5, 1.0, 1.5])
-    with pytest.raises(ConfigError, match="learning curves support"):
-        learning_curve(est, X, y, X, y, metric="1-f1")
+    with pytest.raises(ConfigError, match="nope"):
+        learning_curve(est, X, y, X, y, metric="nope")
 
 
 # -- CLI over a project -----------------------------------------------------------------------
@@ -111,7 +111,8 @@ def _project(tmp_path, *, target: bool):
             "label": y,
         }
     )
-    sources = [{"name": "main", "path": "main.csv", "role": "train", "format": "csv"}]
+    role = "train" if target else "target"  # the split draws dev from a target source
+    sources = [{"name": "main", "path": "main.csv", "role": role, "format": "csv"}]
     if target:
         frame.iloc[700:].to_csv(tmp_path / "target.csv", index=False)
         frame = frame.iloc[:700]
@@ -132,6 +133,7 @@ def _project(tmp_path, *, target: bool):
 @pytest.mark.parametrize("target", [True, False])
 def test_cli_learning_curve_over_a_table_project(cli, tmp_path, target):
     project = _project(tmp_path, target=target)
+    assert cli("split", "--project", project).exit_code == 0
     r = cli(
         "learning-curve",
         "--project",
@@ -144,8 +146,8 @@ def test_cli_learning_curve_over_a_table_project(cli, tmp_path, target):
     )
     assert r.exit_code == 0, r.output
     out = json.loads(r.output)
-    assert out["verdict"].startswith("more data is unlikely to help")
-    assert ("target source as dev" in out["splits"]) is target
+    assert not out["more_data_helps"]  # LDA on a linear problem: data is not the limit
+    assert out["trainer"] == "scikit-learn" and "split manifest" in out["how"]
     assert out["target_error"] == pytest.approx(0.07)
     assert (tmp_path / "lc.svg").exists()
     r = cli("learning-curve", "--project", project, "--estimator", "lda")
@@ -155,6 +157,9 @@ def test_cli_learning_curve_over_a_table_project(cli, tmp_path, target):
 
 def test_cli_learning_curve_bad_input(cli, tmp_path):
     project = _project(tmp_path, target=True)
+    r = cli("learning-curve", "--project", project)
+    assert r.exit_code == 2 and "yearn split" in " ".join(r.output.split())
+    assert cli("split", "--project", project).exit_code == 0
     r = cli("learning-curve", "--project", project, "--estimator", "svm")
     assert r.exit_code == 2 and "unknown for a classification task" in r.output
     r = cli("learning-curve", "--project", project, "--fractions", "a,b")

@@ -179,6 +179,53 @@ def violations() -> set[str]:
     return found
 
 
+#: The CLI parses flags and prints; the library reads projects. Limits on ``cli/*.py``.
+CLI_MAX_LINES = 200
+CLI_FORBIDDEN_CALLS = {"load_config", "open_store", "load_manifest", "load_predictions"}
+#: Known CLI violations, being removed (never add).
+CLI_ALLOWED: set[str] = {
+    "loads: cli/diagnose.py calls load_config (ask yearn.project.Project)",
+    "loads: cli/split.py calls load_config (ask yearn.project.Project)",
+    "loads: cli/split.py calls load_manifest (ask yearn.project.Project)",
+    "loads: cli/split.py calls open_store (ask yearn.project.Project)",
+    "long: cli/diagnose.py (367 > 200 lines)",
+    "long: cli/ship.py (214 > 200 lines)",  # landed by the ship lane after the check
+    "long: cli/split.py (351 > 200 lines)",
+    "numpy: cli/diagnose.py imports numpy (compute in the library)",
+    "numpy: cli/split.py imports numpy (compute in the library)",
+}
+
+
+def cli_violations() -> set[str]:
+    """``cli/*.py`` longer than the limit, calling a loader, or importing numpy."""
+    found = set()
+    for path in sorted((SRC / "cli").glob("*.py")):
+        name = f"cli/{path.name}"
+        text = path.read_text(encoding="utf-8")
+        lines = len(text.splitlines())
+        if lines > CLI_MAX_LINES:
+            found.add(f"long: {name} ({lines} > {CLI_MAX_LINES} lines)")
+        for node in ast.walk(ast.parse(text, filename=str(path))):
+            if isinstance(node, ast.Call):
+                func = node.func
+                called = getattr(func, "id", None) or getattr(func, "attr", None)
+                if called in CLI_FORBIDDEN_CALLS:
+                    found.add(f"loads: {name} calls {called} (ask yearn.project.Project)")
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                modules = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                modules.append(getattr(node, "module", None) or "")
+                if any(m == "numpy" or m.startswith("numpy.") for m in modules):
+                    found.add(f"numpy: {name} imports numpy (compute in the library)")
+    return found
+
+
+def test_cli_is_thin() -> None:
+    found = cli_violations()
+    new, fixed = sorted(found - CLI_ALLOWED), sorted(CLI_ALLOWED - found)
+    assert not new, "the CLI does library work:\n" + "\n".join(f"  {v}" for v in new)
+    assert not fixed, "fixed; remove from CLI_ALLOWED:\n" + "\n".join(f"  {v}" for v in fixed)
+
+
 def test_layers_point_down() -> None:
     found = violations()
     new = sorted(found - ALLOWED)
@@ -234,6 +281,21 @@ def test_checker_finds_same_layer_cycles(tmp_path, monkeypatch) -> None:
     }
 
 
+def test_cli_checker_sees_loaders_numpy_and_length(tmp_path, monkeypatch) -> None:
+    (tmp_path / "cli").mkdir()
+    (tmp_path / "cli" / "ok.py").write_text("def f(project):\n    return project.config\n")
+    (tmp_path / "cli" / "bad.py").write_text(
+        "def f(p):\n    import numpy as np\n    from yearn.config import load_config\n"
+        "    return np.mean(load_config(p).x)\n" + "#\n" * CLI_MAX_LINES
+    )
+    monkeypatch.setattr(sys.modules[__name__], "SRC", tmp_path)
+    assert cli_violations() == {
+        f"long: cli/bad.py ({CLI_MAX_LINES + 4} > {CLI_MAX_LINES} lines)",
+        "loads: cli/bad.py calls load_config (ask yearn.project.Project)",
+        "numpy: cli/bad.py imports numpy (compute in the library)",
+    }
+
+
 if __name__ == "__main__":
-    for line in sorted(violations()):
+    for line in sorted(violations() | cli_violations()):
         print(line)

@@ -29,6 +29,12 @@ def test_runs_uses_the_store_named_in_yearn_toml(tmp_path, cli, monkeypatch):
     assert res.exit_code == 0, res.output
     assert [r["name"] for r in json.loads(res.output)] == ["kept"]
     assert not (project / ".yearn" / "runs.db").exists()  # no empty store created
+    from fastapi.testclient import TestClient
+
+    from yearn.ui import create_app
+
+    dash = TestClient(create_app(project), base_url="http://localhost")
+    assert [r["name"] for r in dash.get("/api/runs").json()["runs"]] == ["kept"]
     # the same rule in the library: open_store(root) and Project agree
     from yearn.project import Project
 

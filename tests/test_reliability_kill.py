@@ -122,3 +122,70 @@ def test_a_live_writers_temporary_file_is_left_alone(tmp_path):
     finally:
         os.kill(p.pid, signal.SIGKILL)
         p.join(10)
+
+
+def _tag_forever(path: str, ready) -> None:
+    from yearn.erroranalysis import edit_worksheet
+
+    ready.set()
+    k = 0
+    while True:
+        with edit_worksheet(path) as sheet:
+            sheet.set_tags(sheet.ids[k % len(sheet.ids)], f"t{k % 7}")
+        k += 1
+
+
+def test_sigkill_during_worksheet_saves_leaves_a_loadable_sheet_and_no_litter(tmp_path):
+    from tests.test_erroranalysis_worksheet import make_table
+    from yearn.erroranalysis import load_worksheet, sample_errors
+    from yearn.predictions import write_predictions
+
+    preds = write_predictions(make_table(), tmp_path / "preds.csv")
+    ws = sample_errors(preds, n=20).save(tmp_path / "ws.csv")
+    rng = random.Random(1)
+    for _ in range(6):
+        ready = _ctx.Event()
+        p = _ctx.Process(target=_tag_forever, args=(str(ws), ready))
+        p.start()
+        ready.wait(60)
+        time.sleep(rng.uniform(0.05, 0.3))
+        os.kill(p.pid, signal.SIGKILL)
+        p.join(10)
+        assert len(load_worksheet(ws)) == 20  # old or new, never half
+        assert len(list(tmp_path.glob(".ws.csv.*.tmp"))) <= 1  # each save cleans the last
+    with atomic_write(ws) as tmp:
+        tmp.write_bytes(ws.read_bytes())
+    assert not list(tmp_path.glob(".ws.csv.*.tmp"))
+
+
+def _relabel_forever(project: str, k: int, ready) -> None:
+    from yearn.labels import record_corrections
+
+    ready.set()
+    j = 0
+    while True:
+        record_corrections(project, [{"id": f"w{k}-{j}", "new_label": "dog"}])
+        j += 1
+
+
+def test_sigkill_during_relabel_appends_keeps_every_line_whole(tmp_path):
+    from yearn.labels import read_relabel_log
+
+    rng = random.Random(2)
+    for round_ in range(4):
+        events = [_ctx.Event() for _ in range(4)]
+        procs = [
+            _ctx.Process(target=_relabel_forever, args=(str(tmp_path), 4 * round_ + k, e))
+            for k, e in enumerate(events)
+        ]
+        for p in procs:
+            p.start()
+        for e in events:
+            e.wait(60)
+        time.sleep(rng.uniform(0.05, 0.3))
+        for p in procs:
+            os.kill(p.pid, signal.SIGKILL)
+        for p in procs:
+            p.join(10)
+        log = read_relabel_log(tmp_path)  # every line parses
+        assert log["id"].is_unique and len(log) > 0

@@ -129,3 +129,19 @@ def test_labels_are_encoded_by_their_text_whatever_their_type():
     assert _encode_labels(mixed, "multiclass", classes, "train").tolist() == [1, 2, 0]
     with pytest.raises(DataError, match="row 2: label '7'"):
         _encode_labels(np.array([0, 1, 7]), "binary", classes, "dev")
+
+
+def test_predictions_are_those_of_the_final_weights_after_a_restore():
+    """Without a restore the last evaluation's outputs are reused; after early stopping
+    restores the best epoch's weights, the predictions come from those weights."""
+    kw = dict(width=32, depth=2, lr=0.05, num_threads=1, batch_size=16)
+    plain = fit("mlp", _data(), epochs=3, **kw)
+    dev = plain.predictions[plain.predictions["split"] == "dev"]
+    x_dev = torch.as_tensor(_data()["dev"][0])
+    fresh = torch.softmax(predict_outputs(plain.model, x_dev), 1).cpu().numpy()
+    np.testing.assert_allclose(dev[["proba:0", "proba:1"]].to_numpy(), fresh, atol=1e-6)
+    stopped = fit("mlp", _data(), epochs=25, early_stopping=2, **kw)
+    assert stopped.best_epoch is not None and stopped.best_epoch < len(stopped.history) - 1
+    rows = stopped.predictions[stopped.predictions["split"] == "dev"]
+    restored = torch.softmax(predict_outputs(stopped.model, x_dev), 1).cpu().numpy()
+    np.testing.assert_allclose(rows[["proba:0", "proba:1"]].to_numpy(), restored, atol=1e-6)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from yearn.splits import SplitManifest
     from yearn.store import RunStore
 
-__all__ = ["WORKFLOW_STATE_VERSION", "Project", "resolve_predictions"]
+__all__ = ["WORKFLOW_STATE_VERSION", "Project", "read_predictions", "resolve_predictions"]
 
 log = logging.getLogger(__name__)
 
@@ -215,3 +215,20 @@ def resolve_predictions(
             f"run {found.id} ({found.name}) has no predictions artefact (it has: "
             f"{', '.join(sorted(have)) or 'none'}); give a predictions table instead."
         )
+
+
+def read_predictions(
+    ref: str | Path | None = None,
+    *,
+    project: str | Path | None = None,
+    run: str | None = None,
+    store_url: str | None = None,
+    model: str | None = None,
+) -> Predictions:
+    """The validated predictions table :func:`resolve_predictions` finds (its ``source`` is
+    the file); with ``model``, only that model's rows."""
+    from yearn.predictions import load_predictions
+
+    path, _ = resolve_predictions(ref, project=project, run=run, store_url=store_url)
+    preds = load_predictions(path)
+    return preds if model is None else preds.for_model(model)

@@ -52,3 +52,14 @@ def feature_screen(project: Path | None, keep: list[str], *, say: bool = True) -
             os.environ.pop(KEEP_COLUMNS_ENV, None)
         else:
             os.environ[KEEP_COLUMNS_ENV] = before
+
+
+# -- training ---------------------------------------------------------------------------
+MODEL_OPTION = typer.Option("mlp", "--model", "-m", help="mlp (tables), cnn (images) or linear.")
+LR_OPTION = typer.Option(1e-3, "--lr", help="Learning rate (see 'yearn lr-find').")
+OPTIM_OPTION = typer.Option("adam", "--optimizer", help="sgd (with --momentum), adam or adamw.")
+BATCH_OPTION = typer.Option(
+    None, "--batch-size", help="Examples per mini-batch (default 32, or all when fewer)."
+)
+SEED_OPTION = typer.Option(0, "--random-state", help="Seed: same seed, same run.")
+THREADS_OPTION = typer.Option(None, "--threads", help="CPU threads for torch while training.")

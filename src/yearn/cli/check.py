@@ -78,15 +78,15 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
     ) -> None:
         """Load every data source of the project, validate it and summarise each source."""
-        from yearn.config import load_config
-        from yearn.data import load_project
+        from yearn.project import Project
 
-        config = load_config(project)
+        proj = Project(project)
+        proj.config  # noqa: B018  (a missing or invalid yearn.toml fails before the spinner)
         if as_json:
-            dataset = load_project(config)
+            dataset = proj.dataset
         else:
             with console.status("loading and checking the data…"):
-                dataset = load_project(config)
+                dataset = proj.dataset
         summary = dataset.summary()
         if as_json:
             typer.echo(json.dumps({"ok": True, "project": str(project), **summary}, indent=2))

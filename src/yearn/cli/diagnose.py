@@ -7,10 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from yearn.cli._console import console
-from yearn.cli._options import JSON_OPTION, PROJECT_OPTION, STORE_URL_OPTION
+from yearn.cli._options import (
+    JSON_OPTION,
+    KEEP_COLUMN_OPTION,
+    PROJECT_OPTION,
+    STORE_URL_OPTION,
+    feature_screen,
+)
 from yearn.errors import ConfigError
 
 _NUMBER_HELP = "error as a percent (8%) or a fraction (0.08); not both styles in one call"
@@ -221,147 +228,98 @@ def register(app: typer.Typer) -> None:
     @app.command("learning-curve")
     def learning_curve_cmd(
         project: Path = PROJECT_OPTION,
+        run: str | None = typer.Option(
+            None, "--run", help="Train run whose model kind and settings to use (default: newest)."
+        ),
         estimator: str | None = typer.Option(
             None,
             "--estimator",
-            help="scikit-learn: logistic (default), lda, knn, tree, forest, ridge (regression).",
+            help="Use a scikit-learn model instead: logistic, lda, knn, tree, forest, ridge.",
         ),
         model: str | None = typer.Option(
-            None, "--model", help="Train with yearn's own engine instead: mlp, linear or cnn."
+            None, "--model", help="Another yearn model than the run's: mlp, linear or cnn."
         ),
-        epochs: int | None = typer.Option(None, "--epochs", help="--model: epochs (default 20)."),
-        lr: float | None = typer.Option(None, "--lr", help="--model: learning rate (1e-3)."),
-        batch_size: int | None = typer.Option(None, "--batch-size", help="--model: batch size."),
-        width: int | None = typer.Option(None, "--width", help="--model: hidden width."),
-        depth: int | None = typer.Option(None, "--depth", help="--model: hidden layers."),
-        threads: int | None = typer.Option(
-            None, "--threads", help="--model: CPU threads torch may use."
+        epochs: int | None = typer.Option(None, "--epochs", help="Epochs (default: the run's)."),
+        lr: float | None = typer.Option(None, "--lr", help="Learning rate (default: the run's)."),
+        batch_size: int | None = typer.Option(None, "--batch-size", help="Batch size."),
+        width: int | None = typer.Option(None, "--width", help="Hidden width."),
+        depth: int | None = typer.Option(None, "--depth", help="Hidden layers."),
+        threads: int | None = typer.Option(1, "--threads", help="CPU threads torch may use."),
+        metric: str | None = typer.Option(
+            None, "--metric", help="Metric (default: the project's optimising metric)."
         ),
         fractions: str = typer.Option(
-            "0.1,0.2,0.3,0.45,0.65,0.8,1.0", "--fractions", help="Shares of the training set."
+            "0.1,0.25,0.5,1.0", "--fractions", help="Shares of the training set."
         ),
         max_train: int | None = typer.Option(
             None, "--max-train", help="Use at most this many training rows (random)."
         ),
         target: str | None = typer.Option(
-            None, "--target", help="Target error (default: the project's human-level error)."
+            None, "--target", help="Target error (default: the metric's human level)."
         ),
         tolerance: str | None = typer.Option(None, "--tolerance", help="Smallest useful gain."),
         chart: Path | None = typer.Option(None, "--chart", help="Write the chart (.png/.svg)."),
         random_state: int = typer.Option(0, "--random-state", help="Seed of subsets and fit."),
+        keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
-        """Error against training-set size, and what doubling the data would buy."""
-        import numpy as np
+        """Error against training-set size, and what doubling the data would buy.
 
-        from yearn.config import load_config
-        from yearn.diagnose import learning_curve, make_estimator, project_arrays
+        Fitted with the diagnosed model (the newest train run's kind and settings, or
+        --run's) on the features it was trained on; the same function as `yearn run`."""
+        from rich.progress import Progress
 
-        cfg = load_config(project)
-        regression = cfg.task == "regression"
-        settings = {
-            "epochs": epochs,
-            "lr": lr,
-            "batch_size": batch_size,
-            "width": width,
-            "depth": depth,
-            "num_threads": threads,
-        }
-        if model is None:
-            extra = [f"--{k.replace('_', '-')}" for k, v in settings.items() if v is not None]
-            if extra:
-                raise ConfigError(f"{', '.join(extra)} apply to --model mlp|linear|cnn only.")
-            estimator = estimator or "logistic"
-            est = make_estimator(estimator, regression=regression, random_state=random_state)
-        else:
-            if estimator is not None:
-                raise ConfigError(
-                    "give --estimator (scikit-learn) or --model (yearn's trainer), not both."
-                )
-            if settings["epochs"] is None:
-                settings["epochs"] = 20
-            est = yearn_estimator(project, model, regression, random_state, settings)
-            estimator = model
+        from yearn.cli._console import err_console
+        from yearn.diagnose import project_learning_curve
+
+        settings = {"epochs": epochs, "lr": lr, "batch_size": batch_size, "width": width}
+        settings = {k: v for k, v in (settings | {"depth": depth}).items() if v is not None}
+        if estimator is not None and (model is not None or settings):
+            raise ConfigError("give --estimator (scikit-learn) or yearn's --model/settings.")
         try:
             fr = [float(f) for f in fractions.split(",") if f.strip()]
         except ValueError:
             raise ConfigError(
                 f"--fractions: {fractions!r} is not a comma-separated list of numbers."
             ) from None
-        X_tr, y_tr, X_dev, y_dev, how = project_arrays(project, random_state=random_state)
-        if max_train is not None:
-            if max_train < 3:
-                raise ConfigError(f"--max-train must be at least 3; got {max_train}.")
-            if len(y_tr) > max_train:
-                keep = np.random.default_rng(random_state).choice(
-                    len(y_tr), max_train, replace=False
-                )
-                X_tr, y_tr = X_tr[keep], y_tr[keep]
-        metric = "rmse" if regression else "error"
-        tgt = _tolerance(target) if target is not None else cfg.metric.human_level_error
-        from rich.progress import Progress
-
-        from yearn.cli._console import err_console
-
-        with Progress(console=err_console, transient=True) as bar:
-            task = bar.add_task(f"fitting {estimator} on growing subsets", total=len(fr))
-            lc = learning_curve(
-                est,
-                X_tr,
-                y_tr,
-                X_dev,
-                y_dev,
-                fractions=fr,
+        with (
+            feature_screen(project, keep_column),
+            Progress(console=err_console, transient=True) as bar,
+        ):
+            task = bar.add_task("fitting on growing subsets", total=len(fr))
+            result = project_learning_curve(
+                project,
+                run=run,
+                model=model,
+                settings=settings,
+                estimator=estimator,
                 metric=metric,
-                target_error=tgt,
+                fractions=fr,
+                target_error=_tolerance(target),
                 tolerance=_tolerance(tolerance),
+                max_train=max_train,
                 random_state=random_state,
+                num_threads=threads,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
-        payload = lc.to_dict() | {"splits": how, "estimator": estimator}
-        if model is not None:
-            payload["trainer"] = "yearn"
-            payload["fit_settings"] = {k: v for k, v in settings.items() if v is not None}
-        else:
-            payload["trainer"] = "scikit-learn"
+        lc = result.curve
+        payload = result.to_dict()
         if chart is not None:
             lc.save_chart(chart)
             payload["chart"] = str(chart)
         if as_json:
             typer.echo(json.dumps(payload, indent=2, default=float))
             return
-        table = Table(title=f"Learning curve ({estimator}, {metric}) — {how}")
-        for col in ("training examples", "train", "dev"):
+        table = Table(title=f"Learning curve ({result.estimator}, {lc.metric})")
+        for col in ("training examples", f"train {lc.metric}", f"dev {lc.metric}"):
             table.add_column(col, justify="right")
         for n, t, d in zip(lc.sizes, lc.train_errors, lc.dev_errors, strict=True):
             table.add_row(str(n), lc.fmt(t), lc.fmt(d))
         console.print(table)
         a, b, c = lc.fit
-        console.print(f"power law: dev error ≈ {a:.3g}·n^(−{b:.2f}) + {c:.3g}", highlight=False)
-        console.print(f"[bold]{lc.verdict}[/]", highlight=False)
+        console.print(
+            f"power law: dev {lc.metric} ≈ {a:.3g}·n^(−{b:.2f}) + {c:.3g}", highlight=False
+        )
+        console.print(f"[bold]{escape(lc.verdict)}[/]", highlight=False)
         if chart is not None:
             console.print(f"chart written to {chart}")
-
-
-def yearn_estimator(
-    project: Path, model: str, regression: bool, random_state: int, settings: dict[str, Any]
-) -> Any:
-    """A TorchClassifier/TorchRegressor for ``--model``; ``cnn`` gets the images' shape."""
-    from yearn.train import MODEL_NAMES, TorchClassifier, TorchRegressor
-
-    if model not in MODEL_NAMES:
-        raise ConfigError(f"--model {model!r}: unknown; choose one of {', '.join(MODEL_NAMES)}.")
-    input_shape = None
-    if model == "cnn":
-        from yearn.config import load_config
-        from yearn.data import load_images, load_project
-
-        ds = load_project(load_config(project))
-        if not ds.image_column:
-            raise ConfigError(
-                "--model cnn needs an image project; for a table use --model mlp or linear."
-            )
-        input_shape = load_images(ds.frame[ds.image_column].tolist()[:1]).shape[1:]
-    cls = TorchRegressor if regression else TorchClassifier
-    kw = {k: v for k, v in settings.items() if v is not None}
-    return cls(model, input_shape=input_shape, random_state=random_state, **kw)

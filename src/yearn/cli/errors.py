@@ -60,13 +60,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Sample misclassified examples into an editable worksheet (CSV / Parquet)."""
         from yearn.erroranalysis import sample_errors
-        from yearn.predictions import load_predictions
-        from yearn.project import resolve_predictions
+        from yearn.project import read_predictions
 
-        predictions, _ = resolve_predictions(predictions, project=project, run=run)
-        preds = load_predictions(predictions)
-        if model is not None:
-            preds = preds.for_model(model)
+        preds = read_predictions(predictions, project=project, run=run, model=model)
+        predictions = preds.source
         sheet = sample_errors(preds, n=n, n_correct=correct, random_state=seed, split=split)
         flagged: list[str] = []
         caught: list[warnings.WarningMessage] = []
@@ -134,13 +131,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Per tag: count, share of sampled errors and the ceiling on dev error if fixed."""
         from yearn.erroranalysis import load_worksheet, summarize
-        from yearn.predictions import load_predictions
-        from yearn.project import resolve_predictions
+        from yearn.project import read_predictions
 
-        predictions, _ = resolve_predictions(predictions, project=project, run=run)
-        preds = load_predictions(predictions)
-        if model is not None:
-            preds = preds.for_model(model)
+        preds = read_predictions(predictions, project=project, run=run, model=model)
         sheet = load_worksheet(worksheet, preds)
         result = summarize(sheet, preds, split=split, confidence=confidence)
         if as_json:

@@ -4,78 +4,26 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.table import Table
 
 from yearn._validation import check_choice
-from yearn.cli._console import console, err_console
-from yearn.config import CONFIG_FILENAME, TASK_KINDS, load_config, parse_constraint
+from yearn.cli._console import console
+from yearn.cli._prompt import (
+    _ask,
+    _ask_many,
+    _check_human,
+    _check_task,
+    _missing,
+    _split,
+    _split_names,
+)
+from yearn.config import CONFIG_FILENAME, TASK_KINDS, parse_constraint
 from yearn.errors import ConfigError
+from yearn.project import Project
 from yearn.scaffold import default_metric, known_metrics, parse_source, write_project_file
-
-_TRIES = 3
-
-
-def _ask(
-    question: str, check: Callable[[str], Any], *, default: str = "", optional: bool = False
-) -> Any:
-    """Prompt until ``check`` accepts the answer (an empty answer is None when optional)."""
-    for attempt in range(_TRIES):
-        answer = typer.prompt(question, default=default, show_default=bool(default)).strip()
-        if not answer and optional:
-            return None
-        try:
-            if not answer:
-                raise ConfigError("an answer is required.")
-            return check(answer)
-        except ConfigError as exc:
-            if attempt == _TRIES - 1:
-                raise
-            err_console.print(f"[red]{exc}[/] Try again.", highlight=False)
-    return None  # pragma: no cover
-
-
-def _ask_many(question: str, check: Callable[[str], Any], *, at_least_one: bool) -> list[Any]:
-    items: list[Any] = []
-    while True:
-        suffix = " (empty to finish)" if items or not at_least_one else ""
-        item = _ask(question + suffix, check, optional=bool(items) or not at_least_one)
-        if item is None:
-            return items
-        items.append(item)
-
-
-def _check_task(value: str) -> str:
-    if value not in TASK_KINDS:
-        raise ConfigError(
-            f"project.task must be one of {', '.join(TASK_KINDS)}; got {value!r} (--task)."
-        )
-    return value
-
-
-def _check_human(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise ConfigError(
-            f"metric.human_level_error must be a number (0.01 for 1%); got {value!r}."
-        ) from None
-    return number
-
-
-def _split_names(values: list[str] | None) -> list[str]:
-    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
-
-
-def _missing(flag: str, what: str) -> ConfigError:
-    return ConfigError(
-        f"missing {flag}: {what}. Pass it as a flag, or run `yearn init` in a terminal "
-        "to be asked (--interactive)."
-    )
 
 
 def register(app: typer.Typer) -> None:
@@ -203,7 +151,7 @@ def register(app: typer.Typer) -> None:
             constraints=constraints,
             human_level_error=human_level_error,
         )
-        config = load_config(path)
+        config = Project(path.parent).config
         missing = [str(s.path) for s in config.sources if not s.path.exists()]
         if as_json:
             typer.echo(
@@ -241,7 +189,3 @@ def register(app: typer.Typer) -> None:
                 f"[yellow]note:[/] {len(missing)} source path(s) do not exist yet; "
                 "put the data there, then run `yearn check`."
             )
-
-
-def _split(answer: str) -> list[str]:
-    return _split_names([answer])

@@ -49,11 +49,9 @@ def register(app: typer.Typer) -> None:
         from yearn._io import atomic_write
         from yearn.errors import ConfigError
         from yearn.labels import label_issues
-        from yearn.predictions import load_predictions
+        from yearn.project import read_predictions, resolve_predictions
 
         if run is not None:
-            from yearn.project import resolve_predictions
-
             predictions, _ = resolve_predictions(predictions, project=project, run=run)
             project = None
         if (predictions is None) == (project is None):
@@ -62,7 +60,7 @@ def register(app: typer.Typer) -> None:
                 "(K-fold out-of-fold probabilities)."
             )
         if predictions is not None:
-            preds = load_predictions(predictions)
+            preds = read_predictions(predictions)
             splits = split or None
         else:
             from yearn.labels import project_out_of_fold
@@ -139,11 +137,12 @@ def register(app: typer.Typer) -> None:
             record_corrections,
             rediagnose,
         )
-        from yearn.predictions import load_predictions, write_predictions
+        from yearn.predictions import write_predictions
+        from yearn.project import read_predictions
 
         if len(id) != len(to):
             raise ConfigError(f"give one --to per --id; got {len(id)} id(s), {len(to)} label(s).")
-        preds = load_predictions(predictions) if predictions is not None else None
+        preds = read_predictions(predictions) if predictions is not None else None
         new = pd.DataFrame({"id": id, "new_label": to, "reason": reason})
         if corrections is not None:
             new = pd.concat([new, read_corrections_csv(corrections)], ignore_index=True)

@@ -62,6 +62,7 @@ def register(app: typer.Typer) -> None:
 
 
 def result_path(project: Path) -> Path:
-    from yearn.config import load_config
+    from yearn.paths import ProjectPaths
+    from yearn.project import Project
 
-    return load_config(project).root / "report.html"
+    return ProjectPaths(Project(project).config.root).report

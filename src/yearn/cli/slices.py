@@ -38,24 +38,12 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
         """Slices (metadata conditions and pairs) ranked by excess errors, with p-values."""
-        from yearn.predictions import load_predictions
-        from yearn.project import resolve_predictions
+        from yearn.data import read_table
+        from yearn.project import read_predictions
         from yearn.slices import find_slices
 
-        predictions, _ = resolve_predictions(predictions, project=project, run=run)
-        preds = load_predictions(predictions)
-        if model is not None:
-            preds = preds.for_model(model)
-        feats = None
-        if features is not None:
-            from yearn.errors import DataError
-
-            if not features.exists():
-                raise DataError(f"{features}: file not found; give a CSV or Parquet table.")
-            import pandas as pd
-
-            suffix = features.suffix.lower()
-            feats = pd.read_parquet(features) if suffix == ".parquet" else pd.read_csv(features)
+        preds = read_predictions(predictions, project=project, run=run, model=model)
+        feats = None if features is None else read_table(features)
         report = find_slices(
             preds,
             features=feats,

@@ -63,12 +63,19 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Split the project into train / train-dev / dev / test (dev and test from the
         target source only), save .yearn/splits.parquet and report the checks."""
-        from yearn.splits import load_manifest, manifest_path
+        from yearn.project import Project
+        from yearn.splits import check_predictions_split, manifest_path
         from yearn.splits.project import SavedSplit, split_project
 
         if check is not None:
-            report = _check_table(
-                check, target, source_column, group_column, metadata, expected_error, min_gain
+            report = check_predictions_split(
+                check,
+                target=target,
+                source_column=source_column,
+                group_column=group_column,
+                metadata_columns=[c.strip() for c in metadata.split(",")] if metadata else None,
+                expected_error=expected_error,
+                min_gain=min_gain,
             )
             if as_json:
                 typer.echo(json.dumps(report.to_dict(), indent=2, default=str))
@@ -79,7 +86,7 @@ def register(app: typer.Typer) -> None:
             expected_error = 0.1
         if show:
             root = project.parent if project.is_file() else project
-            saved = SavedSplit(load_manifest(root), manifest_path(root), None)
+            saved = SavedSplit(Project(root).manifest(), manifest_path(root), None)
         else:
             saved = split_project(
                 project,
@@ -225,32 +232,6 @@ def _show_report(report, title: str, run_id: str | None = None) -> None:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if run_id:
         console.print(f"[dim]recorded as run {run_id}[/]")
-
-
-def _check_table(path, target, source_column, group_column, metadata, expected_error, gain):
-    """Load a predictions table and check the split it carries."""
-    from yearn.predictions import load_predictions
-    from yearn.splits.audit import check_split
-
-    preds = load_predictions(path)
-    single = preds.task != "multilabel"
-    if expected_error is None:
-        expected_error = 0.1
-        if preds.task in ("binary", "multiclass") and "dev" in preds.splits:
-            first = preds.for_model(preds.models[0]) if preds.models else preds
-            measured = first.split("dev").error_rate()
-            expected_error = min(max(measured, 1e-3), 0.999)
-    return check_split(
-        preds.frame,
-        target=target,
-        source_column=source_column,
-        group_column=group_column,
-        label_column="label" if single else None,
-        metadata_columns=[c.strip() for c in metadata.split(",")] if metadata else None,
-        task=preds.task,
-        expected_error=expected_error,
-        min_gain=gain,
-    )
 
 
 def _cv_project(project, model, protocol, metric, on, ci, n_jobs, seed, final_test, record, url):

@@ -4,64 +4,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from yearn.cli._console import console, err_console, fmt_cell
+from yearn.cli._console import console
 from yearn.cli._options import (
+    BATCH_OPTION,
     JSON_OPTION,
     KEEP_COLUMN_OPTION,
+    LR_OPTION,
+    MODEL_OPTION,
+    OPTIM_OPTION,
     PROJECT_OPTION,
+    SEED_OPTION,
     STORE_URL_OPTION,
+    THREADS_OPTION,
     feature_screen,
 )
-
-MODEL_OPTION = typer.Option("mlp", "--model", "-m", help="mlp (tables), cnn (images) or linear.")
-LR_OPTION = typer.Option(1e-3, "--lr", help="Learning rate (see 'yearn lr-find').")
-OPTIM_OPTION = typer.Option("adam", "--optimizer", help="sgd (with --momentum), adam or adamw.")
-BATCH_OPTION = typer.Option(
-    None, "--batch-size", help="Examples per mini-batch (default 32, or all when fewer)."
-)
-SEED_OPTION = typer.Option(0, "--random-state", help="Seed: same seed, same run.")
-THREADS_OPTION = typer.Option(None, "--threads", help="CPU threads for torch while training.")
-
-
-def _progress_callback(progress: Progress) -> Any:
-    """A callback drawing a Rich progress bar over epochs with the loss and dev metric
-    (built on demand: importing the training engine loads torch)."""
-    from yearn.train import Callback
-
-    class RichProgress(Callback):
-        def __init__(self) -> None:
-            self.task: Any = None
-
-        def on_fit_start(self, state: Any) -> None:
-            self.task = progress.add_task(
-                "training", total=state.config.epochs, completed=state.epoch, info=""
-            )
-
-        def on_epoch_end(self, state: Any, logs: dict[str, float]) -> None:
-            info = f"loss {logs['train_loss']:.4f}"
-            if "dev_metric" in logs:
-                info += f" · dev {state.metric_label} {logs['dev_metric']:.4f}"
-            progress.update(self.task, advance=1, info=info)
-
-    return RichProgress()
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("epoch {task.completed}/{task.total}"),
-        TextColumn("{task.fields[info]}"),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=False,
-    )
+from yearn.cli._progress import print_history, progress_bar, progress_callback, run_summary
+from yearn.paths import PREDICTIONS_ARTIFACT, ProjectPaths
 
 
 def register(app: typer.Typer) -> None:
@@ -126,8 +87,8 @@ def register(app: typer.Typer) -> None:
             precision=precision,
             stream=stream,
         )
-        with feature_screen(project, keep_column), _progress() as progress:
-            callbacks = [] if as_json else [_progress_callback(progress)]
+        with feature_screen(project, keep_column), progress_bar() as progress:
+            callbacks = [] if as_json else [progress_callback(progress)]
             result = train_project(
                 project,
                 model,
@@ -137,36 +98,16 @@ def register(app: typer.Typer) -> None:
                 store_url=store_url,
                 **params,
             )
-        summary = {
-            "run_id": result.run_id,
-            "model": model,
-            "metric": result.metric,
-            "epochs_run": len(result.history),
-            "best_epoch": result.best_epoch,
-            "stop_reason": result.stop_reason,
-            "notes": result.notes,
-            "final": result.final(),
-            "history": result.history,
-        }
         if as_json:
-            typer.echo(json.dumps(summary, indent=2, default=str))
+            typer.echo(json.dumps(run_summary(result, model), indent=2, default=str))
             return
-        table = Table(title=f"run {result.run_id}: {model}")
-        from yearn.train import error_name
-
-        cols = list(result.history[-1])
-        label = error_name(result.metric)
-        for col in cols:
-            split, _, what = col.rpartition("_")
-            head = f"{split}\n{label if what == 'metric' else what}" if split else col
-            table.add_column(head, justify="right")
-        for row in result.history:
-            table.add_row(*(fmt_cell(row.get(c)) for c in cols))
-        console.print(table)
+        print_history(result, model)
         for line in [result.stop_reason, *result.notes]:
             if line:
                 console.print(f"[yellow]note:[/] {line}", highlight=False)
-        console.print(f"predictions: .yearn/artifacts/{result.run_id}/predictions.parquet")
+        console.print(
+            f"predictions: {ProjectPaths('.').run_dir(result.run_id) / PREDICTIONS_ARTIFACT}"
+        )
 
     @app.command("lr-find")
     def lr_find_cmd(
@@ -212,53 +153,4 @@ def register(app: typer.Typer) -> None:
         )
         for note in result.notes:
             console.print(f"[yellow]note:[/] {note}", highlight=False)
-        console.print(f"plot: .yearn/artifacts/{run_id}/lr_find.png")
-
-    @app.command("scale-up")
-    def scale_up_cmd(
-        project: Path = PROJECT_OPTION,
-        model: str = MODEL_OPTION,
-        epochs: int = typer.Option(10, "--epochs", help="Epochs of the first step."),
-        lr: float = LR_OPTION,
-        optimizer: str = OPTIM_OPTION,
-        batch_size: int | None = BATCH_OPTION,
-        human_level_error: float | None = typer.Option(
-            None, "--human-level-error", help="Default: metric.human_level_error of yearn.toml."
-        ),
-        random_state: int = SEED_OPTION,
-        threads: int | None = THREADS_OPTION,
-        store_url: str | None = STORE_URL_OPTION,
-        keep_column: list[str] = KEEP_COLUMN_OPTION,
-        as_json: bool = JSON_OPTION,
-    ) -> None:
-        """Grow capacity until training error reaches human level or dev error rises."""
-        from yearn.train import scale_up_project
-
-        params: dict[str, Any] = dict(
-            epochs=epochs,
-            lr=lr,
-            optimizer=optimizer,
-            batch_size=batch_size,
-            random_state=random_state,
-            num_threads=threads,
-        )
-        if human_level_error is not None:
-            params["human_level_error"] = human_level_error
-        with feature_screen(project, keep_column):
-            result = scale_up_project(project, model, store_url=store_url, **params)
-        if as_json:
-            typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
-            return
-        table = Table(title=f"scale-up ({result.metric})")
-        for col in ("step", "capacity", "train", "dev", "run"):
-            table.add_column(col)
-        for i, s in enumerate(result.steps):
-            table.add_row(
-                str(i + 1),
-                s.capacity,
-                fmt_cell(s.train_error),
-                fmt_cell(s.dev_error) if s.dev_error is not None else "",
-                s.run_id or "",
-            )
-        console.print(table)
-        console.print(result.message, highlight=False)
+        console.print(f"plot: {ProjectPaths('.').run_dir(run_id) / 'lr_find.png'}")

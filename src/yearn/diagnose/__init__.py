@@ -22,6 +22,7 @@ from yearn.diagnose._ladder import (
     diagnose,
 )
 from yearn.diagnose._learning import LearningCurve, fit_power_law, learning_curve
+from yearn.diagnose._project_curve import ProjectCurve, project_learning_curve
 from yearn.diagnose._result import Diagnosis, Gap, MultiTaskDiagnosis, Rung
 from yearn.diagnose._sources import (
     RunDiagnosis,
@@ -46,6 +47,7 @@ __all__ = [
     "Gap",
     "LearningCurve",
     "MultiTaskDiagnosis",
+    "ProjectCurve",
     "RunDiagnosis",
     "Rung",
     "TrainingHealth",
@@ -63,6 +65,7 @@ __all__ = [
     "parse_rate",
     "project_arrays",
     "project_defaults",
+    "project_learning_curve",
     "training_health",
     "wilson",
 ]

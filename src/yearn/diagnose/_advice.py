@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 __all__ = [
     "BELOW_HUMAN",
     "GAP_LABELS",
@@ -33,32 +31,34 @@ GAP_LABELS = {
     "dev_overfitting": "dev-set overfitting",
 }
 
+#: Each step names the yearn command that carries it out.
 NEXT_STEPS: dict[str, tuple[str, ...]] = {
     "avoidable_bias": (
-        "train a bigger model (more layers or units)",
-        "train longer, or use a better optimisation algorithm (momentum, RMSprop, Adam)",
-        "search for a better architecture or hyperparameters",
-        "reduce regularisation (smaller L2 penalty, less dropout)",
+        "train a bigger model (more layers or units): yearn train --width 256 --depth 3",
+        "train longer, or use a better optimisation algorithm (momentum, RMSprop, Adam): "
+        "yearn train --epochs 50 --optimizer rmsprop (or --optimizer sgd --momentum 0.9)",
+        "search for a better learning rate: yearn lr-find, then yearn train --lr <rate>",
+        "reduce regularisation (smaller L2 penalty, less dropout): "
+        "yearn train --weight-decay 0 --dropout 0",
     ),
     "variance": (
-        "get more training data",
-        "add regularisation (L2, dropout)",
-        "use data augmentation",
-        "use early stopping",
-        "search for a better architecture or hyperparameters",
+        "get more training data (yearn learning-curve estimates what doubling it buys)",
+        "add regularisation (L2, dropout): yearn train --weight-decay 1e-4 --dropout 0.2",
+        "use early stopping: yearn train --early-stopping 5",
+        "try a smaller model: yearn train --width 64 --depth 1",
     ),
     "data_mismatch": (
         "carry out error analysis to understand what differs between the training data and "
-        "the dev/test data (yearn errors)",
+        "the dev/test data: yearn errors",
         "collect more training data that looks like the dev/test data, or move part of the "
-        "target source into training",
-        "synthesise artificial training data that resembles dev/test — but beware of "
-        "repeating a small noise source over a large clean set (1 hour of car noise mixed "
-        "into 10,000 hours of speech): the model can overfit to that one noise",
+        "target source into training: raise target_to_train of the split in yearn.toml, "
+        "then yearn run",
+        "find the slices of dev where the model fails most: yearn slices",
     ),
     "dev_overfitting": (
-        "get a bigger dev set",
-        "get a fresh dev set: this one has been tuned to",
+        "get a bigger dev set: raise dev of the split in yearn.toml, then yearn run",
+        "get a fresh dev set (this one has been tuned to): change salt of the split in "
+        "yearn.toml, then yearn run",
     ),
 }
 
@@ -93,14 +93,34 @@ UNDECIDED = (
     "then yearn run) before deciding what to work on."
 )
 
+#: What the learning curve says about more data, when it disagrees with a gap's advice.
+MORE_DATA = "get more training data"
+CURVE_SAYS_NO = (
+    "more training data is unlikely to help, by the learning curve of this model ({why}): "
+    "regularise instead (yearn train --weight-decay 1e-4 --dropout 0.2)"
+)
+CURVE_SAYS_YES = "get more training data: by the learning curve of this model, {why}"
 
-def next_steps(diagnosis: Any, k: int = 3) -> list[str]:
+
+def next_steps(diagnosis: object, k: int = 3, curve: dict | None = None) -> list[str]:
     """The ``k`` most useful next steps of a diagnosis: the first step of each principal
-    gap, then the second of each, ... (with several gaps of similar size, all are covered);
-    the general advice when no gap stands out."""
-    lists = [list(diagnosis.recommendations.get(g, ())) for g in diagnosis.principal]
+    gap, then the second of each, ... (several gaps of similar size are all covered); the
+    general advice when no gap stands out. ``curve`` (a learning curve's ``to_dict()``)
+    settles whether more data helps: its verdict replaces the gap's "get more training
+    data" when they disagree, and adds that step when the curve expects a real gain."""
+    recs = getattr(diagnosis, "recommendations", {})
+    lists = [list(recs.get(g, ())) for g in getattr(diagnosis, "principal", ())]
     if not any(lists):
-        lists = [list(v) for v in diagnosis.recommendations.values()]
+        lists = [list(v) for v in recs.values()]
     longest = max(map(len, lists), default=0)
     steps = [lst[i] for i in range(longest) for lst in lists if i < len(lst)]
+    if curve is not None and "more_data_helps" in curve:
+        helps = bool(curve["more_data_helps"])
+        why = str(curve.get("verdict", "")).split(": ", 1)[-1].rstrip(".")
+        if helps:
+            if not any(st.startswith(MORE_DATA) for st in steps):
+                steps.insert(min(1, len(steps)), CURVE_SAYS_YES.format(why=why))
+        else:
+            steps = [CURVE_SAYS_NO.format(why=why) if st.startswith(MORE_DATA) else st
+                     for st in steps]  # fmt: skip
     return steps[:k]

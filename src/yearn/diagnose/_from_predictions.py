@@ -19,7 +19,7 @@ from yearn.diagnose._ladder import SIMILAR_RATIO, assemble, human_caveat, pooled
 from yearn.diagnose._metric import resolve_metric
 from yearn.diagnose._result import Diagnosis, MultiTaskDiagnosis, Rung
 from yearn.diagnose._values import LADDER, parse_errors, parse_sizes
-from yearn.errors import ConfigError, PredictionsError
+from yearn.errors import PredictionsError
 from yearn.predictions import Predictions, load_predictions
 
 __all__ = ["diagnose_predictions"]
@@ -141,6 +141,27 @@ def diagnose_predictions(
             random_state,
         )
     em = resolve_metric(metric, p)
+    return _generic(
+        p, em, human, n_human, tolerance, confidence, similar_ratio, strict, n_resamples,
+        random_state, dev_same_distribution,
+    )  # fmt: skip
+
+
+def _generic(
+    p: Predictions,
+    em: Any,
+    human: Any,
+    n_human: int | None,
+    tolerance: float | None,
+    confidence: float,
+    similar_ratio: float,
+    strict: bool,
+    n_resamples: int,
+    random_state: int | None,
+    dev_same_distribution: bool | None = None,
+) -> Diagnosis:
+    """The ladder in any registry metric: Wilson/Newcombe for shares of examples, a
+    bootstrap over rows otherwise."""
     rate = em.rate
     rungs: dict[str, Rung] = {}
     caveats: list[str] = []
@@ -234,12 +255,20 @@ def _multilabel(
     n_resamples: int,
     random_state: int | None,
 ) -> MultiTaskDiagnosis:
-    """Per-task error (known labels only) and all tasks pooled (bootstrap over rows)."""
-    if metric not in (None, "error", "hamming"):
-        raise ConfigError(
-            f"metric {metric!r}: multi-label tables are diagnosed with the per-task error "
-            "(metric 'error'); compute other metrics yourself and pass them as numbers."
-        )
+    """Per-task error (known labels only) and all tasks pooled (bootstrap over rows); with
+    another metric of the registry (``map``, ``roc_auc``), all tasks are diagnosed in it
+    (bootstrap over rows) and each task in its error."""
+    if metric not in (None, "error", "1-accuracy", "hamming"):
+        em = resolve_metric(metric, p)
+        overall = _generic(
+            p, em, human, n_human, tolerance, confidence, similar_ratio, strict, n_resamples,
+            random_state,
+        )  # fmt: skip
+        per_task = _multilabel(
+            p, None, None, None, tolerance, confidence,
+            similar_ratio, strict, n_resamples, random_state,
+        )  # fmt: skip
+        return MultiTaskDiagnosis(overall=overall, tasks=per_task.tasks)
     h = _human(human, n_human, True, confidence)
     wrong: dict[str, np.ndarray] = {}
     known: dict[str, np.ndarray] = {}

@@ -186,17 +186,42 @@ class LearningCurve:
         )
 
 
-def _error_fn(metric: str):
+def _fast_error(metric: str):
+    """error / rmse / mae on plain predictions (any estimator, any label type)."""
     m = metric.lower()
     if m in ("error", "1-accuracy"):
-        return lambda y, p: float(
-            np.mean(np.asarray(y).astype(str) != np.asarray(p).astype(str))
-        ), True
+        return lambda y, p: float(np.mean(np.asarray(y).astype(str) != np.asarray(p).astype(str)))
     if m == "rmse":
-        return lambda y, p: float(np.sqrt(np.mean((np.asarray(y, float) - p) ** 2))), False
+        return lambda y, p: float(np.sqrt(np.mean((np.asarray(y, float) - p) ** 2)))
     if m == "mae":
-        return lambda y, p: float(np.mean(np.abs(np.asarray(y, float) - p))), False
-    raise ConfigError(f"metric {metric!r}: learning curves support error, rmse and mae.")
+        return lambda y, p: float(np.mean(np.abs(np.asarray(y, float) - p)))
+    return None
+
+
+def _scorer(metric: str, task: str | None) -> tuple[Callable[[Any, Any, Any], float], bool]:
+    """(error of a fitted model on (X, y), whether the error is a rate in [0, 1]) for any
+    metric of the registry, named plainly (``f1``) or in error form (``1-f1``)."""
+    from yearn.metrics import get_metric
+
+    fast = _fast_error(metric) if task != "multilabel" else None
+    if fast is not None:
+        rate = metric.lower() not in ("rmse", "mae")
+        return (lambda model, X, y: fast(y, model.predict(X))), rate
+    key = metric.strip().lower().replace("−", "-")
+    base = get_metric(key[2:] if key.startswith("1-") else key)
+    if task is not None:
+        base.check_task(task)
+    rate = base.name not in ("rmse", "mae", "log_loss")
+    use_proba = base.needs_proba or task == "multilabel"
+
+    def score(model: Any, X: Any, y: Any) -> float:
+        classes = getattr(model, "classes_", None)
+        kw = {} if classes is None or task == "multilabel" else {"classes": list(classes)}
+        if use_proba:
+            return float(base.error(y, None, model.predict_proba(X), **kw))
+        return float(base.error(y, model.predict(X), **kw))
+
+    return score, rate
 
 
 def _nested_order(y: np.ndarray, classification: bool, rng: np.random.Generator) -> np.ndarray:
@@ -241,6 +266,7 @@ def learning_curve(
     n_resamples: int = 500,
     random_state: int | None = 0,
     progress: Callable[[int, int], None] | None = None,
+    task: str | None = None,
 ) -> LearningCurve:
     """Fit ``estimator`` on growing fractions of the training set and read the curve.
 
@@ -248,13 +274,18 @@ def learning_curve(
     error at full size is above it by more than the tolerance, more data is declared
     unable to fix the (bias) problem. ``tolerance`` defaults to one percentage point for
     error rates, 5% of the final dev error otherwise. ``progress(done, total)`` is called
-    after each fit (the CLI draws a progress bar with it).
+    after each fit (the CLI draws a progress bar with it). ``metric`` is any metric of the
+    registry (``error``, ``f1``, ``roc_auc``, ``map``, ``rmse``, ...), used in its error form;
+    ``task`` (binary, multiclass, multilabel, regression) is checked against it.
     """
     from sklearn.base import clone
 
     X_train, y_train = _check_xy("training set", X_train, y_train)
     X_dev, y_dev = _check_xy("dev set", X_dev, y_dev)
-    err, rate = _error_fn(metric)
+    from yearn.config import error_name
+
+    err, rate = _scorer(metric, task)
+    metric = error_name(metric)  # named in its error form everywhere below
     fr = sorted(
         {check_number("fractions", f, low=0.0, high=1.0, low_inclusive=False) for f in fractions}
     )
@@ -262,7 +293,11 @@ def learning_curve(
         raise ConfigError(f"fractions: give at least three distinct sizes; got {list(fractions)}.")
     n_resamples = check_positive_int("n_resamples", n_resamples, minimum=50)
     rng = np.random.default_rng(random_state)
-    classification = rate
+    if task is None:
+        classification = metric.lower() in ("error", "1-accuracy")
+    else:
+        classification = task in ("binary", "multiclass")
+    classification = classification and y_train.ndim == 1
     order = _nested_order(y_train, classification, rng)
     n_classes = len(np.unique(y_train.astype(str))) if classification else 0
     sizes, tr, dv = [], [], []
@@ -276,8 +311,8 @@ def learning_curve(
         try:
             model = clone(estimator).fit(X_train[idx], y_train[idx])
             sizes.append(n)
-            tr.append(err(y_train[idx], model.predict(X_train[idx])))
-            dv.append(err(y_dev, model.predict(X_dev)))
+            tr.append(err(model, X_train[idx], y_train[idx]))
+            dv.append(err(model, X_dev, y_dev))
         except (ValueError, TypeError) as exc:
             raise DataError(
                 f"{type(estimator).__name__} could not be fitted/scored on {n} training rows "

@@ -73,11 +73,12 @@ def diagnose_run(
     from yearn.diagnose._from_predictions import diagnose_predictions
     from yearn.project import Project
 
-    metric, human = project_defaults(project)
+    metric, _ = project_defaults(project)
     if kwargs.get("metric") is None and metric not in (None, "error"):
         kwargs["metric"] = error_form(metric)
     if kwargs.get("human") is None:
-        kwargs["human"] = human
+        # the human level of the metric diagnosed, never one given for another metric
+        kwargs["human"] = project_human_level(project, kwargs.get("metric") or metric)
     proj = Project(project, store_url=store_url)
     if not proj.has_store:
         raise StoreError(
@@ -117,6 +118,15 @@ def error_form(metric: str) -> str:
 
     m = get_metric(metric)
     return m.error_name
+
+
+def project_human_level(project: str | Path, metric: str | None) -> float | None:
+    """The human level yearn.toml gives for ``metric`` (None without one)."""
+    from yearn.config import CONFIG_FILENAME, load_config
+
+    if not (Path(project) / CONFIG_FILENAME).exists():
+        return None
+    return load_config(project).metric.human_level_for(metric)
 
 
 # -- project data for learning curves -------------------------------------------------------

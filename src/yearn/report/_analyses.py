@@ -33,6 +33,25 @@ def diagnosis(view: ProjectView) -> Section:
     return section
 
 
+def _per_example(view: ProjectView) -> str:
+    """What the per-example analyses measure, said against the project's metric."""
+    from yearn.report._sections import error_name
+
+    metric = error_name(view.config)
+    if metric == "error":
+        return "metric: error (share of misclassified examples)"
+    return (
+        "measured in error (share of misclassified examples), the per-example view of the "
+        f"project's metric {metric}"
+    )
+
+
+def _with_metric(section: Section, view: ProjectView) -> Section:
+    said = _per_example(view)
+    section.caption = f"{section.caption}; {said}" if section.caption else said
+    return section
+
+
 def operating_point(view: ProjectView) -> Section:
     """The saved operating point of the model run (or the default 0.5, said so)."""
     title = "Operating point"
@@ -55,7 +74,9 @@ def operating_point(view: ProjectView) -> Section:
             "`--min-precision 0.95` or `--max-alerts-per-1000 30`."
         )
     section = section_of("operating-point", title, result, note)
-    section.caption = f"model {run.name}, run {run.id}"
+    from yearn.report._sections import error_name
+
+    section.caption = f"model {run.name}, run {run.id}; project metric {error_name(view.config)}"
     return section
 
 
@@ -89,7 +110,7 @@ def error_analysis(view: ProjectView) -> Section:
     section.caption = (
         f"worksheet {sheet_path.relative_to(view.root)} (model {run.name}, run {run.id})"
     )
-    return section
+    return _with_metric(section, view)
 
 
 def _image_paths(view: ProjectView, ids: list[str]) -> dict[str, str]:
@@ -159,7 +180,7 @@ def label_issues(view: ProjectView) -> Section:
         cards = _previews(view, run, top)
         if cards is not None:
             section.parts.append(cards)
-    return section
+    return _with_metric(section, view)
 
 
 def slices(view: ProjectView) -> Section:
@@ -172,4 +193,5 @@ def slices(view: ProjectView) -> Section:
         report = find_slices(view.predictions(run))
     except YearnError as exc:
         return Section("slices", "Slices", note=f"run {run.id}: {exc}")
-    return section_of("slices", "High-error slices", report)  # its html holds the chart
+    section = section_of("slices", "High-error slices", report)  # its html holds the chart
+    return _with_metric(section, view)

@@ -157,7 +157,7 @@ def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
         from yearn.diagnose import next_steps
 
         overall = getattr(shown.diagnosis, "overall", shown.diagnosis)
-        verdict, steps = overall.verdict(), next_steps(overall)
+        verdict, steps = overall.verdict(), next_steps(overall, curve=sec.curve_data(view))
     return Report(
         project=config.name,
         task=config.task,

@@ -104,7 +104,10 @@ def human_level(cfg: Any) -> str:
     return "none given for this metric" if value is None else f"{value:g}"
 
 
-def _error_name(names: set[str]) -> str | None:
+def _error_name(names: set[str], preferred: str | None = None) -> str | None:
+    """The curve to show: the project metric's error form when logged, else error."""
+    if preferred in names:
+        return preferred
     if "error" in names:
         return "error"
     others = sorted(n for n in names if n != "loss")
@@ -219,11 +222,13 @@ def _curve_table(metrics: pd.DataFrame) -> dict[str, dict[str, dict[str, tuple[A
     return out
 
 
-def _final_values(metrics: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """run id → {split: last value of its error metric}."""
+def _final_values(
+    metrics: pd.DataFrame, preferred: str | None = None
+) -> dict[str, dict[str, float]]:
+    """run id → {split: last value of its error metric (``preferred`` when logged)}."""
     out: dict[str, dict[str, float]] = {}
     for rid, by_name in _curve_table(metrics).items():
-        name = _error_name(set(by_name))
+        name = _error_name(set(by_name), preferred)
         if name is None:
             continue
         out[rid] = {s: float(values[-1]) for s, (_, values) in by_name[name].items()}
@@ -246,6 +251,7 @@ def _verdict(view: ProjectView, runs: list[Any], finals: dict[str, Any]) -> Mark
         verdict = beats_baseline(
             view.predictions(model),
             view.store.artifact_path(best, PREDICTIONS_ARTIFACT),
+            metric=view.config.metric.optimizing,
             model_name=model.name,
             baseline_name=name,
         )
@@ -262,7 +268,8 @@ def baselines_vs_model(view: ProjectView, metrics: pd.DataFrame) -> Section:
             "Baselines vs model",
             note="no baseline or training runs yet: run `yearn run`.",
         )
-    finals = _final_values(metrics[metrics["run_id"].isin([r.id for r in runs])])
+    metric = error_name(view.config)
+    finals = _final_values(metrics[metrics["run_id"].isin([r.id for r in runs])], metric)
     rows = []
     for r in runs:
         v = finals.get(r.id, {})
@@ -280,14 +287,21 @@ def baselines_vs_model(view: ProjectView, metrics: pd.DataFrame) -> Section:
     if not view.runs_of("baseline"):
         note = "no baseline runs: run `yearn baseline` to know what a trivial model scores."
     parts = [_verdict(view, runs, finals)]
+    rate = metric not in ("rmse", "mae", "log_loss")
     body = html_table(
         rows,
         ["run", "kind", "id", "metric", "train", "train_dev", "dev"],
-        formats={s: ".2%" for s in ("train", "train_dev", "dev")},
+        formats={s: ".2%" if rate else ".4g" for s in ("train", "train_dev", "dev")},
         max_rows=200,
+        caption=f"final {metric} of each run (lower is better), by split",
     )
     return Section(
-        "baselines", "Baselines vs model", body, note, [p for p in parts if p is not None]
+        "baselines",
+        "Baselines vs model",
+        body,
+        note,
+        [p for p in parts if p is not None],
+        caption=f"metric: {metric}",
     )
 
 
@@ -305,7 +319,7 @@ def curves(view: ProjectView, metrics: pd.DataFrame, *, max_runs: int = 100) -> 
         by_name = table.get(r.id)
         if by_name is None:
             continue
-        for name in ("loss", _error_name(set(by_name))):
+        for name in ("loss", _error_name(set(by_name), error_name(view.config))):
             if name is None or name not in by_name:
                 continue
             series = [
@@ -340,15 +354,22 @@ def curves(view: ProjectView, metrics: pd.DataFrame, *, max_runs: int = 100) -> 
 # -- learning curve and learning-rate test -------------------------------------------------
 
 
-def learning_curve(view: ProjectView) -> Section:
+def curve_data(view: ProjectView) -> dict[str, Any] | None:
+    """The learning curve of the last ``yearn run`` (its JSON), if there is one."""
     rel = view.output("learning_curve", "json")
     if not rel or not (view.root / rel).is_file():
+        return None
+    return json.loads((view.root / rel).read_text(encoding="utf-8"))
+
+
+def learning_curve(view: ProjectView) -> Section:
+    data = curve_data(view)
+    if data is None:
         return Section(
             "learning-curve",
             "Learning curve",
             note="no learning curve yet: run `yearn run` or `yearn learning-curve`.",
         )
-    data = json.loads((view.root / rel).read_text(encoding="utf-8"))
     sizes = data["sizes"]
     series = [
         Series("train", sizes, data["train_errors"], SPLIT_COLOURS["train"]),
@@ -368,8 +389,12 @@ def learning_curve(view: ProjectView) -> Section:
     facts = html_table(
         [
             {"": "estimator", "value": data.get("estimator")},
+            {"": "metric", "value": data["metric"]},
             {"": "verdict", "value": data["verdict"]},
-            {"": "gain from doubling the data", "value": data["doubling_gain"]},
+            {
+                "": f"gain in {data['metric']} from doubling the data",
+                "value": data["doubling_gain"],
+            },
         ]
     )
     return Section("learning-curve", "Learning curve", None, None, [chart, facts])

@@ -2,7 +2,7 @@
 evaluation protocols (holdout, K-fold, iterated K-fold). See ``docs/splits.md``."""
 
 from yearn.splits._four_way import four_way_split
-from yearn.splits.audit import check_split
+from yearn.splits.audit import check_predictions_split, check_split
 from yearn.splits.checks import DistributionTest, PrecisionCheck, SplitReport, precision_check
 from yearn.splits.manifest import (
     SPLITS,
@@ -37,6 +37,7 @@ __all__ = [
     "SplitReport",
     "TestLook",
     "TestSetReuseWarning",
+    "check_predictions_split",
     "check_split",
     "evaluate",
     "fit_final",

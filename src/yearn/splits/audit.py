@@ -3,6 +3,8 @@ table, a manifest) gets the same checks as a split drawn by :func:`four_way_spli
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -10,7 +12,7 @@ from yearn.errors import DataError
 from yearn.splits.checks import SplitReport, build_report
 from yearn.splits.manifest import SPLITS
 
-__all__ = ["check_split"]
+__all__ = ["check_predictions_split", "check_split"]
 
 
 def check_split(
@@ -101,4 +103,42 @@ def check_split(
         expected_error=expected_error,
         min_gain=min_gain,
         confidence=confidence,
+    )
+
+
+def check_predictions_split(
+    path: Any,
+    *,
+    target: str | None = None,
+    source_column: str | None = None,
+    group_column: str | None = None,
+    metadata_columns: list[str] | None = None,
+    expected_error: float | None = None,
+    min_gain: float | None = None,
+) -> SplitReport:
+    """:func:`check_split` on the split a predictions table carries (``yearn split --check``).
+
+    Without ``expected_error``, a classification table's measured dev error (of its first
+    model) sizes the dev-set check; otherwise 10%.
+    """
+    from yearn.predictions import load_predictions
+
+    preds = load_predictions(path)
+    single = preds.task != "multilabel"
+    if expected_error is None:
+        expected_error = 0.1
+        if preds.task in ("binary", "multiclass") and "dev" in preds.splits:
+            first = preds.for_model(preds.models[0]) if preds.models else preds
+            measured = first.split("dev").error_rate()
+            expected_error = min(max(measured, 1e-3), 0.999)
+    return check_split(
+        preds.frame,
+        target=target,
+        source_column=source_column,
+        group_column=group_column,
+        label_column="label" if single else None,
+        metadata_columns=metadata_columns,
+        task=preds.task,
+        expected_error=expected_error,
+        min_gain=min_gain,
     )

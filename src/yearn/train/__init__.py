@@ -15,7 +15,7 @@ from yearn.train._checkpoint import load_checkpoint, save_checkpoint
 from yearn.train._config import OPTIMIZERS, SCHEDULES, TrainConfig
 from yearn.train._data import SplitData, TrainData, make_train_data, split_indices
 from yearn.train._device import PRECISIONS, as_input, default_device, module_device
-from yearn.train._estimator import TorchClassifier, TorchRegressor  # noqa: F401
+from yearn.train._estimator import TorchClassifier, TorchMultiLabelClassifier, TorchRegressor
 from yearn.train._fit import FitResult, fit
 from yearn.train._loop import predict_outputs
 from yearn.train._losses import (
@@ -51,6 +51,9 @@ __all__ = [
     "SplitData",
     "StoreCurves",
     "TensorBoardLogger",
+    "TorchClassifier",
+    "TorchMultiLabelClassifier",
+    "TorchRegressor",
     "TrainConfig",
     "TrainData",
     "TrainState",

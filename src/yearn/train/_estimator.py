@@ -244,3 +244,26 @@ class TorchRegressor(RegressorMixin, _TorchEstimator):
     def predict(self, X: Any) -> np.ndarray:
         """Predicted values (N,)."""
         return self._outputs(X).reshape(-1) * self._y_scale + self._y_mean
+
+
+class TorchMultiLabelClassifier(ClassifierMixin, _TorchEstimator):
+    """A multi-label classifier trained by :func:`yearn.fit`: y is (N, tasks) of 1 / 0 with
+    NaN for unknown labels (left out of the loss); the arguments are those of
+    :class:`TorchClassifier`."""
+
+    def fit(self, X: Any, y: Any) -> TorchMultiLabelClassifier:
+        """Train on (X, y) with y of shape (N, tasks). Returns ``self``."""
+        y = np.asarray(y, dtype=np.float32)
+        if y.ndim != 2:
+            raise DataError(f"y must be 2-D (examples × tasks); got shape {y.shape}.")
+        X = self._check(np.asarray(X), np.zeros(len(y)), fitting=True)[0]
+        self.n_tasks_ = y.shape[1]
+        return self._fit(X, y, "multilabel")
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Probability of a 1 for each task (N, tasks)."""
+        return self._outputs(X)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """1 / 0 decisions at 0.5 (N, tasks)."""
+        return (self.predict_proba(X) >= 0.5).astype(np.int64)

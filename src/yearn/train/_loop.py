@@ -186,6 +186,13 @@ def _l1(model: torch.nn.Module) -> torch.Tensor:
     return sum(p.abs().sum() for p in model.parameters() if p.requires_grad and p.ndim > 1)
 
 
+def weights_version(model: torch.nn.Module) -> tuple[tuple[int, int], ...]:
+    """Identity and in-place version of every parameter and buffer: equal only while no
+    optimizer step, weight restore (``load_state_dict``) or swap has touched the model."""
+    tensors = [*model.parameters(), *model.buffers()]
+    return tuple((id(t), t._version) for t in tensors)
+
+
 def _device_metric(state: TrainState, out: torch.Tensor, y: torch.Tensor) -> float | None:
     """The epoch metric computed where the outputs are (one small copy to the host), for
     the default metrics: ``error`` of a softmax classifier (the arg-max of the logits is
@@ -203,6 +210,7 @@ def _evaluate(
     state: TrainState, split: str, x: torch.Tensor, y: torch.Tensor, chunk: int
 ) -> tuple[float, float]:
     out = predict_outputs(state.model, x, chunk=chunk)
+    state.outputs[split] = (weights_version(state.model), out)
     with exact_float32(state.device):
         loss = float(loss_function(state.loss_name)(out, y))
     fast = _device_metric(state, out, y)

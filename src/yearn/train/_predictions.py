@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -11,6 +13,12 @@ from yearn.train._data import TrainData
 __all__ = ["predictions_frame"]
 
 
+def _text(values: Any, codes: np.ndarray) -> Any:
+    """``values[codes]`` as a pandas string array: taken from the few distinct strings,
+    5-10x faster than converting an object array of Python strings row by row."""
+    return pd.array([str(v) for v in values], dtype="str").take(np.asarray(codes, dtype=np.intp))
+
+
 def split_frame(data: TrainData, split: str, proba: np.ndarray) -> pd.DataFrame:
     """One split's rows: id, split, label(s), pred(s), proba columns, then metadata.
 
@@ -18,7 +26,7 @@ def split_frame(data: TrainData, split: str, proba: np.ndarray) -> pd.DataFrame:
     regression.
     """
     part = data.splits[split]
-    cols: dict[str, object] = {"id": part.ids, "split": np.full(len(part), split, dtype=object)}
+    cols: dict[str, object] = {"id": part.ids, "split": _text([split], np.zeros(len(part), int))}
     if data.task == "regression":
         cols["label"] = part.y.astype(float)
         cols["pred"] = np.asarray(proba, dtype=float).reshape(-1)
@@ -28,9 +36,8 @@ def split_frame(data: TrainData, split: str, proba: np.ndarray) -> pd.DataFrame:
             cols[f"proba:{name}"] = proba[:, j]
             cols[f"pred:{name}"] = (proba[:, j] >= 0.5).astype(int)
     else:
-        names = np.asarray(data.classes, dtype=object)
-        cols["label"] = names[part.y]
-        cols["pred"] = names[proba.argmax(axis=1)]
+        cols["label"] = _text(data.classes, part.y)
+        cols["pred"] = _text(data.classes, proba.argmax(axis=1))
         p = proba / proba.sum(axis=1, keepdims=True)
         for j, name in enumerate(data.classes):
             cols[f"proba:{name}"] = p[:, j]

@@ -34,6 +34,8 @@ class TrainState:
     should_stop: bool = False
     tensors: Any = None  # the splits as tensors on the device (yearn.train._batches)
     eval_chunk: int = 1024  # rows per forward pass when evaluating
+    # split → (weights_version at evaluation, outputs): the last evaluation's outputs
+    outputs: dict[str, Any] = field(default_factory=dict)
 
     def stop(self, reason: str) -> None:
         """Ask the loop to stop after this epoch."""

@@ -111,15 +111,10 @@ class ProjectView:
 
     # -- store -----------------------------------------------------------------------
     def has_store(self) -> bool:
-        import os
+        """A store to read: resolved as every command resolves it (``[store] url`` too)."""
+        from yearn.project import Project
 
-        from yearn.store import STORE_URL_ENV
-
-        return bool(
-            self.store_url
-            or os.environ.get(STORE_URL_ENV)
-            or ProjectPaths(self.root).store_db.exists()
-        )
+        return Project(self.root, store_url=self.store_url).has_store
 
     def _open(self) -> Any:
         """The project's run store, opened once and kept (a context manager that does not

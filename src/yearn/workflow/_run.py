@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from yearn._io import file_lock
 from yearn.errors import YearnError
+from yearn.paths import ProjectPaths
 from yearn.workflow._state import (
     config_sections,
     data_fingerprint,
@@ -201,8 +203,9 @@ def run_project(
     one recorded in ``.yearn/workflow.json`` and its outputs still exist; ``force`` runs
     every step. ``options`` defaults to those of the last run on the project (recorded in
     ``.yearn/workflow.json``), else :class:`WorkflowOptions` defaults. A step that fails
-    is recorded as failed with its error, the steps that depend on it are skipped with a
-    note, and the rest go on. ``report``: ``True`` writes
+    is recorded as failed with its error, the steps that depend on it are left out
+    ("not run (needs <step>)"), and the rest go on. Concurrent calls on one project run
+    one after the other (a file lock on ``.yearn/workflow.json``). ``report``: ``True`` writes
     ``<root>/report.html``, a path writes there, ``False`` writes none.
     """
     from yearn.config import CONFIG_FILENAME, load_config
@@ -212,99 +215,104 @@ def run_project(
     given = Path(root).resolve()
     config = load_config(given)
     root = config.root
-    if options is None:
-        options = saved_options(root) or WorkflowOptions()
-    sections = config_sections(given if given.is_file() else root / CONFIG_FILENAME)
-    data_fp = data_fingerprint(config)
-    state = {} if force else load_state(root)
-    new_state: dict[str, Any] = {}
-    results: list[StepResult] = []
-    ctx = StepContext(root=root, config=config, options=options, outputs={})
-    tell = progress or (lambda step, event, done, total: None)
-    cause: dict[str, str] = {}  # step left out -> the failed step it needed
-    errors: dict[str, str] = {}  # error message -> the first step that failed with it
+    # one yearn run at a time per project: a second one waits instead of interleaving
+    # its steps and its .yearn/workflow.json with the first
+    with file_lock(ProjectPaths(root).workflow_state):
+        if options is None:
+            options = saved_options(root) or WorkflowOptions()
+        sections = config_sections(given if given.is_file() else root / CONFIG_FILENAME)
+        data_fp = data_fingerprint(config)
+        state = {} if force else load_state(root)
+        new_state: dict[str, Any] = {}
+        results: list[StepResult] = []
+        ctx = StepContext(root=root, config=config, options=options, outputs={})
+        tell = progress or (lambda step, event, done, total: None)
+        cause: dict[str, str] = {}  # step left out -> the failed step it needed
+        errors: dict[str, str] = {}  # error message -> the first step that failed with it
 
-    for step in STEPS:
-        if not step_enabled(step, options):
-            results.append(StepResult(step.name, step.title, "off", note="turned off"))
-            tell(step.name, "off", 1, 1)
-            continue
-        reason = not_applicable(step, config)
-        if reason:
-            results.append(StepResult(step.name, step.title, "off", note=reason))
-            tell(step.name, "off", 1, 1)
-            continue
-        missing = [u for u in step.after if u not in ctx.outputs]
-        if missing:  # name the step that failed, not the one in between
-            needs = sorted({cause.get(u, u) for u in missing})
-            cause[step.name] = needs[0]
-            note = f"not run (needs {', '.join(needs)})"
-            results.append(StepResult(step.name, step.title, NOT_RUN, note=note))
-            tell(step.name, NOT_RUN, 1, 1)
-            continue
-        fp = _fingerprint(step, ctx, sections, data_fp)
-        previous = state.get(step.name)
-        if (
-            previous
-            and previous.get("fingerprint") == fp
-            and _outputs_exist(root, ctx, previous.get("outputs", {}))
-        ):
-            ctx.outputs[step.name] = previous["outputs"]
-            new_state[step.name] = previous
-            results.append(
-                StepResult(step.name, step.title, "skipped", 0.0, previous["outputs"], "current")
-            )
-            tell(step.name, "skipped", 1, 1)
-            continue
-        tell(step.name, "start", 0, 1)
-        ctx.advance = lambda done, total, _n=step.name: tell(_n, "advance", done, total)
-        t0 = time.perf_counter()
-        try:
-            outputs = step.action(ctx)
-        except YearnError as exc:
+        for step in STEPS:
+            if not step_enabled(step, options):
+                results.append(StepResult(step.name, step.title, "off", note="turned off"))
+                tell(step.name, "off", 1, 1)
+                continue
+            reason = not_applicable(step, config)
+            if reason:
+                results.append(StepResult(step.name, step.title, "off", note=reason))
+                tell(step.name, "off", 1, 1)
+                continue
+            missing = [u for u in step.after if u not in ctx.outputs]
+            if missing:  # name the step that failed, not the one in between
+                needs = sorted({cause.get(u, u) for u in missing})
+                cause[step.name] = needs[0]
+                note = f"not run (needs {', '.join(needs)})"
+                results.append(StepResult(step.name, step.title, NOT_RUN, note=note))
+                tell(step.name, NOT_RUN, 1, 1)
+                continue
+            fp = _fingerprint(step, ctx, sections, data_fp)
+            previous = state.get(step.name)
+            if (
+                previous
+                and previous.get("fingerprint") == fp
+                and _outputs_exist(root, ctx, previous.get("outputs", {}))
+            ):
+                ctx.outputs[step.name] = previous["outputs"]
+                new_state[step.name] = previous
+                results.append(
+                    StepResult(
+                        step.name, step.title, "skipped", 0.0, previous["outputs"], "current"
+                    )
+                )
+                tell(step.name, "skipped", 1, 1)
+                continue
+            tell(step.name, "start", 0, 1)
+            ctx.advance = lambda done, total, _n=step.name: tell(_n, "advance", done, total)
+            t0 = time.perf_counter()
+            try:
+                outputs = step.action(ctx)
+            except YearnError as exc:
+                seconds = time.perf_counter() - t0
+                log.info("step %s failed: %s", step.name, exc)
+                first = errors.setdefault(str(exc), step.name)
+                note = str(exc) if first == step.name else f"{SAME_ERROR}{first}"
+                results.append(StepResult(step.name, step.title, "failed", seconds, note=note))
+                tell(step.name, "failed", 1, 1)
+                continue
             seconds = time.perf_counter() - t0
-            log.info("step %s failed: %s", step.name, exc)
-            first = errors.setdefault(str(exc), step.name)
-            note = str(exc) if first == step.name else f"{SAME_ERROR}{first}"
-            results.append(StepResult(step.name, step.title, "failed", seconds, note=note))
-            tell(step.name, "failed", 1, 1)
-            continue
-        seconds = time.perf_counter() - t0
-        ctx.outputs[step.name] = outputs
-        new_state[step.name] = {"fingerprint": fp, "outputs": outputs, "seconds": seconds}
-        save_state(root, {**state, **new_state}, options.to_dict())
-        results.append(StepResult(step.name, step.title, "ran", seconds, outputs))
-        tell(step.name, "ran", 1, 1)
-    save_state(root, new_state, options.to_dict())
+            ctx.outputs[step.name] = outputs
+            new_state[step.name] = {"fingerprint": fp, "outputs": outputs, "seconds": seconds}
+            save_state(root, {**state, **new_state}, options.to_dict())
+            results.append(StepResult(step.name, step.title, "ran", seconds, outputs))
+            tell(step.name, "ran", 1, 1)
+        save_state(root, new_state, options.to_dict())
 
-    report_path, report_note = None, ""
-    if report is not False:
-        from yearn.report import write_report
+        report_path, report_note = None, ""
+        if report is not False:
+            from yearn.report import write_report
 
-        out = root / "report.html" if report is True else Path(report)
-        tell("report", "start", 0, 1)
-        failed = [r.name for r in results if r.status == "failed"]
-        try:
-            report_path = write_report(root, out)
-        except YearnError:
-            if not failed:
-                raise
-            # nothing to report because a step failed: say that, not "run yearn run"
-            report_note = f"not written (needs {failed[0]})"
-            tell("report", NOT_RUN, 1, 1)
-        else:
-            tell("report", "ran", 1, 1)
-    diag = ctx.outputs.get("diagnose", {})
-    from yearn.profile import recorded_screen
+            out = root / "report.html" if report is True else Path(report)
+            tell("report", "start", 0, 1)
+            failed = [r.name for r in results if r.status == "failed"]
+            try:
+                report_path = write_report(root, out)
+            except YearnError:
+                if not failed:
+                    raise
+                # nothing to report because a step failed: say that, not "run yearn run"
+                report_note = f"not written (needs {failed[0]})"
+                tell("report", NOT_RUN, 1, 1)
+            else:
+                tell("report", "ran", 1, 1)
+        diag = ctx.outputs.get("diagnose", {})
+        from yearn.profile import recorded_screen
 
-    screen = recorded_screen(config)
-    return WorkflowResult(
-        root=root,
-        steps=results,
-        report=report_path,
-        next_steps=list(diag.get("next_steps", [])),
-        verdict=diag.get("verdict"),
-        seconds=time.perf_counter() - started,
-        features_note="" if screen is None else screen.message,
-        report_note=report_note,
-    )
+        screen = recorded_screen(config)
+        return WorkflowResult(
+            root=root,
+            steps=results,
+            report=report_path,
+            next_steps=list(diag.get("next_steps", [])),
+            verdict=diag.get("verdict"),
+            seconds=time.perf_counter() - started,
+            features_note="" if screen is None else screen.message,
+            report_note=report_note,
+        )

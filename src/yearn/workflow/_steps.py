@@ -203,7 +203,10 @@ def _diagnose(ctx: StepContext) -> dict[str, Any]:
     result = diagnose_run(run_id, project=ctx.root, random_state=ctx.options.random_state)
     diag = result.diagnosis
     overall = getattr(diag, "overall", diag)
-    steps = next_steps(overall)
+    curve = None
+    if ctx.outputs.get("learning_curve"):
+        curve = read_json(ctx.root, ctx.outputs["learning_curve"]["json"])
+    steps = next_steps(overall, curve=curve)
     path = _write_json(ctx, "diagnosis.json", result.to_dict())
     return {"json": path, "verdict": overall.verdict(), "next_steps": steps[:3], "run_id": run_id}
 
@@ -282,49 +285,22 @@ def _slices(ctx: StepContext) -> dict[str, Any]:
     return {"json": path, "n_significant": len(report.significant)}
 
 
-def _curve_estimator(ctx: StepContext, metric: str) -> tuple[Any, str]:
-    """Ridge for regression; for classification a linear model that refits fast: a ridge
-    classifier (closed form) unless the metric needs probabilities or the data is a table,
-    where a scaled logistic regression is used."""
-    from sklearn.linear_model import LogisticRegression, Ridge, RidgeClassifier
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    from yearn.metrics import get_metric
-
-    if ctx.config.task == "regression":
-        return make_pipeline(StandardScaler(), Ridge()), "StandardScaler + Ridge"
-    if ctx.config.image_column is not None and not get_metric(metric).needs_proba:
-        return make_pipeline(
-            StandardScaler(), RidgeClassifier()
-        ), "StandardScaler + RidgeClassifier"
-    model = LogisticRegression(max_iter=1000)
-    return make_pipeline(StandardScaler(), model), "StandardScaler + LogisticRegression"
-
-
 def _learning_curve(ctx: StepContext) -> dict[str, Any]:
-    from yearn.diagnose import error_form, learning_curve, project_arrays
+    from yearn.diagnose import project_learning_curve
 
-    cfg = ctx.config
-    metric = cfg.metric.optimizing
-    estimator, described = _curve_estimator(ctx, metric)
-    X, y, X_dev, y_dev, how = project_arrays(ctx.root, random_state=ctx.options.random_state)
-    metric = metric if metric == "error" else error_form(metric)
-    lc = learning_curve(
-        estimator,
-        X,
-        y,
-        X_dev,
-        y_dev,
+    result = project_learning_curve(
+        ctx.root,
+        run=ctx.outputs["train"]["run_id"],
         fractions=ctx.options.learning_curve_fractions,
-        metric=metric,
-        target_error=cfg.metric.human_level_error,
-        n_resamples=200,
         random_state=ctx.options.random_state,
         progress=lambda done, total: ctx.advance(done, total),
     )
-    data = {**lc.to_dict(), "estimator": described, "how": how}
-    return {"json": _write_json(ctx, "learning_curve.json", data), "verdict": lc.verdict}
+    path = _write_json(ctx, "learning_curve.json", result.to_dict())
+    return {
+        "json": path,
+        "verdict": result.verdict,
+        "more_data_helps": result.curve.more_data_helps,
+    }
 
 
 def _no_options(ctx: StepContext) -> Any:
@@ -393,12 +369,25 @@ STEPS: tuple[Step, ...] = (
         _lr_find,
     ),
     Step(
+        "learning_curve",
+        "learning curve",
+        ("project", "sources", "metric"),
+        True,
+        ("split", "train"),
+        lambda c: (
+            [list(c.options.learning_curve_fractions), c.options.random_state, features_key(c)]
+            if c.options.learning_curve
+            else "off"
+        ),
+        _learning_curve,
+    ),
+    Step(
         "diagnose",
         "diagnosis",
         ("metric",),
         False,
         ("train",),
-        lambda c: c.options.random_state,
+        lambda c: [c.options.random_state, c.outputs.get("learning_curve")],
         _diagnose,
     ),
     Step(
@@ -412,19 +401,6 @@ STEPS: tuple[Step, ...] = (
     ),
     Step("labels", "label issues", (), False, ("train",), _no_options, _labels),
     Step("slices", "slices", (), False, ("train",), _no_options, _slices),
-    Step(
-        "learning_curve",
-        "learning curve",
-        ("project", "sources", "metric.optimizing", "metric.human_level_error"),
-        True,
-        ("split",),
-        lambda c: (
-            [list(c.options.learning_curve_fractions), c.options.random_state, features_key(c)]
-            if c.options.learning_curve
-            else "off"
-        ),
-        _learning_curve,
-    ),
 )
 
 
@@ -435,8 +411,6 @@ def not_applicable(step: Step, config: Any) -> str | None:
     """Why ``step`` does not apply to this project (``None`` when it does)."""
     if step.name in ("errors", "labels", "slices") and config.task not in _SINGLE_LABEL:
         return f"needs single-label classification; this project is {config.task}"
-    if step.name == "learning_curve" and config.task == "multilabel":
-        return "learning curves take one label column; this project is multilabel"
     return None
 
 
