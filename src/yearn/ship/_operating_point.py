@@ -302,8 +302,9 @@ def _targets(preds: Any) -> list[tuple[str, np.ndarray, np.ndarray]]:
 
 
 def _caveats(
-    project: Project, split: str, n: int, calib: list[tuple[str, tuple]], widest: float
-) -> list[str]:
+    project: Project, split: str, n: int, calib: list[tuple[str, tuple]], widest: float,
+    task: str,
+) -> list[str]:  # fmt: skip
     out = [f"Measured on {n:,} {split} rows; brackets are 95% intervals."]
     if widest >= 0.05:
         out.append(
@@ -322,7 +323,7 @@ def _caveats(
             f"{split.capitalize()} is not drawn from a target source (the project names none): "
             "production data may differ, and so may these rates."
         )
-    if len(calib) > 2 and config is not None and config.task == "multiclass":
+    if task == "multiclass":
         out.append(
             "Each class is read one-vs-rest; the model still decides the most probable class, "
             "so these thresholds say what flagging one class alone would do."
@@ -396,7 +397,7 @@ def choose_operating_point(
         (p.rates[r][2] - p.rates[r][1]) / 2 for p in points for r in ("precision", "recall")
         if np.isfinite(p.rates[r][0])
     )  # fmt: skip
-    caveats = _caveats(project, split, len(part.frame), calib, widest)
+    caveats = _caveats(project, split, len(part.frame), calib, widest, part.task)
     result = OperatingPoint(run_id, part.task, rule, split, points, caveats)
     if save:
         with (
