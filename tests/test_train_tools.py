@@ -100,7 +100,7 @@ def test_dev_rise_needs_more_than_noise():
     two_worse = right.copy()
     two_worse[:2] = [0.1, 0.9]  # issue 13: 2 of 496 examples
     rose, told = dev_rise("error", "binary", ("a", "b"), y, right, two_worse)
-    assert not rose and "2 dev examples newly wrong" in told
+    assert not rose and "2 dev example(s) newly wrong" in told
     forty_worse = right.copy()
     forty_worse[:40] = [0.1, 0.9]
     rose, told = dev_rise("error", "binary", ("a", "b"), y, right, forty_worse)

@@ -332,7 +332,8 @@ def test_images_found_through_the_project_sources(client, proj):
 def test_chart_geometry_is_linear_in_step_and_value():
     import pandas as pd
 
-    from yearn.ui._charts import LEFT, TOP, _nice_ticks, build_charts
+    from yearn.display import nice_ticks
+    from yearn.ui._charts import LEFT, TOP, build_charts
 
     frame = pd.DataFrame(
         {
@@ -356,8 +357,8 @@ def test_chart_geometry_is_linear_in_step_and_value():
     assert pts["b"][1][1] == pytest.approx(ys[0] + (ys[1] - ys[0]) / 2, abs=0.1)
     colours = [s.colour for s in chart.series]
     assert colours[0] != colours[1]
-    assert _nice_ticks(0, 1) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
-    assert _nice_ticks(1, 15) == [5, 10, 15]
+    assert nice_ticks(0, 1) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert nice_ticks(1, 15) == [5, 10, 15]
 
 
 def test_foreign_host_header_is_refused(client):

@@ -73,4 +73,6 @@ def register(app: typer.Typer) -> None:
                 s.run_id or "",
             )
         console.print(table)
+        for note in result.notes:
+            console.print(f"note: {note}", highlight=False)
         console.print(result.message, highlight=False)

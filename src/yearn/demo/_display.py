@@ -5,14 +5,12 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
+from yearn.display import html_table
+
 if TYPE_CHECKING:
     from yearn.demo._summary import DemoSummary
 
 __all__ = ["summary_html"]
-
-
-def _cell(value: object) -> str:
-    return f"<td>{escape(str(value))}</td>"
 
 
 def summary_html(summary: DemoSummary) -> str:
@@ -42,32 +40,20 @@ def summary_html(summary: DemoSummary) -> str:
                 if s.quality
                 else ["", ""]
             )
-        rows.append("<tr>" + "".join(_cell(c) for c in cells) + "</tr>")
-    table = (
-        "<table><thead><tr>"
-        + "".join(f"<th>{escape(c)}</th>" for c in columns)
-        + "</tr></thead><tbody>"
-        + "".join(rows)
-        + "</tbody></table>"
-    )
+        rows.append(dict(zip(columns, cells, strict=True)))
+    table = html_table(rows, columns)
     names = sorted({c for s in summary.sources for c in s.ranges})
     ranges = ""
     if names:
-        body = "".join(
-            "<tr>"
-            + _cell(c)
-            + "".join(
-                _cell(f"{s.ranges[c][0]:g} .. {s.ranges[c][1]:g}" if c in s.ranges else "")
-                for s in summary.sources
-            )
-            + "</tr>"
-            for c in names
-        )
-        ranges = (
-            "<table><thead><tr><th>column</th>"
-            + "".join(f"<th>{escape(s.name)}</th>" for s in summary.sources)
-            + "</tr></thead><tbody>"
-            + body
-            + "</tbody></table>"
+        ranges = html_table(
+            [
+                {"column": c}
+                | {
+                    s.name: f"{s.ranges[c][0]:g} .. {s.ranges[c][1]:g}" if c in s.ranges else ""
+                    for s in summary.sources
+                }
+                for c in names
+            ],
+            ["column", *(s.name for s in summary.sources)],
         )
     return f"<div class='yearn-demo'>{head}{table}{ranges}</div>"

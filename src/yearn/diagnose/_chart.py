@@ -8,35 +8,19 @@ opens a pyplot figure (in the user's own backend).
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 from yearn._io import atomic_write_bytes
 from yearn.diagnose._advice import GAP_LABELS
 from yearn.diagnose._result import Diagnosis
+from yearn.display import figure_bytes, new_figure
 from yearn.errors import ConfigError
 
 __all__ = ["ladder_svg", "plot_ladder", "save_ladder_chart"]
 
 _BASE = "#9aa5b1"
 _HOT = "#c0392b"
-
-
-def new_figure() -> tuple[Any, Any]:
-    """A standalone (non-pyplot) figure and its axes, 6.4 × 3.6 inches at 100 dpi."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.4, 3.6), dpi=100)
-    return fig, fig.subplots()
-
-
-def figure_bytes(fig: Any, fmt: str) -> bytes:
-    """Render a standalone figure as PNG (Agg) or SVG bytes, without a date stamp."""
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
-    return buf.getvalue()
 
 
 def plot_ladder(diag: Diagnosis, ax: Any = None) -> Any:

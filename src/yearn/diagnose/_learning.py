@@ -151,7 +151,7 @@ class LearningCurve:
 
     def save_chart(self, path: str | Path) -> Path:
         """Write the chart as PNG or SVG (by extension), atomically."""
-        from yearn.diagnose._chart import figure_bytes, new_figure
+        from yearn.display import figure_bytes, new_figure
 
         path = Path(path)
         fmt = path.suffix.lower().lstrip(".")

@@ -8,6 +8,7 @@ so values from data never reach the page unescaped.
 from __future__ import annotations
 
 import base64
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from markupsafe import Markup
 from yearn.display._templates import render
 
 __all__ = [
+    "RUN_COLOURS",
     "SPLIT_COLOURS",
     "Series",
     "bar_chart",
@@ -35,22 +37,39 @@ SPLIT_COLOURS = {
     "dev": "#d62728",
     "test": "#2ca02c",
 }
+#: Colours of runs in overlaid charts (the dashboard), one per run in display order.
+RUN_COLOURS = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#17becf",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+)
 _PALETTE = ["#1f77b4", "#ff7f0e", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
 
 
-def format_cell(value: Any) -> str:
-    """A table cell: floats to 4 significant digits, None and non-finite numbers as a dash."""
+def format_cell(value: Any, digits: int = 4) -> str:
+    """A table cell: floats to ``digits`` significant digits, None and non-finite numbers as a
+    dash, dicts and lists as JSON cut to 120 characters."""
     if value is None:
         return "—"
     if isinstance(value, float):
         if not math.isfinite(value):
             return "—"
-        return f"{value:.4g}"
+        return f"{value:.{digits}g}"
+    if isinstance(value, dict | list):
+        text = json.dumps(value, default=str)
+        return text if len(text) <= 120 else text[:117] + "..."
     try:
         import numpy as np
 
         if isinstance(value, np.floating):
-            return format_cell(float(value))
+            return format_cell(float(value), digits)
     except ImportError:  # pragma: no cover - numpy is a dependency
         pass
     return str(value)

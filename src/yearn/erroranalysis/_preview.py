@@ -14,8 +14,9 @@ import base64
 import io
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+
+from yearn.display import format_cell
 
 __all__ = ["detect_preview_kind", "make_previews"]
 
@@ -62,12 +63,6 @@ def _thumbnail(path: str, base: Path | None) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _cell(value: object) -> str:
-    if isinstance(value, float | np.floating):
-        return f"{float(value):.3g}"
-    return str(value)
-
-
 def make_previews(
     frame: pd.DataFrame,
     metadata_columns: tuple[str, ...],
@@ -91,4 +86,4 @@ def make_previews(
         return out
     cols = [c for c in metadata_columns if c != column]
     values = frame[cols].to_dict(orient="records") if cols else [{}] * len(frame)
-    return ["; ".join(f"{k}={_cell(v)}" for k, v in row.items()) for row in values]
+    return ["; ".join(f"{k}={format_cell(v, 3)}" for k, v in row.items()) for row in values]

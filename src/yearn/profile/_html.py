@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 import html
-import json
 from typing import Any
+
+from yearn.display import data_uri, html_table
 
 __all__ = ["check_html", "profile_html"]
 
 _COLORS = {"info": "#2b7a0b", "warning": "#b26b00", "error": "#b00020"}
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, dict | list):
-        text = json.dumps(value, default=str)
-        return html.escape(text if len(text) <= 120 else text[:117] + "...")
-    return html.escape(str(value))
-
-
 def _table(records: list[dict[str, Any]], limit: int = 30) -> str:
-    if not records:
-        return ""
-    keys: list[str] = []
-    for r in records[:limit]:
-        keys += [k for k in r if k not in keys]
-    head = "".join(f"<th>{html.escape(str(k))}</th>" for k in keys)
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{_cell(r.get(k, ''))}</td>" for k in keys) + "</tr>"
-        for r in records[:limit]
-    )
-    more = f"<p>… {len(records) - limit} more</p>" if len(records) > limit else ""
-    return (
-        f"<table class='yearn-table'><thead><tr>{head}</tr></thead>"
-        f"<tbody>{rows}</tbody></table>{more}"
-    )
+    return str(html_table(records, max_rows=limit)) if records else ""
 
 
 def _badge(severity: str) -> str:
@@ -62,11 +39,7 @@ def check_html(result, *, figures: bool = True) -> str:
         from yearn.profile._plots import figures_of
 
         for name, png in figures_of(result).items():
-            b64 = base64.b64encode(png).decode("ascii")
-            parts.append(
-                f"<figure><img alt='{html.escape(name)}' "
-                f"src='data:image/png;base64,{b64}'/></figure>"
-            )
+            parts.append(f"<figure><img alt='{html.escape(name)}' src='{data_uri(png)}'/></figure>")
     parts.append("</section>")
     return "".join(parts)
 

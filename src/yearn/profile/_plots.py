@@ -3,30 +3,25 @@ matplotlib is imported only here, lazily, with the Agg backend."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np
+
+from yearn.display import blank_figure, figure_bytes
 
 __all__ = ["figures_of"]
 
 MAX_HISTOGRAMS = 24
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
+def _subplots(*grid: int, figsize: tuple[float, float], **kw: Any) -> tuple[Any, Any]:
+    """A standalone figure (no pyplot state) and its grid of axes."""
+    fig = blank_figure(*figsize)
+    return fig, fig.subplots(*grid, **kw)
 
 
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
-    _plt().close(fig)
-    return buf.getvalue()
+def _png(fig: Any) -> bytes:
+    return figure_bytes(fig, "png", dpi=80, tight=False, crop=True)
 
 
 def _histograms(columns: dict[str, Any]) -> bytes | None:
@@ -36,10 +31,9 @@ def _histograms(columns: dict[str, Any]) -> bytes | None:
     ]
     if not items:
         return None
-    plt = _plt()
     cols = 4
     rows = (len(items) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), squeeze=False)
+    fig, axes = _subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), squeeze=False)
     for ax, (name, info) in zip(axes.ravel(), items, strict=False):
         by_group = info.get("by_group") or info.get("length_by_group") or {}
         if "edges" in info:
@@ -73,8 +67,7 @@ def _histograms(columns: dict[str, Any]) -> bytes | None:
 
 
 def _map(data: dict[str, Any]) -> bytes:
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+    fig, ax = _subplots(figsize=(6, 4.5))
     color = data.get("color")
     sc = ax.scatter(
         data["lon"],
@@ -102,9 +95,8 @@ def _image_grid(images: dict[str, list[str]]) -> bytes | None:
     classes = [c for c, paths in images.items() if paths]
     if not classes:
         return None
-    plt = _plt()
     cols = max(len(images[c]) for c in classes)
-    fig, axes = plt.subplots(
+    fig, axes = _subplots(
         len(classes), cols, figsize=(1.4 * cols, 1.5 * len(classes)), squeeze=False
     )
     for r, cls in enumerate(classes):
@@ -127,10 +119,9 @@ def _rows_grid(rows: dict[str, list[dict]], columns: list[str]) -> bytes | None:
     classes = [c for c, r in rows.items() if r]
     if not classes:
         return None
-    plt = _plt()
     shown = columns[:8]
     heights = [len(rows[c]) + 1.6 for c in classes]
-    fig, axes = plt.subplots(
+    fig, axes = _subplots(
         len(classes),
         1,
         squeeze=False,

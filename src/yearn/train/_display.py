@@ -1,30 +1,19 @@
-"""Display of training results: curves and the lr-find plot (matplotlib, imported lazily)."""
+"""The training curves figure (drawn with :mod:`yearn.display`'s standalone figures)."""
 
 from __future__ import annotations
 
-import base64
-import html
-import io
-from pathlib import Path
 from typing import Any
 
-__all__ = ["curves_figure", "figure_html", "save_figure"]
+__all__ = ["curves_figure"]
 
 SPLIT_STYLE = {"train": "tab:blue", "train_dev": "tab:orange", "dev": "tab:red"}
 
 
-def _figure(width: float, height: float) -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height))
-
-
 def curves_figure(history: list[dict[str, float]], metric_label: str) -> Any:
     """Loss and metric per epoch for train, train-dev and dev, side by side."""
-    fig = _figure(9, 3.5)
+    from yearn.display import blank_figure
+
+    fig = blank_figure(9, 3.5)
     epochs = [h["epoch"] for h in history]
     for k, (what, label) in enumerate((("loss", "loss"), ("metric", metric_label))):
         ax = fig.add_subplot(1, 2, k + 1)
@@ -44,20 +33,3 @@ def curves_figure(history: list[dict[str, float]], metric_label: str) -> Any:
         ax.legend()
     fig.tight_layout()
     return fig
-
-
-def save_figure(fig: Any, path: str | Path) -> Path:
-    """Write a figure as PNG atomically."""
-    from yearn._io import atomic_write
-
-    with atomic_write(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    return Path(path)
-
-
-def figure_html(fig: Any, alt: str) -> str:
-    """An ``<img>`` tag with the figure inlined as a PNG."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"/>'

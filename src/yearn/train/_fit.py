@@ -73,22 +73,23 @@ class FitResult:
 
     def plot(self, path: str | Path | None = None) -> Any:
         """Loss and metric curves per split (a matplotlib Figure; PNG at ``path``)."""
-        from yearn.train._display import curves_figure, save_figure
+        from yearn.display import save_figure
+        from yearn.train._display import curves_figure
         from yearn.train._losses import error_name
 
         fig = curves_figure(self.history, error_name(self.metric))
         if path is not None:
-            save_figure(fig, path)
+            save_figure(fig, path, dpi=100)
         return fig
 
     def _repr_html_(self) -> str:
-        from yearn.train._display import figure_html
+        from yearn.display import figure_img, html_table
 
-        table = self.history_frame().to_html(index=False, float_format=lambda v: f"{v:.4g}")
+        table = html_table(self.history_frame(), max_rows=len(self.history))
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in [self.stop_reason, *self.notes] if n)
         return (
             f"<div><p><b>yearn fit</b>: {len(self.history)} epochs, metric "
-            f"{html.escape(self.metric)}</p>{figure_html(self.plot(), 'training curves')}"
+            f"{html.escape(self.metric)}</p>{figure_img(self.plot(), 'training curves')}"
             f"{table}<ul>{notes}</ul></div>"
         )
 

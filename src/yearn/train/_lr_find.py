@@ -27,7 +27,7 @@ from yearn.train._config import TrainConfig
 from yearn.train._data import make_train_data
 from yearn.train._device import as_input, resolve_device
 from yearn.train._loop import _optimizer, _targets, seeded
-from yearn.train._losses import check_loss, default_loss, loss_function
+from yearn.train._losses import check_loss, class_weights, default_loss, loss_function
 
 __all__ = ["LRFindResult", "lr_find"]
 
@@ -56,9 +56,9 @@ class LRFindResult:
 
     def plot(self, path: str | Path | None = None) -> Any:
         """Loss against rate (log axis) with the suggestion marked; saved as PNG at ``path``."""
-        from yearn.train._display import _figure, save_figure
+        from yearn.display import blank_figure, save_figure
 
-        fig = _figure(6, 4)
+        fig = blank_figure(6, 4)
         ax = fig.add_subplot()
         ax.plot(self.lrs, self.losses)
         ax.set_xscale("log")
@@ -74,12 +74,11 @@ class LRFindResult:
         ax.legend()
         fig.tight_layout()
         if path is not None:
-            save_figure(fig, path)
+            save_figure(fig, path, dpi=100)
         return fig
 
     def _repr_html_(self) -> str:
-        from yearn.display import html_table
-        from yearn.train._display import figure_html
+        from yearn.display import figure_img, html_table
 
         rows = [
             ("suggested learning rate", f"{self.suggestion:.3g}"),
@@ -96,7 +95,7 @@ class LRFindResult:
         return (
             f"<div><p>lr-find: suggested learning rate <b>{self.suggestion:.3g}</b> "
             f"({html.escape(self.method)})</p>{table}"
-            f"{figure_html(self.plot(), 'loss vs learning rate')}</div>"
+            f"{figure_img(self.plot(), 'loss vs learning rate')}</div>"
         )
 
 
@@ -150,7 +149,16 @@ def lr_find(
         gen = torch.Generator().manual_seed(cfg.random_state)
         x = as_input(prepared.splits["train"].x, dev)
         y = _targets(prepared.splits["train"].y, prepared.task, loss, dev)
-        loss_fn = loss_function(loss)
+        loss_fn = loss_function(
+            loss,
+            class_weights(
+                cfg.class_weight,
+                prepared.task,
+                loss,
+                prepared.splits["train"].y,
+                len(prepared.classes),
+            ),
+        )
         factor = (end_lr / start_lr) ** (1 / (num_steps - 1))
         lrs: list[float] = []
         losses: list[float] = []

@@ -154,7 +154,7 @@ def dev_rise(
         test = mcnemar_exact(ok_a, ok_b)
         worse = test.only_a > test.only_b
         told = (
-            f"{test.only_a} dev examples newly wrong, {test.only_b} newly right, McNemar "
+            f"{test.only_a} dev example(s) newly wrong, {test.only_b} newly right, McNemar "
             f"p = {test.p_value:.3g}"
         )
         return bool(worse and test.p_value < alpha), told

@@ -26,7 +26,7 @@ from yearn.paths import PREDICTIONS_ARTIFACT
 from yearn.ui._cards import card_records, tag_palette
 from yearn.ui._charts import build_charts
 from yearn.ui._guard import WriteGuard, new_session_token
-from yearn.ui._project import Forbidden, NotFound, ProjectView
+from yearn.ui._project import DashboardProject, Forbidden, NotFound
 
 __all__ = ["create_app"]
 
@@ -103,7 +103,7 @@ def create_app(
     """
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-    view = ProjectView(project_root, store_url=store_url, worksheet=worksheet)
+    view = DashboardProject(project_root, store_url=store_url, worksheet=worksheet)
     app = FastAPI(title="yearn dashboard", docs_url=None, redoc_url=None, openapi_url=None)
     token = new_session_token()
     app.add_middleware(WriteGuard, token=token, max_body=MAX_BODY)
@@ -150,6 +150,14 @@ def create_app(
         names = {rid: runs[rid].name for rid in chosen if rid in runs}
         charts = build_charts(view.curves(list(names)), names) if names else []
         return page(request, "curves.html", charts=charts, chosen=names, runs=runs.values())
+
+    @app.get("/monitoring", response_class=HTMLResponse)
+    def monitoring_page(request: Request):
+        from yearn.monitor import monitoring_html
+        from yearn.project import Project
+
+        html = monitoring_html(Project(view.root, store_url=store_url))
+        return page(request, "monitoring.html", body=Markup(html) if html else None)
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse)
     def run_page(request: Request, run_id: str):

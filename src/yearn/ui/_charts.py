@@ -6,26 +6,16 @@ a dash pattern, so several runs' train / train-dev / dev curves read on one char
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Chart", "Series", "build_charts"]
+from yearn.display import RUN_COLOURS, nice_ticks
 
-COLOURS = (
-    "#1f77b4",
-    "#d62728",
-    "#2ca02c",
-    "#9467bd",
-    "#ff7f0e",
-    "#17becf",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-)
+__all__ = ["Chart", "ChartLine", "build_charts"]
+
+COLOURS = RUN_COLOURS
 DASHES = {"train": "", "train_dev": "6 3", "dev": "2 2", "test": "8 2 2 2"}
 SPLIT_ORDER = ("train", "train_dev", "dev", "test")
 WIDTH, HEIGHT = 640, 300
@@ -33,7 +23,9 @@ LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 34
 
 
 @dataclass(frozen=True)
-class Series:
+class ChartLine:
+    """One run × split line of a chart, placed in SVG coordinates."""
+
     run_id: str
     run_name: str
     split: str
@@ -51,7 +43,7 @@ class Series:
 @dataclass(frozen=True)
 class Chart:
     metric: str
-    series: list[Series]
+    series: list[ChartLine]
     x_ticks: list[tuple[float, str]] = field(default_factory=list)
     y_ticks: list[tuple[float, str]] = field(default_factory=list)
     width: int = WIDTH
@@ -60,23 +52,6 @@ class Chart:
     top: int = TOP
     plot_w: int = WIDTH - LEFT - RIGHT
     plot_h: int = HEIGHT - TOP - BOTTOM
-
-
-def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    if not math.isfinite(low) or not math.isfinite(high):
-        return []
-    if high <= low:
-        high = low + (abs(low) or 1.0)
-    raw = (high - low) / count
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    start = math.ceil(low / step - 1e-9) * step
-    ticks = []
-    v = start
-    while v <= high + 1e-9 * step:
-        ticks.append(round(v, 12))
-        v += step
-    return ticks
 
 
 def _fmt(v: float) -> str:
@@ -125,7 +100,7 @@ def build_charts(
                 xs, ys = pts["step"].to_numpy(float), pts["value"].to_numpy(float)
                 points = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in zip(xs, ys, strict=True))
                 chart.series.append(
-                    Series(
+                    ChartLine(
                         rid,
                         names[rid],
                         split,
@@ -136,7 +111,7 @@ def build_charts(
                         len(xs),
                     )
                 )
-        chart.x_ticks.extend((px(t), _fmt(t)) for t in _nice_ticks(x_lo, x_hi) if x_lo <= t <= x_hi)
-        chart.y_ticks.extend((py(t), _fmt(t)) for t in _nice_ticks(y_lo, y_hi) if y_lo <= t <= y_hi)
+        chart.x_ticks.extend((px(t), _fmt(t)) for t in nice_ticks(x_lo, x_hi) if x_lo <= t <= x_hi)
+        chart.y_ticks.extend((py(t), _fmt(t)) for t in nice_ticks(y_lo, y_hi) if y_lo <= t <= y_hi)
         charts.append(chart)
     return charts

@@ -1,6 +1,6 @@
 """What the dashboard reads and writes in a project: runs, curves, diagnoses, worksheets.
 
-All access to the run store and to files of the project goes through :class:`ProjectView`,
+All access to the run store and to files of the project goes through :class:`DashboardProject`,
 so the web layer never touches paths itself. Worksheets of a run are found at
 ``.yearn/worksheets/<run_id>.csv`` (or ``.parquet``); a project-wide worksheet given with
 ``worksheet=`` is used for every run that has none of its own.
@@ -18,8 +18,9 @@ import pandas as pd
 
 from yearn.errors import DataError, StoreError, YearnError
 from yearn.paths import PREDICTIONS_ARTIFACT, ProjectPaths
+from yearn.project import Project
 
-__all__ = ["WORKSHEET_DIR", "NotFound", "ProjectView", "RunSummary"]
+__all__ = ["WORKSHEET_DIR", "DashboardProject", "NotFound", "RunSummary"]
 
 WORKSHEET_DIR = ProjectPaths(".").worksheets
 PREDICTIONS = PREDICTIONS_ARTIFACT
@@ -85,7 +86,7 @@ def _last_values(frame: pd.DataFrame) -> tuple[dict[str, float], int]:
     return out, int(steps.max()) if len(steps) else 0
 
 
-class ProjectView:
+class DashboardProject:
     """Read-and-tag access to one project folder for the dashboard."""
 
     def __init__(
@@ -103,6 +104,7 @@ class ProjectView:
             )
         self.root = root.resolve()
         self.store_url = store_url
+        self._project = Project(self.root, store_url=store_url)
         self.worksheet = Path(worksheet).resolve() if worksheet else None
         self._lock = threading.RLock()
         self._diagnoses: dict[tuple[str, float], Any] = {}
@@ -112,9 +114,7 @@ class ProjectView:
     # -- store -----------------------------------------------------------------------
     def has_store(self) -> bool:
         """A store to read: resolved as every command resolves it (``[store] url`` too)."""
-        from yearn.project import Project
-
-        return Project(self.root, store_url=self.store_url).has_store
+        return self._project.has_store
 
     def _open(self) -> Any:
         """The project's run store, opened once and kept (a context manager that does not
@@ -122,11 +122,9 @@ class ProjectView:
         import contextlib
 
         if self._store is None:
-            from yearn.store import open_store
-
             with self._lock:
                 if self._store is None:
-                    self._store = open_store(self.root, url=self.store_url)
+                    self._store = self._project.store()
         return contextlib.nullcontext(self._store)
 
     def close(self) -> None:
