@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import asyncio
 
-import pandas as pd
 import pytest
 
 from yearn.errors import ConfigError
 from yearn.serve import MicroBatcher
 
 
-def _frame(start: int, n: int) -> pd.DataFrame:
-    return pd.DataFrame({"x": range(start, start + n)})
+def _rows(start: int, n: int) -> list[int]:
+    return list(range(start, start + n))
 
 
-def _double(frame: pd.DataFrame, metas) -> pd.DataFrame:
-    return pd.DataFrame({"pred": frame["x"] * 2})
+def _double(rows: list[int], metas) -> list[int]:
+    return [2 * x for x in rows]
 
 
 async def _run_clients(batcher: MicroBatcher, sizes: list[int]):
@@ -25,7 +24,7 @@ async def _run_clients(batcher: MicroBatcher, sizes: list[int]):
     try:
         return await asyncio.wait_for(
             asyncio.gather(
-                *(batcher.submit(_frame(s, n)) for s, n in zip(starts, sizes, strict=True)),
+                *(batcher.submit(_rows(s, n)) for s, n in zip(starts, sizes, strict=True)),
                 return_exceptions=True,
             ),
             timeout=30,
@@ -38,14 +37,14 @@ def test_concurrent_requests_share_batches_and_get_their_own_rows():
     sizes = [1, 3, 2, 1, 5, 1, 1, 2] * 4
     calls: list[int] = []
 
-    def run(frame, metas):
-        calls.append(len(frame))
-        return _double(frame, metas)
+    def run(rows, metas):
+        calls.append(len(rows))
+        return _double(rows, metas)
 
     results = asyncio.run(_run_clients(MicroBatcher(run, max_batch=8, max_wait_ms=200), sizes))
     starts = [sum(sizes[:i]) * 100 for i in range(len(sizes))]
     for (out, info), s, n in zip(results, starts, sizes, strict=True):
-        assert list(out["pred"]) == [2 * v for v in range(s, s + n)]
+        assert out == [2 * v for v in range(s, s + n)]
         assert info.size <= 8
     assert sum(calls) == sum(sizes)
     assert max(calls) <= 8 and len(calls) < len(sizes)  # batched, never over max_batch
@@ -54,16 +53,16 @@ def test_concurrent_requests_share_batches_and_get_their_own_rows():
 def test_one_request_one_inference_with_max_batch_1():
     calls: list[int] = []
 
-    def run(frame, metas):
-        calls.append(len(frame))
-        return _double(frame, metas)
+    def run(rows, metas):
+        calls.append(len(rows))
+        return _double(rows, metas)
 
     asyncio.run(_run_clients(MicroBatcher(run, max_batch=1, max_wait_ms=0), [1] * 10))
     assert calls == [1] * 10
 
 
 def test_a_failing_batch_is_an_error_for_each_caller_not_a_hang():
-    def boom(frame, metas):
+    def boom(rows, metas):
         raise RuntimeError("model exploded")
 
     results = asyncio.run(_run_clients(MicroBatcher(boom, max_batch=16, max_wait_ms=20), [1] * 6))
@@ -71,10 +70,10 @@ def test_a_failing_batch_is_an_error_for_each_caller_not_a_hang():
 
 
 def test_only_the_bad_request_fails_when_batch_is_rerun_alone():
-    def picky(frame, metas):
-        if (frame["x"] == 300).any():
+    def picky(rows, metas):
+        if 300 in rows:
             raise ValueError("x=300 refused")
-        return _double(frame, metas)
+        return _double(rows, metas)
 
     results = asyncio.run(_run_clients(MicroBatcher(picky, max_batch=16, max_wait_ms=50), [1] * 6))
     assert isinstance(results[3], ValueError)
@@ -83,7 +82,7 @@ def test_only_the_bad_request_fails_when_batch_is_rerun_alone():
 
 def test_wrong_row_count_from_the_model_is_an_error():
     results = asyncio.run(
-        _run_clients(MicroBatcher(lambda f, m: f.iloc[:0], max_batch=4, max_wait_ms=5), [2, 2])
+        _run_clients(MicroBatcher(lambda r, m: [], max_batch=4, max_wait_ms=5), [2, 2])
     )
     assert all(isinstance(r, RuntimeError) and "returned 0 rows" in str(r) for r in results)
 
@@ -93,3 +92,29 @@ def test_parameters_are_checked():
         MicroBatcher(_double, max_batch=0)
     with pytest.raises(ConfigError, match="max_wait_ms"):
         MicroBatcher(_double, max_wait_ms=-1)
+
+
+@pytest.mark.parametrize("arriving", [0, 1])
+def test_a_batch_waits_only_for_requests_on_their_way(arriving):
+    """A request announced as arriving is waited for (one batch); without one the first
+    request runs at once (two batches)."""
+    calls: list[int] = []
+
+    def run(rows, metas):
+        calls.append(len(rows))
+        return _double(rows, metas)
+
+    async def go():
+        batcher = MicroBatcher(run, max_batch=8, max_wait_ms=2000)
+        batcher.arriving = arriving
+        first = asyncio.create_task(batcher.submit([1]))
+        await asyncio.sleep(0.3)
+        batcher.arriving = 0
+        second = await batcher.submit([2])
+        out = [await first, second]
+        await batcher.stop()
+        return out
+
+    (out1, _), (out2, _) = asyncio.run(go())
+    assert out1 == [2] and out2 == [4]
+    assert calls == ([1, 1] if arriving == 0 else [2])

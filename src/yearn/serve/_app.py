@@ -139,7 +139,8 @@ def create_app(
     version = str(meta.get("model_version") or meta.get("run_id") or "unknown")
     Row, PredictRequest = request_models(columns, max_rows=max_rows)
 
-    def run_batch(frame: pd.DataFrame, metas: list[dict[str, Any]]) -> pd.DataFrame:
+    def run_batch(rows: list[dict[str, Any]], metas: list[dict[str, Any]]) -> list[dict]:
+        frame = rows_to_frame(columns, rows)  # one frame per batch, not per request
         out = model.predict_frame(frame)
         if "pred" not in out.columns or len(out) != len(frame):
             raise RuntimeError(
@@ -150,7 +151,7 @@ def create_app(
             ids = [m["request_id"] for m in metas for _ in range(m["rows"])]
             lat = [(now - m["arrived"]) * 1000.0 for m in metas for _ in range(m["rows"])]
             request_log.append(request_log.table(frame, out, ids, lat, version))
-        return out
+        return [_prediction(rec) for rec in out.to_dict("records")]
 
     batcher = MicroBatcher(run_batch, max_batch=max_batch, max_wait_ms=max_wait_ms)
 
@@ -317,17 +318,19 @@ def create_app(
     )
     async def predict(request: Request) -> Any:
         arrived = time.perf_counter()
-        rows = await _parse(request)
-        _decode_images(rows)
-        request_id = uuid.uuid4().hex
-        frame = rows_to_frame(columns, rows)
+        batcher.arriving += 1  # the batch being gathered may wait for this one
         try:
-            out, info = await batcher.submit(
-                frame, {"request_id": request_id, "rows": len(rows), "arrived": arrived}
+            rows = await _parse(request)
+            _decode_images(rows)
+        finally:
+            batcher.arriving -= 1
+        request_id = uuid.uuid4().hex
+        try:
+            predictions, info = await batcher.submit(
+                rows, {"request_id": request_id, "rows": len(rows), "arrived": arrived}
             )
         except YearnError as exc:  # the model's own input validation
             raise _invalid(["body"], str(exc), "value_error", "see the message") from None
-        predictions = [_prediction(rec) for rec in out.to_dict("records")]
         return JSONResponse(
             {
                 "request_id": request_id,

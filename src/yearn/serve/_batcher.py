@@ -1,12 +1,13 @@
 """Micro-batching: concurrent requests gathered into one model call.
 
-Each caller ``await``s :meth:`MicroBatcher.submit` with its rows (a DataFrame). A single
+Each caller ``await``s :meth:`MicroBatcher.submit` with its rows (a list). A single
 worker task takes the first waiting request, then keeps gathering until ``max_batch`` rows
-are queued or ``max_wait_ms`` have passed since that first request, runs ``run_batch`` once
-on the concatenated rows (in a thread, so the event loop keeps accepting requests), and
-hands every caller its own slice. Errors reach the callers: a failing batch of several
-requests is rerun one request at a time, so each caller gets its own result or its own
-error; nobody waits forever.
+are queued, ``max_wait_ms`` have passed since that first request, or no other request is
+on its way (``arriving``, counted by the server while it reads a request: a lone request
+does not wait), runs ``run_batch`` once on the concatenated rows (in a thread, so the event
+loop keeps accepting requests), and hands every caller its own slice. Errors reach the
+callers: a failing batch of several requests is rerun one request at a time, so each
+caller gets its own result or its own error; nobody waits forever.
 """
 
 from __future__ import annotations
@@ -15,11 +16,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import pandas as pd
 
 from yearn._validation import check_number, check_positive_int
 
@@ -39,7 +38,7 @@ class BatchInfo:
 
 @dataclass
 class _Pending:
-    frame: pd.DataFrame
+    rows: list
     meta: Any
     future: asyncio.Future
     queued: float = field(default_factory=time.perf_counter)
@@ -48,15 +47,15 @@ class _Pending:
 class MicroBatcher:
     """Gathers concurrent :meth:`submit` calls into batches for ``run_batch``.
 
-    ``run_batch(frame, metas) -> DataFrame`` gets the rows of every request of the batch
-    (index reset, in arrival order) and the requests' ``meta`` objects; it must return one
-    output row per input row in the same order. ``max_batch=1`` with ``max_wait_ms=0`` is
+    ``run_batch(rows, metas) -> list`` gets the rows of every request of the batch (one
+    list, in arrival order) and the requests' ``meta`` objects; it must return one output
+    per input row in the same order. ``max_batch=1`` with ``max_wait_ms=0`` is
     one request, one inference.
     """
 
     def __init__(
         self,
-        run_batch: Callable[[pd.DataFrame, list[Any]], pd.DataFrame],
+        run_batch: Callable[[list, list[Any]], Sequence[Any]],
         *,
         max_batch: int = 64,
         max_wait_ms: float = 5.0,
@@ -69,6 +68,8 @@ class MicroBatcher:
         self._queue: asyncio.Queue[_Pending] | None = None
         self._worker: asyncio.Task | None = None
         self._carry: _Pending | None = None  # the request that would have overfilled a batch
+        #: requests known to be on their way (being read and validated): worth waiting for
+        self.arriving = 0
         self.batches = 0
         self.rows = 0
 
@@ -91,48 +92,48 @@ class MicroBatcher:
                 if not item.future.done():
                     item.future.set_exception(RuntimeError("the server is shutting down"))
 
-    async def submit(self, frame: pd.DataFrame, meta: Any = None) -> tuple[pd.DataFrame, BatchInfo]:
-        """Queue ``frame`` and wait for its output rows and the batch it ran in."""
-        if len(frame) == 0:
+    async def submit(self, rows: list, meta: Any = None) -> tuple[list, BatchInfo]:
+        """Queue ``rows`` and wait for their outputs and the batch they ran in."""
+        if len(rows) == 0:
             raise ValueError("submit needs at least one row")
         await self.start()
         assert self._queue is not None
         fut: asyncio.Future = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(frame, meta, fut))
+        await self._queue.put(_Pending(list(rows), meta, fut))
         return await fut
 
     async def _gather(self) -> list[_Pending]:
         assert self._queue is not None
         first, self._carry = self._carry or await self._queue.get(), None
-        batch, n = [first], len(first.frame)
+        batch, n = [first], len(first.rows)
         deadline = time.perf_counter() + self.max_wait
         while n < self.max_batch:
             if self._queue.empty():
                 remaining = deadline - time.perf_counter()
-                if remaining <= 0:
-                    break
+                if remaining <= 0 or self.arriving == 0:
+                    break  # nobody else is coming: run now rather than wait
                 try:
                     item = await asyncio.wait_for(self._queue.get(), remaining)
                 except TimeoutError:
                     break
             else:
                 item = self._queue.get_nowait()
-            if n + len(item.frame) > self.max_batch:
+            if n + len(item.rows) > self.max_batch:
                 self._carry = item  # first of the next batch
                 break
             batch.append(item)
-            n += len(item.frame)
+            n += len(item.rows)
         return batch
 
     async def _run(self, live: list[_Pending]) -> None:
         """Run ``live`` as one batch; on failure rerun each request alone (when there are
         several), so one bad request cannot fail its neighbours."""
-        frame = pd.concat([p.frame for p in live], ignore_index=True)
+        rows = [r for p in live for r in p.rows]
         started = time.perf_counter()
         try:
-            out = await asyncio.to_thread(self.run_batch, frame, [p.meta for p in live])
-            if len(out) != len(frame):
-                raise RuntimeError(f"the model returned {len(out)} rows for {len(frame)} inputs")
+            out = list(await asyncio.to_thread(self.run_batch, rows, [p.meta for p in live]))
+            if len(out) != len(rows):
+                raise RuntimeError(f"the model returned {len(out)} rows for {len(rows)} inputs")
         except asyncio.CancelledError:
             for p in live:
                 if not p.future.done():
@@ -146,23 +147,22 @@ class MicroBatcher:
                 for p in live:
                     await self._run([p])
                 return
-            log.warning("request of %d rows failed: %s", len(frame), exc)
+            log.warning("request of %d rows failed: %s", len(rows), exc)
             if not live[0].future.done():
                 live[0].future.set_exception(exc)
             return
         self.batches += 1
-        self.rows += len(frame)
-        out = out.reset_index(drop=True)
+        self.rows += len(rows)
         info = BatchInfo(
-            size=len(frame),
+            size=len(rows),
             requests=len(live),
             latency_ms=(time.perf_counter() - started) * 1000.0,
         )
         start = 0
         for p in live:
-            stop = start + len(p.frame)
+            stop = start + len(p.rows)
             if not p.future.done():
-                p.future.set_result((out.iloc[start:stop].reset_index(drop=True), info))
+                p.future.set_result((out[start:stop], info))
             start = stop
 
     async def _work(self) -> None:

@@ -186,24 +186,20 @@ def decode_image(data: bytes | str, col: Column) -> np.ndarray:
 
 
 def rows_to_frame(columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
-    """Validated rows (dicts keyed by schema name) → the frame ``predict_frame`` takes."""
+    """Validated rows (dicts keyed by schema name) → the frame ``predict_frame`` takes:
+    numbers as float64 (NaN when null), categories as text (None when null), images as
+    float32 (C, H, W) arrays."""
     rows = list(rows)
-    data: dict[str, list[Any]] = {}
+    data: dict[str, Any] = {}
     for col in columns:
         values = [r.get(col.name) for r in rows]
         if col.kind == "numeric":
-            data[col.name] = [np.nan if v is None else float(v) for v in values]
+            data[col.name] = np.array([np.nan if v is None else v for v in values], np.float64)
         elif col.kind == "category":
-            data[col.name] = values
+            data[col.name] = np.array(values, dtype=object)
         else:
-            data[col.name] = [
-                None if v is None else (v if isinstance(v, np.ndarray) else decode_image(v, col))
-                for v in values
-            ]
-    frame = pd.DataFrame(data, columns=[c.name for c in columns])
-    for col in columns:
-        if col.kind == "numeric":
-            frame[col.name] = frame[col.name].astype("float64")
-        elif col.kind == "image":
-            frame[col.name] = frame[col.name].astype(object)
-    return frame
+            cells = np.empty(len(values), dtype=object)
+            for i, v in enumerate(values):
+                cells[i] = v if v is None or isinstance(v, np.ndarray) else decode_image(v, col)
+            data[col.name] = cells
+    return pd.DataFrame(data, columns=[c.name for c in columns], copy=False)

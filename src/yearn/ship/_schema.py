@@ -139,10 +139,14 @@ def _numbers(frame: pd.DataFrame, spec: ColumnSpec, where: str) -> np.ndarray:
         )
     if pd.api.types.is_bool_dtype(col):
         col = col.astype(float)
-    values = pd.to_numeric(col, errors="coerce")
-    bad = values.isna() & col.notna() & (col.astype(str).str.strip() != "")
+    if pd.api.types.is_numeric_dtype(col):  # already numbers: nothing to parse
+        values = col
+        bad = np.zeros(len(col), dtype=bool)
+    else:
+        values = pd.to_numeric(col, errors="coerce")
+        bad = (values.isna() & col.notna() & (col.astype(str).str.strip() != "")).to_numpy()
     if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
+        i = int(np.flatnonzero(bad)[0])
         raise DataError(
             f"{where}: column {spec.name!r}, row {_row(i)}: {_quote(col.iloc[i])} is not a "
             "number; fix the value (the model was trained on numbers in this column)."
