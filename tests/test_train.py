@@ -38,7 +38,7 @@ def _blobs(n=160, d=4, seed=0, classes=2):
 
 
 def _weights(model):
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}  # any device
 
 
 def _same(a, b):
