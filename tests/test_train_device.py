@@ -166,3 +166,15 @@ def test_exact_float32_turns_tf32_off_for_the_block_and_restores_it():
         b.cudnn.conv.fp32_precision = conv
     with exact_float32(torch.device("cpu")):  # nothing to do off CUDA
         assert (b.cuda.matmul.allow_tf32, b.cudnn.allow_tf32) == before
+
+
+def test_lr_find_streams_and_checks_precision_like_fit():
+    from yearn.train import lr_find
+
+    kw = dict(num_steps=30, batch_size=16, width=8, num_threads=1)
+    on_device = lr_find("mlp", _data(), stream=False, **kw)
+    streamed = lr_find("mlp", _data(), stream=True, **kw)
+    assert streamed.losses == pytest.approx(on_device.losses, rel=1e-6)
+    if DEVICE.type == "cpu":
+        with pytest.raises(TrainingError, match="needs a CUDA device"):
+            lr_find("mlp", _data(), precision="bf16", **kw)

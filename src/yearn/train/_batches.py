@@ -58,7 +58,13 @@ class SplitTensors:
     """Inputs and targets of every split, placed for training on ``device``."""
 
     def __init__(
-        self, data: TrainData, loss: str, device: torch.device, *, stream: bool = False
+        self,
+        data: TrainData,
+        loss: str,
+        device: torch.device,
+        *,
+        stream: bool = False,
+        splits: tuple[str, ...] | None = None,
     ) -> None:
         self.device = device
         self.streamed = stream
@@ -66,6 +72,8 @@ class SplitTensors:
         self.x: dict[str, torch.Tensor] = {}
         self.y: dict[str, torch.Tensor] = {}
         for name, part in data.splits.items():
+            if splits is not None and name not in splits:
+                continue
             if stream:
                 x = as_input(part.x, torch.device("cpu"))
                 self.x[name] = x.pin_memory() if self._pin else x
