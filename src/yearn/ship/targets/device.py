@@ -73,6 +73,13 @@ def quantize_int8(model_bytes: bytes) -> bytes | None:
     return data
 
 
+def _metric_text(metric: dict) -> str:
+    low, high = (metric.get("interval") or [None, None])[:2]
+    if not isinstance(metric.get("dev_value"), int | float) or low is None or high is None:
+        return "not recorded"
+    return f"{metric.get('name')} {metric['dev_value']:.4f} (95% interval {low:.4f} to {high:.4f})"
+
+
 def build_device(model_dir: str | Path, out: str | Path, *, int8: bool = True) -> Path:
     """Write the device folder for the export at ``model_dir`` into ``out``."""
     model = load_exported(model_dir)
@@ -95,7 +102,6 @@ def build_device(model_dir: str | Path, out: str | Path, *, int8: bool = True) -
     atomic_write_json(out / METADATA_NAME, meta)
     shutil.copyfile(HERE / "device_runner.py", out / "run.py")
     metric = meta.get("metric") or {}
-    interval = metric.get("interval") or [None, None]
     atomic_write_text(
         out / "README.md",
         README.format(
@@ -103,8 +109,7 @@ def build_device(model_dir: str | Path, out: str | Path, *, int8: bool = True) -
             task=model.task,
             variant=variant,
             threshold=json.dumps(meta.get("threshold")),
-            metric=f"{metric.get('name')} {metric.get('dev_value')} "
-            f"(interval {interval[0]} to {interval[1]})",
+            metric=_metric_text(metric),
             inputs=", ".join(f"`{c.name}` ({c.kind})" for c in model.schema),
             source=Path(model_dir).name,
         ),
