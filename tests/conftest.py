@@ -8,6 +8,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# No test asserts a wall-clock time: hypothesis' per-example deadline (200 ms by default)
+# and its too-slow health check are timings, failing on a loaded machine, not on code.
+settings.register_profile("yearn", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("yearn")
 
 _SANDBOX = Path(tempfile.mkdtemp(prefix="yearn-tests-home-"))
 for _var, _sub in {

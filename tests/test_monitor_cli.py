@@ -127,3 +127,28 @@ def test_bad_input_is_one_line_exit_2(cli, project, args, message):
     out = cli("monitor", "--project", project, *args)
     assert out.exit_code == 2
     assert message in out.output
+
+
+def test_report_section_and_dashboard_page_show_monitoring(cli, project):
+    from fastapi.testclient import TestClient
+
+    from yearn.report import build_report
+    from yearn.ui import create_app
+
+    assert cli("monitor", "--project", project, "--window", "1d").exit_code == 3
+    report = build_report(project)
+    section = next(s for s in report.sections if s.id == "monitoring")
+    assert section.present and "input drift" in section.body and "concept" not in section.body
+    client = TestClient(create_app(project), base_url="http://localhost")
+    page = client.get("/monitoring")
+    assert page.status_code == 200 and "input drift" in page.text and "Monitoring" in page.text
+
+
+def test_report_without_monitoring_says_what_to_run(tmp_path):
+    from yearn.report._monitoring import monitoring
+
+    class View:
+        root = tmp_path
+
+    section = monitoring(View())
+    assert not section.present and "yearn monitor" in section.note

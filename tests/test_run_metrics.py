@@ -83,6 +83,8 @@ def test_every_metric_runs_and_is_named(tmp_path, task, metric, baselines):
     assert result.failed == [], [(s.name, s.note) for s in result.failed]
     assert result["learning_curve"].status == "ran"
     assert result["diagnose"].status == "ran"
+    # null case of the imbalance advice: no severe imbalance here, no class weights advised
+    assert not any("--class-weight" in s for s in result.next_steps)
     name = error_name(load_config(root).metric.optimizing)
     assert name == {"f1": "1-f1", "auc": "1-roc_auc", "map": "1-map", "rmse": "rmse"}[metric]
     report = build_report(root)

@@ -38,7 +38,7 @@ def _blobs(n=160, d=4, seed=0, classes=2):
 
 
 def _weights(model):
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}  # any device
 
 
 def _same(a, b):
@@ -242,7 +242,7 @@ def test_plain_torch_module_and_sklearn_estimator_train():
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        ({"optimizer": "rmsprop"}, "optimizer must be one of"),
+        ({"optimizer": "lbfgs"}, "optimizer must be one of"),
         ({"lr": -0.1}, "learning rate"),
         ({"lr": 0}, "learning rate"),
         ({"batch_size": 10_000}, "batch_size 10000 is larger than the train split"),

@@ -116,7 +116,7 @@ def test_resume_a_run_continues_its_checkpoint(cli, project):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--optimizer", "rmsprop"], "optimizer must be one of"),
+        (["--optimizer", "lbfgs"], "optimizer must be one of"),
         (["--lr", "-0.5"], "learning rate (lr) must be > 0"),
         (["--batch-size", "100000"], "larger than the train split"),
         (["--model", "resnet"], "unknown model 'resnet'"),

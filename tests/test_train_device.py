@@ -145,3 +145,24 @@ def test_predictions_are_those_of_the_final_weights_after_a_restore():
     rows = stopped.predictions[stopped.predictions["split"] == "dev"]
     restored = torch.softmax(predict_outputs(stopped.model, x_dev), 1).cpu().numpy()
     np.testing.assert_allclose(rows[["proba:0", "proba:1"]].to_numpy(), restored, atol=1e-6)
+
+
+def test_exact_float32_turns_tf32_off_for_the_block_and_restores_it():
+    from yearn.train._device import exact_float32
+
+    cuda, b = torch.device("cuda"), torch.backends  # only flags: no GPU needed
+    before = (b.cuda.matmul.allow_tf32, b.cudnn.allow_tf32)
+    with exact_float32(cuda):
+        assert (b.cuda.matmul.allow_tf32, b.cudnn.allow_tf32) == (False, False)
+    assert (b.cuda.matmul.allow_tf32, b.cudnn.allow_tf32) == before
+    conv = b.cudnn.conv.fp32_precision
+    try:  # a caller who mixed the legacy and the new API: the new API is used
+        b.cudnn.conv.fp32_precision = "ieee" if conv != "ieee" else "tf32"
+        mixed = [b.cuda.matmul.fp32_precision, b.cudnn.conv.fp32_precision]
+        with exact_float32(cuda):
+            assert b.cudnn.conv.fp32_precision == b.cudnn.rnn.fp32_precision == "ieee"
+        assert [b.cuda.matmul.fp32_precision, b.cudnn.conv.fp32_precision] == mixed
+    finally:
+        b.cudnn.conv.fp32_precision = conv
+    with exact_float32(torch.device("cpu")):  # nothing to do off CUDA
+        assert (b.cuda.matmul.allow_tf32, b.cudnn.allow_tf32) == before

@@ -57,7 +57,15 @@ def feature_screen(project: Path | None, keep: list[str], *, say: bool = True) -
 # -- training ---------------------------------------------------------------------------
 MODEL_OPTION = typer.Option("mlp", "--model", "-m", help="mlp (tables), cnn (images) or linear.")
 LR_OPTION = typer.Option(1e-3, "--lr", help="Learning rate (see 'yearn lr-find').")
-OPTIM_OPTION = typer.Option("adam", "--optimizer", help="sgd (with --momentum), adam or adamw.")
+OPTIM_OPTION = typer.Option(
+    "adam", "--optimizer", help="sgd (with --momentum), adam, adamw or rmsprop."
+)
+CLASS_WEIGHT_OPTION = typer.Option(
+    None,
+    "--class-weight",
+    help="balanced: weight each class by n / (classes × its count) in the loss "
+    "(imbalanced classes).",
+)
 BATCH_OPTION = typer.Option(
     None, "--batch-size", help="Examples per mini-batch (default 32, or all when fewer)."
 )

@@ -10,6 +10,7 @@ import typer
 from yearn.cli._console import console
 from yearn.cli._options import (
     BATCH_OPTION,
+    CLASS_WEIGHT_OPTION,
     JSON_OPTION,
     KEEP_COLUMN_OPTION,
     LR_OPTION,
@@ -47,6 +48,7 @@ def register(app: typer.Typer) -> None:
         ),
         grad_clip: float | None = typer.Option(None, "--grad-clip", help="Max gradient norm."),
         loss: str | None = typer.Option(None, "--loss", help="cross_entropy, bce or mse."),
+        class_weight: str | None = CLASS_WEIGHT_OPTION,
         random_state: int = SEED_OPTION,
         resume: str | None = typer.Option(None, "--resume", help="Continue this run's checkpoint."),
         include_test: bool = typer.Option(
@@ -82,6 +84,7 @@ def register(app: typer.Typer) -> None:
             early_stopping=early_stopping,
             grad_clip=grad_clip,
             loss=loss,
+            class_weight=class_weight,
             random_state=random_state,
             num_threads=threads,
             precision=precision,

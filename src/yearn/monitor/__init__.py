@@ -20,6 +20,7 @@ from yearn.monitor._project import (
     deployed_run,
     load_saved,
     monitor_project,
+    monitoring_html,
     project_reference,
 )
 from yearn.monitor._reference import CLASS_COLUMN, CONFIDENCE_COLUMN, Reference
@@ -56,6 +57,7 @@ __all__ = [
     "load_saved",
     "monitor",
     "monitor_project",
+    "monitoring_html",
     "open_table",
     "project_reference",
     "retrain_project",

@@ -63,13 +63,18 @@ class ColumnBins:
             codes = np.searchsorted(self.edges, x, side="right").astype(np.int64)
             codes[~np.isfinite(x)] = -1
             return codes
-        text = _as_text(values)
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        text = as_text(values)
         kept = self.categories[:-2]
-        codes = pd.Index(kept).get_indexer(text).astype(np.int64)
-        out = codes < 0
-        if out.any():
-            seen = self._known.get_indexer(text[out]) >= 0
-            codes[np.flatnonzero(out)] = np.where(seen, len(kept), len(kept) + 1)
+        found = pc.index_in(text, value_set=pa.array(kept, type=pa.string()))
+        codes = np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), np.int64)
+        out = np.flatnonzero(codes < 0)
+        if out.size:
+            rest = pc.take(text, pa.array(out))
+            seen = np.asarray(pc.is_in(rest, value_set=self._known).to_numpy(zero_copy_only=False))
+            codes[out] = np.where(seen, len(kept), len(kept) + 1)
         return codes
 
     def histogram(self, values: pd.Series) -> np.ndarray:
@@ -77,9 +82,23 @@ class ColumnBins:
         return np.bincount(codes[codes >= 0], minlength=self.counts.size).astype(np.float64)
 
 
-def _as_text(values: pd.Series) -> np.ndarray:
-    text = values.astype(object).where(values.notna(), MISSING)
-    return np.asarray(text.astype(str), dtype=object)
+def as_text(values: pd.Series) -> Any:
+    """The values as an Arrow string array, missing ones as ``(missing)`` — computed in
+    Arrow, without a Python object per row when the column is Arrow-backed."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values.dtype, pd.ArrowDtype):
+        arr = pa.array(values)
+    else:
+        obj = values.astype(object)
+        mask = obj.isna().to_numpy()
+        arr = pa.array(obj.where(~mask, None).map(str, na_action="ignore"), type=pa.string())
+    if arr.type != pa.string():
+        if pa.types.is_dictionary(arr.type):
+            arr = arr.dictionary_decode()
+        arr = pc.cast(arr, pa.string())
+    return pc.fill_null(arr, MISSING)
 
 
 def build_bins(name: str, kind: str, values: pd.Series, random_state: int = 0) -> ColumnBins:
@@ -104,15 +123,20 @@ def build_bins(name: str, kind: str, values: pd.Series, random_state: int = 0) -
         codes = np.searchsorted(edges, x, side="right")
         bins.counts = np.bincount(codes, minlength=edges.size + 1).astype(np.float64)
         return bins
-    text = _as_text(values)
-    uniques, counts = np.unique(text, return_counts=True)
+    import pyarrow.compute as pc
+
+    text = as_text(values)
+    table = pc.value_counts(text)
+    uniques = table.field("values")
+    counts = np.asarray(table.field("counts").to_numpy(), dtype=np.int64)
     order = np.argsort(-counts, kind="stable")
-    share = counts[order] / max(text.size, 1)
-    kept = [str(uniques[i]) for i, s in zip(order, share, strict=True) if s >= MIN_SHARE]
+    share = counts[order] / max(len(text), 1)
+    top = [int(i) for i, s in zip(order, share, strict=True) if s >= MIN_SHARE]
+    kept = [uniques[i].as_py() for i in top]
     kept = kept[:MAX_CATEGORIES]
     bins = ColumnBins(name, "categorical", np.zeros(len(kept) + 2), categories=[*kept, OTHER, NEW])
-    bins._known = pd.Index(uniques)
-    bins.counts = bins.histogram(pd.Series(text))
+    bins._known = uniques
+    bins.counts = bins.histogram(pd.Series(pd.arrays.ArrowExtensionArray(text)))
     return bins
 
 

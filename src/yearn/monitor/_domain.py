@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm, rankdata
 
 from yearn.monitor._bins import ColumnBins
 
@@ -37,6 +36,8 @@ class DomainDrift:
 
 
 def _auc(y: np.ndarray, score: np.ndarray) -> float:
+    from scipy.stats import rankdata
+
     ranks = rankdata(score)
     pos = y == 1
     n1, n0 = int(pos.sum()), int((~pos).sum())
@@ -45,6 +46,8 @@ def _auc(y: np.ndarray, score: np.ndarray) -> float:
 
 def auc_interval(auc: float, n1: int, n0: int, confidence: float = 0.95) -> tuple[float, float]:
     """Hanley–McNeil interval of an AUC from ``n1`` positives and ``n0`` negatives."""
+    from scipy.stats import norm
+
     q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
     var = (auc * (1 - auc) + (n1 - 1) * (q1 - auc**2) + (n0 - 1) * (q2 - auc**2)) / (n1 * n0)
     z = float(norm.ppf(0.5 + confidence / 2))
@@ -69,11 +72,13 @@ def domain_classifier(
     *,
     max_rows: int = 5_000,
     min_auc: float = MIN_AUC,
+    candidates: list[str] | None = None,
     random_state: int = 0,
 ) -> DomainDrift:
     """Train gradient-boosted trees to separate ``current`` from ``reference`` rows (up to
     ``max_rows`` each, equal numbers), 2-fold out-of-fold AUC and its interval; drift when
-    the interval lies above 0.5 and the AUC is at least ``min_auc``."""
+    the interval lies above 0.5 and the AUC is at least ``min_auc``. Drivers are sought
+    among ``candidates`` (default: every column)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     names = [c for c in bins if c in reference and c in current]
@@ -105,14 +110,17 @@ def domain_classifier(
     auc = _auc(y, score)
     low, high = auc_interval(auc, m, m)
     drifted = bool(low > 0.5 and auc >= min_auc)
-    drivers = _drivers(models, x, y, folds, list(used), auc, rng) if drifted else []
+    names = list(used)
+    tried = [names.index(c) for c in (candidates or names) if c in used]
+    drivers = _drivers(models, x, y, folds, names, tried, auc, rng) if drifted else []
     return DomainDrift(auc, low, high, m, m, drifted, drivers)
 
 
-def _drivers(models, x, y, folds, names, auc, rng, top: int = 5) -> list[dict[str, Any]]:
-    """AUC lost when each column is shuffled in the held-out folds (largest first)."""
+def _drivers(models, x, y, folds, names, tried, auc, rng, top=5) -> list[dict[str, Any]]:
+    """AUC lost when each tried column is shuffled in the held-out folds (largest first)."""
     drops = []
-    for j, name in enumerate(names):
+    for j in tried:
+        name = names[j]
         score = np.zeros(len(y))
         for k, model in enumerate(models):
             held = x[folds == k].copy()

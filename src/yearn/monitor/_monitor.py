@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from yearn._validation import check_fraction
 from yearn.errors import DataError
@@ -32,9 +31,10 @@ __all__ = ["MIN_EFFECT", "monitor"]
 #: The smallest drift worth reporting, per statistic: 0.1 standard deviations of a number
 #: (Wasserstein), 5% of rows changing category (total variation).
 MIN_EFFECT = {"numeric": 0.1, "categorical": 0.05}
-Z_ALERT = float(norm.ppf(0.99))  # one-sided 1% for performance drop and concept drift
+Z_ALERT = 2.3263478740408408  # norm.ppf(0.99): one-sided 1% for performance drop, concept drift
 MIN_DROP = 0.01  # accuracy points: smaller drops are not reported
 DOMAIN_ROWS = 5_000
+DRIVER_CANDIDATES = 10  # columns whose shuffling is tried to name the domain drivers
 
 
 def _id_column(table: Table, id_column: str | None) -> str | None:
@@ -90,28 +90,32 @@ def _moved(bins, delta: np.ndarray, top: int = 3) -> list[dict[str, Any]]:
     ]
 
 
+def _histograms(ref: Reference, name: str, values: pd.Series, windows: Windows) -> np.ndarray:
+    """Rows per window and bin of one column, shape ``(windows, bins)``."""
+    bins = ref.bins[name]
+    codes = bins.codes(values)
+    keep = codes >= 0
+    return np.bincount(
+        windows.codes[keep] * bins.counts.size + codes[keep],
+        minlength=len(windows) * bins.counts.size,
+    ).reshape(len(windows), bins.counts.size)
+
+
 def _column_drift(
     ref: Reference,
     name: str,
     role: str,
-    values: pd.Series,
-    windows: Windows,
+    hist: np.ndarray,
     alpha_each: float,
     min_effect: Mapping[str, float],
 ) -> list[ColumnDrift]:
     bins = ref.bins[name]
-    codes = bins.codes(values)
-    keep = codes >= 0
-    hist = np.bincount(
-        windows.codes[keep] * bins.counts.size + codes[keep],
-        minlength=len(windows) * bins.counts.size,
-    ).reshape(len(windows), bins.counts.size)
     p = bins.p
     out = []
     null = ref.null(name)
     measure = "wasserstein (sd)" if bins.kind == "numeric" else "total variation"
     floor = float(min_effect[bins.kind])
-    for w in range(len(windows)):
+    for w in range(hist.shape[0]):
         n = int(hist[w].sum())
         if n == 0:
             out.append(
@@ -184,7 +188,14 @@ def monitor(
     windows = make_windows(table, window, tcol)
     excluded = dict(reference.excluded)
     notes: list[str] = []
-    inputs = []
+    # one pass, one column at a time: its histograms per window and the domain sample
+    rng = np.random.default_rng(random_state)
+    sample_rows = [
+        np.sort(rng.choice(np.flatnonzero(windows.codes == w), min(s, DOMAIN_ROWS), replace=False))
+        for w, s in enumerate(windows.sizes())
+    ]
+    hists: dict[str, np.ndarray] = {}
+    samples: dict[str, list[np.ndarray]] = {}
     for name in reference.inputs:
         if name not in table:
             notes.append(f"reference column {name!r} is not in {table.name}: not monitored")
@@ -194,7 +205,9 @@ def monitor(
         if why:
             excluded[name] = f"{why} (in the production table)"
             continue
-        inputs.append((name, values))
+        hists[name] = _histograms(reference, name, values, windows)
+        samples[name] = [values.iloc[r].to_numpy() for r in sample_rows]
+        del values
     for name in table.columns:
         if name not in reference.bins and name not in excluded and is_input(name):
             if name == tcol or name in LOG_COLUMNS:
@@ -203,29 +216,19 @@ def monitor(
                 excluded[name] = "not in the reference"
     derived = prediction_columns(table)
     preds = [c for c in reference.predictions if derived is not None and c in derived]
-    m = len(inputs) + len(preds)
+    m = len(hists) + len(preds)
     if m == 0:
         raise DataError(
             f"{table.name}: no column in common with the reference; is it the right table?"
         )
     alpha_each = alpha / m
-    per_column: list[list[ColumnDrift]] = []
-    rng = np.random.default_rng(random_state)
-    sample_rows = [
-        np.sort(rng.choice(np.flatnonzero(windows.codes == w), min(s, DOMAIN_ROWS), replace=False))
-        for w, s in enumerate(windows.sizes())
+    per_column = [
+        _column_drift(reference, name, "input", hist, alpha_each, floors)
+        for name, hist in hists.items()
     ]
-    samples: dict[str, list[np.ndarray]] = {}
-    for name, values in inputs:
-        per_column.append(
-            _column_drift(reference, name, "input", values, windows, alpha_each, floors)
-        )
-        arr = values.to_numpy()
-        samples[name] = [arr[r] for r in sample_rows]
     for name in preds:
-        per_column.append(
-            _column_drift(reference, name, "prediction", derived[name], windows, alpha_each, floors)
-        )
+        hist = _histograms(reference, name, derived[name], windows)
+        per_column.append(_column_drift(reference, name, "prediction", hist, alpha_each, floors))
     truth = _labels_per_row(table, labels, id_column, label_column) if labels is not None else None
     results = []
     for w in range(len(windows)):
@@ -234,10 +237,12 @@ def monitor(
         dom = None
         if domain and samples:
             cur = pd.DataFrame({c: s[w] for c, s in samples.items()})
+            ranked = sorted(cols, key=lambda c: -(c.value / c.threshold if c.threshold else 0))
             dom = domain_classifier(
                 reference.sample,
                 cur,
                 reference.bins,
+                candidates=[c.column for c in ranked if c.role == "input"][:DRIVER_CANDIDATES],
                 max_rows=DOMAIN_ROWS,
                 random_state=random_state + w,
             )

@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import norm
 
 __all__ = ["ConfidenceMap", "Estimate", "wilson"]
 
@@ -42,6 +41,8 @@ class Estimate:
 
 def wilson(correct: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of a proportion."""
+    from scipy.stats import norm
+
     if n == 0:
         return 0.0, 1.0
     z = float(norm.ppf(0.5 + confidence / 2))
@@ -107,6 +108,8 @@ class ConfidenceMap:
         n = c.size
         value = float(c.mean())
         se = float(np.sqrt(np.sum(c * (1 - c)) / n**2 + self.map_se(confidence) ** 2))
+        from scipy.stats import norm
+
         z = float(norm.ppf(0.5 + confidence_level / 2))
         return Estimate(
             "accuracy",

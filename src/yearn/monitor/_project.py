@@ -20,10 +20,18 @@ from yearn.monitor._result import MonitorResult
 if TYPE_CHECKING:
     from yearn.project import Project
 
-__all__ = ["ProjectReference", "deployed_run", "monitor_project", "project_reference", "read_table"]
+__all__ = [
+    "ProjectReference",
+    "deployed_run",
+    "monitor_project",
+    "monitoring_html",
+    "project_reference",
+    "read_table",
+]
 
 log = logging.getLogger(__name__)
 RESULT_FILE = "latest.json"
+RESULT_HTML = "latest.html"
 PREDICTION_SPLIT = {"train": "train_dev", "dev": "dev"}
 
 
@@ -157,8 +165,53 @@ def monitor_project(
         }
     )
     if save:
+        from yearn._io import atomic_write_text
+
         result.save(project.paths.monitor / RESULT_FILE)
+        atomic_write_text(project.paths.monitor / RESULT_HTML, result._repr_html_())
     return result, ref
+
+
+def monitoring_html(project: Project) -> str | None:
+    """The last monitoring result as HTML (as drawn when it ran) with the deployed
+    model's lineage; None when monitoring never ran and nothing was deployed."""
+    from html import escape
+
+    from yearn.display import html_table
+
+    path = project.paths.monitor / RESULT_HTML
+    saved = load_saved(project)
+    history = []
+    if project.has_store:
+        with project.store() as store:
+            history = store.deployments()
+    if saved is None and not history:
+        return None
+    parts = []
+    if saved is not None:
+        s = saved["settings"]
+        attention = "needs attention" if saved["needs_attention"] else "all windows ok"
+        parts.append(
+            f"<p><b>{escape(attention)}</b>: {len(saved['windows'])} windows of "
+            f"{escape(str(s.get('log', '')))} against run {escape(str(s.get('run_id', '')))} "
+            f"(window {escape(str(s.get('window')))}, false-alarm rate per window "
+            f"{s.get('alpha')})</p>"
+        )
+        parts.append(path.read_text(encoding="utf-8") if path.is_file() else "")
+    if history:
+        rows = [
+            {
+                "deployed at": d.deployed_at.strftime("%Y-%m-%d %H:%M"),
+                "run": d.run_id,
+                "parent": d.parent_run_id or "—",
+                "data fingerprint": (d.data_fingerprint or "—")[:12],
+                "export": d.export_path or "—",
+                "reason": d.reason,
+            }
+            for d in history
+        ]
+        parts.append(str(html_table(rows, caption="Deployed models, newest first (lineage)")))
+    return "".join(parts)
 
 
 def load_saved(project: Project) -> dict | None:

@@ -112,7 +112,7 @@ class Reference:
                 excluded[name] = why
                 continue
             bins[name] = build_bins(name, column_kind(values), values, random_state)
-            sample[name] = values.to_numpy()[rows]
+            sample[name] = values.iloc[rows].to_numpy()
         if predictions is not None:
             derived = prediction_columns(open_table(predictions))
             for name in [] if derived is None else derived.columns:

@@ -52,7 +52,7 @@ class Table:
         for f in self._files:
             pf = pq.ParquetFile(f)
             if name in pf.schema_arrow.names:
-                parts.append(pf.read(columns=[name]).column(0).to_pandas())
+                parts.append(_series(pf.read(columns=[name]).column(0)))
             else:
                 parts.append(pd.Series([None] * pf.metadata.num_rows, dtype=object))
         return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
@@ -60,6 +60,20 @@ class Table:
     def frame(self, columns: Sequence[str]) -> pd.DataFrame:
         """Several columns as one frame."""
         return pd.DataFrame({c: self.column(c) for c in columns})
+
+
+def _series(column) -> pd.Series:
+    """An Arrow column as a Series: numbers and times as NumPy, text kept in Arrow (no
+    Python object per row)."""
+    import pyarrow as pa
+
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column = column.cast(kind.value_type)
+        kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return pd.Series(pd.arrays.ArrowExtensionArray(column.combine_chunks()))
+    return column.to_pandas()
 
 
 def open_table(source: pd.DataFrame | str | Path | Table) -> Table:

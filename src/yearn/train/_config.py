@@ -9,9 +9,10 @@ from yearn._validation import check_choice, check_number, check_positive_int
 from yearn.errors import TrainingError
 from yearn.train._device import PRECISIONS
 
-__all__ = ["OPTIMIZERS", "SCHEDULES", "TrainConfig"]
+__all__ = ["CLASS_WEIGHTS", "OPTIMIZERS", "SCHEDULES", "TrainConfig"]
 
-OPTIMIZERS = ("sgd", "adam", "adamw")
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
+CLASS_WEIGHTS = ("balanced",)
 SCHEDULES = ("none", "step", "cosine")
 DEFAULT_BATCH_SIZE = 32
 
@@ -26,6 +27,10 @@ class TrainConfig:
     ``gamma`` every ``step_size`` epochs; ``"cosine"`` anneals it to 0 over ``epochs``.
     ``batch_size``: ``None`` means 32, or the whole train split when it is smaller.
     ``plateau_patience``: epochs of flat training loss before the plateau note.
+    ``optimizer``: ``sgd`` (with ``momentum``), ``adam``, ``adamw`` or ``rmsprop``.
+    ``class_weight = "balanced"`` weights each class's examples in the loss by
+    ``n / (classes · n_class)`` (binary BCE and multi-label: the positives of each label by
+    ``n_negative / n_positive``), for imbalanced classes.
     ``num_threads``: CPU threads torch may use while training (restored afterwards; small
     models train fastest with 1, especially on a busy machine). ``None``: leave as is.
     ``precision``: ``"float32"`` or ``"bf16"`` (the forward pass under CUDA autocast to
@@ -48,6 +53,7 @@ class TrainConfig:
     metric: str | None = None
     early_stopping: int | None = None
     grad_clip: float | None = None
+    class_weight: str | None = None
     random_state: int = 0
     divergence_factor: float = 10.0
     plateau_patience: int = 5
@@ -92,6 +98,8 @@ class TrainConfig:
         check_number("gamma", self.gamma, low=0.0, low_inclusive=False, high=1.0, error=err)
         if self.early_stopping is not None:
             check_positive_int("early_stopping", self.early_stopping, error=err)
+        if self.class_weight is not None:
+            check_choice("class_weight", self.class_weight, CLASS_WEIGHTS, error=err)
         if self.grad_clip is not None:
             check_number("grad_clip", self.grad_clip, low=0.0, low_inclusive=False, error=err)
         if isinstance(self.random_state, bool) or not isinstance(self.random_state, int):

@@ -37,6 +37,7 @@ from yearn.train._device import (
 )
 from yearn.train._losses import (
     check_loss,
+    class_weights,
     epoch_metric,
     expected_outputs,
     loss_function,
@@ -125,6 +126,8 @@ def _optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Optimize
         return torch.optim.SGD(
             params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay
         )
+    if cfg.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     cls = torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.AdamW
     return cls(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
 
@@ -212,7 +215,7 @@ def _evaluate(
     out = predict_outputs(state.model, x, chunk=chunk)
     state.outputs[split] = (weights_version(state.model), out)
     with exact_float32(state.device):
-        loss = float(loss_function(state.loss_name)(out, y))
+        loss = float(loss_function(state.loss_name, state.loss_weight)(out, y))
     fast = _device_metric(state, out, y)
     if fast is not None:
         return loss, fast
@@ -280,7 +283,10 @@ def train_torch(
     elif resume:
         raise TrainingError("resume needs a checkpoint_dir to resume from.")
 
-    loss_fn = loss_function(loss)
+    state.loss_weight = class_weights(
+        cfg.class_weight, data.task, loss, data.splits["train"].y, len(data.classes)
+    )
+    loss_fn = loss_function(loss, state.loss_weight)
     eval_splits = [s for s in ("train_dev", "dev") if s in tensors.x]
     state.eval_chunk = eval_chunk(batch_size)
     amp = autocast(cfg.precision, device)

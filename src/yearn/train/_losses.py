@@ -18,19 +18,31 @@ import torch.nn.functional as F
 
 from yearn.errors import TrainingError
 
-__all__ = ["LOSSES", "default_loss", "epoch_metric", "masked_bce", "outputs_to_proba"]
+__all__ = [
+    "LOSSES",
+    "class_weights",
+    "default_loss",
+    "epoch_metric",
+    "masked_bce",
+    "outputs_to_proba",
+]
 
 LOSSES = ("cross_entropy", "bce", "mse")
 
 
-def masked_bce(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def masked_bce(
+    logits: torch.Tensor, target: torch.Tensor, pos_weight: torch.Tensor | None = None
+) -> torch.Tensor:
     """BCE summed over labelled entries (target not NaN), averaged over examples.
 
-    logits (N, T), target (N, T) float with NaN = unknown → scalar.
+    logits (N, T), target (N, T) float with NaN = unknown → scalar; ``pos_weight`` (T,)
+    weights the positives of each task.
     """
     known = ~torch.isnan(target)
     safe = torch.where(known, target, torch.zeros_like(target))
-    per_entry = F.binary_cross_entropy_with_logits(logits, safe, reduction="none")
+    per_entry = F.binary_cross_entropy_with_logits(
+        logits, safe, reduction="none", pos_weight=pos_weight
+    )
     return (per_entry * known).sum() / logits.shape[0]
 
 
@@ -59,8 +71,50 @@ def default_loss(task: str) -> str:
     return {"regression": "mse", "multilabel": "bce"}.get(task, "cross_entropy")
 
 
-def loss_function(name: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-    return _FUNCS[name]
+def loss_function(
+    name: str, weight: torch.Tensor | None = None
+) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """The loss ``name``; ``weight`` (from :func:`class_weights`) weights the classes
+    (cross-entropy) or the positives of each label (BCE)."""
+    if weight is None:
+        return _FUNCS[name]
+    if name == "cross_entropy":
+        return lambda out, y: F.cross_entropy(out, y, weight=weight.to(out.device, out.dtype))
+
+    def bce(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        w = weight.to(out.device, out.dtype)
+        if y.ndim == 2:
+            return masked_bce(out, y, w)
+        return F.binary_cross_entropy_with_logits(out.reshape(-1), y.to(out.dtype), pos_weight=w)
+
+    return bce
+
+
+def class_weights(
+    mode: str | None, task: str, loss: str, y: np.ndarray, n_classes: int
+) -> torch.Tensor | None:
+    """Loss weights for ``class_weight = mode`` from the train labels (``None``: none).
+
+    ``balanced``: cross-entropy weights ``n / (k · n_c)``; BCE positive weights
+    ``n_negative / n_positive`` per label (a label with no positive keeps weight 1).
+    """
+    if mode is None:
+        return None
+    if task == "regression":
+        raise TrainingError(
+            "class_weight applies to classification; this task is regression — drop it."
+        )
+    y = np.asarray(y)
+    if loss == "cross_entropy":
+        counts = np.bincount(y.astype(np.int64), minlength=n_classes).astype(float)
+        w = np.where(counts > 0, counts.sum() / (n_classes * np.maximum(counts, 1)), 0.0)
+        return torch.as_tensor(w, dtype=torch.float32)
+    y2 = y.reshape(len(y), -1).astype(float)
+    known = ~np.isnan(y2)
+    pos = np.where(known, y2 == 1, False).sum(axis=0).astype(float)
+    neg = np.where(known, y2 == 0, False).sum(axis=0).astype(float)
+    w = np.where(pos > 0, neg / np.maximum(pos, 1), 1.0)
+    return torch.as_tensor(w, dtype=torch.float32)
 
 
 def expected_outputs(task: str, loss: str, n_classes: int) -> int:

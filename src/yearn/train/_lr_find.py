@@ -27,7 +27,7 @@ from yearn.train._config import TrainConfig
 from yearn.train._data import make_train_data
 from yearn.train._device import as_input, resolve_device
 from yearn.train._loop import _optimizer, _targets, seeded
-from yearn.train._losses import check_loss, default_loss, loss_function
+from yearn.train._losses import check_loss, class_weights, default_loss, loss_function
 
 __all__ = ["LRFindResult", "lr_find"]
 
@@ -149,7 +149,16 @@ def lr_find(
         gen = torch.Generator().manual_seed(cfg.random_state)
         x = as_input(prepared.splits["train"].x, dev)
         y = _targets(prepared.splits["train"].y, prepared.task, loss, dev)
-        loss_fn = loss_function(loss)
+        loss_fn = loss_function(
+            loss,
+            class_weights(
+                cfg.class_weight,
+                prepared.task,
+                loss,
+                prepared.splits["train"].y,
+                len(prepared.classes),
+            ),
+        )
         factor = (end_lr / start_lr) ** (1 / (num_steps - 1))
         lrs: list[float] = []
         losses: list[float] = []

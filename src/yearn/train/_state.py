@@ -26,6 +26,7 @@ class TrainState:
     generator: torch.Generator
     metric_name: str = "error"
     loss_name: str = "cross_entropy"
+    loss_weight: Any = None  # class weights of the loss (``class_weight``), or None
     epoch: int = 0  # the current (0-based) epoch; after a resume, the next one to run
     history: list[dict[str, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

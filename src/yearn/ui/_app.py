@@ -151,6 +151,14 @@ def create_app(
         charts = build_charts(view.curves(list(names)), names) if names else []
         return page(request, "curves.html", charts=charts, chosen=names, runs=runs.values())
 
+    @app.get("/monitoring", response_class=HTMLResponse)
+    def monitoring_page(request: Request):
+        from yearn.monitor import monitoring_html
+        from yearn.project import Project
+
+        html = monitoring_html(Project(view.root, store_url=store_url))
+        return page(request, "monitoring.html", body=Markup(html) if html else None)
+
     @app.get("/runs/{run_id}", response_class=HTMLResponse)
     def run_page(request: Request, run_id: str):
         record = view.run(run_id)

@@ -196,6 +196,25 @@ def _lr_find(ctx: StepContext) -> dict[str, Any]:
     return {"run_id": run_id, "suggestion": result.suggestion}
 
 
+IMBALANCE_STEP = (
+    "the data profile finds severe class imbalance: weight the classes in the loss "
+    "(yearn train --class-weight balanced) and choose a decision threshold "
+    "(yearn operating-point)"
+)
+
+
+def _imbalanced(ctx: StepContext) -> bool:
+    """Whether the profile of this run found severe class imbalance."""
+    rel = (ctx.outputs.get("profile") or {}).get("json")
+    if not rel or not (ctx.root / rel).is_file():
+        return False
+    checks = read_json(ctx.root, rel).get("checks", [])
+    return any(
+        c.get("name") == "balance" and "severe class imbalance" in str(c.get("message"))
+        for c in checks
+    )
+
+
 def _diagnose(ctx: StepContext) -> dict[str, Any]:
     from yearn.diagnose import diagnose_run, next_steps
 
@@ -207,6 +226,8 @@ def _diagnose(ctx: StepContext) -> dict[str, Any]:
     if ctx.outputs.get("learning_curve"):
         curve = read_json(ctx.root, ctx.outputs["learning_curve"]["json"])
     steps = next_steps(overall, curve=curve)
+    if _imbalanced(ctx):
+        steps.insert(min(1, len(steps)), IMBALANCE_STEP)
     path = _write_json(ctx, "diagnosis.json", result.to_dict())
     return {"json": path, "verdict": overall.verdict(), "next_steps": steps[:3], "run_id": run_id}
 
@@ -387,7 +408,11 @@ STEPS: tuple[Step, ...] = (
         ("metric",),
         False,
         ("train",),
-        lambda c: [c.options.random_state, c.outputs.get("learning_curve")],
+        lambda c: [
+            c.options.random_state,
+            c.outputs.get("learning_curve"),
+            c.outputs.get("profile"),
+        ],
         _diagnose,
     ),
     Step(

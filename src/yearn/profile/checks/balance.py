@@ -64,7 +64,8 @@ class BalanceCheck(Check):
                 parts.append(
                     f"severe class imbalance: {worst['ratio']:g}:1 in {worst['group']} "
                     f"(minority {worst['minority']!r}); use a metric that sees the minority "
-                    "(F1, recall) and stratified splits, consider re-weighting"
+                    "(F1, recall) and stratified splits, and weight the classes in the loss: "
+                    "yearn train --class-weight balanced"
                 )
             if absent:
                 parts.append(
