@@ -214,14 +214,7 @@ def violations() -> set[str]:
 CLI_MAX_LINES = 200
 CLI_FORBIDDEN_CALLS = {"load_config", "open_store", "load_manifest", "load_predictions"}
 #: Known CLI violations, being removed (never add).
-CLI_ALLOWED: set[str] = {
-    "loads: cli/split.py calls load_config (ask yearn.project.Project)",
-    "loads: cli/split.py calls load_manifest (ask yearn.project.Project)",
-    "loads: cli/split.py calls open_store (ask yearn.project.Project)",
-    "long: cli/ship.py (over 200 lines)",  # landed by the ship lane after the check
-    "long: cli/split.py (over 200 lines)",
-    "numpy: cli/split.py imports numpy (compute in the library)",
-}
+CLI_ALLOWED: set[str] = set()
 
 
 def cli_violations() -> set[str]:
