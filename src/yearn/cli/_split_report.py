@@ -1,4 +1,4 @@
-"""How ``yearn split`` prints a split's report (Rich tables)."""
+"""How ``yearn split`` prints a split's report (Rich tables) and ``yearn cv`` its folds."""
 
 from __future__ import annotations
 
@@ -69,3 +69,21 @@ def show_split_report(report: Any, title: str, run_id: str | None = None) -> Non
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if run_id:
         console.print(f"[dim]recorded as run {run_id}[/]")
+
+
+def print_cv(out: dict[str, Any], model: str) -> None:
+    """Per-fold scores, the summary with its interval, the look at test and warnings."""
+    result = out["result"]
+    console.print(f"[bold]{model}[/] on {', '.join(out['on'])} ({out['examples']:,} examples)")
+    console.print("folds: " + "  ".join(f"{v:.4g}" for v in result["scores"]), highlight=False)
+    console.print(out["summary"], highlight=False)
+    if out.get("test"):
+        console.print(
+            f"test {out['test']['metric']}: {out['test']['value']:.4g} "
+            f"(look {out['test']['looks_for_model']} at test for {model})",
+            highlight=False,
+        )
+    for warning in out["warnings"]:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    if out.get("run_id"):
+        console.print(f"[dim]recorded as run {out['run_id']}[/]")

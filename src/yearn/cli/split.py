@@ -8,8 +8,14 @@ from pathlib import Path
 import typer
 
 from yearn.cli._console import console
-from yearn.cli._options import JSON_OPTION, PROJECT_OPTION, STORE_URL_OPTION
-from yearn.cli._split_report import show_split_report
+from yearn.cli._options import (
+    JSON_OPTION,
+    KEEP_COLUMN_OPTION,
+    PROJECT_OPTION,
+    STORE_URL_OPTION,
+    feature_screen,
+)
+from yearn.cli._split_report import print_cv, show_split_report
 
 
 def register(app: typer.Typer) -> None:
@@ -143,6 +149,7 @@ def register(app: typer.Typer) -> None:
             True, "--record/--no-record", help="Record a run of kind 'cv' in the store."
         ),
         store_url: str | None = STORE_URL_OPTION,
+        keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Cross-validate a baseline or yearn's mlp/linear/cnn on the project's training
@@ -161,34 +168,22 @@ def register(app: typer.Typer) -> None:
         )
         from yearn.train import cv_project
 
-        out = cv_project(
-            project,
-            model,
-            protocol=spec,
-            metric=metric,
-            on=on,
-            ci=ci,
-            n_jobs=n_jobs,
-            random_state=seed,
-            final_test=final_test,
-            record=record,
-            store_url=store_url,
-            settings={k: v for k, v in {"epochs": epochs, "width": width}.items() if v},
-        )
+        with feature_screen(project, keep_column):
+            out = cv_project(
+                project,
+                model,
+                protocol=spec,
+                metric=metric,
+                on=on,
+                ci=ci,
+                n_jobs=n_jobs,
+                random_state=seed,
+                final_test=final_test,
+                record=record,
+                store_url=store_url,
+                settings={k: v for k, v in {"epochs": epochs, "width": width}.items() if v},
+            )
         if as_json:
             typer.echo(json.dumps(out, indent=2, default=str))
             return
-        result = out["result"]
-        console.print(f"[bold]{model}[/] on {', '.join(out['on'])} ({out['examples']:,} examples)")
-        console.print("folds: " + "  ".join(f"{v:.4g}" for v in result["scores"]), highlight=False)
-        console.print(out["summary"], highlight=False)
-        if out.get("test"):
-            console.print(
-                f"test {out['test']['metric']}: {out['test']['value']:.4g} "
-                f"(look {out['test']['looks_for_model']} at test for {model})",
-                highlight=False,
-            )
-        for warning in out["warnings"]:
-            console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-        if out.get("run_id"):
-            console.print(f"[dim]recorded as run {out['run_id']}[/]")
+        print_cv(out, model)
