@@ -9,7 +9,13 @@ import typer
 from rich.table import Table
 
 from yearn.cli._console import console
-from yearn.cli._options import JSON_OPTION, PROJECT_OPTION, STORE_URL_OPTION
+from yearn.cli._options import (
+    JSON_OPTION,
+    KEEP_COLUMN_OPTION,
+    PROJECT_OPTION,
+    STORE_URL_OPTION,
+    feature_screen,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -143,6 +149,7 @@ def register(app: typer.Typer) -> None:
             True, "--record/--no-record", help="Record a run of kind 'cv' in the store."
         ),
         store_url: str | None = STORE_URL_OPTION,
+        keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Cross-validate a baseline or yearn's mlp/linear/cnn on the project's training
@@ -161,20 +168,21 @@ def register(app: typer.Typer) -> None:
         )
         from yearn.train import cv_project
 
-        out = cv_project(
-            project,
-            model,
-            protocol=spec,
-            metric=metric,
-            on=on,
-            ci=ci,
-            n_jobs=n_jobs,
-            random_state=seed,
-            final_test=final_test,
-            record=record,
-            store_url=store_url,
-            settings={k: v for k, v in {"epochs": epochs, "width": width}.items() if v},
-        )
+        with feature_screen(project, keep_column):
+            out = cv_project(
+                project,
+                model,
+                protocol=spec,
+                metric=metric,
+                on=on,
+                ci=ci,
+                n_jobs=n_jobs,
+                random_state=seed,
+                final_test=final_test,
+                record=record,
+                store_url=store_url,
+                settings={k: v for k, v in {"epochs": epochs, "width": width}.items() if v},
+            )
         if as_json:
             typer.echo(json.dumps(out, indent=2, default=str))
             return
