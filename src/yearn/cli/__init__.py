@@ -52,6 +52,7 @@ COMMAND_MODULES = [
     "compress",
     "serve",
     "monitor",
+    "mismatch",
     "retrain",
     "report",
     "ui",
