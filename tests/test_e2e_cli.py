@@ -84,6 +84,11 @@ def test_user_features_with_the_true_rule_win_at_every_size(rule_project, cli):
     assert shown.exit_code == 0, shown.output
     assert "the pipeline wins at every tested size" in " ".join(shown.output.split())
     assert (root / ".yearn" / "e2e" / "latest.json").is_file()
+    # ... and the report shows it (its own section, the chart with the user's size marked)
+    report = cli("report", "--project", root)
+    assert report.exit_code == 0, report.output
+    page = (root / "report.html").read_text(encoding="utf-8")
+    assert "End-to-end or pipeline" in page and "yearn-e2e" in page and "you: " in page
 
 
 def test_two_stage_pipeline_through_an_intermediate_column(rule_project, cli):
