@@ -135,6 +135,7 @@ def register(app: typer.Typer) -> None:
         from yearn.errors import ConfigError
         from yearn.labels import (
             apply_corrections,
+            coverage_warnings,
             read_corrections_csv,
             record_corrections,
             rediagnose,
@@ -153,6 +154,9 @@ def register(app: typer.Typer) -> None:
         report: dict = {"logged": []}
         if not new.empty:
             report["logged"] = record_corrections(project, new, predictions=preds, who=who)
+        report["coverage"] = coverage_warnings(project)  # dev AND test, by the split
+        for note in report["coverage"]:
+            err_console.print(f"[yellow]warning:[/] {note}", highlight=False)
         if out is not None:
             if preds is None:
                 raise ConfigError("--out needs --predictions (the table to correct).")
