@@ -290,6 +290,8 @@ def train_torch(
     state.loss_weight = class_weights(
         cfg.class_weight, data.task, loss, data.splits["train"].y, len(data.classes)
     )
+    if state.loss_weight is not None:  # on the device once, not copied every batch
+        state.loss_weight = state.loss_weight.to(device)
     loss_fn = loss_function(loss, state.loss_weight)
     eval_splits = [s for s in ("train_dev", "dev") if s in tensors.x]
     state.eval_chunk = eval_chunk(batch_size)

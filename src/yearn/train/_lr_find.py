@@ -150,18 +150,12 @@ def lr_find(
         gen = torch.Generator().manual_seed(cfg.random_state)
         check_precision(cfg.precision, dev)
         amp = autocast(cfg.precision, dev)
-        stream = should_stream(prepared, dev, cfg.stream)
+        stream = should_stream(prepared, dev, cfg.stream, splits=("train",))
         tensors = SplitTensors(prepared, loss, dev, stream=stream, splits=("train",))
-        loss_fn = loss_function(
-            loss,
-            class_weights(
-                cfg.class_weight,
-                prepared.task,
-                loss,
-                prepared.splits["train"].y,
-                len(prepared.classes),
-            ),
+        weight = class_weights(
+            cfg.class_weight, prepared.task, loss, prepared.splits["train"].y, len(prepared.classes)
         )
+        loss_fn = loss_function(loss, weight.to(dev) if weight is not None else None)
         factor = (end_lr / start_lr) ** (1 / (num_steps - 1))
         lrs: list[float] = []
         losses: list[float] = []
