@@ -51,6 +51,7 @@ COMMAND_MODULES = [
     "compress",
     "serve",
     "monitor",
+    "mismatch",
     "retrain",
     "report",
     "ui",
