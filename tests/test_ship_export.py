@@ -247,3 +247,23 @@ def test_python_api_results_display(table_project, tmp_path):
     result = predict_file(exported.path, tmp_path / "in.csv")
     assert len(result.table) == 4 and "<table" in result._repr_html_()
     assert result.to_dict()["model_version"] == exported.metadata["model_version"]
+
+
+def test_multilabel_thresholds_per_task_reach_predict(tmp_path, cli):
+    from yearn.ship import load_exported
+
+    from ._ship_projects import make_multilabel_project
+
+    root = make_multilabel_project(tmp_path / "ml", cli)
+    result = cli("operating-point", "-p", root, "--max-alerts-per-1000", "400", "--json")
+    assert result.exit_code == 0, result.output
+    chosen = json.loads(result.output)["thresholds"]
+    assert set(chosen) == {"a", "b"}
+    assert cli("export", "-p", root, "-o", tmp_path / "e").exit_code == 0
+    model = load_exported(tmp_path / "e")
+    assert model.threshold == pytest.approx(chosen)
+    rows = pd.read_csv(root / "phone.csv").drop(columns=["a", "b"])
+    preds = model.predict_frame(rows)
+    for task in ("a", "b"):
+        expected = (preds[f"proba:{task}"] >= chosen[task]).astype(int)
+        assert (preds[f"pred:{task}"] == expected).all()
