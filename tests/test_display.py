@@ -237,6 +237,12 @@ def learning_curve_result(tmp: Path) -> Any:
     return learning_curve(LinearDiscriminantAnalysis(), xt, yt, xd, yd, n_resamples=50)
 
 
+def project_curve(tmp: Path) -> Any:
+    from yearn.diagnose import ProjectCurve
+
+    return ProjectCurve(learning_curve_result(tmp), "lda (scikit-learn)", "lda", "scikit-learn")
+
+
 def multitask_diagnosis(tmp: Path) -> Any:
     return multitask_result(tmp).diagnosis
 
@@ -374,6 +380,7 @@ CASES = [
     Case("Profile", profile_result),
     Case("TrainingHealth", training_health_result, evil=False),
     Case("LearningCurve", learning_curve_result, evil=False),
+    Case("ProjectCurve", project_curve, evil=False),
     Case("MultiTaskDiagnosis", multitask_diagnosis, evil=False),
     Case("RunDiagnosis", run_diagnosis, evil=False),
     Case("CheckResult", check_result),
