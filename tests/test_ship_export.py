@@ -267,3 +267,15 @@ def test_multilabel_thresholds_per_task_reach_predict(tmp_path, cli):
     for task in ("a", "b"):
         expected = (preds[f"proba:{task}"] >= chosen[task]).astype(int)
         assert (preds[f"pred:{task}"] == expected).all()
+
+
+def test_predict_json_carries_every_row(table_project, cli, tmp_path):
+    root, _ = table_project
+    frame = pd.read_csv(root / "phone.csv").drop(columns=["device", "y"]).head(7)
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    result = cli("predict", "-m", _export_dir(root), "-i", tmp_path / "in.csv",
+                 "-o", tmp_path / "p.parquet", "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["rows"] == 7 and len(payload["predictions"]) == 7
+    assert [r["id"] for r in payload["predictions"]] == list(frame["id"])
