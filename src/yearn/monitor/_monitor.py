@@ -330,8 +330,9 @@ def _verdict(cols, dom, est, lab, z, cmap) -> tuple[str, list[str]]:
             gap = dev - e.value
             if gap >= MIN_DROP and gap / np.sqrt(se_dev**2 + se**2) > Z_ALERT:
                 drop = True
+                what = "labelled" if e.method == "labels" else "estimated (no labels)"
                 reasons.append(
-                    f"performance drop: {e.method} accuracy {e.value:.1%} "
+                    f"performance drop: {what} accuracy {e.value:.1%} "
                     f"[{e.low:.1%}, {e.high:.1%}] vs dev {dev:.1%}"
                 )
                 break
