@@ -94,24 +94,29 @@ def run_demo(quick: bool) -> Check:
 
 def run_throughput(device: torch.device, quick: bool) -> tuple[Check, list[str]]:
     """The issue's table: MLP 64→512×3 (CPU, quick: 32→128×2), plain loop vs yearn."""
-    if device.type == "cuda":
-        n, d, width, depth, repeats = 160_000, 64, 512, 3, 3
+    if device.type == "cuda":  # batch 64 on 64k rows: 3,000 steps keep the check short
+        n, d, width, depth, repeats, n64 = 160_000, 64, 512, 3, 2, 64_000
     elif quick:
-        n, d, width, depth, repeats = 16_384, 32, 64, 2, 1
+        n, d, width, depth, repeats, n64 = 16_384, 32, 64, 2, 1, 16_384
     else:
-        n, d, width, depth, repeats = 40_960, 32, 128, 2, 3
+        n, d, width, depth, repeats, n64 = 40_960, 32, 128, 2, 3, 40_960
     data = bench.make_data(n, d, 4)
+    small = bench.make_data(n64, d, 4)
     kw = dict(width=width, depth=depth, epochs=3, lr=1e-3)
     start = time.perf_counter()
-    rows = [bench.measure(data, b, repeats, device, **kw) for b in (64, 1024, 8192)]
+    rows = [
+        bench.measure(small if b == 64 else data, b, repeats, device, **kw)
+        for b in (64, 1024, 8192)
+    ]
     clock = 0 if device.type == "cuda" else 1  # CPU time on the CPU (steadier under load)
     loop = min(r.ratio("loop", clock) for r in rows)
     whole = min(r.ratio("fit", clock) for r in rows)
     tol = 1e-4 if device.type == "cuda" else 1e-5
     parity = max(r.diff for r in rows)
-    ok = loop >= 0.97 and whole >= 0.85 and parity <= tol
+    ok: bool | None = loop >= 0.97 and whole >= 0.85 and parity <= tol
     lines = [
-        f"throughput on {device}: {n} rows x {d}, MLP width {width} depth {depth}, 3 epochs, "
+        f"throughput on {device}: {n} rows ({n64} at batch 64) x {d}, MLP width {width} "
+        f"depth {depth}, 3 epochs, "
         f"{repeats} repeat(s), load average {bench.loadavg()}",
         *bench.table(rows, device),
     ]
@@ -119,6 +124,8 @@ def run_throughput(device: torch.device, quick: bool) -> tuple[Check, list[str]]
         f"worst ratio loop {loop:.3f} (goal 0.97), fit() {whole:.3f} (goal 0.85); "
         f"loss parity {parity:.1e}"
     )
+    if quick and parity <= tol:  # tiny data, one repeat: proves the script, judges nothing
+        ok, detail = None, f"quick setting, not judged: {detail}"
     return Check("throughput vs plain loop", ok, detail, time.perf_counter() - start), lines
 
 
@@ -180,7 +187,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small setting (CPU proof run)")
     parser.add_argument("--skip", default="", help="comma list: tests,demo,throughput,bf16,stream")
-    parser.add_argument("--test-timeout", type=int, default=180)
+    parser.add_argument("--test-timeout", type=int, default=240)
     args = parser.parse_args()
     skip = {s for s in args.skip.split(",") if s}
     device = bench_device = torch.device("cuda" if torch.cuda.is_available() else "cpu")

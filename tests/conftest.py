@@ -8,6 +8,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# No test asserts a wall-clock time: hypothesis' per-example deadline (200 ms by default)
+# and its too-slow health check are timings, failing on a loaded machine, not on code.
+settings.register_profile("yearn", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("yearn")
 
 _SANDBOX = Path(tempfile.mkdtemp(prefix="yearn-tests-home-"))
 for _var, _sub in {
@@ -54,3 +60,15 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Tiny models train fastest on one CPU thread (and are immune to a busy machine); a test
+    module that trains opts in with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -142,3 +142,17 @@ def test_gaps_under_half_the_tolerance_are_rarely_named(level):
         )
     assert named / 200 <= 0.05
     assert found / 200 >= 0.5
+
+
+def test_low_errors_without_a_human_level_say_how_to_judge_them():
+    d = diagnose(train="0.1%", train_dev="0.15%", dev="0.9%", **LADDER)
+    assert d.principal_name == "none"
+    assert any("give --human to judge them relative" in c for c in d.caveats)
+    with_human = diagnose(human="0.05%", train="0.1%", train_dev="0.15%", dev="0.9%", **LADDER)
+    assert with_human.principal_name == "data_mismatch"
+    # null: errors of several points, or a tolerance given, get no such hint
+    for d in (
+        diagnose(train="8%", train_dev="8.2%", dev="8.5%", **LADDER),
+        diagnose(train="0.1%", train_dev="0.15%", dev="0.9%", tolerance="1%", **LADDER),
+    ):
+        assert not any("give --human" in c for c in d.caveats)

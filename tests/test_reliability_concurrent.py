@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_erroranalysis_worksheet import make_table
+from tests._tables import make_table
 from yearn._io import append_line, atomic_write_text, file_lock
 from yearn.erroranalysis import edit_worksheet, load_worksheet, sample_errors
 from yearn.predictions import write_predictions
@@ -159,3 +159,37 @@ def test_worksheet_save_keeps_its_mode(worksheet):
     with edit_worksheet(worksheet) as sheet:
         sheet.set_tags(sheet.ids[0], "blurry")
     assert stat.S_IMODE(worksheet.stat().st_mode) == 0o644
+
+
+def _hold_the_run_lock(state: str, marker: str, ready) -> None:
+    import time
+
+    with file_lock(state):
+        ready.set()
+        time.sleep(1.0)
+        Path(marker).write_text("released")
+    os._exit(0)
+
+
+def test_a_second_yearn_run_waits_for_the_first(tmp_path):
+    from tests._toy_project import TOY_TOML, toy_table
+    from yearn.paths import ProjectPaths
+    from yearn.workflow import run_project
+
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "yearn.toml").write_text(TOY_TOML)
+    (root / "web.csv").write_text(toy_table("w", 30, 0).to_csv(index=False), encoding="utf-16")
+    toy_table("p", 20, 1).to_csv(root / "phone.csv", index=False)
+    marker = tmp_path / "released"
+    ready = _ctx.Event()
+    holder = _ctx.Process(
+        target=_hold_the_run_lock,
+        args=(str(ProjectPaths(root.resolve()).workflow_state), str(marker), ready),
+    )
+    holder.start()
+    assert ready.wait(30)
+    result = run_project(root, report=False)  # blocks until the holder lets go
+    assert marker.exists()  # it ran after the first one, not interleaved with it
+    assert result["split"].status == "failed"
+    holder.join(30)

@@ -146,3 +146,37 @@ def test_saved_point_is_used_by_export_predict_and_report(tmp_path, cli):
     assert result.exit_code == 0, result.output
     page = (root / "report.html").read_text()
     assert "Operating point" in page and "Of 1,000 flagged requests about" in page
+    from fastapi.testclient import TestClient
+
+    from yearn.ui import create_app
+
+    client = TestClient(create_app(root), base_url="http://localhost")
+    card = client.get(f"/runs/{run_id}")
+    assert card.status_code == 200
+    assert 'id="operating-point"' in card.text and "Of 1,000 flagged requests about" in card.text
+    assert "default threshold 0.5" not in card.text  # the saved point, not the default
+
+
+def test_multiclass_gets_one_point_per_class(tmp_path):
+    from yearn.predictions import write_predictions
+    from yearn.ship import choose_operating_point
+    from yearn.store import open_store
+
+    rng = np.random.default_rng(5)
+    labels = rng.choice(["a", "b", "c"], 600)
+    proba = rng.dirichlet([1, 1, 1], 600)
+    proba[np.arange(600), np.searchsorted(["a", "b", "c"], labels)] += 1.0
+    proba /= proba.sum(axis=1, keepdims=True)
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(600)], "split": "dev", "label": labels})
+    for j, c in enumerate("abc"):
+        frame[f"proba:{c}"] = proba[:, j]
+    (tmp_path / "p").mkdir()
+    with open_store(tmp_path / "p") as store, store.run(name="m", kind="train") as run:
+        write_predictions(frame, run.artifact_dir / "predictions.parquet")
+        run.log_artifact(run.artifact_dir / "predictions.parquet", name="predictions.parquet")
+    result = choose_operating_point(tmp_path / "p", run.id, max_alerts_per_1000=300, save=False)
+    assert [p.target for p in result.points] == ["a", "b", "c"]
+    assert result.threshold is None and set(result.thresholds) == {"a", "b", "c"}
+    assert all(p.rates["alerts"][0] <= 0.3 for p in result.points)
+    assert any("one-vs-rest" in c for c in result.caveats)
+    assert "<svg" in result._repr_html_()

@@ -217,7 +217,8 @@ def test_cv_command_cross_validates_a_baseline(cli, tmp_path):
     result = cli("cv", "--project", root, "--model", "majority", "--json", "--n-splits", "4")
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    assert out["examples"] == 1_300 and out["on"] == ["train", "train_dev", "dev"]
+    # the folds stay inside the training distribution: train and train-dev, never dev
+    assert out["examples"] == 1_200 and out["on"] == ["train", "train_dev"]
     res = out["result"]
     assert res["protocol"] == "4-fold" and len(res["scores"]) == 4 and res["metric"] == "error"
     assert res["ci_low"] <= res["mean"] <= res["ci_high"]
@@ -238,6 +239,19 @@ def test_cv_command_cross_validates_a_baseline(cli, tmp_path):
     assert "one fold: no interval" in text
 
 
+def test_cv_with_yearn_models_in_the_metric_error_form(cli, tmp_path):
+    root = _project(tmp_path / "p")
+    assert cli("split", "--project", root, "--no-record").exit_code == 0
+    args = ("cv", "--project", root, "--n-splits", "3", "--no-record", "--json")
+    out = json.loads(cli(*args, "--model", "mlp", "--epochs", "2", "--metric", "f1").output)
+    assert out["trainer"] == "yearn" and out["result"]["metric"] == "1-f1"
+    assert len(out["result"]["scores"]) == 3 and 0 <= out["result"]["mean"] <= 1
+    lin = cli(*args, "--model", "linear", "--epochs", "2")
+    assert lin.exit_code == 0, lin.output
+    cnn = cli(*args, "--model", "cnn")
+    assert cnn.exit_code == 2 and "image project" in cnn.output
+
+
 def test_cv_final_test_counts_every_look(cli, tmp_path):
     root = _project(tmp_path / "p")
     assert cli("split", "--project", root, "--no-record").exit_code == 0
@@ -254,7 +268,7 @@ def test_cv_final_test_counts_every_look(cli, tmp_path):
     ("args", "message"),
     [
         (("--on", "train,test"), "never test"),
-        (("--model", "forest"), "--model must be one of"),
+        (("--model", "forest"), "model must be one of"),
         (("--protocol", "loo"), "--protocol must be one of"),
         (("--n-splits", "1"), "n_splits must be an integer >= 2"),
         (("--ci", "bootstrap"), "ci must be one of"),

@@ -56,7 +56,11 @@ def _pretrained(encoder) -> dict[str, torch.Tensor]:
 
 def _changed(before: dict[str, torch.Tensor], model: torch.nn.Module) -> set[str]:
     after = dict(model.named_parameters())
-    return {k for k in after if k in before and not torch.equal(before[k], after[k].detach())}
+    return {
+        k
+        for k in after
+        if k in before and not torch.equal(before[k].cpu(), after[k].detach().cpu())
+    }
 
 
 def _params_of(model: torch.nn.Module, prefixes: tuple[str, ...]) -> set[str]:

@@ -39,11 +39,23 @@ _STALE_UNKNOWN_S = 600.0
 _umask_guard = threading.Lock()
 
 
-def _default_mode() -> int:
-    with _umask_guard:
-        mask = os.umask(0)
+def _current_umask() -> int:
+    """The process umask, read without changing it where the system tells it (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _umask_guard:  # elsewhere: set and restore (a brief window, under a lock)
+        mask = os.umask(0o022)
         os.umask(mask)
-    return 0o666 & ~mask
+    return mask
+
+
+def _default_mode() -> int:
+    return 0o666 & ~_current_umask()
 
 
 def _pid_alive(pid: int) -> bool:

@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 #: A value quoted in a message keeps at most this many characters.
-QUOTE_LIMIT = 60
+QUOTE_LIMIT = 200
 #: A whole message keeps at most this many characters.
 MESSAGE_LIMIT = 2000
 # every quoted literal, short ones included, so that pairs are matched left to right; a

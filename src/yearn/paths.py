@@ -108,6 +108,11 @@ class ProjectPaths:
         return self.state_dir / "monitor"
 
     @property
+    def mismatch(self) -> Path:
+        """The last ``yearn mismatch`` result (JSON + HTML) and ``yearn synthesize`` records."""
+        return self.state_dir / "mismatch"
+
+    @property
     def report(self) -> Path:
         return self.root / "report.html"
 

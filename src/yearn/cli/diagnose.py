@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from yearn.cli._console import console
+from yearn.cli._diagnosis import print_learning_curve, print_sourced, show
 from yearn.cli._options import (
     JSON_OPTION,
     KEEP_COLUMN_OPTION,
@@ -26,46 +22,6 @@ _NUMBER_HELP = "error as a percent (8%) or a fraction (0.08); not both styles in
 def _tolerance(text: str | None) -> str | None:
     """Passed on as written: the diagnosis reads it with the rule of every rate."""
     return None if text is None else text.strip()
-
-
-def _print_diagnosis(diag: Any, title: str) -> None:
-    from yearn.diagnose import GAP_LABELS
-
-    pct = int(diag.confidence * 100)
-    table = Table(title=title, show_lines=False)
-    for col in ("", "error", f"{pct}% CI", "n"):
-        table.add_column(col, justify="right" if col else "left")
-    for k, r in diag.errors.items():
-        name = k.replace("_", "-") + (" (assumed)" if r.assumed else "")
-        table.add_row(
-            name,
-            diag.fmt(r.value),
-            diag.fmt_ci(r.ci_low, r.ci_high),
-            "" if r.n is None else str(r.n),
-        )
-    table.add_section()
-    for g in diag.gaps.values():
-        if g.value is None:
-            continue
-        style = "bold red" if g.name in diag.principal else ""
-        label = f"[{style}]{GAP_LABELS[g.name]}[/]" if style else GAP_LABELS[g.name]
-        table.add_row(label, diag.fmt(g.value, signed=True), diag.fmt_ci(g.ci_low, g.ci_high), "")
-    console.print(table)
-    console.print(f"[bold]{diag.verdict()}[/] (tolerance {diag.fmt(diag.tolerance)})")
-    if diag.gap_confidence is not None and diag.gap_confidence > diag.confidence:
-        console.print(
-            f"gap intervals hold together at {diag.confidence:.0%} (each at "
-            f"{diag.gap_confidence:.2%}); a gap is named when above the tolerance and its "
-            "interval lies above half of it",
-            highlight=False,
-        )
-    for gap, steps in diag.recommendations.items():
-        head = f" — {GAP_LABELS[gap]}" if gap in GAP_LABELS else ""
-        console.print(f"[bold]next steps{head}:[/]")
-        for s in steps:
-            console.print(f"  • {s}", highlight=False)
-    for c in diag.caveats:
-        console.print(f"[yellow]note:[/] {c}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -124,106 +80,30 @@ def register(app: typer.Typer) -> None:
         Without a source, diagnoses the project's newest completed run that wrote a
         predictions table.
         """
-        from yearn.diagnose import diagnose as from_numbers
-        from yearn.diagnose import (
-            diagnose_predictions,
-            diagnose_run,
-            error_form,
-            latest_run_with_predictions,
-            project_defaults,
-        )
+        from yearn.diagnose import diagnose_source
 
-        numbers = {"train": train, "train_dev": train_dev, "dev": dev, "test": test}
-        sizes = {"train": n_train, "train_dev": n_train_dev, "dev": n_dev, "test": n_test}
-        given = [n for n, on in (("--run", run), ("--predictions", predictions)) if on]
-        if any(v is not None for v in numbers.values()):
-            given.append("errors (--train/--dev/...)")
-        if not given:  # default: the project's newest run with a predictions table
-            run = latest_run_with_predictions(project, store_url)
-            if run is not None:
-                given.append("--run")
-        if len(given) != 1:
-            raise ConfigError(
-                "give exactly one source: --run ID, --predictions FILE, or errors such as "
-                f"--train 8% --dev 10%; got {', '.join(given) or 'none'} (and the project "
-                f"{project} has no completed run with a predictions table to default to)."
-            )
-        tol = _tolerance(tolerance)
-        common: dict[str, Any] = dict(
-            tolerance=tol, confidence=confidence, similar_ratio=similar_ratio, strict=strict
+        result = diagnose_source(
+            run=run,
+            predictions=predictions,
+            errors={"train": train, "train_dev": train_dev, "dev": dev, "test": test},
+            sizes={"train": n_train, "train_dev": n_train_dev, "dev": n_dev, "test": n_test},
+            project=project,
+            store_url=store_url,
+            human=human,
+            n_human=n_human,
+            metric=metric,
+            task=task,
+            model=model,
+            dev_same_distribution=same_dist,
+            baseline_error=baseline_error,
+            random_state=random_state,
+            tolerance=_tolerance(tolerance),
+            confidence=confidence,
+            similar_ratio=similar_ratio,
+            strict=strict,
         )
-        health = None
-        source = given[0]
-        if run is not None or predictions is not None:
-            extra = [f"--n-{k.replace('_', '-')}" for k, v in sizes.items() if v is not None]
-            if extra:
-                raise ConfigError(
-                    f"{', '.join(extra)}: sizes come from the predictions table itself; drop them."
-                )
-            kw = dict(
-                common,
-                human=human,
-                n_human=n_human,
-                model=model,
-                task=task,
-                random_state=random_state,
-                dev_same_distribution=same_dist,
-            )
-            if run is not None:
-                result = diagnose_run(
-                    run,
-                    project=project,
-                    store_url=store_url,
-                    baseline_error=baseline_error,
-                    metric=metric,
-                    **kw,
-                )
-                diag, health = result.diagnosis, result.health
-                payload = result.to_dict()
-                source = f"run {result.run_id}"
-            else:
-                cfg_metric, cfg_human = project_defaults(project)
-                if kw["human"] is None:
-                    kw["human"] = cfg_human
-                if metric is None and cfg_metric not in (None, "error"):
-                    metric = error_form(cfg_metric)
-                diag = diagnose_predictions(predictions, metric=metric, **kw)
-                payload = diag.to_dict()
-                source = str(predictions)
-        else:
-            if model is not None or task is not None:
-                raise ConfigError("--model and --task apply to predictions tables, not to errors.")
-            diag = from_numbers(
-                human=human,
-                **numbers,
-                n_human=n_human,
-                **{f"n_{k}": v for k, v in sizes.items()},
-                metric=metric or "error",
-                dev_same_distribution=bool(same_dist),
-                **common,
-            )
-            payload = diag.to_dict()
-            source = "errors given on the command line"
-        payload["source"] = source
-        if chart is not None:
-            diag.save_chart(chart)
-            payload["chart"] = str(chart)
-        if as_json:
-            typer.echo(json.dumps(payload, indent=2, default=float))
-            return
-        overall = getattr(diag, "overall", diag)
-        _print_diagnosis(overall, f"Diagnosis ({overall.metric}) — {source}")
-        for name, d in getattr(diag, "tasks", {}).items():
-            _print_diagnosis(d, f"task {name}")
-        if health is not None:
-            console.print(
-                f"[bold]training health:[/] {'healthy' if health.healthy else 'problems'}"
-            )
-            for f in health.findings:
-                mark = "[red]✗[/]" if f.problem else "•"
-                console.print(f"  {mark} {f.kind}: {f.message}", highlight=False)
-        if chart is not None:
-            console.print(f"chart written to {chart}")
+        if not show(result.to_dict(), result.diagnosis, chart, as_json):
+            print_sourced(result.diagnosis, result.health, result.source, chart)
 
     @app.command("learning-curve")
     def learning_curve_cmd(
@@ -302,24 +182,5 @@ def register(app: typer.Typer) -> None:
                 num_threads=threads,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
-        lc = result.curve
-        payload = result.to_dict()
-        if chart is not None:
-            lc.save_chart(chart)
-            payload["chart"] = str(chart)
-        if as_json:
-            typer.echo(json.dumps(payload, indent=2, default=float))
-            return
-        table = Table(title=f"Learning curve ({result.estimator}, {lc.metric})")
-        for col in ("training examples", f"train {lc.metric}", f"dev {lc.metric}"):
-            table.add_column(col, justify="right")
-        for n, t, d in zip(lc.sizes, lc.train_errors, lc.dev_errors, strict=True):
-            table.add_row(str(n), lc.fmt(t), lc.fmt(d))
-        console.print(table)
-        a, b, c = lc.fit
-        console.print(
-            f"power law: dev {lc.metric} ≈ {a:.3g}·n^(−{b:.2f}) + {c:.3g}", highlight=False
-        )
-        console.print(f"[bold]{escape(lc.verdict)}[/]", highlight=False)
-        if chart is not None:
-            console.print(f"chart written to {chart}")
+        if not show(result.to_dict(), result.curve, chart, as_json):
+            print_learning_curve(result.curve, result.estimator, chart)

@@ -9,7 +9,13 @@ import typer
 from rich.table import Table
 
 from yearn.cli._console import console
-from yearn.cli._options import JSON_OPTION, PROJECT_OPTION, STORE_URL_OPTION
+from yearn.cli._options import (
+    JSON_OPTION,
+    KEEP_COLUMN_OPTION,
+    PROJECT_OPTION,
+    STORE_URL_OPTION,
+    feature_screen,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -110,8 +116,13 @@ def register(app: typer.Typer) -> None:
     def cv(
         project: Path = PROJECT_OPTION,
         model: str = typer.Option(
-            "logistic", "--model", help="A baseline model: majority, logistic, hist_gb, ..."
+            "logistic",
+            "--model",
+            help="A baseline (majority, logistic, hist_gb, ridge, ...) or yearn's mlp, "
+            "linear or cnn.",
         ),
+        epochs: int | None = typer.Option(None, "--epochs", help="mlp/linear/cnn: epochs."),
+        width: int | None = typer.Option(None, "--width", help="mlp/cnn: hidden width."),
         protocol: str = typer.Option(
             "kfold", "--protocol", help="holdout, kfold or repeated_kfold."
         ),
@@ -122,7 +133,9 @@ def register(app: typer.Typer) -> None:
             None, "--metric", help="Metric name (default: the project's optimising metric)."
         ),
         on: str = typer.Option(
-            "train,train_dev,dev", "--on", help="Splits to cross-validate on (never test)."
+            "train,train_dev",
+            "--on",
+            help="Splits to cross-validate on (default: the training distribution; never test).",
         ),
         ci: str = typer.Option("t", "--ci", help="t or corrected_t (Nadeau-Bengio)."),
         n_jobs: int = typer.Option(1, "--n-jobs", help="Folds run in this many processes."),
@@ -136,10 +149,12 @@ def register(app: typer.Typer) -> None:
             True, "--record/--no-record", help="Record a run of kind 'cv' in the store."
         ),
         store_url: str | None = STORE_URL_OPTION,
+        keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
-        """Cross-validate a baseline model on the project's splits (holdout, K-fold or
-        iterated K-fold): per-fold scores, mean, spread and a confidence interval."""
+        """Cross-validate a baseline or yearn's mlp/linear/cnn on the project's training
+        distribution (holdout, K-fold or iterated K-fold): per-fold scores of the project's
+        metric in error form, mean, spread and a confidence interval."""
         from yearn._validation import check_choice
         from yearn.splits.protocols import KINDS, Protocol
 
@@ -151,9 +166,23 @@ def register(app: typer.Typer) -> None:
             test_size=test_size,
             random_state=seed,
         )
-        out = _cv_project(
-            project, model, spec, metric, on, ci, n_jobs, seed, final_test, record, store_url
-        )
+        from yearn.train import cv_project
+
+        with feature_screen(project, keep_column):
+            out = cv_project(
+                project,
+                model,
+                protocol=spec,
+                metric=metric,
+                on=on,
+                ci=ci,
+                n_jobs=n_jobs,
+                random_state=seed,
+                final_test=final_test,
+                record=record,
+                store_url=store_url,
+                settings={k: v for k, v in {"epochs": epochs, "width": width}.items() if v},
+            )
         if as_json:
             typer.echo(json.dumps(out, indent=2, default=str))
             return
@@ -232,120 +261,3 @@ def _show_report(report, title: str, run_id: str | None = None) -> None:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if run_id:
         console.print(f"[dim]recorded as run {run_id}[/]")
-
-
-def _cv_project(project, model, protocol, metric, on, ci, n_jobs, seed, final_test, record, url):
-    """Cross-validate a baseline on the project's splits; optionally refit and look at test."""
-    import warnings
-
-    import numpy as np
-
-    from yearn.baselines import baseline_specs, project_features
-    from yearn.config import load_config
-    from yearn.data import load_project
-    from yearn.errors import ConfigError
-    from yearn.splits import SPLITS, evaluate, fit_final, load_manifest, look_at_test
-
-    config = load_config(project)
-    if config.task == "multilabel":
-        raise ConfigError("yearn cv handles one label column; this project is multi-label.")
-    chosen = [s.strip() for s in on.split(",") if s.strip()]
-    bad = [s for s in chosen if s not in SPLITS or s == "test"]
-    if bad or not chosen:
-        raise ConfigError(
-            f"--on must list splits among train, train_dev, dev (never test); got {on!r}."
-        )
-    manifest = load_manifest(config.root)
-    dataset = load_project(config)
-    where = manifest.indices(dataset.ids)
-    sub = dataset.subset(np.sort(np.concatenate([where[s] for s in chosen])))
-    X = project_features(sub)
-    specs = {b.name: b for b in baseline_specs(config.task, X, random_state=seed)}
-    if model not in specs:
-        raise ConfigError(f"--model must be one of {', '.join(specs)}; got {model!r}.")
-    metric = metric or config.metric.optimizing
-    result = evaluate(
-        specs[model].estimator,
-        X,
-        sub.labels,
-        protocol,
-        metric,
-        groups=sub.groups,
-        n_jobs=n_jobs,
-        ci=ci,  # type: ignore[arg-type]
-    )
-    out = {
-        "model": model,
-        "on": chosen,
-        "examples": len(sub),
-        "split_sha256": manifest.sha256,
-        "result": result.to_dict(),
-        "summary": str(result),
-        "warnings": [],
-        "run_id": None,
-        "test": None,
-    }
-    store = None
-    if record or final_test:
-        from yearn.store import open_store
-
-        store = open_store(config.root, url=url)
-    run = None
-    try:
-        if record:
-            run = store.start_run(
-                f"cv-{model}",
-                "cv",
-                {
-                    "model": model,
-                    "protocol": result.protocol,
-                    "metric": result.metric,
-                    "on": chosen,
-                    "split_sha256": manifest.sha256,
-                    "ci": ci,
-                    "seed": seed,
-                },
-            )
-            for i, value in enumerate(result.scores):
-                run.log_metric(result.metric, value, split="cv_fold", step=i)
-            run.log_metrics(
-                {
-                    f"{result.metric}_{k}": getattr(result, k)
-                    for k in ("mean", "std", "ci_low", "ci_high")
-                },
-                split="cv",
-            )
-            out["run_id"] = run.id
-        if final_test:
-            final = fit_final(specs[model].estimator, X, sub.labels)
-            test = dataset.subset(where["test"])
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                look = look_at_test(
-                    final,
-                    project_features(test),
-                    test.labels,
-                    metric,
-                    store=store,
-                    model_name=model,
-                    run_id=out["run_id"],
-                )
-            out["warnings"] += [str(w.message) for w in caught]
-            out["test"] = {
-                "metric": look.metric,
-                "value": look.value,
-                "looks": look.looks,
-                "looks_for_model": look.looks_for_model,
-            }
-            if run is not None:
-                run.log_metric(look.metric, look.value, split="test")
-        if run is not None:
-            run.finish("completed")
-    except BaseException as exc:
-        if run is not None:
-            run.finish("failed", error=f"{type(exc).__name__}: {exc}")
-        raise
-    finally:
-        if store is not None:
-            store.close()
-    return out

@@ -11,6 +11,7 @@ curves (:func:`training_health`). See docs/diagnosis.md.
 """
 
 from yearn.diagnose._advice import GAP_LABELS, GAP_NAMES, NEXT_STEPS, next_steps
+from yearn.diagnose._choose import SourcedDiagnosis, diagnose_source
 from yearn.diagnose._estimators import make_estimator
 from yearn.diagnose._from_predictions import diagnose_predictions
 from yearn.diagnose._health import Finding, TrainingHealth, training_health
@@ -50,10 +51,12 @@ __all__ = [
     "ProjectCurve",
     "RunDiagnosis",
     "Rung",
+    "SourcedDiagnosis",
     "TrainingHealth",
     "diagnose",
     "diagnose_predictions",
     "diagnose_run",
+    "diagnose_source",
     "error_form",
     "fit_power_law",
     "latest_run_with_predictions",

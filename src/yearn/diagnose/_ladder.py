@@ -169,6 +169,7 @@ def assemble(
         )
     values = {k: r.value for k, r in rungs.items()}
     human_known = "human" in rungs and not rungs["human"].assumed
+    fixed_default = tolerance is None and rate and not human_known
     if tolerance is None:
         tolerance = default_tolerance(rate, values, human_known)
     elif isinstance(tolerance, str):  # "1%" or "0.01": the rule every rate follows
@@ -215,12 +216,21 @@ def assemble(
         top = standing[0].value or 0.0
         principal = tuple(g.name for g in standing if (g.value or 0.0) >= similar_ratio * top)
     _explain(gaps, principal, caveats, tolerance, rate, strict)
+    top_error = max(values.values(), default=0.0)
+    hidden = [g for g in gaps.values() if (g.value or 0.0) > RELATIVE_RATE_TOLERANCE * top_error]
+    if not principal and fixed_default and top_error < 0.05 and hidden:
+        caveats.append(
+            "no human-level error: gaps are judged against a fixed 1-point tolerance, which "
+            f"is large next to errors of {top_error * 100:.2f}%; give --human to judge them "
+            "relative to the errors (a fifth of the largest error)."
+        )
 
     recs: dict[str, tuple[str, ...]] = {g: NEXT_STEPS[g] for g in principal}
     below = too_good(rungs, tolerance)
     if below == "significant":
-        caveats.append(TOO_GOOD)
-        if not principal:
+        if principal:  # said beside the gaps' advice; without a gap it is the advice
+            caveats.append(TOO_GOOD)
+        else:
             recs["too_good"] = (TOO_GOOD,)
     if not principal and "too_good" not in recs:
         wide = [g.ci_high for g in gaps.values() if g.ci_high is not None]

@@ -205,7 +205,8 @@ class Diagnosis:
             "<div style='display:flex;gap:1em;align-items:flex-start'><div>"
             "<table><tr><th>rung</th><th>error</th>"
             f"<th>{int(self.confidence * 100)}% CI</th><th>n</th></tr>{rows}</table>"
-            f"<table><tr><th>gap</th><th>value</th><th>{int(self.confidence * 100)}% CI</th></tr>"
+            f"<table><tr><th>gap</th><th>value</th>"
+            f"<th>{int(self.confidence * 100)}% CI (simultaneous)</th></tr>"
             f"{gap_rows}</table></div><div style='max-width:420px'>{ladder_svg(self)}</div></div>"
             f"<p>Next steps:</p><ul>{steps}</ul>"
             + (f"<p>Caveats:</p><ul>{caveats}</ul>" if caveats else "")

@@ -49,7 +49,7 @@ def run_proba(project: Any, run_id: str, frame: pd.DataFrame) -> tuple[list[str]
         x = prep.transform(frame[list(prep.feature_names_in_)])
         x = x.toarray() if hasattr(x, "toarray") else x
     out = predict_outputs(model, torch.as_tensor(np.asarray(x, dtype=np.float32)))
-    proba = outputs_to_proba(out.numpy().astype(np.float64), summary["task"], summary["loss"])
+    proba = outputs_to_proba(out.cpu().numpy().astype(np.float64), summary["task"], summary["loss"])
     return [str(c) for c in summary["classes"]], proba
 
 

@@ -22,6 +22,7 @@ from yearn._io import atomic_write_text
 from yearn.errors import StoreError, YearnError
 from yearn.report import _analyses as ana
 from yearn.report import _sections as sec
+from yearn.report._mismatch import has_mismatch, mismatch
 from yearn.report._monitoring import has_monitoring, monitoring
 from yearn.report._templates import render
 
@@ -104,8 +105,13 @@ def _guarded(id: str, title: str, build: Any) -> sec.Section:
         )
 
 
-def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
+def build_report(
+    project: str | Path = ".", *, max_runs: int = 100, run: str | None = None
+) -> Report:
     """Collect every section of the report of the project at ``project``.
+
+    The analyses are about one model run: ``run`` when given, else the train run with the
+    best dev value of the project's metric among those meeting the constraints.
 
     Raises :class:`~yearn.errors.ConfigError` without a ``yearn.toml`` and
     :class:`~yearn.errors.StoreError` when the project has no runs yet.
@@ -135,6 +141,7 @@ def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
             if ids
             else pd.DataFrame(columns=["run_id", "name", "split", "step", "value"])
         )
+        sec.choose_run(view, metrics, run)
         builders = [
             ("project", "Project and splits", lambda: sec.overview(view)),
             ("profile", "Data profile", lambda: sec.profile(view)),
@@ -148,6 +155,8 @@ def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
             ("learning-curve", "Learning curve", lambda: sec.learning_curve(view)),
             ("lr-test", "Learning-rate range test", lambda: sec.lr_test(view)),
         ]
+        if has_mismatch(view):  # only after `yearn mismatch`
+            builders.append(("mismatch", "Data mismatch", lambda: mismatch(view)))
         if has_monitoring(view):  # only projects whose model is watched in production
             builders.append(("monitoring", "Monitoring", lambda: monitoring(view)))
         sections = [_guarded(id, title, build) for id, title, build in builders]
@@ -156,11 +165,18 @@ def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
     verdict = (view.workflow.get("diagnose") or {}).get("outputs", {}).get("verdict")
     steps = (view.workflow.get("diagnose") or {}).get("outputs", {}).get("next_steps", [])
     shown = next((s.result for s in sections if s.id == "diagnosis"), None)
-    if not steps and shown is not None:  # no `yearn run` yet: advice of the diagnosis shown
+    other = view.chosen is not None and view.chosen != view.output("train", "run_id")
+    if (
+        not steps or other
+    ) and shown is not None:  # no `yearn run` yet: advice of the diagnosis shown
         from yearn.diagnose import next_steps
 
         overall = getattr(shown.diagnosis, "overall", shown.diagnosis)
-        verdict, steps = overall.verdict(), next_steps(overall, curve=sec.curve_data(view))
+        curve = sec.curve_data(view)
+        model = view.model_run()
+        if curve is not None and (model is None or curve.get("run_id") != model.id):
+            curve = None  # a curve of another model says nothing about this one
+        verdict, steps = overall.verdict(), next_steps(overall, curve=curve)
     return Report(
         project=config.name,
         task=config.task,
@@ -173,11 +189,15 @@ def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
 
 
 def write_report(
-    project: str | Path = ".", out: str | Path | None = None, *, max_runs: int = 100
+    project: str | Path = ".",
+    out: str | Path | None = None,
+    *,
+    max_runs: int = 100,
+    run: str | None = None,
 ) -> Path:
-    """Build the report and write it atomically to ``out`` (default
-    ``<project>/report.html``); returns the path."""
-    report = build_report(project, max_runs=max_runs)
+    """Build the report (about ``run``, see :func:`build_report`) and write it atomically
+    to ``out`` (default ``<project>/report.html``); returns the path."""
+    report = build_report(project, max_runs=max_runs, run=run)
     path = Path(out) if out is not None else report_root(project) / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, report.to_html())

@@ -114,7 +114,7 @@ class RequestLog:
         for col in self.columns:
             series = inputs[col.name]
             if col.kind == "numeric":
-                values[col.name] = pa.array(series.astype("float64"), type=pa.float64())
+                values[col.name] = pa.array(_floats(series), type=pa.float64())
             elif col.kind == "category":
                 values[col.name] = pa.array(
                     [None if v is None else str(v) for v in series], type=pa.string()
@@ -150,13 +150,13 @@ class RequestLog:
             if name == "pred" or name.startswith("pred:"):
                 values = outputs[name]
                 cols[name] = (
-                    pa.array(values.astype("float64"))
+                    pa.array(_floats(values))
                     if pd.api.types.is_numeric_dtype(values)
                     else pa.array([None if v is None else str(v) for v in values], pa.string())
                 )
         for name in outputs.columns:
             if str(name).startswith("proba:"):
-                cols[str(name)] = pa.array(outputs[name].astype("float64"))
+                cols[str(name)] = pa.array(_floats(outputs[name]))
         return pa.table(cols)
 
     def append(self, table: pa.Table) -> Path:
@@ -192,6 +192,10 @@ class RequestLog:
         """Merge this writer's small segments into one."""
         with self._lock:
             self._merge()
+
+
+def _floats(series: pd.Series) -> np.ndarray:
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -267,7 +267,7 @@ def _sentences(target: str, rule: dict[str, Any], t: float, rates: dict[str, lis
         out.append(f"At this threshold nothing is flagged: every {target!r} {noun} is missed.")
     out.append(
         f"Expect about {a[0] * 1000:.0f} [{a[1] * 1000:.0f}, {a[2] * 1000:.0f}] flags per "
-        f"1,000 requests (recall {r[0]:.2f} [{r[1]:.2f}, {r[2]:.2f}])."
+        f"1,000 {noun}s (recall {r[0]:.2f} [{r[1]:.2f}, {r[2]:.2f}])."
     )
     return out
 
@@ -302,8 +302,9 @@ def _targets(preds: Any) -> list[tuple[str, np.ndarray, np.ndarray]]:
 
 
 def _caveats(
-    project: Project, split: str, n: int, calib: list[tuple[str, tuple]], widest: float
-) -> list[str]:
+    project: Project, split: str, n: int, calib: list[tuple[str, tuple]], widest: float,
+    task: str,
+) -> list[str]:  # fmt: skip
     out = [f"Measured on {n:,} {split} rows; brackets are 95% intervals."]
     if widest >= 0.05:
         out.append(
@@ -322,7 +323,7 @@ def _caveats(
             f"{split.capitalize()} is not drawn from a target source (the project names none): "
             "production data may differ, and so may these rates."
         )
-    if len(calib) > 2 and config is not None and config.task == "multiclass":
+    if task == "multiclass":
         out.append(
             "Each class is read one-vs-rest; the model still decides the most probable class, "
             "so these thresholds say what flagging one class alone would do."
@@ -354,11 +355,12 @@ def choose_operating_point(
     noun: str = "request",
     save: bool = True,
 ) -> OperatingPoint:
-    """Choose the threshold(s) of ``run`` (default: the newest run with predictions) from
+    """Choose the threshold(s) of ``run`` (default: the newest run with a saved model, else
+    the newest with predictions) from
     its ``split`` predictions by one rule; save it with the run unless ``save=False``."""
     project = project if isinstance(project, Project) else Project(project)
     rule = _rule(cost_fp, cost_fn, min_precision, max_alerts_per_1000)
-    run_id = run or project.latest_run_with()
+    run_id = run or project.latest_run_with("model.safetensors") or project.latest_run_with()
     if run_id is None:
         raise DataError(f"{project.root}: no run with predictions yet; run 'yearn train' first.")
     preds = project.predictions(run_id)
@@ -395,7 +397,7 @@ def choose_operating_point(
         (p.rates[r][2] - p.rates[r][1]) / 2 for p in points for r in ("precision", "recall")
         if np.isfinite(p.rates[r][0])
     )  # fmt: skip
-    caveats = _caveats(project, split, len(part.frame), calib, widest)
+    caveats = _caveats(project, split, len(part.frame), calib, widest, part.task)
     result = OperatingPoint(run_id, part.task, rule, split, points, caveats)
     if save:
         with (

@@ -101,7 +101,7 @@ def predict_file(
     """
     model = model if isinstance(model, ExportedModel) else load_exported(model)
     frame, base = read_input(input, model)
-    preds = model.predict_frame(frame, allow_extra=allow_extra, base_dir=base)
+    preds = model.predict_frame(frame, allow_extra=allow_extra, base_dir=base, where=str(input))
     id_column = model.metadata.get("id_column")
     if not id_column or id_column not in preds.columns:  # no ids: the spreadsheet row
         preds.insert(0, "row", range(2, len(preds) + 2))

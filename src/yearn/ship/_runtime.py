@@ -78,10 +78,18 @@ class ExportedModel:
         return ort.InferenceSession(self._model_bytes, options, providers=["CPUExecutionProvider"])
 
     def inputs(
-        self, frame: Any, *, allow_extra: bool = False, base_dir: str | Path | None = None
+        self,
+        frame: Any,
+        *,
+        allow_extra: bool = False,
+        base_dir: str | Path | None = None,
+        where: str = "input",
     ) -> dict[str, np.ndarray]:
-        """The graph inputs of ``frame``, checked against the schema (one-line errors)."""
-        return frame_to_inputs(frame, self.schema, allow_extra=allow_extra, base_dir=base_dir)
+        """The graph inputs of ``frame``, checked against the schema (one-line errors that
+        start with ``where``: a file name, a request)."""
+        return frame_to_inputs(
+            frame, self.schema, allow_extra=allow_extra, base_dir=base_dir, where=where
+        )
 
     def run_inputs(self, inputs: dict[str, np.ndarray], session: Any = None) -> np.ndarray:
         """Raw graph outputs (probabilities, or values for regression) of prepared inputs."""
@@ -90,10 +98,16 @@ class ExportedModel:
         return session.run(None, {k: v for k, v in inputs.items() if k in names})[0]
 
     def predict_proba(
-        self, frame: Any, *, allow_extra: bool = False, base_dir: str | Path | None = None
+        self,
+        frame: Any,
+        *,
+        allow_extra: bool = False,
+        base_dir: str | Path | None = None,
+        where: str = "input",
     ) -> np.ndarray:
         """Probabilities (N, classes or tasks), or values (N, 1) for regression."""
-        return self.run_inputs(self.inputs(frame, allow_extra=allow_extra, base_dir=base_dir))
+        inputs = self.inputs(frame, allow_extra=allow_extra, base_dir=base_dir, where=where)
+        return self.run_inputs(inputs)
 
     def predict_frame(
         self,
@@ -102,11 +116,12 @@ class ExportedModel:
         allow_extra: bool = False,
         base_dir: str | Path | None = None,
         threshold: Any = None,
+        where: str = "input",
     ) -> pd.DataFrame:
         """``pred`` and ``proba:<class>`` columns (``pred:<task>`` / ``proba:<task>`` for
         multi-label) for each row of ``frame``, preceded by the id column when ``frame``
         has the training data's id column. ``threshold`` overrides the saved one."""
-        proba = self.predict_proba(frame, allow_extra=allow_extra, base_dir=base_dir)
+        proba = self.predict_proba(frame, allow_extra=allow_extra, base_dir=base_dir, where=where)
         chosen = self.threshold if threshold is None else threshold
         out = pd.DataFrame(decide(proba, self.task, self.classes, chosen))
         id_column = self.metadata.get("id_column")

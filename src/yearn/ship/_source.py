@@ -63,10 +63,10 @@ def _load_prep(store: Any, run_id: str) -> Any:
 
 def _schema(prep: Any, dataset: Any, summary: dict[str, Any]) -> Schema:
     frame = dataset.frame
+    # every other column of the training data: known, carried or ignored, never an error
+    inputs = set(getattr(prep, "feature_names_in_", ())) | {dataset.image_column}
     passthrough = tuple(
-        c
-        for c in (dataset.id_column, *dataset.label_columns, *dataset.metadata_columns)
-        if c is not None
+        str(c) for c in frame.columns if c not in inputs and c not in ("source", "role")
     )
     if hasattr(prep, "mean_"):
         column = dataset.image_column

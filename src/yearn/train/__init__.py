@@ -13,6 +13,7 @@ from yearn.train._callbacks import (
 )
 from yearn.train._checkpoint import load_checkpoint, save_checkpoint
 from yearn.train._config import OPTIMIZERS, SCHEDULES, TrainConfig
+from yearn.train._cv import DEFAULT_CV_SPLITS, cv_project
 from yearn.train._data import SplitData, TrainData, make_train_data, split_indices
 from yearn.train._device import PRECISIONS, as_input, default_device, module_device
 from yearn.train._estimator import TorchClassifier, TorchMultiLabelClassifier, TorchRegressor
@@ -33,6 +34,7 @@ from yearn.train._scale_up import ScaleStep, ScaleUpResult, scale_up
 from yearn.train._state import TrainState
 
 __all__ = [
+    "DEFAULT_CV_SPLITS",
     "MODEL_NAMES",
     "OPTIMIZERS",
     "PRECISIONS",
@@ -59,6 +61,7 @@ __all__ = [
     "TrainState",
     "as_input",
     "build_model",
+    "cv_project",
     "default_device",
     "default_loss",
     "error_name",
