@@ -23,7 +23,7 @@ from yearn.monitor._reference import (
     prediction_columns,
 )
 from yearn.monitor._result import ColumnDrift, MonitorResult, WindowResult
-from yearn.monitor._table import Table, open_table
+from yearn.monitor._table import Table, open_table, row_ids
 from yearn.monitor._windows import Windows, find_time_column, make_windows
 
 __all__ = ["MIN_EFFECT", "monitor"]
@@ -71,7 +71,7 @@ def _labels_per_row(
     mapping = pd.Series(
         labels[label_column].astype(str).to_numpy(), index=labels[lab_id].astype(str)
     )
-    joined = table.column(key).astype(str).map(mapping)
+    joined = row_ids(table, key).map(mapping)
     if joined.notna().sum() == 0:
         raise DataError(
             f"{where}: none of its ids is in {table.name} (column {key!r}); were the labels "
