@@ -46,6 +46,7 @@ COMMAND_MODULES = [
     "slices",
     "transfer",
     "multitask",
+    "e2e",
     "operating_point",
     "ship",
     "compress",

@@ -179,4 +179,32 @@ def advise_multitask(
     )
     if not failed and any(c.passed is None for c in checks):
         verdict += " (one condition not measured)"
+    measured = _measured(comparison)
+    if measured is not None:
+        # a measurement outranks the conditions that predict it: the verdict follows it
+        better, text = measured
+        if better == "joint":
+            verdict = f"multi-task learning likely helps: measured, {text}"
+            if failed:
+                verdict += f" (although the conditions {', '.join(failed)} are not met)"
+        elif better == "separate":
+            verdict = f"multi-task learning unlikely to help: measured, {text}"
+        else:
+            verdict = (
+                f"multi-task learning: no detectable difference measured ({text}); "
+                + (f"the conditions {', '.join(failed)} are not met" if failed else "")
+            ).rstrip("; ")
     return MultiTaskAdvice(verdict, checks, labelled)
+
+
+def _measured(comparison: Any) -> tuple[str | None, str] | None:
+    """(which is better on dev — joint, separate or None —, the gain in words) from the
+    joint-vs-separate comparison's overall verdict (paired test), or None without one."""
+    overall = getattr(comparison, "overall", None)
+    if overall is None:
+        return None
+    text = (
+        f"joint vs separate overall {overall.metric} gain {overall.gain:+.4g} "
+        f"[{overall.ci_low:+.4g}, {overall.ci_high:+.4g}], p = {overall.p_value:.2g}"
+    )
+    return overall.better, text
