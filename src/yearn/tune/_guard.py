@@ -52,6 +52,12 @@ class Guard:
         )
         if self.beats_default:
             return text + f"; the tuned config beats the default (p < {ALPHA:g})."
+        if self.difference > 0 and self.p_value < ALPHA:
+            return (
+                text + f". It does worse than the default on examples it was not chosen on: "
+                f"its gain on the select half ({sel_gain:+.4g}) came from picking the best of "
+                f"{self.n_trials} trials by chance; no claim that it beats the default."
+            )
         return (
             text + f". Its gain on the select half ({sel_gain:+.4g}) is within what picking "
             f"the best of {self.n_trials} trials gives by chance: no claim that it beats "
