@@ -35,3 +35,20 @@ def toy_table(prefix: str, n: int, seed: int) -> pd.DataFrame:
         {"id": [f"{prefix}{i}" for i in range(n)], "x1": x1, "x2": x2, "color": color,
          "device": prefix, "y": y}
     )  # fmt: skip
+
+
+#: The toy project with a metric and split settings for training (a human level of 20%).
+TRAIN_TOML = (
+    TOY_TOML
+    + """
+[metric]
+optimizing = "error"
+human_level_error = 0.2
+
+[split]
+dev = 0.3
+test = 0.3
+target_to_train = 0.4
+train_dev = 0.1
+"""
+)

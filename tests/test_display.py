@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from sklearn.base import BaseEstimator
 
 import yearn
@@ -33,12 +32,7 @@ EVIL_TAG = "R&D"
 SPLITS = ("train", "train_dev", "dev", "test")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _table(n_per_split: int = 60, seed: int = 0, flip: float = 0.15) -> pd.DataFrame:

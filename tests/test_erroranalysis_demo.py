@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 
-from tests.test_erroranalysis_fixture import demo_predictions
+from tests._demo_predictions import demo_predictions
 from yearn.erroranalysis import load_worksheet, sample_errors, summarize
 from yearn.labels import label_issues
 from yearn.slices import find_slices

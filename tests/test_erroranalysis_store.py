@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.test_erroranalysis_worksheet import make_table
+from tests._tables import make_table
 from yearn.predictions import write_predictions
 from yearn.project import resolve_predictions
 

@@ -114,3 +114,24 @@ def test_digits_demo_next_steps_agree_with_the_learning_curve(tmp_path):
     says_more_data = any(s.startswith(MORE_DATA) for s in report.next_steps)
     assert says_more_data is bool(curve["more_data_helps"])
     assert tuple(report.next_steps) == tuple(result.next_steps)
+
+
+def test_report_reports_the_best_run_or_the_one_named(tmp_path, cli):
+    from yearn.report import build_report
+    from yearn.splits import split_project
+    from yearn.train import train_project
+
+    root = _project(tmp_path)
+    split_project(root)
+    weak = train_project(root, "linear", epochs=1, lr=1e-5, num_threads=1).run_id
+    strong = train_project(root, "mlp", epochs=6, lr=0.01, num_threads=1).run_id
+    report = build_report(root)
+    overview = str(report["project"].parts[0])
+    assert strong in overview and "lowest dev error" in overview
+    named = build_report(root, run=weak)
+    assert weak in str(named["project"].parts[0]) and "chosen with --run" in str(
+        named["project"].parts[0]
+    )
+    assert weak in (named["diagnosis"].caption or "")
+    bad = cli("report", "-p", root, "--run", "nosuchrun")
+    assert bad.exit_code == 2 and "yearn runs" in bad.output

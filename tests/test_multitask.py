@@ -19,13 +19,7 @@ from yearn.multitask import (
 )
 from yearn.train import masked_bce
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _tasks(n: int, seed: int, missing: float = 0.3):

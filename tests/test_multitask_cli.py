@@ -7,18 +7,11 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 from yearn.demo import make_scenes_demo
 from yearn.demo.scenes import SCENE_OBJECTS
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_erroranalysis_worksheet import make_table
+from tests._tables import make_table
 from yearn._io import append_line, atomic_write_text, file_lock
 from yearn.erroranalysis import edit_worksheet, load_worksheet, sample_errors
 from yearn.predictions import write_predictions

@@ -136,7 +136,7 @@ def _tag_forever(path: str, ready) -> None:
 
 
 def test_sigkill_during_worksheet_saves_leaves_a_loadable_sheet_and_no_litter(tmp_path):
-    from tests.test_erroranalysis_worksheet import make_table
+    from tests._tables import make_table
     from yearn.erroranalysis import load_worksheet, sample_errors
     from yearn.predictions import write_predictions
 

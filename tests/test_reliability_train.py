@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.test_train_cli import TOML, toy_table
+from tests._toy_project import TRAIN_TOML as TOML
+from tests._toy_project import toy_table
 from yearn.errors import TrainingError
 from yearn.train import DivergenceDetector
 

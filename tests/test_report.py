@@ -10,23 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.test_run import FAST, make_project
+from tests._workflow_project import FAST, SECTION_IDS, make_project
 from yearn.errors import ConfigError, StoreError
 from yearn.report import Series, build_report, html_table, line_chart, section_of, write_report
 
-SECTION_IDS = [
-    "project",
-    "profile",
-    "baselines",
-    "curves",
-    "diagnosis",
-    "operating-point",
-    "errors",
-    "labels",
-    "slices",
-    "learning-curve",
-    "lr-test",
-]
 EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_report import SECTION_IDS
-from tests.test_run import FAST, make_project
+from tests._workflow_project import FAST, SECTION_IDS, make_project
 
 CHROMIUM = Path(os.environ.get("YEARN_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("YEARN_CHROMEDRIVER", "/usr/bin/chromedriver"))

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.test_report import SECTION_IDS
+from tests._workflow_project import SECTION_IDS
 
 
 def test_demo_tabular_runs_the_workflow(cli, tmp_path):

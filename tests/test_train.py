@@ -19,14 +19,7 @@ from yearn.errors import TrainingError, YearnError
 from yearn.predictions import load_predictions
 from yearn.train import Callback, EarlyStopping, fit, load_checkpoint, masked_bce, mlp
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models: one CPU thread is fastest (and immune to a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _blobs(n=160, d=4, seed=0, classes=2):

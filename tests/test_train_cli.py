@@ -11,30 +11,11 @@ import torch
 from yearn.predictions import load_predictions
 from yearn.store import open_store
 
-from ._toy_project import TOY_TOML, toy_table
+from ._toy_project import TRAIN_TOML, toy_table
 
-TOML = (
-    TOY_TOML
-    + """
-[metric]
-optimizing = "error"
-human_level_error = 0.2
+TOML = TRAIN_TOML
 
-[split]
-dev = 0.3
-test = 0.3
-target_to_train = 0.4
-train_dev = 0.1
-"""
-)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +114,6 @@ def test_bad_input_exits_2_with_the_reason(cli, project, args, message):
 
 
 def test_precision_and_streaming_from_the_shell(cli, project):
-    import torch
 
     if not torch.cuda.is_available():
         result = cli("train", "-p", project, "--epochs", "1", "--precision", "bf16")

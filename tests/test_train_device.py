@@ -166,3 +166,28 @@ def test_exact_float32_turns_tf32_off_for_the_block_and_restores_it():
         b.cudnn.conv.fp32_precision = conv
     with exact_float32(torch.device("cpu")):  # nothing to do off CUDA
         assert (b.cuda.matmul.allow_tf32, b.cudnn.allow_tf32) == before
+
+
+def test_lr_find_streams_and_checks_precision_like_fit():
+    from yearn.train import lr_find
+
+    kw = dict(num_steps=30, batch_size=16, width=8, num_threads=1)
+    on_device = lr_find("mlp", _data(), stream=False, **kw)
+    streamed = lr_find("mlp", _data(), stream=True, **kw)
+    assert streamed.losses == pytest.approx(on_device.losses, rel=1e-6)
+    if DEVICE.type == "cpu":
+        with pytest.raises(TrainingError, match="needs a CUDA device"):
+            lr_find("mlp", _data(), precision="bf16", **kw)
+
+
+def test_test_rows_stay_on_the_host_and_are_predicted_when_asked():
+    data = _data(320)
+    rng = np.random.default_rng(9)
+    x_test = rng.normal(size=(50, 5)).astype(np.float32)
+    data["test"] = (x_test, (x_test[:, 0] > 0).astype(int))
+    res = fit("mlp", data, epochs=2, width=8, num_threads=1, include_test=True)
+    rows = res.predictions[res.predictions["split"] == "test"]
+    want = torch.softmax(predict_outputs(res.model, torch.as_tensor(x_test)), 1).cpu().numpy()
+    np.testing.assert_allclose(rows[["proba:0", "proba:1"]].to_numpy(), want, atol=1e-6)
+    hidden = fit("mlp", data, epochs=1, width=8, num_threads=1)
+    assert "test" not in set(hidden.predictions["split"])

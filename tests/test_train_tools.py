@@ -22,13 +22,7 @@ from yearn.train import (
 from yearn.train._data import standardise
 from yearn.train._lr_find import suggest
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _data(n=200, seed=0):

@@ -26,13 +26,7 @@ from yearn.transfer import (
     transfer,
 )
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _task(n: int, seed: int, n_inputs: int = 6, shift: float = 0.0):

@@ -41,7 +41,9 @@ def register(app: typer.Typer) -> None:
             help="Human-level error (5% or 0.05) that corrects the share of dev error due to "
             "labels for class overlap (default: the project's metric.human_level_error).",
         ),
-        top: int = typer.Option(20, "--top", help="Flagged examples to show."),
+        top: int = typer.Option(
+            20, "--top", help="Flagged examples to show in the table (--json has every row)."
+        ),
         out: Path | None = typer.Option(None, "--out", "-o", help="Write all flagged rows (.csv)."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
@@ -85,7 +87,7 @@ def register(app: typer.Typer) -> None:
             with atomic_write(out) as tmp:
                 result.issues.to_csv(tmp, index=False)
         if as_json:
-            typer.echo(json.dumps(result.to_dict(top=top), indent=2, default=str))
+            typer.echo(json.dumps(result.to_dict(), indent=2, default=str))  # every row
             return
         table = Table(title=f"{len(result.issues)} likely label issues of {result.n_examples}")
         for col in ("rank", "id", "split", "label", "suggested", "p(label)"):

@@ -21,6 +21,11 @@ def register(app: typer.Typer) -> None:
             None, "--out", "-o", help="Where to write the report (default: <project>/report.html)."
         ),
         max_runs: int = typer.Option(100, "--max-runs", help="Training runs to draw curves for."),
+        run: str | None = typer.Option(
+            None,
+            "--run",
+            help="The train run to report on (default: best dev metric under the constraints).",
+        ),
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Write the project's HTML report: one self-contained file that works offline."""
@@ -33,7 +38,7 @@ def register(app: typer.Typer) -> None:
                 f"must be at least 1; got {max_runs}.", param_hint="--max-runs"
             )
         with err_console.status("building the report ..."):
-            result = build_report(project, max_runs=max_runs)
+            result = build_report(project, max_runs=max_runs, run=run)
             from yearn._io import atomic_write_text
 
             path = out if out is not None else result_path(project)

@@ -69,9 +69,12 @@ def register(app: typer.Typer) -> None:
             + (f", page {base}/web/" if plan.web else "")
             + "); Ctrl+C stops",
             highlight=False,
+            soft_wrap=True,
         )
         if plan.log_folder is not None:
-            console.print(f"request log: {escape(str(plan.log_folder))}", highlight=False)
+            console.print(
+                f"request log: {escape(str(plan.log_folder))}", highlight=False, soft_wrap=True
+            )
         import uvicorn
 
         uvicorn.run(plan.app, host=host, port=port, log_level="warning", access_log=False)

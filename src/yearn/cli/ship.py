@@ -34,7 +34,9 @@ def register(app: typer.Typer) -> None:
             "and numpy) or web (a static page running the model in the browser).",
         ),
         target_out: Path | None = typer.Option(
-            None, "--target-out", help="Folder of the device/web build (default: <out>-<target>)."
+            None,
+            "--target-out",
+            help="Folder of the device/web build (default: <project>/<run>-<target>).",
         ),
         store_url: str | None = STORE_URL_OPTION,
         as_json: bool = JSON_OPTION,
@@ -50,7 +52,11 @@ def register(app: typer.Typer) -> None:
         result = export_run(
             Project(project, store_url=store_url), run, out=out, threshold=threshold
         )
-        built = build_target(result.path, target, target_out) if target != "onnx" else None
+        built = None
+        if target != "onnx":  # a deliverable: a visible folder of the project by default
+            built = build_target(
+                result.path, target, target_out or project / f"{result.path.name}-{target}"
+            )
         if as_json:
             payload = result.to_dict()
             payload["target"] = {"name": target, "path": str(built or result.path)}

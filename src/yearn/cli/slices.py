@@ -34,7 +34,9 @@ def register(app: typer.Typer) -> None:
         pairs: bool = typer.Option(True, "--pairs/--no-pairs", help="Also pairs of conditions."),
         correction: str = typer.Option("bh", "--correction", help="bh or bonferroni."),
         alpha: float = typer.Option(0.05, "--alpha", help="Significance level after correction."),
-        top: int = typer.Option(10, "--top", help="Slices to show."),
+        top: int = typer.Option(
+            10, "--top", help="Slices to show in the table (--json has every row)."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
         """Slices (metadata conditions and pairs) ranked by excess errors, with p-values."""
@@ -56,7 +58,7 @@ def register(app: typer.Typer) -> None:
             alpha=alpha,
         )
         if as_json:
-            typer.echo(json.dumps(report.to_dict(top=top), indent=2, default=str))
+            typer.echo(json.dumps(report.to_dict(), indent=2, default=str))  # every row
             return
         table = Table(
             title=f"{split}: overall error {report.overall_error:.1%} over {report.n_examples} "

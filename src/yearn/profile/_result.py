@@ -72,7 +72,7 @@ class CheckResult:
         if self.flags is not None:
             flagged = np.flatnonzero(self.flags)
             out["n_flagged"] = int(flagged.size)
-            out["flagged_rows"] = flagged[:1000].tolist()
+            out["flagged_rows"] = flagged.tolist()  # every row: --json is complete
         return out
 
     def _repr_html_(self) -> str:

@@ -104,8 +104,13 @@ def _guarded(id: str, title: str, build: Any) -> sec.Section:
         )
 
 
-def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
+def build_report(
+    project: str | Path = ".", *, max_runs: int = 100, run: str | None = None
+) -> Report:
     """Collect every section of the report of the project at ``project``.
+
+    The analyses are about one model run: ``run`` when given, else the train run with the
+    best dev value of the project's metric among those meeting the constraints.
 
     Raises :class:`~yearn.errors.ConfigError` without a ``yearn.toml`` and
     :class:`~yearn.errors.StoreError` when the project has no runs yet.
@@ -135,6 +140,7 @@ def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
             if ids
             else pd.DataFrame(columns=["run_id", "name", "split", "step", "value"])
         )
+        sec.choose_run(view, metrics, run)
         builders = [
             ("project", "Project and splits", lambda: sec.overview(view)),
             ("profile", "Data profile", lambda: sec.profile(view)),
@@ -156,11 +162,18 @@ def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
     verdict = (view.workflow.get("diagnose") or {}).get("outputs", {}).get("verdict")
     steps = (view.workflow.get("diagnose") or {}).get("outputs", {}).get("next_steps", [])
     shown = next((s.result for s in sections if s.id == "diagnosis"), None)
-    if not steps and shown is not None:  # no `yearn run` yet: advice of the diagnosis shown
+    other = view.chosen is not None and view.chosen != view.output("train", "run_id")
+    if (
+        not steps or other
+    ) and shown is not None:  # no `yearn run` yet: advice of the diagnosis shown
         from yearn.diagnose import next_steps
 
         overall = getattr(shown.diagnosis, "overall", shown.diagnosis)
-        verdict, steps = overall.verdict(), next_steps(overall, curve=sec.curve_data(view))
+        curve = sec.curve_data(view)
+        model = view.model_run()
+        if curve is not None and (model is None or curve.get("run_id") != model.id):
+            curve = None  # a curve of another model says nothing about this one
+        verdict, steps = overall.verdict(), next_steps(overall, curve=curve)
     return Report(
         project=config.name,
         task=config.task,
@@ -173,11 +186,15 @@ def build_report(project: str | Path = ".", *, max_runs: int = 100) -> Report:
 
 
 def write_report(
-    project: str | Path = ".", out: str | Path | None = None, *, max_runs: int = 100
+    project: str | Path = ".",
+    out: str | Path | None = None,
+    *,
+    max_runs: int = 100,
+    run: str | None = None,
 ) -> Path:
-    """Build the report and write it atomically to ``out`` (default
-    ``<project>/report.html``); returns the path."""
-    report = build_report(project, max_runs=max_runs)
+    """Build the report (about ``run``, see :func:`build_report`) and write it atomically
+    to ``out`` (default ``<project>/report.html``); returns the path."""
+    report = build_report(project, max_runs=max_runs, run=run)
     path = Path(out) if out is not None else report_root(project) / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, report.to_html())

@@ -82,9 +82,9 @@ def _fix_for(err: dict[str, Any], columns: dict[str, Column]) -> str:
         more = " ..." if len(col.categories) > 20 else ""
         return f"send one of {shown}{more}" + (" or null" if col.nullable else "")
     if col.kind == "numeric":
-        return "send a finite number of magnitude at most 1e38" + (
-            " or null" if col.nullable else ""
-        )
+        if col.nullable:
+            return "send a finite number of magnitude at most 1e38, or null"
+        return "send a finite number of magnitude at most 1e38 (never null: training had none)"
     return "send the image file base64-encoded (PNG or JPEG)"
 
 

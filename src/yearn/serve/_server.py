@@ -73,6 +73,7 @@ def plan_server(
 
     export = resolve_export(project, model, run)
     exported = load_exported(export)
+    _ = exported.session  # the onnxruntime session now, not on the first request
     request_log = None
     if log:
         folder = ProjectPaths(log_root(project, export)).request_log

@@ -77,7 +77,7 @@ class SliceReport:
             f"</p>{chart}{table}</div>"
         )
 
-    def to_dict(self, top: int | None = 20) -> dict[str, Any]:
+    def to_dict(self, top: int | None = None) -> dict[str, Any]:
         rows = self.slices if top is None else self.slices.head(top)
         records = []
         for row in rows.to_dict(orient="records"):

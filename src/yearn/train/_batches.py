@@ -32,14 +32,21 @@ def _targets(y: np.ndarray, task: str, loss: str, device: torch.device) -> torch
     return torch.as_tensor(y, dtype=torch.float32, device=device)
 
 
-def should_stream(data: TrainData, device: torch.device, stream: bool | None) -> bool:
+def should_stream(
+    data: TrainData,
+    device: torch.device,
+    stream: bool | None,
+    splits: tuple[str, ...] | None = None,
+) -> bool:
     """Stream the inputs? ``stream`` True/False decides; ``None``: only on CUDA, when the
-    float32 inputs of every split exceed :data:`STREAM_SHARE` of the free device memory."""
+    float32 inputs of the splits (default: all) exceed :data:`STREAM_SHARE` of the free
+    device memory."""
     if stream is not None:
         return bool(stream)
     if device.type != "cuda":
         return False
-    need = sum(int(np.prod(p.x.shape)) * 4 for p in data.splits.values())
+    parts = [p for s, p in data.splits.items() if splits is None or s in splits]
+    need = sum(int(np.prod(p.x.shape)) * 4 for p in parts)
     free, _total = torch.cuda.mem_get_info(device)
     if need > STREAM_SHARE * free:
         log.info(
@@ -58,7 +65,13 @@ class SplitTensors:
     """Inputs and targets of every split, placed for training on ``device``."""
 
     def __init__(
-        self, data: TrainData, loss: str, device: torch.device, *, stream: bool = False
+        self,
+        data: TrainData,
+        loss: str,
+        device: torch.device,
+        *,
+        stream: bool = False,
+        splits: tuple[str, ...] | None = None,
     ) -> None:
         self.device = device
         self.streamed = stream
@@ -66,6 +79,8 @@ class SplitTensors:
         self.x: dict[str, torch.Tensor] = {}
         self.y: dict[str, torch.Tensor] = {}
         for name, part in data.splits.items():
+            if splits is not None and name not in splits:
+                continue
             if stream:
                 x = as_input(part.x, torch.device("cpu"))
                 self.x[name] = x.pin_memory() if self._pin else x

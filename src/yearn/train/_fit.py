@@ -285,7 +285,9 @@ def _final_outputs(state: Any, split: str) -> torch.Tensor:
     seen = state.outputs.get(split)
     if seen is not None and seen[0] == weights_version(state.model):
         return seen[1]
-    x = state.tensors.x[split]  # already placed by the loop: no second copy
+    x = state.tensors.x.get(split)  # placed by the loop: no second copy
+    if x is None:  # test: from the host, chunk by chunk
+        x = torch.as_tensor(state.data.splits[split].x, dtype=torch.float32)
     return predict_outputs(state.model, x, chunk=state.eval_chunk)
 
 

@@ -247,7 +247,11 @@ def train_torch(
     n_train = len(data.splits["train"])
     batch_size = cfg.resolved_batch_size(n_train)
     model.to(device)
-    tensors = SplitTensors(data, loss, device, stream=should_stream(data, device, cfg.stream))
+    # test rows are not needed to train: they stay on the host (predicted from there only
+    # when asked for)
+    used = tuple(s for s in data.splits if s != "test")
+    stream = should_stream(data, device, cfg.stream, splits=used)
+    tensors = SplitTensors(data, loss, device, stream=stream, splits=used)
     _check_model(model, data, loss, tensors.x["train"])
     optimizer = _optimizer(model, cfg)
     generator = torch.Generator().manual_seed(cfg.random_state)
@@ -286,6 +290,8 @@ def train_torch(
     state.loss_weight = class_weights(
         cfg.class_weight, data.task, loss, data.splits["train"].y, len(data.classes)
     )
+    if state.loss_weight is not None:  # on the device once, not copied every batch
+        state.loss_weight = state.loss_weight.to(device)
     loss_fn = loss_function(loss, state.loss_weight)
     eval_splits = [s for s in ("train_dev", "dev") if s in tensors.x]
     state.eval_chunk = eval_chunk(batch_size)

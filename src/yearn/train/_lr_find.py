@@ -23,10 +23,11 @@ import torch
 
 from yearn._validation import check_number, check_positive_int
 from yearn.errors import TrainingError
+from yearn.train._batches import SplitTensors, should_stream
 from yearn.train._config import TrainConfig
 from yearn.train._data import make_train_data
-from yearn.train._device import as_input, resolve_device
-from yearn.train._loop import _optimizer, _targets, seeded
+from yearn.train._device import autocast, check_precision, resolve_device
+from yearn.train._loop import _optimizer, seeded
 from yearn.train._losses import check_loss, class_weights, default_loss, loss_function
 
 __all__ = ["LRFindResult", "lr_find"]
@@ -147,18 +148,14 @@ def lr_find(
         cfg.lr = start_lr
         opt = _optimizer(net, cfg)
         gen = torch.Generator().manual_seed(cfg.random_state)
-        x = as_input(prepared.splits["train"].x, dev)
-        y = _targets(prepared.splits["train"].y, prepared.task, loss, dev)
-        loss_fn = loss_function(
-            loss,
-            class_weights(
-                cfg.class_weight,
-                prepared.task,
-                loss,
-                prepared.splits["train"].y,
-                len(prepared.classes),
-            ),
+        check_precision(cfg.precision, dev)
+        amp = autocast(cfg.precision, dev)
+        stream = should_stream(prepared, dev, cfg.stream, splits=("train",))
+        tensors = SplitTensors(prepared, loss, dev, stream=stream, splits=("train",))
+        weight = class_weights(
+            cfg.class_weight, prepared.task, loss, prepared.splits["train"].y, len(prepared.classes)
         )
+        loss_fn = loss_function(loss, weight.to(dev) if weight is not None else None)
         factor = (end_lr / start_lr) ** (1 / (num_steps - 1))
         lrs: list[float] = []
         losses: list[float] = []
@@ -171,9 +168,11 @@ def lr_find(
                 group["lr"] = lr
             if pos + batch_size > n:
                 perm, pos = torch.randperm(n, generator=gen), 0
-            idx = perm[pos : pos + batch_size].to(dev)
+            rows = perm[pos : pos + batch_size]
             pos += batch_size
-            value = loss_fn(net(x[idx]), y[idx])
+            xb, yb = tensors.batch("train", rows.to(dev), rows)
+            with amp:
+                value = loss_fn(net(xb), yb)
             opt.zero_grad(set_to_none=True)
             value.backward()
             opt.step()

@@ -12,7 +12,14 @@ import torch
 
 from yearn.compare import Comparison, compare_predictions, format_gain
 from yearn.errors import DataError
-from yearn.train import FitResult, default_loss, expected_outputs, fit, make_train_data
+from yearn.train import (
+    FitResult,
+    default_loss,
+    expected_outputs,
+    fit,
+    make_train_data,
+    module_device,
+)
 from yearn.transfer._backbone import load_backbone
 from yearn.transfer._policy import POLICIES
 from yearn.transfer._transfer import attach_head, transfer
@@ -85,7 +92,8 @@ class TransferComparison:
 def scratch_copy(model: torch.nn.Module, random_state: int) -> torch.nn.Module:
     """The same architecture with freshly initialised weights (seeded, RNG restored)."""
     fresh = copy.deepcopy(model)
-    with torch.random.fork_rng(devices=[]):
+    where = module_device(fresh)  # a model on CUDA draws from (and forks) the CUDA RNG
+    with torch.random.fork_rng(devices=[where.index or 0] if where.type == "cuda" else []):
         torch.manual_seed(random_state)
         for module in fresh.modules():
             if hasattr(module, "reset_parameters"):

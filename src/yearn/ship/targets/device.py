@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import shutil
-import tempfile
 from pathlib import Path
 
 from yearn._io import atomic_write_bytes, atomic_write_json, atomic_write_text
 from yearn.ship._runtime import METADATA_NAME, MODEL_NAME, load_exported
 
 __all__ = ["build_device", "quantize_int8"]
-
-log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 
 README = """# {version} on a device
@@ -41,36 +37,25 @@ Built by `yearn export --target device` from `{source}`.
 """
 
 
-class _DropHint(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "pre-processing before quantization" not in record.getMessage()
-
-
 def quantize_int8(model_bytes: bytes) -> bytes | None:
-    """int8 weights by onnxruntime's dynamic quantization; ``None`` when it does not apply
-    (no quantizable operator) or onnxruntime's quantization tools are missing."""
-    try:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-    except ImportError as exc:  # optional part of onnxruntime
-        log.info("int8 quantization not available: %s", exc)
-        return None
-    root = logging.getLogger()
-    hint = _DropHint()
-    root.addFilter(hint)  # onnxruntime's pre-processing hint goes to the root logger
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            src, dst = Path(tmp) / "in.onnx", Path(tmp) / "out.onnx"
-            src.write_bytes(model_bytes)
-            quantize_dynamic(src, dst, weight_type=QuantType.QInt8)
-            data = dst.read_bytes()
-    finally:
-        root.removeFilter(hint)
+    """int8 weights by dynamic quantization (``yearn compress``'s, network operators only);
+    ``None`` when no operator was quantized."""
     import onnx
 
+    from yearn.ship._quantize import quantize_dynamic_bytes
+
+    data = quantize_dynamic_bytes(model_bytes)
     ops = {n.op_type for n in onnx.load_from_string(data).graph.node}
     if not ops & {"MatMulInteger", "ConvInteger", "DynamicQuantizeLinear", "DequantizeLinear"}:
         return None
     return data
+
+
+def _metric_text(metric: dict) -> str:
+    low, high = (metric.get("interval") or [None, None])[:2]
+    if not isinstance(metric.get("dev_value"), int | float) or low is None or high is None:
+        return "not recorded"
+    return f"{metric.get('name')} {metric['dev_value']:.4f} (95% interval {low:.4f} to {high:.4f})"
 
 
 def build_device(model_dir: str | Path, out: str | Path, *, int8: bool = True) -> Path:
@@ -95,7 +80,6 @@ def build_device(model_dir: str | Path, out: str | Path, *, int8: bool = True) -
     atomic_write_json(out / METADATA_NAME, meta)
     shutil.copyfile(HERE / "device_runner.py", out / "run.py")
     metric = meta.get("metric") or {}
-    interval = metric.get("interval") or [None, None]
     atomic_write_text(
         out / "README.md",
         README.format(
@@ -103,8 +87,7 @@ def build_device(model_dir: str | Path, out: str | Path, *, int8: bool = True) -
             task=model.task,
             variant=variant,
             threshold=json.dumps(meta.get("threshold")),
-            metric=f"{metric.get('name')} {metric.get('dev_value')} "
-            f"(interval {interval[0]} to {interval[1]})",
+            metric=_metric_text(metric),
             inputs=", ".join(f"`{c.name}` ({c.kind})" for c in model.schema),
             source=Path(model_dir).name,
         ),
