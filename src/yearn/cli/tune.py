@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
         """Search hyperparameters on the select half of dev; confirm on the other half."""
         from yearn.tune import tune as run_tune
 
-        with feature_screen(project, keep_column, say=not as_json):
+        with feature_screen(project, keep_column):
             if not as_json:
                 err_console.print(
                     f"tuning {model} on {project} ({trials} trials, {jobs} worker(s), "

@@ -8,6 +8,7 @@ executor: each task carries its own seed.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -75,6 +76,7 @@ class RayExecutor(Executor):
             ) from None
         started = not ray.is_initialized()
         if started:
+            os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no telemetry, no network
             options: dict[str, Any] = {
                 "include_dashboard": False,
                 "log_to_driver": False,

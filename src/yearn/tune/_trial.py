@@ -120,11 +120,15 @@ def make_study(spec: WorkerSpec, *, load: bool) -> Any:
     """Create (or load) the study with the TPE sampler and the median pruner."""
     import optuna
 
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # the library never prints
     sampler = optuna.samplers.TPESampler(
         seed=spec.seed + spec.worker,
         constraints_func=_constraints_func if spec.constraints else None,
     )
-    pruner = optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1)
+    # no pruning in the first quarter of the epochs: early curves cross
+    pruner = optuna.pruners.MedianPruner(
+        n_startup_trials=5, n_warmup_steps=max(1, spec.epochs // 4)
+    )
     storage = storage_for(spec.storage)
     if load:
         return optuna.load_study(
