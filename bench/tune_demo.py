@@ -25,7 +25,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = make_tabular_demo(Path(tmp) / "demo")
         split_project(root, record=False)
-        cmd = [sys.executable, "-c", "from yearn.cli import main; main()", "tune", "--project", str(root)]
+        cli = [sys.executable, "-c", "from yearn.cli import main; main()"]
+        cmd = [*cli, "tune", "--project", str(root)]
         start = time.perf_counter()
         out = subprocess.run(
             [*cmd, "--trials", str(args.trials), "--json"],

@@ -196,7 +196,6 @@ def test_plateau_is_noted():
 
 
 def test_tensorboard_event_files_are_readable(tmp_path):
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     from tensorboard.backend.event_processing.event_multiplexer import EventMultiplexer
 
