@@ -105,6 +105,22 @@ def test_study_lives_in_the_run_store_and_resumes_by_name(tmp_path):
     assert set(metrics["run_id"]) == set(run_ids)
     assert {"train", "dev"} <= set(metrics["split"])
     assert second.dev_evaluations >= 6  # five trials and the default scored dev
+    # TensorBoard: HParams of each trial, read back with TensorBoard's own readers
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    trial = next(t for t in second.trials if t["state"] == "COMPLETE")
+    folder = store.artifact_root / trial["run_id"] / "tensorboard"
+    acc = EventAccumulator(str(folder))
+    acc.Reload()
+    content = acc.PluginTagToContent("hparams")
+    start = plugin_data_pb2.HParamsPluginData.FromString(
+        content["_hparams_/session_start_info"]
+    ).session_start_info
+    assert set(start.hparams) == set(trial["params"]) | {"pruned"}
+    assert start.hparams["lr"].number_value == pytest.approx(trial["params"]["lr"])
+    assert acc.Scalars("hparam/dev_error")[0].value == pytest.approx(trial["value"])
+    assert {"train", "dev"} <= {p.name for p in folder.iterdir() if p.is_dir()}
     store.close()
     html = second._repr_html_()
     assert "optimisation history" in html and "L2 × dropout" in html

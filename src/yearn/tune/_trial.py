@@ -7,6 +7,7 @@ import math
 import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 __all__ = ["WorkerSpec", "measure", "run_worker", "train_config"]
@@ -112,6 +113,17 @@ def _violations(measured: dict[str, float], constraints: tuple[str, ...]) -> lis
     return values
 
 
+def raw_params(trial: Any) -> dict[str, Any]:
+    """The trial's sampled parameters as Optuna holds them."""
+    return dict(trial.params)
+
+
+def _label(spec: WorkerSpec) -> str:
+    from yearn.config import error_name
+
+    return error_name(spec.metric)
+
+
 def _constraints_func(trial: Any) -> list[float]:
     return list(trial.user_attrs.get("constraints", []))
 
@@ -151,6 +163,7 @@ def run_worker(spec: WorkerSpec) -> int:
     from yearn.errors import TrainingError
     from yearn.train import fit
     from yearn.tune._halves import dev_half
+    from yearn.tune._hparams import write_hparams
     from yearn.tune._pruning import PruneOnDev
     from yearn.tune._space import suggest
 
@@ -182,9 +195,15 @@ def run_worker(spec: WorkerSpec) -> int:
         measured = measure(result, spec.constraints)
         trial.set_user_attr("measured", measured)
         trial.set_user_attr("constraints", _violations(measured, spec.constraints))
+        last = float(result.history[-1]["dev_metric"])
+        write_hparams(
+            Path(store.artifact_root) / result.run_id / "tensorboard",
+            {**raw_params(trial), "pruned": prune.pruned},
+            {f"hparam/dev_{_label(spec)}": last},
+        )
         if prune.pruned:
             raise optuna.TrialPruned(result.stop_reason)
-        return float(result.history[-1]["dev_metric"])
+        return last
 
     # a diverged trial (too high a rate) is recorded as failed with its reason; others raise
     study.optimize(objective, n_trials=spec.n_trials, timeout=spec.timeout, catch=(TrainingError,))
