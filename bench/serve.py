@@ -2,8 +2,10 @@
 
 Trains and exports the tabular demo model once (``yearn demo --tabular``; cached in
 ``--work``), then for each server mode starts ``yearn serve`` on loopback in its own process
-and drives it with an asyncio httpx load generator at 1, 16 and 64 concurrent clients, each
-sending one row per request, bounded by ``--seconds`` and ``--max-requests`` per level.
+and drives it with an asyncio load generator (keep-alive HTTP/1.1 on raw streams: an HTTP
+library in the client costs more CPU than the server's work and would be what is measured)
+at 1, 16 and 64 concurrent clients, each sending one row per request, bounded by
+``--seconds`` and ``--max-requests`` per level.
 Reports req/s, p50 and p99 latency (client side, ms) and the server's CPU time per request
 (from /proc: independent of what else the machine runs) as a Markdown table (and ``--json``).
 
@@ -113,30 +115,61 @@ class Server:
         self.out.close()
 
 
-async def load(url: str, rows: list[dict], clients: int, seconds: float, max_requests: int):
-    """``clients`` loops posting one row each until the time or count budget is spent."""
+class Connection:
+    """One keep-alive HTTP/1.1 connection on raw asyncio streams: a load generator much
+    lighter than an HTTP library, so the server, not the client, is what gets measured."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + body)
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        return int(status_line.split()[1]), await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def load(port: int, bodies: list[bytes], clients: int, seconds: float, max_requests: int):
+    """``clients`` connections posting one row each until the time or count budget is spent."""
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
-        for k in range(min(20, max_requests)):  # warm-up, not counted
-            await client.post("/predict", json=rows[k % len(rows)])
-        deadline = time.perf_counter() + seconds
-        counter = iter(range(max_requests))
+    conns = [Connection(port) for _ in range(clients)]
+    for k, conn in enumerate(conns):  # warm-up (connect), not counted
+        await conn.post("/predict", bodies[k % len(bodies)])
+    deadline = time.perf_counter() + seconds
+    counter = iter(range(max_requests))
 
-        async def worker(w: int) -> None:
-            nonlocal errors
-            for k in counter:
-                if time.perf_counter() > deadline:
-                    return
-                start = time.perf_counter()
-                r = await client.post("/predict", json=rows[(k * 7 + w) % len(rows)])
-                latencies.append((time.perf_counter() - start) * 1000)
-                errors += r.status_code != 200
+    async def worker(w: int) -> None:
+        nonlocal errors
+        for k in counter:
+            if time.perf_counter() > deadline:
+                return
+            start = time.perf_counter()
+            status, _ = await conns[w].post("/predict", bodies[(k * 7 + w) % len(bodies)])
+            latencies.append((time.perf_counter() - start) * 1000)
+            errors += status != 200
 
-        began = time.perf_counter()
-        await asyncio.gather(*(worker(w) for w in range(clients)))
-        elapsed = time.perf_counter() - began
+    began = time.perf_counter()
+    await asyncio.gather(*(worker(w) for w in range(clients)))
+    elapsed = time.perf_counter() - began
+    for conn in conns:
+        conn.close()
     lat = np.array(latencies)
     return {
         "clients": clients,
@@ -160,33 +193,43 @@ def main() -> None:
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     export, rows = prepare(args.work)
+    bodies = [json.dumps(r).encode() for r in rows]
     results = []
     for mode in args.modes:
         server = Server(export, mode, args.work)
         try:
             for clients in args.clients:
                 cpu = server.cpu_seconds()
-                row = asyncio.run(load(server.url, rows, clients, args.seconds, args.max_requests))
+                before = httpx.get(f"{server.url}/health").json()
+                row = asyncio.run(
+                    load(server.port, bodies, clients, args.seconds, args.max_requests)
+                )
+                after = httpx.get(f"{server.url}/health").json()
                 row["mode"] = mode
+                batches = after["batches"] - before["batches"]
+                row["mean_batch"] = round((after["rows"] - before["rows"]) / max(batches, 1), 1)
                 # server CPU per answered request (includes the 20 warm-up requests)
                 used = server.cpu_seconds() - cpu
-                row["server_cpu_ms_per_req"] = round(1000 * used / (row["requests"] + 20), 2)
+                warm = clients  # one warm-up request per connection
+                row["server_cpu_ms_per_req"] = round(1000 * used / (row["requests"] + warm), 2)
                 results.append(row)
                 print(f"{mode:12s} {clients:3d} clients: {row['req_per_s']:8.1f} req/s  "
                       f"p50 {row['p50_ms']:7.2f} ms  p99 {row['p99_ms']:7.2f} ms  "
-                      f"server CPU {row['server_cpu_ms_per_req']:.2f} ms/req "
+                      f"server CPU {row['server_cpu_ms_per_req']:.2f} ms/req, "
+                      f"mean batch {row['mean_batch']} "
                       f"({row['requests']} requests, {row['errors']} errors)",
                       flush=True)  # fmt: skip
         finally:
             server.stop()
     print(f"\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs "
           f"(load average {os.getloadavg()[0]:.1f}); model {export.name}\n")  # fmt: skip
-    print("| mode | clients | requests | req/s | p50 ms | p99 ms | server CPU ms/req | errors |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| mode | clients | requests | req/s | p50 ms | p99 ms | server CPU ms/req | mean batch "
+          "| errors |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(f"| {r['mode']} | {r['clients']} | {r['requests']} | {r['req_per_s']} | "
               f"{r['p50_ms']} | {r['p99_ms']} | {r['server_cpu_ms_per_req']} | "
-              f"{r['errors']} |")  # fmt: skip
+              f"{r['mean_batch']} | {r['errors']} |")  # fmt: skip
     plain = {r["clients"]: r["req_per_s"] for r in results if r["mode"] == "plain"}
     for r in results:
         if r["mode"] != "plain" and r["clients"] in plain:

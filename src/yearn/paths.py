@@ -108,6 +108,16 @@ class ProjectPaths:
         return self.state_dir / "monitor"
 
     @property
+    def e2e(self) -> Path:
+        """The last end-to-end vs pipeline comparison (``yearn e2e-compare``)."""
+        return self.state_dir / "e2e"
+
+    @property
+    def mismatch(self) -> Path:
+        """The last ``yearn mismatch`` result (JSON + HTML) and ``yearn synthesize`` records."""
+        return self.state_dir / "mismatch"
+
+    @property
     def report(self) -> Path:
         return self.root / "report.html"
 

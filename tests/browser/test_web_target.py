@@ -1,7 +1,7 @@
 """The web target in a real headless Chromium, served by ``yearn serve --web``'s app:
 predictions for 20 dev examples (table and images) equal onnxruntime's in Python to 1e-4,
 a pasted row is predicted through the page's UI, and the page requests nothing from another
-host. With ``YEARN_UPDATE_SCREENSHOTS=1`` docs/img/serve-web-*.png are rewritten."""
+host. Screenshots go to ``tmp_path`` and, when set, to ``$YEARN_TEST_ARTIFACTS``."""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = Path(os.environ.get("YEARN_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("YEARN_CHROMEDRIVER", "/usr/bin/chromedriver"))
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
     pytest.skip(
@@ -157,8 +156,6 @@ def _shot(browser, tmp_path: Path, name: str) -> None:
         out = Path(os.environ["YEARN_TEST_ARTIFACTS"])
         out.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, out / name)
-    if os.environ.get("YEARN_UPDATE_SCREENSHOTS") == "1":
-        shutil.copyfile(path, DOCS_IMG / name)
 
 
 def test_table_page_equals_onnxruntime_in_python(table, browser, tmp_path):

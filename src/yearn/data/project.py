@@ -42,7 +42,9 @@ def source_format(source: SourceConfig) -> str:
     return table_format(source.path)
 
 
-def _read_source(config: ProjectConfig, source: SourceConfig) -> _Loaded:
+def _read_source(
+    config: ProjectConfig, source: SourceConfig, columns: list[str] | None = None
+) -> _Loaded:
     path = source.path
     if not path.exists():
         raise DataError(
@@ -65,7 +67,7 @@ def _read_source(config: ProjectConfig, source: SourceConfig) -> _Loaded:
         )
         return _Loaded(source, frame, Where(str(path), 1, unit="image"))
     as_text = [*config.text_columns, config.id_column] if config.id_column else config.text_columns
-    frame = read_table(path, format=fmt, text_columns=as_text)
+    frame = read_table(path, format=fmt, text_columns=as_text, columns=columns)
     where = Where(str(path), 2)
     if not len(frame):
         raise DataError(
@@ -75,6 +77,15 @@ def _read_source(config: ProjectConfig, source: SourceConfig) -> _Loaded:
     if image_column is not None and image_column in frame.columns:
         frame = resolve_paths(frame, image_column, path.parent, where)
     return _Loaded(source, frame, where)
+
+
+def _named_columns(config: ProjectConfig, image_column: str | None) -> list[str]:
+    """Every column the project names except the features: ids, groups, labels, metadata,
+    text and images."""
+    named = [config.id_column, config.group_column, image_column]
+    named += list(config.label_columns) + list(config.metadata_columns)
+    named += list(config.text_columns)
+    return list(dict.fromkeys(c for c in named if c is not None))
 
 
 def _keep_columns(config: ProjectConfig, image_column: str | None) -> list[str] | None:
@@ -143,7 +154,11 @@ def _column_order(loaded: list[_Loaded]) -> list[str]:
 
 
 def load_project(
-    config: ProjectConfig | str | Path, *, check_images: bool = True, screen: bool = True
+    config: ProjectConfig | str | Path,
+    *,
+    check_images: bool = True,
+    screen: bool = True,
+    features: bool = True,
 ) -> Dataset:
     """Load every source of a project into one validated :class:`Dataset`.
 
@@ -154,17 +169,20 @@ def load_project(
     Raises :class:`DataError` naming the file, column and row of the first problem.
     With ``screen`` the columns the data profile flagged as leaky or id-like are left out
     of the features (:func:`yearn.data.apply_screen`); the profile itself loads unscreened.
+    Without ``features`` only the named columns (ids, groups, labels, metadata, images) are
+    read and checked — what splitting needs, at a fraction of the time on a wide table.
     """
     if not isinstance(config, ProjectConfig):
         config = load_config(config)
     image_column = config.image_column
     if image_column is None and any(source_format(s) == "image_folder" for s in config.sources):
         image_column = DEFAULT_IMAGE_COLUMN
-    keep = _keep_columns(config, image_column)
-    features = tuple(config.feature_columns) or None
+    only = None if features else _named_columns(config, image_column)
+    keep = None if only is not None else _keep_columns(config, image_column)
+    features = () if only is not None else (tuple(config.feature_columns) or None)
     loaded: list[_Loaded] = []
     for source in config.sources:
-        item = _read_source(config, source)
+        item = _read_source(config, source, only)
         frame = prepare_table(
             item.frame,
             task=config.task,

@@ -56,11 +56,14 @@ def _parser_message(path: Path, detail: str) -> str:
     return f"{path}: malformed CSV ({detail}); fix the file or save it again as CSV/Parquet."
 
 
-def _read_csv(path: Path, text_columns: tuple[str, ...]) -> pd.DataFrame:
+def _read_csv(
+    path: Path, text_columns: tuple[str, ...], columns: frozenset[str] | None = None
+) -> pd.DataFrame:
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
     dtype = dict.fromkeys(text_columns, "str") or None
     try:
-        return pd.read_csv(path, sep=sep, low_memory=False, dtype=dtype)
+        usecols = None if columns is None else (lambda name: name in columns)
+        return pd.read_csv(path, sep=sep, low_memory=False, dtype=dtype, usecols=usecols)
     except pd.errors.EmptyDataError:
         raise DataError(
             f"{path}: the file is empty; a CSV needs a header line and one line per example."
@@ -76,12 +79,16 @@ def _read_csv(path: Path, text_columns: tuple[str, ...]) -> pd.DataFrame:
         raise DataError(f"{path}: malformed CSV ({exc}).") from None
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _read_parquet(path: Path, columns: frozenset[str] | None = None) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        if columns is not None:  # only the columns asked for that the file has
+            names = pq.read_schema(path).names
+            table = pq.read_table(path, columns=[c for c in names if c in columns])
+        else:
+            table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise DataError(
             f"{path}: cannot read it as Parquet ({exc}); the file may be truncated or not "
@@ -91,12 +98,17 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 
 def read_table(
-    path: str | Path, *, format: str = "auto", text_columns: Sequence[str] = ()
+    path: str | Path,
+    *,
+    format: str = "auto",
+    text_columns: Sequence[str] = (),
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read a CSV or Parquet file into a DataFrame.
 
     ``text_columns`` of a CSV are read as strings (``007`` stays ``007``); ``format`` is
     ``auto`` (by extension: .csv/.tsv/.txt, .parquet/.pq), ``csv`` or ``parquet``.
+    ``columns`` reads only those of the file's columns (the others are never parsed).
 
     Raises :class:`DataError` for a missing, empty, truncated or malformed file, naming
     the file and, where the parser knows it, the line.
@@ -116,7 +128,12 @@ def read_table(
             "format = 'image_folder' for a folder of class sub-folders."
         )
     fmt = table_format(path, format)
-    frame = _read_csv(path, tuple(text_columns)) if fmt == "csv" else _read_parquet(path)
+    wanted = None if columns is None else frozenset(columns)
+    frame = (
+        _read_csv(path, tuple(text_columns), wanted)
+        if fmt == "csv"
+        else _read_parquet(path, wanted)
+    )
     duplicated = list(dict.fromkeys(frame.columns[frame.columns.duplicated()]))
     if fmt == "csv":  # pandas renames a second 'a' to 'a.1': read the header line itself
         duplicated = csv_duplicate_columns(path, "\t" if path.suffix.lower() == ".tsv" else ",")

@@ -12,6 +12,7 @@ near_duplicates, contamination, shift, geo, samples. Add one by subclassing
 from yearn.profile import checks as _checks  # noqa: F401  (registers the built-in checks)
 from yearn.profile._api import build_context, profile
 from yearn.profile._context import ColumnView, ProfileContext
+from yearn.profile._imagestats import IMAGE_FEATURES, image_features, measure_image
 from yearn.profile._phash import average_hash, hamming_pairs, phash
 from yearn.profile._project import profile_project
 from yearn.profile._registry import REGISTRY, Check, get_check, register
@@ -22,8 +23,11 @@ from yearn.profile._screen import (
     recorded_screen,
     screen_features,
 )
+from yearn.profile.checks.shift import AUC_SHIFT, adversarial_validation, shift_views
 
 __all__ = [
+    "AUC_SHIFT",
+    "IMAGE_FEATURES",
     "REGISTRY",
     "SEVERITIES",
     "Check",
@@ -32,15 +36,19 @@ __all__ = [
     "FeatureScreen",
     "Profile",
     "ProfileContext",
+    "adversarial_validation",
     "average_hash",
     "build_context",
     "flagged_columns",
     "get_check",
     "hamming_pairs",
+    "image_features",
+    "measure_image",
     "phash",
     "profile",
     "profile_project",
     "recorded_screen",
     "register",
     "screen_features",
+    "shift_views",
 ]

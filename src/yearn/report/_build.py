@@ -22,6 +22,7 @@ from yearn._io import atomic_write_text
 from yearn.errors import StoreError, YearnError
 from yearn.report import _analyses as ana
 from yearn.report import _sections as sec
+from yearn.report._mismatch import has_mismatch, mismatch
 from yearn.report._monitoring import has_monitoring, monitoring
 from yearn.report._templates import render
 
@@ -154,6 +155,8 @@ def build_report(
             ("learning-curve", "Learning curve", lambda: sec.learning_curve(view)),
             ("lr-test", "Learning-rate range test", lambda: sec.lr_test(view)),
         ]
+        if has_mismatch(view):  # only after `yearn mismatch`
+            builders.append(("mismatch", "Data mismatch", lambda: mismatch(view)))
         if has_monitoring(view):  # only projects whose model is watched in production
             builders.append(("monitoring", "Monitoring", lambda: monitoring(view)))
         sections = [_guarded(id, title, build) for id, title, build in builders]

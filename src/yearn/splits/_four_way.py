@@ -202,7 +202,9 @@ def four_way_split(
             "examples; train-dev is a slice of train (0.05 for 5%, or a smaller count)."
         )
     unit_source = _unit_mode(unit_of, src, n_units)
-    pool_strata = np.array([f"{unit_source[u]}\x1f{unit_stratum[u]}" for u in pool], dtype=object)
+    source_text = np.asarray(unit_source[pool]).astype(str).astype(object)
+    stratum_text = np.asarray(unit_stratum[pool]).astype(str).astype(object)
+    pool_strata = source_text + "\x1f" + stratum_text  # one stratum per source and label
     fixed_pool = np.array([_STAGE2.get(s, -1) for s in fixed[pool]], dtype=np.int64)
     stage2 = allocate(
         hash_keys(unit_names[pool], salt, "train_dev"),

@@ -45,8 +45,9 @@ def missing_mask(arr: np.ndarray) -> np.ndarray:
         return np.isnan(arr)
     series = pd.Series(arr, dtype=object)
     mask = series.isna().to_numpy()
-    text = series.map(lambda v: isinstance(v, str) and not v.strip(), na_action="ignore")
-    return mask | text.fillna(False).to_numpy(dtype=bool)
+    # .str gives NaN for anything that is not a string: only blank strings count as missing
+    blank = series.str.strip().eq("").to_numpy(dtype=bool, na_value=False)
+    return mask | blank
 
 
 def _rows(mask: np.ndarray) -> str:

@@ -117,7 +117,7 @@ def split_project(
 
     config = project if isinstance(project, ProjectConfig) else load_config(project)
     root = config.root
-    dataset = load_project(config)
+    dataset = load_project(config, features=False, screen=False)  # a split reads no features
     previous = None
     if not fresh and manifest_path(root).exists():
         previous = load_manifest(root)

@@ -79,7 +79,11 @@ def _feature_test(view, ref, tgt, ref_s, tgt_s, ctx, n_tests: int) -> dict:
     return out
 
 
-def _adversarial(ctx, views, ref, tgt):
+def adversarial_validation(ctx, views, ref, tgt, *, scores: bool = False) -> dict:
+    """The domain classifier train (0) vs target (1) on ``views``: held-out AUC with its
+    interval, each feature's AUC alone and the permutation importance of the strongest.
+    With ``scores``, also ``held_rows`` / ``held_side`` / ``held_proba``: the rows scored
+    out of sample and their probability of being target."""
     n_adv = ctx.options.get("shift_rows", ADV_ROWS)
     ref_s, tgt_s = ctx.sample_rows(ref, n_adv, 31), ctx.sample_rows(tgt, n_adv, 32)
     rows = np.concatenate([ref_s, tgt_s])
@@ -135,13 +139,36 @@ def _adversarial(ctx, views, ref, tgt):
                 drops[views[j].name] = round(
                     float(base - roc_auc_score(side[hold], model.predict_proba(Xp)[:, 1])), 4
                 )
-    return {
+    out = {
         "auc": round(auc, 4),
         "ci": [round(low, 4), round(high, 4)],
         "rows": [int(ref_s.size), int(tgt_s.size)],
         "importance": drops,
         "alone_auc": alone,
     }
+    if scores:
+        out.update(held_rows=rows[~fit], held_side=held, held_proba=proba)
+    return out
+
+
+def shift_views(ctx: ProfileContext):
+    """``(ref, tgt, what, views)``: the training and target rows and the columns the shift
+    check compares (image features of a sample when the data are images); None when the
+    table has no two sides."""
+    sides = ctx.train_target_rows()
+    if sides is None:
+        return None
+    ref, tgt, what = sides
+    views = [
+        v
+        for v in ctx.views(("numeric", "categorical"))
+        if v.n_missing < v.values.size and id_like_reason(v) is None
+    ]
+    if ctx.image_column and ctx.image_column in ctx.frame:
+        ref, tgt, image_views = _image_views(ctx, ref, tgt)
+        views += image_views
+        what += f" (on {ref.size} + {tgt.size} sampled images)"
+    return ref, tgt, what, views
 
 
 def _image_views(ctx: ProfileContext, ref: np.ndarray, tgt: np.ndarray):
@@ -167,24 +194,15 @@ class ShiftCheck(Check):
     description = "train vs target: adversarial validation and per-feature tests"
 
     def run(self, ctx: ProfileContext) -> CheckResult:
-        sides = ctx.train_target_rows()
+        sides = shift_views(ctx)
         if sides is None:
             return self.result(message="no target source or dev/test split: shift not checked")
-        ref, tgt, what = sides
-        views = [
-            v
-            for v in ctx.views(("numeric", "categorical"))
-            if v.n_missing < v.values.size and id_like_reason(v) is None
-        ]
-        if ctx.image_column and ctx.image_column in ctx.frame:
-            ref, tgt, image_views = _image_views(ctx, ref, tgt)
-            views += image_views
-            what += f" (on {ref.size} + {tgt.size} sampled images)"
+        ref, tgt, what, views = sides
         if not views or min(ref.size, tgt.size) < 10:
             return self.result(message=f"too few rows or features to compare {what}")
         ref_s, tgt_s = ctx.sample_rows(ref, TEST_ROWS, 21), ctx.sample_rows(tgt, TEST_ROWS, 22)
         tests = [_feature_test(v, ref, tgt, ref_s, tgt_s, ctx, len(views)) for v in views]
-        adv = _adversarial(ctx, views, ref, tgt)
+        adv = adversarial_validation(ctx, views, ref, tgt)
         shifted = [
             t["column"] for t in sorted(tests, key=lambda t: -t.get("value", 0)) if t["shifted"]
         ]
