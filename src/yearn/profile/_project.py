@@ -12,7 +12,7 @@ from yearn.config import ProjectConfig, load_config
 from yearn.profile._api import profile
 from yearn.profile._result import CheckResult, Profile
 
-__all__ = ["profile_project"]
+__all__ = ["profile_project", "save_profile"]
 
 log = logging.getLogger(__name__)
 
@@ -54,4 +54,22 @@ def profile_project(
         from yearn.profile._screen import flagged_columns, save_screen
 
         save_screen(config, flagged_columns(result))
+    if checks is None:  # a full profile: the report shows it, however it was run
+        save_profile(result, config.root)
     return result
+
+
+def save_profile(result: Profile, root: str | Path) -> tuple[Path, Path]:
+    """Write the profile as ``profile.json`` and ``profile.html`` where the report reads
+    them (``.yearn/workflow/``); returns both paths."""
+    import json
+
+    from yearn._io import atomic_write_text
+    from yearn.paths import ProjectPaths
+
+    folder = ProjectPaths(root).workflow_results
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = folder / "profile.json", folder / "profile.html"
+    atomic_write_text(json_path, json.dumps(result.to_dict(), indent=2))
+    atomic_write_text(html_path, result._repr_html_())
+    return json_path, html_path
