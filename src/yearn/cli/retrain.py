@@ -66,8 +66,8 @@ def register(app: typer.Typer) -> None:
         console.print(decision.verdict, highlight=False)
         console.print(
             f"{decision.metric} on the new dev set ({decision.dev_rows} rows): deployed "
-            f"{decision.deployed_value:.4g}, new {decision.new_value:.4g}; improvement "
-            f"{decision.improvement:+.4g} [{decision.ci_low:+.4g}, {decision.ci_high:+.4g}]"
-            f", p = {decision.p_value:.3g}",
+            f"{decision.deployed_value:.4f}, new {decision.new_value:.4f}; improvement "
+            f"{decision.improvement:+.4f} [{decision.ci_low:+.4f}, {decision.ci_high:+.4f}], "
+            f"p = {decision.p_value:.3g}",
             highlight=False,
         )
