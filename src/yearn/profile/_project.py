@@ -13,7 +13,7 @@ from yearn.profile._api import profile
 from yearn.profile._result import CheckResult, Profile
 from yearn.profile._screen import FeatureScreen, _current, _screen, flagged_columns, save_screen
 
-__all__ = ["profile_project", "screen_features"]
+__all__ = ["profile_project", "save_profile", "screen_features"]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,8 @@ def profile_project(
     )
     if "leakage" in result:
         save_screen(config, flagged_columns(result))
+    if checks is None:  # a full profile: the report shows it, however it was run
+        save_profile(result, config.root)
     return result
 
 
@@ -68,3 +70,19 @@ def screen_features(
         result = profile_project(config, checks=["leakage"], random_state=random_state)
         flagged = flagged_columns(result)  # profile_project recorded it
     return _screen(config, flagged)
+
+
+def save_profile(result: Profile, root: str | Path) -> tuple[Path, Path]:
+    """Write the profile as ``profile.json`` and ``profile.html`` where the report reads
+    them (``.yearn/workflow/``); returns both paths."""
+    import json
+
+    from yearn._io import atomic_write_text
+    from yearn.paths import ProjectPaths
+
+    folder = ProjectPaths(root).workflow_results
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = folder / "profile.json", folder / "profile.html"
+    atomic_write_text(json_path, json.dumps(result.to_dict(), indent=2))
+    atomic_write_text(html_path, result._repr_html_())
+    return json_path, html_path
