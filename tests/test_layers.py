@@ -51,11 +51,7 @@ LAYER = {package: level for level, packages in enumerate(LAYERS) for package in 
 FACADE = "yearn"
 
 #: Known violations, being removed one by one. Never add to this list.
-ALLOWED: set[str] = {
-    # profile_project screens the columns and the screen runs profile_project (advice-a lane)
-    "cycle: yearn.profile._project <-> yearn.profile._screen (move what both need into a third "
-    "module)",
-}
+ALLOWED: set[str] = set()
 
 
 def _module_name(path: Path) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from yearn.multitask._fit import multilabel_data
-from yearn.transfer import Check, backbone_features
+from yearn.transfer import Check, backbone_features, linear_probe_right
 
 __all__ = ["SIMILAR", "MultiTaskAdvice", "advise_multitask"]
 
@@ -70,23 +70,6 @@ class MultiTaskAdvice:
         return f"<p><b>{html.escape(self.verdict)}</b></p>{table}{chart}"
 
 
-def _linear_right(xtr, ytr, xdv, ydv) -> np.ndarray:
-    """Right/wrong on dev of a logistic regression (L2, C=1) fitted on train.
-
-    No feature scaling: standardising many near-zero ReLU features amplifies their noise
-    and hides what the backbone learned (measured on the digits demo)."""
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
-
-    clf = LogisticRegression(max_iter=1000, C=1.0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(xtr.reshape(len(xtr), -1), ytr)
-    return clf.predict(xdv.reshape(len(xdv), -1)) == ydv
-
-
 def _shared_features(prepared, model, width, epochs, random_state) -> Check:
     from yearn.train import fit
 
@@ -100,10 +83,10 @@ def _shared_features(prepared, model, width, epochs, random_state) -> Check:
         ).model
         ktr, kdv = ~np.isnan(train.y[:, j]), ~np.isnan(dev.y[:, j])
         ytr, ydv = train.y[ktr, j], dev.y[kdv, j]
-        f_right = _linear_right(
+        f_right = linear_probe_right(
             backbone_features(net, train.x[ktr]), ytr, backbone_features(net, dev.x[kdv]), ydv
         )
-        r_right = _linear_right(train.x[ktr], ytr, dev.x[kdv], ydv)
+        r_right = linear_probe_right(train.x[ktr], ytr, dev.x[kdv], ydv)
         ef, er = 1 - f_right.mean(), 1 - r_right.mean()
         wins += ef < er
         details.append(f"{task} {ef:.1%} vs raw {er:.1%}")
