@@ -71,3 +71,94 @@ def register(app: typer.Typer) -> None:
             )
         )
         console.print(f"saved to {saved} (the report shows it with the images)", highlight=False)
+
+    @app.command("synthesize")
+    def synthesize(
+        project: Path = typer.Option(Path("."), "--project", help="Project folder."),
+        like: str = typer.Option("target", "--like", help="'target' or a source name."),
+        ops: str = typer.Option(
+            "blur,contrast,brightness,noise",
+            "--ops",
+            help="Distortions: blur, contrast, brightness, noise, rotate, jpeg.",
+        ),
+        n: int | None = typer.Option(
+            None, "--n", help="Synthetic images (default: one per original)."
+        ),
+        name: str = typer.Option("synthetic", "--name", help="Name of the new train source."),
+        evaluate: bool = typer.Option(
+            False, "--evaluate", help="Retrain without and with it; compare the mismatch gap."
+        ),
+        model: str | None = typer.Option(
+            None, "--model", help="With --evaluate: model (default: the newest train run's)."
+        ),
+        epochs: int | None = typer.Option(None, "--epochs", help="With --evaluate and --model."),
+        batch_size: int | None = typer.Option(None, "--batch-size", help="With --model."),
+        random_state: int = typer.Option(0, "--random-state", help="Seed."),
+        as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    ) -> None:
+        """A new train source of training images distorted to match the target's measured
+        statistics (each keeps its original's group; provenance in provenance.csv)."""
+        from yearn.mismatch import evaluate_synthesis
+        from yearn.mismatch import synthesize as run
+
+        result = run(
+            project, like=like, ops=ops.split(","), n=n, name=name, random_state=random_state
+        )
+        out = {"synthesis": result.to_dict()}
+        evaluation = None
+        if evaluate:
+            params = {k: v for k, v in (("epochs", epochs), ("batch_size", batch_size)) if v}
+            evaluation = evaluate_synthesis(
+                project, name, model=model, random_state=random_state, **params
+            )
+            out["evaluation"] = evaluation.to_dict()
+        if as_json:
+            typer.echo(json.dumps(out, indent=2, default=str))
+            return
+        console.print(
+            f"wrote {result.n} images to {result.folder} (source {result.name!r}, "
+            f"ops {', '.join(result.ops)}), fitted on {result.fitted_on}; "
+            f"splits: {result.splits}",
+            highlight=False,
+        )
+        cols = [
+            "statistic",
+            "target_median",
+            "original_median",
+            "synthetic_median",
+            "ks_original",
+            "ks_synthetic",
+        ]
+        console.print(
+            _examples_table("Match to the target (KS distance: 0 = same)", result.fit, cols)
+        )
+        params = Table(title="Fitted parameters (10th, 50th, 90th percentile)")
+        for col in ("op", "p10", "median", "p90"):
+            params.add_column(col, justify="left" if col == "op" else "right")
+        for op, q in result.params.items():
+            params.add_row(op, *(fmt_cell(q[k]) for k in ("p10", "median", "p90")))
+        console.print(params)
+        cov = result.coverage
+        console.print(
+            f"coverage: {cov.n_sources} distinct {cov.what}s over {cov.n_clean} synthetic "
+            f"({cov.reuse:.1f} each; limit {cov.max_reuse})",
+            highlight=False,
+        )
+        if cov.warning:
+            console.print(f"[bold yellow]warning:[/] {cov.warning}", highlight=False)
+        for note in result.notes:
+            console.print(f"note: {note}", highlight=False)
+        if evaluation is not None:
+            table = Table(title=f"Retrained {evaluation.model} without / with {name!r}")
+            for col in ("quantity", "before", "after", "change [95% interval]"):
+                table.add_column(col, justify="left" if col == "quantity" else "right")
+            for r in evaluation.rows:
+                lo, hi = r["change_interval"]
+                table.add_row(
+                    r["quantity"],
+                    f"{r['before']:.2%}",
+                    f"{r['after']:.2%}",
+                    f"{r['change']:+.2%} [{lo:+.2%}, {hi:+.2%}]",
+                )
+            console.print(table)
+            console.print(evaluation.verdict, highlight=False)
