@@ -76,10 +76,14 @@ def register(app: typer.Typer) -> None:
     def synthesize(
         project: Path = typer.Option(Path("."), "--project", help="Project folder."),
         like: str = typer.Option("target", "--like", help="'target' or a source name."),
-        ops: str = typer.Option(
-            "blur,contrast,brightness,noise",
+        ops: str | None = typer.Option(
+            None,
             "--ops",
-            help="Distortions: blur, contrast, brightness, noise, rotate, jpeg.",
+            help="Images: blur, contrast, brightness, noise (default), rotate, jpeg. "
+            "Tables: missing, noise (default both).",
+        ),
+        columns: str | None = typer.Option(
+            None, "--columns", help="Tables: columns to distort (default: every feature)."
         ),
         n: int | None = typer.Option(
             None, "--n", help="Synthetic images (default: one per original)."
@@ -102,7 +106,13 @@ def register(app: typer.Typer) -> None:
         from yearn.mismatch import synthesize as run
 
         result = run(
-            project, like=like, ops=ops.split(","), n=n, name=name, random_state=random_state
+            project,
+            like=like,
+            ops=ops.split(",") if ops else None,
+            n=n,
+            name=name,
+            columns=columns.split(",") if columns else None,
+            random_state=random_state,
         )
         out = {"synthesis": result.to_dict()}
         evaluation = None
@@ -121,23 +131,13 @@ def register(app: typer.Typer) -> None:
             f"splits: {result.splits}",
             highlight=False,
         )
-        cols = [
-            "statistic",
-            "target_median",
-            "original_median",
-            "synthetic_median",
-            "ks_original",
-            "ks_synthetic",
-        ]
+        cols = list(dict.fromkeys(k for row in result.fit for k in row))
         console.print(
             _examples_table("Match to the target (KS distance: 0 = same)", result.fit, cols)
         )
-        params = Table(title="Fitted parameters (10th, 50th, 90th percentile)")
-        for col in ("op", "p10", "median", "p90"):
-            params.add_column(col, justify="left" if col == "op" else "right")
-        for op, q in result.params.items():
-            params.add_row(op, *(fmt_cell(q[k]) for k in ("p10", "median", "p90")))
-        console.print(params)
+        rows = [{"op": op, **q} for op, q in result.params.items()]
+        keys = list(dict.fromkeys(k for row in rows for k in row))
+        console.print(_examples_table("Fitted parameters", rows, keys))
         cov = result.coverage
         console.print(
             f"coverage: {cov.n_sources} distinct {cov.what}s over {cov.n_clean} synthetic "

@@ -21,10 +21,8 @@ def check_ops(ops: Sequence[str]) -> tuple[str, ...]:
     unknown = [o for o in ops if o not in IMAGE_OPS]
     if unknown or not ops:
         raise ConfigError(
-            f"unknown image op {unknown[0]!r}"
-            if unknown
-            else "no image op given"
-            f"; choose from {', '.join(IMAGE_OPS)} (e.g. --ops blur,contrast,noise)."
+            (f"unknown image op {unknown[0]!r}" if unknown else "no image op given")
+            + f"; choose from {', '.join(IMAGE_OPS)} (e.g. --ops blur,contrast,noise)."
         )
     return tuple(o for o in IMAGE_OPS if o in ops)
 
