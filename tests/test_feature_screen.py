@@ -119,3 +119,23 @@ def test_dev_far_below_human_level_is_a_finding(kind):
         assert "as close to human level" not in steps
     else:
         assert "leakage" not in steps
+
+
+def test_tabular_demo_trains_without_the_planted_columns(tmp_path, cli, monkeypatch):
+    monkeypatch.delenv(KEEP_COLUMNS_ENV, raising=False)
+    from yearn.project import Project
+    from yearn.report import build_report
+
+    root = tmp_path / "tab"
+    out = cli("demo", "--tabular", "--dir", root)
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert "left out of every model's features" in text
+    assert "pathology_score (leaky" in text and "record_number (id-like" in text
+    assert "as close to human level" not in text and "near human level" in text
+    run = Project(root).latest_run_with("predictions.parquet")
+    prep = (root / ".yearn" / "artifacts" / run / "prep" / "prep.json").read_text()
+    assert "pathology_score" not in prep and "record_number" not in prep
+    assert "mean_radius" in prep
+    facts = str(build_report(root)["project"].parts[0])
+    assert "pathology_score" in facts and "left out" in facts

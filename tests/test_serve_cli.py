@@ -118,3 +118,31 @@ def test_cli_checks_and_non_loopback_warning(table, cli, monkeypatch):
     result = cli("serve", "--model", folder, "--port", str(_free_port()), "--no-log")
     assert result.exit_code == 0 and "warning" not in result.output
     assert calls[0]["host"] == "127.0.0.1"
+
+
+def test_serve_web_serves_the_page_from_memory_only(table, cli, monkeypatch):
+    from yearn.errors import ConfigError
+    from yearn.ship.targets import fetch_runtime
+
+    try:
+        fetch_runtime()
+    except ConfigError as exc:
+        pytest.skip(f"onnxruntime-web is not available: {exc}")
+    _root, folder = table
+    apps = []
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: apps.append(app))
+    result = cli("serve", "--model", folder, "--web", "--no-log", "--port", str(_free_port()))
+    assert result.exit_code == 0, result.output
+    assert "/web/" in result.output
+    with TestClient(apps[0]) as client:
+        page = client.get("/web/")
+        assert page.status_code == 200 and folder.name in page.text
+        assert client.get("/web/model.onnx").content == (folder / "model.onnx").read_bytes()
+        assert client.get("/web/ort-wasm-simd-threaded.wasm").headers["content-type"] == (
+            "application/wasm"
+        )
+        for name in ("yearn.toml", "..%2Fyearn.toml", "metadata.json.tmp"):
+            assert client.get(f"/web/{name}").status_code == 404
+        assert client.get("/").status_code == 200  # redirected to the page

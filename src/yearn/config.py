@@ -25,6 +25,7 @@ __all__ = [
     "ProjectConfig",
     "SourceConfig",
     "SplitConfig",
+    "TuneConfig",
     "error_name",
     "load_config",
     "parse_constraint",
@@ -141,6 +142,19 @@ class FeaturesConfig:
 
 
 @dataclass(frozen=True)
+class TuneConfig:
+    """``[tune]``: ``epochs`` per trial and ``space`` overriding the default search space.
+
+    Each ``space`` entry is a range ``{low = 1e-4, high = 0.1, log = true}`` (ints when
+    both ends are integers), a list of choices, or one fixed value. Parameter names are
+    checked against the training parameters by ``yearn.tune``.
+    """
+
+    epochs: int | None = None
+    space: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class SplitConfig:
     """How the four-way split is drawn (counts when >= 1, shares of the source when < 1).
 
@@ -174,6 +188,7 @@ class ProjectConfig:
     metric: MetricConfig = field(default_factory=MetricConfig)
     split: SplitConfig = field(default_factory=SplitConfig)
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
+    tune: TuneConfig = field(default_factory=TuneConfig)
     store_url: str | None = None
     root: Path = Path(".")
     path: Path | None = None
@@ -203,7 +218,7 @@ class ProjectConfig:
         return ProjectPaths(self.root).state_dir
 
 
-_TOP_KEYS = {"project", "sources", "metric", "split", "store", "features"}
+_TOP_KEYS = {"project", "sources", "metric", "split", "store", "features", "tune"}
 _PROJECT_KEYS = {
     "name",
     "task",
@@ -222,6 +237,47 @@ _METRIC_KEYS = {"optimizing", "constraints", "human_level_error", "human_level"}
 _FEATURES_KEYS = {"keep"}
 _SPLIT_KEYS = {"dev", "test", "target_to_train", "train_dev", "salt", "stratify"}
 _STORE_KEYS = {"url"}
+_TUNE_KEYS = {"epochs", "space"}
+_RANGE_KEYS = {"low", "high", "log"}
+
+
+def _tune_entry(name: str, raw: Any, file: str) -> Any:
+    """One ``[tune.space]`` entry: a range table, a list of choices or a fixed value."""
+    where = f"{file}: tune.space.{name}"
+    if isinstance(raw, dict):
+        _check_keys(f"tune.space.{name}", raw, _RANGE_KEYS, file)
+        if "low" not in raw or "high" not in raw:
+            raise ConfigError(f"{where} needs low and high, e.g. {{low = 1e-4, high = 0.1}}.")
+        low = check_number(f"{where}.low", raw["low"])
+        high = check_number(f"{where}.high", raw["high"])
+        log = raw.get("log", False)
+        if not isinstance(log, bool):
+            raise ConfigError(f"{where}.log must be true or false; got {log!r}.")
+        if not low < high or (log and low <= 0):
+            raise ConfigError(
+                f"{where}: need low < high (and low > 0 with log = true); got {raw!r}."
+            )
+        return {"low": raw["low"], "high": raw["high"], "log": log}
+    if isinstance(raw, list):
+        if not raw or any(isinstance(v, dict | list) for v in raw):
+            raise ConfigError(f"{where} must be a non-empty list of values; got {raw!r}.")
+        return list(raw)
+    if isinstance(raw, str | int | float | bool):
+        return raw
+    raise ConfigError(f"{where} must be a range table, a list or a value; got {raw!r}.")
+
+
+def _tune(raw: Any, file: str) -> TuneConfig:
+    table = _check_keys("tune", raw, _TUNE_KEYS, file)
+    epochs = table.get("epochs")
+    if epochs is not None:
+        epochs = int(check_number(f"{file}: tune.epochs", epochs, low=1.0))
+    space_raw = table.get("space", {})
+    if not isinstance(space_raw, dict):
+        raise ConfigError(f"{file}: [tune.space] must be a table of parameter = range or list.")
+    return TuneConfig(
+        epochs=epochs, space={k: _tune_entry(k, v, file) for k, v in space_raw.items()}
+    )
 
 
 def _check_keys(where: str, table: Any, allowed: set[str], file: str) -> dict[str, Any]:
@@ -383,6 +439,7 @@ def config_from_dict(
         features=FeaturesConfig(
             keep=_str_list("features.keep", features_raw.get("keep", []), file)
         ),
+        tune=_tune(data.get("tune", {}), file),
         store_url=_opt_str("store.url", store_raw.get("url"), file),
         root=root,
         path=root / CONFIG_FILENAME,

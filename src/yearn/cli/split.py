@@ -6,10 +6,16 @@ import json
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from yearn.cli._console import console
-from yearn.cli._options import JSON_OPTION, PROJECT_OPTION, STORE_URL_OPTION
+from yearn.cli._options import (
+    JSON_OPTION,
+    KEEP_COLUMN_OPTION,
+    PROJECT_OPTION,
+    STORE_URL_OPTION,
+    feature_screen,
+)
+from yearn.cli._split_report import print_cv, show_split_report
 
 
 def register(app: typer.Typer) -> None:
@@ -80,7 +86,7 @@ def register(app: typer.Typer) -> None:
             if as_json:
                 typer.echo(json.dumps(report.to_dict(), indent=2, default=str))
             else:
-                _show_report(report, f"split in {check}")
+                show_split_report(report, f"split in {check}")
             return
         if expected_error is None:
             expected_error = 0.1
@@ -104,7 +110,7 @@ def register(app: typer.Typer) -> None:
             sizes = ", ".join(f"{k} {v:,}" for k, v in saved.manifest.sizes.items())
             console.print(f"split manifest {saved.path}: {sizes} (no checks saved with it)")
             return
-        _show_report(saved.manifest.report, f"split manifest {saved.path}", saved.run_id)
+        show_split_report(saved.manifest.report, f"split manifest {saved.path}", saved.run_id)
 
     @app.command()
     def cv(
@@ -143,6 +149,7 @@ def register(app: typer.Typer) -> None:
             True, "--record/--no-record", help="Record a run of kind 'cv' in the store."
         ),
         store_url: str | None = STORE_URL_OPTION,
+        keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Cross-validate a baseline or yearn's mlp/linear/cnn on the project's training
@@ -161,95 +168,22 @@ def register(app: typer.Typer) -> None:
         )
         from yearn.train import cv_project
 
-        out = cv_project(
-            project,
-            model,
-            protocol=spec,
-            metric=metric,
-            on=on,
-            ci=ci,
-            n_jobs=n_jobs,
-            random_state=seed,
-            final_test=final_test,
-            record=record,
-            store_url=store_url,
-            settings={k: v for k, v in {"epochs": epochs, "width": width}.items() if v},
-        )
+        with feature_screen(project, keep_column):
+            out = cv_project(
+                project,
+                model,
+                protocol=spec,
+                metric=metric,
+                on=on,
+                ci=ci,
+                n_jobs=n_jobs,
+                random_state=seed,
+                final_test=final_test,
+                record=record,
+                store_url=store_url,
+                settings={k: v for k, v in {"epochs": epochs, "width": width}.items() if v},
+            )
         if as_json:
             typer.echo(json.dumps(out, indent=2, default=str))
             return
-        result = out["result"]
-        console.print(f"[bold]{model}[/] on {', '.join(out['on'])} ({out['examples']:,} examples)")
-        console.print("folds: " + "  ".join(f"{v:.4g}" for v in result["scores"]), highlight=False)
-        console.print(out["summary"], highlight=False)
-        if out.get("test"):
-            console.print(
-                f"test {out['test']['metric']}: {out['test']['value']:.4g} "
-                f"(look {out['test']['looks_for_model']} at test for {model})",
-                highlight=False,
-            )
-        for warning in out["warnings"]:
-            console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-        if out.get("run_id"):
-            console.print(f"[dim]recorded as run {out['run_id']}[/]")
-
-
-def _show_report(report, title: str, run_id: str | None = None) -> None:
-    sources = sorted({s for per in report.sources.values() for s in per})
-    table = Table(title=title, title_justify="left")
-    table.add_column("split")
-    table.add_column("examples", justify="right")
-    if report.requested:
-        table.add_column("asked", justify="right")
-    for source in sources:
-        table.add_column(source, justify="right")
-    for split, n in report.sizes.items():
-        per = report.sources.get(split, {})
-        asked = report.requested.get(split)
-        table.add_row(
-            split,
-            f"{n:,}",
-            *(() if not report.requested else ("rest" if asked is None else f"{asked:,}",)),
-            *(f"{per.get(s, 0):,}" for s in sources),
-        )
-    console.print(table)
-    if report.balance:
-        columns = list(dict.fromkeys(k for per in report.balance.values() for k in per))
-        regression = set(columns) <= {"n", "mean", "std"}
-        hidden = len(columns) - 12 if not regression and len(columns) > 12 else 0
-        if hidden:  # the most frequent classes; every class is in --json
-            totals = {c: sum(per.get(c, 0) for per in report.balance.values()) for c in columns}
-            columns = sorted(columns, key=lambda c: -totals[c])[:12]
-        balance = Table(title="labels per split", title_justify="left")
-        balance.add_column("split")
-        for c in columns:
-            balance.add_column(str(c), justify="right")
-        if hidden:
-            balance.add_column(f"{hidden:,} other classes", justify="right")
-        for split, per in report.balance.items():
-            total = sum(per.values()) or 1
-            rest = total - sum(per.get(c, 0) for c in columns) if hidden else None
-            balance.add_row(
-                split,
-                *(
-                    f"{per.get(c, 0):.4g}"
-                    if regression
-                    else f"{per.get(c, 0):,} ({100 * per.get(c, 0) / total:.0f}%)"
-                    for c in columns
-                ),
-                *(() if rest is None else (f"{rest:,} ({100 * rest / total:.0f}%)",)),
-            )
-        console.print(balance)
-    console.print(
-        f"group overlap: [bold]{report.group_overlap}[/]   "
-        f"dev/test only from target: [bold]{report.dev_test_from_target}[/]"
-    )
-    for t in report.distribution:
-        verdict = "[green]same[/]" if t.ok else "[red]differs[/]"
-        console.print(f"dev vs test on {t.column!r}: {t.test} p = {t.p_value:.3g} → {verdict}")
-    for note in report.notes:
-        console.print(f"[dim]note:[/] {note}", highlight=False)
-    for warning in report.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    if run_id:
-        console.print(f"[dim]recorded as run {run_id}[/]")
+        print_cv(out, model)

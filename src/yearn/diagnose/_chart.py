@@ -9,13 +9,15 @@ opens a pyplot figure (in the user's own backend).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yearn._io import atomic_write_bytes
 from yearn.diagnose._advice import GAP_LABELS
-from yearn.diagnose._result import Diagnosis
 from yearn.display import figure_bytes, new_figure
 from yearn.errors import ConfigError
+
+if TYPE_CHECKING:
+    from yearn.diagnose._result import Diagnosis
 
 __all__ = ["ladder_svg", "plot_ladder", "save_ladder_chart"]
 

@@ -228,8 +228,9 @@ def assemble(
     recs: dict[str, tuple[str, ...]] = {g: NEXT_STEPS[g] for g in principal}
     below = too_good(rungs, tolerance)
     if below == "significant":
-        caveats.append(TOO_GOOD)
-        if not principal:
+        if principal:  # said beside the gaps' advice; without a gap it is the advice
+            caveats.append(TOO_GOOD)
+        else:
             recs["too_good"] = (TOO_GOOD,)
     if not principal and "too_good" not in recs:
         wide = [g.ci_high for g in gaps.values() if g.ci_high is not None]

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from yearn.errors import DataError
+from yearn.splits._scoring import make_factory, resolve_metric, score_model
 
 __all__ = ["TestLook", "TestSetReuseWarning", "fit_final", "look_at_test"]
 
@@ -46,9 +47,7 @@ def fit_final(estimator: Any, X_train: Any, y_train: Any, X_dev: Any = None, y_d
 
     Once the choices are made on dev, the final model learns from both; returns it fitted.
     """
-    from yearn.splits.protocols import _factory
-
-    model = _factory(estimator)()
+    model = make_factory(estimator)()
     if (X_dev is None) != (y_dev is None):
         raise DataError("give both X_dev and y_dev, or neither.")
     X, y = X_train, y_train
@@ -73,9 +72,7 @@ def look_at_test(
     honest estimate; from the second on a :class:`TestSetReuseWarning` says how many
     looks there have been: decisions taken after looking at test tune on it.
     """
-    from yearn.splits.protocols import _metric, score_model
-
-    name, scorer = _metric(metric)
+    name, scorer = resolve_metric(metric)
     value = score_model(model, X_test, y_test, scorer)
     looks, mine = _record_look(store, model_name, run_id, name, value)
     if looks > 1:

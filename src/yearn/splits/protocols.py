@@ -10,7 +10,6 @@ which counts every look in the run store and warns from the second one).
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -20,12 +19,12 @@ from typing import Any, Literal
 import numpy as np
 from scipy import stats
 from sklearn import model_selection as ms
-from sklearn.base import clone
 from sklearn.utils.multiclass import type_of_target
 
 from yearn._validation import check_choice, check_number, check_positive_int
 from yearn.errors import ConfigError, DataError
 from yearn.splits._final import TestLook, TestSetReuseWarning, fit_final, look_at_test
+from yearn.splits._scoring import make_factory, resolve_metric, score_model
 
 __all__ = [
     "CVResult",
@@ -271,8 +270,8 @@ def evaluate(
     check_number("confidence", confidence, low=0, high=1, low_inclusive=False, high_inclusive=False)
     if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
         raise ConfigError(f"n_jobs must be a positive integer or -1 (all cores); got {n_jobs!r}.")
-    make = _factory(estimator)
-    name, score = _metric(metric)
+    make = make_factory(estimator)
+    name, score = resolve_metric(metric)
     y_arr = _check_y(y, _n_rows(X))
     folds = list(protocol.split(X, y_arr, groups))
     start = time.perf_counter()
@@ -350,59 +349,7 @@ def _check_y(y: Any, n: int) -> np.ndarray:
     return arr
 
 
-def _factory(estimator: Any) -> Callable[[], Any]:
-    if hasattr(estimator, "get_params") and hasattr(estimator, "fit"):
-        return _Clone(estimator)
-    if hasattr(estimator, "fit"):
-        return _Copy(estimator)
-    if callable(estimator):
-        return estimator
-    raise ConfigError(
-        f"estimator must have fit/predict or be a factory returning one; got "
-        f"{type(estimator).__name__}."
-    )
-
-
-class _Clone:
-    def __init__(self, estimator: Any) -> None:
-        self.estimator = estimator
-
-    def __call__(self) -> Any:
-        return clone(self.estimator)
-
-
-class _Copy(_Clone):
-    def __call__(self) -> Any:
-        return copy.deepcopy(self.estimator)
-
-
-def _metric(metric: Any) -> tuple[str, Any]:
-    from yearn.metrics import Metric, get_metric  # imported when used: metrics sit downstream
-
-    if isinstance(metric, str | Metric):
-        m = get_metric(metric)
-        return m.name, m
-    if callable(metric):
-        return getattr(metric, "__name__", "metric"), metric
-    raise ConfigError(f"metric must be a metric name or a callable; got {metric!r}.")
-
-
 def _run_fold(make, X, y, fit_idx, score_idx, metric) -> float:
     model = make()
     model.fit(_take(X, fit_idx), y[fit_idx])
     return score_model(model, _take(X, score_idx), y[score_idx], metric)
-
-
-def score_model(model: Any, X: Any, y: Any, metric: Any) -> float:
-    """The metric of a fitted model on ``(X, y)``; probabilities when the metric needs them."""
-    if hasattr(metric, "needs_proba"):
-        if metric.needs_proba and not hasattr(model, "predict_proba"):
-            raise ConfigError(
-                f"metric {metric.name!r} needs probabilities but {type(model).__name__} has no "
-                "predict_proba; choose a label metric (error, f1_macro, ...) or another model."
-            )
-        proba = model.predict_proba(X) if metric.needs_proba else None
-        pred = None if metric.needs_proba else model.predict(X)
-        classes = getattr(model, "classes_", None)
-        return float(metric.score(y, pred, proba, classes=classes))
-    return float(metric(y, model.predict(X)))

@@ -1,0 +1,247 @@
+"""``compare_e2e``: both contenders at log-spaced training-set sizes, several seeds each,
+scored on dev with the project's metric in its error form.
+
+Both see the same nested, stratified subsets of the train split (seed ``s`` draws one
+order; size ``n`` takes its first ``n`` rows), so every difference is paired. The
+end-to-end network gets the same budget at every size (the same epochs, batch size and
+width). Points run in a plain loop (the machine's threads go to each fit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from yearn.e2e._crossing import curve_stats
+from yearn.e2e._models import TwoStage, end_to_end_model, full_proba, simple_model
+from yearn.e2e._result import E2EResult
+from yearn.errors import ConfigError, DataError
+
+__all__ = ["compare_e2e", "default_sizes", "nested_orders"]
+
+
+def default_sizes(n_train: int, n_classes: int = 0, points: int = 6) -> list[int]:
+    """``points`` log-spaced sizes from about n/32 (at least 20 per class, at least 30)
+    up to all ``n_train`` rows."""
+    smallest = max(30, 20 * n_classes, n_train // 32)
+    if smallest >= n_train:
+        return [n_train]
+    grid = np.geomspace(smallest, n_train, points)
+    return sorted({round(float(v)) for v in grid} | {n_train})
+
+
+def _check_sizes(sizes: Sequence[int | str], n_train: int, n_classes: int) -> list[int]:
+    out = sorted({n_train if str(s).strip().lower() == "all" else int(s) for s in sizes})
+    low = max(2, n_classes)
+    bad = [s for s in out if s < low or s > n_train]
+    if bad:
+        raise ConfigError(
+            f"sizes must lie between {low} and {n_train:,} (the train split's rows); got "
+            f"{', '.join(map(str, bad))}."
+        )
+    if len(out) < 2:
+        raise ConfigError("give at least two training-set sizes (e.g. --sizes 250,500,1000).")
+    return out
+
+
+def nested_orders(y: np.ndarray, seeds: int, random_state: int, classify: bool) -> list:
+    """One permutation per seed whose every prefix is roughly stratified."""
+    orders = []
+    for s in range(seeds):
+        rng = np.random.default_rng([random_state, s])
+        perm = rng.permutation(len(y))
+        if classify:
+            keys = np.asarray(y)[perm]
+            rank = np.empty(len(perm))
+            for c in np.unique(keys):
+                idx = np.flatnonzero(keys == c)
+                rank[idx] = (np.arange(len(idx)) + rng.random()) / len(idx)
+            perm = perm[np.argsort(rank, kind="stable")]
+        orders.append(perm)
+    return orders
+
+
+def _pipeline_inputs(
+    dataset: Any, pipeline: Any, index: dict[str, np.ndarray]
+) -> tuple[np.ndarray | None, str]:
+    """Hand-designed features of every row (None: none) and the pipeline's description."""
+    from yearn.e2e._features import apply_features, image_descriptors, load_features_function
+
+    if pipeline is not None:
+        func = load_features_function(pipeline)
+        if dataset.image_column is not None:
+            frame = dataset.frame[[dataset.image_column]]
+        else:
+            cols = list(dict.fromkeys([*dataset.feature_columns, *dataset.text_columns]))
+            frame = dataset.frame[cols]
+        name = pipeline if isinstance(pipeline, str) else getattr(func, "__name__", "features")
+        return apply_features(func, frame, dataset.ids), f"your features ({name})"
+    if dataset.image_column is not None:
+        from yearn.data import load_images
+
+        images = load_images(dataset.frame[dataset.image_column].tolist())
+        return image_descriptors(images), "HOG + intensity and edge profiles"
+    return None, ""
+
+
+def _intermediate(dataset: Any, column: str) -> tuple[np.ndarray, bool]:
+    frame = dataset.frame
+    if column not in frame.columns:
+        raise ConfigError(
+            f"intermediate column {column!r} is not in the data; columns: "
+            f"{', '.join(map(str, frame.columns[:20]))}."
+        )
+    if column in dataset.feature_columns or column in dataset.label_columns:
+        raise ConfigError(
+            f"intermediate column {column!r} is a model input or the label; list it in "
+            "yearn.toml project.metadata_columns so the end-to-end model does not see it."
+        )
+    import pandas as pd
+
+    values = frame[column]
+    categorical = not pd.api.types.is_numeric_dtype(values)
+    return values.to_numpy(dtype=object), categorical
+
+
+def _prepared(metric: Any, y: np.ndarray, model: Any, X: np.ndarray, task: str, k: int) -> Any:
+    """The metric's validated inputs for ``model``'s dev predictions."""
+    if task == "regression":
+        return metric.prepare(y, np.asarray(model.predict(X), dtype=float))
+    proba = full_proba(model, X, k)
+    pred = proba.argmax(axis=1)
+    codes = list(range(k))
+    return metric.prepare(y, pred, proba if metric.needs_proba else None, classes=codes)
+
+
+def compare_e2e(
+    project: str | Path = ".",
+    *,
+    pipeline: str | Callable[..., Any] | None = None,
+    intermediate: str | None = None,
+    sizes: Sequence[int | str] | None = None,
+    seeds: int = 3,
+    settings: dict[str, Any] | None = None,
+    metric: str | None = None,
+    n_resamples: int = 300,
+    random_state: int = 0,
+    store_url: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> E2EResult:
+    """The pipeline vs end-to-end learning curves on the project's dev split.
+
+    ``pipeline``: the features function (``FILE.py:FUNCTION``, ``MODULE:FUNCTION`` or a
+    callable); default for an image project: HOG + intensity and edge profiles.
+    ``intermediate``: a column of the data predicted first (two-stage pipeline).
+    ``settings``: the end-to-end model's (``model``, ``epochs``, ``width`` ...), the same
+    at every size. ``sizes`` default to :func:`default_sizes` of the train split (``"all"``
+    among them: every train row).
+    """
+    from yearn.metrics import get_metric
+    from yearn.project import Project
+    from yearn.train import project_data, split_indices
+
+    if seeds < 1:
+        raise ConfigError(f"seeds must be at least 1; got {seeds}.")
+    config, data, store = project_data(project, store_url)
+    store.close()
+    task = data.task
+    if task == "multilabel":
+        raise ConfigError("e2e-compare handles binary, multiclass and regression projects.")
+    if "dev" not in data.splits or len(data.splits["dev"]) == 0:
+        raise DataError(f"{config.root}: the split has no dev rows; redraw it (yearn split).")
+    proj = Project(config.root, store_url=store_url)
+    dataset = proj.dataset
+    index = split_indices(dataset, proj.manifest())
+    features, described = _pipeline_inputs(dataset, pipeline, index)
+    z_all, categorical = (None, False)
+    if intermediate is not None:
+        z_all, categorical = _intermediate(dataset, intermediate)
+    if features is None and intermediate is None:
+        raise ConfigError(
+            f"{config.root} is a table project: give your features function with --pipeline "
+            "my_features.py:make_features (see docs/e2e.md), or an --intermediate column."
+        )
+    train, dev = data.splits["train"], data.splits["dev"]
+    if not (np.array_equal(train.ids, dataset.ids[index["train"]])):
+        raise DataError("the prepared data and the dataset disagree on the train rows' order.")
+    shape = tuple(train.x.shape[1:])
+    X_e, X_e_dev = train.x.reshape(len(train), -1), dev.x.reshape(len(dev), -1)
+    if features is None:
+        F, F_dev = X_e, X_e_dev
+        described = "the prepared inputs"
+    else:
+        F, F_dev = features[index["train"]], features[index["dev"]]
+    if intermediate is not None:
+        z = z_all[index["train"]]
+        described = f"two stages: {described} → {intermediate} → label"
+    n_classes = len(data.classes)
+    sizes = (
+        default_sizes(len(train), n_classes)
+        if sizes is None
+        else _check_sizes(sizes, len(train), n_classes)
+    )
+    m = get_metric(metric or config.metric.optimizing)
+    chosen = dict(settings or {})
+    chosen.setdefault("epochs", 10)
+    e2e_kind = chosen.get("model") or ("cnn" if len(shape) > 1 else "mlp")
+    orders = nested_orders(train.y, seeds, random_state, task != "regression")
+    grid = np.empty((2, len(sizes), seeds), dtype=object)
+    points = []
+    done, total = 0, 2 * len(sizes) * seeds
+    for j, n in enumerate(sizes):
+        for s in range(seeds):
+            rows = np.sort(orders[s][:n])
+            seed = random_state * 1000 + s
+            if intermediate is not None:
+                pipe = TwoStage(task, categorical, seed).fit(F[rows], train.y[rows], z[rows])
+            else:
+                pipe = simple_model(task, seed).fit(F[rows], train.y[rows])
+            grid[0, j, s] = _prepared(m, dev.y, pipe, F_dev, task, n_classes)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+            budget = {**chosen, "model": e2e_kind}
+            if budget.get("batch_size"):
+                budget["batch_size"] = min(n, int(budget["batch_size"]))
+            net = end_to_end_model(task, shape, budget, seed)
+            net.fit(X_e[rows], train.y[rows])
+            grid[1, j, s] = _prepared(m, dev.y, net, X_e_dev, task, n_classes)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+            for k, name in enumerate(("pipeline", "end-to-end")):
+                value = m.to_error(m.compute(grid[k, j, s]))
+                points.append({"model": name, "size": n, "seed": s, "dev_error": value})
+
+    def errors(rows: np.ndarray | None) -> np.ndarray:
+        out = np.empty(grid.shape)
+        for idx, prepared in np.ndenumerate(grid):
+            part = prepared if rows is None else prepared.take(rows)
+            out[idx] = m.to_error(m.compute(part))
+        return out
+
+    stats = curve_stats(errors, sizes, len(dev), n_resamples=n_resamples, random_state=random_state)
+    e2e_text = f"yearn {e2e_kind} on the raw inputs, {chosen['epochs']} epochs at every size"
+    return E2EResult(
+        project=config.name,
+        metric=m.error_name,
+        pipeline=f"{described} + {'ridge' if task == 'regression' else 'logistic regression'}",
+        end_to_end=e2e_text,
+        n_train=len(train),
+        n_dev=len(dev),
+        seeds=seeds,
+        stats=stats,
+        points=points,
+        settings={
+            "sizes": list(sizes),
+            "seeds": seeds,
+            "end_to_end": {**chosen, "model": e2e_kind},
+            "pipeline": pipeline if isinstance(pipeline, str) or pipeline is None else described,
+            "intermediate": intermediate,
+            "n_resamples": n_resamples,
+            "random_state": random_state,
+        },
+    )

@@ -1,0 +1,118 @@
+"""yearn e2e-compare end to end through the CLI: a table whose user features encode the
+true rule (the pipeline wins at every size), the two-stage pipeline, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+TOML = """
+[project]
+name = "rule"
+task = "binary"
+label_column = "y"
+id_column = "id"
+metadata_columns = ["z"]
+
+[[sources]]
+name = "web"
+path = "web.csv"
+role = "train"
+
+[[sources]]
+name = "phone"
+path = "phone.csv"
+role = "target"
+
+[split]
+dev = 0.5
+test = 0.2
+target_to_train = 0.3
+train_dev = 0.1
+"""
+
+FEATURES = """
+import pandas as pd
+
+
+def make_features(frame: pd.DataFrame) -> pd.DataFrame:
+    # the true rule: the label is whether x1 and x2 share their sign
+    return pd.DataFrame({"product": frame["x1"] * frame["x2"]})
+"""
+
+
+def _table(prefix: str, n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 6))
+    z = x[:, 0] * x[:, 1]
+    return pd.DataFrame(
+        {"id": [f"{prefix}{i}" for i in range(n)], **{f"x{j + 1}": x[:, j] for j in range(6)},
+         "z": z, "y": np.where(z > 0, "same", "differ")}
+    )  # fmt: skip
+
+
+@pytest.fixture
+def rule_project(tmp_path, cli):
+    root = tmp_path / "rule"
+    root.mkdir()
+    (root / "yearn.toml").write_text(TOML)
+    _table("w", 500, 0).to_csv(root / "web.csv", index=False)
+    _table("p", 600, 1).to_csv(root / "phone.csv", index=False)
+    (root / "my_features.py").write_text(FEATURES)
+    result = cli("split", "--project", root)
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def test_user_features_with_the_true_rule_win_at_every_size(rule_project, cli):
+    root = rule_project
+    args = ["e2e-compare", "--project", root, "--pipeline", f"{root}/my_features.py:make_features"]
+    args += ["--sizes", "40,120,400", "--seeds", "2", "--epochs", "3", "--resamples", "100"]
+    result = cli(*args, "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert [r["winner"] for r in out["curves"]] == ["pipeline"] * 3
+    assert out["verdict"].startswith("the pipeline wins at every tested size")
+    assert out["crossing"]["size"] is None
+    assert len(out["points"]) == 2 * 3 * 2  # every (model, size, seed)
+    assert {p["model"] for p in out["points"]} == {"pipeline", "end-to-end"}
+    # the summary prints the table, the text chart and the verdict; the result is saved
+    shown = cli(*args)
+    assert shown.exit_code == 0, shown.output
+    assert "the pipeline wins at every tested size" in " ".join(shown.output.split())
+    assert (root / ".yearn" / "e2e" / "latest.json").is_file()
+
+
+def test_two_stage_pipeline_through_an_intermediate_column(rule_project, cli):
+    root = rule_project
+    result = cli(
+        "e2e-compare", "--project", root, "--pipeline", f"{root}/my_features.py:make_features",
+        "--intermediate", "z", "--sizes", "40,400", "--seeds", "1", "--epochs", "2",
+        "--resamples", "50", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert "two stages" in out["pipeline"] and "→ z →" in out["pipeline"]
+    assert out["curves"][-1]["pipeline"] < 0.1  # z carries the rule; stage 1 learns it
+
+
+def test_bad_input_gives_one_line_and_exit_2(rule_project, cli, tmp_path):
+    root = rule_project
+    missing = cli("e2e-compare", "--project", root, "--pipeline", "nowhere.py:make_features")
+    assert missing.exit_code == 2 and "nowhere.py" in missing.output
+    no_func = cli("e2e-compare", "--project", root, "--pipeline", f"{root}/my_features.py:nope")
+    assert no_func.exit_code == 2 and "has no function 'nope'" in " ".join(no_func.output.split())
+    bad = tmp_path / "bad.py"
+    bad.write_text("def make_features(frame):\n    return frame[['x1']].head(3)\n")
+    short = cli("e2e-compare", "--project", root, "--pipeline", f"{bad}:make_features")
+    assert short.exit_code == 2 and "one row of numbers per input row" in short.output
+    table = cli("e2e-compare", "--project", root)
+    assert table.exit_code == 2 and "--pipeline" in table.output
+    good = f"{root}/my_features.py:make_features"
+    sizes = cli("e2e-compare", "--project", root, "--pipeline", good, "--sizes", "1,10")
+    assert sizes.exit_code == 2 and "sizes must lie between" in sizes.output
+    both = cli("e2e-compare", "--project", root, "--intermediate", "x1")
+    assert both.exit_code == 2 and "metadata_columns" in both.output
