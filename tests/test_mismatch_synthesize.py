@@ -58,7 +58,7 @@ def test_name_taken_and_unknown_op_are_errors(grown):
     root, _ = grown
     with pytest.raises(ConfigError, match="exists already"):
         synthesize(root, n=5)
-    with pytest.raises(ConfigError, match="unknown image op .warp.; choose from"):
+    with pytest.raises(ConfigError, match=r"unknown image op .warp.; choose from"):
         synthesize(root, n=5, ops=["warp"], name="other")
 
 
