@@ -247,3 +247,35 @@ def test_python_api_results_display(table_project, tmp_path):
     result = predict_file(exported.path, tmp_path / "in.csv")
     assert len(result.table) == 4 and "<table" in result._repr_html_()
     assert result.to_dict()["model_version"] == exported.metadata["model_version"]
+
+
+def test_multilabel_thresholds_per_task_reach_predict(tmp_path, cli):
+    from yearn.ship import load_exported
+
+    from ._ship_projects import make_multilabel_project
+
+    root = make_multilabel_project(tmp_path / "ml", cli)
+    result = cli("operating-point", "-p", root, "--max-alerts-per-1000", "400", "--json")
+    assert result.exit_code == 0, result.output
+    chosen = json.loads(result.output)["thresholds"]
+    assert set(chosen) == {"a", "b"}
+    assert cli("export", "-p", root, "-o", tmp_path / "e").exit_code == 0
+    model = load_exported(tmp_path / "e")
+    assert model.threshold == pytest.approx(chosen)
+    rows = pd.read_csv(root / "phone.csv").drop(columns=["a", "b"])
+    preds = model.predict_frame(rows)
+    for task in ("a", "b"):
+        expected = (preds[f"proba:{task}"] >= chosen[task]).astype(int)
+        assert (preds[f"pred:{task}"] == expected).all()
+
+
+def test_predict_json_carries_every_row(table_project, cli, tmp_path):
+    root, _ = table_project
+    frame = pd.read_csv(root / "phone.csv").drop(columns=["device", "y"]).head(7)
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    result = cli("predict", "-m", _export_dir(root), "-i", tmp_path / "in.csv",
+                 "-o", tmp_path / "p.parquet", "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["rows"] == 7 and len(payload["predictions"]) == 7
+    assert [r["id"] for r in payload["predictions"]] == list(frame["id"])

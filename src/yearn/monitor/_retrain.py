@@ -165,11 +165,13 @@ def retrain_project(
     alpha: float = 0.05,
     overrides: dict[str, Any] | None = None,
     export_path: str | None = None,
+    export: bool = False,
 ) -> RetrainDecision:
     """Retrain the deployed run's configuration on the project's current data and decide.
 
     Promotion (``deployed`` pointer with lineage: data fingerprint = the grown manifest's
-    sha256, parent = the deployed run, export folder when given) happens unless
+    sha256, parent = the deployed run, export folder: ``export_path``, or the folder
+    ``yearn.ship.export_run`` writes when ``export``) happens unless
     ``dry_run``; a model significantly worse than the deployed one on the new dev set
     (paired test at ``alpha``) or failing a constraint is never promoted.
     """
@@ -221,6 +223,10 @@ def retrain_project(
     promote = not worse and not failures
     if chosen != "deployed":
         reasons.append(f"parent chosen as {chosen}")
+    if promote and not dry_run and export:  # export first: no promotion without its export
+        from yearn.ship import export_run
+
+        export_path = str(export_run(project, new_run).path)
     if promote and not dry_run:
         with project.require_store() as store:
             if store.deployed() is None and chosen != "given":
