@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tests._ship_projects import make_image_project, make_table_project
+from tests._ship_projects import IMAGE_TOML, make_table_project, write_images
 from yearn.project import Project
 
 
@@ -18,6 +18,21 @@ def _cli():
 
     runner = CliRunner()
     return lambda *a: runner.invoke(app, [str(x) for x in a])
+
+
+def make_image_project(root: Path, cli) -> Path:
+    """ship's tiny 3-class image project with 100 target images (dev holds >= 20)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "yearn.toml").write_text(IMAGE_TOML)
+    write_images(root / "img", "w", 90, 0).to_csv(root / "web.csv", index=False)
+    write_images(root / "img", "p", 100, 1).to_csv(root / "phone.csv", index=False)
+    for args in (
+        ("split",),
+        ("train", "--model", "cnn", "--epochs", "2", "--width", "4", "--depth", "1"),
+    ):
+        result = cli(*args, "--project", root)
+        assert result.exit_code == 0, result.output
+    return root
 
 
 def exported(root: Path, kind: str) -> tuple[Path, Path]:

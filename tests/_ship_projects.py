@@ -81,3 +81,40 @@ def make_image_project(root: Path, cli) -> Path:
             "--depth", "1")
     )  # fmt: skip
     return root
+
+
+MULTILABEL_TOML = """
+[project]
+name = "ml"
+task = "multilabel"
+label_columns = ["a", "b"]
+id_column = "id"
+
+[[sources]]
+name = "web"
+path = "web.csv"
+role = "train"
+
+[[sources]]
+name = "phone"
+path = "phone.csv"
+role = "target"
+"""
+
+
+def make_multilabel_project(root: Path, cli) -> Path:
+    """Two tasks from two numbers and a category; 10% of task ``a`` unknown."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "yearn.toml").write_text(MULTILABEL_TOML)
+    for name, n, seed in (("web", 300, 0), ("phone", 120, 1)):
+        rng = np.random.default_rng(seed)
+        x1, x2, c = rng.normal(size=n), rng.normal(size=n), rng.choice(["u", "v"], n)
+        a = (x1 > 0).astype(float)
+        a[rng.random(n) < 0.1] = np.nan
+        b = ((x2 + (c == "u")) > 0.5).astype(float)
+        pd.DataFrame(
+            {"id": [f"{name}{i}" for i in range(n)], "x1": x1, "x2": x2, "c": c, "a": a, "b": b}
+        ).to_csv(root / f"{name}.csv", index=False)
+    _check(cli("split", "--project", root))
+    _check(cli("train", "--project", root, "--epochs", "3", "--width", "8"))
+    return root

@@ -237,6 +237,12 @@ def learning_curve_result(tmp: Path) -> Any:
     return learning_curve(LinearDiscriminantAnalysis(), xt, yt, xd, yd, n_resamples=50)
 
 
+def project_curve(tmp: Path) -> Any:
+    from yearn.diagnose import ProjectCurve
+
+    return ProjectCurve(learning_curve_result(tmp), "lda (scikit-learn)", "lda", "scikit-learn")
+
+
 def multitask_diagnosis(tmp: Path) -> Any:
     return multitask_result(tmp).diagnosis
 
@@ -273,6 +279,35 @@ def selection(tmp: Path) -> Any:
         {"name": "B", "metrics": {"accuracy": 0.95, "latency_ms": 1500}},
     ]
     return choose_best(candidates, "accuracy", ["latency_ms <= 100"])
+
+
+def operating_point(tmp: Path) -> Any:
+    from yearn.predictions import write_predictions
+    from yearn.ship import choose_operating_point
+    from yearn.store import open_store
+
+    rng = np.random.default_rng(0)
+    y = rng.random(200) < 0.4
+    score = np.clip(np.where(y, 0.7, 0.3) + rng.normal(0, 0.2, 200), 0, 1)
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(200)], "split": "dev",
+                          "label": np.where(y, EVIL_TAG, EVIL),
+                          f"proba:{EVIL}": 1 - score, f"proba:{EVIL_TAG}": score})  # fmt: skip
+    with open_store(tmp) as store, store.run(name="m", kind="train") as run:
+        write_predictions(frame, run.artifact_dir / "predictions.parquet")
+        run.log_artifact(run.artifact_dir / "predictions.parquet", name="predictions.parquet")
+    return choose_operating_point(tmp, run.id, cost_fp=1, cost_fn=5, save=False)
+
+
+def compress_result(tmp: Path) -> Any:
+    from yearn.ship import CompressResult, Variant
+
+    latency = {"b1_p50": 0.1, "b1_p99": 0.2, "b256_p50": 2.0, "b256_p99": 3.0}
+    variants = [
+        Variant("float32", 4000, 3000, 0.0, latency, 0.1, 0, 0, 0, 1.0, "not significant", ""),
+        Variant(EVIL, 1000, 900, 0.0, latency, 0.11, 1.0, -0.5, 2.5, 0.4, "not significant",
+                f"{EVIL} costs 1.00 points [-0.50, 2.50], not significant"),
+    ]  # fmt: skip
+    return CompressResult("run", "error", "dev", 500, variants, EVIL, {"float32": [EVIL_TAG]})
 
 
 def _baselines() -> Any:
@@ -345,6 +380,7 @@ CASES = [
     Case("Profile", profile_result),
     Case("TrainingHealth", training_health_result, evil=False),
     Case("LearningCurve", learning_curve_result, evil=False),
+    Case("ProjectCurve", project_curve, evil=False),
     Case("MultiTaskDiagnosis", multitask_diagnosis, evil=False),
     Case("RunDiagnosis", run_diagnosis, evil=False),
     Case("CheckResult", check_result),
@@ -354,6 +390,8 @@ CASES = [
     Case("FitResult", fit_result, evil=False),
     Case("LRFindResult", lr_find_result, evil=False),
     Case("ScaleUpResult", scale_up_result, evil=False),
+    Case("OperatingPoint", operating_point),
+    Case("CompressResult", compress_result),
 ]
 
 
@@ -404,6 +442,9 @@ NOT_COVERED = {
     "yearn.workflow.WorkflowResult": "runs the whole workflow",
     "yearn.demo.DemoSummary": "builds the demo data",
     "yearn.report.Report": "built from a project's runs (tests/test_report.py)",
+    "yearn.ship.ExportResult": "exports a trained run (tests/test_ship_export.py)",
+    "yearn.ship.ExportedModel": "needs an exported model (tests/test_ship_export.py)",
+    "yearn.ship.PredictResult": "needs an exported model (tests/test_ship_export.py)",
 }
 
 
@@ -428,6 +469,7 @@ def test_every_public_result_class_is_covered() -> None:
         "workflow",
         "demo",
         "report",
+        "ship",
     ):
         module = importlib.import_module(f"yearn.{package}")
         for name in module.__all__:

@@ -142,3 +142,34 @@ def test_correct_frame_uses_the_split_manifest(tmp_path):
     assert data.set_index("id").loc["i1", "label"] == "dog"  # the input is not modified
     with pytest.raises(DataError, match="column 'target' not found"):
         correct_frame(data, tmp_path, label_column="target")
+
+
+def test_relabel_of_dev_warns_about_test_by_the_split(tmp_path, cli):
+    """yearn's runs hold no test rows, so coverage is judged on the split manifest."""
+    import numpy as np
+    import pandas as pd
+
+    from yearn.labels import coverage_warnings, record_corrections
+    from yearn.splits import load_manifest, split_project
+
+    rng = np.random.default_rng(0)
+    n = 200
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(n)], "x": rng.normal(size=n)})
+    frame["y"] = np.where(frame["x"] > 0, "a", "b")
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    (tmp_path / "yearn.toml").write_text(
+        '[project]\ntask = "binary"\nlabel_column = "y"\nid_column = "id"\n'
+        '[[sources]]\nname = "all"\npath = "data.csv"\nrole = "target"\n',
+        encoding="utf-8",
+    )
+    split_project(tmp_path)
+    table = load_manifest(tmp_path).table
+    dev_id = str(table.loc[table["split"] == "dev", "id"].iloc[0])
+    test_id = str(table.loc[table["split"] == "test", "id"].iloc[0])
+    assert coverage_warnings(tmp_path) == []  # null case: nothing logged
+    out = cli("relabel", "--project", tmp_path, "--id", dev_id, "--to", "b", "--json")
+    assert out.exit_code == 0, out.output
+    notes = coverage_warnings(tmp_path)
+    assert len(notes) == 1 and "none in test" in notes[0] and "label-issues --project" in notes[0]
+    record_corrections(tmp_path, [{"id": test_id, "new_label": "a"}])
+    assert coverage_warnings(tmp_path) == []  # dev and test both reviewed

@@ -135,3 +135,19 @@ def test_report_reports_the_best_run_or_the_one_named(tmp_path, cli):
     assert weak in (named["diagnosis"].caption or "")
     bad = cli("report", "-p", root, "--run", "nosuchrun")
     assert bad.exit_code == 2 and "yearn runs" in bad.output
+
+
+def test_standalone_steps_appear_in_the_report(tmp_path, cli):
+    from yearn.report import build_report
+
+    root = _project(tmp_path)
+    assert cli("split", "-p", root).exit_code == 0
+    assert cli("train", "-p", root, "--epochs", "2", "--json").exit_code == 0
+    before = build_report(root)
+    assert not before["profile"].present and not before["learning-curve"].present
+    assert cli("profile", "-p", root, "--json").exit_code == 0
+    lc = cli("learning-curve", "-p", root, "--fractions", "0.3,0.6,1.0", "--json")
+    assert lc.exit_code == 0, lc.output
+    after = build_report(root)
+    assert after["profile"].present and after["learning-curve"].present
+    assert after["labels"].present  # recomputed from the model run's predictions

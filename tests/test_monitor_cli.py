@@ -152,3 +152,17 @@ def test_report_without_monitoring_says_what_to_run(tmp_path):
 
     section = monitoring(View())
     assert not section.present and "yearn monitor" in section.note
+
+
+def test_retrain_exports_the_promoted_model_and_records_lineage(cli, project):
+    from yearn.ship import load_exported
+
+    out = cli("retrain", "--project", project, "--export", "--json")
+    assert out.exit_code == 0, out.output
+    decision = json.loads(out.output[out.output.index("{") :])
+    assert decision["promoted"]  # same settings, same data: not significantly worse
+    with Project(project).store() as store:
+        current = store.deployments()[0]
+    assert current.run_id == decision["new_run"] and current.parent_run_id
+    assert load_exported(current.export_path).metadata["run_id"] == decision["new_run"]
+    assert current.data_fingerprint == Project(project).manifest().sha256

@@ -42,6 +42,7 @@ def test_dry_run_decides_and_changes_nothing(cli, demo):
     assert out.exit_code == 0, out.output
     decision = json.loads(out.output)
     assert decision["dry_run"] and not decision["promoted"]
+    assert decision["eligible"] == (decision["ci_high"] >= 0 or decision["p_value"] > 0.05)
     assert decision["deployed_run"] == first and decision["added_rows"] == 0
     assert _deployed(root).run_id == first
 

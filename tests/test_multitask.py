@@ -139,3 +139,35 @@ def test_advisor_flags_unequal_amounts_of_data():
     assert advice.checks[1].passed is False
     assert "similar amounts of data per task" in advice.verdict
     assert advice.checks[2].passed is None
+
+
+@pytest.mark.parametrize("measured", ["joint", "separate", "none"])
+def test_advisor_verdict_follows_a_measured_gain(measured):
+    """A joint-vs-separate gain measured beyond chance decides the verdict, even when a
+    predicting condition (here: unequal amounts of data) is not met; no gain, no claim."""
+    from types import SimpleNamespace
+
+    from yearn.multitask import TaskVerdict
+
+    x, y = _tasks(300, 0, missing=0.0)
+    y[30:, 2] = np.nan  # unequal amounts: a condition fails
+    gain, low, high, p = {
+        "joint": (0.16, 0.124, 0.193, 1e-6),
+        "separate": (-0.05, -0.08, -0.02, 0.001),
+        "none": (0.004, -0.02, 0.03, 0.6),
+    }[measured]
+    overall = TaskVerdict("overall", "mAP", 300, 0.6, 0.6 + gain, gain, low, high, p)
+    comparison = SimpleNamespace(
+        overall=overall,
+        train_error={"joint": {"a": 0.1}, "separate": {"a": 0.1}},
+        small_width=None,
+    )
+    data = {"train": (x, y), "dev": _tasks(100, 1)}
+    advice = advise_multitask(data, comparison=comparison, probe_epochs=2)
+    if measured == "joint":
+        assert advice.likely_helps and "measured" in advice.verdict
+        assert "similar amounts of data per task" in advice.verdict  # said, not hidden
+    elif measured == "separate":
+        assert not advice.likely_helps and "measured" in advice.verdict
+    else:
+        assert not advice.likely_helps and "no detectable difference" in advice.verdict

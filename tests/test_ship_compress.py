@@ -56,11 +56,14 @@ def test_null_float_against_itself_claims_nothing(compressed):
 def test_effect_heavy_pruning_is_a_significant_loss_and_not_recommended(compressed):
     _, payload = compressed
     by = {v["name"]: v for v in payload["variants"]}
-    assert by["pruned-99%"]["loss"] == "significant"
-    assert "costs" in by["pruned-99%"]["sentence"] and "significant" in by["pruned-99%"]["sentence"]
+    assert by["pruned-99%"]["loss"] == "significant loss"
+    assert (
+        "costs" in by["pruned-99%"]["sentence"]
+        and "significant loss" in by["pruned-99%"]["sentence"]
+    )
     assert "pruned-99%" in payload["excluded"]
     recommended = by[payload["recommended"]]
-    assert recommended["loss"] == "not significant"
+    assert not recommended["loss"].endswith("loss")
     smaller = [v for v in payload["variants"] if v["size_bytes"] < recommended["size_bytes"]]
     assert all(v["name"] in payload["excluded"] for v in smaller)
 
@@ -76,6 +79,23 @@ def test_variants_are_loadable_exports(compressed):
     assert "cost_vs_float" in model.metadata["metric"]
     got = model.predict_frame(rows)
     assert np.max(np.abs(got["proba:yes"] - base["proba:yes"])) < 0.05  # int8 ≈ float
+
+
+@pytest.mark.parametrize(
+    ("cost", "p", "verdict"),
+    [
+        ((0.0, 0.0, 0.0), 1.0, "not significant"),  # null: identical predictions
+        ((0.5, -0.2, 1.2), 0.4, "not significant"),
+        ((2.0, 0.5, 3.5), 0.01, "significant loss"),
+        ((-2.0, -3.5, -0.5), 0.01, "significant gain"),
+        ((1.5, 0.2, 3.0), 0.07, "borderline loss"),  # interval and test disagree: no claim
+        ((-1.5, -3.0, -0.2), 0.07, "borderline gain"),
+    ],
+)
+def test_loss_verdict(cost, p, verdict):
+    from yearn.ship._compress import loss_verdict
+
+    assert loss_verdict(cost, p) == verdict
 
 
 def test_constraints_can_leave_nothing_to_recommend(compressed):

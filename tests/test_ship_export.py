@@ -204,3 +204,78 @@ def test_scikit_learn_baseline_is_refused_with_the_reason(table_project, cli):
     assert result.exit_code == 2
     assert "scikit-learn models are not kept" in result.output
     assert not (root / "nope").exists()
+
+
+def test_regression_export_predicts_the_runs_values(tmp_path, cli):
+    from ._toy_project import TOY_TOML, toy_table
+
+    root = tmp_path / "reg"
+    root.mkdir()
+    (root / "yearn.toml").write_text(TOY_TOML.replace('task = "binary"', 'task = "regression"'))
+    for name, n, seed in (("web", 200, 0), ("phone", 100, 1)):
+        frame = toy_table(name[0], n, seed)
+        frame["y"] = 2 * frame["x1"] - frame["x2"] + (frame["color"] == "red")
+        frame.to_csv(root / f"{name}.csv", index=False)
+    assert cli("split", "-p", root).exit_code == 0
+    assert cli("train", "-p", root, "--epochs", "3", "--width", "8").exit_code == 0
+    result = cli("export", "-p", root, "-o", tmp_path / "e")
+    assert result.exit_code == 0, result.output
+    assert "dev rmse" in result.output
+    model = load_exported_dir(tmp_path / "e")
+    assert model.metadata["threshold"] is None and model.metadata["output"] == "value"
+    run = Project(root).predictions().frame
+    dev = run[run["split"] == "dev"].set_index("id")
+    rows = pd.read_csv(root / "phone.csv").set_index("id").loc[dev.index].reset_index()
+    got = model.predict_frame(rows.drop(columns=["y", "device"])).set_index("id")
+    assert np.max(np.abs(got.loc[dev.index, "pred"] - dev["pred"])) <= 1e-5
+
+
+def load_exported_dir(path):
+    from yearn.ship import load_exported
+
+    return load_exported(path)
+
+
+def test_python_api_results_display(table_project, tmp_path):
+    from yearn.ship import export_run, predict_file
+
+    root, _ = table_project
+    exported = export_run(root, out=tmp_path / "e")
+    assert "parity onnxruntime vs PyTorch" in exported._repr_html_()
+    frame = pd.read_csv(root / "phone.csv").drop(columns=["device", "y"]).head(4)
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    result = predict_file(exported.path, tmp_path / "in.csv")
+    assert len(result.table) == 4 and "<table" in result._repr_html_()
+    assert result.to_dict()["model_version"] == exported.metadata["model_version"]
+
+
+def test_multilabel_thresholds_per_task_reach_predict(tmp_path, cli):
+    from yearn.ship import load_exported
+
+    from ._ship_projects import make_multilabel_project
+
+    root = make_multilabel_project(tmp_path / "ml", cli)
+    result = cli("operating-point", "-p", root, "--max-alerts-per-1000", "400", "--json")
+    assert result.exit_code == 0, result.output
+    chosen = json.loads(result.output)["thresholds"]
+    assert set(chosen) == {"a", "b"}
+    assert cli("export", "-p", root, "-o", tmp_path / "e").exit_code == 0
+    model = load_exported(tmp_path / "e")
+    assert model.threshold == pytest.approx(chosen)
+    rows = pd.read_csv(root / "phone.csv").drop(columns=["a", "b"])
+    preds = model.predict_frame(rows)
+    for task in ("a", "b"):
+        expected = (preds[f"proba:{task}"] >= chosen[task]).astype(int)
+        assert (preds[f"pred:{task}"] == expected).all()
+
+
+def test_predict_json_carries_every_row(table_project, cli, tmp_path):
+    root, _ = table_project
+    frame = pd.read_csv(root / "phone.csv").drop(columns=["device", "y"]).head(7)
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    result = cli("predict", "-m", _export_dir(root), "-i", tmp_path / "in.csv",
+                 "-o", tmp_path / "p.parquet", "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["rows"] == 7 and len(payload["predictions"]) == 7
+    assert [r["id"] for r in payload["predictions"]] == list(frame["id"])

@@ -113,9 +113,9 @@ def test_kill_and_resume_equals_uninterrupted(tmp_path):
     # TensorBoard: one point per epoch across the kill
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    acc = EventAccumulator(str(tmp_path / "tb"))
+    acc = EventAccumulator(str(tmp_path / "tb" / "train"))
     acc.Reload()
-    events = acc.Scalars("loss/train")
+    events = acc.Scalars("loss")
     assert [e.step for e in events] == [1, 2, 3, 4, 5, 6]
     assert [e.value for e in events] == pytest.approx([h["train_loss"] for h in straight.history])
 
@@ -196,18 +196,23 @@ def test_plateau_is_noted():
 
 
 def test_tensorboard_event_files_are_readable(tmp_path):
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from tensorboard.backend.event_processing.event_multiplexer import EventMultiplexer
 
     res = fit("mlp", _blobs(), epochs=3, lr=0.05, tensorboard_dir=tmp_path / "tb")
-    acc = EventAccumulator(str(tmp_path / "tb"))
-    acc.Reload()
-    tags = acc.Tags()["scalars"]
-    assert {"loss/train", "loss/dev", "error/train", "error/dev", "lr"} <= set(tags)
-    events = acc.Scalars("loss/dev")
-    assert [e.step for e in events] == [1, 2, 3]
-    assert [e.value for e in events] == pytest.approx(
-        [h["dev_loss"] for h in res.history], rel=1e-6
-    )
+    # one TensorBoard run per split, the same tags in each: one chart per tag, all splits on it
+    mux = EventMultiplexer().AddRunsFromDirectory(str(tmp_path / "tb"))
+    mux.Reload()
+    runs = mux.Runs()
+    assert {"train", "dev"} <= set(runs)
+    assert {"loss", "error", "lr"} <= set(runs["train"]["scalars"])
+    assert {"loss", "error"} <= set(runs["dev"]["scalars"])
+    for split in ("train", "dev"):
+        events = mux.Scalars(split, "loss")
+        assert [e.step for e in events] == [1, 2, 3]
+        assert [e.value for e in events] == pytest.approx(
+            [h[f"{split}_loss"] for h in res.history], rel=1e-6
+        )
 
 
 class _Net(torch.nn.Module):  # a user's module: no yearn base class

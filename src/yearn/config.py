@@ -25,6 +25,8 @@ __all__ = [
     "ProjectConfig",
     "SourceConfig",
     "SplitConfig",
+    "TrackingConfig",
+    "TuneConfig",
     "error_name",
     "load_config",
     "parse_constraint",
@@ -141,6 +143,23 @@ class FeaturesConfig:
 
 
 @dataclass(frozen=True)
+class TuneConfig:
+    """``[tune]``: ``epochs`` per trial; ``space`` entries (a range ``{low, high, log}``,
+    a list of choices or a value) replace the default search space (see docs/tuning.md)."""
+
+    epochs: int | None = None
+    space: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrackingConfig:
+    """``[tracking] mlflow``: an MLflow URI every train run also logs to (relative
+    ``sqlite:///`` paths are inside the project folder)."""
+
+    mlflow: str | None = None
+
+
+@dataclass(frozen=True)
 class SplitConfig:
     """How the four-way split is drawn (counts when >= 1, shares of the source when < 1).
 
@@ -174,6 +193,8 @@ class ProjectConfig:
     metric: MetricConfig = field(default_factory=MetricConfig)
     split: SplitConfig = field(default_factory=SplitConfig)
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
+    tune: TuneConfig = field(default_factory=TuneConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
     store_url: str | None = None
     root: Path = Path(".")
     path: Path | None = None
@@ -203,7 +224,7 @@ class ProjectConfig:
         return ProjectPaths(self.root).state_dir
 
 
-_TOP_KEYS = {"project", "sources", "metric", "split", "store", "features"}
+_TOP_KEYS = {"project", "sources", "metric", "split", "store", "features", "tune", "tracking"}
 _PROJECT_KEYS = {
     "name",
     "task",
@@ -222,6 +243,55 @@ _METRIC_KEYS = {"optimizing", "constraints", "human_level_error", "human_level"}
 _FEATURES_KEYS = {"keep"}
 _SPLIT_KEYS = {"dev", "test", "target_to_train", "train_dev", "salt", "stratify"}
 _STORE_KEYS = {"url"}
+_TUNE_KEYS = {"epochs", "space"}
+_TRACKING_KEYS = {"mlflow"}
+
+
+def _tracking(raw: Any, root: Path, file: str) -> TrackingConfig:
+    table = _check_keys("tracking", raw, _TRACKING_KEYS, file)
+    uri = _opt_str("tracking.mlflow", table.get("mlflow"), file)
+    if uri is None:
+        return TrackingConfig()
+    if "://" not in uri and not uri.startswith("file:"):
+        raise ConfigError(f'{file}: tracking.mlflow must be a URI ("sqlite:///m.db"); got {uri!r}.')
+    prefix = "sqlite:///"
+    if uri.startswith(prefix) and not uri[len(prefix) :].startswith("/"):
+        uri = prefix + str((root / uri[len(prefix) :]).resolve())
+    return TrackingConfig(mlflow=uri)
+
+
+_RANGE_KEYS = {"low", "high", "log"}
+
+
+def _tune_entry(name: str, raw: Any, file: str) -> Any:
+    """One ``[tune.space]`` entry: a range table, a list of choices or a fixed value."""
+    where = f"{file}: tune.space.{name}"
+    if isinstance(raw, dict):
+        _check_keys(f"tune.space.{name}", raw, _RANGE_KEYS, file)
+        if "low" not in raw or "high" not in raw:
+            raise ConfigError(f"{where} needs low and high, e.g. {{low = 1e-4, high = 0.1}}.")
+        low = check_number(f"{where}.low", raw["low"])
+        high = check_number(f"{where}.high", raw["high"])
+        log = raw.get("log", False)
+        if not isinstance(log, bool):
+            raise ConfigError(f"{where}.log must be true or false; got {log!r}.")
+        if not low < high or (log and low <= 0):
+            raise ConfigError(f"{where}: need low < high (and low > 0 with log = true).")
+        return {"low": raw["low"], "high": raw["high"], "log": log}
+    if isinstance(raw, list) and raw and not any(isinstance(v, dict | list) for v in raw):
+        return list(raw)
+    if isinstance(raw, str | int | float | bool):
+        return raw
+    raise ConfigError(f"{where} must be a range table, a non-empty list or a value; got {raw!r}.")
+
+
+def _tune(raw: Any, file: str) -> TuneConfig:
+    table = _check_keys("tune", raw, _TUNE_KEYS, file)
+    epochs = table.get("epochs")
+    epochs = None if epochs is None else int(check_number(f"{file}: tune.epochs", epochs, low=1))
+    raw = table.get("space", {})
+    space = _check_keys("tune.space", raw, set(raw) if isinstance(raw, dict) else set(), file)
+    return TuneConfig(epochs, {k: _tune_entry(k, v, file) for k, v in space.items()})
 
 
 def _check_keys(where: str, table: Any, allowed: set[str], file: str) -> dict[str, Any]:
@@ -383,6 +453,8 @@ def config_from_dict(
         features=FeaturesConfig(
             keep=_str_list("features.keep", features_raw.get("keep", []), file)
         ),
+        tune=_tune(data.get("tune", {}), file),
+        tracking=_tracking(data.get("tracking", {}), root, file),
         store_url=_opt_str("store.url", store_raw.get("url"), file),
         root=root,
         path=root / CONFIG_FILENAME,

@@ -201,7 +201,7 @@ def test_image_page_equals_onnxruntime_in_python(images, browser, tmp_path):
     root, export, url = images
     _open(browser, url)
     rows = dev_rows(root)
-    assert len(rows) >= 15
+    assert len(rows) == 20
     pixels = load_images([root / p for p in rows["path"]], grayscale=True)
     got = _call(browser, "predictImages", [a.reshape(-1).tolist() for a in pixels])
     expected = load_exported(export).predict_frame(rows.drop(columns=["id"]), base_dir=root)

@@ -38,6 +38,7 @@ COMMAND_MODULES = [
     "baseline",
     "train",
     "scale_up",
+    "tune",
     "diagnose",
     "best",
     "compare",

@@ -182,5 +182,6 @@ def register(app: typer.Typer) -> None:
                 num_threads=threads,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
+        result.save(project)  # the report shows the newest curve, however it was drawn
         if not show(result.to_dict(), result.curve, chart, as_json):
             print_learning_curve(result.curve, result.estimator, chart)

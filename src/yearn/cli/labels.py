@@ -41,9 +41,7 @@ def register(app: typer.Typer) -> None:
             help="Human-level error (5% or 0.05) that corrects the share of dev error due to "
             "labels for class overlap (default: the project's metric.human_level_error).",
         ),
-        top: int = typer.Option(
-            20, "--top", help="Flagged examples to show in the table (--json has every row)."
-        ),
+        top: int = typer.Option(20, "--top", help="Rows in the table (--json: every row)."),
         out: Path | None = typer.Option(None, "--out", "-o", help="Write all flagged rows (.csv)."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
@@ -132,13 +130,8 @@ def register(app: typer.Typer) -> None:
         """Record corrections in .yearn/relabel_log.jsonl; apply the log to dev AND test."""
         import pandas as pd
 
+        import yearn.labels as lab
         from yearn.errors import ConfigError
-        from yearn.labels import (
-            apply_corrections,
-            read_corrections_csv,
-            record_corrections,
-            rediagnose,
-        )
         from yearn.predictions import write_predictions
         from yearn.project import read_predictions
 
@@ -147,19 +140,22 @@ def register(app: typer.Typer) -> None:
         preds = read_predictions(predictions) if predictions is not None else None
         new = pd.DataFrame({"id": id, "new_label": to, "reason": reason})
         if corrections is not None:
-            new = pd.concat([new, read_corrections_csv(corrections)], ignore_index=True)
+            new = pd.concat([new, lab.read_corrections_csv(corrections)], ignore_index=True)
         if new.empty and out is None:
             raise ConfigError("nothing to do: give --id/--to, --corrections, or --out to apply.")
         report: dict = {"logged": []}
         if not new.empty:
-            report["logged"] = record_corrections(project, new, predictions=preds, who=who)
+            report["logged"] = lab.record_corrections(project, new, predictions=preds, who=who)
+        report["coverage"] = lab.coverage_warnings(project)
+        for note in report["coverage"]:
+            err_console.print(f"[yellow]warning:[/] {note}", highlight=False)
         if out is not None:
             if preds is None:
                 raise ConfigError("--out needs --predictions (the table to correct).")
-            result = apply_corrections(preds, project, include_train=include_train)
+            result = lab.apply_corrections(preds, project, include_train=include_train)
             write_predictions(result.predictions, out)
             report |= result.to_dict() | {"out": str(out)}
-            report["diagnosis"] = rediagnose(preds, result.predictions)
+            report["diagnosis"] = lab.rediagnose(preds, result.predictions)
             for note in result.warnings:
                 err_console.print(f"[yellow]warning:[/] {note}", highlight=False)
         if as_json:

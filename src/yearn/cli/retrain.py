@@ -27,8 +27,10 @@ def register(app: typer.Typer) -> None:
         set_: list[str] = typer.Option(
             [], "--set", help="Override a training setting: --set epochs=3."
         ),
-        export: str | None = typer.Option(
-            None, "--export", help="Export folder of the new model, recorded in the lineage."
+        export: bool = typer.Option(
+            False,
+            "--export",
+            help="Export the promoted model (yearn export) and record its folder in the lineage.",
         ),
         alpha: float = typer.Option(0.05, "--alpha", help="Level of the paired test."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Decide, but promote nothing."),
@@ -54,7 +56,7 @@ def register(app: typer.Typer) -> None:
             )
         added = append_rows(proj, append, source) if append is not None else 0
         decision = retrain_project(
-            proj, run=run, dry_run=dry_run, alpha=alpha, overrides=overrides, export_path=export
+            proj, run=run, dry_run=dry_run, alpha=alpha, overrides=overrides, export=export
         )
         if as_json:
             typer.echo(
@@ -66,8 +68,8 @@ def register(app: typer.Typer) -> None:
         console.print(decision.verdict, highlight=False)
         console.print(
             f"{decision.metric} on the new dev set ({decision.dev_rows} rows): deployed "
-            f"{decision.deployed_value:.4g}, new {decision.new_value:.4g}; improvement "
-            f"{decision.improvement:+.4g} [{decision.ci_low:+.4g}, {decision.ci_high:+.4g}]"
-            f", p = {decision.p_value:.3g}",
+            f"{decision.deployed_value:.4f}, new {decision.new_value:.4f}; improvement "
+            f"{decision.improvement:+.4f} [{decision.ci_low:+.4f}, {decision.ci_high:+.4f}], "
+            f"p = {decision.p_value:.3g}",
             highlight=False,
         )

@@ -100,9 +100,8 @@ def register(app: typer.Typer) -> None:
 
         result = predict_file(model, input, out=out, allow_extra=ignore_extra)
         if as_json:
-            payload = result.to_dict()
-            if out is None:
-                payload["predictions"] = json.loads(result.table.to_json(orient="records"))
+            payload = result.to_dict()  # every row, also when written to --out
+            payload["predictions"] = json.loads(result.table.to_json(orient="records"))
             typer.echo(json.dumps(payload, indent=2))
             return
         counts = ", ".join(f"{k}: {v:,}" for k, v in result.counts().items())

@@ -30,7 +30,6 @@ from yearn.diagnose._sources import (
     diagnose_run,
     error_form,
     latest_run_with_predictions,
-    project_arrays,
     project_defaults,
 )
 from yearn.diagnose._values import LADDER, parse_errors, parse_rate
@@ -66,7 +65,6 @@ __all__ = [
     "next_steps",
     "parse_errors",
     "parse_rate",
-    "project_arrays",
     "project_defaults",
     "project_learning_curve",
     "training_health",

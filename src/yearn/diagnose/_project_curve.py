@@ -74,6 +74,17 @@ class ProjectCurve:
     def _repr_html_(self) -> str:
         return self.curve._repr_html_()
 
+    def save(self, root: str | Path) -> Path:
+        """Write ``to_dict()`` where the report reads it
+        (``.yearn/workflow/learning_curve.json``); returns the path."""
+        from yearn._io import atomic_write_json
+        from yearn.paths import ProjectPaths
+
+        path = ProjectPaths(root).workflow_results / "learning_curve.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(path, self.to_dict())
+        return path
+
 
 def _run_settings(store: Any, run: str | None) -> tuple[str | None, str | None, dict[str, Any]]:
     """(run id, model kind, settings) of ``run`` or of the newest completed train run."""

@@ -10,12 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from yearn.diagnose._health import TrainingHealth, training_health
 from yearn.diagnose._result import Diagnosis, MultiTaskDiagnosis
-from yearn.errors import ConfigError, DataError, StoreError
+from yearn.errors import DataError, StoreError
 from yearn.paths import PREDICTIONS_ARTIFACT
 
 __all__ = [
@@ -23,7 +20,6 @@ __all__ = [
     "diagnose_run",
     "error_form",
     "latest_run_with_predictions",
-    "project_arrays",
     "project_defaults",
 ]
 
@@ -97,8 +93,14 @@ def diagnose_run(
     if not curves.empty and "loss" in set(curves.loc[curves["split"] == "train", "name"]):
         try:
             dev = getattr(diag, "overall", diag).errors.get("dev")
+            # the curve of the project's metric (1-f1, rmse, ...) when the run logged it
+            named = error_form(metric) if metric else None
+            logged = set(curves.loc[curves["split"] == "dev", "name"])
             health = training_health(
-                curves, baseline_error=baseline_error, n_dev=None if dev is None else dev.n
+                curves,
+                baseline_error=baseline_error,
+                n_dev=None if dev is None else dev.n,
+                metric=named if named in logged else None,
             )
         except DataError:
             health = None
@@ -127,80 +129,3 @@ def project_human_level(project: str | Path, metric: str | None) -> float | None
     if not (Path(project) / CONFIG_FILENAME).exists():
         return None
     return load_config(project).metric.human_level_for(metric)
-
-
-# -- project data for learning curves -------------------------------------------------------
-
-
-def project_arrays(
-    project: str | Path, *, random_state: int | None = 0, dev_share: float = 0.2
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
-    """(X_train, y_train, X_dev, y_dev, how) for a project's learning curve.
-
-    Features: image projects → flattened pixels from :func:`yearn.data.load_images`;
-    tables → numeric feature columns plus one-hot categoricals, missing values filled
-    with the train median (a quick vectorisation for a learning curve, not the prep
-    module). Splits: the manifest's train and dev when ``.yearn/splits.parquet`` exists;
-    otherwise rows of train-role sources are train and rows of the target source are dev,
-    or — without a target source — a random ``dev_share`` of the rows is dev.
-    """
-    from yearn.config import load_config
-    from yearn.data import load_images, load_project
-    from yearn.splits import load_manifest, manifest_path
-
-    cfg = load_config(project)
-    ds = load_project(cfg)
-    if cfg.task == "multilabel":
-        raise ConfigError(
-            "learning curves over a project support one label column, not multi-label."
-        )
-    y = ds.labels
-    if ds.image_column:
-        paths = ds.frame[ds.image_column].tolist()
-        X = load_images(paths).reshape(len(ds), -1)
-    else:
-        X = _vectorise(ds.features)
-    if manifest_path(cfg.root).exists():
-        manifest = load_manifest(cfg.root)
-        split = manifest.split_of(ds.ids)
-        train, dev = split == "train", split == "dev"
-        how = f"split manifest {manifest_path(cfg.root)}"
-    else:
-        roles = np.asarray(ds.roles).astype(str)
-        if (roles == "target").any():
-            train, dev = roles == "train", roles == "target"
-            how = "no split manifest: train-role sources as train, the target source as dev"
-        else:
-            rng = np.random.default_rng(random_state)
-            dev = rng.random(len(ds)) < dev_share
-            train = ~dev
-            how = f"no split manifest and no target source: a random {dev_share:.0%} of rows as dev"
-    if train.sum() == 0 or dev.sum() == 0:
-        raise DataError(
-            f"{project}: the learning curve needs train and dev rows; got {int(train.sum())} "
-            f"train and {int(dev.sum())} dev. Run 'yearn split' first."
-        )
-    if not ds.image_column:
-        X = _impute(X, train)
-    return X[train], np.asarray(y)[train], X[dev], np.asarray(y)[dev], how
-
-
-def _vectorise(features: pd.DataFrame) -> np.ndarray:
-    if features.shape[1] == 0:
-        raise DataError("the project has no feature columns to learn from.")
-    num = features.select_dtypes(include="number")
-    cat = features.drop(columns=num.columns)
-    parts = [num.astype(float)]
-    if cat.shape[1]:
-        parts.append(pd.get_dummies(cat.astype(str), dummy_na=False).astype(float))
-    return pd.concat(parts, axis=1).to_numpy(dtype=float)
-
-
-def _impute(X: np.ndarray, train: np.ndarray) -> np.ndarray:
-    X = X.copy()
-    bad = ~np.isfinite(X)
-    if bad.any():
-        med = np.nanmedian(np.where(bad[train], np.nan, X[train]), axis=0)
-        med = np.where(np.isfinite(med), med, 0.0)
-        X[bad] = np.take(med, np.nonzero(bad)[1])
-    return X

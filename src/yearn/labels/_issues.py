@@ -95,9 +95,15 @@ class LabelIssues:
             head += f" — {self.share_note}"
         if self.worth_relabelling:
             verb = "may be worth relabelling" if self.upper_bound else "worth relabelling"
+            tail = ""
+            if "test" not in self.splits:
+                tail = (
+                    " These predictions hold no test rows (training runs do not predict "
+                    "test): flag test's with `yearn label-issues --project DIR`."
+                )
             return (
                 f"{head}: {verb} — review the flagged examples of dev AND test "
-                "with the same process (yearn relabel)."
+                f"with the same process (yearn relabel).{tail}"
             )
         return (
             f"{head}: below {self.relabel_threshold:.0%} of the error, relabelling is probably "

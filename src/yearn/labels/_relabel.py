@@ -31,6 +31,7 @@ __all__ = [
     "RelabelResult",
     "apply_corrections",
     "correct_frame",
+    "coverage_warnings",
     "read_corrections_csv",
     "read_relabel_log",
     "record_corrections",
@@ -250,6 +251,39 @@ def apply_corrections(
         not_found=sorted(set(mapping) - set(ids)),
         warnings=notes,
     )
+
+
+def coverage_warnings(project: str | Path) -> list[str]:
+    """Warnings when the project's relabel log corrects dev but not test (or test but not
+    dev), judged on the project's split manifest — whatever rows a predictions table
+    holds (yearn's training runs do not predict test)."""
+    from yearn.paths import ProjectPaths
+    from yearn.splits import load_manifest
+
+    if not ProjectPaths(project).manifest.is_file():
+        return []
+    log = read_relabel_log(project)
+    if log.empty:
+        return []
+    table = load_manifest(project).table
+    split_of = dict(zip(table["id"].astype(str), table["split"].astype(str), strict=True))
+    logged = {str(i) for i in log["id"]}
+    counts = {s: sum(split_of.get(i) == s for i in logged) for s in ("dev", "test")}
+    has = {s: bool((table["split"] == s).any()) for s in ("dev", "test")}
+    how = (
+        "flag its likely wrong labels with `yearn label-issues --project "
+        f"{project}` (out-of-fold probabilities over every row, test included) and review "
+        "them with the same process, so dev and test stay from one distribution"
+    )
+    notes = []
+    if counts["dev"] and not counts["test"] and has["test"]:
+        notes.append(f"{counts['dev']} dev label(s) corrected but none in test: {how}.")
+    if counts["test"] and not counts["dev"] and has["dev"]:
+        notes.append(
+            f"{counts['test']} test label(s) corrected but none in dev: review dev with the "
+            "same process, so dev and test stay from one distribution."
+        )
+    return notes
 
 
 def correct_frame(

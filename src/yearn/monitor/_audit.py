@@ -11,10 +11,9 @@ import numpy as np
 import pandas as pd
 
 from yearn._validation import check_positive_int
-from yearn.errors import DataError
 from yearn.monitor._reference import CLASS_COLUMN, CONFIDENCE_COLUMN, Reference, prediction_columns
 from yearn.monitor._result import MonitorResult
-from yearn.monitor._table import Table, open_table
+from yearn.monitor._table import Table, open_table, row_ids
 
 __all__ = ["SHARES", "audit_frame", "drift_scores"]
 
@@ -65,12 +64,10 @@ def audit_frame(
     table = open_table(current)
     key = id_column or next((c for c in ("request_id", "id") if c in table), None)
     ids = (
-        table.column(key).astype(str).to_numpy()
+        row_ids(table, key).to_numpy(dtype=object)
         if key
         else np.array([f"row-{i + 2}" for i in range(table.n)], dtype=object)
     )
-    if pd.Series(ids).duplicated().any():
-        raise DataError(f"{table.name}: ids in {key!r} repeat; audits need one id per row.")
     derived = prediction_columns(table)
     rng = np.random.default_rng(random_state)
     taken = np.zeros(table.n, dtype=bool)

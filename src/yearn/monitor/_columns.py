@@ -7,7 +7,13 @@ production) and never reported as drift.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from yearn.profile import ColumnView
 
 __all__ = ["TIME_NAMES", "column_kind", "exclusion_reason"]
 
@@ -32,7 +38,6 @@ def column_kind(values: pd.Series) -> str:
 
 def exclusion_reason(name: str, values: pd.Series) -> str | None:
     """Why a column is not monitored (timestamp, id-like, empty), or None."""
-    from yearn.profile import ProfileContext
     from yearn.profile.checks.leakage import id_like_reason
 
     kind = column_kind(values)
@@ -42,7 +47,21 @@ def exclusion_reason(name: str, values: pd.Series) -> str | None:
         return "request-log bookkeeping"
     if kind == "empty":
         return "every value is missing"
-    frame = pd.DataFrame({name: values.reset_index(drop=True)})
-    view = ProfileContext(frame, label=None, task=None, features=[name]).view(name)
-    why = id_like_reason(view)
+    why = id_like_reason(_view(name, kind, values))
     return f"id-like: {why}" if why else None
+
+
+def _view(name: str, kind: str, values: pd.Series) -> ColumnView:
+    """The profile's view of one column, built without copying the column where it can be
+    (the same fields as :class:`yearn.profile.ProfileContext` fills)."""
+    from yearn.profile import ColumnView
+
+    if kind == "numeric":
+        x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        missing = np.isnan(x)
+        present = x[~missing] if missing.any() else x
+        integer = bool(present.size) and bool(np.all(present == np.round(present)))
+        return ColumnView(name, "numeric", x, missing, integer_valued=integer)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    missing = codes < 0
+    return ColumnView(name, "categorical", codes, missing, np.asarray(uniques, dtype=object))

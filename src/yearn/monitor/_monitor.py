@@ -23,7 +23,7 @@ from yearn.monitor._reference import (
     prediction_columns,
 )
 from yearn.monitor._result import ColumnDrift, MonitorResult, WindowResult
-from yearn.monitor._table import Table, open_table
+from yearn.monitor._table import Table, open_table, row_ids
 from yearn.monitor._windows import Windows, find_time_column, make_windows
 
 __all__ = ["MIN_EFFECT", "monitor"]
@@ -71,7 +71,7 @@ def _labels_per_row(
     mapping = pd.Series(
         labels[label_column].astype(str).to_numpy(), index=labels[lab_id].astype(str)
     )
-    joined = table.column(key).astype(str).map(mapping)
+    joined = row_ids(table, key).map(mapping)
     if joined.notna().sum() == 0:
         raise DataError(
             f"{where}: none of its ids is in {table.name} (column {key!r}); were the labels "
@@ -330,8 +330,9 @@ def _verdict(cols, dom, est, lab, z, cmap) -> tuple[str, list[str]]:
             gap = dev - e.value
             if gap >= MIN_DROP and gap / np.sqrt(se_dev**2 + se**2) > Z_ALERT:
                 drop = True
+                what = "labelled" if e.method == "labels" else "estimated (no labels)"
                 reasons.append(
-                    f"performance drop: {e.method} accuracy {e.value:.1%} "
+                    f"performance drop: {what} accuracy {e.value:.1%} "
                     f"[{e.low:.1%}, {e.high:.1%}] vs dev {dev:.1%}"
                 )
                 break

@@ -16,6 +16,7 @@ from yearn.monitor._monitor import monitor
 from yearn.monitor._performance import ConfidenceMap
 from yearn.monitor._reference import Reference
 from yearn.monitor._result import MonitorResult
+from yearn.paths import PREDICTIONS_ARTIFACT
 
 if TYPE_CHECKING:
     from yearn.project import Project
@@ -37,14 +38,22 @@ PREDICTION_SPLIT = {"train": "train_dev", "dev": "dev"}
 
 def deployed_run(project: Project, run: str | None = None) -> tuple[str, str]:
     """``(run id, how it was chosen)``: ``run`` when given, else the deployed pointer, else
-    the newest run with predictions."""
+    the newest completed run with predictions that retraining did not make."""
     with project.require_store() as store:
         if run is not None:
             return store.get_run(run).id, "given"
         current = store.deployed()
         if current is not None:
             return current.run_id, "deployed"
-    newest = project.latest_run_with()
+        newest = next(
+            (
+                r.id
+                for r in store.list_runs(status="completed")
+                if not r.name.startswith("retrain ")
+                and PREDICTIONS_ARTIFACT in {a.name for a in store.artifacts(r.id)}
+            ),
+            None,
+        )
     if newest is None:
         raise StoreError(
             f"{project.root}: no deployed model and no run with predictions; train one "

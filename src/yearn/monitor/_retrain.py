@@ -18,6 +18,8 @@ from yearn.errors import ConfigError, DataError, TrainingError
 __all__ = ["RetrainDecision", "append_rows", "retrain_project"]
 
 log = logging.getLogger(__name__)
+#: Name prefix of the runs retraining makes (never taken as "the deployed model" by default).
+RETRAIN_PREFIX = "retrain "
 
 
 @dataclass
@@ -26,7 +28,8 @@ class RetrainDecision:
 
     deployed_run: str
     new_run: str | None
-    promoted: bool
+    eligible: bool  # not significantly worse and meets every constraint
+    promoted: bool  # eligible and not a dry run: the deployed pointer moved
     dry_run: bool
     metric: str
     deployed_value: float | None
@@ -47,10 +50,9 @@ class RetrainDecision:
     @property
     def verdict(self) -> str:
         what = "promoted" if self.promoted else "not promoted"
-        if self.dry_run and self.promoted:
-            what = "would be promoted (dry run: nothing changed)"
-        elif self.dry_run:
-            what = "would not be promoted (dry run)"
+        if self.dry_run:
+            what = "would be promoted" if self.eligible else "would not be promoted"
+            what += " (dry run: the deployed model is unchanged)"
         return f"new run {self.new_run}: {what} — {'; '.join(self.reasons)}"
 
     def _repr_html_(self) -> str:
@@ -163,18 +165,20 @@ def retrain_project(
     alpha: float = 0.05,
     overrides: dict[str, Any] | None = None,
     export_path: str | None = None,
+    export: bool = False,
 ) -> RetrainDecision:
     """Retrain the deployed run's configuration on the project's current data and decide.
 
     Promotion (``deployed`` pointer with lineage: data fingerprint = the grown manifest's
-    sha256, parent = the deployed run, export folder when given) happens unless
+    sha256, parent = the deployed run, export folder: ``export_path``, or the folder
+    ``yearn.ship.export_run`` writes when ``export``) happens unless
     ``dry_run``; a model significantly worse than the deployed one on the new dev set
     (paired test at ``alpha``) or failing a constraint is never promoted.
     """
     from yearn.compare import compare_predictions
     from yearn.monitor._project import deployed_run
     from yearn.monitor._scoring import score_run
-    from yearn.train import train_project
+    from yearn.train import fit, project_data
 
     parent, chosen = deployed_run(project, run)
     with project.require_store() as store:
@@ -186,9 +190,11 @@ def retrain_project(
         )
     manifest, added = _grow_split(project)
     params = _train_params(record.config, overrides or {})
-    result = train_project(
-        project.root, record.config["model"], store_url=project.store_url, **params
-    )
+    _, data, store = project_data(project.root, project.store_url)
+    params.setdefault("metric", project.config.metric.optimizing)
+    model = record.config["model"]
+    with store:
+        result = fit(model, data, store=store, run_name=f"{RETRAIN_PREFIX}{model}", **params)
     new_run = result.run_id
     new_preds = result.predictions
     metric = params.get("metric") or project.config.metric.optimizing
@@ -217,6 +223,10 @@ def retrain_project(
     promote = not worse and not failures
     if chosen != "deployed":
         reasons.append(f"parent chosen as {chosen}")
+    if promote and not dry_run and export:  # export first: no promotion without its export
+        from yearn.ship import export_run
+
+        export_path = str(export_run(project, new_run).path)
     if promote and not dry_run:
         with project.require_store() as store:
             if store.deployed() is None and chosen != "given":
@@ -232,6 +242,7 @@ def retrain_project(
     return RetrainDecision(
         deployed_run=parent,
         new_run=new_run,
+        eligible=promote,
         promoted=promote and not dry_run,
         dry_run=dry_run,
         metric=cmp.metric,

@@ -11,7 +11,7 @@ import pandas as pd
 
 from yearn.errors import DataError
 
-__all__ = ["Table", "open_table"]
+__all__ = ["Table", "open_table", "row_ids"]
 
 
 class Table:
@@ -76,6 +76,17 @@ def _series(column) -> pd.Series:
     return column.to_pandas()
 
 
+def row_ids(table: Table, key: str) -> pd.Series:
+    """One id per row from column ``key``: its values, or — when a value repeats, as
+    ``request_id`` does for a request of several rows — ``<value>:<k>`` with ``k`` the
+    row's position within that value (0, 1, ...) in log order."""
+    ids = table.column(key).astype(str).reset_index(drop=True)
+    if ids.duplicated().any():
+        k = ids.groupby(ids, sort=False).cumcount().astype(str)
+        ids = ids + ":" + k
+    return ids
+
+
 def open_table(source: pd.DataFrame | str | Path | Table) -> Table:
     """A :class:`Table` over a frame, a CSV/Parquet file or a folder of Parquet segments."""
     if isinstance(source, Table):
@@ -84,7 +95,9 @@ def open_table(source: pd.DataFrame | str | Path | Table) -> Table:
         return Table(frame=source)
     path = Path(source)
     if path.is_dir():
-        files = sorted(path.glob("*.parquet"))
+        from yearn.serve import segment_files  # the request log's live segments, once each
+
+        files = segment_files(path) or sorted(path.glob("*.parquet"))
         if not files:
             raise DataError(
                 f"{path}: no .parquet segments in this folder; point --log at the request log "

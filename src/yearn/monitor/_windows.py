@@ -102,6 +102,7 @@ def make_windows(table: Table, spec: str, time_column: str | None) -> Windows:
     origin = times.min().floor("D")
     index = ((times - origin) // step).to_numpy(dtype=np.int64)
     present, codes = np.unique(index, return_inverse=True)
-    labels = [(origin + int(k) * step).isoformat() for k in present]
+    labels = [f"{origin + int(k) * step:%Y-%m-%d %H:%M}" for k in present]
+    starts = [(origin + int(k) * step).isoformat() for k in present]
     ends = [(origin + (int(k) + 1) * step).isoformat() for k in present]
-    return Windows(labels, codes.astype(np.int64), list(labels), ends)
+    return Windows(labels, codes.astype(np.int64), starts, ends)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from yearn.multitask._fit import multilabel_data
-from yearn.transfer import Check, backbone_features
+from yearn.transfer import Check, backbone_features, linear_probe_right
 
 __all__ = ["SIMILAR", "MultiTaskAdvice", "advise_multitask"]
 
@@ -70,23 +70,6 @@ class MultiTaskAdvice:
         return f"<p><b>{html.escape(self.verdict)}</b></p>{table}{chart}"
 
 
-def _linear_right(xtr, ytr, xdv, ydv) -> np.ndarray:
-    """Right/wrong on dev of a logistic regression (L2, C=1) fitted on train.
-
-    No feature scaling: standardising many near-zero ReLU features amplifies their noise
-    and hides what the backbone learned (measured on the digits demo)."""
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
-
-    clf = LogisticRegression(max_iter=1000, C=1.0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(xtr.reshape(len(xtr), -1), ytr)
-    return clf.predict(xdv.reshape(len(xdv), -1)) == ydv
-
-
 def _shared_features(prepared, model, width, epochs, random_state) -> Check:
     from yearn.train import fit
 
@@ -100,10 +83,10 @@ def _shared_features(prepared, model, width, epochs, random_state) -> Check:
         ).model
         ktr, kdv = ~np.isnan(train.y[:, j]), ~np.isnan(dev.y[:, j])
         ytr, ydv = train.y[ktr, j], dev.y[kdv, j]
-        f_right = _linear_right(
+        f_right = linear_probe_right(
             backbone_features(net, train.x[ktr]), ytr, backbone_features(net, dev.x[kdv]), ydv
         )
-        r_right = _linear_right(train.x[ktr], ytr, dev.x[kdv], ydv)
+        r_right = linear_probe_right(train.x[ktr], ytr, dev.x[kdv], ydv)
         ef, er = 1 - f_right.mean(), 1 - r_right.mean()
         wins += ef < er
         details.append(f"{task} {ef:.1%} vs raw {er:.1%}")
@@ -179,4 +162,32 @@ def advise_multitask(
     )
     if not failed and any(c.passed is None for c in checks):
         verdict += " (one condition not measured)"
+    measured = _measured(comparison)
+    if measured is not None:
+        # a measurement outranks the conditions that predict it: the verdict follows it
+        better, text = measured
+        if better == "joint":
+            verdict = f"multi-task learning likely helps: measured, {text}"
+            if failed:
+                verdict += f" (although the conditions {', '.join(failed)} are not met)"
+        elif better == "separate":
+            verdict = f"multi-task learning unlikely to help: measured, {text}"
+        else:
+            verdict = (
+                f"multi-task learning: no detectable difference measured ({text}); "
+                + (f"the conditions {', '.join(failed)} are not met" if failed else "")
+            ).rstrip("; ")
     return MultiTaskAdvice(verdict, checks, labelled)
+
+
+def _measured(comparison: Any) -> tuple[str | None, str] | None:
+    """(which is better on dev — joint, separate or None —, the gain in words) from the
+    joint-vs-separate comparison's overall verdict (paired test), or None without one."""
+    overall = getattr(comparison, "overall", None)
+    if overall is None:
+        return None
+    text = (
+        f"joint vs separate overall {overall.metric} gain {overall.gain:+.4g} "
+        f"[{overall.ci_low:+.4g}, {overall.ci_high:+.4g}], p = {overall.p_value:.2g}"
+    )
+    return overall.better, text

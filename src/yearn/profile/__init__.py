@@ -14,14 +14,13 @@ from yearn.profile._api import build_context, profile
 from yearn.profile._context import ColumnView, ProfileContext
 from yearn.profile._imagestats import IMAGE_FEATURES, image_features, measure_image
 from yearn.profile._phash import average_hash, hamming_pairs, phash
-from yearn.profile._project import profile_project
+from yearn.profile._project import profile_project, screen_features
 from yearn.profile._registry import REGISTRY, Check, get_check, register
 from yearn.profile._result import SEVERITIES, CheckResult, Profile
 from yearn.profile._screen import (
     FeatureScreen,
     flagged_columns,
     recorded_screen,
-    screen_features,
 )
 from yearn.profile.checks.shift import AUC_SHIFT, adversarial_validation, shift_views
 

@@ -11,8 +11,9 @@ from typing import Any
 from yearn.config import ProjectConfig, load_config
 from yearn.profile._api import profile
 from yearn.profile._result import CheckResult, Profile
+from yearn.profile._screen import FeatureScreen, _current, _screen, flagged_columns, save_screen
 
-__all__ = ["profile_project"]
+__all__ = ["profile_project", "save_profile", "screen_features"]
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,37 @@ def profile_project(
         on_check=on_check,
     )
     if "leakage" in result:
-        from yearn.profile._screen import flagged_columns, save_screen
-
         save_screen(config, flagged_columns(result))
+    if checks is None:  # a full profile: the report shows it, however it was run
+        save_profile(result, config.root)
     return result
+
+
+def screen_features(
+    project: str | Path | ProjectConfig = ".", *, random_state: int = 0, refresh: bool = False
+) -> FeatureScreen:
+    """The project's feature screen: the recorded one when the data has not changed since,
+    else the leakage check is run (and recorded) now. Columns in ``[features] keep`` or
+    ``$YEARN_KEEP_COLUMNS`` are reported as kept."""
+    config = project if isinstance(project, ProjectConfig) else load_config(project)
+    flagged = None if refresh else _current(config)
+    if flagged is None:
+        result = profile_project(config, checks=["leakage"], random_state=random_state)
+        flagged = flagged_columns(result)  # profile_project recorded it
+    return _screen(config, flagged)
+
+
+def save_profile(result: Profile, root: str | Path) -> tuple[Path, Path]:
+    """Write the profile as ``profile.json`` and ``profile.html`` where the report reads
+    them (``.yearn/workflow/``); returns both paths."""
+    import json
+
+    from yearn._io import atomic_write_text
+    from yearn.paths import ProjectPaths
+
+    folder = ProjectPaths(root).workflow_results
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = folder / "profile.json", folder / "profile.html"
+    atomic_write_text(json_path, json.dumps(result.to_dict(), indent=2))
+    atomic_write_text(html_path, result._repr_html_())
+    return json_path, html_path

@@ -23,7 +23,6 @@ __all__ = [
     "flagged_columns",
     "recorded_screen",
     "save_screen",
-    "screen_features",
 ]
 
 log = logging.getLogger(__name__)
@@ -129,19 +128,3 @@ def recorded_screen(project: str | Path | ProjectConfig = ".") -> FeatureScreen 
     if record is None:
         return None
     return _screen(config, dict(record.get("flagged") or {}))
-
-
-def screen_features(
-    project: str | Path | ProjectConfig = ".", *, random_state: int = 0, refresh: bool = False
-) -> FeatureScreen:
-    """The project's feature screen: the recorded one when the data has not changed since,
-    else the leakage check is run (and recorded) now. Columns in ``[features] keep`` or
-    ``$YEARN_KEEP_COLUMNS`` are reported as kept."""
-    from yearn.profile._project import profile_project
-
-    config = project if isinstance(project, ProjectConfig) else load_config(project)
-    flagged = None if refresh else _current(config)
-    if flagged is None:
-        result = profile_project(config, checks=["leakage"], random_state=random_state)
-        flagged = flagged_columns(result)  # profile_project recorded it
-    return _screen(config, flagged)

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from yearn.display import SPLIT_COLOURS, Series, html_table, line_chart
 from yearn.errors import ConfigError, YearnError
-from yearn.paths import PREDICTIONS_ARTIFACT
+from yearn.paths import PREDICTIONS_ARTIFACT, ProjectPaths
 from yearn.report._templates import render
 
 __all__ = ["ProjectView", "Section", "section_of"]
@@ -78,6 +78,12 @@ class ProjectView:
 
     def output(self, step: str, key: str) -> Any:
         return (self.workflow.get(step) or {}).get("outputs", {}).get(key)
+
+    def result_file(self, name: str) -> Path | None:
+        """A result a standalone command wrote where `yearn run` writes it
+        (``.yearn/workflow/<name>``), when it exists."""
+        path = ProjectPaths(self.root).workflow_results / name
+        return path if path.is_file() else None
 
     def model_run(self) -> Any | None:
         """The run the analyses are about: the chosen one, else the workflow's train run,
@@ -232,7 +238,14 @@ def profile(view: ProjectView) -> Section:
     title = "Data profile"
     rel_html, rel_json = view.output("profile", "html"), view.output("profile", "json")
     if not rel_html or not (view.root / rel_html).is_file():
-        return Section("profile", title, note="no data profile yet: run `yearn run`.")
+        found = view.result_file("profile.html")  # written by `yearn profile`
+        rel_html = str(found.relative_to(view.root)) if found else None
+        json_file = view.result_file("profile.json")
+        rel_json = str(json_file.relative_to(view.root)) if json_file else None
+    if not rel_html:
+        return Section(
+            "profile", title, note="no data profile yet: run `yearn profile` or `yearn run`."
+        )
     full = section_of("profile", title, StoredHTML(view.root / rel_html))
     parts = []
     if rel_json and (view.root / rel_json).is_file():
@@ -414,9 +427,10 @@ def curves(view: ProjectView, metrics: pd.DataFrame, *, max_runs: int = 100) -> 
 def curve_data(view: ProjectView) -> dict[str, Any] | None:
     """The learning curve of the last ``yearn run`` (its JSON), if there is one."""
     rel = view.output("learning_curve", "json")
-    if not rel or not (view.root / rel).is_file():
+    path = view.root / rel if rel else view.result_file("learning_curve.json")
+    if path is None or not path.is_file():
         return None
-    return json.loads((view.root / rel).read_text(encoding="utf-8"))
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def learning_curve(view: ProjectView) -> Section:

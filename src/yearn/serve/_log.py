@@ -9,9 +9,9 @@ are logged as their height x width (the pixels are not kept).
 Each batch is written as a new segment (temporary file, fsync, rename) *before* its callers
 get their answers, so a crash loses at most the batch in flight and never leaves a
 half-written segment. Segments written by this process are merged into one larger segment
-when there are many of them and on :meth:`RequestLog.close`; the merged file's name covers
-the sequence numbers it replaces, so if a crash strikes between writing it and deleting the
-small ones, :func:`read_request_log` still counts every row once.
+(in a background thread) when there are many of them and on :meth:`RequestLog.close`; the
+merged file's name covers the sequence numbers it replaces, so if a crash strikes between
+writing it and deleting the small ones, :func:`read_request_log` still counts every row once.
 """
 
 from __future__ import annotations
@@ -103,6 +103,7 @@ class RequestLog:
         self._seq = 0
         self._small: list[tuple[int, Path]] = []
         self._lock = threading.Lock()
+        self._merger: threading.Thread | None = None
         self.rows_written = 0
 
     @classmethod
@@ -160,7 +161,8 @@ class RequestLog:
         return pa.table(cols)
 
     def append(self, table: pa.Table) -> Path:
-        """Write one batch as a new segment (atomic, fsynced); returns its path."""
+        """Write one batch as a new segment (atomic, fsynced); returns its path. When
+        ``merge_every`` small segments have piled up, a background thread merges them."""
         with self._lock:
             self._seq += 1
             seq = self._seq
@@ -170,28 +172,39 @@ class RequestLog:
             _fsync_dir(self.folder)
             self._small.append((seq, path))
             self.rows_written += table.num_rows
-            if self.merge_every and len(self._small) >= self.merge_every:
-                self._merge()
+            due = self.merge_every and len(self._small) >= self.merge_every
+            if due and (self._merger is None or not self._merger.is_alive()):
+                batch, self._small = self._small, []
+                self._merger = threading.Thread(
+                    target=self._merge, args=(batch,), name="yearn-request-log-merge", daemon=True
+                )
+                self._merger.start()
             return path
 
-    def _merge(self) -> None:
-        if len(self._small) < 2:
+    def _merge(self, segments: list[tuple[int, Path]]) -> None:
+        """Merge consecutive segments into one whose name covers their sequence numbers,
+        then delete them (a crash in between leaves them covered, never counted twice)."""
+        if len(segments) < 2:
+            with self._lock:
+                self._small[:0] = segments
             return
-        first, last = self._small[0][0], self._small[-1][0]
-        tables = [pq.read_table(p) for _, p in self._small]
+        first, last = segments[0][0], segments[-1][0]
+        tables = [pq.read_table(p) for _, p in segments]
         merged = pa.concat_tables(tables, promote_options="default")
         target = self.folder / _segment_name(self.writer, first, last)
         with atomic_write(target) as tmp:
             pq.write_table(merged, tmp)
         _fsync_dir(self.folder)
-        for _, p in self._small:  # now covered by the merged segment
+        for _, p in segments:
             p.unlink(missing_ok=True)
-        self._small = []
 
     def close(self) -> None:
-        """Merge this writer's small segments into one."""
+        """Wait for a running merge, then merge the remaining small segments into one."""
+        if self._merger is not None:
+            self._merger.join()
         with self._lock:
-            self._merge()
+            batch, self._small = self._small, []
+        self._merge(batch)
 
 
 def _floats(series: pd.Series) -> np.ndarray:

@@ -56,7 +56,7 @@ class Variant:
     cost_low: float
     cost_high: float
     p_value: float
-    loss: str  # significant | borderline | not significant (see loss_verdict)
+    loss: str  # significant/borderline loss/gain or not significant (see loss_verdict)
     sentence: str
     path: str | None = None
 
@@ -204,13 +204,15 @@ def _cost(comparison: Any, metric: str) -> tuple[float, float, float]:
 
 
 def loss_verdict(cost: tuple[float, float, float], p_value: float, alpha: float = 0.05) -> str:
-    """``significant`` (worse, p < alpha), ``borderline`` (worse by the interval but not by
-    the test: not claimed, yet not recommended) or ``not significant``."""
-    value, low, _ = cost
-    if value > 0 and p_value < alpha:
-        return "significant"
-    if low > 0:
-        return "borderline"
+    """``significant loss`` / ``significant gain`` (p < alpha), ``borderline loss`` /
+    ``borderline gain`` (the interval excludes 0 but the test does not: not claimed; a
+    borderline loss is not recommended either), or ``not significant``."""
+    value, low, high = cost
+    side = "loss" if value > 0 else "gain"
+    if value != 0 and p_value < alpha:
+        return f"significant {side}"
+    if low > 0 or high < 0:
+        return f"borderline {'loss' if low > 0 else 'gain'}"
     return "not significant"
 
 
@@ -218,8 +220,10 @@ def _variant_sentence(
     name: str, cost: tuple[float, float, float], verdict: str, p_value: float, metric: str
 ) -> str:
     unit = "points" if metric in POINT_METRICS else f"{metric} units"
-    if verdict == "borderline":
-        verdict = f"borderline (the interval excludes 0 but the test does not: p = {p_value:.2g})"
+    if verdict.startswith("borderline"):
+        verdict = f"{verdict} (the interval excludes 0 but the test does not: p = {p_value:.2g})"
+    elif verdict.startswith("significant"):
+        verdict = f"{verdict} (p = {p_value:.2g})"
     value, low, high = cost
     if value >= 0:
         return f"{name} costs {value:.2f} {unit} [{low:.2f}, {high:.2f}], {verdict}"
@@ -321,8 +325,8 @@ def compress_run(
     candidates = []
     reasons: dict[str, list[str]] = {}
     for v in variants:
-        if v.loss != "not significant":
-            reasons[v.name] = [f"loss is {v.loss.split(' ')[0]} ({v.sentence})"]
+        if v.loss.endswith("loss"):
+            reasons[v.name] = [f"{v.loss} ({v.sentence})"]
             continue
         candidates.append(
             {

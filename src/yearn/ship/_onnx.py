@@ -164,8 +164,13 @@ def compact(model_bytes: bytes) -> bytes:
         node.doc_string = ""
         del node.metadata_props[:]
     del graph.value_info[:]
+    del graph.metadata_props[:]
     graph.doc_string = ""
     del model.metadata_props[:]
+    used = {n.domain or "" for n in graph.node}
+    kept = [o for o in model.opset_import if (o.domain or "") in used or not o.domain]
+    del model.opset_import[:]
+    model.opset_import.extend(kept)
     onnx.checker.check_model(model)
     return model.SerializeToString()
 

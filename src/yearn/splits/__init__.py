@@ -1,6 +1,7 @@
 """Splits: the four-way split (train / train-dev / dev / test), its manifest, and
 evaluation protocols (holdout, K-fold, iterated K-fold). See ``docs/splits.md``."""
 
+from yearn.splits._assign import hash_keys
 from yearn.splits._four_way import four_way_split
 from yearn.splits.audit import check_predictions_split, check_split
 from yearn.splits.checks import DistributionTest, PrecisionCheck, SplitReport, precision_check
@@ -42,6 +43,7 @@ __all__ = [
     "evaluate",
     "fit_final",
     "four_way_split",
+    "hash_keys",
     "holdout",
     "kfold",
     "load_manifest",

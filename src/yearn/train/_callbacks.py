@@ -332,31 +332,44 @@ def log_epoch(run: Any, epoch: int, logs: dict[str, float], metric_name: str) ->
 
 
 class TensorBoardLogger(Callback):
-    """Write ``loss/<split>`` and ``<metric>/<split>`` scalars per epoch for TensorBoard."""
+    """TensorBoard event files, one sub-folder per split (``<log_dir>/train``,
+    ``<log_dir>/dev``, ...), each with the tags ``loss`` and ``<metric>`` (error form) per
+    epoch, so TensorBoard draws every split of a run on one chart; ``lr`` goes with train.
+    Point TensorBoard at ``<log_dir>`` (or a folder of several runs)."""
 
     def __init__(self, log_dir: str | Path) -> None:
         self.log_dir = Path(log_dir)
-        self._writer: Any = None
+        self._writers: dict[str, Any] = {}
+        self._first_step = 1
 
     def on_fit_start(self, state: TrainState) -> None:
-        from torch.utils.tensorboard import SummaryWriter
-
-        _wait_for_a_later_event_file_name(self.log_dir)
         # purge_step drops events a killed run wrote after its last checkpoint
-        self._writer = SummaryWriter(str(self.log_dir), purge_step=state.epoch + 1)
+        self._first_step = state.epoch + 1
+
+    def _writer(self, split: str) -> Any:
+        if split not in self._writers:
+            from torch.utils.tensorboard import SummaryWriter
+
+            folder = self.log_dir / split
+            _wait_for_a_later_event_file_name(folder)
+            self._writers[split] = SummaryWriter(str(folder), purge_step=self._first_step)
+        return self._writers[split]
 
     def on_epoch_end(self, state: TrainState, logs: dict[str, float]) -> None:
         for key, value in logs.items():
             split, _, name = key.rpartition("_")
-            tag = f"{'loss' if name == 'loss' else state.metric_label}/{split}"
-            self._writer.add_scalar(tag, value, state.epoch + 1)
-        self._writer.add_scalar("lr", state.history[-1]["lr"], state.epoch + 1)
-        self._writer.flush()
+            if not split:
+                continue
+            tag = "loss" if name == "loss" else state.metric_label
+            self._writer(split).add_scalar(tag, value, state.epoch + 1)
+        self._writer("train").add_scalar("lr", state.history[-1]["lr"], state.epoch + 1)
+        for writer in self._writers.values():
+            writer.flush()
 
     def on_teardown(self, state: TrainState) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}
 
 
 def _wait_for_a_later_event_file_name(log_dir: Path) -> None:

@@ -9,7 +9,13 @@
   (offline, cached embeddings) with a new head, or fine-tuned (:class:`MiniLMBackbone`).
 """
 
-from yearn.transfer._advisor import Check, TransferAdvice, advise_transfer, backbone_features
+from yearn.transfer._advisor import (
+    Check,
+    TransferAdvice,
+    advise_transfer,
+    backbone_features,
+    linear_probe_right,
+)
 from yearn.transfer._backbone import infer_builtin, load_backbone, read_weights
 from yearn.transfer._compare import (
     PolicyOutcome,
@@ -61,6 +67,7 @@ __all__ = [
     "compare_transfer_project",
     "digits_transfer_study",
     "infer_builtin",
+    "linear_probe_right",
     "load_backbone",
     "load_digits_tasks",
     "read_weights",

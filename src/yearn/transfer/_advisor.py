@@ -28,7 +28,14 @@ from yearn.transfer._backbone import load_backbone
 
 log = logging.getLogger("yearn.transfer")
 
-__all__ = ["MUCH_MORE", "Check", "TransferAdvice", "advise_transfer", "backbone_features"]
+__all__ = [
+    "MUCH_MORE",
+    "Check",
+    "TransferAdvice",
+    "advise_transfer",
+    "backbone_features",
+    "linear_probe_right",
+]
 
 #: "Much more data for A than for B": at least this many times as many examples.
 MUCH_MORE = 10.0
@@ -133,7 +140,7 @@ def input_mismatch(backbone: nn.Module, shape: tuple[int, ...]) -> str | None:
     return None
 
 
-def _linear_error(xtr, ytr, xdv, ydv, random_state: int) -> np.ndarray:
+def linear_probe_right(xtr: Any, ytr: Any, xdv: Any, ydv: Any) -> np.ndarray:
     """Right/wrong on dev of a logistic regression (L2, C=1) fitted on train.
 
     No feature scaling: standardising many near-zero ReLU features amplifies their noise
@@ -249,8 +256,8 @@ def advise_transfer(
     y_tr = train.y[:PROBE_MAX_TRAIN]
     if len(np.unique(y_tr)) < 2:
         raise DataError("task B's train split holds one class only; the probe needs two.")
-    right_f = _linear_error(f_train, y_tr, f_dev, dev.y, random_state)
-    right_r = _linear_error(train.x[:PROBE_MAX_TRAIN], y_tr, dev.x, dev.y, random_state)
+    right_f = linear_probe_right(f_train, y_tr, f_dev, dev.y)
+    right_r = linear_probe_right(train.x[:PROBE_MAX_TRAIN], y_tr, dev.x, dev.y)
     err_f, err_r = 1 - right_f.mean(), 1 - right_r.mean()
     test = mcnemar_exact(right_f, right_r)
     helps = err_f < err_r

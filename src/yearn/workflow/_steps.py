@@ -136,14 +136,10 @@ def _profile(ctx: StepContext) -> dict[str, Any]:
     from yearn.profile import flagged_columns, profile_project
 
     result = profile_project(ctx.config, random_state=ctx.options.random_state)
-    path = _write_json(ctx, "profile.json", result.to_dict())
-    html_path = ctx.root / RESULTS_DIR / "profile.html"
-    from yearn._io import atomic_write_text
-
-    atomic_write_text(html_path, result._repr_html_())
+    folder = ProjectPaths(ctx.root).workflow_results  # profile_project wrote them there
     return {
-        "json": path,
-        "html": str(html_path.relative_to(ctx.root)),
+        "json": str((folder / "profile.json").relative_to(ctx.root)),
+        "html": str((folder / "profile.html").relative_to(ctx.root)),
         "worst": result.worst_severity,
         "flagged_columns": flagged_columns(result),
         "screen": str(ProjectPaths(ctx.root).feature_screen.relative_to(ctx.root)),
@@ -225,6 +221,8 @@ def _diagnose(ctx: StepContext) -> dict[str, Any]:
     curve = None
     if ctx.outputs.get("learning_curve"):
         curve = read_json(ctx.root, ctx.outputs["learning_curve"]["json"])
+        if curve.get("run_id") != run_id:
+            curve = None  # redrawn since for another model: it says nothing of this one
     steps = next_steps(overall, curve=curve)
     if _imbalanced(ctx):
         steps.insert(min(1, len(steps)), IMBALANCE_STEP)
@@ -316,9 +314,9 @@ def _learning_curve(ctx: StepContext) -> dict[str, Any]:
         random_state=ctx.options.random_state,
         progress=lambda done, total: ctx.advance(done, total),
     )
-    path = _write_json(ctx, "learning_curve.json", result.to_dict())
+    path = result.save(ctx.root)
     return {
-        "json": path,
+        "json": str(path.relative_to(ctx.root)),
         "verdict": result.verdict,
         "more_data_helps": result.curve.more_data_helps,
     }

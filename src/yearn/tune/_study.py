@@ -1,0 +1,175 @@
+"""``yearn.tune.tune``: an Optuna study over a project's training, stored in its run store."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from yearn.errors import ConfigError
+
+__all__ = ["tune"]
+
+log = logging.getLogger("yearn.tune")
+
+
+def _storage_url(project: Any) -> str:
+    store = project.store()
+    try:
+        return str(store.url)
+    finally:
+        store.close()
+
+
+def _split_trials(trials: int | None, jobs: int) -> list[int | None]:
+    if trials is None:
+        return [None] * jobs
+    base, extra = divmod(trials, jobs)
+    return [base + (1 if i < extra else 0) for i in range(jobs) if base or i < extra]
+
+
+def tune(
+    project: str | Path = ".",
+    model: str = "mlp",
+    *,
+    trials: int | None = 20,
+    timeout: float | None = None,
+    jobs: int = 1,
+    study: str | None = None,
+    executor: str = "local",
+    ray_address: str | None = None,
+    store_url: str | None = None,
+    epochs: int | None = None,
+    top_k: int = 3,
+    default_params: dict[str, Any] | None = None,
+    random_state: int = 0,
+    num_threads: int = 1,
+) -> Any:
+    """Search hyperparameters of ``model`` on the project; returns a :class:`TuneResult`.
+
+    Trials are scored on the *select* half of dev (pruned by the median of the per-epoch
+    dev metric); the study lives in the run store's database and resumes by ``study``
+    name; each trial is a yearn run. ``jobs`` workers run on ``executor`` (``local``
+    processes or ``ray`` tasks). Afterwards the top ``top_k`` trials and the default
+    config (``TrainConfig`` defaults, updated by ``default_params``) are re-scored on the
+    confirm half of dev and the winner is tested against the default.
+    """
+    from yearn.metrics import choose_best
+    from yearn.paths import KEEP_COLUMNS_ENV
+    from yearn.project import Project
+    from yearn.tune._executor import get_executor
+    from yearn.tune._guard import confirm, dev_evaluations
+    from yearn.tune._result import TuneResult, trial_rows
+    from yearn.tune._space import DEFAULT_EPOCHS, resolve_space
+    from yearn.tune._trial import WorkerSpec, make_study, run_default, run_worker
+
+    if trials is None and timeout is None:
+        raise ConfigError("give --trials or --timeout (or both): a study needs an end.")
+    if trials is not None and trials < 1:
+        raise ConfigError(f"--trials must be at least 1; got {trials}.")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ConfigError(f"--jobs must be a positive integer; got {jobs!r}.")
+    proj = Project(Path(project).resolve(), store_url=store_url)
+    config = proj.require_config()
+    name = study or f"{config.name}-{model}"
+    spec = WorkerSpec(
+        project=str(proj.root),
+        store_url=store_url,
+        storage=_storage_url(proj),
+        study=name,
+        model=model,
+        space=resolve_space(model, config.task, dict(config.tune.space)),
+        epochs=epochs or config.tune.epochs or DEFAULT_EPOCHS,
+        metric=config.metric.optimizing,
+        constraints=tuple(str(c) for c in config.metric.constraints),
+        n_trials=trials,
+        timeout=timeout,
+        seed=random_state,
+        keep_columns=os.environ.get(KEEP_COLUMNS_ENV),
+        num_threads=num_threads,
+    )
+    started = time.perf_counter()
+    opt_study = make_study(spec, load=False)
+    default = opt_study.user_attrs.get("default")
+    if default is None:
+        default = run_default(spec, dict(default_params or {}))
+        opt_study.set_user_attr("default", default)
+    runner = get_executor(executor, workers=jobs, address=ray_address)
+    specs = [
+        WorkerSpec(**{**spec.__dict__, "n_trials": n, "worker": i})
+        for i, n in enumerate(_split_trials(trials, jobs))
+    ]
+    search_start = time.perf_counter()
+    runner.map(run_worker, specs)
+    search_seconds = time.perf_counter() - search_start
+    rows = trial_rows(opt_study.get_trials(deepcopy=False))
+    complete = [r for r in rows if r["state"] == "COMPLETE"]
+    if not complete:
+        raise ConfigError(
+            f"study {name!r}: no trial completed ({len(rows)} pruned or failed); widen "
+            "[tune.space] or give more --trials."
+        )
+    candidates = [{"name": f"#{r['number']}", "metrics": _metrics(r, spec)} for r in complete]
+    selection = choose_best(
+        candidates, _error(spec.metric), spec.constraints, higher_is_better=False
+    )
+    if selection.best is None:
+        raise ConfigError(f"study {name!r}: {selection.summary}")
+    top = [n for n, _ in selection.ranking[:top_k]]
+    by_name = {f"#{r['number']}": r for r in complete}
+    looks = int(opt_study.user_attrs.get("confirm_looks", 0)) + 1
+    opt_study.set_user_attr("confirm_looks", looks)
+    guard = confirm(
+        spec,
+        {"default": default["params"], **{n: by_name[n]["params"] for n in top}},
+        {"default": default["value"], **{n: by_name[n]["value"] for n in top}},
+        selection.best,
+        len(rows),
+        random_state=random_state,
+    )
+    store = proj.store()
+    try:
+        evaluations = dev_evaluations(store)
+    finally:
+        store.close()
+    return TuneResult(
+        study=name,
+        model=model,
+        metric=_error(spec.metric),
+        storage=spec.storage,
+        executor=runner.describe(),
+        trials=rows,
+        selection=selection.to_dict(),
+        best=by_name[selection.best],
+        default=default,
+        guard=guard,
+        importances=_importances(opt_study),
+        dev_evaluations=evaluations,
+        confirm_looks=looks,
+        search_seconds=search_seconds,
+        seconds=time.perf_counter() - started,
+        epochs=spec.epochs,
+    )
+
+
+def _error(metric: str) -> str:
+    from yearn.config import error_name
+
+    return error_name(metric)
+
+
+def _metrics(row: dict[str, Any], spec: Any) -> dict[str, float]:
+    return {_error(spec.metric): row["value"], **row.get("measured", {})}
+
+
+def _importances(study: Any) -> dict[str, Any]:
+    """fANOVA importances of the parameters, or why they are not measured."""
+    import optuna
+
+    try:
+        values = optuna.importance.get_param_importances(study)
+    except (ValueError, RuntimeError) as exc:  # too few complete trials or one-valued params
+        return {"measured": False, "reason": str(exc), "values": {}}
+    return {"measured": True, "reason": None, "values": {k: float(v) for k, v in values.items()}}

@@ -1,0 +1,166 @@
+"""yearn tune: the [tune] config, the search space, the pruning callback, the study in the
+run store (resumed by name), the dev-set guard (null and effect cases) and the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import optuna
+import pytest
+
+from yearn.config import load_config
+from yearn.errors import ConfigError
+from yearn.tune import PruneOnDev, confirm_mask, resolve_space, tune
+
+from ._tune_project import make_tune_project
+
+LR_LINE = "lr = {low = 0.05, high = 0.2, log = true}"
+STRONG_SPACE = """
+[tune.space]
+lr = {low = 0.05, high = 0.2, log = true}
+optimizer = "adam"
+batch_size = 32
+width = [16, 32]
+"""
+
+
+def test_tune_space_is_read_and_checked(tmp_path):
+    root = make_tune_project(tmp_path / "p", n=60, space=STRONG_SPACE)
+    cfg = load_config(root)
+    assert cfg.tune.epochs == 2
+    assert cfg.tune.space["lr"] == {"low": 0.05, "high": 0.2, "log": True}
+    assert cfg.tune.space["width"] == [16, 32] and cfg.tune.space["optimizer"] == "adam"
+    space = resolve_space("mlp", "binary", dict(cfg.tune.space))
+    assert space["optimizer"] == "adam" and "dropout" in space  # defaults kept
+    with pytest.raises(ConfigError, match=r"tune\.space\.colour is not a tunable"):
+        resolve_space("mlp", "binary", {"colour": ["red"]})
+    toml = (root / "yearn.toml").read_text()
+    for bad, message in [
+        ("lr = {low = 0.1, high = 0.01}", "need low < high"),
+        ("lr = {low = 0.0, high = 0.1, log = true}", "low > 0 with log"),
+        ("lr = {low = 0.1}", "needs low and high"),
+        ("dropout = []", "non-empty list"),
+    ]:
+        (root / "yearn.toml").write_text(toml.replace(LR_LINE, bad))
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            load_config(root)
+
+
+def test_confirm_halves_are_stable_and_about_even():
+    ids = np.array([f"id{i}" for i in range(2000)], dtype=object)
+    mask = confirm_mask(ids)
+    assert 900 < mask.sum() < 1100
+    # the same id is in the same half whatever the order or the other rows
+    assert (confirm_mask(ids[::-1])[::-1] == mask).all()
+    assert (confirm_mask(ids[:10]) == mask[:10]).all()
+
+
+class _Trial:
+    def __init__(self, prune_at: int) -> None:
+        self.prune_at, self.reported = prune_at, []
+
+    def report(self, value: float, step: int) -> None:
+        self.reported.append((step, value))
+
+    def should_prune(self) -> bool:
+        return len(self.reported) >= self.prune_at
+
+
+@pytest.mark.parametrize("prune_at, epochs_run", [(2, 2), (99, 4)])
+def test_pruning_callback_stops_training_when_the_pruner_says_so(tmp_path, prune_at, epochs_run):
+    from yearn.train import fit
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(80, 3)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(int)
+    trial = _Trial(prune_at)
+    cb = PruneOnDev(trial)
+    result = fit("mlp", {"train": (x[:60], y[:60]), "dev": (x[60:], y[60:])}, epochs=4,
+                 callbacks=[cb])  # fmt: skip
+    assert len(result.history) == epochs_run
+    assert [s for s, _ in trial.reported] == list(range(1, epochs_run + 1))
+    assert [v for _, v in trial.reported] == [h["dev_metric"] for h in result.history]
+    assert cb.pruned == (prune_at <= 4)
+
+
+def test_study_lives_in_the_run_store_and_resumes_by_name(tmp_path):
+    root = make_tune_project(tmp_path / "p", n=200)
+    first = tune(root, "linear", trials=3, study="s1")
+    assert first.counts().get("COMPLETE", 0) >= 1 and len(first.trials) == 3
+    url = f"sqlite:///{root / '.yearn' / 'runs.db'}"
+    stored = optuna.load_study(study_name="s1", storage=url)
+    assert len(stored.trials) == 3
+    second = tune(root, "linear", trials=2, study="s1")
+    assert [t["number"] for t in second.trials] == [0, 1, 2, 3, 4]
+    assert second.default["run_id"] == first.default["run_id"]  # trained once per study
+    assert second.confirm_looks == 2
+    # every trial that ran to the end is a yearn run with its curves
+    from yearn.project import Project
+
+    store = Project(root).store()
+    run_ids = [t["run_id"] for t in second.trials if t["state"] == "COMPLETE"]
+    metrics = store.metrics(run_ids)
+    assert set(metrics["run_id"]) == set(run_ids)
+    assert {"train", "dev"} <= set(metrics["split"])
+    assert second.dev_evaluations >= 6  # five trials and the default scored dev
+    # TensorBoard: HParams of each trial, read back with TensorBoard's own readers
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    trial = next(t for t in second.trials if t["state"] == "COMPLETE")
+    folder = store.artifact_root / trial["run_id"] / "tensorboard"
+    acc = EventAccumulator(str(folder))
+    acc.Reload()
+    content = acc.PluginTagToContent("hparams")
+    start = plugin_data_pb2.HParamsPluginData.FromString(
+        content["_hparams_/session_start_info"]
+    ).session_start_info
+    assert set(start.hparams) == set(trial["params"]) | {"pruned"}
+    assert start.hparams["lr"].number_value == pytest.approx(trial["params"]["lr"])
+    assert acc.Scalars("hparam/dev_error")[0].value == pytest.approx(trial["value"])
+    assert {"train", "dev"} <= {p.name for p in folder.iterdir() if p.is_dir()}
+    store.close()
+    html = second._repr_html_()
+    assert "optimisation history" in html and "L2 × dropout" in html
+
+
+def test_guard_makes_no_claim_when_the_labels_are_noise(tmp_path):
+    root = make_tune_project(tmp_path / "p", n=400, signal=False)
+    result = tune(root, "mlp", trials=4, study="null")
+    g = result.guard
+    assert g.n_confirm > 50
+    assert not g.beats_default
+    assert "by chance" in g.summary and "no claim that it beats the default" in g.summary
+
+
+def test_guard_claims_a_gain_that_holds_on_the_confirm_half(tmp_path):
+    root = make_tune_project(tmp_path / "p", n=400, space=STRONG_SPACE)
+    weak = {"optimizer": "sgd", "lr": 1e-4, "momentum": 0.0}
+    result = tune(root, "mlp", trials=3, study="effect", default_params=weak)
+    g = result.guard
+    assert g.beats_default and g.p_value < 0.05 and g.difference < 0
+    assert g.confirm[g.winner] < g.confirm["default"] - 0.2
+    assert "the tuned config beats the default" in g.summary
+
+
+def test_cli_tune_json_carries_every_trial(cli, tmp_path):
+    root = make_tune_project(tmp_path / "p", n=160)
+    result = cli("tune", "--project", str(root), "--model", "linear", "--trials", "3", "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert len(out["trials"]) == 3 and sum(out["counts"].values()) == 3
+    assert {"guard", "best", "default", "importances", "dev_evaluations"} <= set(out)
+    assert out["guard"]["summary"].startswith("on the confirm half")
+    text = cli("tune", "--project", str(root), "--model", "linear", "--trials", "1")
+    assert text.exit_code == 0, text.output
+    assert "4 trials" in text.output and "optimism of the winner" in text.output
+
+
+def test_cli_tune_bad_input_is_one_line(cli, tmp_path):
+    root = make_tune_project(tmp_path / "p", n=60)
+    result = cli("tune", "--project", str(root), "--model", "tree", "--trials", "1")
+    assert result.exit_code == 2 and "mlp, cnn or linear" in result.output
+    result = cli("tune", "--project", str(root), "--executor", "spark", "--trials", "1")
+    assert result.exit_code == 2 and "unknown executor 'spark'" in result.output
