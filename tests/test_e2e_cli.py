@@ -121,3 +121,16 @@ def test_bad_input_gives_one_line_and_exit_2(rule_project, cli, tmp_path):
     assert sizes.exit_code == 2 and "sizes must lie between" in sizes.output
     both = cli("e2e-compare", "--project", root, "--intermediate", "x1")
     assert both.exit_code == 2 and "metadata_columns" in both.output
+
+
+def test_points_do_not_depend_on_the_executor(rule_project, cli):
+    """Two local worker processes give the same points as the in-process loop."""
+    root = rule_project
+    args = ["e2e-compare", "--project", root, "--pipeline", f"{root}/my_features.py:make_features"]
+    args += ["--sizes", "40,120", "--seeds", "1", "--epochs", "2", "--resamples", "50", "--json"]
+    one = cli(*args)
+    two = cli(*args, "--workers", "2")
+    assert one.exit_code == 0 and two.exit_code == 0, two.output
+    a, b = json.loads(one.output), json.loads(two.output)
+    assert a["points"] == b["points"]
+    assert b["settings"]["executor"] == "local (2 workers)"
