@@ -126,14 +126,18 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(out, indent=2, default=str))
             return
         console.print(
-            f"wrote {result.n} images to {result.folder} (source {result.name!r}, "
+            f"wrote {result.n} {result.kind} to {result.folder} (source {result.name!r}, "
             f"ops {', '.join(result.ops)}), fitted on {result.fitted_on}; "
             f"splits: {result.splits}",
             highlight=False,
         )
         cols = list(dict.fromkeys(k for row in result.fit for k in row))
         console.print(
-            _examples_table("Match to the target (KS distance: 0 = same)", result.fit, cols)
+            _examples_table(
+                "Match to the target (KS distance or missing rate and spread, before / after)",
+                result.fit,
+                cols,
+            )
         )
         rows = [{"op": op, **q} for op, q in result.params.items()]
         keys = list(dict.fromkeys(k for row in rows for k in row))
