@@ -134,14 +134,19 @@ def register(app: typer.Typer) -> None:
         cols = list(dict.fromkeys(k for row in result.fit for k in row))
         console.print(
             _examples_table(
-                "Match to the target (KS distance or missing rate and spread, before / after)",
+                "Match to the target (KS distance: 0 = same)"
+                if result.kind == "images"
+                else "Match to the target (missing rate and spread)",
                 result.fit,
                 cols,
             )
         )
         rows = [{"op": op, **q} for op, q in result.params.items()]
         keys = list(dict.fromkeys(k for row in rows for k in row))
-        console.print(_examples_table("Fitted parameters", rows, keys))
+        title = "Fitted parameters" + (
+            " (10th, 50th, 90th percentile)" if result.kind == "images" else ""
+        )
+        console.print(_examples_table(title, rows, keys))
         cov = result.coverage
         console.print(
             f"coverage: {cov.n_sources} distinct {cov.what}s over {cov.n_clean} synthetic "
