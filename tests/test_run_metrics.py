@@ -87,6 +87,11 @@ def test_every_metric_runs_and_is_named(tmp_path, task, metric, baselines):
     assert not any("--class-weight" in s for s in result.next_steps)
     name = error_name(load_config(root).metric.optimizing)
     assert name == {"f1": "1-f1", "auc": "1-roc_auc", "map": "1-map", "rmse": "rmse"}[metric]
+    import json
+
+    diag = json.loads((root / result["diagnose"].outputs["json"]).read_text())
+    assert diag["metric"] == name
+    assert diag["training_health"]["monitored"] == name  # health reads the same curve
     report = build_report(root)
     shown = [s for s in report.sections if s.present and s.id not in _NO_SCORE]
     assert {"project", "baselines", "curves", "diagnosis", "learning-curve"} <= {

@@ -82,5 +82,5 @@ def scale_up_project(
     """Scale up with the project's human-level error; each step is a train run."""
     config, data, store = project_data(project, store_url)
     _metric(config, params)
-    params.setdefault("human_level_error", config.metric.human_level_error)
+    params.setdefault("human_level_error", config.metric.human_level_for(params.get("metric")))
     return scale_up(data, model=model, store=store, **params)
