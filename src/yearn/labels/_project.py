@@ -61,6 +61,17 @@ def _pixels(frame: pd.DataFrame, column: str) -> np.ndarray:
     return out
 
 
+def _screened(frame: pd.DataFrame, cfg: Any) -> pd.DataFrame:
+    """Without the columns the data profile flagged as leaky or id-like (unless kept):
+    the out-of-fold model sees the features every other model sees."""
+    from yearn.data import kept_columns, read_screen
+
+    flagged = (read_screen(cfg.root) or {}).get("flagged") or {}
+    named = {cfg.label_column, cfg.id_column, cfg.group_column, cfg.image_column}
+    keep = set(kept_columns(cfg)) | named | set(cfg.metadata_columns)
+    return frame.drop(columns=[c for c in flagged if c in frame and c not in keep])
+
+
 def project_out_of_fold(
     project: str | Path,
     *,
@@ -77,6 +88,7 @@ def project_out_of_fold(
     if label not in frame:
         raise DataError(f"label column {label!r} not found in the sources of {cfg.path}.")
     frame = frame[frame[label].notna()].reset_index(drop=True)
+    frame = _screened(frame, cfg)
     id_col = cfg.id_column or "id"
     if id_col not in frame:
         frame[id_col] = [f"row-{i}" for i in range(len(frame))]
