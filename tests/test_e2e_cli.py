@@ -129,6 +129,10 @@ def test_bad_input_gives_one_line_and_exit_2(rule_project, cli, tmp_path):
     assert sizes.exit_code == 2 and "sizes must lie between" in sizes.output
     both = cli("e2e-compare", "--project", root, "--intermediate", "x1")
     assert both.exit_code == 2 and "metadata_columns" in both.output
+    cnn = cli("e2e-compare", "--project", root, "--pipeline", good, "--model", "cnn")
+    assert cnn.exit_code == 2 and "needs an image project" in cnn.output
+    few = cli("e2e-compare", "--project", root, "--pipeline", good, "--resamples", "5")
+    assert few.exit_code == 2 and "resamples must be at least 20" in few.output
     # nothing was saved: the dashboard page says what to run
     from fastapi.testclient import TestClient
 
