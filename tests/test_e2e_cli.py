@@ -84,6 +84,11 @@ def test_user_features_with_the_true_rule_win_at_every_size(rule_project, cli):
     assert shown.exit_code == 0, shown.output
     assert "the pipeline wins at every tested size" in " ".join(shown.output.split())
     assert (root / ".yearn" / "e2e" / "latest.json").is_file()
+    # ... and the report shows it (its own section, the chart with the user's size marked)
+    report = cli("report", "--project", root)
+    assert report.exit_code == 0, report.output
+    page = (root / "report.html").read_text(encoding="utf-8")
+    assert "End-to-end or pipeline" in page and "yearn-e2e" in page and "you: " in page
 
 
 def test_two_stage_pipeline_through_an_intermediate_column(rule_project, cli):
@@ -116,3 +121,16 @@ def test_bad_input_gives_one_line_and_exit_2(rule_project, cli, tmp_path):
     assert sizes.exit_code == 2 and "sizes must lie between" in sizes.output
     both = cli("e2e-compare", "--project", root, "--intermediate", "x1")
     assert both.exit_code == 2 and "metadata_columns" in both.output
+
+
+def test_points_do_not_depend_on_the_executor(rule_project, cli):
+    """Two local worker processes give the same points as the in-process loop."""
+    root = rule_project
+    args = ["e2e-compare", "--project", root, "--pipeline", f"{root}/my_features.py:make_features"]
+    args += ["--sizes", "40,120", "--seeds", "1", "--epochs", "2", "--resamples", "50", "--json"]
+    one = cli(*args)
+    two = cli(*args, "--workers", "2")
+    assert one.exit_code == 0 and two.exit_code == 0, two.output
+    a, b = json.loads(one.output), json.loads(two.output)
+    assert a["points"] == b["points"]
+    assert b["settings"]["executor"] == "local (2 workers)"

@@ -104,3 +104,20 @@ def test_every_metric_runs_and_is_named(tmp_path, task, metric, baselines):
     baselines_text = str(report["baselines"].body)
     if name != "error":
         assert ">error<" not in baselines_text
+
+
+def test_init_multilabel_project_runs(tmp_path, cli):
+    """`yearn init --task multilabel` writes optimizing = "map"; `yearn run` completes."""
+    _project(tmp_path, "multilabel", "map")
+    (tmp_path / "yearn.toml").unlink()
+    out = cli(
+        "init", tmp_path, "--task", "multilabel", "--label", "t1,t2", "--id-column", "id",
+        "--source", "all=data.csv:target", "--no-interactive",
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert load_config(tmp_path).metric.optimizing == "map"
+    options = WorkflowOptions(
+        epochs=2, baselines=("prevalence",), lr_find=False, learning_curve_fractions=(0.3, 0.6, 1.0)
+    )
+    result = run_project(tmp_path, options=options, report=False)
+    assert result.failed == [], [(s.name, s.note) for s in result.failed]

@@ -126,18 +126,27 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(out, indent=2, default=str))
             return
         console.print(
-            f"wrote {result.n} images to {result.folder} (source {result.name!r}, "
+            f"wrote {result.n} {result.kind} to {result.folder} (source {result.name!r}, "
             f"ops {', '.join(result.ops)}), fitted on {result.fitted_on}; "
             f"splits: {result.splits}",
             highlight=False,
         )
         cols = list(dict.fromkeys(k for row in result.fit for k in row))
         console.print(
-            _examples_table("Match to the target (KS distance: 0 = same)", result.fit, cols)
+            _examples_table(
+                "Match to the target (KS distance: 0 = same)"
+                if result.kind == "images"
+                else "Match to the target (missing rate and spread)",
+                result.fit,
+                cols,
+            )
         )
         rows = [{"op": op, **q} for op, q in result.params.items()]
         keys = list(dict.fromkeys(k for row in rows for k in row))
-        console.print(_examples_table("Fitted parameters", rows, keys))
+        title = "Fitted parameters" + (
+            " (10th, 50th, 90th percentile)" if result.kind == "images" else ""
+        )
+        console.print(_examples_table(title, rows, keys))
         cov = result.coverage
         console.print(
             f"coverage: {cov.n_sources} distinct {cov.what}s over {cov.n_clean} synthetic "

@@ -46,6 +46,7 @@ class SynthesisResult:
     params: dict[str, dict[str, float]]  # per op: quantiles of the fitted values
     splits: dict[str, int]  # where the synthetic rows landed
     notes: list[str] = field(default_factory=list)
+    kind: str = "images"  # or "rows" (a table)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -57,7 +58,9 @@ class SynthesisResult:
 
         from yearn.display import html_table
 
-        head = Markup("<p>{} synthetic images in source <code>{}</code> ({}), fitted on {}.</p>")
+        head = Markup(
+            "<p>{} synthetic " + self.kind + " in source <code>{}</code> ({}), fitted on {}.</p>"
+        )
         parts = [head.format(self.n, self.name, ", ".join(self.ops), self.fitted_on)]
         parts.append(html_table(self.fit, caption="KS distance to the target, before / after"))
         if self.coverage.warning:
@@ -277,7 +280,7 @@ def _table(plan: _Plan, ops, n, name, columns, max_reuse):
         )
     rows = originals[rng.choice(originals.size, n, replace=n > originals.size)]
     copies = frame.iloc[rows].reset_index(drop=True)
-    out, quality, sigmas = distort_table(
+    out, quality, sigmas, added = distort_table(
         copies,
         frame.iloc[plan.fit_rows],
         frame.iloc[originals],
@@ -300,6 +303,7 @@ def _table(plan: _Plan, ops, n, name, columns, max_reuse):
         {c: {"noise_sigma": s} for c, s in sigmas.items()},
         {},
         plan.notes,
+        "rows",
     )
     ids = [f"{name}-{i:05d}" for i in range(n)]
     changed = {
@@ -310,7 +314,17 @@ def _table(plan: _Plan, ops, n, name, columns, max_reuse):
 
     def fill(tmp: Path) -> None:
         _tables(
-            tmp, name, plan, rows, out, ids, ops, {f"blanked:{c}": v for c, v in changed.items()}
+            tmp,
+            name,
+            plan,
+            rows,
+            out,
+            ids,
+            ops,
+            {
+                **{f"blanked:{c}": v for c, v in changed.items()},
+                **{f"noise:{c}": v for c, v in added.items()},
+            },
         )
 
     return result, fill

@@ -40,10 +40,10 @@ def distort_table(
     columns: Sequence[str],
     rng: np.random.Generator,
     random_state: int,
-) -> tuple[pd.DataFrame, list[dict[str, Any]], dict[str, float]]:
+) -> tuple[pd.DataFrame, list[dict[str, Any]], dict[str, float], dict[str, np.ndarray]]:
     """``rows`` (copies of training rows) with ``ops`` applied to ``columns``; the fit
-    table (per column: missing rate and spread of train, target and synthetic) and the
-    noise sigma fitted per column."""
+    table (per column: missing rate and spread of train, target and synthetic), the
+    noise sigma fitted per column and the noise added to each row."""
     from yearn.prep import inject_missing
 
     check_table_ops(ops)
@@ -52,6 +52,7 @@ def distort_table(
 
     sigmas: dict[str, float] = {}
     pvalues: dict[str, float] = {}
+    added: dict[str, np.ndarray] = {}
     if "noise" in ops:
         for c in columns:
             if not pd.api.types.is_numeric_dtype(train[c]):
@@ -63,8 +64,8 @@ def distort_table(
             # noise only where the target is significantly more spread (no effect, no noise)
             sigmas[c] = round(float(np.sqrt(extra)), 6) if extra > 0 and p < ALPHA else 0.0
             if sigmas[c] > 0:
-                col = out[c].astype(float)
-                out[c] = col + sigmas[c] * rng.standard_normal(len(col))
+                added[c] = sigmas[c] * rng.standard_normal(len(out))
+                out[c] = out[c].astype(float) + added[c]
     if "missing" in ops:
         out, _ = inject_missing(out, target, columns=list(columns), random_state=random_state)
     fit = []
@@ -84,4 +85,4 @@ def distort_table(
                 spread_p=None if c not in pvalues else round(pvalues[c], 6),
             )
         fit.append(entry)
-    return out, fit, sigmas
+    return out, fit, sigmas, added
