@@ -244,6 +244,34 @@ def test_cli_is_thin() -> None:
     assert not new, "the CLI does library work:\n" + "\n".join(f"  {v}" for v in new)
 
 
+#: Names of the project layout that only ``yearn.paths`` may spell out.
+LAYOUT_NAMES = {".yearn", ".yearn-backups", "runs.db", "predictions.parquet", "splits.parquet"}
+
+
+def layout_literals() -> set[str]:
+    """Code (not docstrings or messages) outside ``paths.py`` that spells a layout name."""
+    found = set()
+    for path in sorted(SRC.rglob("*.py")):
+        if path.name == "paths.py" and path.parent == SRC:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in LAYOUT_NAMES:
+                found.add(f"{path.relative_to(SRC)}:{node.lineno} spells {node.value!r}")
+    return found
+
+
+def test_only_paths_spells_the_project_layout() -> None:
+    found = sorted(layout_literals())
+    assert not found, "ask yearn.paths.ProjectPaths instead:\n" + "\n".join(found)
+
+
+def test_layout_check_sees_code_not_docstrings(tmp_path, monkeypatch) -> None:
+    (tmp_path / "a.py").write_text('"""Runs live in .yearn/runs.db."""\nX = "runs.db"\n')
+    (tmp_path / "paths.py").write_text('STATE_DIR = ".yearn"\n')
+    monkeypatch.setattr(sys.modules[__name__], "SRC", tmp_path)
+    assert layout_literals() == {"a.py:2 spells 'runs.db'"}
+
+
 def test_layers_point_down() -> None:
     # an entry another lane fixed is not a failure (lanes land in parallel); trim ALLOWED
     # to what `python tests/test_layers.py` still prints
@@ -326,5 +354,5 @@ def test_cli_checker_sees_loaders_numpy_and_length(tmp_path, monkeypatch) -> Non
 
 
 if __name__ == "__main__":
-    for line in sorted(violations() | cli_violations()):
+    for line in sorted(violations() | cli_violations() | layout_literals()):
         print(line)

@@ -87,6 +87,11 @@ def test_every_metric_runs_and_is_named(tmp_path, task, metric, baselines):
     assert not any("--class-weight" in s for s in result.next_steps)
     name = error_name(load_config(root).metric.optimizing)
     assert name == {"f1": "1-f1", "auc": "1-roc_auc", "map": "1-map", "rmse": "rmse"}[metric]
+    import json
+
+    diag = json.loads((root / result["diagnose"].outputs["json"]).read_text())
+    assert diag["metric"] == name
+    assert diag["training_health"]["monitored"] == name  # health reads the same curve
     report = build_report(root)
     shown = [s for s in report.sections if s.present and s.id not in _NO_SCORE]
     assert {"project", "baselines", "curves", "diagnosis", "learning-curve"} <= {
@@ -99,3 +104,20 @@ def test_every_metric_runs_and_is_named(tmp_path, task, metric, baselines):
     baselines_text = str(report["baselines"].body)
     if name != "error":
         assert ">error<" not in baselines_text
+
+
+def test_init_multilabel_project_runs(tmp_path, cli):
+    """`yearn init --task multilabel` writes optimizing = "map"; `yearn run` completes."""
+    _project(tmp_path, "multilabel", "map")
+    (tmp_path / "yearn.toml").unlink()
+    out = cli(
+        "init", tmp_path, "--task", "multilabel", "--label", "t1,t2", "--id-column", "id",
+        "--source", "all=data.csv:target", "--no-interactive",
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert load_config(tmp_path).metric.optimizing == "map"
+    options = WorkflowOptions(
+        epochs=2, baselines=("prevalence",), lr_find=False, learning_curve_fractions=(0.3, 0.6, 1.0)
+    )
+    result = run_project(tmp_path, options=options, report=False)
+    assert result.failed == [], [(s.name, s.note) for s in result.failed]

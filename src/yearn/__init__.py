@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from yearn.metrics import choose_best, get_metric
     from yearn.multitask import compare_joint_separate, fit_multitask
     from yearn.predictions import Predictions, load_predictions, write_predictions
-    from yearn.project import Project, resolve_predictions
+    from yearn.project import Project, read_predictions, resolve_predictions
     from yearn.report import build_report, write_report
     from yearn.scaffold import write_project_file
     from yearn.ship import load_exported
@@ -75,6 +75,7 @@ _LAZY = {
     "load_predictions": "yearn.predictions",
     "write_predictions": "yearn.predictions",
     "Project": "yearn.project",
+    "read_predictions": "yearn.project",
     "resolve_predictions": "yearn.project",
     "build_report": "yearn.report",
     "write_report": "yearn.report",
@@ -133,6 +134,7 @@ __all__ = [
     "make_digits_demo",
     "make_scenes_demo",
     "make_tabular_demo",
+    "read_predictions",
     "read_table",
     "record_corrections",
     "required_dev_size",

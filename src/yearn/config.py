@@ -25,6 +25,7 @@ __all__ = [
     "ProjectConfig",
     "SourceConfig",
     "SplitConfig",
+    "TrackingConfig",
     "TuneConfig",
     "error_name",
     "load_config",
@@ -143,15 +144,19 @@ class FeaturesConfig:
 
 @dataclass(frozen=True)
 class TuneConfig:
-    """``[tune]``: ``epochs`` per trial and ``space`` overriding the default search space.
-
-    Each ``space`` entry is a range ``{low = 1e-4, high = 0.1, log = true}`` (ints when
-    both ends are integers), a list of choices, or one fixed value. Parameter names are
-    checked against the training parameters by ``yearn.tune``.
-    """
+    """``[tune]``: ``epochs`` per trial; ``space`` entries (a range ``{low, high, log}``,
+    a list of choices or a value) replace the default search space (see docs/tuning.md)."""
 
     epochs: int | None = None
     space: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrackingConfig:
+    """``[tracking] mlflow``: an MLflow URI every train run also logs to (relative
+    ``sqlite:///`` paths are inside the project folder)."""
+
+    mlflow: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +194,7 @@ class ProjectConfig:
     split: SplitConfig = field(default_factory=SplitConfig)
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
     tune: TuneConfig = field(default_factory=TuneConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
     store_url: str | None = None
     root: Path = Path(".")
     path: Path | None = None
@@ -218,7 +224,7 @@ class ProjectConfig:
         return ProjectPaths(self.root).state_dir
 
 
-_TOP_KEYS = {"project", "sources", "metric", "split", "store", "features", "tune"}
+_TOP_KEYS = {"project", "sources", "metric", "split", "store", "features", "tune", "tracking"}
 _PROJECT_KEYS = {
     "name",
     "task",
@@ -238,6 +244,22 @@ _FEATURES_KEYS = {"keep"}
 _SPLIT_KEYS = {"dev", "test", "target_to_train", "train_dev", "salt", "stratify"}
 _STORE_KEYS = {"url"}
 _TUNE_KEYS = {"epochs", "space"}
+_TRACKING_KEYS = {"mlflow"}
+
+
+def _tracking(raw: Any, root: Path, file: str) -> TrackingConfig:
+    table = _check_keys("tracking", raw, _TRACKING_KEYS, file)
+    uri = _opt_str("tracking.mlflow", table.get("mlflow"), file)
+    if uri is None:
+        return TrackingConfig()
+    if "://" not in uri and not uri.startswith("file:"):
+        raise ConfigError(f'{file}: tracking.mlflow must be a URI ("sqlite:///m.db"); got {uri!r}.')
+    prefix = "sqlite:///"
+    if uri.startswith(prefix) and not uri[len(prefix) :].startswith("/"):
+        uri = prefix + str((root / uri[len(prefix) :]).resolve())
+    return TrackingConfig(mlflow=uri)
+
+
 _RANGE_KEYS = {"low", "high", "log"}
 
 
@@ -254,30 +276,22 @@ def _tune_entry(name: str, raw: Any, file: str) -> Any:
         if not isinstance(log, bool):
             raise ConfigError(f"{where}.log must be true or false; got {log!r}.")
         if not low < high or (log and low <= 0):
-            raise ConfigError(
-                f"{where}: need low < high (and low > 0 with log = true); got {raw!r}."
-            )
+            raise ConfigError(f"{where}: need low < high (and low > 0 with log = true).")
         return {"low": raw["low"], "high": raw["high"], "log": log}
-    if isinstance(raw, list):
-        if not raw or any(isinstance(v, dict | list) for v in raw):
-            raise ConfigError(f"{where} must be a non-empty list of values; got {raw!r}.")
+    if isinstance(raw, list) and raw and not any(isinstance(v, dict | list) for v in raw):
         return list(raw)
     if isinstance(raw, str | int | float | bool):
         return raw
-    raise ConfigError(f"{where} must be a range table, a list or a value; got {raw!r}.")
+    raise ConfigError(f"{where} must be a range table, a non-empty list or a value; got {raw!r}.")
 
 
 def _tune(raw: Any, file: str) -> TuneConfig:
     table = _check_keys("tune", raw, _TUNE_KEYS, file)
     epochs = table.get("epochs")
-    if epochs is not None:
-        epochs = int(check_number(f"{file}: tune.epochs", epochs, low=1.0))
-    space_raw = table.get("space", {})
-    if not isinstance(space_raw, dict):
-        raise ConfigError(f"{file}: [tune.space] must be a table of parameter = range or list.")
-    return TuneConfig(
-        epochs=epochs, space={k: _tune_entry(k, v, file) for k, v in space_raw.items()}
-    )
+    epochs = None if epochs is None else int(check_number(f"{file}: tune.epochs", epochs, low=1))
+    raw = table.get("space", {})
+    space = _check_keys("tune.space", raw, set(raw) if isinstance(raw, dict) else set(), file)
+    return TuneConfig(epochs, {k: _tune_entry(k, v, file) for k, v in space.items()})
 
 
 def _check_keys(where: str, table: Any, allowed: set[str], file: str) -> dict[str, Any]:
@@ -440,6 +454,7 @@ def config_from_dict(
             keep=_str_list("features.keep", features_raw.get("keep", []), file)
         ),
         tune=_tune(data.get("tune", {}), file),
+        tracking=_tracking(data.get("tracking", {}), root, file),
         store_url=_opt_str("store.url", store_raw.get("url"), file),
         root=root,
         path=root / CONFIG_FILENAME,

@@ -21,6 +21,8 @@ __all__ = [
 STATE_DIR = ".yearn"
 #: The artefact name of a run's predictions table.
 PREDICTIONS_ARTIFACT = "predictions.parquet"
+#: The folder beside an edited worksheet that keeps its previous copies.
+BACKUP_DIR = ".yearn-backups"
 #: The environment variable that points every command at another run store.
 STORE_URL_ENV = "YEARN_STORE_URL"
 #: Comma-separated columns kept as features although the profile flags them

@@ -71,3 +71,103 @@ def register(app: typer.Typer) -> None:
             )
         )
         console.print(f"saved to {saved} (the report shows it with the images)", highlight=False)
+
+    @app.command("synthesize")
+    def synthesize(
+        project: Path = typer.Option(Path("."), "--project", help="Project folder."),
+        like: str = typer.Option("target", "--like", help="'target' or a source name."),
+        ops: str | None = typer.Option(
+            None,
+            "--ops",
+            help="Images: blur, contrast, brightness, noise (default), rotate, jpeg. "
+            "Tables: missing, noise (default both).",
+        ),
+        columns: str | None = typer.Option(
+            None, "--columns", help="Tables: columns to distort (default: every feature)."
+        ),
+        n: int | None = typer.Option(
+            None, "--n", help="Synthetic images (default: one per original)."
+        ),
+        name: str = typer.Option("synthetic", "--name", help="Name of the new train source."),
+        evaluate: bool = typer.Option(
+            False, "--evaluate", help="Retrain without and with it; compare the mismatch gap."
+        ),
+        model: str | None = typer.Option(
+            None, "--model", help="With --evaluate: model (default: the newest train run's)."
+        ),
+        epochs: int | None = typer.Option(None, "--epochs", help="With --evaluate and --model."),
+        batch_size: int | None = typer.Option(None, "--batch-size", help="With --model."),
+        random_state: int = typer.Option(0, "--random-state", help="Seed."),
+        as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    ) -> None:
+        """A new train source of training images distorted to match the target's measured
+        statistics (each keeps its original's group; provenance in provenance.csv)."""
+        from yearn.mismatch import evaluate_synthesis
+        from yearn.mismatch import synthesize as run
+
+        result = run(
+            project,
+            like=like,
+            ops=ops.split(",") if ops else None,
+            n=n,
+            name=name,
+            columns=columns.split(",") if columns else None,
+            random_state=random_state,
+        )
+        out = {"synthesis": result.to_dict()}
+        evaluation = None
+        if evaluate:
+            params = {k: v for k, v in (("epochs", epochs), ("batch_size", batch_size)) if v}
+            evaluation = evaluate_synthesis(
+                project, name, model=model, random_state=random_state, **params
+            )
+            out["evaluation"] = evaluation.to_dict()
+        if as_json:
+            typer.echo(json.dumps(out, indent=2, default=str))
+            return
+        console.print(
+            f"wrote {result.n} {result.kind} to {result.folder} (source {result.name!r}, "
+            f"ops {', '.join(result.ops)}), fitted on {result.fitted_on}; "
+            f"splits: {result.splits}",
+            highlight=False,
+        )
+        cols = list(dict.fromkeys(k for row in result.fit for k in row))
+        console.print(
+            _examples_table(
+                "Match to the target (KS distance: 0 = same)"
+                if result.kind == "images"
+                else "Match to the target (missing rate and spread)",
+                result.fit,
+                cols,
+            )
+        )
+        rows = [{"op": op, **q} for op, q in result.params.items()]
+        keys = list(dict.fromkeys(k for row in rows for k in row))
+        title = "Fitted parameters" + (
+            " (10th, 50th, 90th percentile)" if result.kind == "images" else ""
+        )
+        console.print(_examples_table(title, rows, keys))
+        cov = result.coverage
+        console.print(
+            f"coverage: {cov.n_sources} distinct {cov.what}s over {cov.n_clean} synthetic "
+            f"({cov.reuse:.1f} each; limit {cov.max_reuse})",
+            highlight=False,
+        )
+        if cov.warning:
+            console.print(f"[bold yellow]warning:[/] {cov.warning}", highlight=False)
+        for note in result.notes:
+            console.print(f"note: {note}", highlight=False)
+        if evaluation is not None:
+            table = Table(title=f"Retrained {evaluation.model} without / with {name!r}")
+            for col in ("quantity", "before", "after", "change [95% interval]"):
+                table.add_column(col, justify="left" if col == "quantity" else "right")
+            for r in evaluation.rows:
+                lo, hi = r["change_interval"]
+                table.add_row(
+                    r["quantity"],
+                    f"{r['before']:.2%}",
+                    f"{r['after']:.2%}",
+                    f"{r['change']:+.2%} [{lo:+.2%}, {hi:+.2%}]",
+                )
+            console.print(table)
+            console.print(evaluation.verdict, highlight=False)

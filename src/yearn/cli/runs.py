@@ -17,8 +17,38 @@ _STATUS_STYLE = {"completed": "green", "failed": "red", "running": "yellow"}
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    runs_app = typer.Typer(help="List the project's runs; 'export' copies them to MLflow.")
+    app.add_typer(runs_app, name="runs")
+
+    @runs_app.command("export")
+    def export(
+        mlflow: str = typer.Option(
+            ..., "--mlflow", help='MLflow tracking URI, e.g. "sqlite:///mlflow.db".'
+        ),
+        project: Path = PROJECT_OPTION,
+        store_url: str | None = STORE_URL_OPTION,
+        experiment: str = typer.Option("yearn", "--experiment", help="MLflow experiment."),
+        run: list[str] = typer.Option([], "--run", help="Only this run (repeatable)."),
+        as_json: bool = JSON_OPTION,
+    ) -> None:
+        """Copy completed runs (parameters, per-epoch metrics per split, artefacts) to MLflow."""
+        from yearn.train import export_runs
+
+        store = Project(project, store_url=store_url).require_store()
+        rows = export_runs(store, mlflow, experiment=experiment, run_ids=run or None)
+        if as_json:
+            typer.echo(json.dumps(rows, indent=2))
+            return
+        done = sum(r["status"] == "exported" for r in rows)
+        console.print(
+            f"{done} run(s) exported to MLflow experiment {experiment!r} at {mlflow}; "
+            f"{len(rows) - done} already there.",
+            highlight=False,
+        )
+
+    @runs_app.callback(invoke_without_command=True)
     def runs(
+        ctx: typer.Context,
         project: Path = PROJECT_OPTION,
         store_url: str | None = STORE_URL_OPTION,
         kind: str | None = typer.Option(None, help="Only runs of this kind (train, baseline…)."),
@@ -27,6 +57,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON_OPTION,
     ) -> None:
         """List the project's runs, newest first."""
+        if ctx.invoked_subcommand is not None:
+            return
         proj = Project(project, store_url=store_url)  # --store-url, env, [store] url, SQLite
         if proj.store_url is None and not project.is_dir():
             raise StoreError(f"{project}: no such project folder; pass --project DIR.")

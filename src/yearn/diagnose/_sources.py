@@ -93,8 +93,14 @@ def diagnose_run(
     if not curves.empty and "loss" in set(curves.loc[curves["split"] == "train", "name"]):
         try:
             dev = getattr(diag, "overall", diag).errors.get("dev")
+            # the curve of the project's metric (1-f1, rmse, ...) when the run logged it
+            named = error_form(metric) if metric else None
+            logged = set(curves.loc[curves["split"] == "dev", "name"])
             health = training_health(
-                curves, baseline_error=baseline_error, n_dev=None if dev is None else dev.n
+                curves,
+                baseline_error=baseline_error,
+                n_dev=None if dev is None else dev.n,
+                metric=named if named in logged else None,
             )
         except DataError:
             health = None

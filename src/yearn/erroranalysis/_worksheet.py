@@ -26,6 +26,7 @@ from yearn._validation import check_positive_int
 from yearn.erroranalysis._preview import make_previews
 from yearn.erroranalysis._tags import Rule, format_tags, parse_rule, parse_tag_cell
 from yearn.errors import DataError, PredictionsError
+from yearn.paths import BACKUP_DIR
 from yearn.predictions import Predictions, load_predictions
 
 __all__ = ["Worksheet", "edit_worksheet", "load_worksheet", "sample_errors"]
@@ -33,7 +34,6 @@ __all__ = ["Worksheet", "edit_worksheet", "load_worksheet", "sample_errors"]
 FIXED_HEAD = ("id", "split", "label", "pred", "confidence", "correct")
 FIXED_TAIL = ("preview", "tags", "suggested_tags", "comment")
 REQUIRED = ("id", "label", "pred", "tags")
-BACKUP_DIR = ".yearn-backups"
 KEEP_BACKUPS = 20
 
 

@@ -42,8 +42,8 @@ __all__ = [
 ]
 
 SPLITS = ("train", "train_dev", "dev", "test")
-MANIFEST_NAME = "splits.parquet"
-SIDECAR_NAME = "splits.json"
+MANIFEST_NAME = ProjectPaths(".").manifest.name
+SIDECAR_NAME = ProjectPaths(".").manifest_sidecar.name
 FORMAT_VERSION = 1
 _NEXT_TABLE = ".splits.next.parquet"
 _NEXT_SIDECAR = ".splits.next.json"

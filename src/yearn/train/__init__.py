@@ -27,6 +27,7 @@ from yearn.train._losses import (
     outputs_to_proba,
 )
 from yearn.train._lr_find import LRFindResult, lr_find
+from yearn.train._mlflow import MLflowLogger, export_runs, mlflow_client
 from yearn.train._models import MODEL_NAMES, BackboneHead, SmallCNN, build_model, linear, mlp
 from yearn.train._project import lr_find_project, project_data, scale_up_project, train_project
 from yearn.train._saved import load_model
@@ -46,6 +47,7 @@ __all__ = [
     "EarlyStopping",
     "FitResult",
     "LRFindResult",
+    "MLflowLogger",
     "PlateauDetector",
     "ScaleStep",
     "ScaleUpResult",
@@ -66,6 +68,7 @@ __all__ = [
     "default_loss",
     "error_name",
     "expected_outputs",
+    "export_runs",
     "fit",
     "linear",
     "load_checkpoint",
@@ -74,6 +77,7 @@ __all__ = [
     "lr_find_project",
     "make_train_data",
     "masked_bce",
+    "mlflow_client",
     "mlp",
     "module_device",
     "outputs_to_proba",

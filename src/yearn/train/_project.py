@@ -48,16 +48,24 @@ def train_project(
     """Train on the project's train split, curves on train-dev and dev; one run."""
     config, data, store = project_data(project, store_url)
     _metric(config, params)
-    return fit(
+    tracking = []
+    if config.tracking.mlflow:  # [tracking] mlflow: log to MLflow while training
+        from yearn.train._mlflow import MLflowLogger
+
+        tracking = [MLflowLogger(config.tracking.mlflow, experiment=config.name, run_name=model)]
+    result = fit(
         model,
         data,
         store=store,
         run_name=model,
         resume=resume or False,
         include_test=include_test,
-        callbacks=callbacks,
+        callbacks=[*callbacks, *tracking],
         **params,
     )
+    for logger in tracking:
+        logger.log_run_files(Path(store.artifact_root) / str(result.run_id), result.run_id)
+    return result
 
 
 def lr_find_project(
@@ -82,5 +90,5 @@ def scale_up_project(
     """Scale up with the project's human-level error; each step is a train run."""
     config, data, store = project_data(project, store_url)
     _metric(config, params)
-    params.setdefault("human_level_error", config.metric.human_level_error)
+    params.setdefault("human_level_error", config.metric.human_level_for(params.get("metric")))
     return scale_up(data, model=model, store=store, **params)

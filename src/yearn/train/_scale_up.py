@@ -21,7 +21,7 @@ from yearn._validation import check_number
 from yearn.errors import TrainingError
 from yearn.train._data import make_train_data
 from yearn.train._fit import fit
-from yearn.train._losses import default_metric, epoch_metric
+from yearn.train._losses import default_metric, epoch_metric, error_name
 
 __all__ = ["CNN_LADDER", "DEFAULT_LADDER", "ScaleStep", "ScaleUpResult", "scale_up"]
 
@@ -166,7 +166,7 @@ def dev_rise(
         stat(before), stat(after), len(y), confidence=1 - alpha, random_state=random_state
     )
     told = (
-        f"dev {metric} change {boot.difference:+.4g}, {1 - alpha:.0%} paired-bootstrap "
+        f"dev {error_name(metric)} change {boot.difference:+.4g}, {1 - alpha:.0%} paired-bootstrap "
         f"interval [{boot.ci_low:+.4g}, {boot.ci_high:+.4g}]"
     )
     return bool(boot.ci_low > 0), told
@@ -226,6 +226,7 @@ def scale_up(
         raise TrainingError("the ladder of capacities is empty; give at least one step.")
     prepared = make_train_data(data, splits=splits, task=task)
     metric = params.get("metric") or default_metric(prepared.task)
+    named = error_name(metric)  # values are in the metric's error form: say so
     steps: list[ScaleStep] = []
     notes: list[str] = []
     reached, overfit = False, None
@@ -261,7 +262,7 @@ def scale_up(
                     notes.append(f"step {i + 1}: {told}")
                 else:
                     notes.append(
-                        f"step {i + 1}: dev {metric} rose from {prev.dev_error:.4f} to "
+                        f"step {i + 1}: dev {named} rose from {prev.dev_error:.4f} to "
                         f"{step.dev_error:.4f} ({told}): within sampling noise, not called "
                         "overfitting"
                     )
@@ -274,8 +275,8 @@ def scale_up(
     if overfit is not None:
         prev = steps[-2]
         message = (
-            f"{last.capacity} overfits first: train {metric} fell to {last.train_error:.4f} "
-            f"while dev {metric} rose from {prev.dev_error:.4f} to {last.dev_error:.4f} "
+            f"{last.capacity} overfits first: train {named} fell to {last.train_error:.4f} "
+            f"while dev {named} rose from {prev.dev_error:.4f} to {last.dev_error:.4f} "
             f"({notes[-1].split(': ', 1)[1]}). Keep {prev.capacity} (or this one with "
             "regularisation)."
         )
@@ -283,13 +284,13 @@ def scale_up(
             message += f" It also reaches the human-level error ({human_level_error:.4f})."
     elif reached:
         message = (
-            f"{last.capacity} reaches the human-level error: train {metric} "
+            f"{last.capacity} reaches the human-level error: train {named} "
             f"{last.train_error:.4f} ≤ {human_level_error:.4f}. The model is big enough; "
             + _gap_advice(previous, metric)
         )
     else:
         message = (
-            f"no step overfit and train {metric} is {last.train_error:.4f} at {last.capacity}"
+            f"no step overfit and train {named} is {last.train_error:.4f} at {last.capacity}"
             + (f" (human level {human_level_error:.4f})" if human_level_error is not None else "")
             + ": scale up further (wider, deeper, longer) or revisit the inputs."
         )
@@ -301,7 +302,7 @@ def _gap_advice(result: Any, metric: str) -> str:
     if gap is None:
         return "measure it on a dev set to know whether it needs regularising."
     value, low, high = gap
-    told = f"dev − train {metric} {value:+.4f}, 95% interval [{low:+.4f}, {high:+.4f}]"
+    told = f"dev − train {error_name(metric)} {value:+.4f}, 95% interval [{low:+.4f}, {high:+.4f}]"
     if low > 0:
         return f"now regularise (dropout, weight decay, more data) to close the dev gap ({told})."
     return f"there is no dev gap to close beyond sampling noise ({told})."

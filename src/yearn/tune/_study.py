@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -111,7 +112,9 @@ def tune(
             f"study {name!r}: no trial completed ({len(rows)} pruned or failed); widen "
             "[tune.space] or give more --trials."
         )
-    candidates = [{"name": f"#{r['number']}", "metrics": _metrics(r, spec)} for r in complete]
+    # ties go to the same trial whatever order parallel workers finished in: by params
+    ordered = sorted(complete, key=lambda r: json.dumps(r["params"], sort_keys=True))
+    candidates = [{"name": f"#{r['number']}", "metrics": _metrics(r, spec)} for r in ordered]
     selection = choose_best(
         candidates, _error(spec.metric), spec.constraints, higher_is_better=False
     )
