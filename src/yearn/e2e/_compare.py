@@ -170,6 +170,8 @@ def compare_e2e(
 
     if seeds < 1:
         raise ConfigError(f"seeds must be at least 1; got {seeds}.")
+    if n_resamples < 20:
+        raise ConfigError(f"resamples must be at least 20 for an interval; got {n_resamples}.")
     config, data, store = project_data(project, store_url)
     store.close()
     task = data.task
@@ -212,6 +214,12 @@ def compare_e2e(
     chosen = dict(settings or {})
     chosen.setdefault("epochs", 10)
     e2e_kind = chosen.get("model") or ("cnn" if len(shape) > 1 else "mlp")
+    from yearn.train import MODEL_NAMES
+
+    if e2e_kind not in MODEL_NAMES:
+        raise ConfigError(f"model {e2e_kind!r}: unknown; choose one of {', '.join(MODEL_NAMES)}.")
+    if e2e_kind == "cnn" and len(shape) == 1:
+        raise ConfigError("model 'cnn' needs an image project; for a table use mlp or linear.")
     orders = nested_orders(train.y, seeds, random_state, task != "regression")
     tasks, where = [], []
     for j, n in enumerate(sizes):
