@@ -1,7 +1,7 @@
 """The synthetic keyword demo (no download): short clips of four "keywords" built from
 tones and chirps — ``up`` (rising chirp), ``down`` (falling chirp), ``beep`` (two tone
 bursts), ``hum`` (a low tone with vibrato) — with a ``clean`` train source (studio) and a
-``car`` target source (other clips under engine rumble at −12 to −2 dB SNR), plus two noise
+``car`` target source (other clips under engine noise at −20 to −10 dB SNR), plus two noise
 banks for ``yearn synthesize``: ``noise/one`` (a single car clip) and ``noise/varied``
 (many car clips, none of them used in the target).
 
@@ -21,7 +21,7 @@ __all__ = ["KEYWORDS", "SAMPLE_RATE", "car_noise", "keyword_clip", "make_keyword
 
 SAMPLE_RATE = 8000
 KEYWORDS = ("up", "down", "beep", "hum")
-TARGET_SNR = (-12.0, -2.0)  # dB: the car source is loud
+TARGET_SNR = (-20.0, -10.0)  # dB: the car source is loud
 #: the split: no car clips in train (the model meets the car only in train-dev-less dev/test)
 KEYWORD_SPLIT = {"dev": 0.4, "test": 0.4, "target_to_train": 0.0, "train_dev": 0.2}
 
@@ -48,16 +48,19 @@ def keyword_clip(word: str, rng: np.random.Generator, seconds: float = 0.5) -> n
 
 
 def car_noise(rng: np.random.Generator, seconds: float = 2.0) -> np.ndarray:
-    """Engine rumble: low-passed noise plus harmonics of a random engine speed."""
+    """Engine noise: coloured noise plus twelve harmonics of a random engine speed."""
     from scipy.signal import lfilter
 
     n = int(SAMPLE_RATE * seconds)
     t = np.arange(n) / SAMPLE_RATE
-    rumble = lfilter([1.0], [1.0, -rng.uniform(0.97, 0.995)], rng.standard_normal(n))
+    rumble = lfilter([1.0], [1.0, -rng.uniform(0.5, 0.9)], rng.standard_normal(n))
     rumble /= np.std(rumble) + 1e-12
-    rpm = rng.uniform(20, 60)
-    engine = sum(np.sin(2 * np.pi * rpm * k * t + rng.uniform(0, 6.3)) / k for k in (1, 2, 3))
-    return rumble + rng.uniform(0.3, 1.0) * engine
+    rpm = rng.uniform(40, 120)
+    engine = sum(
+        np.sin(2 * np.pi * rpm * k * t + rng.uniform(0, 6.3)) * rng.uniform(0.2, 1.0) / k**0.5
+        for k in range(1, 13)
+    )
+    return rumble + rng.uniform(0.5, 1.5) * engine
 
 
 def _write(path: Path, wave: np.ndarray) -> None:
