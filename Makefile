@@ -30,7 +30,8 @@ test: $(STAMP) web-runtime
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	# the layers contract: every import (function-level ones too) points down the layer order
+	# the layers contract: imports point down the layer order (function-level ones too), no
+	# private crossings or module cycles, a thin CLI, the .yearn layout named only in yearn.paths
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_layers.py
 
 # benchmark-only environments for the peers (cleanlab, ydata-profiling, Evidently), each in

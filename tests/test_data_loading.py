@@ -15,7 +15,7 @@ from yearn.config import load_config
 from yearn.data import load_images, load_project, read_image_folder, read_table
 from yearn.errors import DataError
 
-from .test_data_validation import png, table, two_sources, write_project
+from ._data_files import png, table, two_sources, write_project
 
 
 def test_read_table_csv_tsv_parquet(tmp_path):

@@ -84,6 +84,19 @@ def test_user_features_with_the_true_rule_win_at_every_size(rule_project, cli):
     assert shown.exit_code == 0, shown.output
     assert "the pipeline wins at every tested size" in " ".join(shown.output.split())
     assert (root / ".yearn" / "e2e" / "latest.json").is_file()
+    # ... and the report shows it (its own section, the chart with the user's size marked)
+    report = cli("report", "--project", root)
+    assert report.exit_code == 0, report.output
+    page = (root / "report.html").read_text(encoding="utf-8")
+    assert "End-to-end or pipeline" in page and "yearn-e2e" in page and "you: " in page
+    # ... and so does the dashboard
+    from fastapi.testclient import TestClient
+
+    from yearn.ui import create_app
+
+    client = TestClient(create_app(root), base_url="http://localhost")
+    shown_page = client.get("/e2e")
+    assert shown_page.status_code == 200 and "yearn-e2e" in shown_page.text
 
 
 def test_two_stage_pipeline_through_an_intermediate_column(rule_project, cli):
@@ -116,3 +129,49 @@ def test_bad_input_gives_one_line_and_exit_2(rule_project, cli, tmp_path):
     assert sizes.exit_code == 2 and "sizes must lie between" in sizes.output
     both = cli("e2e-compare", "--project", root, "--intermediate", "x1")
     assert both.exit_code == 2 and "metadata_columns" in both.output
+    cnn = cli("e2e-compare", "--project", root, "--pipeline", good, "--model", "cnn")
+    assert cnn.exit_code == 2 and "needs an image project" in cnn.output
+    few = cli("e2e-compare", "--project", root, "--pipeline", good, "--resamples", "5")
+    assert few.exit_code == 2 and "resamples must be at least 20" in few.output
+    # nothing was saved: the dashboard page says what to run
+    from fastapi.testclient import TestClient
+
+    from yearn.ui import create_app
+
+    client = TestClient(create_app(root), base_url="http://localhost")
+    assert "No comparison yet" in client.get("/e2e").text
+
+
+def test_regression_with_the_true_feature(tmp_path, cli):
+    from yearn.e2e import compare_e2e
+
+    root = tmp_path / "reg"
+    root.mkdir()
+    (root / "yearn.toml").write_text(
+        TOML.replace('task = "binary"', 'task = "regression"').replace("[metric]", "")
+    )
+    for name, n, seed in (("web", 400, 3), ("phone", 400, 4)):
+        t = _table(name[0], n, seed)
+        t["y"] = t["z"] * 3.0
+        t.to_csv(root / f"{name}.csv", index=False)
+    assert cli("split", "--project", root).exit_code == 0
+    result = compare_e2e(
+        root, pipeline=lambda f: f["x1"] * f["x2"], sizes=[30, "all"], seeds=1,
+        settings={"epochs": 2}, n_resamples=50,
+    )  # fmt: skip
+    assert result.metric == "rmse"
+    assert all(r["pipeline"] < 0.05 < r["end_to_end"] for r in result.curve_rows())
+    assert result.choice == "pipeline"
+
+
+def test_points_do_not_depend_on_the_executor(rule_project, cli):
+    """Two local worker processes give the same points as the in-process loop."""
+    root = rule_project
+    args = ["e2e-compare", "--project", root, "--pipeline", f"{root}/my_features.py:make_features"]
+    args += ["--sizes", "40,120", "--seeds", "1", "--epochs", "2", "--resamples", "50", "--json"]
+    one = cli(*args)
+    two = cli(*args, "--workers", "2")
+    assert one.exit_code == 0 and two.exit_code == 0, two.output
+    a, b = json.loads(one.output), json.loads(two.output)
+    assert a["points"] == b["points"]
+    assert b["settings"]["executor"] == "local (2 workers)"

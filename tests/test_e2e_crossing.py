@@ -92,3 +92,12 @@ def test_user_size_beyond_the_tested_sizes_is_not_judged():
 
 def test_about_rounds_to_two_digits():
     assert about(1523) == "1,500" and about(87) == "87" and about(7120) == "7,100"
+
+
+def test_alternating_wins_claim_no_crossing():
+    from yearn.e2e._crossing import _claimed
+
+    assert _claimed(["pipeline", "tie", "end-to-end"]) == ("pipeline", "end-to-end")
+    assert _claimed(["end-to-end", "pipeline"]) == ("end-to-end", "pipeline")
+    assert _claimed(["pipeline", "end-to-end", "pipeline"]) is None
+    assert _claimed(["tie", "tie"]) is None and _claimed(["pipeline", "tie"]) is None

@@ -173,3 +173,9 @@ def test_relabel_of_dev_warns_about_test_by_the_split(tmp_path, cli):
     assert len(notes) == 1 and "none in test" in notes[0] and "label-issues --project" in notes[0]
     record_corrections(tmp_path, [{"id": test_id, "new_label": "a"}])
     assert coverage_warnings(tmp_path) == []  # dev and test both reviewed
+    # the flow the warning names: out-of-fold flags over every split, test included
+    flags = cli("label-issues", "--project", tmp_path, "--json")
+    assert flags.exit_code == 0, flags.output
+    import json
+
+    assert {"dev", "test"} <= set(json.loads(flags.output)["splits"])

@@ -164,3 +164,18 @@ def test_cli_tune_bad_input_is_one_line(cli, tmp_path):
     assert result.exit_code == 2 and "mlp, cnn or linear" in result.output
     result = cli("tune", "--project", str(root), "--executor", "spark", "--trials", "1")
     assert result.exit_code == 2 and "unknown executor 'spark'" in result.output
+
+
+def test_best_trial_meets_the_satisficing_constraints(tmp_path):
+    space = "[tune.space]\nwidth = [16, 256]\ndepth = 1\nlr = {low = 0.01, high = 0.1, log = true}"
+    root = make_tune_project(tmp_path / "p", n=200, space=space)
+    toml = (root / "yearn.toml").read_text()
+    (root / "yearn.toml").write_text(toml + '\n[metric]\nconstraints = ["n_params <= 200"]\n')
+    result = tune(root, "mlp", trials=6, study="c")
+    done = [t for t in result.trials if t["state"] == "COMPLETE"]
+    wide = [t for t in done if t["params"]["width"] == 256]
+    assert wide and any(t["params"]["width"] == 16 for t in done)  # both were tried
+    assert result.best["params"]["width"] == 16
+    assert result.best["measured"]["n_params"] <= 200
+    for t in wide:  # excluded, with the measured value as the reason
+        assert result.selection["excluded"][f"#{t['number']}"][0].startswith("n_params = ")

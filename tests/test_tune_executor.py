@@ -30,14 +30,44 @@ def test_local_executor_keeps_order_in_processes_and_in_process():
         LocalExecutor(0)
 
 
-def test_ray_executor_gives_the_local_executors_trials(tmp_path):
-    pytest.importorskip("ray")
+def test_ray_gives_the_local_results_for_trials_folds_and_curve_points(cli, tmp_path):
+    """One local Ray of 2 CPUs serves tune trials, cv folds and learning-curve points."""
+    import json
+
+    ray = pytest.importorskip("ray")
+    from yearn.diagnose import project_learning_curve
+    from yearn.train import cv_project
+
     a = make_tune_project(tmp_path / "a", n=160)
     b = make_tune_project(tmp_path / "b", n=160)
     local = tune(a, "linear", trials=4, jobs=2, executor="local", study="s")
-    remote = tune(b, "linear", trials=4, jobs=2, executor="ray", study="s")
+    cv_local = cv_project(a, "mlp", record=False, settings={"epochs": 2})
+    curve = {"model": "linear", "settings": {"epochs": 2}, "fractions": [0.3, 0.6, 1.0]}
+    lc_local = project_learning_curve(a, **curve).curve
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        remote = tune(b, "linear", trials=4, jobs=2, executor="ray", study="s")
+        runner = get_executor("ray", workers=2)
+        cv_ray = cv_project(a, "mlp", record=False, settings={"epochs": 2}, map_fn=runner.map)
+        lc_ray = project_learning_curve(a, map_fn=runner.map, **curve).curve
+        out = cli("cv", "-p", str(a), "--model", "logistic", "--executor", "ray", "--json",
+                  "--no-record")  # fmt: skip
+        cli_local = cli("cv", "-p", str(a), "--model", "logistic", "--json", "--no-record")
+    finally:
+        ray.shutdown()
     assert remote.executor == "ray (a local Ray with 2 CPUs)"
     assert len(local.trials) == len(remote.trials) == 4
     assert _trials(local) == _trials(remote)
-    assert local.guard.confirm == remote.guard.confirm
+    # trial numbers follow the two workers' timing; the trials and scores do not
+    assert sorted(local.guard.confirm.values()) == sorted(remote.guard.confirm.values())
     assert local.default["value"] == remote.default["value"]
+    assert len(cv_ray["result"]["scores"]) == 5
+    assert cv_ray["result"]["scores"] == cv_local["result"]["scores"]
+    assert (lc_ray.sizes, lc_ray.train_errors, lc_ray.dev_errors) == (
+        lc_local.sizes,
+        lc_local.train_errors,
+        lc_local.dev_errors,
+    )
+    assert out.exit_code == 0, out.output
+    scores = json.loads(out.output)["result"]["scores"]
+    assert scores == json.loads(cli_local.output)["result"]["scores"]

@@ -71,3 +71,21 @@ BATCH_OPTION = typer.Option(
 )
 SEED_OPTION = typer.Option(0, "--random-state", help="Seed: same seed, same run.")
 THREADS_OPTION = typer.Option(None, "--threads", help="CPU threads for torch while training.")
+
+
+EXECUTOR_OPTION = typer.Option(
+    "local", "--executor", help="Where the work runs: local (this machine) or ray."
+)
+RAY_ADDRESS_OPTION = typer.Option(
+    None,
+    "--ray-address",
+    help="Ray cluster to join: auto or HOST:PORT (default: a local Ray on this machine).",
+)
+
+
+def executor_map(executor: str, ray_address: str | None, workers: int):
+    """``None`` for the local executor (the command's own loop), else the executor's map."""
+    from yearn.tune import get_executor
+
+    runner = get_executor(executor, workers=max(1, workers), address=ray_address)
+    return None if executor == "local" else runner.map

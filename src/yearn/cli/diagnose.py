@@ -8,10 +8,13 @@ import typer
 
 from yearn.cli._diagnosis import print_learning_curve, print_sourced, show
 from yearn.cli._options import (
+    EXECUTOR_OPTION,
     JSON_OPTION,
     KEEP_COLUMN_OPTION,
     PROJECT_OPTION,
+    RAY_ADDRESS_OPTION,
     STORE_URL_OPTION,
+    executor_map,
     feature_screen,
 )
 from yearn.errors import ConfigError
@@ -140,6 +143,8 @@ def register(app: typer.Typer) -> None:
         tolerance: str | None = typer.Option(None, "--tolerance", help="Smallest useful gain."),
         chart: Path | None = typer.Option(None, "--chart", help="Write the chart (.png/.svg)."),
         random_state: int = typer.Option(0, "--random-state", help="Seed of subsets and fit."),
+        executor: str = EXECUTOR_OPTION,
+        ray_address: str | None = RAY_ADDRESS_OPTION,
         keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
@@ -181,6 +186,7 @@ def register(app: typer.Typer) -> None:
                 random_state=random_state,
                 num_threads=threads,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                map_fn=executor_map(executor, ray_address, len(fr)),
             )
         result.save(project)  # the report shows the newest curve, however it was drawn
         if not show(result.to_dict(), result.curve, chart, as_json):

@@ -103,6 +103,13 @@ def register(app: typer.Typer) -> None:
         ),
         width: int | None = typer.Option(None, "--width", help="End-to-end model width."),
         resamples: int = typer.Option(300, "--resamples", help="Bootstrap resamples."),
+        executor: str = typer.Option(
+            "local", "--executor", help="Where the points run: local (processes) or ray."
+        ),
+        workers: int = typer.Option(1, "--workers", help="Points trained in parallel."),
+        ray_address: str | None = typer.Option(
+            None, "--ray-address", help="With --executor ray: a cluster (auto or HOST:PORT)."
+        ),
         random_state: int = typer.Option(0, "--random-state", help="Seed of the whole run."),
         store_url: str | None = STORE_URL_OPTION,
         as_json: bool = JSON_OPTION,
@@ -126,6 +133,9 @@ def register(app: typer.Typer) -> None:
                 n_resamples=resamples,
                 random_state=random_state,
                 store_url=store_url,
+                executor=executor,
+                workers=workers,
+                ray_address=ray_address,
                 progress=progress,
             )
         save_result(project, result)

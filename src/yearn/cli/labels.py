@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
             from yearn.labels import project_out_of_fold
 
             preds = project_out_of_fold(project, n_splits=folds, random_state=seed)
-            splits = split or ["train"]
+            splits = split or list(preds.splits)  # out of fold: every row, test included
         if model is not None:
             preds = preds.for_model(model)
         mode = "in_sample" if in_sample else ("out_of_sample" if project else "auto")

@@ -37,15 +37,26 @@ def register(app: typer.Typer) -> None:
         top: int = typer.Option(
             10, "--top", help="Slices to show in the table (--json has every row)."
         ),
+        metric: str | None = typer.Option(
+            None,
+            "--metric",
+            help="Metric: error, f1, f1_macro, roc_auc, rmse, ... (default: the project's "
+            "optimising metric; error for a --predictions table).",
+        ),
+        n_boot: int = typer.Option(200, "--n-boot", help="Bootstrap resamples (not error)."),
+        seed: int = typer.Option(0, "--seed", help="random_state of the bootstrap."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
         """Slices (metadata conditions and pairs) ranked by excess errors, with p-values."""
         from yearn.data import read_table
-        from yearn.project import read_predictions
+        from yearn.project import Project, read_predictions
         from yearn.slices import find_slices
 
         preds = read_predictions(predictions, project=project, run=run, model=model)
         feats = None if features is None else read_table(features)
+        if metric is None and predictions is None:
+            proj = Project(project or Path("."))
+            metric = proj.config.metric.optimizing if proj.has_config else None
         report = find_slices(
             preds,
             features=feats,
@@ -56,24 +67,59 @@ def register(app: typer.Typer) -> None:
             pairs=pairs,
             correction=correction,
             alpha=alpha,
+            metric=metric or "error",
+            n_boot=n_boot,
+            random_state=seed,
         )
         if as_json:
             typer.echo(json.dumps(report.to_dict(), indent=2, default=str))  # every row
             return
-        table = Table(
-            title=f"{split}: overall error {report.overall_error:.1%} over {report.n_examples} "
-            f"rows; {report.n_tested} slices tested ({report.correction})"
-        )
-        for col in ("slice", "size", "error", "excess errors", "p (adjusted)"):
-            table.add_column(col, justify="left" if col == "slice" else "right")
-        for row in report.top(top).itertuples(index=False):
-            mark = " *" if row.significant else ""
-            table.add_row(
-                row.slice,
-                str(row.size),
-                f"{row.error_rate:.1%}",
-                f"{row.excess_errors:+.1f}",
-                f"{row.p_adjusted:.2g}{mark}",
+        if report.metric != "error":
+            _metric_table(report, split, top)
+        else:
+            table = Table(
+                title=f"{split}: overall error {report.overall_error:.1%} over "
+                f"{report.n_examples} rows; {report.n_tested} slices tested ({report.correction})"
             )
-        console.print(table)
+            for col in ("slice", "size", "error", "excess errors", "p (adjusted)"):
+                table.add_column(col, justify="left" if col == "slice" else "right")
+            for row in report.top(top).itertuples(index=False):
+                mark = " *" if row.significant else ""
+                table.add_row(
+                    row.slice,
+                    str(row.size),
+                    f"{row.error_rate:.1%}",
+                    f"{row.excess_errors:+.1f}",
+                    f"{row.p_adjusted:.2g}{mark}",
+                )
+            console.print(table)
         console.print(f"* significant at {alpha:g} after correction", highlight=False)
+
+
+def _metric_table(report, split: str, top: int) -> None:
+    """The slice table under a metric other than error (slice vs rest, bootstrap 95%)."""
+    name = report.metric
+    table = Table(
+        title=f"{split}: overall {name} {report.overall_error:.4g} over {report.n_examples} "
+        f"rows; {report.n_tested} slices tested ({report.correction}); {name} of the slice "
+        "vs the rest, bootstrap 95% interval of the difference"
+    )
+    for col in ("slice", "size", name, "rest", "excess [95%]", "p (adjusted)"):
+        table.add_column(col, justify="left" if col == "slice" else "right")
+    for row in report.top(top).itertuples(index=False):
+        mark = " *" if row.significant else ""
+        table.add_row(
+            row.slice,
+            str(row.size),
+            f"{row.slice_error:.4g}",
+            f"{row.rest_error:.4g}",
+            f"{row.excess:+.4g} [{row.ci_low:+.3g}, {row.ci_high:+.3g}]",
+            f"{row.p_adjusted:.2g}{mark}",
+        )
+    console.print(table)
+    if report.not_measured:
+        console.print(
+            f"{len(report.not_measured)} slice(s) not measured ({name} undefined there; "
+            "--json lists them)",
+            highlight=False,
+        )

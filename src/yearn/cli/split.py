@@ -9,10 +9,13 @@ import typer
 
 from yearn.cli._console import console
 from yearn.cli._options import (
+    EXECUTOR_OPTION,
     JSON_OPTION,
     KEEP_COLUMN_OPTION,
     PROJECT_OPTION,
+    RAY_ADDRESS_OPTION,
     STORE_URL_OPTION,
+    executor_map,
     feature_screen,
 )
 from yearn.cli._split_report import print_cv, show_split_report
@@ -148,6 +151,8 @@ def register(app: typer.Typer) -> None:
         record: bool = typer.Option(
             True, "--record/--no-record", help="Record a run of kind 'cv' in the store."
         ),
+        executor: str = EXECUTOR_OPTION,
+        ray_address: str | None = RAY_ADDRESS_OPTION,
         store_url: str | None = STORE_URL_OPTION,
         keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
@@ -182,6 +187,7 @@ def register(app: typer.Typer) -> None:
                 record=record,
                 store_url=store_url,
                 settings={k: v for k, v in {"epochs": epochs, "width": width}.items() if v},
+                map_fn=executor_map(executor, ray_address, n_jobs if n_jobs > 0 else 2),
             )
         if as_json:
             typer.echo(json.dumps(out, indent=2, default=str))

@@ -9,22 +9,15 @@ import typer
 
 from yearn.cli._console import console, err_console
 from yearn.cli._options import (
+    EXECUTOR_OPTION,
     JSON_OPTION,
     KEEP_COLUMN_OPTION,
     MODEL_OPTION,
     PROJECT_OPTION,
+    RAY_ADDRESS_OPTION,
     SEED_OPTION,
     STORE_URL_OPTION,
     feature_screen,
-)
-
-EXECUTOR_OPTION = typer.Option(
-    "local", "--executor", help="Where the work runs: local (processes) or ray."
-)
-RAY_ADDRESS_OPTION = typer.Option(
-    None,
-    "--ray-address",
-    help="Ray cluster to join: auto or HOST:PORT (default: a local Ray with --jobs CPUs).",
 )
 
 

@@ -252,6 +252,21 @@ def _check_xy(name: str, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+def _fit_point(args: tuple) -> tuple[float, float]:
+    """Fit a clone on one nested subset: (train error, dev error)."""
+    from sklearn.base import clone
+
+    estimator, X_train, y_train, X_dev, y_dev, idx, err = args
+    try:
+        model = clone(estimator).fit(X_train[idx], y_train[idx])
+        return err(model, X_train[idx], y_train[idx]), err(model, X_dev, y_dev)
+    except (ValueError, TypeError) as exc:
+        raise DataError(
+            f"{type(estimator).__name__} could not be fitted/scored on {len(idx)} training "
+            f"rows ({type(exc).__name__}: {exc}); check the features and labels."
+        ) from None
+
+
 def learning_curve(
     estimator: Any,
     X_train: Any,
@@ -267,6 +282,7 @@ def learning_curve(
     random_state: int | None = 0,
     progress: Callable[[int, int], None] | None = None,
     task: str | None = None,
+    map_fn: Callable[[Callable[[Any], Any], list[Any]], list[Any]] | None = None,
 ) -> LearningCurve:
     """Fit ``estimator`` on growing fractions of the training set and read the curve.
 
@@ -277,8 +293,9 @@ def learning_curve(
     after each fit (the CLI draws a progress bar with it). ``metric`` is any metric of the
     registry (``error``, ``f1``, ``roc_auc``, ``map``, ``rmse``, ...), used in its error form;
     ``task`` (binary, multiclass, multilabel, regression) is checked against it.
+    ``map_fn(fn, items)`` (an executor's ``map``) fits the points instead of this process;
+    the curve does not depend on where they were fitted.
     """
-    from sklearn.base import clone
 
     X_train, y_train = _check_xy("training set", X_train, y_train)
     X_dev, y_dev = _check_xy("dev set", X_dev, y_dev)
@@ -300,26 +317,29 @@ def learning_curve(
     classification = classification and y_train.ndim == 1
     order = _nested_order(y_train, classification, rng)
     n_classes = len(np.unique(y_train.astype(str))) if classification else 0
-    sizes, tr, dv = [], [], []
-    for step, f in enumerate(fr, start=1):
+    planned: list[np.ndarray] = []  # the nested subsets to fit, smallest first
+    for f in fr:
         n = max(round(f * len(order)), 2)
         idx = order[:n]
         if classification and len(np.unique(y_train[idx].astype(str))) < min(2, n_classes):
             continue  # too small to hold two classes
-        if sizes and n == sizes[-1]:
+        if planned and n == len(planned[-1]):
             continue
-        try:
-            model = clone(estimator).fit(X_train[idx], y_train[idx])
-            sizes.append(n)
-            tr.append(err(model, X_train[idx], y_train[idx]))
-            dv.append(err(model, X_dev, y_dev))
-        except (ValueError, TypeError) as exc:
-            raise DataError(
-                f"{type(estimator).__name__} could not be fitted/scored on {n} training rows "
-                f"({type(exc).__name__}: {exc}); check the features and labels."
-            ) from None
+        planned.append(idx)
+    tasks = [(estimator, X_train, y_train, X_dev, y_dev, idx, err) for idx in planned]
+    if map_fn is not None:  # an executor (local processes, Ray) fits the points
+        points = map_fn(_fit_point, tasks)
         if progress is not None:
-            progress(step, len(fr))
+            progress(len(fr), len(fr))
+    else:
+        points = []
+        for step, task_args in enumerate(tasks, start=1):
+            points.append(_fit_point(task_args))
+            if progress is not None:
+                progress(step, len(tasks))
+    sizes = [len(idx) for idx in planned]
+    tr = [p[0] for p in points]
+    dv = [p[1] for p in points]
     if len(sizes) < 3:
         raise DataError(
             f"only {len(sizes)} usable training-set sizes (the training set has "

@@ -143,6 +143,7 @@ def project_learning_curve(
     num_threads: int | None = 1,
     store_url: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    map_fn: Callable[..., list[Any]] | None = None,
 ) -> ProjectCurve:
     """The learning curve of the project's diagnosed model (see the module docstring).
 
@@ -150,7 +151,8 @@ def project_learning_curve(
     level for that metric. ``settings`` override the run's (e.g. ``{"epochs": 5}``);
     ``estimator`` (a scikit-learn estimator or a name of
     :func:`yearn.diagnose._estimators.make_estimator`) replaces yearn's trainer.
-    ``max_train`` caps the training rows (a random subset).
+    ``max_train`` caps the training rows (a random subset). ``map_fn``: an executor's
+    ``map`` that fits the points (``yearn.tune.get_executor("ray").map``).
     """
     from yearn.train import project_data
 
@@ -223,6 +225,7 @@ def project_learning_curve(
         random_state=random_state,
         progress=progress,
         task=task,
+        map_fn=map_fn,
     )
     return ProjectCurve(
         curve=curve,

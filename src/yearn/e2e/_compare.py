@@ -4,7 +4,8 @@ scored on dev with the project's metric in its error form.
 Both see the same nested, stratified subsets of the train split (seed ``s`` draws one
 order; size ``n`` takes its first ``n`` rows), so every difference is paired. The
 end-to-end network gets the same budget at every size (the same epochs, batch size and
-width). Points run in a plain loop (the machine's threads go to each fit).
+width). The (size, seed) points run through an executor of :mod:`yearn.tune` (local
+processes or Ray); each carries its own seed, so results do not depend on it.
 """
 
 from __future__ import annotations
@@ -106,14 +107,34 @@ def _intermediate(dataset: Any, column: str) -> tuple[np.ndarray, bool]:
     return values.to_numpy(dtype=object), categorical
 
 
-def _prepared(metric: Any, y: np.ndarray, model: Any, X: np.ndarray, task: str, k: int) -> Any:
-    """The metric's validated inputs for ``model``'s dev predictions."""
+def _outputs(model: Any, X: np.ndarray, task: str, k: int) -> np.ndarray:
+    """Dev outputs of a fitted model: predictions (regression) or (N, k) probabilities."""
     if task == "regression":
-        return metric.prepare(y, np.asarray(model.predict(X), dtype=float))
-    proba = full_proba(model, X, k)
-    pred = proba.argmax(axis=1)
-    codes = list(range(k))
-    return metric.prepare(y, pred, proba if metric.needs_proba else None, classes=codes)
+        return np.asarray(model.predict(X), dtype=float)
+    return full_proba(model, X, k)
+
+
+def fit_point(t: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Fit both contenders on one subset (a task of the executor: top-level, picklable);
+    their dev outputs (pipeline, end-to-end)."""
+    if t["z"] is not None:
+        pipe: Any = TwoStage(t["task"], t["categorical"], t["seed"]).fit(t["F"], t["y"], t["z"])
+    else:
+        pipe = simple_model(t["task"], t["seed"]).fit(t["F"], t["y"])
+    net = end_to_end_model(t["task"], t["shape"], t["budget"], t["seed"]).fit(t["X"], t["y"])
+    return (
+        _outputs(pipe, t["F_dev"], t["task"], t["k"]),
+        _outputs(net, t["X_dev"], t["task"], t["k"]),
+    )
+
+
+def _prepared(metric: Any, y: np.ndarray, out: np.ndarray, task: str, k: int) -> Any:
+    """The metric's validated inputs for one model's dev outputs."""
+    if task == "regression":
+        return metric.prepare(y, out)
+    pred = out.argmax(axis=1)
+    proba = out if metric.needs_proba else None
+    return metric.prepare(y, pred, proba, classes=list(range(k)))
 
 
 def compare_e2e(
@@ -128,6 +149,9 @@ def compare_e2e(
     n_resamples: int = 300,
     random_state: int = 0,
     store_url: str | None = None,
+    executor: str = "local",
+    workers: int = 1,
+    ray_address: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> E2EResult:
     """The pipeline vs end-to-end learning curves on the project's dev split.
@@ -136,8 +160,9 @@ def compare_e2e(
     callable); default for an image project: HOG + intensity and edge profiles.
     ``intermediate``: a column of the data predicted first (two-stage pipeline).
     ``settings``: the end-to-end model's (``model``, ``epochs``, ``width`` ...), the same
-    at every size. ``sizes`` default to :func:`default_sizes` of the train split (``"all"``
-    among them: every train row).
+    at every size. ``executor`` (``local`` or ``ray``, :func:`yearn.tune.get_executor`)
+    with ``workers`` runs the (size, seed) points in parallel. ``sizes`` default to
+    :func:`default_sizes` of the train split (``"all"`` among them: every train row).
     """
     from yearn.metrics import get_metric
     from yearn.project import Project
@@ -145,6 +170,8 @@ def compare_e2e(
 
     if seeds < 1:
         raise ConfigError(f"seeds must be at least 1; got {seeds}.")
+    if n_resamples < 20:
+        raise ConfigError(f"resamples must be at least 20 for an interval; got {n_resamples}.")
     config, data, store = project_data(project, store_url)
     store.close()
     task = data.task
@@ -156,7 +183,7 @@ def compare_e2e(
     dataset = proj.dataset
     index = split_indices(dataset, proj.manifest())
     features, described = _pipeline_inputs(dataset, pipeline, index)
-    z_all, categorical = (None, False)
+    z_all, categorical, z = (None, False, None)
     if intermediate is not None:
         z_all, categorical = _intermediate(dataset, intermediate)
     if features is None and intermediate is None:
@@ -187,34 +214,52 @@ def compare_e2e(
     chosen = dict(settings or {})
     chosen.setdefault("epochs", 10)
     e2e_kind = chosen.get("model") or ("cnn" if len(shape) > 1 else "mlp")
+    from yearn.train import MODEL_NAMES
+
+    if e2e_kind not in MODEL_NAMES:
+        raise ConfigError(f"model {e2e_kind!r}: unknown; choose one of {', '.join(MODEL_NAMES)}.")
+    if e2e_kind == "cnn" and len(shape) == 1:
+        raise ConfigError("model 'cnn' needs an image project; for a table use mlp or linear.")
     orders = nested_orders(train.y, seeds, random_state, task != "regression")
-    grid = np.empty((2, len(sizes), seeds), dtype=object)
-    points = []
-    done, total = 0, 2 * len(sizes) * seeds
+    tasks, where = [], []
     for j, n in enumerate(sizes):
         for s in range(seeds):
             rows = np.sort(orders[s][:n])
-            seed = random_state * 1000 + s
-            if intermediate is not None:
-                pipe = TwoStage(task, categorical, seed).fit(F[rows], train.y[rows], z[rows])
-            else:
-                pipe = simple_model(task, seed).fit(F[rows], train.y[rows])
-            grid[0, j, s] = _prepared(m, dev.y, pipe, F_dev, task, n_classes)
-            done += 1
-            if progress is not None:
-                progress(done, total)
             budget = {**chosen, "model": e2e_kind}
             if budget.get("batch_size"):
                 budget["batch_size"] = min(n, int(budget["batch_size"]))
-            net = end_to_end_model(task, shape, budget, seed)
-            net.fit(X_e[rows], train.y[rows])
-            grid[1, j, s] = _prepared(m, dev.y, net, X_e_dev, task, n_classes)
-            done += 1
-            if progress is not None:
-                progress(done, total)
-            for k, name in enumerate(("pipeline", "end-to-end")):
-                value = m.to_error(m.compute(grid[k, j, s]))
-                points.append({"model": name, "size": n, "seed": s, "dev_error": value})
+            tasks.append(
+                {
+                    "task": task,
+                    "k": n_classes,
+                    "seed": random_state * 1000 + s,
+                    "F": F[rows],
+                    "y": train.y[rows],
+                    "z": None if z is None else z[rows],
+                    "categorical": categorical,
+                    "F_dev": F_dev,
+                    "X": X_e[rows],
+                    "X_dev": X_e_dev,
+                    "shape": shape,
+                    "budget": budget,
+                }
+            )
+            where.append((j, s, n))
+    from yearn.tune import get_executor
+
+    runner = get_executor(executor, workers=workers, address=ray_address)
+    outputs = []
+    for start in range(0, len(tasks), max(runner.workers, 1)):  # chunks: progress as they end
+        outputs += runner.map(fit_point, tasks[start : start + max(runner.workers, 1)])
+        if progress is not None:
+            progress(len(outputs), len(tasks))
+    grid = np.empty((2, len(sizes), seeds), dtype=object)
+    points = []
+    for (j, s, n), pair in zip(where, outputs, strict=True):
+        for k, name in enumerate(("pipeline", "end-to-end")):
+            grid[k, j, s] = _prepared(m, dev.y, pair[k], task, n_classes)
+            value = m.to_error(m.compute(grid[k, j, s]))
+            points.append({"model": name, "size": n, "seed": s, "dev_error": value})
 
     def errors(rows: np.ndarray | None) -> np.ndarray:
         out = np.empty(grid.shape)
@@ -228,7 +273,8 @@ def compare_e2e(
     return E2EResult(
         project=config.name,
         metric=m.error_name,
-        pipeline=f"{described} + {'ridge' if task == 'regression' else 'logistic regression'}",
+        pipeline=f"{described} + {'ridge' if task == 'regression' else 'logistic regression'}"
+        " (regularisation by 3-fold CV on the training rows)",
         end_to_end=e2e_text,
         n_train=len(train),
         n_dev=len(dev),
@@ -243,5 +289,6 @@ def compare_e2e(
             "intermediate": intermediate,
             "n_resamples": n_resamples,
             "random_state": random_state,
+            "executor": runner.describe(),
         },
     )

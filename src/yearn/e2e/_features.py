@@ -2,8 +2,9 @@
 
 Image descriptors (a few lines of numpy, no image library): a histogram of oriented
 gradients per cell (unsigned orientations, magnitude-weighted, each cell's histogram
-normalised), the intensity profile (mean brightness of every row and column) and the
-edge profile (mean gradient magnitude of every row and column).
+normalised), the intensity profile (mean brightness of every row and column, z-scored per
+image) and the edge profile (mean gradient magnitude of every row and column, divided by
+its mean per image).
 
 The user's features function (the **features contract**): a Python function that takes a
 pandas DataFrame of the raw feature columns (one row per example, in the data's order) and
@@ -40,7 +41,8 @@ def _gradients(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def image_descriptors(images: np.ndarray, *, cell: int = 4, bins: int = 9) -> np.ndarray:
     """Descriptors of images ``(N, C, H, W)`` (or ``(N, H, W)``) in [0, 1]: HOG with
     ``cell`` × ``cell`` pixel cells and ``bins`` orientations, then the intensity and edge
-    profiles of rows and columns. Colour images are averaged to grey first."""
+    profiles of rows and columns (each normalised per image). Colour images are averaged to
+    grey first."""
     x = np.asarray(images, dtype=np.float64)
     if x.ndim == 4:
         x = x.mean(axis=1)
@@ -59,13 +61,14 @@ def image_descriptors(images: np.ndarray, *, cell: int = 4, bins: int = 9) -> np
         m = np.where(which == b, magnitude, 0.0)[:, : ch * cell, : cw * cell]
         hist[..., b] = m.reshape(n, ch, cell, cw, cell).sum(axis=(2, 4))
     hist /= np.sqrt((hist**2).sum(axis=-1, keepdims=True) + 1e-6)
-    parts = [
-        hist.reshape(n, -1),
-        x.mean(axis=2),  # intensity profile of rows
-        x.mean(axis=1),  # ... and of columns
-        magnitude.mean(axis=2),  # edge profile of rows
-        magnitude.mean(axis=1),  # ... and of columns
-    ]
+    # profiles normalised per image: brightness and contrast do not move them
+    intensity = np.concatenate([x.mean(axis=2), x.mean(axis=1)], axis=1)
+    intensity = (intensity - intensity.mean(1, keepdims=True)) / (
+        intensity.std(1, keepdims=True) + 1e-6
+    )
+    edges = np.concatenate([magnitude.mean(axis=2), magnitude.mean(axis=1)], axis=1)
+    edges = edges / (edges.mean(1, keepdims=True) + 1e-6)
+    parts = [hist.reshape(n, -1), intensity, edges]
     return np.concatenate(parts, axis=1).astype(np.float32)
 
 

@@ -7,20 +7,59 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["TwoStage", "end_to_end_model", "full_proba", "simple_model"]
+__all__ = ["SimpleModel", "TwoStage", "end_to_end_model", "full_proba", "simple_model"]
+
+
+#: Regularisation strengths the simple model chooses among by 3-fold CV on its own
+#: training rows (dev is never used to tune it: dev judges both contenders).
+C_GRID = (0.003, 0.01, 0.1, 1.0)
+ALPHA_GRID = (0.1, 1.0, 10.0, 100.0)
+
+
+class SimpleModel:
+    """Standardised features + logistic regression (classification) or ridge (regression),
+    its regularisation chosen by 3-fold cross-validation on the training rows."""
+
+    def __init__(self, task: str, random_state: int = 0) -> None:
+        self.task = task
+        self.random_state = random_state
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> SimpleModel:
+        from sklearn.linear_model import LogisticRegression, LogisticRegressionCV, RidgeCV
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        if self.task == "regression":
+            head: Any = RidgeCV(alphas=ALPHA_GRID)
+        else:
+            _, counts = np.unique(np.asarray(y).astype(str), return_counts=True)
+            folds = int(min(3, counts.min()))
+            if folds >= 2:
+                head = LogisticRegressionCV(
+                    Cs=list(C_GRID),
+                    cv=folds,
+                    l1_ratios=(0.0,),
+                    scoring="neg_log_loss",
+                    max_iter=2000,
+                    use_legacy_attributes=False,
+                    random_state=self.random_state,
+                )
+            else:  # a class with one example: no folds to choose on
+                head = LogisticRegression(max_iter=2000, random_state=self.random_state)
+        self.model_ = make_pipeline(StandardScaler(), head).fit(X, y)
+        self.classes_ = getattr(self.model_, "classes_", None)
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.model_.predict(X)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return self.model_.predict_proba(X)
 
 
 def simple_model(task: str, random_state: int) -> Any:
-    """Standardised features + logistic regression (classification) or ridge (regression)."""
-    from sklearn.linear_model import LogisticRegression, Ridge
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    if task == "regression":
-        return make_pipeline(StandardScaler(), Ridge(alpha=1.0))
-    return make_pipeline(
-        StandardScaler(), LogisticRegression(max_iter=2000, random_state=random_state)
-    )
+    """The pipeline's simple model (see :class:`SimpleModel`)."""
+    return SimpleModel(task, random_state)
 
 
 def end_to_end_model(

@@ -67,15 +67,26 @@ def verdict_of(stats: CurveStats, n_user: int) -> tuple[str, str]:
         )
     if len(set(sig)) == 1:
         side = _side(sig[0])
-        span = (
-            "at every tested size"
-            if len(sig) == len(sizes)
-            else (
-                f"at {len(sig)} of {len(sizes)} tested sizes (the others are not measurably "
-                "different)"
+        won = [i for i, w in enumerate(winners) if w != TIE]
+        k = len(won)
+        if k == len(sizes):
+            span = "at every tested size"
+        elif won == list(range(k)):  # a block at the small sizes, then ties
+            span = (
+                f"up to about {about(sizes[k - 1])} examples; from about {about(sizes[k])} "
+                "the two are not measurably different"
             )
+        elif won == list(range(len(sizes) - k, len(sizes))):  # a block at the large sizes
+            span = (
+                f"from about {about(sizes[-k])} examples; below that the two are not "
+                "measurably different"
+            )
+        else:
+            span = f"at {k} of {len(sizes)} tested sizes (the others are not measurably different)"
+        return (
+            f"{side} wins {span}: no crossing claimed in {sizes[0]:,} to {sizes[-1]:,}; {tail}.",
+            choice,
         )
-        return f"{side} wins {span}: no crossing in {sizes[0]:,} to {sizes[-1]:,}; {tail}.", choice
     return (
         "the winner changes more than once across the tested sizes (a crossing is not "
         f"supported by the intervals); {tail}.",

@@ -72,6 +72,19 @@ def _screened(frame: pd.DataFrame, cfg: Any) -> pd.DataFrame:
     return frame.drop(columns=[c for c in flagged if c in frame and c not in keep])
 
 
+def _splits_of(cfg: Any, ids: pd.Series) -> np.ndarray:
+    """Each row's split in the project's manifest (``train`` without one), so the flags
+    of dev and test rows are said as such."""
+    from yearn.paths import ProjectPaths
+    from yearn.splits import load_manifest
+
+    if not ProjectPaths(cfg.root).manifest.is_file():
+        return np.full(len(ids), "train", dtype=object)
+    table = load_manifest(cfg.root).table
+    mapping = dict(zip(table["id"].astype(str), table["split"].astype(str), strict=True))
+    return ids.astype(str).map(mapping).fillna("train").to_numpy(dtype=object)
+
+
 def project_out_of_fold(
     project: str | Path,
     *,
@@ -79,7 +92,8 @@ def project_out_of_fold(
     random_state: int = 0,
     estimator: Any = None,
 ) -> Predictions:
-    """A predictions table (split ``train``) of K-fold out-of-fold probabilities."""
+    """A predictions table of K-fold out-of-fold probabilities over every labelled row,
+    each in its split of the manifest (``train`` without one)."""
     from yearn.config import load_config
 
     cfg = load_config(project)
@@ -102,14 +116,19 @@ def project_out_of_fold(
         if not cols:
             raise DataError(f"{cfg.path}: no numeric feature columns; set project.feature_columns.")
         X = frame[cols].to_numpy(dtype=float)
-        if not np.isfinite(X).all():
-            row = int(np.flatnonzero(~np.isfinite(X).all(axis=1))[0])
-            raise DataError(f"row {row + 2}: a feature is missing or not finite; impute first.")
+        if np.isinf(X).any():
+            row = int(np.flatnonzero(np.isinf(X).any(axis=1))[0])
+            raise DataError(f"row {row + 2}: a feature is infinite; fix that value first.")
+        missing = np.isnan(X)
+        if missing.any():  # empty cells: the column's median (label-free, so no leak)
+            medians = np.nanmedian(np.where(missing.all(axis=0), 0.0, X), axis=0)
+            X = np.where(missing, medians, X)
     y = frame[label].astype(str).to_numpy()
     proba, classes = out_of_fold_proba(
         X, y, estimator=estimator, n_splits=n_splits, random_state=random_state
     )
     out = pd.DataFrame({"id": frame[id_col].to_numpy(), "split": "train", "label": y})
+    out["split"] = _splits_of(cfg, out["id"])
     for i, c in enumerate(classes):
         out[f"proba:{c}"] = proba[:, i]
     out["source"] = frame["source"].to_numpy()

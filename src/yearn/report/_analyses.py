@@ -190,8 +190,14 @@ def slices(view: ProjectView) -> Section:
     from yearn.slices import find_slices
 
     try:
-        report = find_slices(view.predictions(run))
+        report = find_slices(view.predictions(run), metric=view.config.metric.optimizing)
     except YearnError as exc:
         return Section("slices", "Slices", note=f"run {run.id}: {exc}")
     section = section_of("slices", "High-error slices", report)  # its html holds the chart
-    return _with_metric(section, view)
+    said = f"metric: {report.metric}"
+    if report.metric == "error":
+        said += " (share of misclassified examples)"
+    else:
+        said += " of each slice vs the rest of the split (bootstrap)"
+    section.caption = f"{section.caption}; {said}" if section.caption else said
+    return section

@@ -22,6 +22,7 @@ from yearn._io import atomic_write_text
 from yearn.errors import StoreError, YearnError
 from yearn.report import _analyses as ana
 from yearn.report import _sections as sec
+from yearn.report._e2e import e2e, has_e2e
 from yearn.report._mismatch import has_mismatch, mismatch
 from yearn.report._monitoring import has_monitoring, monitoring
 from yearn.report._templates import render
@@ -157,6 +158,8 @@ def build_report(
         ]
         if has_mismatch(view):  # only after `yearn mismatch`
             builders.append(("mismatch", "Data mismatch", lambda: mismatch(view)))
+        if has_e2e(view):  # only after `yearn e2e-compare`
+            builders.append(("e2e", "End-to-end or pipeline", lambda: e2e(view)))
         if has_monitoring(view):  # only projects whose model is watched in production
             builders.append(("monitoring", "Monitoring", lambda: monitoring(view)))
         sections = [_guarded(id, title, build) for id, title, build in builders]

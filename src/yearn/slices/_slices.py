@@ -25,6 +25,7 @@ import pandas as pd
 
 from yearn._validation import check_choice, check_fraction, check_positive_int
 from yearn.errors import PredictionsError
+from yearn.metrics import Metric, get_metric, predictions_arrays
 from yearn.predictions import Predictions, load_predictions
 
 __all__ = ["SliceReport", "find_slices"]
@@ -42,6 +43,8 @@ class SliceReport:
     alpha: float
     columns: tuple[str, ...] = ()
     skipped_columns: dict[str, str] = field(default_factory=dict)
+    metric: str = "error"
+    not_measured: dict[str, str] = field(default_factory=dict)
 
     @property
     def significant(self) -> pd.DataFrame:
@@ -56,25 +59,34 @@ class SliceReport:
         from yearn.display import bar_chart, html_table
 
         top = self.slices.head(10)
+        name = self.metric
+        by_error = name == "error"
+        value = "error_rate" if by_error else "slice_error"
+        fmt = ".1%" if by_error or _bounded(name) else ".4g"
         chart = bar_chart(
             [str(s) for s in top["slice"]],
-            [float(v) for v in top["error_rate"]],
-            title="error rate of the top slices",
-            fmt=".1%",
+            [float(v) for v in top[value]],
+            title=f"{name} of the top slices",
+            fmt=fmt,
             reference=self.overall_error,
-            reference_label=f"overall {self.overall_error:.1%}",
+            reference_label=f"overall {format(self.overall_error, fmt)}",
         )
-        columns = ["slice", "size", "errors", "error_rate", "excess_errors", "p_adjusted"]
-        table = html_table(
-            top,
-            [c for c in columns if c in top.columns],
-            formats={"error_rate": ".1%", "excess_errors": ".1f", "p_adjusted": ".3g"},
-        )
+        if by_error:
+            columns = ["slice", "size", "errors", "error_rate", "excess_errors", "p_adjusted"]
+            formats = {"error_rate": ".1%", "excess_errors": ".1f", "p_adjusted": ".3g"}
+        else:
+            columns = ["slice", "size", "slice_error", "rest_error", "excess", "ci_low"]
+            columns += ["ci_high", "p_adjusted"]
+            formats = {c: fmt for c in ("slice_error", "rest_error", "excess", "ci_low", "ci_high")}
+            formats["p_adjusted"] = ".3g"
+        table = html_table(top, [c for c in columns if c in top.columns], formats=formats)
+        measured = "" if by_error else f" ({len(self.not_measured)} slices not measured)"
         return (
-            f"<div><p>overall error {self.overall_error:.1%} over {self.n_examples} rows; "
+            f"<div><p>overall {escape(name)} {format(self.overall_error, fmt)} over "
+            f"{self.n_examples} rows; "
             f"{self.n_tested} slices tested ({escape(self.correction)}), "
             f"{int(self.slices['significant'].sum()) if len(self.slices) else 0} significant"
-            f"</p>{chart}{table}</div>"
+            f"{escape(measured)}</p>{chart}{table}</div>"
         )
 
     def to_dict(self, top: int | None = None) -> dict[str, Any]:
@@ -92,8 +104,14 @@ class SliceReport:
             "alpha": self.alpha,
             "columns": list(self.columns),
             "skipped_columns": self.skipped_columns,
+            "metric": self.metric,
+            "not_measured": self.not_measured,
             "slices": records,
         }
+
+
+def _bounded(name: str) -> bool:
+    return get_metric(name).bounded
 
 
 def _fmt(x: float) -> str:
@@ -197,10 +215,21 @@ def find_slices(
     features: pd.DataFrame | None = None,
     correction: str = "bh",
     alpha: float = 0.05,
+    metric: str | Metric = "error",
+    n_boot: int = 200,
+    random_state: int = 0,
+    pos_label: Any = None,
 ) -> SliceReport:
-    """Find slices of ``split`` whose error rate is above the overall one (see module doc)."""
+    """Find slices of ``split`` whose error is above the rest (see module doc).
+
+    ``metric`` (default ``error``) is the project metric; another one (``f1``, ``roc_auc``,
+    ``rmse``, ...) ranks and tests slices by its error form on the slice vs the rest, with
+    ``n_boot`` bootstrap resamples (see :mod:`yearn.slices._metric`).
+    """
     from scipy.stats import binom
 
+    chosen = get_metric(metric)
+    check_positive_int("n_boot", n_boot, minimum=20)
     check_positive_int("n_bins", n_bins, minimum=2)
     check_positive_int("max_categories", max_categories, minimum=2)
     check_positive_int("min_size", min_size)
@@ -208,7 +237,10 @@ def find_slices(
     check_fraction("alpha", alpha)
     preds = load_predictions(predictions)
     rows = preds.split(split)
-    if preds.task not in ("binary", "multiclass"):
+    by_error = chosen.name == "error"
+    if not by_error:
+        chosen.check_task(preds.task)
+    if by_error and preds.task not in ("binary", "multiclass"):
         raise PredictionsError(
             f"{preds.source}: slices need single-label classification (right/wrong per row); "
             f"this table is {preds.task}."
@@ -232,10 +264,16 @@ def find_slices(
             f"{preds.source}: no metadata columns to slice by; add columns such as blur or "
             "source to the predictions table."
         )
+    names, owners, masks, skipped = _conditions(rows.frame, meta, n_bins, max_categories)
+    if not by_error:
+        return _by_metric(
+            chosen, rows, names, owners, masks, skipped, meta,
+            min_size=min_size, pairs=pairs, n_boot=n_boot, random_state=random_state,
+            correction=correction, alpha=alpha, pos_label=pos_label,
+        )  # fmt: skip
     wrong = (~rows.correct()).astype(float)
     n = len(wrong)
     rate = float(wrong.mean())
-    names, owners, masks, skipped = _conditions(rows.frame, meta, n_bins, max_categories)
     empty = pd.DataFrame(
         columns=[
             "slice",
@@ -297,3 +335,53 @@ def find_slices(
         ["excess_errors", "p_value", "size"], ascending=[False, True, True], kind="stable"
     ).reset_index(drop=True)
     return SliceReport(table, rate, n, len(table), correction, alpha, meta, skipped)
+
+
+def _candidates(
+    names: list[str], owners: list[str], masks: list[np.ndarray], min_size: int, pairs: bool
+) -> tuple[list[str], list[tuple[str, ...]], list[np.ndarray]]:
+    """Single conditions and pairs on two columns (as the error path), of >= min_size rows."""
+    out_names, out_cols, out_masks = [], [], []
+    for name, owner, mask in zip(names, owners, masks, strict=True):
+        if mask.sum() >= min_size:
+            out_names.append(name)
+            out_cols.append((owner,))
+            out_masks.append(mask)
+    if pairs:
+        for a in range(len(names)):
+            for b in range(a + 1, len(names)):
+                if owners[a] == owners[b]:
+                    continue
+                both = masks[a] & masks[b]
+                k = both.sum()
+                if k >= min_size and k < masks[a].sum() and k < masks[b].sum():
+                    out_names.append(f"{names[a]} & {names[b]}")
+                    out_cols.append((owners[a], owners[b]))
+                    out_masks.append(both)
+    return out_names, out_cols, out_masks
+
+
+def _by_metric(
+    metric: Metric,
+    rows: Predictions,
+    names: list[str],
+    owners: list[str],
+    masks: list[np.ndarray],
+    skipped: dict[str, str],
+    meta: tuple[str, ...],
+    **kw: Any,
+) -> SliceReport:
+    from yearn.slices._metric import metric_slices
+
+    data = metric.prepare(**predictions_arrays(rows, metric, kw["pos_label"]))
+    overall = metric.to_error(metric.compute(data))
+    cand = _candidates(names, owners, masks, kw["min_size"], kw["pairs"])
+    table, not_measured = metric_slices(
+        metric, data, *cand,
+        n_boot=kw["n_boot"], random_state=kw["random_state"],
+        correction=kw["correction"], alpha=kw["alpha"], adjust=_bh,
+    )  # fmt: skip
+    return SliceReport(
+        table, overall, len(rows.frame), len(table), kw["correction"], kw["alpha"], meta,
+        skipped, metric=metric.error_name, not_measured=not_measured,
+    )  # fmt: skip

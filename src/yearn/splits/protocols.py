@@ -256,6 +256,7 @@ def evaluate(
     n_jobs: int = 1,
     confidence: float = 0.95,
     ci: Literal["t", "corrected_t"] = "t",
+    map_fn: Callable[[Callable[[Any], Any], list[Any]], list[Any]] | None = None,
 ) -> CVResult:
     """Score ``estimator`` under ``protocol``: one fresh fit per fold, folds in parallel.
 
@@ -263,6 +264,8 @@ def evaluate(
     returns a fresh one. ``metric`` is a name from :mod:`yearn.metrics` or any callable
     ``metric(y_true, y_pred) -> float``. ``n_jobs`` > 1 runs folds in separate processes
     (joblib/loky; the estimator and data must be picklable — lambdas are fine).
+    ``map_fn(fn, items)`` (an executor's ``map``, e.g. ``yearn.tune.get_executor("ray").map``)
+    runs the folds instead; the scores do not depend on where they ran.
     """
     if isinstance(protocol, str):
         protocol = Protocol(check_choice("protocol", protocol, KINDS))
@@ -275,7 +278,9 @@ def evaluate(
     y_arr = _check_y(y, _n_rows(X))
     folds = list(protocol.split(X, y_arr, groups))
     start = time.perf_counter()
-    if n_jobs == 1:
+    if map_fn is not None:
+        results = map_fn(_fold_task, [(make, X, y_arr, fit, held, score) for fit, held in folds])
+    elif n_jobs == 1:
         results = [_run_fold(make, X, y_arr, fit, held, score) for fit, held in folds]
     else:
         from joblib import Parallel, delayed
@@ -347,6 +352,11 @@ def _check_y(y: Any, n: int) -> np.ndarray:
         row = int(np.flatnonzero(~np.isfinite(arr))[0])
         raise DataError(f"y has a NaN or infinite value at row {row}; drop or fill it.")
     return arr
+
+
+def _fold_task(args: tuple) -> float:
+    """One fold as a single-argument task (for executors)."""
+    return _run_fold(*args)
 
 
 def _run_fold(make, X, y, fit_idx, score_idx, metric) -> float:

@@ -92,6 +92,7 @@ def cv_project(
     record: bool = True,
     store_url: str | None = None,
     settings: dict[str, Any] | None = None,
+    map_fn: Any = None,
 ) -> dict[str, Any]:
     """Cross-validate ``model`` on the ``on`` splits of the project (see the module doc).
 
@@ -99,7 +100,8 @@ def cv_project(
     or one of yearn's models (``mlp``, ``linear``, ``cnn``; trained by yearn's engine on the
     prepared features with ``settings`` such as ``{"epochs": 10, "width": 64}``). Records a
     run of kind ``cv`` (``record``); ``final_test`` refits on the ``on`` splits and looks
-    once at test (every look is counted). Returns a JSON-able dict.
+    once at test (every look is counted). ``map_fn``: an executor's ``map`` that runs the
+    folds (``yearn.tune.get_executor("ray").map``). Returns a JSON-able dict.
     """
     from yearn.baselines import baseline_specs, project_features
     from yearn.config import error_name, load_config
@@ -134,7 +136,9 @@ def cv_project(
             )
         estimator = specs[model].estimator
         n_examples = len(sub)
-    result = evaluate(estimator, X, y, protocol, metric, groups=groups, n_jobs=n_jobs, ci=ci)  # type: ignore[arg-type]
+    result = evaluate(
+        estimator, X, y, protocol, metric, groups=groups, n_jobs=n_jobs, ci=ci, map_fn=map_fn
+    )  # type: ignore[arg-type]
     out: dict[str, Any] = {
         "model": model,
         "trainer": "yearn" if yearn_model else "scikit-learn",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -89,6 +90,7 @@ def tune(
         seed=random_state,
         keep_columns=os.environ.get(KEEP_COLUMNS_ENV),
         num_threads=num_threads,
+        mlflow=config.tracking.mlflow,
     )
     started = time.perf_counter()
     opt_study = make_study(spec, load=False)
@@ -111,7 +113,9 @@ def tune(
             f"study {name!r}: no trial completed ({len(rows)} pruned or failed); widen "
             "[tune.space] or give more --trials."
         )
-    candidates = [{"name": f"#{r['number']}", "metrics": _metrics(r, spec)} for r in complete]
+    # ties go to the same trial whatever order parallel workers finished in: by params
+    ordered = sorted(complete, key=lambda r: json.dumps(r["params"], sort_keys=True))
+    candidates = [{"name": f"#{r['number']}", "metrics": _metrics(r, spec)} for r in ordered]
     selection = choose_best(
         candidates, _error(spec.metric), spec.constraints, higher_is_better=False
     )
@@ -166,10 +170,17 @@ def _metrics(row: dict[str, Any], spec: Any) -> dict[str, float]:
 
 def _importances(study: Any) -> dict[str, Any]:
     """fANOVA importances of the parameters, or why they are not measured."""
+    import warnings
+
     import optuna
 
     try:
-        values = optuna.importance.get_param_importances(study)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            values = optuna.importance.get_param_importances(study)
     except (ValueError, RuntimeError) as exc:  # too few complete trials or one-valued params
         return {"measured": False, "reason": str(exc), "values": {}}
+    too_few = [str(w.message) for w in caught if "too small" in str(w.message)]
+    if too_few:  # Optuna then reports equal importances: not a measurement
+        return {"measured": False, "reason": too_few[0], "values": {}}
     return {"measured": True, "reason": None, "values": {k: float(v) for k, v in values.items()}}

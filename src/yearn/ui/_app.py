@@ -159,6 +159,13 @@ def create_app(
         html = monitoring_html(Project(view.root, store_url=store_url))
         return page(request, "monitoring.html", body=Markup(html) if html else None)
 
+    @app.get("/e2e", response_class=HTMLResponse)
+    def e2e_page(request: Request):
+        from yearn.e2e import saved_html
+
+        html = saved_html(view.root)
+        return page(request, "e2e.html", body=Markup(html) if html else None)
+
     @app.get("/runs/{run_id}", response_class=HTMLResponse)
     def run_page(request: Request, run_id: str):
         record = view.run(run_id)

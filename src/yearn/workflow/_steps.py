@@ -299,7 +299,11 @@ def _labels(ctx: StepContext) -> dict[str, Any]:
 def _slices(ctx: StepContext) -> dict[str, Any]:
     from yearn.slices import find_slices
 
-    report = find_slices(ctx.predictions())
+    report = find_slices(
+        ctx.predictions(),
+        metric=ctx.config.metric.optimizing,
+        random_state=ctx.options.random_state,
+    )
     path = _write_json(ctx, "slices.json", report.to_dict())
     return {"json": path, "n_significant": len(report.significant)}
 
