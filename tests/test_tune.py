@@ -124,6 +124,15 @@ def test_study_lives_in_the_run_store_and_resumes_by_name(tmp_path):
     store.close()
     html = second._repr_html_()
     assert "optimisation history" in html and "L2 × dropout" in html
+    # each search is also a run of kind tune; the report draws the newest one
+    from yearn.report import build_report
+
+    tune_runs = Project(root).store().list_runs(kind="tune")
+    assert len(tune_runs) == 2
+    section = build_report(root)["tuning"]
+    assert section.present and section.result.study == "s1"
+    assert len(section.result.trials) == 5 and "optimisation history" in str(section.body)
+    assert section.result.guard == second.guard
 
 
 def test_guard_makes_no_claim_when_the_labels_are_noise(tmp_path):

@@ -62,6 +62,16 @@ class TuneResult:
     epochs: int
     notes: list[str] = field(default_factory=list)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TuneResult:
+        """Rebuild a result from :meth:`to_dict` (the ``tune_result.json`` of a tune run)."""
+        from dataclasses import fields
+
+        guard_keys = {f.name for f in fields(Guard)}
+        kwargs = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        kwargs["guard"] = Guard(**{k: v for k, v in data["guard"].items() if k in guard_keys})
+        return cls(**kwargs)
+
     def counts(self) -> dict[str, int]:
         """Trials per state (COMPLETE, PRUNED, FAIL, ...)."""
         out: dict[str, int] = {}

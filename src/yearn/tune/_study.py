@@ -138,7 +138,7 @@ def tune(
         evaluations = dev_evaluations(store)
     finally:
         store.close()
-    return TuneResult(
+    result = TuneResult(
         study=name,
         model=model,
         metric=_error(spec.metric),
@@ -156,6 +156,32 @@ def tune(
         seconds=time.perf_counter() - started,
         epochs=spec.epochs,
     )
+    _record(proj, result)
+    return result
+
+
+def _record(project: Any, result: Any) -> None:
+    """A run of kind ``tune`` with the result as ``tune_result.json`` (the report draws it)."""
+    store = project.store()
+    try:
+        with store.run(
+            name=f"tune {result.study}",
+            kind="tune",
+            config={"study": result.study, "model": result.model, "epochs": result.epochs},
+        ) as run:
+            data = result.to_dict()
+            run.log_artifact(json.dumps(data, indent=2, default=str).encode(), "tune_result.json")
+            run.log_metrics(
+                {
+                    "trials": float(len(result.trials)),
+                    "pruned": float(data["counts"].get("PRUNED", 0)),
+                    f"best_{result.metric}": float(result.best["value"]),
+                    f"confirm_difference_{result.metric}": result.guard.difference,
+                    "confirm_p_value": result.guard.p_value,
+                }
+            )
+    finally:
+        store.close()
 
 
 def _error(metric: str) -> str:
