@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from yearn.cli._console import console, err_console
+from yearn.cli._options import analysis_metric
 from yearn.paths import ProjectPaths
 
 
@@ -42,6 +43,7 @@ def register(app: typer.Typer) -> None:
             "labels for class overlap (default: the project's metric.human_level_error).",
         ),
         top: int = typer.Option(20, "--top", help="Rows in the table (--json: every row)."),
+        metric: str | None = typer.Option(None, "--metric", help="Metric of the share."),
         out: Path | None = typer.Option(None, "--out", "-o", help="Write all flagged rows (.csv)."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
@@ -51,6 +53,7 @@ def register(app: typer.Typer) -> None:
         from yearn.labels import label_issues
         from yearn.project import read_predictions, resolve_predictions
 
+        metric = analysis_metric(metric, predictions, project)
         if run is not None:
             predictions, _ = resolve_predictions(predictions, project=project, run=run)
             project = None
@@ -78,6 +81,7 @@ def register(app: typer.Typer) -> None:
                 probabilities=mode,
                 relabel_threshold=threshold,
                 human_level=_human_level(human, project),
+                metric=metric,
             )
         for w in caught:
             err_console.print(f"[yellow]warning:[/] {w.message}", highlight=False)

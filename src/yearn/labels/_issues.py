@@ -30,6 +30,8 @@ import pandas as pd
 from yearn._validation import check_choice, check_fraction, check_positive_int
 from yearn.errors import PredictionsError
 from yearn.labels._confident import confident_joint, find_label_issues
+from yearn.labels._metric import metric_from_labels
+from yearn.metrics import Metric, get_metric
 from yearn.predictions import SPLITS, Predictions, load_predictions
 
 __all__ = ["InSampleWarning", "LabelIssues", "label_issues"]
@@ -64,6 +66,9 @@ class LabelIssues:
     human_level: float | None = None
     upper_bound: bool = False
     share_note: str | None = None
+    metric: str = "error"
+    metric_now: float | None = None
+    metric_from_labels: float | None = None
 
     @property
     def ids(self) -> list[Any]:
@@ -71,7 +76,10 @@ class LabelIssues:
 
     @property
     def share_of_error(self) -> float | None:
-        """Share of the dev error explained by flagged labels (None without dev rows)."""
+        """Share of the dev error (in :attr:`metric`) explained by flagged labels (None
+        without dev rows)."""
+        if self.metric != "error" and self.metric_now is not None:
+            return float(self.metric_from_labels / self.metric_now) if self.metric_now else 0.0
         if not self.dev_error:
             return None if self.dev_error is None else 0.0
         return float(self.dev_error_from_labels / self.dev_error)
@@ -87,10 +95,17 @@ class LabelIssues:
         if share is None:
             return "no dev rows: cannot say how much of the dev error wrong labels explain."
         most = "at most " if self.upper_bound else "about "
-        head = (
-            f"wrong labels explain {most}{self.dev_error_from_labels:.1%} of the "
-            f"{self.dev_error:.1%} dev error ({share:.0%} of it)"
-        )
+        if self.metric != "error" and self.metric_now is not None:
+            head = (
+                f"wrong labels explain {most}{self.metric_from_labels:.4g} of the "
+                f"{self.metric_now:.4g} dev {self.metric} ({share:.0%} of it; in error "
+                f"{self.dev_error_from_labels:.1%} of {self.dev_error:.1%})"
+            )
+        else:
+            head = (
+                f"wrong labels explain {most}{self.dev_error_from_labels:.1%} of the "
+                f"{self.dev_error:.1%} dev error ({share:.0%} of it)"
+            )
         if self.share_note:
             head += f" — {self.share_note}"
         if self.worth_relabelling:
@@ -119,6 +134,9 @@ class LabelIssues:
             "n_examples": self.n_examples,
             "splits": list(self.splits),
             "n_flagged": len(self.issues),
+            "metric": self.metric,
+            "dev_metric": self.metric_now,
+            "dev_metric_from_labels": self.metric_from_labels,
             "dev_error": self.dev_error,
             "dev_error_from_labels": self.dev_error_from_labels,
             "dev_error_flagged": self.dev_error_flagged,
@@ -150,6 +168,8 @@ def label_issues(
     relabel_threshold: float = 0.25,
     min_examples_per_class: int = 1,
     human_level: float | None = None,
+    metric: str | Metric = "error",
+    pos_label: Any = None,
 ) -> LabelIssues:
     """Find likely wrong labels in a predictions table with confident learning.
 
@@ -158,8 +178,11 @@ def label_issues(
     (warn when they look in-sample), ``"out_of_sample"`` (trust them) or ``"in_sample"``
     (you know they are: warn). Emits :class:`InSampleWarning` when they look in-sample.
     ``human_level``: the human-level error (Bayes proxy) that corrects the share of dev
-    error due to wrong labels for class overlap (see the module docstring).
+    error due to wrong labels for class overlap (see the module docstring). ``metric``:
+    the project metric; another than error states the share in its error form (see
+    :mod:`yearn.labels._metric`).
     """
+    chosen = get_metric(metric)
     if human_level is not None:
         human_level = check_fraction("human_level", human_level)
     check_choice("probabilities", probabilities, ("auto", "out_of_sample", "in_sample"))
@@ -221,6 +244,18 @@ def label_issues(
         from_labels = float((wrong & flagged)[is_dev].mean())
     flagged_rate = from_labels
     from_labels, upper, note = _overlap_corrected(dev_error, from_labels, human_level)
+    now = by_labels = None
+    if chosen.name != "error" and is_dev.any():
+        position = np.full(len(frame), -1)
+        position[is_dev] = np.arange(int(is_dev.sum()))
+        fraction = from_labels / flagged_rate if flagged_rate else 1.0
+        now, by_labels = metric_from_labels(
+            chosen,
+            sub._replace(frame[is_dev]),
+            position[order[is_dev[order]]],
+            fraction,
+            pos_label,
+        )
     return LabelIssues(
         issues=issues,
         noise=noise,
@@ -234,6 +269,9 @@ def label_issues(
         human_level=human_level,
         upper_bound=upper,
         share_note=note,
+        metric=chosen.error_name if now is not None else "error",
+        metric_now=now,
+        metric_from_labels=by_labels,
     )
 
 

@@ -173,7 +173,9 @@ def label_issues(view: ProjectView) -> Section:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = find(
-                view.predictions(run), human_level=view.config.metric.human_level_for("error")
+                view.predictions(run),
+                human_level=view.config.metric.human_level_for("error"),
+                metric=view.config.metric.optimizing,
             )
     except YearnError as exc:
         return Section("labels", title, note=f"run {run.id}: {exc}")
@@ -183,7 +185,11 @@ def label_issues(view: ProjectView) -> Section:
         cards = _previews(view, run, top)
         if cards is not None:
             section.parts.append(cards)
-    return _with_metric(section, view)
+    if result.metric == "error":
+        return _with_metric(section, view)
+    said = f"share of the dev {result.metric} due to wrong labels (flagged labels corrected)"
+    section.caption = f"{section.caption}; {said}" if section.caption else said
+    return section
 
 
 def slices(view: ProjectView) -> Section:

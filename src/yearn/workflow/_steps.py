@@ -282,7 +282,9 @@ def _labels(ctx: StepContext) -> dict[str, Any]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = label_issues(
-            ctx.predictions(), human_level=ctx.config.metric.human_level_for("error")
+            ctx.predictions(),
+            human_level=ctx.config.metric.human_level_for("error"),
+            metric=ctx.config.metric.optimizing,
         )
     notes = [str(w.message) for w in caught]
     path = _write_json(ctx, "label_issues.json", {"ids": [str(i) for i in result.ids]})
