@@ -172,6 +172,13 @@ def create_app(
         html = saved_html(view.root)
         return page(request, "e2e.html", body=Markup(html) if html else None)
 
+    @app.get("/mismatch", response_class=HTMLResponse)
+    def mismatch_page(request: Request):
+        from yearn.mismatch import mismatch_html
+
+        html = mismatch_html(view.root)
+        return page(request, "mismatch.html", body=Markup(html) if html else None)
+
     @app.get("/runs/{run_id}", response_class=HTMLResponse)
     def run_page(request: Request, run_id: str):
         record = view.run(run_id)
