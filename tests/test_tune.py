@@ -133,6 +133,14 @@ def test_study_lives_in_the_run_store_and_resumes_by_name(tmp_path):
     assert section.present and section.result.study == "s1"
     assert len(section.result.trials) == 5 and "optimisation history" in str(section.body)
     assert section.result.guard == second.guard
+    # and the dashboard's tuning page
+    from fastapi.testclient import TestClient
+
+    from yearn.ui import create_app
+
+    page = TestClient(create_app(root), base_url="http://localhost").get("/tuning")
+    assert page.status_code == 200
+    assert "optimisation history" in page.text and "study s1" in page.text
 
 
 def test_guard_makes_no_claim_when_the_labels_are_noise(tmp_path):
@@ -188,3 +196,13 @@ def test_best_trial_meets_the_satisficing_constraints(tmp_path):
     assert result.best["measured"]["n_params"] <= 200
     for t in wide:  # excluded, with the measured value as the reason
         assert result.selection["excluded"][f"#{t['number']}"][0].startswith("n_params = ")
+
+
+def test_dashboard_tuning_page_without_a_search_says_what_to_run(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from yearn.ui import create_app
+
+    root = make_tune_project(tmp_path / "p", n=60)
+    page = TestClient(create_app(root), base_url="http://localhost").get("/tuning")
+    assert page.status_code == 200 and "No search yet" in page.text

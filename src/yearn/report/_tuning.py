@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from markupsafe import Markup
@@ -20,9 +19,9 @@ def has_tuning(view: Any) -> bool:
 
 def tuning(view: Any) -> Section:
     """Best trial, optimisation history, L2 × dropout sweep, importances and the dev guard."""
-    from yearn.tune import TuneResult
+    from yearn.tune import latest_result
 
-    newest = next(r for r in view.runs if r.kind == "tune" and r.status == "completed")
-    path = view.store.artifact_path(newest.id, "tune_result.json")
-    result = TuneResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    result = latest_result(view.store)
+    if result is None:
+        return Section("tuning", "Hyper-parameter search", note="no yearn tune search yet.")
     return Section("tuning", "Hyper-parameter search", Markup(result._repr_html_()), result=result)

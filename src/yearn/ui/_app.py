@@ -159,6 +159,12 @@ def create_app(
         html = monitoring_html(Project(view.root, store_url=store_url))
         return page(request, "monitoring.html", body=Markup(html) if html else None)
 
+    @app.get("/tuning", response_class=HTMLResponse)
+    def tuning_page(request: Request):
+        result = view.tune_result()
+        html = Markup(result._repr_html_()) if result is not None else None
+        return page(request, "tuning.html", body=html)
+
     @app.get("/e2e", response_class=HTMLResponse)
     def e2e_page(request: Request):
         from yearn.e2e import saved_html
