@@ -58,3 +58,21 @@ def test_cli_json_every_row_and_report_section(shifted):
 
     view = ProjectView(shifted, None, None, [], {})
     assert has_mismatch(view) and "yearn-mismatch" in str(mismatch(view).body)
+
+
+def test_dashboard_shows_the_last_mismatch(shifted, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from yearn.ui import create_app
+
+    empty = make_image_project(tmp_path, shifted=False)
+    client = TestClient(create_app(empty), base_url="http://localhost")
+    assert "No mismatch view yet" in client.get("/mismatch").text
+
+    out = CliRunner().invoke(app, ["mismatch", "--project", str(shifted), "--examples", "2"])
+    assert out.exit_code == 0, out.output
+    client = TestClient(create_app(shifted), base_url="http://localhost")
+    page = client.get("/mismatch")
+    assert page.status_code == 200
+    assert "yearn-mismatch" in page.text and "data:image/png;base64," in page.text
+    assert 'href="/mismatch"' in client.get("/").text

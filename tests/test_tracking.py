@@ -53,3 +53,11 @@ def test_mlflow_logging_while_training_and_export(cli, tmp_path, monkeypatch):
     assert [r["status"] for r in json.loads(again.output)] == ["already exported"]
     listed = cli("runs", "-p", str(root), "--json")  # the listing still works
     assert listed.exit_code == 0 and yearn_run in listed.output
+
+    # tune trials log to the study's experiment while they train
+    from yearn.tune import tune
+
+    study = tune(root, "linear", trials=1, study="m")
+    trial_runs = mlflow.search_runs(experiment_names=["m"])
+    assert list(trial_runs["tags.yearn.run_id"]) == [study.trials[0]["run_id"]]
+    assert trial_runs.iloc[0]["params.epochs"] == "2"  # [tune] epochs of the project

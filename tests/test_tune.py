@@ -124,6 +124,23 @@ def test_study_lives_in_the_run_store_and_resumes_by_name(tmp_path):
     store.close()
     html = second._repr_html_()
     assert "optimisation history" in html and "L2 × dropout" in html
+    # each search is also a run of kind tune; the report draws the newest one
+    from yearn.report import build_report
+
+    tune_runs = Project(root).store().list_runs(kind="tune")
+    assert len(tune_runs) == 2
+    section = build_report(root)["tuning"]
+    assert section.present and section.result.study == "s1"
+    assert len(section.result.trials) == 5 and "optimisation history" in str(section.body)
+    assert section.result.guard == second.guard
+    # and the dashboard's tuning page
+    from fastapi.testclient import TestClient
+
+    from yearn.ui import create_app
+
+    page = TestClient(create_app(root), base_url="http://localhost").get("/tuning")
+    assert page.status_code == 200
+    assert "optimisation history" in page.text and "study s1" in page.text
 
 
 def test_guard_makes_no_claim_when_the_labels_are_noise(tmp_path):
@@ -164,3 +181,28 @@ def test_cli_tune_bad_input_is_one_line(cli, tmp_path):
     assert result.exit_code == 2 and "mlp, cnn or linear" in result.output
     result = cli("tune", "--project", str(root), "--executor", "spark", "--trials", "1")
     assert result.exit_code == 2 and "unknown executor 'spark'" in result.output
+
+
+def test_best_trial_meets_the_satisficing_constraints(tmp_path):
+    space = "[tune.space]\nwidth = [16, 256]\ndepth = 1\nlr = {low = 0.01, high = 0.1, log = true}"
+    root = make_tune_project(tmp_path / "p", n=200, space=space)
+    toml = (root / "yearn.toml").read_text()
+    (root / "yearn.toml").write_text(toml + '\n[metric]\nconstraints = ["n_params <= 200"]\n')
+    result = tune(root, "mlp", trials=6, study="c")
+    done = [t for t in result.trials if t["state"] == "COMPLETE"]
+    wide = [t for t in done if t["params"]["width"] == 256]
+    assert wide and any(t["params"]["width"] == 16 for t in done)  # both were tried
+    assert result.best["params"]["width"] == 16
+    assert result.best["measured"]["n_params"] <= 200
+    for t in wide:  # excluded, with the measured value as the reason
+        assert result.selection["excluded"][f"#{t['number']}"][0].startswith("n_params = ")
+
+
+def test_dashboard_tuning_page_without_a_search_says_what_to_run(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from yearn.ui import create_app
+
+    root = make_tune_project(tmp_path / "p", n=60)
+    page = TestClient(create_app(root), base_url="http://localhost").get("/tuning")
+    assert page.status_code == 200 and "No search yet" in page.text

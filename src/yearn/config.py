@@ -36,7 +36,7 @@ __all__ = [
 CONFIG_FILENAME = "yearn.toml"
 TASK_KINDS = ("binary", "multiclass", "multilabel", "regression")
 SOURCE_ROLES = ("train", "target")
-SOURCE_FORMATS = ("auto", "csv", "parquet", "image_folder")
+SOURCE_FORMATS = ("auto", "csv", "parquet", "image_folder", "wav_folder")
 TaskKind = Literal["binary", "multiclass", "multilabel", "regression"]
 
 _CONSTRAINT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|<|>|==)\s*([-+0-9.eE]+)\s*$")

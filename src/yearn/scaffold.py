@@ -250,7 +250,7 @@ def render_project_file(
         "#   role = 'train':  training data (it may come from another distribution).",
         "#   role = 'target': the distribution the product will face; dev and test are drawn",
         "#                    only from it (at most one target source).",
-        "#   format: one of auto, csv, parquet, image_folder (auto: from the extension).",
+        "#   format: auto, csv, parquet, image_folder, wav_folder (auto: from the extension).",
     ]
     if not any(s.role == "target" for s in specs):
         lines.append("# No target source given: say which data the product will face when known.")

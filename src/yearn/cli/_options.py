@@ -89,3 +89,14 @@ def executor_map(executor: str, ray_address: str | None, workers: int):
 
     runner = get_executor(executor, workers=max(1, workers), address=ray_address)
     return None if executor == "local" else runner.map
+
+
+def analysis_metric(metric: str | None, predictions: Path | None, project: Path | None) -> str:
+    """The metric of a per-example analysis: ``--metric``, else the project's optimising
+    metric (when no ``--predictions`` table is named and a yearn.toml is there), else error."""
+    if metric is None and predictions is None:
+        from yearn.project import Project
+
+        proj = Project(project or Path("."))
+        metric = proj.config.metric.optimizing if proj.has_config else None
+    return metric or "error"

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from yearn.cli._console import console, err_console
+from yearn.cli._options import analysis_metric
 
 
 def _warn(caught: list[warnings.WarningMessage]) -> None:
@@ -127,6 +128,9 @@ def register(app: typer.Typer) -> None:
         split: str = typer.Option("dev", "--split"),
         model: str | None = typer.Option(None, "--model", help="Model, when several."),
         confidence: float = typer.Option(0.95, "--confidence", help="Interval level."),
+        metric: str | None = typer.Option(
+            None, "--metric", help="Ceilings in this metric (default: the project's, or error)."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
         """Per tag: count, share of sampled errors and the ceiling on dev error if fixed."""
@@ -135,23 +139,25 @@ def register(app: typer.Typer) -> None:
 
         preds = read_predictions(predictions, project=project, run=run, model=model)
         sheet = load_worksheet(worksheet, preds)
-        result = summarize(sheet, preds, split=split, confidence=confidence)
+        metric = analysis_metric(metric, predictions, project)
+        result = summarize(sheet, preds, split=split, confidence=confidence, metric=metric)
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2))
             return
+        fmt = result.format_value
         table = Table(
-            title=f"{split} error {result.error:.1%} — {result.n_sampled_errors} of "
+            title=f"{split} {result.metric} {fmt(result.value)} — {result.n_sampled_errors} of "
             f"{result.n_errors} errors sampled"
         )
-        for col in ("tag", "count", "share", "ceiling", f"{confidence:.0%} CI"):
+        for col in ("tag", "count", "share", f"ceiling ({result.metric})", f"{confidence:.0%} CI"):
             table.add_column(col, justify="left" if col == "tag" else "right")
         for t in result.tags:
             table.add_row(
                 t.tag,
                 str(t.count),
                 f"{t.share:.0%}",
-                f"{t.ceiling_error:.1%}",
-                f"[{t.ceiling_low:.1%}, {t.ceiling_high:.1%}]",
+                fmt(t.ceiling_error),
+                f"[{fmt(t.ceiling_low)}, {fmt(t.ceiling_high)}]",
             )
         console.print(table)
         for t in result.tags[:3]:

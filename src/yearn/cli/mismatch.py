@@ -82,6 +82,10 @@ def register(app: typer.Typer) -> None:
             help="Images: blur, contrast, brightness, noise (default), rotate, jpeg. "
             "Tables: missing, noise (default both).",
         ),
+        noise_folder: Path | None = typer.Option(
+            None, "--noise-folder", help="Audio: folder of noise clips to mix in."
+        ),
+        snr: str = typer.Option("0,5,10", "--snr", help="Audio: SNRs in dB to draw from."),
         columns: str | None = typer.Option(
             None, "--columns", help="Tables: columns to distort (default: every feature)."
         ),
@@ -113,6 +117,8 @@ def register(app: typer.Typer) -> None:
             name=name,
             columns=columns.split(",") if columns else None,
             random_state=random_state,
+            noise_folder=noise_folder,
+            snrs=[float(v) for v in snr.split(",")],
         )
         out = {"synthesis": result.to_dict()}
         evaluation = None
@@ -132,20 +138,22 @@ def register(app: typer.Typer) -> None:
             highlight=False,
         )
         cols = list(dict.fromkeys(k for row in result.fit for k in row))
-        console.print(
-            _examples_table(
-                "Match to the target (KS distance: 0 = same)"
-                if result.kind == "images"
-                else "Match to the target (missing rate and spread)",
-                result.fit,
-                cols,
+        if result.fit:
+            console.print(
+                _examples_table(
+                    "Match to the target (KS distance: 0 = same)"
+                    if result.kind == "images"
+                    else "Match to the target (missing rate and spread)",
+                    result.fit,
+                    cols,
+                )
             )
-        )
         rows = [{"op": op, **q} for op, q in result.params.items()]
         keys = list(dict.fromkeys(k for row in rows for k in row))
-        title = "Fitted parameters" + (
-            " (10th, 50th, 90th percentile)" if result.kind == "images" else ""
-        )
+        title = {
+            "images": "Fitted parameters (10th, 50th, 90th percentile)",
+            "clips": "Parameters (as given)",
+        }.get(result.kind, "Fitted parameters")
         console.print(_examples_table(title, rows, keys))
         cov = result.coverage
         console.print(

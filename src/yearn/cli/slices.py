@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from yearn.cli._console import console
+from yearn.cli._options import analysis_metric
 
 
 def register(app: typer.Typer) -> None:
@@ -49,14 +50,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Slices (metadata conditions and pairs) ranked by excess errors, with p-values."""
         from yearn.data import read_table
-        from yearn.project import Project, read_predictions
+        from yearn.project import read_predictions
         from yearn.slices import find_slices
 
         preds = read_predictions(predictions, project=project, run=run, model=model)
         feats = None if features is None else read_table(features)
-        if metric is None and predictions is None:
-            proj = Project(project or Path("."))
-            metric = proj.config.metric.optimizing if proj.has_config else None
+        metric = analysis_metric(metric, predictions, project)
         report = find_slices(
             preds,
             features=feats,
@@ -67,7 +66,7 @@ def register(app: typer.Typer) -> None:
             pairs=pairs,
             correction=correction,
             alpha=alpha,
-            metric=metric or "error",
+            metric=metric,
             n_boot=n_boot,
             random_state=seed,
         )

@@ -66,6 +66,17 @@ def _read_source(
             image_column=image_column or DEFAULT_IMAGE_COLUMN,
         )
         return _Loaded(source, frame, Where(str(path), 1, unit="image"))
+    if fmt == "wav_folder":
+        from yearn.data.audio import read_wav_folder
+
+        if config.task not in CLASSIFICATION_TASKS:
+            raise DataError(
+                f"source {source.name!r}: an audio folder (class sub-folders) gives one class "
+                f"label per clip, but the task is {config.task!r}."
+            )
+        frame = read_wav_folder(path, label_column=config.label_columns[0])
+        frame["clip"] = source.name + "/" + frame["clip"]  # unique across sources
+        return _Loaded(source, frame, Where(str(path), 1, unit="clip"))
     as_text = [*config.text_columns, config.id_column] if config.id_column else config.text_columns
     frame = read_table(path, format=fmt, text_columns=as_text, columns=columns)
     where = Where(str(path), 2)

@@ -20,11 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from yearn._validation import check_number
+from yearn.erroranalysis._metric import metric_ceiling, why_not_measured
 from yearn.erroranalysis._worksheet import Worksheet, load_worksheet
 from yearn.errors import DataError
+from yearn.metrics import Metric, Prepared, get_metric, predictions_arrays
 from yearn.predictions import Predictions, load_predictions
 
 __all__ = ["ErrorSummary", "TagSummary", "ceiling", "summarize"]
@@ -34,6 +37,22 @@ def _z(confidence: float) -> float:
     from scipy.stats import norm
 
     return float(norm.ppf(0.5 + confidence / 2))
+
+
+def share_interval(
+    k: int, n: int, n_errors: int, *, confidence: float = 0.95
+) -> tuple[float, float, float]:
+    """``(share, low, high)``: the tag's share of errors, Wilson interval with the
+    finite-population correction (exact when every error was sampled)."""
+    p = k / n
+    if n >= n_errors:
+        return p, p, p
+    n_eff = n * (n_errors - 1) / (n_errors - n)
+    z = _z(confidence)
+    denom = 1 + z * z / n_eff
+    centre = (p + z * z / (2 * n_eff)) / denom
+    half = z * math.sqrt(p * (1 - p) / n_eff + z * z / (4 * n_eff * n_eff)) / denom
+    return p, max(0.0, centre - half), min(1.0, centre + half)
 
 
 def ceiling(
@@ -49,16 +68,7 @@ def ceiling(
             f"n_errors={n_errors}, n_examples={n_examples}."
         )
     error = n_errors / n_examples
-    p = k / n
-    if n >= n_errors:
-        lo = hi = p
-    else:
-        n_eff = n * (n_errors - 1) / (n_errors - n)
-        z = _z(confidence)
-        denom = 1 + z * z / n_eff
-        centre = (p + z * z / (2 * n_eff)) / denom
-        half = z * math.sqrt(p * (1 - p) / n_eff + z * z / (4 * n_eff * n_eff)) / denom
-        lo, hi = max(0.0, centre - half), min(1.0, centre + half)
+    p, lo, hi = share_interval(k, n, n_errors, confidence=confidence)
     return error * (1 - p), error * (1 - hi), error * (1 - lo)
 
 
@@ -94,25 +104,40 @@ class ErrorSummary:
     confidence: float
     split: str = "dev"
     notes: list[str] = field(default_factory=list)
+    metric: str = "error"
+    metric_value: float | None = None
 
     @property
     def error(self) -> float:
+        """Share of misclassified examples of the split."""
         return self.n_errors / self.n_examples
+
+    @property
+    def value(self) -> float:
+        """The split's value of :attr:`metric` (error form) now, before any fix."""
+        return self.error if self.metric_value is None else self.metric_value
+
+    def format_value(self, x: float) -> str:
+        """A value of :attr:`metric` as printed (percent for error)."""
+        return f"{x:.1%}" if self.metric == "error" else f"{x:.4g}"
 
     @property
     def top(self) -> str | None:
         return self.tags[0].tag if self.tags else None
 
     def sentence(self, tag: TagSummary) -> str:
+        f = self.format_value
         return (
-            f"fixing every {tag.tag!r} error lowers {self.split} error from {self.error:.1%} "
-            f"to at best {tag.ceiling_error:.1%} "
-            f"[{tag.ceiling_low:.1%}, {tag.ceiling_high:.1%}]"
+            f"fixing every {tag.tag!r} error lowers {self.split} {self.metric} from "
+            f"{f(self.value)} to at best {f(tag.ceiling_error)} "
+            f"[{f(tag.ceiling_low)}, {f(tag.ceiling_high)}]"
         )
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "split": self.split,
+            "metric": self.metric,
+            "value": self.value,
             "error": self.error,
             "n_examples": self.n_examples,
             "n_errors": self.n_errors,
@@ -132,10 +157,11 @@ class ErrorSummary:
 
         from yearn.display import bar_chart
 
+        f, name = self.format_value, escape(self.metric)
         # a plain <table> (tests/test_erroranalysis_summary.py looks for it), cells escaped
         rows = "".join(
             f"<tr><td>{escape(t.tag)}</td><td>{t.count}</td><td>{t.share:.0%}</td>"
-            f"<td>{t.ceiling_error:.1%} [{t.ceiling_low:.1%}, {t.ceiling_high:.1%}]</td></tr>"
+            f"<td>{f(t.ceiling_error)} [{f(t.ceiling_low)}, {f(t.ceiling_high)}]</td></tr>"
             for t in self.tags[:15]
         )
         more = f"<p>… {len(self.tags) - 15} more tags</p>" if len(self.tags) > 15 else ""
@@ -143,16 +169,17 @@ class ErrorSummary:
         chart = bar_chart(
             [t.tag for t in top],
             [t.ceiling_error for t in top],
-            title=f"{self.split} error if every error of the tag were fixed (ceiling)",
-            fmt=".1%",
-            reference=self.error,
-            reference_label=f"now {self.error:.1%}",
+            title=f"{self.split} {self.metric} if every error of the tag were fixed (ceiling)",
+            fmt=".1%" if self.metric == "error" else ".4g",
+            reference=self.value,
+            reference_label=f"now {f(self.value)}",
         )
         notes = "".join(f"<p>{escape(n)}</p>" for n in self.notes)
         return (
-            f"<div><p><b>{escape(self.split)} error {self.error:.1%}</b>: "
+            f"<div><p><b>{escape(self.split)} {name} {f(self.value)}</b>: "
             f"{self.n_sampled_errors} of {self.n_errors} errors sampled</p>{chart}"
-            f"<table><tr><th>tag</th><th>count</th><th>share</th><th>ceiling</th></tr>{rows}"
+            f"<table><tr><th>tag</th><th>count</th><th>share</th><th>ceiling ({name})</th></tr>"
+            f"{rows}"
             f"</table>{more}{notes}</div>"
         )
 
@@ -163,12 +190,17 @@ def summarize(
     *,
     split: str = "dev",
     confidence: float = 0.95,
+    metric: str | Metric = "error",
+    pos_label: Any = None,
 ) -> ErrorSummary:
     """Summarise the tags of a worksheet's errors against the predictions it came from.
 
     Right/wrong is taken from the predictions table, not from the (editable) worksheet;
-    correctly classified rows of the worksheet are not counted.
+    correctly classified rows of the worksheet are not counted. With a ``metric`` other
+    than error, ceilings are that metric's error form with the tag's errors corrected
+    (see :mod:`yearn.erroranalysis._metric`).
     """
+    chosen = get_metric(metric)
     check_number("confidence", confidence, low=0.5, high=1.0, high_inclusive=False)
     preds = load_predictions(predictions)
     sheet = worksheet if isinstance(worksheet, Worksheet) else load_worksheet(worksheet, preds)
@@ -183,6 +215,7 @@ def summarize(
             f"{sheet.source}: id(s) {', '.join(map(repr, outside[:10]))} are not {split} rows of "
             f"{preds.source}; summarise a worksheet sampled from the {split} split."
         )
+    wrong_ids = [i for i in sheet.ids if is_wrong[i]]
     tag_lists = [t for i, t in zip(sheet.ids, sheet.tag_lists(), strict=True) if is_wrong[i]]
     n = len(tag_lists)
     if n == 0:
@@ -194,9 +227,20 @@ def summarize(
     for tags in tag_lists:
         for t in tags:
             counts[t] = counts.get(t, 0) + 1
+    notes: list[str] = []
+    by_metric = _metric_data(chosen, rows, pos_label, n, n_errors, notes)
     summaries = []
     for tag, k in counts.items():
-        c, lo, hi = ceiling(k, n, n_errors, n_examples, confidence=confidence)
+        if by_metric is None:
+            c, lo, hi = ceiling(k, n, n_errors, n_examples, confidence=confidence)
+        else:
+            where = by_metric[1]
+            tagged = np.asarray(
+                [where[i] for i, t in zip(wrong_ids, tag_lists, strict=True) if tag in t]
+            )
+            shares = share_interval(k, n, n_errors, confidence=confidence)
+            sampled = np.asarray([where[i] for i in wrong_ids])
+            c, lo, hi = metric_ceiling(chosen, by_metric[0], tagged, sampled, shares)
         summaries.append(TagSummary(tag, k, k / n, c, lo, hi))
     summaries.sort(key=lambda t: (-t.count, t.tag))
     pairs: dict[tuple[str, str], int] = {}
@@ -208,7 +252,6 @@ def summarize(
         for (a, b), k in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
     untagged = sum(1 for t in tag_lists if not t)
-    notes = []
     if untagged:
         notes.append(f"{untagged} of {n} sampled errors have no tag yet.")
     if overlaps:
@@ -223,4 +266,21 @@ def summarize(
         confidence=confidence,
         split=split,
         notes=notes,
+        metric="error" if by_metric is None else chosen.error_name,
+        metric_value=None if by_metric is None else by_metric[2],
     )
+
+
+def _metric_data(
+    metric: Metric, rows: Predictions, pos_label: Any, n: int, n_errors: int, notes: list[str]
+) -> tuple[Prepared, dict[str, int], float] | None:
+    """The split's metric inputs, id → row position and the metric now (None: error)."""
+    if metric.name == "error":
+        return None
+    data = metric.prepare(**predictions_arrays(rows, metric, pos_label))
+    why = why_not_measured(metric, data, n, n_errors)
+    if why is not None:
+        notes.append(f"ceilings in error (share of misclassified examples): {why}.")
+        return None
+    where = {i: r for r, i in enumerate(rows.frame["id"].astype(str))}
+    return data, where, metric.to_error(metric.compute(data))

@@ -1,6 +1,7 @@
 """Data mismatch: see what separates training data from target data, and synthesise
 training data that looks like the target (see ``docs/mismatch.md``)."""
 
+from yearn.mismatch._audio import AudioMix, mix_at_snr, mix_noise_folder
 from yearn.mismatch._coverage import MAX_REUSE, Coverage, coverage_check
 from yearn.mismatch._evaluate import Evaluation, evaluate_synthesis, gap_change
 from yearn.mismatch._find import find_mismatch
@@ -13,6 +14,7 @@ __all__ = [
     "DEFAULT_OPS",
     "IMAGE_OPS",
     "MAX_REUSE",
+    "AudioMix",
     "Coverage",
     "Evaluation",
     "Example",
@@ -24,6 +26,8 @@ __all__ = [
     "find_mismatch",
     "gap_change",
     "mismatch_html",
+    "mix_at_snr",
+    "mix_noise_folder",
     "save_mismatch",
     "synthesize",
     "thumbnail_uri",

@@ -140,10 +140,10 @@ def evaluate_synthesis(
     **params: Any,
 ) -> Evaluation:
     """Train the same model twice with the same settings and seed — without and with the
-    rows of ``source`` in the train split — and compare errors on the same original
-    train-dev and dev rows (classification error)."""
+    rows of ``source`` (preprocessing fitted on each train split) — and compare errors on
+    the same original train-dev and dev rows (classification error)."""
     from yearn.project import Project
-    from yearn.train import SplitData, TrainData, fit, make_train_data
+    from yearn.train import fit, make_train_data
 
     proj = Project(project)
     if proj.config.task not in ("binary", "multiclass"):
@@ -151,17 +151,15 @@ def evaluate_synthesis(
             f"--evaluate measures classification error; project task is {proj.config.task!r}."
         )
     model, params = _settings(proj, model, params)
-    data = make_train_data(proj.dataset, splits=proj.manifest())
+    dataset, table = proj.dataset, proj.manifest().table[["id", "split"]]
+    data = make_train_data(dataset, splits=table)
     train = data.splits["train"]
     keep = train.meta["source"].astype(str).to_numpy() != source
     if keep.all():
         raise ConfigError(f"no rows of source {source!r} in the train split; run synthesize first.")
-    before_train = SplitData(
-        train.x[keep], train.y[keep], train.ids[keep], train.meta[keep].reset_index(drop=True)
-    )
-    before = TrainData(
-        data.task, data.classes, {**data.splits, "train": before_train}, data.preprocessor
-    )
+    # before: the project without the source (preprocessing fitted without it too)
+    others = np.flatnonzero(dataset.frame["source"].astype(str).to_numpy() != source)
+    before = make_train_data(dataset.subset(others), splits=table)
     params.setdefault("random_state", random_state)
     errors = {}
     for name, prepared in (("before", before), ("after", data)):
@@ -182,7 +180,7 @@ def evaluate_synthesis(
         source,
         model,
         {k: v for k, v in params.items()},
-        (int(keep.sum()), int(keep.size)),
+        (len(before.splits["train"]), int(keep.size)),
         int(errors["before", "train_dev"].size),
         int(errors["before", "dev"].size),
         rows,

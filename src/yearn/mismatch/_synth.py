@@ -100,6 +100,12 @@ class _Plan:
     rng: np.random.Generator
 
 
+def _is_synthetic(path: Path) -> bool:
+    """A source written by ``synthesize`` (its folder holds ``provenance.csv``)."""
+    folder = path if path.is_dir() else path.parent
+    return (folder / PROVENANCE).is_file()
+
+
 def _plan(project, like: str, name: str, write: bool, random_state: int, what: str) -> _Plan:
     from yearn.project import Project
 
@@ -125,7 +131,9 @@ def _plan(project, like: str, name: str, write: bool, random_state: int, what: s
             f"--like {like!r}: no such source; give 'target' or one of "
             f"{', '.join(sorted(set(sources)))}."
         )
-    originals = np.flatnonzero((roles == "train") & (split == "train") & ~like_mask)
+    made = [s.name for s in config.sources if _is_synthetic(Path(s.path))]
+    copies = np.isin(sources, made)  # earlier synthetic sources are not copied again
+    originals = np.flatnonzero((roles == "train") & (split == "train") & ~like_mask & ~copies)
     if originals.size == 0:
         raise DataError("no rows of a train source in the train split to copy; run `yearn split`.")
     rng = np.random.default_rng(random_state)
@@ -157,6 +165,8 @@ def synthesize(
     max_reuse: int = MAX_REUSE,
     random_state: int = 0,
     write: bool = True,
+    noise_folder: str | Path | None = None,
+    snrs: Sequence[float] = (0.0, 5.0, 10.0),
 ) -> SynthesisResult:
     """Copies of training rows (train sources, ``train`` split) made to look like the
     ``like`` source (``target``: the target source).
@@ -172,9 +182,16 @@ def synthesize(
     original's group, image files, ``provenance.csv``: id, original_id, ops, params), adds
     the source to ``yearn.toml`` and grows the split manifest (each copy lands in its
     original's split). The coverage check warns when few originals are repeated over many
-    copies. ``write=False`` fits and checks without writing."""
+    copies. ``write=False`` fits and checks without writing.
+
+    Audio (train sources that are WAV folders): each clean clip of the train split is mixed
+    with a clip of ``noise_folder`` at an SNR drawn from ``snrs`` (dB) and written as a WAV
+    folder source; the coverage check counts the noise clips and seconds."""
     check_positive_int("pool", pool)
-    image = _project_config(project).image_column is not None
+    config = _project_config(project)
+    if any(src.format == "wav_folder" for src in config.train_sources):
+        return _audio(project, like, name, noise_folder, snrs, random_state, max_reuse, write)
+    image = config.image_column is not None
     what = "images" if image else "rows"
     ops = check_ops(ops or DEFAULT_OPS) if image else check_table_ops(ops or TABLE_OPS)
     plan = _plan(project, like, name, write, random_state, what)
@@ -189,16 +206,67 @@ def synthesize(
         return result
     write_source_folder(plan.folder, fill)
     add_source_entry(plan.config, name, f"data/{name}/manifest.csv")
+    return _grow(plan.config, plan.store_url, name, result)
+
+
+def _grow(plan_config, store_url, name: str, result: SynthesisResult) -> SynthesisResult:
     from yearn.splits import split_project
 
-    saved = split_project(plan.config.root, store_url=plan.store_url)
+    saved = split_project(plan_config.root, store_url=store_url)
     table = saved.manifest.table
     placed = table[table["source"].astype(str) == name]["split"].astype(str).value_counts()
     result.splits = {str(k): int(v) for k, v in placed.items()}
-    record = ProjectPaths(plan.config.root).mismatch / f"synthesize-{name}.json"
+    record = ProjectPaths(plan_config.root).mismatch / f"synthesize-{name}.json"
     record.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_json(record, result.to_dict())
     return result
+
+
+def _audio(project, like, name, noise_folder, snrs, random_state, max_reuse, write):
+    from yearn.mismatch._audio import mix_noise_folder
+
+    if noise_folder is None:
+        raise ConfigError(
+            "audio: give the noise to mix in with --noise-folder DIR (sound files of the "
+            "target's conditions, e.g. car noise) and --snr 0,5,10."
+        )
+    plan = _plan(project, like, name, write, random_state, "clips")
+    frame, by_name = plan.dataset.frame, {s.name: s for s in plan.config.sources}
+    clips = frame["clip"].astype(str).to_numpy()
+    srcs = frame["source"].astype(str).to_numpy()
+    label = plan.config.label_columns[0]
+    clean = [
+        (Path(by_name[srcs[r]].path) / clips[r].split("/", 1)[1], str(frame[label].iloc[r]))
+        for r in plan.originals
+    ]
+    mix = mix_noise_folder(
+        clean,
+        noise_folder,
+        plan.folder,
+        snrs=snrs,
+        random_state=random_state,
+        max_reuse=max_reuse,
+        check_only=not write,
+    )
+    if mix.coverage.warning:
+        log.warning("%s", mix.coverage.warning)
+    result = SynthesisResult(
+        name,
+        str(plan.folder),
+        mix.n_clips,
+        ("noise-mix",),
+        f"noise clips of {noise_folder} (SNRs as given)",
+        [],
+        mix.coverage,
+        {"snr_db": {"choices": list(map(float, snrs))}},
+        {},
+        plan.notes,
+        "clips",
+    )
+    if not write:
+        return result
+    add_source_entry(plan.config, name, f"data/{name}", fmt="wav_folder")
+    return _grow(plan.config, plan.store_url, name, result)
 
 
 def _project_config(project):

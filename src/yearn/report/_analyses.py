@@ -103,14 +103,17 @@ def error_analysis(view: ProjectView) -> Section:
                 f"nobody has tagged {sheet_path.relative_to(view.root)} yet: these counts use "
                 "the automatic suggestions; tag the worksheet (or `yearn ui`) and re-run."
             )
-        summary = summarize(sheet, preds)
+        summary = summarize(sheet, preds, metric=view.config.metric.optimizing)
     except YearnError as exc:
         return Section("errors", title, note=str(exc))
     section = section_of("errors", title, summary, note)  # its html holds the ceiling chart
     section.caption = (
-        f"worksheet {sheet_path.relative_to(view.root)} (model {run.name}, run {run.id})"
+        f"worksheet {sheet_path.relative_to(view.root)} (model {run.name}, run {run.id}); "
+        f"ceilings in {summary.metric}"
     )
-    return _with_metric(section, view)
+    if summary.metric == "error":
+        return _with_metric(section, view)
+    return section
 
 
 def _image_paths(view: ProjectView, ids: list[str]) -> dict[str, str]:

@@ -26,6 +26,7 @@ from yearn.report._e2e import e2e, has_e2e
 from yearn.report._mismatch import has_mismatch, mismatch
 from yearn.report._monitoring import has_monitoring, monitoring
 from yearn.report._templates import render
+from yearn.report._tuning import has_tuning, tuning
 
 __all__ = ["Report", "build_report", "write_report"]
 
@@ -160,6 +161,8 @@ def build_report(
             builders.append(("mismatch", "Data mismatch", lambda: mismatch(view)))
         if has_e2e(view):  # only after `yearn e2e-compare`
             builders.append(("e2e", "End-to-end or pipeline", lambda: e2e(view)))
+        if has_tuning(view):  # only after `yearn tune`
+            builders.append(("tuning", "Hyper-parameter search", lambda: tuning(view)))
         if has_monitoring(view):  # only projects whose model is watched in production
             builders.append(("monitoring", "Monitoring", lambda: monitoring(view)))
         sections = [_guarded(id, title, build) for id, title, build in builders]

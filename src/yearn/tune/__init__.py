@@ -6,7 +6,7 @@ from yearn.tune._executor import EXECUTORS, Executor, LocalExecutor, RayExecutor
 from yearn.tune._guard import ALPHA, Guard, dev_evaluations
 from yearn.tune._halves import confirm_mask, dev_half
 from yearn.tune._pruning import PruneOnDev
-from yearn.tune._result import TuneResult
+from yearn.tune._result import TuneResult, latest_result
 from yearn.tune._space import DEFAULT_EPOCHS, TUNABLE, default_space, resolve_space
 from yearn.tune._study import tune
 
@@ -26,6 +26,7 @@ __all__ = [
     "dev_evaluations",
     "dev_half",
     "get_executor",
+    "latest_result",
     "resolve_space",
     "tune",
 ]

@@ -10,7 +10,7 @@ from typing import Any
 
 from yearn.tune._guard import Guard
 
-__all__ = ["TuneResult", "trial_rows"]
+__all__ = ["TuneResult", "latest_result", "trial_rows"]
 
 
 def _finite(value: Any) -> float | None:
@@ -61,6 +61,16 @@ class TuneResult:
     seconds: float
     epochs: int
     notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TuneResult:
+        """Rebuild a result from :meth:`to_dict` (the ``tune_result.json`` of a tune run)."""
+        from dataclasses import fields
+
+        guard_keys = {f.name for f in fields(Guard)}
+        kwargs = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        kwargs["guard"] = Guard(**{k: v for k, v in data["guard"].items() if k in guard_keys})
+        return cls(**kwargs)
 
     def counts(self) -> dict[str, int]:
         """Trials per state (COMPLETE, PRUNED, FAIL, ...)."""
@@ -203,3 +213,14 @@ def _safe(url: str) -> str:
         scheme, rest = url.split("://", 1)
         return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
     return url
+
+
+def latest_result(store: Any) -> TuneResult | None:
+    """The newest completed ``yearn tune`` search in the run store (None if none)."""
+    import json
+
+    runs = store.list_runs(kind="tune", status="completed", limit=1)
+    if not runs:
+        return None
+    path = store.artifact_path(runs[0].id, "tune_result.json")
+    return TuneResult.from_dict(json.loads(path.read_text(encoding="utf-8")))

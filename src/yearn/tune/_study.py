@@ -90,6 +90,7 @@ def tune(
         seed=random_state,
         keep_columns=os.environ.get(KEEP_COLUMNS_ENV),
         num_threads=num_threads,
+        mlflow=config.tracking.mlflow,
     )
     started = time.perf_counter()
     opt_study = make_study(spec, load=False)
@@ -137,7 +138,7 @@ def tune(
         evaluations = dev_evaluations(store)
     finally:
         store.close()
-    return TuneResult(
+    result = TuneResult(
         study=name,
         model=model,
         metric=_error(spec.metric),
@@ -155,6 +156,32 @@ def tune(
         seconds=time.perf_counter() - started,
         epochs=spec.epochs,
     )
+    _record(proj, result)
+    return result
+
+
+def _record(project: Any, result: Any) -> None:
+    """A run of kind ``tune`` with the result as ``tune_result.json`` (the report draws it)."""
+    store = project.store()
+    try:
+        with store.run(
+            name=f"tune {result.study}",
+            kind="tune",
+            config={"study": result.study, "model": result.model, "epochs": result.epochs},
+        ) as run:
+            data = result.to_dict()
+            run.log_artifact(json.dumps(data, indent=2, default=str).encode(), "tune_result.json")
+            run.log_metrics(
+                {
+                    "trials": float(len(result.trials)),
+                    "pruned": float(data["counts"].get("PRUNED", 0)),
+                    f"best_{result.metric}": float(result.best["value"]),
+                    f"confirm_difference_{result.metric}": result.guard.difference,
+                    "confirm_p_value": result.guard.p_value,
+                }
+            )
+    finally:
+        store.close()
 
 
 def _error(metric: str) -> str:
@@ -169,10 +196,17 @@ def _metrics(row: dict[str, Any], spec: Any) -> dict[str, float]:
 
 def _importances(study: Any) -> dict[str, Any]:
     """fANOVA importances of the parameters, or why they are not measured."""
+    import warnings
+
     import optuna
 
     try:
-        values = optuna.importance.get_param_importances(study)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            values = optuna.importance.get_param_importances(study)
     except (ValueError, RuntimeError) as exc:  # too few complete trials or one-valued params
         return {"measured": False, "reason": str(exc), "values": {}}
+    too_few = [str(w.message) for w in caught if "too small" in str(w.message)]
+    if too_few:  # Optuna then reports equal importances: not a measurement
+        return {"measured": False, "reason": too_few[0], "values": {}}
     return {"measured": True, "reason": None, "values": {k: float(v) for k, v in values.items()}}

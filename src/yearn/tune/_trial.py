@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ class WorkerSpec:
     worker: int = 0
     keep_columns: str | None = None
     num_threads: int = 1
+    mlflow: str | None = None  # [tracking] mlflow: trials also log there while training
     env: dict[str, str] = field(default_factory=dict)
 
 
@@ -133,10 +135,14 @@ def make_study(spec: WorkerSpec, *, load: bool) -> Any:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # the library never prints
-    sampler = optuna.samplers.TPESampler(
-        seed=spec.seed + spec.worker,
-        constraints_func=_constraints_func if spec.constraints else None,
-    )
+    # Optuna >= 5 reads each trial's set_constraint values; older ones a constraints_func
+    old_api = spec.constraints and not hasattr(optuna.trial.Trial, "set_constraint")
+    with warnings.catch_warnings():  # constraints_func is marked experimental in Optuna 3-4
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        sampler = optuna.samplers.TPESampler(
+            seed=spec.seed + spec.worker,
+            constraints_func=_constraints_func if old_api else None,
+        )
     # no pruning in the first quarter of the epochs: early curves cross
     pruner = optuna.pruners.MedianPruner(
         n_startup_trials=5, n_warmup_steps=max(1, spec.epochs // 4)
@@ -161,7 +167,7 @@ def run_worker(spec: WorkerSpec) -> int:
     import optuna
 
     from yearn.errors import TrainingError
-    from yearn.train import fit
+    from yearn.train import MLflowLogger, fit
     from yearn.tune._halves import dev_half
     from yearn.tune._hparams import write_hparams
     from yearn.tune._pruning import PruneOnDev
@@ -180,13 +186,15 @@ def run_worker(spec: WorkerSpec) -> int:
         ran += 1
         params = suggest(trial, spec.space, n_train)
         prune = PruneOnDev(trial)
+        name = f"tune {spec.study} #{trial.number}"
+        tracking = [MLflowLogger(spec.mlflow, spec.study, name)] if spec.mlflow else []
         start = time.perf_counter()
         result = fit(
             spec.model,
             select,
             store=store,
-            run_name=f"tune {spec.study} #{trial.number}",
-            callbacks=[prune],
+            run_name=name,
+            callbacks=[prune, *tracking],
             **train_config(spec, params),
         )
         trial.set_user_attr("run_id", result.run_id)
@@ -194,13 +202,19 @@ def run_worker(spec: WorkerSpec) -> int:
         trial.set_user_attr("epochs_run", len(result.history))
         measured = measure(result, spec.constraints)
         trial.set_user_attr("measured", measured)
-        trial.set_user_attr("constraints", _violations(measured, spec.constraints))
+        violations = _violations(measured, spec.constraints)
+        trial.set_user_attr("constraints", violations)
+        if hasattr(trial, "set_constraint"):
+            for i, value in enumerate(violations):
+                trial.set_constraint(f"c{i}", value)
         last = float(result.history[-1]["dev_metric"])
         write_hparams(
             Path(store.artifact_root) / result.run_id / "tensorboard",
             {**raw_params(trial), "pruned": prune.pruned},
             {f"hparam/dev_{_label(spec)}": last},
         )
+        for logger in tracking:
+            logger.log_run_files(Path(store.artifact_root) / str(result.run_id), result.run_id)
         if prune.pruned:
             raise optuna.TrialPruned(result.stop_reason)
         return last

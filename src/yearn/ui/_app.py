@@ -159,12 +159,25 @@ def create_app(
         html = monitoring_html(Project(view.root, store_url=store_url))
         return page(request, "monitoring.html", body=Markup(html) if html else None)
 
+    @app.get("/tuning", response_class=HTMLResponse)
+    def tuning_page(request: Request):
+        result = view.tune_result()
+        html = Markup(result._repr_html_()) if result is not None else None
+        return page(request, "tuning.html", body=html)
+
     @app.get("/e2e", response_class=HTMLResponse)
     def e2e_page(request: Request):
         from yearn.e2e import saved_html
 
         html = saved_html(view.root)
         return page(request, "e2e.html", body=Markup(html) if html else None)
+
+    @app.get("/mismatch", response_class=HTMLResponse)
+    def mismatch_page(request: Request):
+        from yearn.mismatch import mismatch_html
+
+        html = mismatch_html(view.root)
+        return page(request, "mismatch.html", body=Markup(html) if html else None)
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse)
     def run_page(request: Request, run_id: str):

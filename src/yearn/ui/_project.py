@@ -127,6 +127,15 @@ class DashboardProject:
                     self._store = self._project.store()
         return contextlib.nullcontext(self._store)
 
+    def tune_result(self) -> Any:
+        """The newest ``yearn tune`` search (None without one)."""
+        if not self.has_store():
+            return None
+        from yearn.tune import latest_result
+
+        with self._open() as store:
+            return latest_result(store)
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
