@@ -47,6 +47,15 @@ def test_planted_slice_with_worse_f1_ranks_first_and_is_significant():
     assert report.slices["impact"].is_monotonic_decreasing
 
 
+def test_impact_under_1_minus_accuracy_is_the_excess_errors():
+    frame = churn()
+    by_error = find_slices(frame).slices
+    by_acc = find_slices(frame, metric="accuracy").slices
+    joined = by_error.merge(by_acc[["slice", "impact"]], on="slice")
+    assert len(joined) == len(by_error)
+    assert joined["impact"].to_numpy() == pytest.approx(joined["excess_errors"].to_numpy())
+
+
 def test_no_slice_worse_means_no_significant_slice():
     for seed in (0, 1, 2):
         report = find_slices(churn(n=1000, seed=seed, plant=False), metric="f1", random_state=0)

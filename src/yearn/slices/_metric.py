@@ -7,7 +7,9 @@ is the percentile interval of the difference and the one-sided p-value the norma
 approximation ``P(Z > excess / se)`` with ``se`` the bootstrap standard deviation. The
 p-values are corrected for the number of slices tried exactly as for error rates
 (Benjamini–Hochberg or Bonferroni), and a slice is significant when its corrected p-value
-is below ``alpha``. Slices are ranked by ``impact = size x excess``.
+is below ``alpha``. Slices are ranked by ``impact = size x (1 - size / n) x excess``: for
+error it is exactly the excess errors (``size x (slice rate - overall rate)``), so under
+``1-accuracy`` the ranking is that of error rates.
 
 A slice on which the metric is undefined (F1 / precision / recall with no positive label
 or prediction, AUC with one class) is not tested: it is listed in ``not_measured`` with
@@ -98,6 +100,7 @@ def metric_slices(
     rows: list[dict[str, Any]] = []
     not_measured: dict[str, str] = {}
     level = 0.95
+    n_rows = len(data.y_true)
     for name, col, mask in zip(names, cols, masks, strict=True):
         inside, rest = data.take(np.flatnonzero(mask)), data.take(np.flatnonzero(~mask))
         s_val, why = _measure(metric, inside)
@@ -126,7 +129,7 @@ def metric_slices(
                 "excess": excess,
                 "ci_low": float(lo),
                 "ci_high": float(hi),
-                "impact": size * excess,
+                "impact": size * (1 - size / n_rows) * excess,
                 "p_value": p,
             }
         )
