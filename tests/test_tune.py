@@ -206,3 +206,30 @@ def test_dashboard_tuning_page_without_a_search_says_what_to_run(tmp_path):
     root = make_tune_project(tmp_path / "p", n=60)
     page = TestClient(create_app(root), base_url="http://localhost").get("/tuning")
     assert page.status_code == 200 and "No search yet" in page.text
+
+
+def test_study_on_postgresql_lives_with_the_runs(tmp_path):
+    import tempfile
+    from pathlib import Path
+
+    from ._pg import start_postgres
+
+    url, reason, stop = start_postgres(Path(tempfile.mkdtemp(prefix="yearn-pg-")))
+    if url is None:
+        pytest.skip(f"PostgreSQL test skipped: {reason}")
+    try:
+        root = make_tune_project(tmp_path / "p", n=120)
+        result = tune(root, "linear", trials=2, study="pg", store_url=url)
+        assert result.storage.startswith("postgresql")
+        storage = optuna.storages.RDBStorage(result.storage)
+        assert len(optuna.load_study(study_name="pg", storage=storage).trials) == 2
+        storage.engine.dispose()
+        from yearn.project import Project
+
+        store = Project(root, store_url=url).store()
+        run_ids = {r.id for r in store.list_runs()}
+        store.close()
+        assert {t["run_id"] for t in result.trials} <= run_ids  # trials are runs of that store
+        assert not (root / ".yearn" / "runs.db").exists()  # nothing went to SQLite
+    finally:
+        stop()

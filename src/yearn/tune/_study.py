@@ -57,14 +57,10 @@ def tune(
     config (``TrainConfig`` defaults, updated by ``default_params``) are re-scored on the
     confirm half of dev and the winner is tested against the default.
     """
-    from yearn.metrics import choose_best
     from yearn.paths import KEEP_COLUMNS_ENV
     from yearn.project import Project
-    from yearn.tune._executor import get_executor
-    from yearn.tune._guard import confirm, dev_evaluations
-    from yearn.tune._result import TuneResult, trial_rows
     from yearn.tune._space import DEFAULT_EPOCHS, resolve_space
-    from yearn.tune._trial import WorkerSpec, make_study, run_default, run_worker
+    from yearn.tune._trial import WorkerSpec, storage_for
 
     if trials is None and timeout is None:
         raise ConfigError("give --trials or --timeout (or both): a study needs an end.")
@@ -93,7 +89,24 @@ def tune(
         mlflow=config.tracking.mlflow,
     )
     started = time.perf_counter()
-    opt_study = make_study(spec, load=False)
+    storage = storage_for(spec.storage)
+    try:
+        return _search(spec, storage, proj, name, model, trials, jobs, executor, ray_address,
+                       top_k, default_params, random_state, started)  # fmt: skip
+    finally:
+        storage.engine.dispose()
+
+
+def _search(spec, storage, proj, name, model, trials, jobs, executor, ray_address, top_k,
+            default_params, random_state, started) -> Any:  # fmt: skip
+    """The study itself: default config, workers, best trial, guard, record."""
+    from yearn.metrics import choose_best
+    from yearn.tune._executor import get_executor
+    from yearn.tune._guard import confirm, dev_evaluations
+    from yearn.tune._result import TuneResult, trial_rows
+    from yearn.tune._trial import WorkerSpec, make_study, run_default, run_worker
+
+    opt_study = make_study(spec, load=False, storage=storage)
     default = opt_study.user_attrs.get("default")
     if default is None:
         default = run_default(spec, dict(default_params or {}))

@@ -130,8 +130,9 @@ def _constraints_func(trial: Any) -> list[float]:
     return list(trial.user_attrs.get("constraints", []))
 
 
-def make_study(spec: WorkerSpec, *, load: bool) -> Any:
-    """Create (or load) the study with the TPE sampler and the median pruner."""
+def make_study(spec: WorkerSpec, *, load: bool, storage: Any = None) -> Any:
+    """Create (or load) the study with the TPE sampler and the median pruner (on
+    ``storage``, else a new RDB storage on ``spec.storage``)."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # the library never prints
@@ -147,7 +148,7 @@ def make_study(spec: WorkerSpec, *, load: bool) -> Any:
     pruner = optuna.pruners.MedianPruner(
         n_startup_trials=5, n_warmup_steps=max(1, spec.epochs // 4)
     )
-    storage = storage_for(spec.storage)
+    storage = storage if storage is not None else storage_for(spec.storage)
     if load:
         return optuna.load_study(
             study_name=spec.study, storage=storage, sampler=sampler, pruner=pruner
@@ -178,7 +179,8 @@ def run_worker(spec: WorkerSpec) -> int:
     data, store = _load(spec)
     select = dev_half(data, "select")
     n_train = len(select.splits["train"])
-    study = make_study(spec, load=True)
+    storage = storage_for(spec.storage)
+    study = make_study(spec, load=True, storage=storage)
     ran = 0
 
     def objective(trial: Any) -> float:
@@ -220,8 +222,13 @@ def run_worker(spec: WorkerSpec) -> int:
         return last
 
     # a diverged trial (too high a rate) is recorded as failed with its reason; others raise
-    study.optimize(objective, n_trials=spec.n_trials, timeout=spec.timeout, catch=(TrainingError,))
-    store.close()
+    try:
+        study.optimize(
+            objective, n_trials=spec.n_trials, timeout=spec.timeout, catch=(TrainingError,)
+        )
+    finally:
+        store.close()
+        storage.engine.dispose()
     return ran
 
 
