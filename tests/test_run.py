@@ -223,8 +223,12 @@ def test_regression_project_turns_classification_steps_off(tmp_path):
     opts = WorkflowOptions(**{**FAST.__dict__, "baselines": ("mean", "ridge")})
     result = run_project(root, options=opts)
     status = {s.name: s.status for s in result.steps}
-    assert status["errors"] == status["labels"] == status["slices"] == "off"
-    assert "single-label classification" in result["slices"].note
+    assert status["errors"] == status["labels"] == "off"
+    assert "single-label classification" in result["labels"].note
+    # slices rank by the project's rmse (issue 13 §2): the slices JSON names it
+    assert status["slices"] == "ran", result["slices"].note
+    sliced = json.loads((root / result["slices"].outputs["json"]).read_text())
+    assert sliced["metric"] == "rmse" and sliced["slices"]
     assert status["train"] == status["diagnose"] == "ran", [(s.name, s.note) for s in result.steps]
     assert not result.failed, [(s.name, s.note) for s in result.failed]
     assert result.report.is_file()
