@@ -175,3 +175,17 @@ def test_a_request_the_model_refuses_does_not_fail_its_batch_neighbours(tmp_path
     assert ok1.status_code == 200 and ok2.status_code == 200
     assert bad.status_code == 422 and "pink" in bad.json()["error"]
     assert model.calls[0] == 3  # they did share a batch first
+
+
+def test_numbers_are_json_numbers_but_form_text_is_parsed(client):
+    """A boolean or a string where the schema says number is refused (schemathesis found a
+    `false` taken as 0.0); a multipart form, whose fields are text, still sends numbers."""
+    for value in (False, "1.5"):
+        r = client.post("/predict", json={"x1": value, "color": "red"})
+        assert r.status_code == 422 and "x1" in r.json()["error"], r.text
+    assert client.post("/predict", json={"x1": 2, "color": "red"}).status_code == 200
+    fields = {"x1": (None, "1.5"), "x2": (None, "0.25"), "color": (None, "red")}
+    form = client.post("/predict", files=fields)  # multipart fields without file names
+    assert form.status_code == 200, form.text
+    bad = client.post("/predict", files={"x1": (None, "abc"), "color": (None, "red")})
+    assert bad.status_code == 422 and "x1" in bad.json()["error"], bad.text

@@ -280,7 +280,7 @@ def create_app(
                     )
                 values[key] = decode_image(await value.read(), col)
             else:  # text; an image as base64 (decoded below); a missing value: omit the field
-                values[key] = value
+                values[key] = _form_number(value) if col.kind == "numeric" else value
         return values
 
     async def _parse_form(request: Request) -> dict[str, Any]:
@@ -388,6 +388,15 @@ def create_app(
 
     app.openapi = openapi
     return app
+
+
+def _form_number(text: str) -> Any:
+    """A form field is text: a number's text becomes the number (anything else is left for
+    the request model to refuse with its message)."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def _form_field(col: Column) -> dict[str, Any]:

@@ -100,7 +100,10 @@ def _category_text(value: Any) -> Any:
 def _field_type(col: Column) -> Any:
     if col.kind == "numeric":
         # finite and inside float32's range (the graphs compute in float32)
-        kind: Any = Annotated[float, Field(allow_inf_nan=False, ge=-FLOAT_LIMIT, le=FLOAT_LIMIT)]
+        # strict: a JSON number only (true/false or "1.5" are refused, as the OpenAPI schema says)
+        kind: Any = Annotated[
+            float, Field(strict=True, allow_inf_nan=False, ge=-FLOAT_LIMIT, le=FLOAT_LIMIT)
+        ]
     elif col.kind == "category":
         kind = Annotated[Literal[col.categories], BeforeValidator(_category_text)]  # type: ignore[valid-type]
     else:
