@@ -107,9 +107,19 @@ def register(app: typer.Typer) -> None:
             "--run/--no-run",
             help="Run the whole workflow on it and write the report (yearn run).",
         ),
+        keywords: bool = typer.Option(
+            False,
+            "--keywords",
+            help="The audio demo: synthetic keyword clips, clean (train) vs in a car (target).",
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     ) -> None:
-        """Create a demo project (web → phone digits, or --tabular) and run the workflow on it."""
+        """Create a demo project (web → phone digits, --tabular or --keywords) and run the
+        workflow on it."""
+        if keywords:
+            return _keyword_demo(
+                directory or Path("yearn-keyword-demo"), random_state, run, as_json
+            )
         if directory is None:
             directory = Path("yearn-tabular-demo" if tabular else "yearn-demo")
         project = create_demo_project(
@@ -134,3 +144,32 @@ def register(app: typer.Typer) -> None:
             from yearn.cli.run import print_result
 
             print_result(workflow)
+
+
+def _keyword_demo(directory: Path, random_state: int, run: bool, as_json: bool) -> None:
+    """``yearn demo --keywords``: build the audio project, then (unless --no-run) yearn run."""
+    from yearn.cli.run import print_result, run_with_progress
+    from yearn.demo.keywords import make_keyword_demo
+    from yearn.workflow import WorkflowOptions
+
+    with err_console.status(f"building the keyword demo in {directory} ..."):
+        project = make_keyword_demo(directory, random_state=random_state)
+    data: dict = {"project": str(project), "kind": "keywords", "noise_banks": {}}
+    for bank in ("one", "varied"):
+        data["noise_banks"][bank] = str(project / "noise" / bank)
+    if not as_json:
+        console.print(
+            f"keyword demo in {project}: clean clips (train) vs clips in a car (target); noise "
+            f"banks for yearn synthesize --noise-folder: {data['noise_banks']['one']} (one "
+            f"clip), {data['noise_banks']['varied']} (varied)",
+            highlight=False,
+        )
+    if run:
+        options = WorkflowOptions(random_state=random_state)
+        workflow = run_with_progress(project, options, force=False, out=None, quiet=as_json)
+        if as_json:
+            data["workflow"] = workflow.to_dict()
+        else:
+            print_result(workflow)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, default=str))
