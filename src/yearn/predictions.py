@@ -201,7 +201,7 @@ def peek_columns(table: str | Path | pd.DataFrame) -> list[str] | None:
             return list(pq.read_schema(path).names)
         if path.suffix.lower() in (".csv", ".txt"):
             return [str(c) for c in pd.read_csv(path, nrows=0).columns]
-    except Exception:
+    except (OSError, ValueError):  # missing, unreadable or malformed (Arrow, CSV, unicode)
         return None
     return None
 

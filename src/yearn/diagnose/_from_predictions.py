@@ -75,7 +75,7 @@ def _label_task(table: str | Path | pd.DataFrame) -> str | None:
                 frame = pd.read_parquet(path, columns=["label", "pred"])
             else:
                 frame = pd.read_csv(path, usecols=["label", "pred"])
-    except Exception:  # unreadable or no such columns: let the original error stand
+    except (OSError, ValueError, KeyError):  # unreadable or no such columns: the loader says why
         return None
     if any(str(c).startswith(("proba:", "label:")) for c in frame.columns):
         return None

@@ -49,7 +49,7 @@ def relabel_log_path(project: str | Path) -> Path:
 def _who() -> str:
     try:
         return getpass.getuser()
-    except Exception:
+    except (OSError, KeyError):  # no login name and no passwd entry
         return os.environ.get("USER", "unknown")
 
 
