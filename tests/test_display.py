@@ -489,3 +489,11 @@ def test_exported_members_exist_and_import() -> None:
     assert len(yearn.__all__) == len(set(yearn.__all__))
     for name in yearn.__all__:
         assert getattr(yearn, name) is not None, name
+
+
+def test_grid_lays_itself_out_wherever_it_is_embedded():
+    """The dashboard and notebooks have no report stylesheet: the grid carries its layout."""
+    from yearn.display import render
+
+    html = render("grid.html.j2", items=["a", "b"])
+    assert 'class="yearn-grid"' in html and "display: flex" in html and "flex-wrap: wrap" in html
