@@ -53,6 +53,10 @@ class TrainData:
     classes: tuple[str, ...]
     splits: dict[str, SplitData]
     preprocessor: Any = None  # fitted on train; has save(directory) when from yearn.prep
+    #: the dataset columns the inputs come from (empty for arrays); recorded with each run
+    columns: tuple[str, ...] = ()
+    #: flagged columns the feature screen left out (→ the profile's reason)
+    excluded_columns: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_outputs(self) -> int:
@@ -252,7 +256,14 @@ def _from_dataset(dataset: Any, splits: Any, task: str | None) -> TrainData:
             ids_all[idx],
             frame.iloc[idx][meta_cols].reset_index(drop=True),
         )
-    return TrainData(task, classes, out, prep)
+    return TrainData(
+        task,
+        classes,
+        out,
+        prep,
+        columns=tuple(getattr(dataset, "input_columns", ())),
+        excluded_columns=dict(getattr(dataset, "excluded_features", {}) or {}),
+    )
 
 
 def _features(dataset: Any, train_idx: np.ndarray) -> tuple[np.ndarray, Any]:
