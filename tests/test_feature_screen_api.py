@@ -84,3 +84,43 @@ def test_cv_and_learning_curve_are_screened(tabular, monkeypatch):
     assert out["result"]["mean"] > 0.02  # no leak: not near-perfect
     leaky = cv_project(root, "logistic", protocol="kfold", record=False, keep=["pathology_score"])
     assert leaky["result"]["mean"] < 0.02
+
+
+def test_report_does_not_silently_choose_a_run_on_screened_columns(tabular, tmp_path, monkeypatch):
+    """The leaky run has the lower dev error; the default choice passes it over and says
+    why; chosen with --run, the report warns. A run's columns are read back from its
+    saved preprocessor when its config predates their recording."""
+    import shutil
+    from types import SimpleNamespace
+
+    from yearn.report import build_report
+    from yearn.report._choice import run_columns
+    from yearn.store import open_store
+    from yearn.train import train_project
+
+    monkeypatch.delenv(KEEP_COLUMNS_ENV, raising=False)
+    root = shutil.copytree(tabular, tmp_path / "tab")
+    clean = train_project(root, "linear", epochs=3).run_id
+    # null case: no run on screened columns, no note
+    facts = str(build_report(root)["project"].parts[0])
+    assert "left out of the choice" not in facts and "WARNING" not in facts
+    assert "mean_radius" in facts and "pathology_score (leaky" in facts  # the screen line
+    leaky = train_project(root, "linear", epochs=3, keep=["pathology_score"]).run_id
+    store = open_store(root)
+    try:
+        dev = {
+            r: store.metrics([r]).query("split == 'dev' and name == 'error'")["value"].iloc[-1]
+            for r in (clean, leaky)
+        }
+        legacy = SimpleNamespace(id=leaky, config={})  # a run from before columns were recorded
+        assert "pathology_score" in run_columns(store, legacy)
+        assert run_columns(store, legacy) == store.get_run(leaky).config["columns"]
+    finally:
+        store.close()
+    assert dev[leaky] < dev[clean]  # the leak wins on dev: the trap the choice avoids
+    report = build_report(root)
+    facts = " ".join(str(report["project"].parts[0]).split())
+    assert clean in facts and "1 run(s) left out of the choice: trained on pathology_score" in facts
+    assert "WARNING" not in facts
+    facts = " ".join(str(build_report(root, run=leaky)["project"].parts[0]).split())
+    assert leaky in facts and "WARNING: trained on pathology_score" in facts

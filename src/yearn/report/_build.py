@@ -22,6 +22,7 @@ from yearn._io import atomic_write_text
 from yearn.errors import StoreError, YearnError
 from yearn.report import _analyses as ana
 from yearn.report import _sections as sec
+from yearn.report._choice import choose_run
 from yearn.report._e2e import e2e, has_e2e
 from yearn.report._mismatch import has_mismatch, mismatch
 from yearn.report._monitoring import has_monitoring, monitoring
@@ -143,7 +144,7 @@ def build_report(
             if ids
             else pd.DataFrame(columns=["run_id", "name", "split", "step", "value"])
         )
-        sec.choose_run(view, metrics, run)
+        choose_run(view, metrics, run)
         builders = [
             ("project", "Project and splits", lambda: sec.overview(view)),
             ("profile", "Data profile", lambda: sec.profile(view)),

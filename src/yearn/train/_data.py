@@ -283,7 +283,16 @@ def _features(dataset: Any, train_idx: np.ndarray) -> tuple[np.ndarray, Any]:
     text = [c for c in getattr(dataset, "text_columns", ()) if c in dataset.frame]
     cols = [c for c in getattr(dataset, "feature_columns", ()) if c not in text] + text
     if not cols:
-        raise DataError("the dataset has no feature columns to train on; list them in yearn.toml.")
+        excluded = dict(getattr(dataset, "excluded_features", {}) or {})
+        raise DataError(
+            "the dataset has no feature columns to train on; "
+            + (
+                f"the feature screen left out {', '.join(excluded)} (leaky or id-like); keep "
+                "one with --keep-column NAME, [features] keep in yearn.toml or keep= in Python."
+                if excluded
+                else "list them in yearn.toml."
+            )
+        )
     table = dataset.frame[cols]
     try:
         from yearn.prep import TabularPreprocessor
