@@ -4,6 +4,8 @@ data profile flags as leaky or id-like; ``keep=`` keeps one; each run records it
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from yearn.paths import KEEP_COLUMNS_ENV, ProjectPaths
@@ -86,7 +88,9 @@ def test_cv_and_learning_curve_are_screened(tabular, monkeypatch):
     assert leaky["result"]["mean"] < 0.02
 
 
-def test_report_does_not_silently_choose_a_run_on_screened_columns(tabular, tmp_path, monkeypatch):
+def test_report_does_not_silently_choose_a_run_on_screened_columns(
+    tabular, tmp_path, monkeypatch, cli
+):
     """The leaky run has the lower dev error; the default choice passes it over and says
     why; chosen with --run, the report warns. A run's columns are read back from its
     saved preprocessor when its config predates their recording."""
@@ -124,3 +128,9 @@ def test_report_does_not_silently_choose_a_run_on_screened_columns(tabular, tmp_
     assert "WARNING" not in facts
     facts = " ".join(str(build_report(root, run=leaky)["project"].parts[0]).split())
     assert leaky in facts and "WARNING: trained on pathology_score" in facts
+    out = cli("report", "-p", root, "--run", leaky[-6:])  # the command line says it too
+    assert out.exit_code == 0, out.output
+    assert "WARNING: trained on pathology_score" in " ".join(out.output.split())
+    out = cli("report", "-p", root, "--json")
+    model = json.loads(out.output[out.output.index("{") :])["model"]
+    assert model["run_id"] == clean and "left out of the choice" in model["why"]

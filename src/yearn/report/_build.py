@@ -45,6 +45,9 @@ class Report:
     verdict: str | None = None
     next_steps: tuple[str, ...] = ()
     seconds: float = 0.0
+    #: the model run the analyses are about: run_id, name, why (how it was chosen) and
+    #: features (its training columns, with a warning if the screen now drops one)
+    model: dict[str, str] | None = None
 
     def __getitem__(self, id: str) -> sec.Section:
         for s in self.sections:
@@ -167,6 +170,11 @@ def build_report(
         if has_monitoring(view):  # only projects whose model is watched in production
             builders.append(("monitoring", "Monitoring", lambda: monitoring(view)))
         sections = [_guarded(id, title, build) for id, title, build in builders]
+        chosen = view.model_run()
+        reported = None
+        if chosen is not None:
+            reported = {"run_id": chosen.id, "name": chosen.name, "why": view.why}
+            reported["features"] = view.features
     finally:
         store.close()
     verdict = (view.workflow.get("diagnose") or {}).get("outputs", {}).get("verdict")
@@ -192,6 +200,7 @@ def build_report(
         verdict=verdict,
         next_steps=tuple(steps),
         seconds=time.perf_counter() - started,
+        model=reported,
     )
 
 
