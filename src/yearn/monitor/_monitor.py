@@ -23,7 +23,7 @@ from yearn.monitor._reference import (
     prediction_columns,
 )
 from yearn.monitor._result import ColumnDrift, MonitorResult, WindowResult
-from yearn.monitor._table import Table, open_table, row_ids
+from yearn.monitor._table import Table, open_table, release_memory, row_ids
 from yearn.monitor._windows import Windows, find_time_column, make_windows
 
 __all__ = ["MIN_EFFECT", "monitor"]
@@ -197,6 +197,7 @@ def monitor(
     hists: dict[str, np.ndarray] = {}
     samples: dict[str, list[np.ndarray]] = {}
     for name in reference.inputs:
+        release_memory()  # the previous column's pages, before reading the next
         if name not in table:
             notes.append(f"reference column {name!r} is not in {table.name}: not monitored")
             continue
@@ -229,6 +230,7 @@ def monitor(
     for name in preds:
         hist = _histograms(reference, name, derived[name], windows)
         per_column.append(_column_drift(reference, name, "prediction", hist, alpha_each, floors))
+    release_memory()
     truth = _labels_per_row(table, labels, id_column, label_column) if labels is not None else None
     results = []
     for w in range(len(windows)):
