@@ -131,6 +131,8 @@ def test_streamed_profile_agrees_with_in_memory(project):
     assert streamed["balance"].summary == memory["balance"].summary
     assert streamed["duplicates"].summary == memory["duplicates"].summary
     assert streamed["duplicates"].summary["within_by_group"] == {"phone": 0, "web": 30}
+    assert streamed["contamination"].summary == memory["contamination"].summary
+    assert streamed["contamination"].severity == "info"
     # model-based checks ran on the stated sample and still find the planted leak and shift
     assert streamed["leakage"].summary["sample_rows"] == plan.sample_rows
     assert "leak" in streamed["leakage"].message
@@ -235,3 +237,15 @@ def test_cli_profile_and_split_with_memory(project, cli):
     assert split.exit_code == 0, split.output
     assert "streamed in batches" in split.output
     assert sum(load_manifest(project).sizes.values()) == 3630
+
+
+def test_streamed_contamination_counts_an_id_in_two_sources(tmp_path):
+    web, phone = _frame(900, 11), _frame(700, 12, 5000)
+    phone.loc[[5, 9], "id"] = web["id"].iloc[[2, 4]].to_numpy()
+    _write(tmp_path, {"web": web, "phone": phone})
+    config = load_config(tmp_path)
+    plan = _tiny_plan(streaming_plan(config, parse_memory("3GB"), 200_000, force=True))
+    result = profile_streaming(config, plan, checks=["contamination"])["contamination"]
+    assert result.severity == "warning"
+    assert result.summary == {"ids_in_several_sources": 2}
+    assert result.evidence[0]["rows"] in (["web:2", "phone:5"], ["web:4", "phone:9"])

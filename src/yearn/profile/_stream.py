@@ -4,8 +4,8 @@ When the data would not fit the budget (estimated from the Parquet footers), eac
 read in batches: summaries, class balance and exact duplicates are computed over every row
 (``_sketch`` says which figures are exact and which are sketched, with their bounds); the
 model-based checks run on a uniform random sample of rows whose size the result states.
-Contamination (the same id or group in two sources), which a sample cannot answer, is
-marked not measured, with the reason, when the project names ids or groups. See ``docs/scale.md``.
+Duplicates and contamination (the same id or group in two sources), which a sample cannot
+answer, are counted exactly over every row from 64-bit hashes. See ``docs/scale.md``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,12 @@ from yearn.profile._sketch import (
     hll_relative_error,
     kll_rank_error,
 )
-from yearn.profile._stream_checks import balance_result, duplicates_result, summary_result
+from yearn.profile._stream_checks import (
+    balance_result,
+    contamination_result,
+    duplicates_result,
+    summary_result,
+)
 
 __all__ = ["profile_streaming", "streaming_plan"]
 
@@ -52,16 +57,12 @@ IN_MEMORY_FACTOR = 3.0
 #: memory of the model-based checks per sampled row, as a multiple of the row's size
 SAMPLE_FACTOR = 12.0
 #: bytes kept per row for the exact duplicate count (hash, group, label)
-DUP_BYTES = 8 + 1 + 4 + 8  # + the sort's index
+DUP_BYTES = 48  # hash, group, label; the sort's index, sorted copies and run ids
+#: bytes per row per id / group column for the exact contamination count
+KEY_BYTES = 32
 MIN_SAMPLE = 1_000
 SLACK = 64_000_000
-STREAMED = ("summary", "balance", "duplicates")
-#: checks a sample cannot answer when the project names ids or groups (they look for
-#: the same id or group in two sources: a sample misses most such pairs)
-NOT_SAMPLED = {
-    "contamination": "ids or groups shared by two sources need every row, and a sample "
-    "finds only a tiny share of them",
-}
+STREAMED = ("summary", "balance", "duplicates", "contamination")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,14 +105,16 @@ def streaming_plan(
     if in_memory <= budget and not force:
         return Plan("in-memory", budget, rows, data, in_memory, baseline)
     largest_group = max(s.largest_group for s in sizes)
-    fixed = baseline + SLACK + rows * DUP_BYTES + largest_group * width
+    keyed = sum(c is not None for c in (config.id_column, config.group_column))
+    per_row = DUP_BYTES + KEY_BYTES * keyed
+    fixed = baseline + SLACK + rows * per_row + largest_group * width
     per_batch = 4 * width  # Arrow batch + numpy copies of a column at a time
     need = fixed + MIN_SAMPLE * width * SAMPLE_FACTOR + 1024 * per_batch
     if need > budget:
         raise ConfigError(
             f"--memory {format_bytes(budget)} is below what streaming this data needs (about "
             f"{format_bytes(need)}: this process {format_bytes(baseline)}, {rows:,} rows x "
-            f"{DUP_BYTES} bytes for the duplicate count, a row group of {largest_group:,} "
+            f"{per_row} bytes for the exact duplicate counts, a row group of {largest_group:,} "
             f"rows and a {MIN_SAMPLE:,}-row sample); give --memory "
             f"{format_bytes(need * 1.25)} or more."
         )
@@ -193,6 +196,16 @@ def _row_hash(batch: Any, features: list[str]) -> np.ndarray:
     return frame.hash_rows(seed=0).to_numpy()
 
 
+def _key_hash(column: Any) -> np.ndarray:
+    """A 64-bit hash of each id or group, as text (ids read as numbers in one source and
+    text in another compare equal, as in ``load_project``); missing values hash to 0."""
+    import polars as pl
+    import pyarrow as pa
+
+    text = pl.from_arrow(column.cast(pa.string()))
+    return text.hash(seed=0).to_numpy() * text.is_not_null().to_numpy()
+
+
 class _Pass:
     """Everything gathered in one pass over the sources."""
 
@@ -212,6 +225,12 @@ class _Pass:
         self.label_codes: list[np.ndarray] = []
         self.class_index: dict[str, int] = {}
         self.groups: dict[str, int] = {}
+        self.keyed = {
+            role: column
+            for role, column in (("id", config.id_column), ("group", config.group_column))
+            if column is not None
+        }
+        self.key_hashes: dict[str, list[np.ndarray]] = {role: [] for role in self.keyed}
 
     def run(self, sample_dir: Path) -> dict[str, Path]:
         """Read every source; returns the sample's Parquet file per source."""
@@ -282,8 +301,10 @@ class _Pass:
             label_codes = codes[np.nan_to_num(where, nan=0).astype(np.int64)]
         if self.features:
             self.hashes.append(_row_hash(batch, self.features))
-            self.group_codes.append(np.full(batch.num_rows, code, dtype=np.uint8))
             self.label_codes.append(label_codes)
+        self.group_codes.append(np.full(batch.num_rows, code, dtype=np.uint8))
+        for role, column in self.keyed.items():
+            self.key_hashes[role].append(_key_hash(batch.column(column)))
 
 
 def profile_streaming(
@@ -320,9 +341,11 @@ def profile_streaming(
             streamed["balance"] = balance_result(gathered)
         if "duplicates" in names:
             streamed["duplicates"] = duplicates_result(gathered)
-        gathered.hashes = gathered.group_codes = gathered.label_codes = []
-        unanswerable = NOT_SAMPLED if (config.id_column or config.group_column) else {}
-        sampled_names = [n for n in names if n not in STREAMED and n not in unanswerable]
+        gathered.hashes = gathered.label_codes = []
+        if "contamination" in names:
+            streamed["contamination"] = contamination_result(gathered)
+        gathered.group_codes, gathered.key_hashes = [], {}
+        sampled_names = [n for n in names if n not in STREAMED]
         sampled: dict[str, CheckResult] = {}
         if sampled_names:
             sources = tuple(
@@ -347,18 +370,7 @@ def profile_streaming(
                 sampled[r.name] = r
     results = []
     for name in names:
-        if name in streamed:
-            result = streamed[name]
-        elif name in sampled:
-            result = sampled[name]
-        else:
-            result = CheckResult(
-                name=name,
-                severity="warning",
-                message=f"not measured with --memory: {NOT_SAMPLED[name]}; run it without "
-                "--memory where the data fits in memory.",
-                summary={"measured": False, "reason": NOT_SAMPLED[name]},
-            )
+        result = streamed[name] if name in streamed else sampled[name]
         if on_check is not None:
             on_check(result)
         results.append(result)
@@ -372,11 +384,11 @@ def profile_streaming(
         label=label,
         task=config.task if label else None,
         seconds=time.perf_counter() - start,
-        scale=_scale(plan, names, streamed, sampled),
+        scale=_scale(plan, names),
     )
 
 
-def _scale(plan: Plan, names: list[str], streamed: dict, sampled: dict) -> dict[str, Any]:
+def _scale(plan: Plan, names: list[str]) -> dict[str, Any]:
     """How each figure was computed: exact, sketched (with its bound) or on a sample."""
     methods: dict[str, str] = {}
     for name in names:
@@ -394,10 +406,13 @@ def _scale(plan: Plan, names: list[str], streamed: dict, sampled: dict) -> dict[
                 "exact over every row: 64-bit row hashes (a false match has probability "
                 f"<= {plan.rows**2 / 2**65:.1e})"
             )
-        elif name in sampled:
-            methods[name] = f"uniform sample of {plan.sample_rows:,} of {plan.rows:,} rows"
+        elif name == "contamination" or name == "contamination":
+            methods[name] = (
+                "exact over every row: 64-bit hashes of the ids/groups (a false match has "
+                f"probability <= {plan.rows**2 / 2**65:.1e})"
+            )
         else:
-            methods[name] = "not measured: " + NOT_SAMPLED.get(name, "")
+            methods[name] = f"uniform sample of {plan.sample_rows:,} of {plan.rows:,} rows"
     return {
         **plan.to_dict(),
         "grouped_by": "source (a split manifest is not joined when streaming)",

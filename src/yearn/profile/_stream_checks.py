@@ -13,7 +13,7 @@ from yearn.profile._result import CheckResult
 from yearn.profile._sketch import HLL_LG_K, N_BINS, TOP_K, CategoryStats, Distinct
 from yearn.profile.checks.balance import balance_from_counts
 
-__all__ = ["balance_result", "duplicates_result", "summary_result"]
+__all__ = ["balance_result", "contamination_result", "duplicates_result", "summary_result"]
 
 
 def _union(parts: list[Distinct]) -> dict[str, Any]:
@@ -187,19 +187,17 @@ def duplicates_result(gathered: Any) -> CheckResult:
     if not gathered.features or not gathered.hashes:
         return CheckResult(name="duplicates", message="no feature columns: duplicates not checked")
     hashes = np.concatenate(gathered.hashes)
-    groups = np.concatenate(gathered.group_codes)
+    gathered.hashes = []
     n = hashes.size
     order = np.argsort(hashes, kind="stable")
-    sorted_h = hashes[order]
+    hashes = hashes[order]  # sorted, in place of the unsorted copy
+    run = np.cumsum(np.r_[True, hashes[1:] != hashes[:-1]]) - 1
     del hashes
-    new_run = np.r_[True, sorted_h[1:] != sorted_h[:-1]]
-    run = np.cumsum(new_run) - 1
-    del sorted_h
     sizes = np.bincount(run)
     in_dup_sorted = sizes[run] > 1
     names = list(gathered.groups)
     n_groups = len(names)
-    g_sorted = groups[order].astype(np.int64)
+    g_sorted = np.concatenate(gathered.group_codes)[order]
     pair = np.unique(run[in_dup_sorted] * n_groups + g_sorted[in_dup_sorted])
     groups_per_run = np.bincount(pair // n_groups, minlength=sizes.size)
     cross_sorted = in_dup_sorted & (groups_per_run[run] > 1)
@@ -253,4 +251,53 @@ def duplicates_result(gathered: Any) -> CheckResult:
             "conflicting_labels": conflicting,
         },
         evidence=evidence,
+    )
+
+
+def contamination_result(gathered: Any) -> CheckResult:
+    """Ids (and groups) that appear in more than one source, over every row (hashes)."""
+    if not gathered.keyed:
+        return CheckResult(
+            name="contamination", message="no id or group column to check across sources"
+        )
+    groups = np.concatenate(gathered.group_codes)
+    names = list(gathered.groups)
+    summary: dict[str, int] = {}
+    evidence: list[dict] = []
+    for role, column in gathered.keyed.items():
+        hashes = np.concatenate(gathered.key_hashes[role])
+        gathered.key_hashes[role] = []
+        order = np.argsort(hashes, kind="stable")
+        hashes = hashes[order]
+        g = groups[order]
+        starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+        known = hashes[starts] != 0  # 0: a missing id or group
+        del hashes
+        spanning = known & (np.minimum.reduceat(g, starts) != np.maximum.reduceat(g, starts))
+        summary[f"{role}s_in_several_sources"] = int(spanning.sum())
+        ends = np.r_[starts[1:], order.size]
+        for k in np.flatnonzero(spanning)[:5]:
+            rows = np.sort(order[starts[k] : ends[k]])[:5]
+            evidence.append(
+                {
+                    "kind": f"{role} in several sources",
+                    "column": column,
+                    "splits": sorted({names[c] for c in groups[rows]}),
+                    "rows": _where(rows, gathered),
+                }
+            )
+    n_ids = summary.get("ids_in_several_sources", 0)
+    if n_ids:
+        return CheckResult(
+            name="contamination",
+            severity="warning",
+            message=f"{n_ids} id(s) appear in more than one source: the same example may sit "
+            "in training and target data — deduplicate before splitting",
+            summary=summary,
+            evidence=evidence,
+        )
+    return CheckResult(
+        name="contamination",
+        message="no id or group appears in more than one source",
+        summary=summary,
     )
