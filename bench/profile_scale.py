@@ -32,13 +32,23 @@ SHIFTED_NUM = ("num_0", "num_1", "num_2")
 SHIFTED_CAT = ("cat_0",)
 
 
-def make_table(rows: int, seed: int = 0):
+def make_table(rows: int, seed: int = 0, *, target_rows: int | None = None):
+    """The benchmark table: a sequential ``id``, 50 features, ``label``, ``role``, ``source``.
+
+    With ``target_rows``, ``rows`` training rows come first and ``target_rows`` target rows
+    after them (as two files appended: the id then differs between the sources, which a
+    drift tool must not call a shift); without it 30% of ``rows``, at random, are target.
+    """
     import numpy as np
     import pandas as pd
 
     rng = np.random.default_rng(seed)
-    target = rng.random(rows) < 0.3
-    cols = {}
+    if target_rows is None:
+        target = rng.random(rows) < 0.3
+    else:
+        target = np.arange(rows + target_rows) >= rows
+        rows += target_rows
+    cols = {"id": np.arange(rows, dtype=np.int64)}
     for j in range(N_NUM):
         x = rng.normal(loc=j % 5, scale=1 + j % 3, size=rows)
         if f"num_{j}" in SHIFTED_NUM:
@@ -64,6 +74,37 @@ def make_table(rows: int, seed: int = 0):
     cols["role"] = np.where(target, "target", "train")
     cols["source"] = np.where(target, "phone", "web")
     return pd.DataFrame(cols)
+
+
+PROJECT_TOML = """[project]
+task = "binary"
+label_column = "label"
+id_column = "id"
+
+[[sources]]
+name = "web"
+path = "data/web.parquet"
+role = "train"
+
+[[sources]]
+name = "phone"
+path = "data/phone.parquet"
+role = "target"
+"""
+
+
+def write_project(folder: Path, train_rows: int, target_rows: int, seed: int = 0) -> Path:
+    """A yearn project over the table: ``data/web.parquet`` (train) and
+    ``data/phone.parquet`` (target), without the ``role`` / ``source`` columns."""
+    frame = make_table(train_rows, seed, target_rows=target_rows)
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    is_target = (frame["role"] == "target").to_numpy()
+    frame = frame.drop(columns=["role", "source"])
+    frame[~is_target].to_parquet(data / "web.parquet", index=False)
+    frame[is_target].to_parquet(data / "phone.parquet", index=False)
+    (folder / "yearn.toml").write_text(PROJECT_TOML)
+    return folder
 
 
 def _peak_mb() -> float:

@@ -66,7 +66,13 @@ class SplitManifest:
     @property
     def sizes(self) -> dict[str, int]:
         """Examples per split, in the order train, train_dev, dev, test."""
-        counts = self.table["split"].astype(str).value_counts()
+        column = self.table["split"]
+        if isinstance(column.dtype, pd.CategoricalDtype):  # count codes, not strings
+            counts = dict(
+                zip(column.cat.categories, np.bincount(column.cat.codes + 1)[1:], strict=False)
+            )
+        else:
+            counts = column.astype(str).value_counts().to_dict()
         return {s: int(counts.get(s, 0)) for s in SPLITS}
 
     def __len__(self) -> int:
