@@ -199,7 +199,7 @@ def four_way_split(
         hash_units(unit_names.take(tgt), salt, "target", scheme),
         sizes[tgt],
         unit_stratum[tgt],
-        _STAGE1[fixed[tgt]],
+        _STAGE1_CODE[fixed[tgt]],
         [counts["test"], counts["dev"]],
     )
     unit_split = np.full(n_units, _TRAIN, dtype=np.int8)
@@ -227,7 +227,7 @@ def four_way_split(
         hash_units(unit_names.take(pool), salt, "train_dev", scheme),
         sizes[pool],
         pool_strata,
-        _STAGE2[fixed[pool]],
+        _STAGE2_CODE[fixed[pool]],
         [n_train_dev],
     )
     unit_split[pool] = np.array([_TRAIN_DEV, _TRAIN], dtype=np.int8)[stage2]
@@ -281,9 +281,11 @@ def four_way_split(
 
 
 _TRAIN, _TRAIN_DEV, _DEV, _TEST = range(4)  # positions in SPLITS
-# a previous split (code, -1 for none; index -1 reads the last entry) → stage 1 / stage 2
-_STAGE1 = np.array([2, 2, 1, 0, -1], dtype=np.int64)  # test 0, dev 1, train 2
-_STAGE2 = np.array([1, 0, -1, -1, -1], dtype=np.int64)  # train_dev 0, train 1
+_STAGE1 = {"test": 0, "dev": 1, "train": 2, "train_dev": 2}
+_STAGE2 = {"train_dev": 0, "train": 1}
+# the same by split code (-1 for none: index -1 reads the last entry)
+_STAGE1_CODE = np.array([2, 2, 1, 0, -1], dtype=np.int64)  # test 0, dev 1, train 2
+_STAGE2_CODE = np.array([1, 0, -1, -1, -1], dtype=np.int64)  # train_dev 0, train 1
 
 
 def _scheme(asked: str | None, previous: SplitManifest | None) -> str:

@@ -170,7 +170,8 @@ def build_report(
 ) -> SplitReport:
     """Compute every check of a split table (columns id, split, source, group)."""
     split = _split_codes(table["split"])
-    sizes = {s: int(n) for s, n in zip(_SPLITS, np.bincount(split, minlength=5)[:4], strict=True)}
+    counts = np.bincount(split[split >= 0], minlength=len(_SPLITS))
+    sizes = {s: int(n) for s, n in zip(_SPLITS, counts, strict=True)}
     src_code, src_names = pd.factorize(table["source"].astype(str), sort=True)
     per_source = np.bincount(
         (split * (len(src_names) + 1) + src_code + 1)[split >= 0],
@@ -285,6 +286,8 @@ def _balance(split: np.ndarray, labels: np.ndarray | None, task: str | None) -> 
 def _distribution_tests(
     split: np.ndarray, labels: np.ndarray | None, task: str | None, metadata: pd.DataFrame | None
 ) -> list[DistributionTest]:
+    if np.asarray(split).dtype.kind not in "iu":  # split names: as codes
+        split = _split_codes(pd.Series(split))
     dev, test = split == _SPLITS.index("dev"), split == _SPLITS.index("test")
     if not dev.any() or not test.any():
         return []
