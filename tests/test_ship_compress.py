@@ -80,6 +80,10 @@ def test_variants_are_loadable_exports(compressed):
     assert "cost_vs_float" in model.metadata["metric"]
     got = model.predict_frame(rows)
     assert np.max(np.abs(got["proba:yes"] - base["proba:yes"])) < 0.05  # int8 ≈ float
+    static = load_exported(payload["variants"][2]["path"])  # QGemm: an onnxruntime contrib op
+    assert static.metadata["variant"] == "int8-static"
+    got = static.predict_frame(rows)
+    assert np.max(np.abs(got["proba:yes"] - base["proba:yes"])) < 0.05
 
 
 @pytest.mark.parametrize(
@@ -106,25 +110,39 @@ def test_constraints_can_leave_nothing_to_recommend(compressed):
     toml = (root / "yearn.toml").read_text()
     (root / "yearn.toml").write_text(toml + '\n[metric]\nconstraints = ["size_mb <= 0.000001"]\n')
     try:
-        result = compress_run(root, sparsities=(), repeats=2, out=root / "c2", save=False)
+        result = compress_run(
+            root, sparsities=(), repeats=2, out=root / "c2", save=False, static_format="qdq",
+            quantize_chain=False,
+        )  # fmt: skip
     finally:
         (root / "yearn.toml").write_text(toml)
+    assert _ops(result.variants[2].path) >= {"QuantizeLinear", "DequantizeLinear", "Gemm"}
+    assert result.options["static_format"] == "qdq"
     assert result.recommended is None
     assert "no variant qualifies" in result.sentence and "size_mb" in result.sentence
     assert result.constraints == ["size_mb <= 1e-06"]
 
 
-def test_bad_sparsity_is_one_line_exit_2(compressed, cli):
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--sparsity", "1.5"), "sparsities must lie in (0, 1)"),
+        (("--static-format", "int4"), "static_format must be one of qdq, qoperator"),
+        (("--optimization", "max"), "optimization must be one of all, extended"),
+    ],
+)
+def test_bad_option_is_one_line_exit_2(compressed, cli, args, message):
     root, _ = compressed
-    result = cli("compress", "-p", root, "--sparsity", "1.5")
-    assert result.exit_code == 2 and "sparsities must lie in (0, 1)" in result.output
+    result = cli("compress", "-p", root, *args)
+    assert result.exit_code == 2 and message in result.output
 
 
 def test_json_carries_every_row_and_the_options(compressed):
     _, payload = compressed
     assert [r["variant"] for r in payload["rows"]] == [v["name"] for v in payload["variants"]]
     assert all("speed b256 vs float [95% CI]" in r for r in payload["rows"])
-    assert payload["options"]["static_format"] == "qdq" and payload["options"]["repeats"] == 5
+    assert payload["options"]["static_format"] == "qoperator" and payload["options"]["repeats"] == 5
+    assert payload["options"]["quantize_chain"] is True
     for v in payload["variants"]:
         assert set(v["speed"]) == {"1", "256"}
         assert v["speed"]["256"]["low"] <= v["speed"]["256"]["ratio"] <= v["speed"]["256"]["high"]
@@ -179,6 +197,18 @@ def test_speed_claimed_only_when_the_interval_excludes_one(reference, variant, v
     assert speed.low <= speed.ratio <= speed.high
     if verdict == "slower":
         assert "slower" in speed.text and speed.text.startswith("4.")
+
+
+def _ops(folder) -> set[str]:
+    import onnx
+
+    return {n.op_type for n in onnx.load(f"{folder}/model.onnx").graph.node}
+
+
+def test_default_static_is_qoperator_over_the_chain(compressed):
+    _, payload = compressed
+    ops = _ops(payload["variants"][2]["path"])
+    assert "QGemm" in ops and "Gemm" not in ops and "Relu" not in ops  # Relu folded in
 
 
 def test_exported_graph_carries_no_exporter_metadata(compressed):

@@ -29,10 +29,20 @@ def register(app: typer.Typer) -> None:
             1, "--threads", help="onnxruntime intra-op threads, the same for every variant."
         ),
         static_format: str = typer.Option(
-            "qdq", "--static-format", help="int8-static as 'qdq' pairs or 'qoperator' nodes."
+            "qoperator",
+            "--static-format",
+            help="int8-static as 'qoperator' nodes (QLinearConv, QGemm) or 'qdq' pairs.",
         ),
         per_channel: bool = typer.Option(
             False, "--per-channel", help="int8-static weights quantised per output channel."
+        ),
+        reduce_range: bool = typer.Option(
+            False, "--reduce-range", help="int8-static with 7-bit weights (older CPUs)."
+        ),
+        quantize_chain: bool = typer.Option(
+            True,
+            "--quantize-chain/--no-quantize-chain",
+            help="int8-static also over Relu/pooling/reshape, so activations stay int8.",
         ),
         optimization: str = typer.Option(
             "all",
@@ -62,7 +72,8 @@ def register(app: typer.Typer) -> None:
             result = compress_run(
                 Project(project, store_url=store_url), run, sparsities=tuple(sparsity),
                 finetune_epochs=finetune_epochs, threads=threads, repeats=repeats, out=out,
-                static_format=static_format, per_channel=per_channel, optimization=optimization,
+                static_format=static_format, per_channel=per_channel, reduce_range=reduce_range,
+                quantize_chain=quantize_chain, optimization=optimization,
                 random_state=random_state,
             )  # fmt: skip
         if as_json:

@@ -27,11 +27,17 @@ from yearn.ship._export import (
     prepared_inputs,
     write_folder,
 )
-from yearn.ship._latency import measure_latencies, speed_of
+from yearn.ship._latency import OPTIMIZATION_LEVELS, measure_latencies, speed_of
 from yearn.ship._onnx import run_session
 from yearn.ship._operating_point import saved_operating_point
 from yearn.ship._prune import prune_network, sparsity_of, train_targets
-from yearn.ship._quantize import quantize_dynamic_bytes, quantize_static_bytes
+from yearn.ship._quantize import (
+    CHAIN_OPS,
+    NETWORK_OPS,
+    STATIC_FORMATS,
+    quantize_dynamic_bytes,
+    quantize_static_bytes,
+)
 from yearn.ship._schema import frame_to_inputs
 from yearn.ship._source import RunSource, load_run_source
 from yearn.ship._tables import metric_with_interval, output_frame
@@ -276,8 +282,10 @@ def compress_run(
     calibration_rows: int = 256,
     threads: int = 1,
     repeats: int = 200,
-    static_format: str = "qdq",
+    static_format: str = "qoperator",
     per_channel: bool = False,
+    reduce_range: bool = False,
+    quantize_chain: bool = True,
     optimization: str = "all",
     out: str | Path | None = None,
     save: bool = True,
@@ -288,9 +296,11 @@ def compress_run(
     under ``out`` (default ``.yearn/exports/<run>-variants/<variant>``) and, with ``save``,
     the table is kept in the run store (a ``compress`` run; see :func:`latest_compress`).
 
-    Timings: every variant with ``threads`` intra-op threads and the same onnxruntime
-    graph ``optimization`` level, calls interleaved; a speed-up is claimed only when its
-    interval excludes 1."""
+    ``static_format`` (``qdq`` / ``qoperator``), ``per_channel``, ``reduce_range`` and
+    ``quantize_chain`` (also the Relu/pooling/reshape between the network's layers, so
+    activations stay int8) shape int8-static. Timings: every variant with ``threads``
+    intra-op threads and the same onnxruntime graph ``optimization`` level, calls
+    interleaved; a speed-up is claimed only when its interval excludes 1."""
     from yearn.compare import compare_predictions
 
     check_positive_int("repeats", repeats)
@@ -298,13 +308,22 @@ def compress_run(
     for s in sparsities:
         if not 0 < s < 1:
             raise ConfigError(f"sparsities must lie in (0, 1); got {s}.")
+    if static_format not in STATIC_FORMATS:
+        raise ConfigError(
+            f"static_format must be one of {', '.join(STATIC_FORMATS)}; got {static_format!r}."
+        )
+    if optimization not in OPTIMIZATION_LEVELS:
+        raise ConfigError(
+            f"optimization must be one of {', '.join(OPTIMIZATION_LEVELS)}; got {optimization!r}."
+        )
     project = project if isinstance(project, Project) else Project(project)
     src = load_run_source(project, run)
     split = parity_split(src)
     dev_inputs = frame_to_inputs(src.frames[split], src.schema, allow_extra=True, where=split)
     models = _build_variants(
         src, split, sparsities, finetune_epochs, calibration_rows, random_state,
-        static_format=static_format, per_channel=per_channel,
+        static_format=static_format, per_channel=per_channel, reduce_range=reduce_range,
+        quantize_chain=quantize_chain,
     )  # fmt: skip
     timings = measure_latencies(
         {name: b for name, b, _ in models}, dev_inputs, threads=threads, repeats_b1=repeats,
@@ -350,6 +369,7 @@ def compress_run(
         v.path = str(write_folder(target / name.replace("%", "pct").replace("+", "-"),
                                   model_bytes, metadata))  # fmt: skip
     options = {"static_format": static_format, "per_channel": per_channel,
+               "reduce_range": reduce_range, "quantize_chain": quantize_chain,
                "optimization": optimization, "repeats": repeats,
                "calibration_rows": calibration_rows, "finetune_epochs": finetune_epochs,
                "sparsities": list(sparsities), "random_state": random_state}  # fmt: skip
@@ -385,6 +405,8 @@ def _build_variants(
     *,
     static_format: str,
     per_channel: bool,
+    reduce_range: bool,
+    quantize_chain: bool,
 ) -> list[tuple[str, bytes, float]]:
     float_bytes = graph_bytes(src)
     check_parity(src, float_bytes, split)
@@ -392,8 +414,9 @@ def _build_variants(
     models.append(("int8-dynamic", quantize_dynamic_bytes(float_bytes), models[0][2]))
     calibration = _calibration_inputs(src, calibration_rows, random_state)
     static = quantize_static_bytes(
-        float_bytes, calibration, quant_format=static_format, per_channel=per_channel
-    )
+        float_bytes, calibration, quant_format=static_format, per_channel=per_channel,
+        reduce_range=reduce_range, op_types=CHAIN_OPS if quantize_chain else NETWORK_OPS,
+    )  # fmt: skip
     models.append(("int8-static", static, models[0][2]))
     if not sparsities:
         return models
