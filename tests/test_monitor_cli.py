@@ -86,6 +86,11 @@ def test_monitor_names_input_drift_and_concept_drift(cli, project):
     assert day2["domain"]["drifted"] and day2["domain"]["drivers"][0]["column"] == "x1"
     est, lab = day2["estimate"], day2["labelled"]
     assert est["low"] <= lab["value"] <= est["high"]  # shift without concept drift: covered
+    # the project's metric (error) first, then F1 / precision / recall, each with an interval
+    assert [m["metric"] for m in day2["metrics"]] == ["error", "f1", "precision", "recall"]
+    assert all(m["low"] <= m["value"] <= m["high"] for m in day2["metrics"])
+    assert abs(day2["metrics"][0]["value"] - (1 - est["value"])) < 0.03  # two routes agree
+    assert set(result["settings"]["dev_metrics"]) == {"error", "f1", "precision", "recall"}
     assert result["windows"][2]["drifted_columns"] == []
     assert (
         "request_id" in result["excluded"] and "time" not in result["windows"][0]["drifted_columns"]
@@ -100,6 +105,7 @@ def test_monitor_table_output_and_no_drift_exit_zero(cli, project, tmp_path):
     out = cli("monitor", "--project", project, "--log", day1)
     assert out.exit_code == 0, out.output
     assert "ok" in out.output and "not monitored: request_id" in out.output
+    assert "estimated without labels: error" in out.output and "dev (labelled): error" in out.output
 
 
 def test_audit_writes_a_worksheet_the_dashboard_opens(cli, project):
