@@ -41,7 +41,8 @@ def make_table(rows: int, seed: int = 0, *, target_rows: int | None = None):
 
     With ``target_rows``, ``rows`` training rows come first and ``target_rows`` target rows
     after them (as two files appended: the id then differs between the sources, which a
-    drift tool must not call a shift); without it 30% of ``rows``, at random, are target.
+    drift tool must not call a shift); without it 30% of ``rows``, at random, are target,
+    and there is no ``id`` column (``bench/scale_memory.py`` numbers its chunks itself).
     """
     import numpy as np
     import pandas as pd
@@ -52,7 +53,7 @@ def make_table(rows: int, seed: int = 0, *, target_rows: int | None = None):
     else:
         target = np.arange(rows + target_rows) >= rows
         rows += target_rows
-    cols = {"id": np.arange(rows, dtype=np.int64)}
+    cols = {} if target_rows is None else {"id": np.arange(rows, dtype=np.int64)}
     for j in range(N_NUM):
         x = rng.normal(loc=j % 5, scale=1 + j % 3, size=rows)
         if f"num_{j}" in SHIFTED_NUM:
