@@ -205,4 +205,13 @@ class MonitorResult:
             if worst
             else ""
         )
-        return f"<div>{summary}{chart}{detail}{note}</div>"
+        left_out = (
+            html_table(
+                pd.DataFrame({"column": list(self.excluded), "why": list(self.excluded.values())}),
+                caption="Not monitored (and why)",
+            )
+            if self.excluded
+            else ""
+        )
+        notes = "".join(f"<p>Note: {escape(n)}</p>" for n in self.notes)
+        return f"<div>{summary}{chart}{detail}{note}{left_out}{notes}</div>"
