@@ -54,6 +54,7 @@ def register(app: typer.Typer) -> None:
             log=log,
             web=web,
             allowed_hosts=None if local else ["*"],
+            freeze_heap=True,  # this process only serves: no full-heap GC pauses
         )
         check_port(host, port)
         if not local:

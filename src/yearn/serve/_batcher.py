@@ -8,6 +8,11 @@ does not wait), runs ``run_batch`` once on the concatenated rows (in a thread, s
 loop keeps accepting requests), and hands every caller its own slice. Errors reach the
 callers: a failing batch of several requests is rerun one request at a time, so each
 caller gets its own result or its own error; nobody waits forever.
+
+With ``commit`` (the request log), answers wait for a durable write: a second task takes
+every batch computed so far and commits them together in one call (group commit, in a
+thread), and only then answers their callers; meanwhile the worker computes the next
+batches, so the disk's latency is not paid once per batch in series.
 """
 
 from __future__ import annotations
@@ -51,6 +56,11 @@ class MicroBatcher:
     list, in arrival order) and the requests' ``meta`` objects; it must return one output
     per input row in the same order. ``max_batch=1`` with ``max_wait_ms=0`` is
     one request, one inference.
+
+    With ``commit``, ``run_batch`` returns ``(outputs, record)`` instead, and
+    ``commit(records)`` (run in a thread, one call for every batch finished since the last
+    call, in order) must make them durable: callers are answered only after it returns,
+    and get its error if it raises.
     """
 
     def __init__(
@@ -59,6 +69,7 @@ class MicroBatcher:
         *,
         max_batch: int = 64,
         max_wait_ms: float = 5.0,
+        commit: Callable[[list[Any]], None] | None = None,
     ) -> None:
         check_positive_int("max_batch", max_batch)
         check_number("max_wait_ms", max_wait_ms, low=0, high=60_000)
@@ -68,6 +79,13 @@ class MicroBatcher:
         self._queue: asyncio.Queue[_Pending] | None = None
         self._worker: asyncio.Task | None = None
         self._carry: _Pending | None = None  # the request that would have overfilled a batch
+        self.commit = commit
+        self._committer: asyncio.Task | None = None
+        self._to_commit: list[tuple[list[_Pending], list, Any, BatchInfo]] = []
+        self._commit_due: asyncio.Event | None = None
+        self._closing = False
+        #: group commits made (each covers one or more batches)
+        self.commits = 0
         #: requests known to be on their way (being read and validated): worth waiting for
         self.arriving = 0
         self.batches = 0
@@ -78,14 +96,27 @@ class MicroBatcher:
         if self._worker is None or self._worker.done():
             self._queue = asyncio.Queue()
             self._worker = asyncio.create_task(self._work(), name="yearn-microbatcher")
+        if self.commit is not None and (self._committer is None or self._committer.done()):
+            self._commit_due = asyncio.Event()
+            self._committer = asyncio.create_task(self._commit_loop(), name="yearn-commit")
 
     async def stop(self) -> None:
-        """Stop the worker; callers still waiting get an error rather than hang."""
+        """Stop the worker; batches already computed are committed (their callers answered);
+        callers still waiting get an error rather than hang."""
         if self._worker is not None:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
             self._worker = None
+        if self._committer is not None:
+            assert self._commit_due is not None
+            self._closing = True  # the committer writes what was computed, then ends
+            self._commit_due.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._committer
+            self._committer, self._closing = None, False
+            group, self._to_commit = self._to_commit, []
+            _fail(group, RuntimeError("the server is shutting down"))
         if self._queue is not None:
             while not self._queue.empty():
                 item = self._queue.get_nowait()
@@ -130,8 +161,12 @@ class MicroBatcher:
         several), so one bad request cannot fail its neighbours."""
         rows = [r for p in live for r in p.rows]
         started = time.perf_counter()
+        record = None
         try:
-            out = list(await asyncio.to_thread(self.run_batch, rows, [p.meta for p in live]))
+            result = await asyncio.to_thread(self.run_batch, rows, [p.meta for p in live])
+            if self.commit is not None:
+                result, record = result
+            out = list(result)
             if len(out) != len(rows):
                 raise RuntimeError(f"the model returned {len(out)} rows for {len(rows)} inputs")
         except asyncio.CancelledError:
@@ -158,6 +193,15 @@ class MicroBatcher:
             requests=len(live),
             latency_ms=(time.perf_counter() - started) * 1000.0,
         )
+        if self.commit is not None:
+            assert self._commit_due is not None
+            self._to_commit.append((live, out, record, info))
+            self._commit_due.set()  # answered once the committer has made it durable
+            return
+        self._answer(live, out, info)
+
+    @staticmethod
+    def _answer(live: list[_Pending], out: list, info: BatchInfo) -> None:
         start = 0
         for p in live:
             stop = start + len(p.rows)
@@ -165,9 +209,45 @@ class MicroBatcher:
                 p.future.set_result((out[start:stop], info))
             start = stop
 
+    async def _commit_loop(self) -> None:
+        """Group commit: every batch computed since the last commit, in one ``commit`` call
+        (in a thread); then their callers are answered (or get the commit's error). Ends
+        once :meth:`stop` asked and nothing is left to commit."""
+        assert self._commit_due is not None and self.commit is not None
+        while True:
+            await self._commit_due.wait()
+            self._commit_due.clear()
+            group, self._to_commit = self._to_commit, []
+            if group:
+                await self._commit_group(group)
+            if self._closing and not self._to_commit:
+                return
+
+    async def _commit_group(self, group: list[tuple[list[_Pending], list, Any, BatchInfo]]):
+        assert self.commit is not None
+        try:
+            await asyncio.to_thread(self.commit, [g[2] for g in group])
+        except asyncio.CancelledError:
+            self._to_commit[:0] = group  # failed by stop()
+            raise
+        except Exception as exc:  # handed to the callers, never swallowed
+            log.warning("commit of %d batches failed: %s", len(group), exc)
+            _fail(group, exc)
+            return
+        self.commits += 1
+        for live, out, _record, info in group:
+            self._answer(live, out, info)
+
     async def _work(self) -> None:
         while True:
             batch = await self._gather()
             live = [p for p in batch if not p.future.done()]  # drop callers that went away
             if live:
                 await self._run(live)
+
+
+def _fail(group: list[tuple[list[_Pending], list, Any, BatchInfo]], exc: Exception) -> None:
+    for live, _out, _record, _info in group:
+        for p in live:
+            if not p.future.done():
+                p.future.set_exception(exc)
