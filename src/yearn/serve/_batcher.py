@@ -9,10 +9,13 @@ loop keeps accepting requests), and hands every caller its own slice. Errors rea
 callers: a failing batch of several requests is rerun one request at a time, so each
 caller gets its own result or its own error; nobody waits forever.
 
-With ``commit`` (the request log), answers wait for a durable write: a second task takes
-every batch computed so far and commits them together in one call (group commit, in a
-thread), and only then answers their callers; meanwhile the worker computes the next
-batches, so the disk's latency is not paid once per batch in series.
+With ``commit`` (the request log), answers wait for a durable write: each finished batch is
+committed in a thread and only then are its callers answered; meanwhile the worker computes
+the next batches, up to ``max_commits`` writes run at once (a file system commits
+concurrent fsyncs together: measured 69 durable writes/s one at a time, 546 four at a
+time), and batches finished while all of them are busy share the next write (group
+commit). The disk's latency is thus paid neither once per batch in series nor by the
+model.
 """
 
 from __future__ import annotations
@@ -58,9 +61,9 @@ class MicroBatcher:
     one request, one inference.
 
     With ``commit``, ``run_batch`` returns ``(outputs, record)`` instead, and
-    ``commit(records)`` (run in a thread, one call for every batch finished since the last
-    call, in order) must make them durable: callers are answered only after it returns,
-    and get its error if it raises.
+    ``commit(records)`` (run in a thread, at most ``max_commits`` calls at once, each with
+    the records of one or more finished batches) must make them durable: callers are
+    answered only after it returns, and get its error if it raises.
     """
 
     def __init__(
@@ -70,8 +73,10 @@ class MicroBatcher:
         max_batch: int = 64,
         max_wait_ms: float = 5.0,
         commit: Callable[[list[Any]], None] | None = None,
+        max_commits: int = 4,
     ) -> None:
         check_positive_int("max_batch", max_batch)
+        check_positive_int("max_commits", max_commits)
         check_number("max_wait_ms", max_wait_ms, low=0, high=60_000)
         self.run_batch = run_batch
         self.max_batch = max_batch
@@ -80,11 +85,10 @@ class MicroBatcher:
         self._worker: asyncio.Task | None = None
         self._carry: _Pending | None = None  # the request that would have overfilled a batch
         self.commit = commit
-        self._committer: asyncio.Task | None = None
+        self.max_commits = max_commits
         self._to_commit: list[tuple[list[_Pending], list, Any, BatchInfo]] = []
-        self._commit_due: asyncio.Event | None = None
-        self._closing = False
-        #: group commits made (each covers one or more batches)
+        self._committing: set[asyncio.Task] = set()
+        #: durable writes made (each covers one or more batches)
         self.commits = 0
         #: requests known to be on their way (being read and validated): worth waiting for
         self.arriving = 0
@@ -96,9 +100,6 @@ class MicroBatcher:
         if self._worker is None or self._worker.done():
             self._queue = asyncio.Queue()
             self._worker = asyncio.create_task(self._work(), name="yearn-microbatcher")
-        if self.commit is not None and (self._committer is None or self._committer.done()):
-            self._commit_due = asyncio.Event()
-            self._committer = asyncio.create_task(self._commit_loop(), name="yearn-commit")
 
     async def stop(self) -> None:
         """Stop the worker; batches already computed are committed (their callers answered);
@@ -108,15 +109,9 @@ class MicroBatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
             self._worker = None
-        if self._committer is not None:
-            assert self._commit_due is not None
-            self._closing = True  # the committer writes what was computed, then ends
-            self._commit_due.set()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._committer
-            self._committer, self._closing = None, False
-            group, self._to_commit = self._to_commit, []
-            _fail(group, RuntimeError("the server is shutting down"))
+        while self._committing or self._to_commit:  # write what was computed
+            self._commit_soon()
+            await asyncio.gather(*self._committing, return_exceptions=True)
         if self._queue is not None:
             while not self._queue.empty():
                 item = self._queue.get_nowait()
@@ -194,9 +189,8 @@ class MicroBatcher:
             latency_ms=(time.perf_counter() - started) * 1000.0,
         )
         if self.commit is not None:
-            assert self._commit_due is not None
             self._to_commit.append((live, out, record, info))
-            self._commit_due.set()  # answered once the committer has made it durable
+            self._commit_soon()  # answered once written
             return
         self._answer(live, out, info)
 
@@ -209,26 +203,25 @@ class MicroBatcher:
                 p.future.set_result((out[start:stop], info))
             start = stop
 
-    async def _commit_loop(self) -> None:
-        """Group commit: every batch computed since the last commit, in one ``commit`` call
-        (in a thread); then their callers are answered (or get the commit's error). Ends
-        once :meth:`stop` asked and nothing is left to commit."""
-        assert self._commit_due is not None and self.commit is not None
-        while True:
-            await self._commit_due.wait()
-            self._commit_due.clear()
+    def _commit_soon(self) -> None:
+        """Start a write of every batch waiting, unless ``max_commits`` are under way (then
+        the next one to finish starts it)."""
+        if self._to_commit and len(self._committing) < self.max_commits:
             group, self._to_commit = self._to_commit, []
-            if group:
-                await self._commit_group(group)
-            if self._closing and not self._to_commit:
-                return
+            task = asyncio.ensure_future(self._commit_group(group))
+            self._committing.add(task)
+            task.add_done_callback(self._committed)
+
+    def _committed(self, task: asyncio.Task) -> None:
+        self._committing.discard(task)
+        self._commit_soon()
 
     async def _commit_group(self, group: list[tuple[list[_Pending], list, Any, BatchInfo]]):
         assert self.commit is not None
         try:
             await asyncio.to_thread(self.commit, [g[2] for g in group])
         except asyncio.CancelledError:
-            self._to_commit[:0] = group  # failed by stop()
+            _fail(group, RuntimeError("the server is shutting down"))
             raise
         except Exception as exc:  # handed to the callers, never swallowed
             log.warning("commit of %d batches failed: %s", len(group), exc)

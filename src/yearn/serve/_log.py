@@ -162,16 +162,18 @@ class RequestLog:
         return pa.table(cols)
 
     def append(self, table: pa.Table) -> Path:
-        """Write one batch as a new segment (atomic, fsynced); returns its path. When
-        ``merge_every`` small segments have piled up, a background thread merges them."""
+        """Write one batch as a new segment (atomic, fsynced); returns its path. Several
+        threads may append at once (each writes its own file). When ``merge_every`` small
+        segments have piled up, a background thread merges them."""
         with self._lock:
             self._seq += 1
             seq = self._seq
-            path = self.folder / _segment_name(self.writer, seq, seq)
-            with atomic_write(path) as tmp:
-                # small and short-lived (merged later): no statistics or dictionaries
-                pq.write_table(table, tmp, write_statistics=False, use_dictionary=False)
-            # atomic_write fsynced the file and the folder (the rename): durable now
+        path = self.folder / _segment_name(self.writer, seq, seq)
+        with atomic_write(path) as tmp:
+            # small and short-lived (merged later): no statistics or dictionaries
+            pq.write_table(table, tmp, write_statistics=False, use_dictionary=False)
+        # atomic_write fsynced the file and the folder (the rename): durable now
+        with self._lock:
             self._small.append((seq, path))
             self.rows_written += table.num_rows
             due = self.merge_every and len(self._small) >= self.merge_every
@@ -181,7 +183,7 @@ class RequestLog:
                     target=self._merge, args=(batch,), name="yearn-request-log-merge", daemon=True
                 )
                 self._merger.start()
-            return path
+        return path
 
     def append_tables(self, tables: Sequence[pa.Table]) -> Path:
         """Write the rows of several batches as one segment (a group commit)."""
@@ -190,28 +192,43 @@ class RequestLog:
         return self.append(pa.concat_tables(list(tables), promote_options="default"))
 
     def _merge(self, segments: list[tuple[int, Path]]) -> None:
-        """Merge consecutive segments into one whose name covers their sequence numbers,
-        then delete them (a crash in between leaves them covered, never counted twice)."""
-        if len(segments) < 2:
-            with self._lock:
-                self._small[:0] = segments
-            return
-        first, last = segments[0][0], segments[-1][0]
-        tables = [pq.read_table(p) for _, p in segments]
-        merged = pa.concat_tables(tables, promote_options="default")
-        target = self.folder / _segment_name(self.writer, first, last)
-        with atomic_write(target) as tmp:
-            pq.write_table(merged, tmp)
-        for _, p in segments:
-            p.unlink(missing_ok=True)
+        """Merge each run of consecutive segments into one whose name covers their
+        sequence numbers, then delete them (a crash in between leaves them covered, never
+        counted twice). A segment whose neighbour is still being written waits for a later
+        merge: a merged name never covers a number whose segment is not in it."""
+        for run in _runs(sorted(segments)):
+            if len(run) < 2:
+                with self._lock:
+                    self._small.extend(run)
+                continue
+            first, last = run[0][0], run[-1][0]
+            tables = [pq.read_table(p) for _, p in run]
+            merged = pa.concat_tables(tables, promote_options="default")
+            target = self.folder / _segment_name(self.writer, first, last)
+            with atomic_write(target) as tmp:
+                pq.write_table(merged, tmp)
+            for _, p in run:
+                p.unlink(missing_ok=True)
 
     def close(self) -> None:
-        """Wait for a running merge, then merge the remaining small segments into one."""
+        """Wait for a running merge, then merge the remaining small segments (call it once
+        no append is under way)."""
         if self._merger is not None:
             self._merger.join()
         with self._lock:
             batch, self._small = self._small, []
         self._merge(batch)
+
+
+def _runs(segments: list[tuple[int, Path]]) -> list[list[tuple[int, Path]]]:
+    """Sorted segments split into runs of consecutive sequence numbers."""
+    runs: list[list[tuple[int, Path]]] = []
+    for seg in segments:
+        if runs and runs[-1][-1][0] + 1 == seg[0]:
+            runs[-1].append(seg)
+        else:
+            runs.append([seg])
+    return runs
 
 
 def _floats(series: pd.Series) -> np.ndarray:
