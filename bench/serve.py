@@ -167,10 +167,10 @@ async def load(
     conns = [Connection(server.port) for _ in range(clients)]
     for k, conn in enumerate(conns):  # connect (not counted)
         await conn.post("/predict", bodies[k % len(bodies)])
-    side = Connection(server.port)  # reads /health at the window's edges
-
     async def snapshot() -> dict:
+        side = Connection(server.port)  # a fresh one: an idle one times out between reads
         _, health = await side.request("GET", "/health")
+        side.close()
         return {**json.loads(health), "cpu": server.cpu_seconds(), "me": time.process_time()}
 
     start = time.perf_counter() + warmup
@@ -198,7 +198,7 @@ async def load(
 
     tasks = [asyncio.ensure_future(worker(w)) for w in range(clients)]
     first, last, elapsed = await window()
-    for conn in [*conns, side]:
+    for conn in conns:
         conn.close()
     lat = np.array(latencies)
     n = len(lat)
