@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from yearn.config import ProjectConfig, load_config
+from yearn.errors import ConfigError
 from yearn.profile._api import profile
 from yearn.profile._result import CheckResult, Profile
 from yearn.profile._screen import FeatureScreen, _current, _screen, flagged_columns, save_screen
@@ -27,14 +28,39 @@ def profile_project(
     n_jobs: int = 1,
     options: dict[str, Any] | None = None,
     on_check: Callable[[CheckResult], None] | None = None,
+    memory: str | int | None = None,
+    stream: bool = False,
 ) -> Profile:
     """Load the project's sources (``yearn.data.load_project``, every column) and profile
     them. When the leakage check runs, the columns it flags are recorded as the project's
-    feature screen (left out of every model's features; see :func:`screen_features`)."""
+    feature screen (left out of every model's features; see :func:`screen_features`).
+
+    ``memory`` (``"4GB"``): a budget; when the Parquet sources would not fit it, they are
+    streamed (``docs/scale.md``) and ``result.scale`` says what is exact, sketched or
+    sampled. ``stream`` streams even data that would fit (needs ``memory``)."""
     from yearn.data import load_project
     from yearn.splits import load_manifest, manifest_path
 
     config = project if isinstance(project, ProjectConfig) else load_config(project)
+    plan = None
+    if stream and memory is None:
+        raise ConfigError("stream=True needs a memory budget: pass memory='4GB' (--memory 4GB).")
+    if memory is not None:
+        from yearn.data.budget import parse_memory
+        from yearn.profile._stream import profile_streaming, streaming_plan
+
+        plan = streaming_plan(config, parse_memory(memory), max_rows, force=stream)
+        if plan.mode == "streaming":
+            result = profile_streaming(
+                config,
+                plan,
+                checks=checks,
+                random_state=random_state,
+                n_jobs=n_jobs,
+                options=options,
+                on_check=on_check,
+            )
+            return _record(config, result, checks)
     dataset = load_project(config, check_images=False, screen=False)
     split = None
     if manifest_path(config.root).exists():
@@ -51,6 +77,14 @@ def profile_project(
         options=options,
         on_check=on_check,
     )
+    if plan is not None:
+        methods = {n: "in memory, as without --memory" for n in result.names}
+        result.scale = {**plan.to_dict(), "methods": methods}
+    return _record(config, result, checks)
+
+
+def _record(config: ProjectConfig, result: Profile, checks: list[str] | None) -> Profile:
+    """Record the feature screen (when leakage ran) and a full profile for the report."""
     if "leakage" in result:
         save_screen(config, flagged_columns(result))
     if checks is None:  # a full profile: the report shows it, however it was run

@@ -22,6 +22,7 @@ from yearn._io import atomic_write_text
 from yearn.errors import StoreError, YearnError
 from yearn.report import _analyses as ana
 from yearn.report import _sections as sec
+from yearn.report._compress import compression, has_compression
 from yearn.report._e2e import e2e, has_e2e
 from yearn.report._mismatch import has_mismatch, mismatch
 from yearn.report._monitoring import has_monitoring, monitoring
@@ -157,6 +158,9 @@ def build_report(
             ("learning-curve", "Learning curve", lambda: sec.learning_curve(view)),
             ("lr-test", "Learning-rate range test", lambda: sec.lr_test(view)),
         ]
+        if has_compression(view):  # only after `yearn compress`
+            title = "Compression (int8, pruning)"
+            builders.append(("compression", title, lambda: compression(view)))
         if has_mismatch(view):  # only after `yearn mismatch`
             builders.append(("mismatch", "Data mismatch", lambda: mismatch(view)))
         if has_e2e(view):  # only after `yearn e2e-compare`

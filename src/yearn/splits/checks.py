@@ -172,7 +172,11 @@ def build_report(
     split = table["split"].astype(str).to_numpy()
     sizes = {s: int((split == s).sum()) for s in _SPLITS}
     sources = {
-        s: {str(k): int(v) for k, v in table.loc[split == s, "source"].value_counts().items()}
+        s: {
+            str(k): int(v)
+            for k, v in table.loc[split == s, "source"].value_counts().items()
+            if v  # a categorical source column also counts its absent sources
+        }
         for s in _SPLITS
     }
     warnings: list[str] = []

@@ -19,6 +19,7 @@ import html
 import io
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -168,8 +169,16 @@ def _roll_forward(path: Path) -> bool:
     return True
 
 
-def save_manifest(manifest: SplitManifest, project_root: str | Path) -> SplitManifest:
-    """Write ``splits.parquet`` and its sidecar ``splits.json`` as one atomic pair."""
+def save_manifest(
+    manifest: SplitManifest,
+    project_root: str | Path,
+    *,
+    write_table: Callable[[Path], None] | None = None,
+) -> SplitManifest:
+    """Write ``splits.parquet`` and its sidecar ``splits.json`` as one atomic pair.
+
+    ``write_table(path)`` writes the table instead of ``manifest.table`` (the streaming
+    split writes it batch by batch)."""
     path = manifest_path(project_root)
     table = manifest.table.reset_index(drop=True)
     next_table, next_sidecar = path.with_name(_NEXT_TABLE), path.with_name(_NEXT_SIDECAR)
@@ -177,7 +186,10 @@ def save_manifest(manifest: SplitManifest, project_root: str | Path) -> SplitMan
         _roll_forward(path)  # an earlier kill between the renames: finish that pair first
         next_sidecar.unlink(missing_ok=True)  # a stale sidecar never marks the new table
         with atomic_write(next_table) as tmp:
-            table.to_parquet(tmp, index=False)
+            if write_table is None:
+                table.to_parquet(tmp, index=False)
+            else:
+                write_table(tmp)
             sha = _sha256(tmp)
         saved = replace(manifest, table=table, sha256=sha)
         sidecar = {"format": FORMAT_VERSION, "file": MANIFEST_NAME, **saved.to_dict()}

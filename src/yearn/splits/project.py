@@ -29,9 +29,12 @@ class SavedSplit:
     manifest: SplitManifest
     path: Path
     run_id: str | None
+    #: with a memory budget: how the split ran (in memory or streamed) and its estimates
+    scale: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.manifest.to_dict(), "path": str(self.path), "run_id": self.run_id}
+        out = {**self.manifest.to_dict(), "path": str(self.path), "run_id": self.run_id}
+        return out if self.scale is None else {**out, "scale": self.scale}
 
     def _repr_html_(self) -> str:
         from html import escape
@@ -107,16 +110,37 @@ def split_project(
     expected_error: float | None = 0.1,
     min_gain: float = 0.01,
     confidence: float = 0.95,
+    memory: str | int | None = None,
+    stream: bool = False,
 ) -> SavedSplit:
     """Load the project's data, split it, save the manifest and record a ``split`` run.
 
     Unless ``fresh``, an existing manifest is grown: every example it holds keeps its
-    split and only new examples are assigned.
+    split and only new examples are assigned. ``memory`` (``"4GB"``): a budget; Parquet
+    sources that would not fit it are split by streaming, with the same assignment
+    (``docs/scale.md``); ``stream`` streams even data that would fit.
     """
     from yearn.data import load_project  # the data layer, imported when used
 
     config = project if isinstance(project, ProjectConfig) else load_config(project)
     root = config.root
+    scale = None
+    if memory is not None or stream:
+        from yearn.splits._stream_project import split_within
+
+        saved, scale = split_within(
+            config,
+            memory,
+            stream=stream,
+            fresh=fresh,
+            cross_source_groups=cross_source_groups,
+            expected_error=expected_error,
+            min_gain=min_gain,
+            confidence=confidence,
+        )
+        if saved is not None:
+            run_id = _record_run(root, store_url, saved) if record else None
+            return SavedSplit(saved, manifest_path(root), run_id, scale)
     dataset = load_project(config, features=False, screen=False)  # a split reads no features
     previous = None
     if not fresh and manifest_path(root).exists():
@@ -132,7 +156,7 @@ def split_project(
     )
     saved = manifest.save(root)
     run_id = _record_run(root, store_url, saved) if record else None
-    return SavedSplit(saved, manifest_path(root), run_id)
+    return SavedSplit(saved, manifest_path(root), run_id, scale)
 
 
 def _record_run(root: Path, url: str | None, manifest: SplitManifest) -> str:
