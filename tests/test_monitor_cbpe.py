@@ -131,3 +131,56 @@ def test_monitor_reports_estimates_per_window_and_the_reasons(calibration):
     assert any(n.startswith("roc_auc is not estimated without labels") for n in result.notes)
     assert result.to_dict()["windows"][1]["metrics"][0]["metric"] == "f1"
     assert result.settings["dev_metrics"]["f1"] == calibration.dev_value("f1")
+
+
+def _log(rng, shifts, n=2000):
+    """A production table of windows of ``n`` rows, one per shift (model scores only)."""
+    frames = []
+    for shift in shifts:
+        x, score, _ = _window(rng, n, shift)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "x0": x[:, 0],
+                    "x1": x[:, 1],
+                    "pred": np.where(score >= 0.5, "1", "0"),
+                    "proba:0": 1 - score,
+                    "proba:1": score,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _drops(calibration, shifts, seed):
+    rng = np.random.default_rng(seed)
+    reference = Reference.build(_log(rng, [0.0], 4000)[["x0", "x1"]])
+    result = monitor(
+        reference,
+        _log(rng, shifts),
+        window="2000rows",
+        class_calibration=calibration,
+        metrics=("f1", "error"),
+        verdict_metric="f1",
+        domain=False,
+    )
+    return result, [
+        w for w in result.windows if any(r.startswith("performance drop") for r in w.reasons)
+    ]
+
+
+def test_no_drop_of_the_project_metric_is_named_without_a_change(calibration):
+    result, dropped = _drops(calibration, [0.0] * 20, seed=6)
+    assert len(dropped) <= 1, [w.reasons for w in dropped]  # one-sided 1% per window
+    assert result.settings["verdict_metric"] == "f1"
+
+
+def test_f1_drop_is_named_even_when_the_error_improves(calibration):
+    _, dropped = _drops(calibration, [-1.5, -1.5], seed=7)
+    assert len(dropped) == 2
+    for w in dropped:
+        f1, error = w.metrics
+        assert f1.high < calibration.dev_value("f1")
+        assert error.value < calibration.dev_value("error")  # accuracy alone says: better
+        assert w.verdict == "performance drop"
+        assert any(r.startswith("performance drop: estimated (no labels) f1") for r in w.reasons)

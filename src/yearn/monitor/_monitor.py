@@ -169,6 +169,7 @@ def monitor(
     class_calibration: ClassCalibration | None = None,
     metrics: Sequence[str] = (),
     not_estimated: Mapping[str, str] | None = None,
+    verdict_metric: str | None = None,
     alpha: float = 0.05,
     min_effect: Mapping[str, float] | None = None,
     domain: bool = True,
@@ -182,7 +183,9 @@ def monitor(
     above the threshold *and* at least ``min_effect``. ``confidence_map`` (fitted on dev)
     gives the label-free accuracy; ``class_calibration`` (binary, fitted on dev) the
     label-free ``metrics`` (confusion-matrix metrics: the project's first);
-    ``not_estimated`` names the metrics left out and why (reported as notes). ``labels``
+    ``not_estimated`` names the metrics left out and why (reported as notes);
+    ``verdict_metric`` (one of ``metrics``, the project's) is also tested for a drop against
+    dev, as accuracy is. ``labels``
     (id + ``label_column``) give the real accuracy and the concept-drift test.
     """
     check_fraction("alpha", alpha)
@@ -276,6 +279,10 @@ def monitor(
                 score[rows], predicted[rows], metrics, random_state=random_state + w
             )
         verdict, reasons = _verdict(cols, dom, est, lab, z, confidence_map)
+        dropped = _metric_drop(estimates, verdict_metric, class_calibration)
+        if dropped and verdict not in ("concept drift", "performance drop"):
+            verdict = "performance drop"
+        reasons += dropped
         results.append(
             WindowResult(
                 windows.labels[w],
@@ -324,6 +331,7 @@ def monitor(
             else {}
         ),
         "not_estimated": dict(not_estimated or {}),
+        "verdict_metric": verdict_metric if positive is not None else None,
     }
     return MonitorResult(results, excluded, settings, notes)
 
@@ -347,6 +355,26 @@ def _positive_scores(
         )
     predicted = derived[CLASS_COLUMN].astype(str).to_numpy() == calibration.positive
     return score, predicted
+
+
+def _metric_drop(
+    estimates: list[Estimate], name: str | None, calibration: ClassCalibration | None
+) -> list[str]:
+    """The reason when the label-free estimate of ``name`` is significantly worse than on
+    dev (one-sided 1%, and at least ``MIN_DROP``), else nothing."""
+    est = next((e for e in estimates if e.metric == name), None)
+    if est is None or calibration is None or not np.isfinite(est.se):
+        return []
+    dev = calibration.dev_value(est.metric)
+    lower_better = est.metric == "error" or est.metric.startswith("1-")
+    gap = (est.value - dev) if lower_better else (dev - est.value)
+    se = np.sqrt(calibration.dev_se(est.metric) ** 2 + est.se**2)
+    if gap >= MIN_DROP and se > 0 and gap / se > Z_ALERT:
+        return [
+            f"performance drop: estimated (no labels) {est.metric} {est.value:.3f} "
+            f"[{est.low:.3f}, {est.high:.3f}] vs dev {dev:.3f}"
+        ]
+    return []
 
 
 def _verdict(cols, dom, est, lab, z, cmap) -> tuple[str, list[str]]:
