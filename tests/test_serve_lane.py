@@ -126,3 +126,28 @@ def test_the_lane_takes_only_hosts_trusted_host_middleware_would_pass(
     assert app.predict_lane.takes(scope) is taken
     assert app.predict_lane.takes({**scope, "path": "/predict/"}) is False
     assert app.predict_lane.takes({**scope, "method": "GET"}) is False
+
+
+def test_a_body_longer_than_its_content_length_is_413_not_read_on(tmp_path):
+    import asyncio
+
+    app = create_app(TinyTabular(tmp_path), max_body_bytes=1000)
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/predict",
+        "headers": [(b"host", b"127.0.0.1"), (b"content-length", b"10")],
+    }
+    pieces = [b"x" * 600] * 3
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": pieces.pop(0), "more_body": bool(pieces)}
+
+    async def send(message):
+        sent.append(message)
+
+    assert app.predict_lane.takes(scope)
+    asyncio.run(app.predict_lane(scope, receive, send))
+    assert sent[0]["status"] == 413 and b"larger than 1000 bytes" in sent[1]["body"]
+    assert len(pieces) == 1  # stopped reading at the limit

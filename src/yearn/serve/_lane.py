@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from yearn.serve._invalid import Invalid, error_payload
+from yearn.serve._limits import too_large
 
 __all__ = ["PredictLane", "ServeApp"]
 
@@ -80,12 +81,16 @@ class PredictLane:
         arrived = time.perf_counter()
         self.batcher.arriving += 1  # the batch being gathered may wait for this one
         try:
-            chunks, more = [], True
+            chunks, more, size = [], True, 0
             while more:
                 message = await receive()
                 if message["type"] != "http.request":
                     return  # the client went away
                 chunks.append(message.get("body", b""))
+                size += len(chunks[-1])
+                if size > self.max_body_bytes:  # more than its Content-Length promised
+                    await _send(send, 413, {"error": too_large(self.max_body_bytes)}, None)
+                    return
                 more = message.get("more_body", False)
             rows = self.parse(b"".join(chunks))
         except Invalid as exc:
