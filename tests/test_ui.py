@@ -365,6 +365,9 @@ def test_foreign_host_header_is_refused(client):
     """A page on another site that rebinds its name to 127.0.0.1 gets nothing."""
     assert client.get("/api/runs", headers={"host": "evil.example:8765"}).status_code == 400
     assert client.get("/api/runs", headers={"host": "localhost:8765"}).status_code == 200
+    # an IPv6 loopback Host carries its port after the brackets: still this machine
+    assert client.get("/api/runs", headers={"host": "[::1]:8765"}).status_code == 200
+    assert client.get("/api/runs", headers={"host": "[::2]:8765"}).status_code == 400
 
 
 def test_missing_predictions_file_is_reported(client, proj):

@@ -19,6 +19,13 @@ STORE_URL_OPTION = typer.Option(
     help="Run store URL (default: SQLite in <project>/.yearn/runs.db).",
 )
 JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON.")
+MEMORY_OPTION = typer.Option(
+    None,
+    "--memory",
+    help="Memory budget (e.g. 4GB): Parquet data that would not fit is streamed; the "
+    "output says what is exact, sketched or sampled (docs/scale.md).",
+)
+STREAM_OPTION = typer.Option(False, "--stream", help="With --memory: stream even data that fits.")
 KEEP_COLUMN_OPTION = typer.Option(
     [],
     "--keep-column",

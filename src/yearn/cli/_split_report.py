@@ -9,8 +9,11 @@ from rich.table import Table
 from yearn.cli._console import console
 
 
-def show_split_report(report: Any, title: str, run_id: str | None = None) -> None:
-    """Sizes per split and source, labels per split, group overlap, dev-vs-test tests."""
+def show_split_report(
+    report: Any, title: str, run_id: str | None = None, *, scale: dict | None = None
+) -> None:
+    """Sizes per split and source, labels per split, group overlap, dev-vs-test tests;
+    with ``scale`` (a ``--memory`` run) how the split ran."""
     sources = sorted({s for per in report.sources.values() for s in per})
     table = Table(title=title, title_justify="left")
     table.add_column("split")
@@ -69,6 +72,10 @@ def show_split_report(report: Any, title: str, run_id: str | None = None) -> Non
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if run_id:
         console.print(f"[dim]recorded as run {run_id}[/]")
+    if scale is not None:
+        from yearn.cli._scale import show_scale
+
+        show_scale(scale)
 
 
 def print_cv(out: dict[str, Any], model: str) -> None:

@@ -161,8 +161,7 @@ def register(app: typer.Typer) -> None:
             f"({cov.reuse:.1f} each; limit {cov.max_reuse})",
             highlight=False,
         )
-        if cov.warning:
-            console.print(f"[bold yellow]warning:[/] {cov.warning}", highlight=False)
+        # cov.warning reaches stderr through the library's log: printed once
         for note in result.notes:
             console.print(f"note: {note}", highlight=False)
         if evaluation is not None:

@@ -19,7 +19,8 @@ from rich.table import Table
 
 from yearn._io import atomic_write_bytes, atomic_write_text
 from yearn.cli._console import console
-from yearn.cli._options import JSON_OPTION, PROJECT_OPTION
+from yearn.cli._options import JSON_OPTION, MEMORY_OPTION, PROJECT_OPTION, STREAM_OPTION
+from yearn.cli._scale import show_scale
 from yearn.errors import ConfigError
 
 _STYLE = {"info": "green", "warning": "yellow", "error": "bold red"}
@@ -41,6 +42,8 @@ def register(app: typer.Typer) -> None:
         ),
         random_state: int = typer.Option(0, help="Seed of every subsample and model."),
         jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Checks run at once (threads)."),
+        memory: str | None = MEMORY_OPTION,
+        stream: bool = STREAM_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Profile the project's data: what to fix before modelling."""
@@ -77,6 +80,8 @@ def register(app: typer.Typer) -> None:
                 max_rows=max_rows,
                 n_jobs=jobs,
                 on_check=done,
+                memory=memory,
+                stream=stream,
             )
         if html is not None:
             atomic_write_text(html, "<!doctype html><meta charset='utf-8'>" + result._repr_html_())
@@ -98,6 +103,8 @@ def register(app: typer.Typer) -> None:
             style = _STYLE[r.severity]
             table.add_row(r.name, f"[{style}]{r.severity}[/]", r.message)
         console.print(table)
+        if result.scale is not None:
+            show_scale(result.scale)
         if html is not None:
             console.print(f"HTML written to {html}")
         if figures is not None:

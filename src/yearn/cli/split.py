@@ -12,9 +12,11 @@ from yearn.cli._options import (
     EXECUTOR_OPTION,
     JSON_OPTION,
     KEEP_COLUMN_OPTION,
+    MEMORY_OPTION,
     PROJECT_OPTION,
     RAY_ADDRESS_OPTION,
     STORE_URL_OPTION,
+    STREAM_OPTION,
     executor_map,
     feature_screen,
 )
@@ -55,9 +57,7 @@ def register(app: typer.Typer) -> None:
             help="Check a split made elsewhere: a predictions table (CSV/Parquet) with id, "
             "split and e.g. source / group columns; split nothing.",
         ),
-        target: str | None = typer.Option(
-            None, "--target", help="With --check: the target source's name."
-        ),
+        target: str | None = typer.Option(None, "--target", help="With --check: target source."),
         source_column: str = typer.Option(
             "source", "--source-column", help="With --check: the column naming the source."
         ),
@@ -67,6 +67,8 @@ def register(app: typer.Typer) -> None:
         metadata: str | None = typer.Option(
             None, "--metadata", help="With --check: metadata columns to compare, comma-separated."
         ),
+        memory: str | None = MEMORY_OPTION,
+        stream: bool = STREAM_OPTION,
         store_url: str | None = STORE_URL_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
@@ -91,8 +93,7 @@ def register(app: typer.Typer) -> None:
             else:
                 show_split_report(report, f"split in {check}")
             return
-        if expected_error is None:
-            expected_error = 0.1
+        expected_error = 0.1 if expected_error is None else expected_error
         if show:
             root = project.parent if project.is_file() else project
             saved = SavedSplit(Project(root).manifest(), manifest_path(root), None)
@@ -105,6 +106,8 @@ def register(app: typer.Typer) -> None:
                 cross_source_groups=cross_source_groups,  # type: ignore[arg-type]
                 expected_error=expected_error,
                 min_gain=min_gain,
+                memory=memory,
+                stream=stream,
             )
         if as_json:
             typer.echo(json.dumps(saved.to_dict(), indent=2, default=str))
@@ -113,7 +116,9 @@ def register(app: typer.Typer) -> None:
             sizes = ", ".join(f"{k} {v:,}" for k, v in saved.manifest.sizes.items())
             console.print(f"split manifest {saved.path}: {sizes} (no checks saved with it)")
             return
-        show_split_report(saved.manifest.report, f"split manifest {saved.path}", saved.run_id)
+        show_split_report(
+            saved.manifest.report, f"split manifest {saved.path}", saved.run_id, scale=saved.scale
+        )
 
     @app.command()
     def cv(

@@ -54,6 +54,9 @@ NEXT_STEPS: dict[str, tuple[str, ...]] = {
         "target source into training: raise target_to_train of the split in yearn.toml, "
         "then yearn run",
         "find the slices of dev where the model fails most: yearn slices",
+        "synthesise training data that looks like the dev/test data (distortions fitted "
+        "to the target's measured statistics) and measure whether the gap closes: "
+        "yearn synthesize --evaluate",
     ),
     "dev_overfitting": (
         "get a bigger dev set: raise dev of the split in yearn.toml, then yearn run",

@@ -168,6 +168,9 @@ class Profile:
     label: str | None = None
     task: str | None = None
     seconds: float = 0.0
+    #: with a memory budget: the plan (in memory or streamed) and, per check, whether its
+    #: figures are exact, sketched (with the bound) or from a sample (with its size)
+    scale: dict[str, Any] | None = None
 
     def __getitem__(self, name: str) -> CheckResult:
         for result in self.results:
@@ -205,6 +208,7 @@ class Profile:
             "worst_severity": self.worst_severity,
             "seconds": round(self.seconds, 3),
             "checks": [r.to_dict() for r in self.results],
+            **({"scale": to_jsonable(self.scale)} if self.scale is not None else {}),
         }
 
     def sections(self, *, figures: bool = True) -> list[tuple[str, str]]:

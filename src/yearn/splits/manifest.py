@@ -19,6 +19,7 @@ import html
 import io
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,13 @@ class SplitManifest:
     @property
     def sizes(self) -> dict[str, int]:
         """Examples per split, in the order train, train_dev, dev, test."""
-        counts = self.table["split"].astype(str).value_counts()
+        column = self.table["split"]
+        if isinstance(column.dtype, pd.CategoricalDtype):  # count codes, not strings
+            counts = dict(
+                zip(column.cat.categories, np.bincount(column.cat.codes + 1)[1:], strict=False)
+            )
+        else:
+            counts = column.astype(str).value_counts().to_dict()
         return {s: int(counts.get(s, 0)) for s in SPLITS}
 
     def __len__(self) -> int:
@@ -168,8 +175,16 @@ def _roll_forward(path: Path) -> bool:
     return True
 
 
-def save_manifest(manifest: SplitManifest, project_root: str | Path) -> SplitManifest:
-    """Write ``splits.parquet`` and its sidecar ``splits.json`` as one atomic pair."""
+def save_manifest(
+    manifest: SplitManifest,
+    project_root: str | Path,
+    *,
+    write_table: Callable[[Path], None] | None = None,
+) -> SplitManifest:
+    """Write ``splits.parquet`` and its sidecar ``splits.json`` as one atomic pair.
+
+    ``write_table(path)`` writes the table instead of ``manifest.table`` (the streaming
+    split writes it batch by batch)."""
     path = manifest_path(project_root)
     table = manifest.table.reset_index(drop=True)
     next_table, next_sidecar = path.with_name(_NEXT_TABLE), path.with_name(_NEXT_SIDECAR)
@@ -177,7 +192,10 @@ def save_manifest(manifest: SplitManifest, project_root: str | Path) -> SplitMan
         _roll_forward(path)  # an earlier kill between the renames: finish that pair first
         next_sidecar.unlink(missing_ok=True)  # a stale sidecar never marks the new table
         with atomic_write(next_table) as tmp:
-            table.to_parquet(tmp, index=False)
+            if write_table is None:
+                table.to_parquet(tmp, index=False)
+            else:
+                write_table(tmp)
             sha = _sha256(tmp)
         saved = replace(manifest, table=table, sha256=sha)
         sidecar = {"format": FORMAT_VERSION, "file": MANIFEST_NAME, **saved.to_dict()}
@@ -222,7 +240,11 @@ def load_manifest(project_root: str | Path) -> SplitManifest:
     except Exception as exc:  # pyarrow raises several types for a corrupt file
         raise DataError(f"{path}: cannot read the manifest ({exc}); redraw it.") from None
     _validate_table(table, path)
-    table["split"] = pd.Categorical(table["split"].astype(str), categories=list(SPLITS))
+    split = table["split"]
+    if isinstance(split.dtype, pd.CategoricalDtype):  # as saved: recode the categories only
+        table["split"] = split.cat.set_categories(list(SPLITS))
+    else:
+        table["split"] = pd.Categorical(split.astype(str), categories=list(SPLITS))
     try:
         report = SplitReport.from_dict(meta["report"]) if meta.get("report") else None
     except (TypeError, KeyError, ValueError):  # a sidecar from another version: no checks
@@ -248,14 +270,19 @@ def _validate_table(table: pd.DataFrame, path: Path) -> None:
     for column in ("id", "split"):
         if column not in table.columns:
             raise DataError(f"{path}: column {column!r} is missing; redraw the manifest.")
-    bad = ~table["split"].astype(str).isin(SPLITS)
+    split = table["split"]
+    if isinstance(split.dtype, pd.CategoricalDtype) and not split.isna().any():
+        bad = ~split.isin(SPLITS)  # compares the few categories, then the codes
+    else:
+        bad = ~split.astype(str).isin(SPLITS)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
             f"{path}: row {row} has split {table['split'].iloc[row]!r}; splits are "
             f"{', '.join(SPLITS)}."
         )
-    dup = table["id"].astype(str).duplicated()
+    ids = table["id"]
+    dup = (ids if pd.api.types.is_integer_dtype(ids) else ids.astype(str)).duplicated()
     if dup.any():
         row = int(np.flatnonzero(dup.to_numpy())[0])
         raise DataError(f"{path}: id {table['id'].iloc[row]!r} appears twice (row {row}).")

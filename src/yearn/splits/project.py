@@ -29,9 +29,12 @@ class SavedSplit:
     manifest: SplitManifest
     path: Path
     run_id: str | None
+    #: with a memory budget: how the split ran (in memory or streamed) and its estimates
+    scale: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.manifest.to_dict(), "path": str(self.path), "run_id": self.run_id}
+        out = {**self.manifest.to_dict(), "path": str(self.path), "run_id": self.run_id}
+        return out if self.scale is None else {**out, "scale": self.scale}
 
     def _repr_html_(self) -> str:
         from html import escape
@@ -61,10 +64,13 @@ def split_dataset(
     and the dev-vs-test checks.
     """
     config = config or SplitConfig()
-    roles = dataset.roles
-    targets = sorted({str(s) for s, r in zip(dataset.sources, roles, strict=True) if r == "target"})
+    from yearn.data.dataset import ROLE_COLUMN, SOURCE_COLUMN  # the data layer, when used
+
+    sources = dataset.frame[SOURCE_COLUMN].reset_index(drop=True)
+    is_target = (dataset.frame[ROLE_COLUMN] == "target").to_numpy(dtype=bool)
+    targets = sorted({str(s) for s in sources[is_target].unique()})
     if not targets:
-        present = sorted({str(s) for s in dataset.sources})
+        present = sorted({str(s) for s in sources.unique()})
         raise DataError(
             f"no source has role 'target' (sources: {', '.join(present)}); dev and test are "
             "drawn only from the data the product will face — set role = 'target' on that "
@@ -77,7 +83,7 @@ def split_dataset(
     )
     return four_way_split(
         dataset.ids,
-        dataset.sources,
+        sources,
         target=targets[0],
         groups=dataset.groups,
         labels=dataset.labels,
@@ -107,16 +113,37 @@ def split_project(
     expected_error: float | None = 0.1,
     min_gain: float = 0.01,
     confidence: float = 0.95,
+    memory: str | int | None = None,
+    stream: bool = False,
 ) -> SavedSplit:
     """Load the project's data, split it, save the manifest and record a ``split`` run.
 
     Unless ``fresh``, an existing manifest is grown: every example it holds keeps its
-    split and only new examples are assigned.
+    split and only new examples are assigned. ``memory`` (``"4GB"``): a budget; Parquet
+    sources that would not fit it are split by streaming, with the same assignment
+    (``docs/scale.md``); ``stream`` streams even data that would fit.
     """
     from yearn.data import load_project  # the data layer, imported when used
 
     config = project if isinstance(project, ProjectConfig) else load_config(project)
     root = config.root
+    scale = None
+    if memory is not None or stream:
+        from yearn.splits._stream_project import split_within
+
+        saved, scale = split_within(
+            config,
+            memory,
+            stream=stream,
+            fresh=fresh,
+            cross_source_groups=cross_source_groups,
+            expected_error=expected_error,
+            min_gain=min_gain,
+            confidence=confidence,
+        )
+        if saved is not None:
+            run_id = _record_run(root, store_url, saved) if record else None
+            return SavedSplit(saved, manifest_path(root), run_id, scale)
     dataset = load_project(config, features=False, screen=False)  # a split reads no features
     previous = None
     if not fresh and manifest_path(root).exists():
@@ -132,7 +159,7 @@ def split_project(
     )
     saved = manifest.save(root)
     run_id = _record_run(root, store_url, saved) if record else None
-    return SavedSplit(saved, manifest_path(root), run_id)
+    return SavedSplit(saved, manifest_path(root), run_id, scale)
 
 
 def _record_run(root: Path, url: str | None, manifest: SplitManifest) -> str:

@@ -1,0 +1,175 @@
+"""A memory budget for data larger than memory: parse ``"4GB"``, measure this process's
+memory, estimate a Parquet table's in-memory size from its metadata and read it in
+batches that fit.
+
+Used by the streaming profile (``yearn profile --memory``) and the streaming split
+(``yearn split --memory``). See ``docs/scale.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import resource
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from yearn.config import ProjectConfig, SourceConfig
+from yearn.data.project import source_format
+from yearn.errors import ConfigError, DataError
+
+__all__ = [
+    "ParquetSize",
+    "batch_rows",
+    "format_bytes",
+    "iter_batches",
+    "parquet_size",
+    "parquet_sources",
+    "parse_memory",
+    "peak_rss",
+    "rss",
+]
+
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 10**3,
+    "kb": 10**3,
+    "m": 10**6,
+    "mb": 10**6,
+    "g": 10**9,
+    "gb": 10**9,
+    "t": 10**12,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
+#: Bytes per value of the fixed-width Parquet physical types once in memory.
+_WIDTH = {"BOOLEAN": 1, "INT32": 4, "FLOAT": 4, "INT64": 8, "DOUBLE": 8, "INT96": 12}
+
+
+def parse_memory(text: str | int) -> int:
+    """Bytes from ``"4GB"``, ``"512MB"``, ``"2GiB"`` or a plain number of bytes
+    (GB = 10**9 bytes, GiB = 2**30)."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        value = text
+    else:
+        match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*", str(text))
+        unit = match.group(2).lower() if match else None
+        if match is None or unit not in _UNITS:
+            raise ConfigError(f"--memory {text!r} is not a size; write it like 4GB, 512MB or 2GiB.")
+        value = int(float(match.group(1)) * _UNITS[unit])
+    if value <= 0:
+        raise ConfigError(f"--memory {text!r} must be a positive size, like 4GB.")
+    return value
+
+
+def format_bytes(n: float) -> str:
+    """``1.23 GB`` / ``456 MB`` (decimal units, as ``--memory`` reads them)."""
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if abs(n) >= size:
+            return f"{n / size:.3g} {unit}" if n / size < 100 else f"{n / size:.0f} {unit}"
+    return f"{int(n)} B"
+
+
+def rss() -> int:
+    """This process's resident memory now, in bytes (Linux; else the peak so far)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            pages = int(fh.read().split()[1])
+        return pages * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return peak_rss()
+
+
+def peak_rss() -> int:
+    """This process's peak resident memory so far, in bytes."""
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+
+
+@dataclass(frozen=True)
+class ParquetSize:
+    """A Parquet file's rows and in-memory bytes per row of each column (from metadata)."""
+
+    path: Path
+    rows: int
+    row_groups: int
+    widths: dict[str, float]
+    largest_group: int = 0  # rows of the largest row group
+
+    def bytes(self, columns: Sequence[str] | None = None) -> float:
+        """In-memory bytes of ``columns`` (all when None)."""
+        names = self.widths if columns is None else [c for c in columns if c in self.widths]
+        return self.rows * sum(self.widths[c] for c in names)
+
+
+def parquet_size(path: str | Path) -> ParquetSize:
+    """Rows and per-column widths of a Parquet file, read from its footer only: a
+    fixed-width column its type's width, a text column its uncompressed bytes per row
+    plus an 8-byte offset (Arrow-backed strings, as pandas reads them)."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: cannot read the Parquet footer ({exc}); is it Parquet?") from None
+    rows = meta.num_rows
+    schema = meta.schema
+    widths: dict[str, float] = {}
+    for i in range(meta.num_columns):
+        col = schema.column(i)
+        name = col.path.split(".")[0]
+        physical = col.physical_type
+        if physical in _WIDTH:
+            widths[name] = widths.get(name, 0.0) + _WIDTH[physical]
+            continue
+        raw = sum(
+            meta.row_group(g).column(i).total_uncompressed_size for g in range(meta.num_row_groups)
+        )
+        widths[name] = widths.get(name, 0.0) + raw / max(rows, 1) + 8
+    largest = max((meta.row_group(g).num_rows for g in range(meta.num_row_groups)), default=0)
+    return ParquetSize(path, rows, meta.num_row_groups, widths, largest)
+
+
+def parquet_sources(config: ProjectConfig) -> list[SourceConfig]:
+    """The project's sources, each a Parquet file (the streaming paths read only Parquet)."""
+    out = []
+    for source in config.sources:
+        if not source.path.exists():
+            raise DataError(
+                f"source {source.name!r}: {source.path} not found; fix sources.path in yearn.toml."
+            )
+        fmt = source_format(source)
+        if fmt != "parquet":
+            raise ConfigError(
+                f"source {source.name!r}: {source.path} is {fmt}, and --memory streams Parquet "
+                "only; convert it once (pandas.read_csv(path).to_parquet('data.parquet')) or "
+                "drop --memory."
+            )
+        out.append(source)
+    return out
+
+
+def batch_rows(budget: int, bytes_per_row: float, share: float = 0.05, cap: int = 1 << 20) -> int:
+    """Rows per batch so one batch takes about ``share`` of ``budget`` (at least 1,024)."""
+    return int(max(1024, min(cap, budget * share / max(bytes_per_row, 1.0))))
+
+
+def iter_batches(path: str | Path, columns: Sequence[str] | None, rows: int) -> Iterator[Any]:
+    """``pyarrow.RecordBatch`` es of at most ``rows`` rows of ``columns`` of a Parquet file."""
+    import pyarrow.parquet as pq
+
+    handle = pq.ParquetFile(path, buffer_size=1 << 20)
+    missing = [c for c in columns or () if c not in handle.schema_arrow.names]
+    if missing:
+        raise DataError(
+            f"{path}: column(s) {missing} named in yearn.toml are not in the file; columns: "
+            f"{', '.join(handle.schema_arrow.names[:20])}."
+        )
+    yield from handle.iter_batches(
+        batch_size=rows, columns=None if columns is None else list(columns)
+    )

@@ -1,0 +1,423 @@
+"""The profile of a project larger than memory: ``profile_project(..., memory="4GB")``.
+
+When the data would not fit the budget (estimated from the Parquet footers), each source is
+read in batches: summaries, class balance and exact duplicates are computed over every row
+(``_sketch`` says which figures are exact and which are sketched, with their bounds); the
+model-based checks run on a uniform random sample of rows whose size the result states.
+Duplicates and contamination (the same id or group in two sources), which a sample cannot
+answer, are counted exactly over every row from 64-bit hashes. See ``docs/scale.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from yearn.config import ProjectConfig
+from yearn.data.budget import (
+    batch_rows,
+    format_bytes,
+    iter_batches,
+    parquet_size,
+    parquet_sources,
+    rss,
+)
+from yearn.errors import ConfigError
+from yearn.profile._registry import REGISTRY
+from yearn.profile._result import CheckResult, Profile
+from yearn.profile._sketch import (
+    DISTINCT_CAP,
+    N_BINS,
+    TOP_K,
+    CategoryStats,
+    NumericStats,
+    hll_relative_error,
+    kll_rank_error,
+)
+from yearn.profile._stream_checks import (
+    balance_result,
+    contamination_result,
+    duplicates_result,
+    summary_result,
+)
+
+__all__ = ["profile_streaming", "streaming_plan"]
+
+log = logging.getLogger(__name__)
+
+#: peak memory of the in-memory profile as a multiple of the table's in-memory size
+IN_MEMORY_FACTOR = 3.0
+#: memory of the model-based checks per sampled row, as a multiple of the row's size
+SAMPLE_FACTOR = 12.0
+#: bytes kept per row for the exact duplicate count (hash, group, label)
+DUP_BYTES = 48  # hash, group, label; the sort's index, sorted copies and run ids
+#: bytes per row per id / group column for the exact contamination count
+KEY_BYTES = 32
+MIN_SAMPLE = 1_000
+SLACK = 64_000_000
+STREAMED = ("summary", "balance", "duplicates", "contamination")
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """How a profile runs under a budget: in memory, or streamed in batches + a sample."""
+
+    mode: str
+    budget: int
+    rows: int
+    data_bytes: float
+    in_memory_bytes: float
+    baseline: int
+    batch_rows: int = 0
+    sample_rows: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "memory_budget": self.budget,
+            "rows": self.rows,
+            "data_bytes_estimate": int(self.data_bytes),
+            "in_memory_peak_estimate": int(self.in_memory_bytes),
+            "batch_rows": self.batch_rows,
+            "sample_rows": self.sample_rows,
+        }
+
+
+def streaming_plan(
+    config: ProjectConfig, budget: int, max_rows: int, *, force: bool = False
+) -> Plan:
+    """Decide in memory vs streaming from the Parquet footers (``force``: stream anyway);
+    size the batches and the sample. Raises :class:`ConfigError` when even streaming would
+    not fit the budget."""
+    sizes = [parquet_size(s.path) for s in parquet_sources(config)]
+    rows = sum(s.rows for s in sizes)
+    width = max((s.bytes() / max(s.rows, 1) for s in sizes), default=1.0)
+    data = sum(s.bytes() for s in sizes)
+    baseline = rss()
+    in_memory = baseline + IN_MEMORY_FACTOR * data
+    if in_memory <= budget and not force:
+        return Plan("in-memory", budget, rows, data, in_memory, baseline)
+    largest_group = max(s.largest_group for s in sizes)
+    keyed = sum(c is not None for c in (config.id_column, config.group_column))
+    per_row = DUP_BYTES + KEY_BYTES * keyed
+    fixed = baseline + SLACK + rows * per_row + largest_group * width
+    per_batch = 4 * width  # Arrow batch + numpy copies of a column at a time
+    need = fixed + MIN_SAMPLE * width * SAMPLE_FACTOR + 1024 * per_batch
+    if need > budget:
+        raise ConfigError(
+            f"--memory {format_bytes(budget)} is below what streaming this data needs (about "
+            f"{format_bytes(need)}: this process {format_bytes(baseline)}, {rows:,} rows x "
+            f"{per_row} bytes for the exact duplicate counts, a row group of {largest_group:,} "
+            f"rows and a {MIN_SAMPLE:,}-row sample); give --memory "
+            f"{format_bytes(need * 1.25)} or more."
+        )
+    left = budget - fixed
+    batch = batch_rows(int(left * 0.5), per_batch, share=0.2)
+    sample = int((left - batch * per_batch) / (width * SAMPLE_FACTOR))
+    sample = max(MIN_SAMPLE, min(max_rows, rows, sample))
+    return Plan("streaming", budget, rows, data, in_memory, baseline, batch, sample)
+
+
+def _edges_from_footer(paths: list[Path], column: str) -> np.ndarray | None:
+    """Histogram edges from the Parquet min/max statistics of every row group (None when
+    some row group has none or they are not finite)."""
+    import pyarrow.parquet as pq
+
+    lo, hi = np.inf, -np.inf
+    for path in paths:
+        meta = pq.ParquetFile(path).metadata
+        index = meta.schema.names.index(column) if column in meta.schema.names else -1
+        if index < 0:
+            return None
+        for g in range(meta.num_row_groups):
+            stats = meta.row_group(g).column(index).statistics
+            if stats is None or not stats.has_min_max:
+                if stats is not None and stats.null_count == meta.row_group(g).num_rows:
+                    continue
+                return None
+            try:
+                lo, hi = min(lo, float(stats.min)), max(hi, float(stats.max))
+            except (TypeError, ValueError):
+                return None
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return None
+    width = (hi - lo) / N_BINS or 1.0
+    return lo + width * np.arange(N_BINS + 1)
+
+
+def _kind(arrow_type: Any, name: str, text_columns: tuple[str, ...]) -> str:
+    import pyarrow as pa
+
+    if name in text_columns:
+        return "text"
+    if pa.types.is_boolean(arrow_type) or pa.types.is_dictionary(arrow_type):
+        return "categorical"
+    if (
+        pa.types.is_integer(arrow_type)
+        or pa.types.is_floating(arrow_type)
+        or pa.types.is_decimal(arrow_type)
+        or pa.types.is_temporal(arrow_type)
+    ):
+        return "numeric"
+    return "categorical"
+
+
+def _as_float(column: Any) -> np.ndarray:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_temporal(column.type):
+        column = pc.cast(column, pa.int64())
+    return pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+
+
+def _value_counts(column: Any) -> tuple[list[str], list[int], int]:
+    import pyarrow.compute as pc
+
+    counts = pc.value_counts(column)
+    values = counts.field("values").to_pylist()
+    numbers = counts.field("counts").to_pylist()
+    keep = [(str(v), c) for v, c in zip(values, numbers, strict=True) if v is not None]
+    return [v for v, _ in keep], [c for _, c in keep], column.null_count
+
+
+def _row_hash(batch: Any, features: list[str]) -> np.ndarray:
+    """A 64-bit hash of each row's feature values (polars, fixed seeds)."""
+    import polars as pl
+
+    frame = pl.from_arrow(batch.select(features))
+    return frame.hash_rows(seed=0).to_numpy()
+
+
+def _key_hash(column: Any) -> np.ndarray:
+    """A 64-bit hash of each id or group, as text (ids read as numbers in one source and
+    text in another compare equal, as in ``load_project``); missing values hash to 0."""
+    import polars as pl
+    import pyarrow as pa
+
+    text = pl.from_arrow(column.cast(pa.string()))
+    return text.hash(seed=0).to_numpy() * text.is_not_null().to_numpy()
+
+
+class _Pass:
+    """Everything gathered in one pass over the sources."""
+
+    def __init__(self, config: ProjectConfig, features: list[str], plan: Plan, seed: int):
+        self.config = config
+        self.features = features
+        self.label = config.label_columns[0] if len(config.label_columns) == 1 else None
+        self.columns = features + ([self.label] if self.label else [])
+        self.plan = plan
+        self.rng = np.random.default_rng([seed, 0x5EED])
+        self.kinds: dict[str, str] = {}
+        self.stats: dict[str, dict[str, Any]] = {c: {} for c in self.columns}
+        self.edges: dict[str, np.ndarray | None] = {}
+        self.labels: dict[str, dict[str, int]] = {}
+        self.hashes: list[np.ndarray] = []
+        self.group_codes: list[np.ndarray] = []
+        self.label_codes: list[np.ndarray] = []
+        self.class_index: dict[str, int] = {}
+        self.groups: dict[str, int] = {}
+        self.keyed = {
+            role: column
+            for role, column in (("id", config.id_column), ("group", config.group_column))
+            if column is not None
+        }
+        self.key_hashes: dict[str, list[np.ndarray]] = {role: [] for role in self.keyed}
+
+    def run(self, sample_dir: Path) -> dict[str, Path]:
+        """Read every source; returns the sample's Parquet file per source."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        sources = parquet_sources(self.config)
+        sizes = [parquet_size(s.path).rows for s in sources]
+        total = sum(sizes)
+        picked = np.sort(self.rng.choice(total, size=self.plan.sample_rows, replace=False))
+        paths = [s.path for s in sources]
+        offset = 0
+        out: dict[str, Path] = {}
+        for g, (source, n) in enumerate(zip(sources, sizes, strict=True)):
+            self.groups[source.name] = n
+            mine = picked[(picked >= offset) & (picked < offset + n)] - offset
+            parts = []
+            start = 0
+            for batch in iter_batches(source.path, None, self.plan.batch_rows):
+                self._batch(batch, source.name, g, paths)
+                local = mine[(mine >= start) & (mine < start + batch.num_rows)] - start
+                if local.size:
+                    parts.append(batch.take(pa.array(local)))
+                start += batch.num_rows
+            offset += n
+            path = sample_dir / f"{g}.parquet"
+            if parts:
+                pq.write_table(pa.Table.from_batches(parts), path)
+            else:  # no sampled row from this source: keep its schema, no rows
+                pq.write_table(pq.ParquetFile(source.path).schema_arrow.empty_table(), path)
+            out[source.name] = path
+        return out
+
+    def _batch(self, batch: Any, group: str, code: int, paths: list[Path]) -> None:
+        import pyarrow.compute as pc
+
+        for name in self.columns:
+            if name not in batch.schema.names:
+                raise ConfigError(f"column {name!r} is missing from source {group!r}.")
+            column = batch.column(name)
+            kind = self.kinds.setdefault(name, _kind(column.type, name, self.config.text_columns))
+            stats = self.stats[name]
+            if kind == "numeric":
+                if name not in self.edges:
+                    self.edges[name] = _edges_from_footer(paths, name)
+                acc = stats.setdefault(group, NumericStats(self.edges[name], distinct=True))
+                acc.update(_as_float(column))
+            elif kind == "text":
+                acc = stats.setdefault(group, NumericStats(None))
+                acc.update(_as_float(pc.utf8_length(column.cast("string"))))
+            else:
+                acc = stats.setdefault(group, CategoryStats(DISTINCT_CAP))
+                acc.update(*_value_counts(column))
+        label_codes = np.full(batch.num_rows, -1, dtype=np.int32)
+        if self.label is not None and self.config.task in ("binary", "multiclass"):
+            values, counts, _ = _value_counts(batch.column(self.label))
+            per = self.labels.setdefault(group, {})
+            for v, c in zip(values, counts, strict=True):
+                per[v] = per.get(v, 0) + c
+                self.class_index.setdefault(v, len(self.class_index))
+            column = batch.column(self.label)
+            distinct = pc.unique(column)
+            codes = np.array(
+                [-1 if v is None else self.class_index[str(v)] for v in distinct.to_pylist()],
+                dtype=np.int32,
+            )
+            where = pc.index_in(column, value_set=distinct).to_numpy(zero_copy_only=False)
+            label_codes = codes[np.nan_to_num(where, nan=0).astype(np.int64)]
+        if self.features:
+            self.hashes.append(_row_hash(batch, self.features))
+            self.label_codes.append(label_codes)
+        self.group_codes.append(np.full(batch.num_rows, code, dtype=np.uint8))
+        for role, column in self.keyed.items():
+            self.key_hashes[role].append(_key_hash(batch.column(column)))
+
+
+def profile_streaming(
+    config: ProjectConfig,
+    plan: Plan,
+    *,
+    checks: list[str] | None = None,
+    random_state: int = 0,
+    n_jobs: int = 1,
+    options: dict[str, Any] | None = None,
+    on_check: Callable[[CheckResult], None] | None = None,
+) -> Profile:
+    """The streamed profile of ``config``'s Parquet sources under ``plan`` (see the module)."""
+    from yearn.data import load_project
+    from yearn.profile._api import profile
+
+    start = time.perf_counter()
+    names = list(REGISTRY) if checks is None else list(checks)
+    reserved = {config.id_column, config.group_column, "source", "role", "split"}
+    reserved |= set(config.label_columns) | set(config.metadata_columns)
+    first = parquet_sources(config)[0].path
+    import pyarrow.parquet as pq
+
+    schema = pq.ParquetFile(first).schema_arrow.names
+    features = list(config.feature_columns) or [c for c in schema if c not in reserved]
+    gathered = _Pass(config, features, plan, random_state)
+    with tempfile.TemporaryDirectory(prefix="yearn-sample-") as tmp:
+        sample_paths = gathered.run(Path(tmp))
+        log.debug("streamed %d rows; peak so far %s", plan.rows, format_bytes(rss()))
+        streamed: dict[str, CheckResult] = {}
+        if "summary" in names:
+            streamed["summary"] = summary_result(gathered)
+        if "balance" in names:
+            streamed["balance"] = balance_result(gathered)
+        if "duplicates" in names:
+            streamed["duplicates"] = duplicates_result(gathered)
+        gathered.hashes = gathered.label_codes = []
+        if "contamination" in names:
+            streamed["contamination"] = contamination_result(gathered)
+        gathered.group_codes, gathered.key_hashes = [], {}
+        sampled_names = [n for n in names if n not in STREAMED]
+        sampled: dict[str, CheckResult] = {}
+        if sampled_names:
+            sources = tuple(
+                dataclasses.replace(s, path=sample_paths[s.name]) for s in config.sources
+            )
+            sample_config = dataclasses.replace(config, sources=sources)
+            dataset = load_project(sample_config, check_images=False, screen=False)
+            part = profile(
+                dataset,
+                checks=sampled_names,
+                random_state=random_state,
+                max_rows=max(100, plan.sample_rows),
+                n_jobs=n_jobs,
+                options=options,
+            )
+            for r in part.results:
+                r.summary = {**r.summary, "sample_rows": plan.sample_rows}
+                r.message = f"{r.message} [on a uniform sample of {plan.sample_rows:,} rows]"
+                if r.flags is not None:  # positions in the sample, not in the files
+                    r.summary["flagged_in_sample"] = int(np.count_nonzero(r.flags))
+                    r.flags = None
+                sampled[r.name] = r
+    results = []
+    for name in names:
+        result = streamed[name] if name in streamed else sampled[name]
+        if on_check is not None:
+            on_check(result)
+        results.append(result)
+    label = gathered.label
+    return Profile(
+        results=results,
+        n_rows=plan.rows,
+        n_columns=len(features),
+        group_by="source",
+        groups=dict(gathered.groups),
+        label=label,
+        task=config.task if label else None,
+        seconds=time.perf_counter() - start,
+        scale=_scale(plan, names),
+    )
+
+
+def _scale(plan: Plan, names: list[str]) -> dict[str, Any]:
+    """How each figure was computed: exact, sketched (with its bound) or on a sample."""
+    methods: dict[str, str] = {}
+    for name in names:
+        if name == "summary":
+            methods[name] = (
+                "exact: counts, missing, zeros, min/max, mean/std, category counts up to "
+                f"{DISTINCT_CAP:,} values, histograms from Parquet min/max; sketched: quartiles "
+                f"(KLL, rank error <= {kll_rank_error():.2%} at 99% confidence), distinct counts "
+                f"past {DISTINCT_CAP:,} (HyperLogLog, +-{hll_relative_error():.1%} at 2 sd)"
+            )
+        elif name == "balance":
+            methods[name] = "exact: class counts over every row"
+        elif name == "duplicates":
+            methods[name] = (
+                "exact over every row: 64-bit row hashes (a false match has probability "
+                f"<= {plan.rows**2 / 2**65:.1e})"
+            )
+        elif name == "contamination" or name == "contamination":
+            methods[name] = (
+                "exact over every row: 64-bit hashes of the ids/groups (a false match has "
+                f"probability <= {plan.rows**2 / 2**65:.1e})"
+            )
+        else:
+            methods[name] = f"uniform sample of {plan.sample_rows:,} of {plan.rows:,} rows"
+    return {
+        **plan.to_dict(),
+        "grouped_by": "source (a split manifest is not joined when streaming)",
+        "methods": methods,
+        "kll_rank_error": kll_rank_error(),
+        "hll_relative_error": hll_relative_error(),
+        "top_categories": TOP_K,
+    }

@@ -1,0 +1,303 @@
+"""The streamed checks' results: summary, class balance and exact duplicates, built from
+what one pass over the sources gathered (``_stream._Pass``), in the in-memory checks'
+shapes plus the figures that say which numbers are exact and which are sketched."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from yearn.profile._result import CheckResult
+from yearn.profile._sketch import HLL_LG_K, N_BINS, TOP_K, CategoryStats, Distinct
+from yearn.profile.checks.balance import balance_from_counts
+
+__all__ = ["balance_result", "contamination_result", "duplicates_result", "summary_result"]
+
+
+def _union(parts: list[Distinct]) -> dict[str, Any]:
+    """The distinct count over several groups: exact when every part is, else HyperLogLog."""
+    if all(p.exact for p in parts):
+        n = len(set().union(*(p.values for p in parts)))
+        return {"unique": n, "unique_exact": True}
+    from datasketches import hll_sketch, hll_union
+
+    union = hll_union(HLL_LG_K)
+    for p in parts:
+        if p.exact:
+            sketch = hll_sketch(HLL_LG_K)
+            for v in p.values:
+                sketch.update(v)
+            union.update(sketch)
+        else:
+            union.update(p.hll)
+    result = union.get_result()
+    return {
+        "unique": round(result.get_estimate()),
+        "unique_exact": False,
+        "unique_bounds": [int(result.get_lower_bound(2)), math.ceil(result.get_upper_bound(2))],
+    }
+
+
+def _edges(lo: float, hi: float) -> np.ndarray:
+    width = (hi - lo) / N_BINS or 1.0
+    return lo + width * np.arange(N_BINS + 1)
+
+
+def _numeric(per_group: dict, distinct: bool) -> dict[str, Any]:
+    present = [a for a in per_group.values() if a.count]
+    lo = min((a.min for a in present), default=0.0)
+    hi = max((a.max for a in present), default=1.0)
+    edges = _edges(lo, hi)
+    by_group, exact_hist = {}, True
+    for g, acc in per_group.items():
+        row = acc.result()
+        if acc.count:
+            row["histogram"], exact = acc.histogram(edges)
+            exact_hist &= exact
+        by_group[g] = row
+    sketched = ["q25", "median", "q75"] + ([] if exact_hist else ["histogram"])
+    info: dict[str, Any] = {"by_group": by_group, "edges": edges.tolist()}
+    if distinct:
+        integer = all(a.integer_valued and a.distinct is not None for a in per_group.values())
+        if integer and present:
+            info.update(_union([a.distinct for a in per_group.values()]))
+            if not info["unique_exact"]:
+                sketched.append("unique")
+        else:
+            info["unique"] = None
+    info["sketched"] = sketched
+    constant = bool(present) and lo == hi
+    return {**info, "_constant": constant, "_value": lo}
+
+
+def _categorical(per_group: dict[str, CategoryStats]) -> dict[str, Any]:
+    totals: dict[str, int] = {}
+    for acc in per_group.values():
+        for v, c in acc.totals().items():
+            totals[v] = totals.get(v, 0) + c
+    top = sorted(totals, key=lambda v: (-totals[v], v))[:TOP_K]
+    by_group = {}
+    for g, acc in per_group.items():
+        counts = {v: acc.estimate(v) for v in top}
+        by_group[g] = {
+            "count": acc.count,
+            "missing": acc.missing,
+            "unique": acc.distinct.count(),
+            "top": counts,
+            "other": acc.count - sum(counts.values()),
+        }
+    info = {"by_group": by_group, **_union([a.distinct for a in per_group.values()])}
+    exact = all(a.exact for a in per_group.values())
+    info["sketched"] = [] if exact else ["top", "other", "unique"]
+    if not exact:
+        info["count_error"] = max(a.epsilon() * a.count for a in per_group.values())
+    return {**info, "_constant": info["unique"] == 1, "_value": top[0] if top else None}
+
+
+def summary_result(gathered: Any) -> CheckResult:
+    """The summary check over every row (see ``_sketch`` for what is exact)."""
+    columns: dict[str, dict] = {}
+    evidence: list[dict] = []
+    for name in gathered.columns:
+        kind = gathered.kinds.get(name, "empty")
+        per_group = gathered.stats[name]
+        missing = sum(a.missing for a in per_group.values())
+        counted = sum(a.count for a in per_group.values())
+        if counted == 0:
+            kind = "empty"
+        info: dict[str, Any] = {"kind": kind, "missing": missing}
+        if kind == "numeric":
+            info.update(_numeric(per_group, distinct=True))
+        elif kind == "categorical":
+            info.update(_categorical(per_group))
+        elif kind == "text":
+            part = _numeric(per_group, distinct=False)
+            info["length_by_group"], info["edges"] = part["by_group"], part["edges"]
+            info["sketched"] = part["sketched"]
+            part["_constant"] = False
+            info.update({k: v for k, v in part.items() if k.startswith("_")})
+        else:
+            evidence.append(
+                {"column": name, "kind": "all missing", "why": "no value at all; drop the column"}
+            )
+        if info.pop("_constant", False) and name != gathered.label:
+            evidence.append(
+                {
+                    "column": name,
+                    "kind": "constant",
+                    "why": f"a single value ({info['_value']!s}); it carries no information "
+                    "— drop it",
+                }
+            )
+        info.pop("_value", None)
+        columns[name] = info
+    n = sum(gathered.groups.values())
+    if evidence:
+        severity = "warning"
+        message = "; ".join(f"{e['column']}: {e['kind']}" for e in evidence[:8])
+    else:
+        severity = "info"
+        message = f"{len(columns)} columns over {n} rows in {len(gathered.groups)} source(s)"
+    return CheckResult(
+        name="summary",
+        severity=severity,
+        message=message,
+        summary={
+            "columns": {
+                k: {kk: vv for kk, vv in v.items() if kk != "edges"} for k, v in columns.items()
+            },
+            "groups": dict(gathered.groups),
+        },
+        evidence=evidence,
+        data={"columns": columns},
+    )
+
+
+def balance_result(gathered: Any) -> CheckResult:
+    """Class balance from the exact class counts of every row."""
+    task = gathered.config.task
+    if gathered.label is None or task not in ("binary", "multiclass"):
+        return CheckResult(
+            name="balance", message="not a classification task: class balance not checked"
+        )
+    classes = sorted({c for per in gathered.labels.values() for c in per})
+    counts = {
+        g: np.array([gathered.labels.get(g, {}).get(c, 0) for c in classes], dtype=np.int64)
+        for g in gathered.groups
+    }
+    counts = {"all": sum(counts.values()), **counts}
+    return CheckResult(name="balance", **balance_from_counts(counts, classes))
+
+
+def _where(rows: np.ndarray, gathered: Any) -> list[str]:
+    """``source:row`` (row counted from 0 in that source's file) of global row positions."""
+    names = list(gathered.groups)
+    ends = np.cumsum(list(gathered.groups.values()))
+    out = []
+    for r in rows.tolist():
+        k = int(np.searchsorted(ends, r, side="right"))
+        out.append(f"{names[k]}:{r - (int(ends[k - 1]) if k else 0)}")
+    return out
+
+
+def duplicates_result(gathered: Any) -> CheckResult:
+    """Exact duplicate rows over the features, within and across sources, over every row."""
+    if not gathered.features or not gathered.hashes:
+        return CheckResult(name="duplicates", message="no feature columns: duplicates not checked")
+    hashes = np.concatenate(gathered.hashes)
+    gathered.hashes = []
+    n = hashes.size
+    order = np.argsort(hashes, kind="stable")
+    hashes = hashes[order]  # sorted, in place of the unsorted copy
+    run = np.cumsum(np.r_[True, hashes[1:] != hashes[:-1]]) - 1
+    del hashes
+    sizes = np.bincount(run)
+    in_dup_sorted = sizes[run] > 1
+    names = list(gathered.groups)
+    n_groups = len(names)
+    g_sorted = np.concatenate(gathered.group_codes)[order]
+    pair = np.unique(run[in_dup_sorted] * n_groups + g_sorted[in_dup_sorted])
+    groups_per_run = np.bincount(pair // n_groups, minlength=sizes.size)
+    cross_sorted = in_dup_sorted & (groups_per_run[run] > 1)
+    dup_per_group = np.bincount(g_sorted[in_dup_sorted], minlength=n_groups)
+    pairs_per_group = np.bincount(pair % n_groups, minlength=n_groups)
+    within = {name: int(dup_per_group[g] - pairs_per_group[g]) for g, name in enumerate(names)}
+    conflicting = 0
+    evidence: list[dict] = []
+    if gathered.label is not None and in_dup_sorted.any():
+        labels = np.concatenate(gathered.label_codes)[order]
+        sel = in_dup_sorted & (labels >= 0)
+        if sel.any():
+            pairs = np.unique(run[sel] * (labels.max() + 1) + labels[sel])
+            per_run = np.bincount(pairs // (labels.max() + 1))
+            bad = np.flatnonzero(per_run > 1)
+            conflicting = int(bad.size)
+            for r in bad[:5]:
+                rows = np.sort(order[run == r])[:5]
+                evidence.append(
+                    {"kind": "duplicates with different labels", "rows": _where(rows, gathered)}
+                )
+    n_cross = int(cross_sorted.sum())
+    if n_cross:
+        for r in np.unique(run[cross_sorted])[:5]:
+            rows = np.sort(order[run == r])[:5]
+            evidence.append({"kind": "duplicate across sources", "rows": _where(rows, gathered)})
+    n_within = sum(within.values())
+    if n_within and not n_cross:
+        for r in np.unique(run[in_dup_sorted])[:3]:
+            rows = np.sort(order[run == r])[:5]
+            evidence.append({"kind": "duplicate within", "rows": _where(rows, gathered)})
+    parts, severity = [], "info"
+    if n_cross:
+        severity = "warning"
+        parts.append(f"{n_cross} rows have an exact duplicate in another source")
+    if n_within:
+        if severity == "info":
+            severity = "warning" if n_within >= max(1, 0.01 * n) else "info"
+        parts.append(f"{n_within} rows repeat an earlier row of the same source")
+    if conflicting:
+        severity = "warning"
+        parts.append(f"{conflicting} duplicated inputs carry different labels")
+    return CheckResult(
+        name="duplicates",
+        severity=severity,
+        message="; ".join(parts) if parts else "no exact duplicate rows",
+        summary={
+            "duplicate_rows": int(n - sizes.size),
+            "within_by_group": within,
+            "across_groups": n_cross,
+            "conflicting_labels": conflicting,
+        },
+        evidence=evidence,
+    )
+
+
+def contamination_result(gathered: Any) -> CheckResult:
+    """Ids (and groups) that appear in more than one source, over every row (hashes)."""
+    if not gathered.keyed:
+        return CheckResult(
+            name="contamination", message="no id or group column to check across sources"
+        )
+    groups = np.concatenate(gathered.group_codes)
+    names = list(gathered.groups)
+    summary: dict[str, int] = {}
+    evidence: list[dict] = []
+    for role, column in gathered.keyed.items():
+        hashes = np.concatenate(gathered.key_hashes[role])
+        gathered.key_hashes[role] = []
+        order = np.argsort(hashes, kind="stable")
+        hashes = hashes[order]
+        g = groups[order]
+        starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+        known = hashes[starts] != 0  # 0: a missing id or group
+        del hashes
+        spanning = known & (np.minimum.reduceat(g, starts) != np.maximum.reduceat(g, starts))
+        summary[f"{role}s_in_several_sources"] = int(spanning.sum())
+        ends = np.r_[starts[1:], order.size]
+        for k in np.flatnonzero(spanning)[:5]:
+            rows = np.sort(order[starts[k] : ends[k]])[:5]
+            evidence.append(
+                {
+                    "kind": f"{role} in several sources",
+                    "column": column,
+                    "splits": sorted({names[c] for c in groups[rows]}),
+                    "rows": _where(rows, gathered),
+                }
+            )
+    n_ids = summary.get("ids_in_several_sources", 0)
+    if n_ids:
+        return CheckResult(
+            name="contamination",
+            severity="warning",
+            message=f"{n_ids} id(s) appear in more than one source: the same example may sit "
+            "in training and target data — deduplicate before splitting",
+            summary=summary,
+            evidence=evidence,
+        )
+    return CheckResult(
+        name="contamination",
+        message="no id or group appears in more than one source",
+        summary=summary,
+    )

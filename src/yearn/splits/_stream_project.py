@@ -1,0 +1,55 @@
+"""``split_project(..., memory=...)``: decide in memory vs streaming, and run the
+streaming split end to end (previous manifest, split, manifest written batch by batch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yearn.config import ProjectConfig
+from yearn.errors import ConfigError
+from yearn.splits._stream import read_previous, split_plan, split_streaming, write_streamed
+from yearn.splits.manifest import SplitManifest, manifest_path, save_manifest
+
+__all__ = ["split_within"]
+
+
+def split_within(
+    config: ProjectConfig,
+    memory: str | int | None,
+    *,
+    stream: bool,
+    fresh: bool,
+    cross_source_groups: str,
+    expected_error: float | None,
+    min_gain: float,
+    confidence: float,
+) -> tuple[SplitManifest | None, dict[str, Any]]:
+    """The saved streamed manifest and the plan; ``(None, plan)`` when the split fits in
+    memory (the caller then splits as usual)."""
+    from yearn.data.budget import parse_memory
+
+    if memory is None:
+        raise ConfigError("stream=True needs a memory budget: pass memory='4GB' (--memory 4GB).")
+    plan = split_plan(config, parse_memory(memory), force=stream)
+    scale = plan.to_dict()
+    if plan.mode != "streaming":
+        scale["methods"] = {"split": "in memory, as without --memory"}
+        return None, scale
+    if cross_source_groups != "error":
+        scale["notes"] = ["--cross-source-groups has no effect without a group column"]
+    root = config.root
+    previous = None
+    if not fresh and manifest_path(root).exists():
+        previous = read_previous(root, config.split.salt, plan.batch_rows)
+    manifest, code = split_streaming(
+        config,
+        plan,
+        previous=previous,
+        expected_error=expected_error,
+        min_gain=min_gain,
+        confidence=confidence,
+    )
+    saved = save_manifest(
+        manifest, root, write_table=lambda tmp: write_streamed(config, plan, code, tmp)
+    )
+    return saved, scale
