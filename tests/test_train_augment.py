@@ -91,3 +91,24 @@ def test_color_augmentation_carries_a_cnn_across_a_brightness_change():
 
     plain, augmented = dev_error("none"), dev_error("color")
     assert augmented < plain - 0.1, (plain, augmented)
+
+
+def test_augment_from_the_shell_is_recorded_with_the_run(tmp_path, cli):
+    import json
+
+    from tests._ship_projects import IMAGE_TOML, write_images
+    from yearn.store import open_store
+
+    root = tmp_path / "images"
+    root.mkdir()
+    (root / "yearn.toml").write_text(IMAGE_TOML)
+    write_images(root / "img", "w", 60, 0).to_csv(root / "web.csv", index=False)
+    write_images(root / "img", "p", 45, 1).to_csv(root / "phone.csv", index=False)
+    assert cli("split", "--project", root).exit_code == 0
+    args = ["train", "--project", root, "--model", "cnn", "--epochs", "2", "--width", "4"]
+    result = cli(*args, "--augment", "shift+color", "--json")
+    assert result.exit_code == 0, result.output
+    run = open_store(root).get_run(json.loads(result.output)["run_id"])
+    assert run.config["augment"] == "shift+color"
+    bad = cli(*args, "--augment", "flip")
+    assert bad.exit_code == 2 and "augment must be one of" in " ".join(bad.output.split())
