@@ -20,7 +20,7 @@ Metrics that are not a function of the confusion matrix are not estimated (see
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -108,12 +108,17 @@ class ClassCalibration:
     curve: ConfidenceMap
     dev_values: dict[str, float]
     n_dev: int
+    dev_ses: dict[str, float] = field(default_factory=dict)  # bootstrap standard errors
 
     def dev_value(self, name: str) -> float:
         """The metric (or its error form ``1-<name>``) on dev."""
         if name.startswith("1-"):
             return 1.0 - self.dev_values[name[2:]]
         return self.dev_values[name]
+
+    def dev_se(self, name: str) -> float:
+        """Standard error of the dev value of the metric (resampling dev rows)."""
+        return self.dev_ses[name[2:] if name.startswith("1-") else name]
 
     @classmethod
     def fit(
@@ -134,7 +139,12 @@ class ClassCalibration:
         tp, fp = np.sum(y & p), np.sum(~y & p)
         fn, tn = np.sum(y & ~p), np.sum(~y & ~p)
         dev = {m: confusion_metric(m, tp, fp, fn, tn) for m in ESTIMABLE}
-        return cls(str(positive), curve, dev, int(y.size))
+        # dev resampled: the four cells of the confusion matrix drawn again (multinomial)
+        rng = np.random.default_rng([random_state, 23])
+        cells = np.array([tp, fp, fn, tn], dtype=np.float64)
+        draws = rng.multinomial(int(y.size), cells / max(cells.sum(), 1), size=n_boot).T
+        ses = {m: float(np.std(confusion_metric(m, *draws), ddof=1)) for m in ESTIMABLE}
+        return cls(str(positive), curve, dev, int(y.size), ses)
 
     def estimate(
         self,

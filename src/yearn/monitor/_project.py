@@ -63,6 +63,21 @@ def deployed_run(project: Project, run: str | None = None) -> tuple[str, str]:
     return newest, "newest run with predictions (nothing deployed yet: 'yearn retrain' records one)"
 
 
+#: Why image and text inputs get no drift statistic of their own.
+MEDIA_REASON = (
+    "{kind} input: monitored only through the model's predictions (predicted class and "
+    "confidence drift, label-free performance); its content is not compared with training"
+)
+
+
+def media_columns(dataset) -> dict[str, str]:
+    """The project's image and text columns, each with the reason it has no drift test."""
+    out = {c: MEDIA_REASON.format(kind="text") for c in dataset.text_columns}
+    if dataset.image_column is not None:
+        out[dataset.image_column] = MEDIA_REASON.format(kind="image")
+    return out
+
+
 @dataclass
 class ProjectReference:
     """The reference of a project's deployed model and its dev-fitted confidence map."""
@@ -75,6 +90,7 @@ class ProjectReference:
     class_calibration: ClassCalibration | None = None
     metrics: tuple[str, ...] = ()  # estimated without labels, the project's metric first
     not_estimated: dict[str, str] = field(default_factory=dict)  # metric -> why not
+    media: dict[str, str] = field(default_factory=dict)  # image/text column -> how watched
 
 
 def _input_columns(dataset) -> list[str]:
@@ -112,14 +128,42 @@ def project_reference(
         dev = preds.split("dev")
         cmap = ConfidenceMap.fit(dev.proba().max(axis=1), dev.correct(), random_state=random_state)
     calibration, metrics, skipped = _metric_estimation(project, preds, random_state)
-    return ProjectReference(reference, cmap, run_id, chosen, split, calibration, metrics, skipped)
+    return ProjectReference(
+        reference,
+        cmap,
+        run_id,
+        chosen,
+        split,
+        calibration,
+        metrics,
+        skipped,
+        media_columns(dataset),
+    )
+
+
+def _project_metric(project: Project) -> str | None:
+    return project.config.metric.optimizing if project.has_config else None
+
+
+def _drop_metric(project: Project, metrics: tuple[str, ...]) -> str | None:
+    """The project's metric when its label-free estimate can name a drop (accuracy and
+    error are already tested through the confidence map)."""
+    metric = _project_metric(project)
+    plain = ("accuracy", "error", "1-accuracy")
+    return metric if metric in metrics and metric not in plain else None
+
+
+def _label_metric(project: Project) -> str | None:
+    """The project's metric, measured on labelled rows (accuracy is measured anyway)."""
+    metric = _project_metric(project)
+    return None if metric in (None, "accuracy", "error") else metric
 
 
 def _metric_estimation(project: Project, preds, random_state: int):
     """The dev-fitted class calibration (binary), the metrics estimated without labels
     (the project's metric first, then F1, precision, recall and error) and the reasons
     the project's metric is not, when it is not."""
-    metric = project.config.metric.optimizing if project.has_config else None
+    metric = _project_metric(project)
     skipped: dict[str, str] = {}
     why = not_estimated_reason(metric, preds.task) if metric else None
     if why and metric not in ("accuracy", "error"):  # accuracy: the confidence map's
@@ -194,9 +238,17 @@ def monitor_project(
         class_calibration=ref.class_calibration,
         metrics=ref.metrics,
         not_estimated=ref.not_estimated,
+        verdict_metric=_drop_metric(project, ref.metrics),
+        label_metric=_label_metric(project),
         alpha=alpha,
         random_state=random_state,
     )
+    if ref.media:  # said for every project with image / text inputs, logged or not
+        result.excluded.update(ref.media)
+        result.notes.append(
+            f"{', '.join(ref.media)}: image / text inputs are monitored only through the "
+            "predictions; no drift statistic compares their content with training"
+        )
     result.settings.update(
         {
             "run_id": ref.run_id,
