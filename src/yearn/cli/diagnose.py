@@ -76,6 +76,13 @@ def register(app: typer.Typer) -> None:
             None, "--chart", help="Write the ladder chart (.png/.svg)."
         ),
         random_state: int = typer.Option(0, "--random-state", help="Seed of the bootstrap."),
+        group_column: str | None = typer.Option(
+            None,
+            "--group-column",
+            help="Column of the predictions table with group ids (rows of a group have "
+            "correlated errors): intervals count groups. Default: the project's group column "
+            "when the table has it.",
+        ),
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Human → train → train-dev → dev → test: the gaps, the principal one, next steps.
@@ -100,6 +107,7 @@ def register(app: typer.Typer) -> None:
             dev_same_distribution=same_dist,
             baseline_error=baseline_error,
             random_state=random_state,
+            group_column=group_column,
             tolerance=_tolerance(tolerance),
             confidence=confidence,
             similar_ratio=similar_ratio,
