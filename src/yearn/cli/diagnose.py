@@ -77,11 +77,7 @@ def register(app: typer.Typer) -> None:
         ),
         random_state: int = typer.Option(0, "--random-state", help="Seed of the bootstrap."),
         group_column: str | None = typer.Option(
-            None,
-            "--group-column",
-            help="Column of the predictions table with group ids (rows of a group have "
-            "correlated errors): intervals count groups. Default: the project's group column "
-            "when the table has it.",
+            None, "--group-column", help="Table column of group ids: intervals count groups."
         ),
         as_json: bool = JSON_OPTION,
     ) -> None:

@@ -82,9 +82,12 @@ def diagnose_source(
             f"{project} has no completed run with a predictions table to default to)."
         )
     if run is None and predictions is None:
-        if model is not None or task is not None or group_column is not None:
+        if model is not None or task is not None:
+            raise ConfigError("--model and --task apply to predictions tables, not to errors.")
+        if group_column is not None:
             raise ConfigError(
-                "--model, --task and --group-column apply to predictions tables, not to errors."
+                "--group-column applies to predictions tables (their rows carry group ids), "
+                "not to errors: with errors, give the sizes the groups support (--n-dev ...)."
             )
         diag = diagnose(
             human=human,
