@@ -64,7 +64,7 @@ def test_full_digits_demo(tmp_path):
     # the diagnosis counts the 200 dev base images (the project's group column), not the
     # 800 renders; the web → phone shift shows in the mismatch estimate, which is named only
     # when its simultaneous interval lies above half the tolerance (otherwise noted)
-    diag = json.loads((tmp_path / "digits" / result["diagnosis"].outputs["json"]).read_text())
+    diag = json.loads((tmp_path / "digits" / result["diagnose"].outputs["json"]).read_text())
     assert diag["group_column"] == "base_id" and diag["error_intervals"]["dev"]["groups"] == 200
     mismatch = diag["gaps"]["data_mismatch"]
     assert mismatch["value"] > diag["tolerance"]
