@@ -71,6 +71,8 @@ def worker(project: str, epochs: int | None) -> dict:
                 peak_mb=_peak_mb(),
                 status=event,
             )
+            line = {k: round(v, 1) if isinstance(v, float) else v for k, v in mark.items()}
+            print(f"  {step}: {json.dumps(line)}", file=sys.stderr, flush=True)
 
     options = WorkflowOptions() if epochs is None else WorkflowOptions(epochs=epochs)
     result = run_project(project, options=options, force=True, report=True, progress=tell)
@@ -121,14 +123,13 @@ def main() -> None:
     t0 = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--worker", str(project), epochs],
-        capture_output=True,
+        stdout=subprocess.PIPE,  # the steps' lines go to stderr as they finish
         text=True,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     wall = time.perf_counter() - t0
     load.append(f"{os.getloadavg()[0]:.1f}")
     if proc.returncode != 0:
-        print(proc.stderr[-3000:])
         raise SystemExit(f"yearn run failed (exit {proc.returncode})")
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     rows = args.train_rows + args.target_rows
