@@ -52,6 +52,7 @@ def generate(folder: Path, rows: int, chunk: int) -> float:
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
+
     from profile_scale import make_table
 
     start = time.perf_counter()
