@@ -35,11 +35,12 @@ from yearn.profile._result import CheckResult, Profile
 from yearn.profile._sketch import (
     DISTINCT_CAP,
     N_BINS,
+    RESERVOIR,
     TOP_K,
     CategoryStats,
     NumericStats,
     hll_relative_error,
-    kll_rank_error,
+    quantile_rank_error,
 )
 from yearn.profile._stream_checks import (
     balance_result,
@@ -61,6 +62,8 @@ DUP_BYTES = 48  # hash, group, label; the sort's index, sorted copies and run id
 #: bytes per row per id / group column for the exact contamination count
 KEY_BYTES = 32
 MIN_SAMPLE = 1_000
+#: the process (interpreter, numpy, pandas, scikit-learn) as assumed when sizing the sample
+PROCESS_BYTES = 400_000_000
 SLACK = 64_000_000
 STREAMED = ("summary", "balance", "duplicates", "contamination")
 
@@ -107,20 +110,23 @@ def streaming_plan(
     largest_group = max(s.largest_group for s in sizes)
     keyed = sum(c is not None for c in (config.id_column, config.group_column))
     per_row = DUP_BYTES + KEY_BYTES * keyed
-    fixed = baseline + SLACK + rows * per_row + largest_group * width
+    reservoirs = len(sizes[0].widths) * len(sizes) * RESERVOIR * 32  # values, keys, merge
+    fixed = SLACK + rows * per_row + largest_group * width + reservoirs
     per_batch = 4 * width  # Arrow batch + numpy copies of a column at a time
-    need = fixed + MIN_SAMPLE * width * SAMPLE_FACTOR + 1024 * per_batch
+    need = baseline + fixed + MIN_SAMPLE * width * SAMPLE_FACTOR + 1024 * per_batch
     if need > budget:
         raise ConfigError(
             f"--memory {format_bytes(budget)} is below what streaming this data needs (about "
             f"{format_bytes(need)}: this process {format_bytes(baseline)}, {rows:,} rows x "
-            f"{per_row} bytes for the exact duplicate counts, a row group of {largest_group:,} "
-            f"rows and a {MIN_SAMPLE:,}-row sample); give --memory "
+            f"{per_row} bytes for the exact duplicate counts, quartile samples, a row group of "
+            f"{largest_group:,} rows and a {MIN_SAMPLE:,}-row sample); give --memory "
             f"{format_bytes(need * 1.25)} or more."
         )
-    left = budget - fixed
-    batch = batch_rows(int(left * 0.5), per_batch, share=0.2)
-    sample = int((left - batch * per_batch) / (width * SAMPLE_FACTOR))
+    # sized with an assumed process size, not the measured one, so that the sample (and
+    # every figure drawn from it) is the same from run to run under the same budget
+    left = budget - max(PROCESS_BYTES, baseline) - fixed
+    batch = batch_rows(int(max(left, 0) * 0.5), per_batch, share=0.2)
+    sample = int((left - batch * per_batch) / (width * SAMPLE_FACTOR)) // 1000 * 1000
     sample = max(MIN_SAMPLE, min(max_rows, rows, sample))
     return Plan("streaming", budget, rows, data, in_memory, baseline, batch, sample)
 
@@ -216,6 +222,7 @@ class _Pass:
         self.columns = features + ([self.label] if self.label else [])
         self.plan = plan
         self.rng = np.random.default_rng([seed, 0x5EED])
+        self.seed = seed
         self.kinds: dict[str, str] = {}
         self.stats: dict[str, dict[str, Any]] = {c: {} for c in self.columns}
         self.edges: dict[str, np.ndarray | None] = {}
@@ -250,7 +257,7 @@ class _Pass:
             parts = []
             start = 0
             for batch in iter_batches(source.path, None, self.plan.batch_rows):
-                self._batch(batch, source.name, g, paths)
+                self._batch(batch, source.name, g, paths, offset + start)
                 local = mine[(mine >= start) & (mine < start + batch.num_rows)] - start
                 if local.size:
                     parts.append(batch.take(pa.array(local)))
@@ -264,7 +271,7 @@ class _Pass:
             out[source.name] = path
         return out
 
-    def _batch(self, batch: Any, group: str, code: int, paths: list[Path]) -> None:
+    def _batch(self, batch: Any, group: str, code: int, paths: list[Path], first: int) -> None:
         import pyarrow.compute as pc
 
         for name in self.columns:
@@ -276,11 +283,13 @@ class _Pass:
             if kind == "numeric":
                 if name not in self.edges:
                     self.edges[name] = _edges_from_footer(paths, name)
-                acc = stats.setdefault(group, NumericStats(self.edges[name], distinct=True))
-                acc.update(_as_float(column))
+                acc = stats.setdefault(
+                    group, NumericStats(self.edges[name], distinct=True, seed=self.seed)
+                )
+                acc.update(_as_float(column), first)
             elif kind == "text":
-                acc = stats.setdefault(group, NumericStats(None))
-                acc.update(_as_float(pc.utf8_length(column.cast("string"))))
+                acc = stats.setdefault(group, NumericStats(None, seed=self.seed))
+                acc.update(_as_float(pc.utf8_length(column.cast("string"))), first)
             else:
                 acc = stats.setdefault(group, CategoryStats(DISTINCT_CAP))
                 acc.update(*_value_counts(column))
@@ -363,7 +372,7 @@ def profile_streaming(
             )
             for r in part.results:
                 r.summary = {**r.summary, "sample_rows": plan.sample_rows}
-                r.message = f"{r.message} [on a uniform sample of {plan.sample_rows:,} rows]"
+                r.message = f"{r.message} (on a uniform sample of {plan.sample_rows:,} rows)"
                 if r.flags is not None:  # positions in the sample, not in the files
                     r.summary["flagged_in_sample"] = int(np.count_nonzero(r.flags))
                     r.flags = None
@@ -396,7 +405,9 @@ def _scale(plan: Plan, names: list[str]) -> dict[str, Any]:
             methods[name] = (
                 "exact: counts, missing, zeros, min/max, mean/std, category counts up to "
                 f"{DISTINCT_CAP:,} values, histograms from Parquet min/max; sketched: quartiles "
-                f"(KLL, rank error <= {kll_rank_error():.2%} at 99% confidence), distinct counts "
+                f"(a seeded uniform sample of {RESERVOIR:,} values per column and source: exact "
+                f"below that, else rank error <= {quantile_rank_error():.2%} at 99% "
+                "confidence), distinct counts "
                 f"past {DISTINCT_CAP:,} (HyperLogLog, +-{hll_relative_error():.1%} at 2 sd)"
             )
         elif name == "balance":
@@ -417,7 +428,8 @@ def _scale(plan: Plan, names: list[str]) -> dict[str, Any]:
         **plan.to_dict(),
         "grouped_by": "source (a split manifest is not joined when streaming)",
         "methods": methods,
-        "kll_rank_error": kll_rank_error(),
+        "quantile_rank_error": quantile_rank_error(),
+        "quantile_sample": RESERVOIR,
         "hll_relative_error": hll_relative_error(),
         "top_categories": TOP_K,
     }
