@@ -233,6 +233,8 @@ def test_cli_profile_and_split_with_memory(project, cli):
     assert "How each figure was computed" in shown.output and "uniform sample" in shown.output
     fits = cli("profile", "--project", project, "--memory", "8GB", "--json", "-c", "summary")
     assert json.loads(fits.output)["scale"]["mode"] == "in-memory"
+    fits = split_project(project, record=False, fresh=True, memory="64GB")
+    assert fits.scale["mode"] == "in-memory" and len(fits.manifest) == 3630
     split = cli("split", "--project", project, "--memory", "3GB", "--stream", "--no-record")
     assert split.exit_code == 0, split.output
     assert "streamed in batches" in split.output

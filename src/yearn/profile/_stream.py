@@ -342,7 +342,7 @@ def profile_streaming(
     gathered = _Pass(config, features, plan, random_state)
     with tempfile.TemporaryDirectory(prefix="yearn-sample-") as tmp:
         sample_paths = gathered.run(Path(tmp))
-        log.debug("streamed %d rows; peak so far %s", plan.rows, format_bytes(rss()))
+        _trace(f"streamed {plan.rows:,} rows")
         streamed: dict[str, CheckResult] = {}
         if "summary" in names:
             streamed["summary"] = summary_result(gathered)
@@ -350,9 +350,11 @@ def profile_streaming(
             streamed["balance"] = balance_result(gathered)
         if "duplicates" in names:
             streamed["duplicates"] = duplicates_result(gathered)
+            _trace("duplicates counted")
         gathered.hashes = gathered.label_codes = []
         if "contamination" in names:
             streamed["contamination"] = contamination_result(gathered)
+            _trace("contamination counted")
         gathered.group_codes, gathered.key_hashes = [], {}
         sampled_names = [n for n in names if n not in STREAMED]
         sampled: dict[str, CheckResult] = {}
@@ -362,6 +364,7 @@ def profile_streaming(
             )
             sample_config = dataclasses.replace(config, sources=sources)
             dataset = load_project(sample_config, check_images=False, screen=False)
+            _trace(f"sample of {plan.sample_rows:,} rows loaded")
             part = profile(
                 dataset,
                 checks=sampled_names,
@@ -395,6 +398,12 @@ def profile_streaming(
         seconds=time.perf_counter() - start,
         scale=_scale(plan, names),
     )
+
+
+def _trace(step: str) -> None:
+    from yearn.data.budget import peak_rss
+
+    log.debug("%s: memory %s (peak %s)", step, format_bytes(rss()), format_bytes(peak_rss()))
 
 
 def _scale(plan: Plan, names: list[str]) -> dict[str, Any]:
