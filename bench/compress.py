@@ -1,19 +1,24 @@
-"""Benchmark: `yearn compress` on the two demos (digits CNN, tabular MLP) and on a wider
-MLP, printing the table (size, latency p50/p99 at batch 1 and 256, dev metric with the
-paired test against float) and the int8-vs-float figures the goal is about.
+"""Benchmark: `yearn compress` on the two demos (digits CNN, tabular MLP; optionally a wide
+synthetic MLP), printing ONE markdown table (size, latency p50/p99 at batch 1 and 256,
+speed vs float with its interval, dev metric with the paired test against float), the
+goal lines, and with ``--grid`` a second table of int8 options (static QDQ / QOperator,
+per-channel weights, reduce_range, the ops quantised, onnxruntime's graph optimisation
+level), each measured against float in the same interleaved run.
 
-    .venv/bin/python bench/compress.py [--demo digits|tabular|wide|all] [--threads 1]
-                                       [--repeats 200] [--epochs 3]
+    PYTHONPATH=src .venv/bin/python bench/compress.py --grid [--demo digits|tabular|wide|both|all]
+                                                      [--threads 1] [--repeats 200] [--epochs 3]
 
 Goal (issue 15): an int8 variant ≥ 3× smaller than float, and int8 ≥ 1.3× faster than
-float at batch 256 on CPU with a loss that is not significant. The projects are built in
-a temporary folder (the demo data comes from yearn's cache when present).
+float at batch 256 on CPU with a loss that is not significant. Projects are built in a
+temporary folder (the demo data comes from yearn's cache when present); ``uptime`` is
+printed so the load stands beside the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -25,6 +30,19 @@ from yearn.project import Project
 from yearn.ship import compress_run
 from yearn.splits import split_project
 from yearn.train import train_project
+
+QDQ = {"static_format": "qdq", "quantize_chain": False}
+GRID = [  # (label, compress_run options); int8-static is the variant these change
+    ("qoperator, chain ops (default)", {}),
+    ("qoperator, conv/gemm only", {"quantize_chain": False}),
+    ("qoperator, chain, per-channel", {"per_channel": True}),
+    ("qoperator, chain, reduce_range", {"reduce_range": True}),
+    ("qdq, conv/gemm only", QDQ),
+    ("qdq, chain ops", {"static_format": "qdq"}),
+    ("qdq, per-channel", {**QDQ, "per_channel": True}),
+    ("qoperator, chain, ort level basic", {"optimization": "basic"}),
+    ("qoperator, chain, ort level extended", {"optimization": "extended"}),
+]
 
 
 def _wide_project(root: Path, rows: int = 6000, features: int = 64, seed: int = 0) -> Path:
@@ -47,47 +65,118 @@ def _wide_project(root: Path, rows: int = 6000, features: int = 64, seed: int = 
     return root
 
 
-def build(kind: str, folder: Path, epochs: int) -> tuple[Path, dict]:
+def build(kind: str, folder: Path, epochs: int) -> tuple[Path, str]:
     if kind == "digits":
-        return make_digits_demo(folder / kind), {"model": "cnn", "batch_size": 64}
-    if kind == "tabular":
-        return make_tabular_demo(folder / kind), {"model": "mlp"}
-    return _wide_project(folder / kind), {"model": "mlp", "width": 512, "depth": 3}
+        root, model, params = make_digits_demo(folder / kind), "cnn", {"batch_size": 64}
+    elif kind == "tabular":
+        root, model, params = make_tabular_demo(folder / kind), "mlp", {}
+    else:
+        root, model, params = _wide_project(folder / kind), "mlp", {"width": 512, "depth": 3}
+    split_project(root)
+    train_project(root, model, epochs=epochs, **params)
+    return root, model
+
+
+def _row(kind: str, result, v, base) -> dict[str, str]:
+    lat = v.latency_ms
+    first = v.name == base.name
+    return {
+        "demo": kind,
+        "variant": v.name,
+        "size KiB": f"{v.size_bytes / 1024:.1f}",
+        "× smaller": "—" if first else f"{base.size_bytes / v.size_bytes:.2f}",
+        "gzip KiB": f"{v.zipped_bytes / 1024:.1f}",
+        "b1 p50/p99 ms": f"{lat['b1_p50']:.3f} / {lat['b1_p99']:.3f}",
+        "b256 p50/p99 ms": f"{lat['b256_p50']:.2f} / {lat['b256_p99']:.2f}",
+        "speed b256 vs float [95% CI]": "—" if first else v.speed_text(256),
+        result.metric: f"{v.metric:.4f}",
+        "cost, points [95% CI]": "—"
+        if first
+        else f"{v.cost:+.2f} [{v.cost_low:+.2f}, {v.cost_high:+.2f}]",
+        "loss": "—" if first else v.loss,
+    }
+
+
+def _markdown(rows: list[dict[str, str]]) -> str:
+    cols = list(rows[0])
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _goal_lines(kind: str, result) -> list[str]:
+    by = {v.name: v for v in result.variants}
+    base = by["float32"]
+    out = []
+    for name in ("int8-dynamic", "int8-static"):
+        v = by[name]
+        s = v.speed["256"]
+        fast = s["low"] >= 1.3 and not v.loss.endswith("loss")
+        out.append(
+            f"- {kind} {name}: {base.size_bytes / v.size_bytes:.2f}× smaller "
+            f"({'meets' if base.size_bytes >= 3 * v.size_bytes else 'misses'} 3×); batch 256 "
+            f"{v.speed_text(256)} ({'meets' if fast else 'misses'} 1.3× with the interval "
+            f"above 1.3 and no loss); {v.sentence}"
+        )
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--demo", default="all", choices=["digits", "tabular", "wide", "all"])
+    parser.add_argument(
+        "--demo", default="both", choices=["digits", "tabular", "wide", "both", "all"]
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--grid", action="store_true", help="also the int8 options table")
     args = parser.parse_args()
-    kinds = ["digits", "tabular", "wide"] if args.demo == "all" else [args.demo]
-    pd.set_option("display.width", 250)
-    pd.set_option("display.max_columns", 20)
+    kinds = {"both": ["digits", "tabular"], "all": ["digits", "tabular", "wide"]}.get(
+        args.demo, [args.demo]
+    )
+    load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    print(f"`uptime` before: {load}; cpu count {os.cpu_count()}; {args.threads} thread(s)\n")
+    rows, grid_rows, goals, sentences = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for kind in kinds:
-            root, params = build(kind, Path(tmp), args.epochs)
-            split_project(root)
-            model = params.pop("model")
-            train_project(root, model, epochs=args.epochs, **params)
+            root, model = build(kind, Path(tmp), args.epochs)
+            project = Project(root)
             result = compress_run(
-                Project(root), threads=args.threads, repeats=args.repeats, sparsities=(0.5, 0.8)
-            )
-            print(f"\n== {kind} ({model}; {result.metric} on {result.n} {result.split} rows; "
-                  f"{args.threads} thread(s), cpu count {os.cpu_count()}) ==")  # fmt: skip
-            print(pd.DataFrame(result.rows()).to_string(index=False))
-            by = {v.name: v for v in result.variants}
-            base = by["float32"]
-            for name in ("int8-dynamic", "int8-static"):
-                v = by[name]
-                print(
-                    f"{name}: {base.size_bytes / v.size_bytes:.2f}× smaller; batch 256 p50 "
-                    f"{base.latency_ms['b256_p50']:.3f} → {v.latency_ms['b256_p50']:.3f} ms "
-                    f"({base.latency_ms['b256_p50'] / v.latency_ms['b256_p50']:.2f}× speed-up); "
-                    f"{v.sentence}"
-                )
-            print(result.sentence)
+                project, threads=args.threads, repeats=args.repeats, sparsities=(0.5, 0.8),
+                out=Path(tmp) / f"{kind}-variants", save=False,
+            )  # fmt: skip
+            base = result.variants[0]
+            rows += [_row(kind, result, v, base) for v in result.variants]
+            goals += _goal_lines(kind, result)
+            sentences.append(f"- {kind} ({model}, {result.metric} on {result.n:,} "
+                             f"{result.split} rows): {result.sentence}")  # fmt: skip
+            if not args.grid:
+                continue
+            for label, options in GRID:
+                r = compress_run(
+                    project, threads=args.threads, repeats=args.repeats, sparsities=(),
+                    out=Path(tmp) / f"{kind}-grid", save=False, **options,
+                )  # fmt: skip
+                b = r.variants[0]
+                level = options.get("optimization", "all")
+                for v in r.variants[1:]:
+                    if v.name == "int8-dynamic" and set(options) - {"optimization"}:
+                        continue  # the static options leave dynamic as it was
+                    row = _row(kind, r, v, b)
+                    row["variant"] = (
+                        f"{v.name} ({label})" if v.name == "int8-static"
+                        else f"{v.name} (ort level {level})"
+                    )  # fmt: skip
+                    row["float b256 p50 ms"] = f"{b.latency_ms['b256_p50']:.2f}"
+                    grid_rows.append(row)
+    print(_markdown(rows))
+    print("\nRecommendations:\n" + "\n".join(sentences))
+    print("\nGoals:\n" + "\n".join(goals))
+    if grid_rows:
+        print("\nint8 options (each row measured against float in its own interleaved run):\n")
+        print(_markdown(grid_rows))
+    load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    print(f"\n`uptime` after: {load}")
 
 
 if __name__ == "__main__":

@@ -4,14 +4,20 @@ drift, and yearn's false-alarm rate over 100 no-drift windows at n = 1,000 / 100
 1,000,000.
 
     bash bench/setup_evidently_env.sh     # once (Evidently lives in its own venv)
-    .venv/bin/python bench/monitor.py [--ref-rows 1000000] [--cur-rows 500000]
-        [--fa-sizes 1000 100000 1000000] [--fa-windows 100] [--skip-evidently]
+    PYTHONPATH=src OMP_NUM_THREADS=1 .venv/bin/python bench/monitor.py --fa-sizes
+        [--ref-rows 1000000] [--cur-rows 500000] [--skip-evidently]
+    # + the false-alarm part (about 45 min on 2 cores): --fa-sizes 1000 100000 1000000
+
+Prints markdown tables ready for bench/README.md: the comparison (ratios from this one run,
+the load average before and after) and, with ``--fa-sizes``, the false alarms.
 
 Planted: +0.5 sd in the normal columns ``num_0``, ``num_4``, ``num_8``, the frequencies of
 ``cat_0`` reversed, and a sequential ``id`` (continuing from the reference into production).
 Every other column is drawn from the same distribution on both sides. The tables are written
 to Parquet under ``bench/out/``; each tool runs in its own subprocess on those files, timed
-from reading the files to the finished result, peak memory from ``resource.getrusage``.
+from reading the files to the finished result, peak memory from ``resource.getrusage`` (the
+whole process: interpreter and imports included; "after imports" is the resident memory
+once the tool's modules are imported, before any data is read).
 yearn runs with the domain classifier on. The false-alarm part draws each no-drift window
 afresh from the generator (20 columns of the same kinds) and runs the whole of ``monitor``
 on it.
@@ -72,6 +78,7 @@ def _peak_mb() -> float:
 def worker_yearn(ref: str, cur: str) -> dict:
     from yearn.monitor import Reference, monitor
 
+    imports_mb = _peak_mb()
     start = time.perf_counter()
     reference = Reference.build(ref)
     built = time.perf_counter() - start
@@ -81,6 +88,7 @@ def worker_yearn(ref: str, cur: str) -> dict:
         "seconds": time.perf_counter() - start,
         "reference_seconds": built,
         "peak_mb": _peak_mb(),
+        "imports_mb": imports_mb,
         "flagged": sorted(window.drifted_columns),
         "excluded": result.excluded,
         "domain_auc": [window.domain.auc, window.domain.low, window.domain.high],
@@ -93,6 +101,7 @@ def worker_evidently(ref: str, cur: str) -> dict:
     from evidently import Report
     from evidently.presets import DataDriftPreset
 
+    imports_mb = _peak_mb()
     start = time.perf_counter()
     reference, current = pd.read_parquet(ref), pd.read_parquet(cur)
     snapshot = Report([DataDriftPreset()]).run(current, reference)
@@ -109,6 +118,7 @@ def worker_evidently(ref: str, cur: str) -> dict:
     return {
         "seconds": time.perf_counter() - start,
         "peak_mb": _peak_mb(),
+        "imports_mb": imports_mb,
         "flagged": sorted(flagged),
     }
 
@@ -150,6 +160,70 @@ def false_alarms(sizes: list[int], windows: int, ref_rows: int) -> list[dict]:
     return out
 
 
+def _load() -> str:
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _flagged(row: dict) -> str:
+    if "error" in row:
+        return f"not measured: {row['error']}"
+    got = set(row["flagged"])
+    extra, missed = sorted(got - set(PLANTED)), sorted(set(PLANTED) - got)
+    text = ", ".join(f"`{c}`" for c in sorted(got)) or "nothing"
+    if not extra and not missed:
+        text += " — the 4 planted, nothing else"
+    if extra:
+        text += f" — **not planted: {', '.join(extra)}**"
+    if missed:
+        text += f" — **missed: {', '.join(missed)}**"
+    left_out = [f"`{c}` ({why.split(':')[0]})" for c, why in row.get("excluded", {}).items()]
+    if left_out:
+        text += f"; left out: {', '.join(left_out)}"
+    return text
+
+
+def comparison_table(results: dict) -> str:
+    """The side-by-side table, ratios from this run."""
+    rows = [
+        "| tool | columns flagged | seconds | peak memory (MB) | after imports (MB) |",
+        "|---|---|---:|---:|---:|",
+    ]
+    names = {"yearn": "yearn (`Reference.build` + `monitor`, domain classifier on)",
+             "evidently": "Evidently DataDriftPreset"}  # fmt: skip
+    for tool, label in names.items():
+        row = results.get(tool)
+        if row is None:
+            continue
+        if "error" in row:
+            rows.append(f"| {label} | {_flagged(row)} | | | |")
+            continue
+        rows.append(
+            f"| {label} | {_flagged(row)} | {row['seconds']:.1f} | {row['peak_mb']:,.0f} | "
+            f"{row['imports_mb']:,.0f} |"
+        )
+    y, e = results.get("yearn", {}), results.get("evidently", {})
+    if "seconds" in y and "seconds" in e:
+        rows.append(
+            f"| ratio (Evidently / yearn) | | **{e['seconds'] / y['seconds']:.1f}× less time** | "
+            f"**{e['peak_mb'] / y['peak_mb']:.1f}× less memory** | |"
+        )
+    return "\n".join(rows)
+
+
+def false_alarm_table(rows: list[dict]) -> str:
+    out = [
+        "| window size n | windows | false alarms (default) | false alarms (thresholds alone) "
+        "| seconds |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        a, b, w = r["false_alarms"], r["false_alarms_without_effect_floor"], r["windows"]
+        out.append(
+            f"| {r['n']:,} | {w} | {a} ({a / w:.0%}) | {b} ({b / w:.0%}) | {r['seconds']:,.0f} |"
+        )
+    return "\n".join(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ref-rows", type=int, default=1_000_000)
@@ -173,7 +247,7 @@ def main() -> None:
     if not cur.exists():
         table = make_table(args.cur_rows, 7, drift=True, start=args.ref_rows)
         table.to_parquet(cur, index=False)
-    results = {"planted": list(PLANTED)}
+    results = {"planted": list(PLANTED), "load_before": _load()}
     print(f"{args.ref_rows:,} reference / {args.cur_rows:,} current × 50 columns", flush=True)
     results["yearn"] = _run(sys.executable, "yearn", ref, cur, args.peer_timeout)
     print("yearn", json.dumps(results["yearn"]), flush=True)
@@ -184,8 +258,18 @@ def main() -> None:
         else:
             results["evidently"] = {"error": "no venv: run bash bench/setup_evidently_env.sh"}
         print("evidently", json.dumps(results["evidently"]), flush=True)
+    results["load_after"] = _load()
+    print(f"\nLoad average (1 / 5 / 15 min) before: {results['load_before']}; after the "
+          f"comparison: {results['load_after']}\n")  # fmt: skip
+    print(comparison_table(results), flush=True)
+    if "error" not in results["yearn"]:
+        dom = results["yearn"]
+        auc = ", ".join(f"{v:.3f}" for v in dom["domain_auc"])
+        drivers = ", ".join(f"`{d['column']}` ({d['auc_drop']:.3f})" for d in dom["domain_drivers"])
+        print(f"\nyearn's domain classifier (AUC, 95% interval): {auc}; drivers: {drivers}")
     if args.fa_sizes:
         results["false_alarms"] = false_alarms(args.fa_sizes, args.fa_windows, args.ref_rows)
+        print("\n" + false_alarm_table(results["false_alarms"]))
     (OUT / "monitor.json").write_text(json.dumps(results, indent=2, default=str))
 
 

@@ -1,16 +1,20 @@
-"""Benchmark: ``yearn.profile`` on a 1,000,000 × 50 mixed table, side by side with
-ydata-profiling (minimal mode) and Evidently's data-drift preset.
+"""Benchmark: ``yearn split`` and ``yearn profile`` on 1,000,000 training + 500,000 target
+rows × 50 features, side by side with ydata-profiling (minimal mode, on the 1M training
+rows) and Evidently's data-drift preset (1M reference + 500k current), on the same files.
 
     bash bench/setup_ydata_env.sh && bash bench/setup_evidently_env.sh   # once
-    .venv/bin/python bench/profile_scale.py [--rows 1000000] [--skip-peers]
+    /work/main/.venv/bin/python bench/profile_scale.py            # prints one markdown table
 
-The table (numbers, categories, missing values, one leaky column ``leak``, a target source
-whose ``num_0``..``num_2`` and ``cat_0`` are shifted) is written to Parquet under
-``bench/out/``; each tool then runs in its own subprocess — yearn with this project's
-venv, each peer with the python of its benchmark-only venv under ``bench/.envs/`` — on
-that file, timed from reading the file to the finished result, peak memory from
-``resource.getrusage``. A peer that cannot finish in ``--peer-timeout`` seconds is re-run
-on a stated fraction of the rows. Not part of the test suite.
+The table (a sequential ``id``, 32 numeric and 17 categorical features with missing values,
+one leaky column ``leak``, a binary ``label``; the target source shifts ``num_0``..``num_2``
+and ``cat_0``) is written once as a yearn project under ``bench/out/``: ``data/web.parquet``
+(train) and ``data/phone.parquet`` (target). Each step runs in its own process, one after
+another: yearn's as the CLI a user types (``yearn split --project P --fresh``, then
+``yearn profile --project P``, which profiles per split and writes the HTML), each peer
+with the python of its benchmark-only venv under ``bench/.envs/``. Wall time is measured
+around the process (interpreter start, imports and reading the files included); peak
+memory is the process's ``ru_maxrss``; CPU is its user + system time. "data in memory" is
+the Arrow size of the two files' tables. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -32,13 +36,24 @@ SHIFTED_NUM = ("num_0", "num_1", "num_2")
 SHIFTED_CAT = ("cat_0",)
 
 
-def make_table(rows: int, seed: int = 0):
+def make_table(rows: int, seed: int = 0, *, target_rows: int | None = None):
+    """The benchmark table: a sequential ``id``, 50 features, ``label``, ``role``, ``source``.
+
+    With ``target_rows``, ``rows`` training rows come first and ``target_rows`` target rows
+    after them (as two files appended: the id then differs between the sources, which a
+    drift tool must not call a shift); without it 30% of ``rows``, at random, are target,
+    and there is no ``id`` column (``bench/scale_memory.py`` numbers its chunks itself).
+    """
     import numpy as np
     import pandas as pd
 
     rng = np.random.default_rng(seed)
-    target = rng.random(rows) < 0.3
-    cols = {}
+    if target_rows is None:
+        target = rng.random(rows) < 0.3
+    else:
+        target = np.arange(rows + target_rows) >= rows
+        rows += target_rows
+    cols = {} if target_rows is None else {"id": np.arange(rows, dtype=np.int64)}
     for j in range(N_NUM):
         x = rng.normal(loc=j % 5, scale=1 + j % 3, size=rows)
         if f"num_{j}" in SHIFTED_NUM:
@@ -66,200 +81,218 @@ def make_table(rows: int, seed: int = 0):
     return pd.DataFrame(cols)
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+PROJECT_TOML = """[project]
+task = "binary"
+label_column = "label"
+id_column = "id"
+
+[[sources]]
+name = "web"
+path = "data/web.parquet"
+role = "train"
+
+[[sources]]
+name = "phone"
+path = "data/phone.parquet"
+role = "target"
+"""
 
 
-def _cpu_seconds() -> float:
+def write_project(folder: Path, train_rows: int, target_rows: int, seed: int = 0) -> Path:
+    """A yearn project over the table: ``data/web.parquet`` (train) and
+    ``data/phone.parquet`` (target), without the ``role`` / ``source`` columns."""
+    frame = make_table(train_rows, seed, target_rows=target_rows)
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    is_target = (frame["role"] == "target").to_numpy()
+    frame = frame.drop(columns=["role", "source"])
+    frame[~is_target].to_parquet(data / "web.parquet", index=False)
+    frame[is_target].to_parquet(data / "phone.parquet", index=False)
+    (folder / "yearn.toml").write_text(PROJECT_TOML)
+    return folder
+
+
+def _usage() -> dict:
+    """Peak memory (VmHWM: this process's own high-water mark; ``ru_maxrss`` would carry the
+    parent's across fork and exec) and CPU seconds of this process."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    peak_kb = usage.ru_maxrss
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                peak_kb = int(line.split()[1])
+    return {"peak_mb": peak_kb / 1024, "cpu_seconds": usage.ru_utime + usage.ru_stime}
 
 
-def worker_yearn(path: str, threads: int) -> dict:
-    import pandas as pd
+def worker_yearn(project: str, command: str) -> dict:
+    """``yearn split`` or ``yearn profile`` as the console script runs it, in this process."""
+    import contextlib
 
-    from yearn.profile import profile
+    from yearn.cli import main
 
-    start = time.perf_counter()
-    frame = pd.read_parquet(path)
-    read = time.perf_counter() - start
-    result = profile(frame, label="label", options={"n_threads": threads})
-    seconds = time.perf_counter() - start
-    leak = result["leakage"].summary
-    shift = result["shift"].summary
-    return {
-        "seconds": seconds,
-        "read_seconds": read,
-        "peak_mb": _peak_mb(),
-        "cpu_seconds": _cpu_seconds(),
-        "per_check": {r.name: round(r.seconds, 2) for r in result.results},
-        "leaks": leak["leaks"],
-        "shifted": shift["shifted"],
-        "drivers": shift["drivers"],
-        "adversarial_auc": shift["adversarial"]["auc"],
-        "adversarial_ci": shift["adversarial"]["ci"],
-        "rows": len(frame),
-    }
+    args = {"split": ["split", "--fresh"], "profile": ["profile"]}[command]
+    sys.argv = ["yearn", *args, "--project", project]
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        try:
+            main()
+        except SystemExit as stop:
+            if stop.code:
+                raise
+    out = _usage()
+    state = Path(project) / ".yearn"
+    if command == "split":
+        sizes = json.loads((state / "splits.json").read_text())["sizes"]
+        out["found"] = "4-way manifest: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items())
+        return out
+    checks = {c["name"]: c for c in _profile_checks(state / "workflow" / "profile.json")}
+    leaks = checks["leakage"]["summary"].get("leaks", [])
+    shifted = checks["shift"]["summary"].get("shifted", [])
+    planted = set(SHIFTED_NUM + SHIFTED_CAT)
+    out["found"] = (
+        f"leak: {', '.join(leaks) or 'none'}; shifts {len(planted & set(shifted))}/4"
+        f"{' + ' + ', '.join(sorted(set(shifted) - planted)) if set(shifted) - planted else ''}"
+        f"; id called drift: {'id' in shifted}"
+    )
+    out["per_check"] = {c: round(v["seconds"], 2) for c, v in checks.items()}
+    return out
 
 
-def worker_ydata(path: str, fraction: float) -> dict:
+def _profile_checks(path: Path) -> list[dict]:
+    return json.loads(path.read_text())["checks"]
+
+
+def worker_ydata(project: str) -> dict:
     import pandas as pd
     from ydata_profiling import ProfileReport
 
-    start = time.perf_counter()
-    frame = pd.read_parquet(path)
-    if fraction < 1:
-        frame = frame.sample(frac=fraction, random_state=0)
+    frame = pd.read_parquet(Path(project) / "data" / "web.parquet")
     report = ProfileReport(frame, minimal=True, progress_bar=False)
     text = report.to_json()
-    return {
-        "seconds": time.perf_counter() - start,
-        "peak_mb": _peak_mb(),
-        "cpu_seconds": _cpu_seconds(),
-        "rows": len(frame),
-        "json_bytes": len(text),
-    }
+    alerts = json.loads(text).get("alerts", [])
+    return {**_usage(), "rows": len(frame), "found": f"{len(alerts)} alerts; no train-vs-target"}
 
 
-def worker_evidently(path: str, fraction: float) -> dict:
+def worker_evidently(project: str) -> dict:
     import pandas as pd
     from evidently import Report
     from evidently.presets import DataDriftPreset
 
-    start = time.perf_counter()
-    frame = pd.read_parquet(path)
-    if fraction < 1:
-        frame = frame.sample(frac=fraction, random_state=0)
-    features = [c for c in frame.columns if c not in ("label", "role", "source")]
-    ref = frame.loc[frame["role"] == "train", features]
-    cur = frame.loc[frame["role"] == "target", features]
-    snapshot = Report([DataDriftPreset()]).run(cur, ref)
-    result = snapshot.dict()
-    drifted_count = None
-    for metric in result.get("metrics", []):
-        if str(metric.get("metric_name", "")).startswith("DriftedColumnsCount"):
-            drifted_count = metric["value"]["count"]
+    data = Path(project) / "data"
+    ref = pd.read_parquet(data / "web.parquet").drop(columns=["label"])
+    cur = pd.read_parquet(data / "phone.parquet").drop(columns=["label"])
+    snapshot = Report([DataDriftPreset()]).run(cur, ref).dict()
+    drifted = []
+    for metric in snapshot.get("metrics", []):
+        config = metric.get("config") or {}
+        if "ValueDrift" not in str(metric.get("metric_name")):
+            continue
+        value, threshold = metric["value"], config.get("threshold")
+        p_value = "p_value" in str(config.get("method"))
+        if (value < threshold) if p_value else (value >= threshold):
+            drifted.append(config.get("column"))
+    planted = set(SHIFTED_NUM + SHIFTED_CAT)
+    extra = sorted(set(drifted) - planted)
     return {
-        "seconds": time.perf_counter() - start,
-        "peak_mb": _peak_mb(),
-        "cpu_seconds": _cpu_seconds(),
-        "rows": len(frame),
-        "drifted_columns": drifted_count,
+        **_usage(),
+        "rows": len(ref) + len(cur),
+        "found": f"shifts {len(planted & set(drifted))}/4"
+        + (f" + false flags: {', '.join(extra)}" if extra else ""),
     }
 
 
-def _run(python: str, tool: str, path: Path, arg: str, timeout: float) -> dict:
-    cmd = [python, str(Path(__file__).resolve()), "--worker", tool, str(path), arg]
+def worker_size(project: str) -> dict:
+    import pyarrow.parquet as pq
+
+    data = Path(project) / "data"
+    return {"bytes": sum(pq.read_table(data / f).nbytes for f in ("web.parquet", "phone.parquet"))}
+
+
+def _run(python: str, args: list[str], timeout: float) -> dict:
+    cmd = [python, str(Path(__file__).resolve()), "--worker", *args]
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return {"error": f"did not finish in {timeout:.0f} s"}
+    wall = time.perf_counter() - start
     if proc.returncode != 0:
-        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr else "failed"}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+        tail = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed"
+        return {"error": tail}
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "wall": wall}
 
 
-def _peer(name: str, path: Path, timeout: float, fractions: tuple[float, ...]) -> dict:
+def _peer_python(name: str) -> str | None:
     python = HERE / ".envs" / name / "bin" / "python"
-    if not python.exists():
-        return {"error": f"no venv: run bash bench/setup_{name}_env.sh"}
-    for fraction in fractions:
-        out = _run(str(python), name, path, str(fraction), timeout)
-        out["fraction"] = fraction
-        if "error" not in out:
-            return out
-        print(f"  {name} on {fraction:.0%} of rows: {out['error']}", flush=True)
-    return out
+    return str(python) if python.exists() else None
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--threads", type=int, default=1, help="OpenMP threads for yearn")
-    parser.add_argument("--repeats", type=int, default=3, help="yearn runs (fastest shown)")
-    parser.add_argument("--peer-timeout", type=float, default=600)
+    parser.add_argument("--train-rows", type=int, default=1_000_000)
+    parser.add_argument("--target-rows", type=int, default=500_000)
+    parser.add_argument("--peer-timeout", type=float, default=900)
     parser.add_argument("--skip-peers", action="store_true")
-    parser.add_argument(
-        "--peer-fractions",
-        type=float,
-        nargs="+",
-        default=[1.0, 0.1],
-        help="shares of the rows to try for the peers, in order",
-    )
-    parser.add_argument(
-        "--worker", nargs=3, metavar=("TOOL", "PATH", "ARG"), help=argparse.SUPPRESS
-    )
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        tool, path, arg = args.worker
-        if tool == "yearn":
-            out = worker_yearn(path, int(arg))
-        elif tool == "ydata":
-            out = worker_ydata(path, float(arg))
-        else:
-            out = worker_evidently(path, float(arg))
+        tool, project, *rest = args.worker
+        workers = {"yearn": worker_yearn, "ydata": worker_ydata, "evidently": worker_evidently}
+        out = worker_size(project) if tool == "size" else workers[tool](project, *rest)
         print(json.dumps(out))
         return
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"profile_scale_{args.rows}.parquet"
-    if not path.exists():
+    project = OUT / f"scale_project_{args.train_rows}_{args.target_rows}"
+    if not (project / "yearn.toml").exists():
         t0 = time.perf_counter()
-        make_table(args.rows).to_parquet(path, index=False)
-        print(f"wrote {path} in {time.perf_counter() - t0:.1f} s", flush=True)
-    print(
-        f"cores available: {len(os.sched_getaffinity(0))}; load average before: "
-        f"{os.getloadavg()[0]:.1f}",
-        flush=True,
-    )
-    runs = []
-    for k in range(args.repeats):
-        runs.append(_run(sys.executable, "yearn", path, str(args.threads), 600))
-        print(f"yearn run {k + 1}:", json.dumps(runs[-1]), flush=True)
-    ok = [r for r in runs if "error" not in r]
-    if ok:  # the fastest run (the one least disturbed by other load); all runs kept
-        best = min(ok, key=lambda r: r["seconds"])
-        walls = sorted(r["seconds"] for r in ok)
-        results = {"yearn": {**best, "wall_all": walls, "wall_median": walls[len(walls) // 2]}}
-    else:
-        results = {"yearn": runs[-1]}
+        write_project(project, args.train_rows, args.target_rows)
+        print(f"wrote {project} in {time.perf_counter() - t0:.1f} s", flush=True)
+    load = [f"{os.getloadavg()[0]:.1f}"]
+    rows = args.train_rows + args.target_rows
+    size_mb = _run(sys.executable, ["size", str(project)], 600)["bytes"] / 2**20
+    steps = [("yearn split", sys.executable, ["yearn", str(project), "split"], rows)]
+    steps.append(("yearn profile", sys.executable, ["yearn", str(project), "profile"], rows))
     if not args.skip_peers:
-        for name in ("ydata", "evidently"):
-            results[name] = _peer(name, path, args.peer_timeout, tuple(args.peer_fractions))
-            print(f"{name}:", json.dumps(results[name]), flush=True)
-    ours = results["yearn"].get("seconds")
-    print()
-    head = ("tool", "rows", "wall s", "CPU s", "peak MB", "yearn faster (wall / CPU, per row)")
-    print(f"{head[0]:<11}{head[1]:>9}{head[2]:>9}{head[3]:>9}{head[4]:>9}  {head[5]}")
-    ours_cpu = results["yearn"].get("cpu_seconds")
+        steps.append(("ydata-profiling minimal", "ydata", ["ydata", str(project)], args.train_rows))
+        steps.append(("Evidently data drift", "evidently", ["evidently", str(project)], rows))
+    results = {}
+    for name, python, cmd, n in steps:
+        if python in ("ydata", "evidently"):
+            python = _peer_python(python)
+            if python is None:
+                results[name] = {"error": f"no venv: run bash bench/setup_{cmd[0]}_env.sh"}
+                continue
+        timeout = 600 if name.startswith("yearn") else args.peer_timeout
+        results[name] = {**_run(python, cmd, timeout), "rows": n}
+        print(f"{name}: {json.dumps(results[name])}", flush=True)
+    load.append(f"{os.getloadavg()[0]:.1f}")
+    ours = results["yearn profile"].get("wall")
+    print(
+        f"\n{args.train_rows:,} train + {args.target_rows:,} target rows × 50 features; data in "
+        f"memory (Arrow) {size_mb:,.0f} MB; {len(os.sched_getaffinity(0))} cores; load average "
+        f"{load[0]} before, {load[1]} after\n"
+    )
+    print("| step | rows | wall s | CPU s | peak MB | peak / data | what it found | ratio |")
+    print("|---|---:|---:|---:|---:|---:|---|---:|")
     for name, r in results.items():
         if "error" in r:
-            print(f"{name:<11}{'-':>9}{'-':>9}{'-':>9}{'-':>9}  {r['error']}")
+            print(f"| {name} | {r['rows']:,} | — | — | — | — | {r['error']} | |")
             continue
-        ratio = ""
-        if name != "yearn" and ours:
-            scale = args.rows / r["rows"]  # a peer on a fraction: compare per row
-            ratio = (
-                f"{r['seconds'] * scale / ours:.1f}x / {r['cpu_seconds'] * scale / ours_cpu:.1f}x"
-            )
+        ratio = f"{r['wall'] / ours:.1f}× yearn" if ours and not name.startswith("yearn") else ""
         print(
-            f"{name:<11}{r['rows']:>9}{r['seconds']:>9.1f}{r['cpu_seconds']:>9.1f}"
-            f"{r['peak_mb']:>9.0f}  {ratio}"
+            f"| {name} | {r['rows']:,} | {r['wall']:.1f} | {r['cpu_seconds']:.1f} | "
+            f"{r['peak_mb']:,.0f} | {r['peak_mb'] / size_mb:.2f} | {r['found']} | {ratio} |"
         )
-    print(f"load average after: {os.getloadavg()[0]:.1f}")
-    y = results["yearn"]
-    if "error" not in y:
-        found_leak = "leak" in y["leaks"]
-        found_shift = set(SHIFTED_NUM + SHIFTED_CAT) <= set(y["shifted"])
-        print(
-            f"\nleaky column found: {found_leak}; shifted features found: {found_shift} "
-            f"({', '.join(y['shifted'])}); adversarial AUC {y['adversarial_auc']} "
-            f"{y['adversarial_ci']}"
-        )
-        print(
-            "goals: wall <= 15 s:", y["seconds"] <= 15, "| peak <= 4096 MB:", y["peak_mb"] <= 4096
-        )
+    prof = results["yearn profile"]
+    if "per_check" in prof:
+        print(f"\nyearn profile per check (s): {prof['per_check']}")
+    goals = []
+    for step, limit in (("yearn split", 3), ("yearn profile", 10)):
+        wall = results[step].get("wall")
+        goals.append(f"{step} ≤ {limit} s: {'met' if wall and wall <= limit else 'not met'}")
+    peak = max(results[s].get("peak_mb", float("inf")) for s in ("yearn split", "yearn profile"))
+    goals.append(f"peak ≤ 1.5× data: {'met' if peak <= 1.5 * size_mb else 'not met'}")
+    print("goals: " + "; ".join(goals))
     (OUT / "profile_scale_results.json").write_text(json.dumps(results, indent=2))
 
 

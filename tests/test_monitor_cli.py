@@ -40,7 +40,8 @@ def _rows(rng, n, prefix, shift=0.0):
     logit = 2.0 * x1 + x2 + np.where(color == "red", 0.5, -0.5)
     y = np.where(rng.random(n) < 1 / (1 + np.exp(-logit)), "yes", "no")
     ids = [f"{prefix}{i}" for i in range(n)]
-    return pd.DataFrame({"id": ids, "x1": x1, "x2": x2, "color": color, "y": y})
+    note = rng.choice(["fast delivery", "late again", "ok", "gift wrap please"], n)
+    return pd.DataFrame({"id": ids, "x1": x1, "x2": x2, "color": color, "note": note, "y": y})
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +87,11 @@ def test_monitor_names_input_drift_and_concept_drift(cli, project):
     assert day2["domain"]["drifted"] and day2["domain"]["drivers"][0]["column"] == "x1"
     est, lab = day2["estimate"], day2["labelled"]
     assert est["low"] <= lab["value"] <= est["high"]  # shift without concept drift: covered
+    # the project's metric (error) first, then F1 / precision / recall, each with an interval
+    assert [m["metric"] for m in day2["metrics"]] == ["error", "f1", "precision", "recall"]
+    assert all(m["low"] <= m["value"] <= m["high"] for m in day2["metrics"])
+    assert abs(day2["metrics"][0]["value"] - (1 - est["value"])) < 0.03  # two routes agree
+    assert set(result["settings"]["dev_metrics"]) == {"error", "f1", "precision", "recall"}
     assert result["windows"][2]["drifted_columns"] == []
     assert (
         "request_id" in result["excluded"] and "time" not in result["windows"][0]["drifted_columns"]
@@ -100,6 +106,7 @@ def test_monitor_table_output_and_no_drift_exit_zero(cli, project, tmp_path):
     out = cli("monitor", "--project", project, "--log", day1)
     assert out.exit_code == 0, out.output
     assert "ok" in out.output and "not monitored: request_id" in out.output
+    assert "estimated without labels: error" in out.output and "dev (labelled): error" in out.output
 
 
 def test_audit_writes_a_worksheet_the_dashboard_opens(cli, project):
@@ -166,3 +173,32 @@ def test_retrain_exports_the_promoted_model_and_records_lineage(cli, project):
     assert current.run_id == decision["new_run"] and current.parent_run_id
     assert load_exported(current.export_path).metadata["run_id"] == decision["new_run"]
     assert current.data_fingerprint == Project(project).manifest().sha256
+
+
+def test_text_inputs_are_said_to_be_watched_through_the_predictions_only(cli, tmp_path):
+    from yearn.splits import split_project
+    from yearn.train import train_project
+
+    root = tmp_path / "text"
+    root.mkdir()
+    toml = TOML.replace('id_column = "id"', 'id_column = "id"\ntext_columns = ["note"]')
+    (root / "yearn.toml").write_text(toml)
+    rng = np.random.default_rng(1)
+    for name in ("web", "app"):
+        part = _rows(rng, 300, name[0])
+        part["note"] = rng.choice(["fast delivery", "late again", "gift wrap"], len(part))
+        part.to_csv(root / f"{name}.csv", index=False)
+    split_project(root)
+    train_project(root, "linear", epochs=3, lr=0.05, num_threads=1)
+    proj = Project(root)
+    log = _rows(rng, 400, "r").drop(columns="y")
+    log["note"] = "late again"
+    log["time"] = pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(np.arange(400), "s")
+    log = with_predictions(proj, proj.latest_run_with(), log)
+    log.to_csv(root / "log.csv", index=False)
+    out = cli("monitor", "--project", root, "--log", root / "log.csv", "--json")
+    result = json.loads(out.output)
+    assert result["excluded"]["note"].startswith("text input: monitored only through the model")
+    assert any("monitored only through the predictions" in n for n in result["notes"])
+    html = Project(root).paths.monitor.joinpath("latest.html").read_text()
+    assert "Not monitored (and why)" in html and "text input: monitored only" in html

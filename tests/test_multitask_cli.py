@@ -114,7 +114,7 @@ def test_a_task_with_every_label_missing_exits_2(cli, tmp_path):
 
 def test_multitask_on_a_single_label_project_is_refused(cli, tmp_path):
     (tmp_path / "data.csv").write_text(
-        "id,x,y\n" + "".join(f"r{i},{i},{i % 2}\n" for i in range(40))
+        "id,x,y\n" + "".join(f"r{i},{i * 7 % 13},{i % 2}\n" for i in range(40))
     )
     (tmp_path / "yearn.toml").write_text(
         TOML.replace('"multilabel"', '"binary"')

@@ -6,6 +6,7 @@ are recorded, never asserted (see bench/compress.py)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -79,6 +80,10 @@ def test_variants_are_loadable_exports(compressed):
     assert "cost_vs_float" in model.metadata["metric"]
     got = model.predict_frame(rows)
     assert np.max(np.abs(got["proba:yes"] - base["proba:yes"])) < 0.05  # int8 ≈ float
+    static = load_exported(payload["variants"][2]["path"])  # QGemm: an onnxruntime contrib op
+    assert static.metadata["variant"] == "int8-static"
+    got = static.predict_frame(rows)
+    assert np.max(np.abs(got["proba:yes"] - base["proba:yes"])) < 0.05
 
 
 @pytest.mark.parametrize(
@@ -105,15 +110,113 @@ def test_constraints_can_leave_nothing_to_recommend(compressed):
     toml = (root / "yearn.toml").read_text()
     (root / "yearn.toml").write_text(toml + '\n[metric]\nconstraints = ["size_mb <= 0.000001"]\n')
     try:
-        result = compress_run(root, sparsities=(), repeats=2, out=root / "c2")
+        result = compress_run(
+            root, sparsities=(), repeats=2, out=root / "c2", save=False, static_format="qdq",
+            quantize_chain=False,
+        )  # fmt: skip
     finally:
         (root / "yearn.toml").write_text(toml)
+    assert _ops(result.variants[2].path) >= {"QuantizeLinear", "DequantizeLinear", "Gemm"}
+    assert result.options["static_format"] == "qdq"
     assert result.recommended is None
     assert "no variant qualifies" in result.sentence and "size_mb" in result.sentence
     assert result.constraints == ["size_mb <= 1e-06"]
 
 
-def test_bad_sparsity_is_one_line_exit_2(compressed, cli):
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--sparsity", "1.5"), "sparsities must lie in (0, 1)"),
+        (("--static-format", "int4"), "static_format must be one of qdq, qoperator"),
+        (("--optimization", "max"), "optimization must be one of all, extended"),
+    ],
+)
+def test_bad_option_is_one_line_exit_2(compressed, cli, args, message):
     root, _ = compressed
-    result = cli("compress", "-p", root, "--sparsity", "1.5")
-    assert result.exit_code == 2 and "sparsities must lie in (0, 1)" in result.output
+    result = cli("compress", "-p", root, *args)
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_json_carries_every_row_and_the_options(compressed):
+    _, payload = compressed
+    assert [r["variant"] for r in payload["rows"]] == [v["name"] for v in payload["variants"]]
+    assert all("speed b256 vs float [95% CI]" in r for r in payload["rows"])
+    assert payload["options"]["static_format"] == "qoperator" and payload["options"]["repeats"] == 5
+    assert payload["options"]["quantize_chain"] is True
+    for v in payload["variants"]:
+        assert set(v["speed"]) == {"1", "256"}
+        assert v["speed"]["256"]["low"] <= v["speed"]["256"]["ratio"] <= v["speed"]["256"]["high"]
+
+
+def test_pruning_alone_is_not_preferred_for_size(compressed):
+    _, payload = compressed
+    assert "not smaller on disk than float" in payload["excluded"]["pruned-50%"][0]
+    assert payload["recommended"] != "pruned-50%"
+
+
+def test_table_is_saved_with_the_runs_and_shown_in_the_report(compressed, cli):
+    from yearn.ship import latest_compress
+
+    root, payload = compressed
+    saved = latest_compress(root, payload["run"])
+    assert saved is not None and saved.saved_as == payload["saved_as"]
+    assert [v.name for v in saved.variants] == [v["name"] for v in payload["variants"]]
+    assert saved.recommended == payload["recommended"]
+    assert latest_compress(root, "no-such-run") is None
+    result = cli("report", "-p", root, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    section = next(s for s in report["sections"] if s["id"] == "compression")
+    assert section["present"] and section["note"] is None
+    html_text = Path(report["report"]).read_text(encoding="utf-8")
+    assert "Compression (int8, pruning)" in html_text and "int8-dynamic" in html_text
+    assert "recommended:" in html_text or "no variant qualifies" in html_text
+
+
+def test_report_has_no_compression_section_before_compress(tmp_path, cli):
+    root = make_table_project(tmp_path / "toy", cli)
+    result = cli("report", "-p", root, "--json")
+    assert result.exit_code == 0, result.output
+    assert "compression" not in [s["id"] for s in json.loads(result.output)["sections"]]
+
+
+@pytest.mark.parametrize(
+    ("reference", "variant", "verdict"),
+    [
+        ([1.0, 1.1, 0.9, 1.0] * 10, [1.0, 1.1, 0.9, 1.0] * 10, "no measured difference"),  # null
+        ([2.0, 2.2, 1.8, 2.1] * 10, [1.0, 1.1, 0.9, 1.0] * 10, "faster"),
+        ([1.0, 1.1, 0.9, 1.0] * 10, [4.0, 4.4, 3.6, 4.1] * 10, "slower"),
+        ([1.0, 3.0, 0.5, 2.0, 1.0], [1.5, 1.0, 2.0, 1.0, 1.2], "no measured difference"),  # noise
+    ],
+)
+def test_speed_claimed_only_when_the_interval_excludes_one(reference, variant, verdict):
+    from yearn.ship._latency import speed_of
+
+    speed = speed_of(reference, variant)
+    assert speed.verdict == verdict
+    assert speed.low <= speed.ratio <= speed.high
+    if verdict == "slower":
+        assert "slower" in speed.text and speed.text.startswith("4.")
+
+
+def _ops(folder) -> set[str]:
+    import onnx
+
+    return {n.op_type for n in onnx.load(f"{folder}/model.onnx").graph.node}
+
+
+def test_default_static_is_qoperator_over_the_chain(compressed):
+    _, payload = compressed
+    ops = _ops(payload["variants"][2]["path"])
+    assert "QGemm" in ops and "Gemm" not in ops and "Relu" not in ops  # Relu folded in
+
+
+def test_exported_graph_carries_no_exporter_metadata(compressed):
+    import onnx
+
+    _, payload = compressed
+    for v in payload["variants"][:3]:
+        model = onnx.load(f"{v['path']}/model.onnx")
+        assert all(not i.metadata_props for i in (*model.graph.input, *model.graph.output))
+        assert all(not n.name and not n.doc_string for n in model.graph.node)
+        assert not model.graph.value_info

@@ -310,9 +310,22 @@ def test_assignment_is_pinned_across_versions():
         test=3,
         train_dev=2,
         expected_error=None,
+        hash_scheme="blake2b",  # manifest format 1 (and any manifest without "hash")
     )
     code = {"train": ".", "train_dev": "t", "dev": "D", "test": "T"}
     assert "".join(code[s] for s in m.table["split"].astype(str)) == "t.........t..TDTTDD."
+    # format 2 (the default for a fresh split): the vectorised mix64 keys, pinned too
+    m = four_way_split(
+        np.arange(20),
+        np.array(["web"] * 10 + ["phone"] * 10),
+        target="phone",
+        dev=3,
+        test=3,
+        train_dev=2,
+        expected_error=None,
+    )
+    assert m.settings["hash"] == "mix64"
+    assert "".join(code[s] for s in m.table["split"].astype(str)) == "....t.....DTT.D..tTD"
 
 
 def test_target_to_train_defaults_to_the_rest():

@@ -25,7 +25,30 @@ def register(app: typer.Typer) -> None:
         finetune_epochs: int = typer.Option(
             2, "--finetune-epochs", help="Fine-tune after pruning."
         ),
-        threads: int = typer.Option(1, "--threads", help="onnxruntime threads for the timings."),
+        threads: int = typer.Option(
+            1, "--threads", help="onnxruntime intra-op threads, the same for every variant."
+        ),
+        static_format: str = typer.Option(
+            "qoperator",
+            "--static-format",
+            help="int8-static as 'qoperator' nodes (QLinearConv, QGemm) or 'qdq' pairs.",
+        ),
+        per_channel: bool = typer.Option(
+            False, "--per-channel", help="int8-static weights quantised per output channel."
+        ),
+        reduce_range: bool = typer.Option(
+            False, "--reduce-range", help="int8-static with 7-bit weights (older CPUs)."
+        ),
+        quantize_chain: bool = typer.Option(
+            True,
+            "--quantize-chain/--no-quantize-chain",
+            help="int8-static also over Relu/pooling/reshape, so activations stay int8.",
+        ),
+        optimization: str = typer.Option(
+            "all",
+            "--optimization",
+            help="onnxruntime graph optimisation for the timings: all, extended, basic, disable.",
+        ),
         repeats: int = typer.Option(200, "--repeats", help="Timed calls at batch 1 (÷10 at 256)."),
         out: Path | None = typer.Option(
             None,
@@ -49,6 +72,8 @@ def register(app: typer.Typer) -> None:
             result = compress_run(
                 Project(project, store_url=store_url), run, sparsities=tuple(sparsity),
                 finetune_epochs=finetune_epochs, threads=threads, repeats=repeats, out=out,
+                static_format=static_format, per_channel=per_channel, reduce_range=reduce_range,
+                quantize_chain=quantize_chain, optimization=optimization,
                 random_state=random_state,
             )  # fmt: skip
         if as_json:
@@ -66,3 +91,9 @@ def register(app: typer.Typer) -> None:
             console.print(f"[dim]· {escape(name)}: {escape('; '.join(why))}[/dim]", highlight=False)
         console.print(escape(result.sentence), highlight=False)
         console.print(f"variants written under {escape(str(result.out))}", highlight=False)
+        if result.saved_as:
+            console.print(
+                f"table saved with the runs as {escape(result.saved_as)} (kind compress); "
+                "`yearn report` shows it",
+                highlight=False,
+            )

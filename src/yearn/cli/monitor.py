@@ -36,7 +36,10 @@ def _print_result(result) -> None:
         title=f"{len(result.windows)} windows of {s['rows']:,} rows vs "
         f"{s['reference_rows']:,} reference rows (run {s.get('run_id', '?')})"
     )
-    for col in ("window", "rows", "verdict", "drifted", "domain AUC", "est. accuracy", "labelled"):
+    metric = next((w.metrics[0].metric for w in result.windows if w.metrics), None)
+    columns = ["window", "rows", "verdict", "drifted", "domain AUC", "est. accuracy"]
+    columns += [f"est. {metric}"] if metric else []
+    for col in [*columns, "labelled"]:
         table.add_column(
             col, justify="left" if col in ("window", "verdict", "drifted") else "right"
         )
@@ -47,23 +50,35 @@ def _print_result(result) -> None:
         est_s = f"{est.value:.1%} [{est.low:.1%}, {est.high:.1%}]" if est else "—"
         lab = f"{_pct(w.labelled.value)} (n={w.labelled.n})" if w.labelled else "—"
         colour = "green" if w.verdict == "ok" else "red"
-        table.add_row(
-            w.window,
-            f"{w.n:,}",
-            f"[{colour}]{w.verdict}[/]",
-            ", ".join(w.drifted_columns) or "—",
-            auc,
-            est_s,
-            lab,
-        )
+        cells = [w.window, f"{w.n:,}", f"[{colour}]{w.verdict}[/]"]
+        cells += [", ".join(w.drifted_columns) or "—", auc, est_s]
+        if metric:
+            m = w.metrics[0] if w.metrics else None
+            cells.append(f"{m.value:.3f} [{m.low:.3f}, {m.high:.3f}]" if m else "—")
+        table.add_row(*cells, lab)
     console.print(table)
     for name, why in result.excluded.items():
         console.print(f"not monitored: {name} ({why})", highlight=False)
     for note in result.notes:
         console.print(f"note: {note}", highlight=False)
+    _print_metric_estimates(result)
     for w in result.windows:
         for reason in w.reasons:
             console.print(f"{w.window}: {reason}", highlight=False)
+
+
+def _print_metric_estimates(result) -> None:
+    """Every label-free metric of every window, with its interval (one line per window)."""
+    dev = result.settings.get("dev_metrics") or {}
+    for w in result.windows:
+        if len(w.metrics) > 1:
+            parts = "; ".join(
+                f"{m.metric} {m.value:.3f} [{m.low:.3f}, {m.high:.3f}]" for m in w.metrics
+            )
+            console.print(f"{w.window}: estimated without labels: {parts}", highlight=False)
+    if dev:
+        shown = "; ".join(f"{k} {v:.3f}" for k, v in dev.items())
+        console.print(f"dev (labelled): {shown}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,6 +6,7 @@ Sources: CSV / Parquet files, pandas / polars DataFrames, numpy arrays, image fo
 
 from yearn.data.dataset import Dataset
 from yearn.data.frames import from_arrays, from_frame, infer_task
+from yearn.data.idlike import id_like_reason
 from yearn.data.images import IMAGE_SUFFIXES, load_images, read_image_folder
 from yearn.data.project import load_project
 from yearn.data.screen import apply_screen, kept_columns, read_screen
@@ -19,6 +20,7 @@ __all__ = [
     "from_arrays",
     "from_frame",
     "id_like_label",
+    "id_like_reason",
     "infer_task",
     "kept_columns",
     "load_images",

@@ -295,17 +295,20 @@ def id_like_label(values: Any, column: str | None = None) -> str | None:
     train and in dev; the usual cause is ``label_column`` naming the id or a free-text
     column. ``None`` when the label looks like classes.
     """
-    series = pd.Series(np.asarray(values, dtype=object)).dropna().astype(str)
-    if series.empty:
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))  # missing: -1
+    present = codes[codes >= 0]
+    if not len(present):
         return None
-    counts = series.value_counts()
+    # classes are the labels' texts (1 and "1" are one class): count codes, then merge texts
+    texts = pd.Series(np.bincount(present, minlength=len(uniques)))
+    counts = texts.groupby(np.array([str(u) for u in uniques], dtype=object)).sum()
     singletons = int((counts == 1).sum())
-    if len(counts) < ID_LIKE_MIN_CLASSES or singletons < ID_LIKE_SINGLETON_SHARE * len(series):
+    if len(counts) < ID_LIKE_MIN_CLASSES or singletons < ID_LIKE_SINGLETON_SHARE * len(present):
         return None
     return (
         f"{'the label' if column is None else f'the label column {column!r}'} looks like an "
         f"id: {len(counts):,} classes for "
-        f"{len(series):,} examples, {singletons:,} of them with a single example. A classifier "
+        f"{len(present):,} examples, {singletons:,} of them with a single example. A classifier "
         "cannot learn a class from one example and no split can stratify it; check "
         "label_column in yearn.toml (does it name an id or a text column?)."
     )

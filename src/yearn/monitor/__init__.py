@@ -11,6 +11,12 @@ verdicts, audits, and retraining with promotion. See ``docs/monitoring.md``.
 
 from yearn.monitor._audit import SHARES, audit_frame, audit_project, drift_scores
 from yearn.monitor._bins import ColumnBins
+from yearn.monitor._cbpe import (
+    NOT_ESTIMATED,
+    ClassCalibration,
+    confusion_metric,
+    not_estimated_reason,
+)
 from yearn.monitor._domain import DomainDrift, auc_interval, domain_classifier
 from yearn.monitor._monitor import MIN_EFFECT, monitor
 from yearn.monitor._null import NullCalibration
@@ -33,8 +39,10 @@ __all__ = [
     "CLASS_COLUMN",
     "CONFIDENCE_COLUMN",
     "MIN_EFFECT",
+    "NOT_ESTIMATED",
     "SHARES",
     "VERDICTS",
+    "ClassCalibration",
     "ColumnBins",
     "ColumnDrift",
     "ConfidenceMap",
@@ -51,6 +59,7 @@ __all__ = [
     "auc_interval",
     "audit_frame",
     "audit_project",
+    "confusion_metric",
     "deployed_run",
     "domain_classifier",
     "drift_scores",
@@ -58,6 +67,7 @@ __all__ = [
     "monitor",
     "monitor_project",
     "monitoring_html",
+    "not_estimated_reason",
     "open_table",
     "project_reference",
     "retrain_project",

@@ -1,19 +1,20 @@
 """Which columns are monitored: numbers and categories, never ids or timestamps.
 
-Id-like columns are found with the profile's own rule (``id_like_reason``: unique per row,
-or monotone with row order), so a sequential id is excluded on either side (reference or
-production) and never reported as drift.
+Id-like columns are found with the profile's own rule (:func:`yearn.data.id_like_reason`:
+unique per row, or monotone with row order), so a sequential id is excluded on either side
+(reference or production) and never reported as drift. The rule is read through a light
+view of the column (NumPy only: monitoring never imports the profile's checks).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from yearn.profile import ColumnView
+from yearn.data import id_like_reason
 
 __all__ = ["TIME_NAMES", "column_kind", "exclusion_reason"]
 
@@ -38,8 +39,6 @@ def column_kind(values: pd.Series) -> str:
 
 def exclusion_reason(name: str, values: pd.Series) -> str | None:
     """Why a column is not monitored (timestamp, id-like, empty), or None."""
-    from yearn.profile.checks.leakage import id_like_reason
-
     kind = column_kind(values)
     if kind == "timestamp" or name.lower() in TIME_NAMES:
         return "timestamp"
@@ -51,17 +50,32 @@ def exclusion_reason(name: str, values: pd.Series) -> str | None:
     return f"id-like: {why}" if why else None
 
 
-def _view(name: str, kind: str, values: pd.Series) -> ColumnView:
-    """The profile's view of one column, built without copying the column where it can be
-    (the same fields as :class:`yearn.profile.ProfileContext` fills)."""
-    from yearn.profile import ColumnView
+@dataclass
+class _View:
+    """What the id-like rule reads of one column (the fields of the profile's ColumnView)."""
 
+    kind: str
+    values: np.ndarray  # float64 with NaN (numeric) or category codes with -1 (categorical)
+    n_missing: int
+    integer_valued: bool = False
+    distinct: int | None = None  # categorical: known from the codes
+
+    @functools.cached_property
+    def n_unique(self) -> int:
+        if self.distinct is not None:
+            return self.distinct
+        v = self.values[~np.isnan(self.values)]
+        return int(np.unique(v).size) if v.size else 0
+
+
+def _view(name: str, kind: str, values: pd.Series) -> _View:
+    """The id-like rule's view of one column, without copying the column where it can be."""
     if kind == "numeric":
         x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         missing = np.isnan(x)
-        present = x[~missing] if missing.any() else x
+        n_missing = int(np.count_nonzero(missing))
+        present = x[~missing] if n_missing else x
         integer = bool(present.size) and bool(np.all(present == np.round(present)))
-        return ColumnView(name, "numeric", x, missing, integer_valued=integer)
+        return _View("numeric", x, n_missing, integer_valued=integer)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    missing = codes < 0
-    return ColumnView(name, "categorical", codes, missing, np.asarray(uniques, dtype=object))
+    return _View("categorical", codes, int(np.count_nonzero(codes < 0)), distinct=len(uniques))

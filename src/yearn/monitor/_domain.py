@@ -5,6 +5,7 @@ rows? Out-of-fold AUC with a 95% interval (Hanley–McNeil), and the columns tha
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -46,11 +47,9 @@ def _auc(y: np.ndarray, score: np.ndarray) -> float:
 
 def auc_interval(auc: float, n1: int, n0: int, confidence: float = 0.95) -> tuple[float, float]:
     """Hanley–McNeil interval of an AUC from ``n1`` positives and ``n0`` negatives."""
-    from scipy.stats import norm
-
     q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
     var = (auc * (1 - auc) + (n1 - 1) * (q1 - auc**2) + (n0 - 1) * (q2 - auc**2)) / (n1 * n0)
-    z = float(norm.ppf(0.5 + confidence / 2))
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
     half = z * np.sqrt(max(var, 0.0))
     return max(0.0, auc - half), min(1.0, auc + half)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import pandas as pd
 from yearn._validation import check_fraction
 from yearn.errors import DataError
 from yearn.monitor._bins import statistic
+from yearn.monitor._cbpe import ClassCalibration
 from yearn.monitor._columns import LOG_COLUMNS, exclusion_reason
 from yearn.monitor._domain import domain_classifier
 from yearn.monitor._performance import ConfidenceMap, Estimate, wilson
@@ -23,7 +24,7 @@ from yearn.monitor._reference import (
     prediction_columns,
 )
 from yearn.monitor._result import ColumnDrift, MonitorResult, WindowResult
-from yearn.monitor._table import Table, open_table, row_ids
+from yearn.monitor._table import Table, open_table, release_memory, row_ids
 from yearn.monitor._windows import Windows, find_time_column, make_windows
 
 __all__ = ["MIN_EFFECT", "monitor"]
@@ -165,6 +166,10 @@ def monitor(
     id_column: str | None = None,
     label_column: str = "label",
     confidence_map: ConfidenceMap | None = None,
+    class_calibration: ClassCalibration | None = None,
+    metrics: Sequence[str] = (),
+    not_estimated: Mapping[str, str] | None = None,
+    verdict_metric: str | None = None,
     alpha: float = 0.05,
     min_effect: Mapping[str, float] | None = None,
     domain: bool = True,
@@ -176,8 +181,12 @@ def monitor(
     the window's size (``m`` statistics per window, so a window with no drift raises a
     false alarm with probability at most ``alpha``); a column drifts when its statistic is
     above the threshold *and* at least ``min_effect``. ``confidence_map`` (fitted on dev)
-    gives the label-free accuracy; ``labels`` (id + ``label_column``) the real one and the
-    concept-drift test.
+    gives the label-free accuracy; ``class_calibration`` (binary, fitted on dev) the
+    label-free ``metrics`` (confusion-matrix metrics: the project's first);
+    ``not_estimated`` names the metrics left out and why (reported as notes);
+    ``verdict_metric`` (one of ``metrics``, the project's) is also tested for a drop against
+    dev, as accuracy is. ``labels``
+    (id + ``label_column``) give the real accuracy and the concept-drift test.
     """
     check_fraction("alpha", alpha)
     floors = {**MIN_EFFECT, **(min_effect or {})}
@@ -197,6 +206,7 @@ def monitor(
     hists: dict[str, np.ndarray] = {}
     samples: dict[str, list[np.ndarray]] = {}
     for name in reference.inputs:
+        release_memory()  # the previous column's pages, before reading the next
         if name not in table:
             notes.append(f"reference column {name!r} is not in {table.name}: not monitored")
             continue
@@ -229,7 +239,9 @@ def monitor(
     for name in preds:
         hist = _histograms(reference, name, derived[name], windows)
         per_column.append(_column_drift(reference, name, "prediction", hist, alpha_each, floors))
+    release_memory()
     truth = _labels_per_row(table, labels, id_column, label_column) if labels is not None else None
+    positive = _positive_scores(table, derived, class_calibration) if metrics else None
     results = []
     for w in range(len(windows)):
         rows = windows.codes == w
@@ -260,7 +272,17 @@ def monitor(
                     z = confidence_map.concept_z(
                         derived[CONFIDENCE_COLUMN].to_numpy()[known], correct
                     )
+        estimates = []
+        if positive is not None:
+            score, predicted = positive
+            estimates = class_calibration.estimate(  # type: ignore[union-attr]
+                score[rows], predicted[rows], metrics, random_state=random_state + w
+            )
         verdict, reasons = _verdict(cols, dom, est, lab, z, confidence_map)
+        dropped = _metric_drop(estimates, verdict_metric, class_calibration)
+        if dropped and verdict not in ("concept drift", "performance drop"):
+            verdict = "performance drop"
+        reasons += dropped
         results.append(
             WindowResult(
                 windows.labels[w],
@@ -274,6 +296,7 @@ def monitor(
                 z,
                 verdict,
                 reasons,
+                estimates,
             )
         )
     if derived is None:
@@ -283,6 +306,13 @@ def monitor(
         )
     elif confidence_map is None:
         notes.append("no dev predictions to calibrate on: label-free performance not measured")
+    if metrics and positive is None and derived is not None:
+        notes.append(
+            f"{table.name} has no proba: column of the positive class: "
+            f"{', '.join(metrics)} not estimated without labels"
+        )
+    for name, why in (not_estimated or {}).items():
+        notes.append(f"{name} is not estimated without labels: {why}")
     settings = {
         "window": window,
         "time_column": tcol,
@@ -294,8 +324,57 @@ def monitor(
         "rows": table.n,
         "dev_accuracy": confidence_map.dev_accuracy if confidence_map else None,
         "dev_rows": confidence_map.n_dev if confidence_map else None,
+        "estimated_metrics": list(metrics) if positive is not None else [],
+        "dev_metrics": (
+            {m: class_calibration.dev_value(m) for m in metrics}
+            if class_calibration is not None and positive is not None
+            else {}
+        ),
+        "not_estimated": dict(not_estimated or {}),
+        "verdict_metric": verdict_metric if positive is not None else None,
     }
     return MonitorResult(results, excluded, settings, notes)
+
+
+def _positive_scores(
+    table: Table, derived: pd.DataFrame | None, calibration: ClassCalibration | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The probability of the positive class and whether it was predicted, per row (None
+    when the table lacks them or no calibration was fitted)."""
+    if calibration is None or derived is None or CLASS_COLUMN not in derived:
+        return None
+    column = f"proba:{calibration.positive}"
+    if column not in table:
+        return None
+    score = pd.to_numeric(table.column(column), errors="coerce").to_numpy(dtype=np.float64)
+    if np.isnan(score).any():
+        row = int(np.flatnonzero(np.isnan(score))[0])
+        raise DataError(
+            f"{table.name}: row {row}: {column} is missing or not a number; every request "
+            "needs the model's probabilities."
+        )
+    predicted = derived[CLASS_COLUMN].astype(str).to_numpy() == calibration.positive
+    return score, predicted
+
+
+def _metric_drop(
+    estimates: list[Estimate], name: str | None, calibration: ClassCalibration | None
+) -> list[str]:
+    """The reason when the label-free estimate of ``name`` is significantly worse than on
+    dev (one-sided 1%, and at least ``MIN_DROP``), else nothing."""
+    est = next((e for e in estimates if e.metric == name), None)
+    if est is None or calibration is None or not np.isfinite(est.se):
+        return []
+    dev = calibration.dev_value(est.metric)
+    lower_better = est.metric == "error" or est.metric.startswith("1-")
+    gap = (est.value - dev) if lower_better else (dev - est.value)
+    se = np.sqrt(calibration.dev_se(est.metric) ** 2 + est.se**2)
+    if gap >= MIN_DROP and se > 0 and gap / se > Z_ALERT:
+        return [
+            f"performance drop: estimated (no labels) {est.metric} {est.value:.3f} "
+            f"[{est.low:.3f}, {est.high:.3f}] vs dev {dev:.3f}"
+        ]
+    return []
 
 
 def _verdict(cols, dom, est, lab, z, cmap) -> tuple[str, list[str]]:

@@ -24,6 +24,7 @@ __all__ = ["NullCalibration"]
 GAUSS_MIN = 10.0
 GAUSS_DRAWS = 40_000
 EXACT_DRAWS = 20_000
+CHUNK = 4_000  # draws simulated at a time (a few MB however many bins a column has)
 
 
 def _unit_gaussian(p: np.ndarray, draws: int, rng: np.random.Generator) -> np.ndarray:
@@ -59,8 +60,12 @@ class NullCalibration:
         if self.gaussian(n):
             if self._unit is None:
                 rng = np.random.default_rng([self.random_state, 1])
-                unit = statistic(self.bins, _unit_gaussian(self.bins.p, GAUSS_DRAWS, rng))
-                self._unit = np.sort(unit)
+                p = self.bins.p
+                unit = [
+                    statistic(self.bins, _unit_gaussian(p, CHUNK, rng))
+                    for _ in range(GAUSS_DRAWS // CHUNK)
+                ]
+                self._unit = np.sort(np.concatenate(unit))
             return self._unit / np.sqrt(self.n_eff(n))
         if n not in self._exact:
             self._exact[n] = np.sort(self._simulate(n))
@@ -69,12 +74,15 @@ class NullCalibration:
     def _simulate(self, n: int) -> np.ndarray:
         rng = np.random.default_rng([self.random_state, 2, n])
         p, big = self.bins.p, self.bins.n
-        current = rng.multinomial(n, p, size=EXACT_DRAWS) / n
-        if big * self.p_min >= GAUSS_MIN:
-            reference = p + _unit_gaussian(p, EXACT_DRAWS, rng) / np.sqrt(big)
-        else:
-            reference = rng.multinomial(big, p, size=EXACT_DRAWS) / big
-        return statistic(self.bins, current - reference)
+        out = []
+        for _ in range(EXACT_DRAWS // CHUNK):
+            current = rng.multinomial(n, p, size=CHUNK) / n
+            if big * self.p_min >= GAUSS_MIN:
+                reference = p + _unit_gaussian(p, CHUNK, rng) / np.sqrt(big)
+            else:
+                reference = rng.multinomial(big, p, size=CHUNK) / big
+            out.append(statistic(self.bins, current - reference))
+        return np.concatenate(out)
 
     def threshold(self, n: int, alpha: float) -> float:
         """The statistic a no-drift window of ``n`` rows exceeds with probability ``alpha``."""

@@ -14,6 +14,7 @@ confidence promises is concept drift.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -41,11 +42,9 @@ class Estimate:
 
 def wilson(correct: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of a proportion."""
-    from scipy.stats import norm
-
     if n == 0:
         return 0.0, 1.0
-    z = float(norm.ppf(0.5 + confidence / 2))
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
     p = correct / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
@@ -108,9 +107,7 @@ class ConfidenceMap:
         n = c.size
         value = float(c.mean())
         se = float(np.sqrt(np.sum(c * (1 - c)) / n**2 + self.map_se(confidence) ** 2))
-        from scipy.stats import norm
-
-        z = float(norm.ppf(0.5 + confidence_level / 2))
+        z = NormalDist().inv_cdf(0.5 + confidence_level / 2)
         return Estimate(
             "accuracy",
             value,

@@ -4,7 +4,7 @@ the confidence map from its dev predictions, and the request log of ``yearn serv
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +12,7 @@ import pandas as pd
 
 from yearn._validation import check_choice
 from yearn.errors import DataError, StoreError
+from yearn.monitor._cbpe import ClassCalibration, not_estimated_reason
 from yearn.monitor._monitor import monitor
 from yearn.monitor._performance import ConfidenceMap
 from yearn.monitor._reference import Reference
@@ -62,6 +63,21 @@ def deployed_run(project: Project, run: str | None = None) -> tuple[str, str]:
     return newest, "newest run with predictions (nothing deployed yet: 'yearn retrain' records one)"
 
 
+#: Why image and text inputs get no drift statistic of their own.
+MEDIA_REASON = (
+    "{kind} input: monitored only through the model's predictions (predicted class and "
+    "confidence drift, label-free performance); its content is not compared with training"
+)
+
+
+def media_columns(dataset) -> dict[str, str]:
+    """The project's image and text columns, each with the reason it has no drift test."""
+    out = {c: MEDIA_REASON.format(kind="text") for c in dataset.text_columns}
+    if dataset.image_column is not None:
+        out[dataset.image_column] = MEDIA_REASON.format(kind="image")
+    return out
+
+
 @dataclass
 class ProjectReference:
     """The reference of a project's deployed model and its dev-fitted confidence map."""
@@ -71,6 +87,10 @@ class ProjectReference:
     run_id: str
     chosen: str
     split: str
+    class_calibration: ClassCalibration | None = None
+    metrics: tuple[str, ...] = ()  # estimated without labels, the project's metric first
+    not_estimated: dict[str, str] = field(default_factory=dict)  # metric -> why not
+    media: dict[str, str] = field(default_factory=dict)  # image/text column -> how watched
 
 
 def _input_columns(dataset) -> list[str]:
@@ -107,7 +127,54 @@ def project_reference(
     if preds.task in ("binary", "multiclass") and "dev" in preds.splits:
         dev = preds.split("dev")
         cmap = ConfidenceMap.fit(dev.proba().max(axis=1), dev.correct(), random_state=random_state)
-    return ProjectReference(reference, cmap, run_id, chosen, split)
+    calibration, metrics, skipped = _metric_estimation(project, preds, random_state)
+    return ProjectReference(
+        reference,
+        cmap,
+        run_id,
+        chosen,
+        split,
+        calibration,
+        metrics,
+        skipped,
+        media_columns(dataset),
+    )
+
+
+def _project_metric(project: Project) -> str | None:
+    return project.config.metric.optimizing if project.has_config else None
+
+
+def _drop_metric(project: Project, metrics: tuple[str, ...]) -> str | None:
+    """The project's metric when its label-free estimate can name a drop (accuracy and
+    error are already tested through the confidence map)."""
+    metric = _project_metric(project)
+    plain = ("accuracy", "error", "1-accuracy")
+    return metric if metric in metrics and metric not in plain else None
+
+
+def _metric_estimation(project: Project, preds, random_state: int):
+    """The dev-fitted class calibration (binary), the metrics estimated without labels
+    (the project's metric first, then F1, precision, recall and error) and the reasons
+    the project's metric is not, when it is not."""
+    metric = _project_metric(project)
+    skipped: dict[str, str] = {}
+    why = not_estimated_reason(metric, preds.task) if metric else None
+    if why and metric not in ("accuracy", "error"):  # accuracy: the confidence map's
+        skipped[metric] = why
+    if preds.task != "binary" or "dev" not in preds.splits:
+        return None, (), skipped
+    dev = preds.split("dev")
+    positive = str(dev.classes[-1])  # the positive class, as the metric registry takes it
+    score = dev.proba()[:, -1]
+    truth = dev.frame["label"].astype(str).to_numpy() == positive
+    predicted = dev.frame["pred"].astype(str).to_numpy() == positive
+    calibration = ClassCalibration.fit(
+        score, truth, predicted, positive=positive, random_state=random_state
+    )
+    first = [metric] if metric and why is None else []
+    metrics = tuple(dict.fromkeys([*first, "f1", "precision", "recall", "error"]))
+    return calibration, metrics, skipped
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -162,15 +229,26 @@ def monitor_project(
         id_column=id_column,
         label_column=label_column,
         confidence_map=ref.confidence_map,
+        class_calibration=ref.class_calibration,
+        metrics=ref.metrics,
+        not_estimated=ref.not_estimated,
+        verdict_metric=_drop_metric(project, ref.metrics),
         alpha=alpha,
         random_state=random_state,
     )
+    if ref.media:  # said for every project with image / text inputs, logged or not
+        result.excluded.update(ref.media)
+        result.notes.append(
+            f"{', '.join(ref.media)}: image / text inputs are monitored only through the "
+            "predictions; no drift statistic compares their content with training"
+        )
     result.settings.update(
         {
             "run_id": ref.run_id,
             "run_chosen": ref.chosen,
             "reference_split": ref.split,
             "log": str(source),
+            "metric": project.config.metric.optimizing if project.has_config else None,
         }
     )
     if save:

@@ -13,7 +13,7 @@ import pandas as pd
 from yearn.monitor._bins import ColumnBins, build_bins
 from yearn.monitor._columns import column_kind, exclusion_reason
 from yearn.monitor._null import NullCalibration
-from yearn.monitor._table import Table, open_table
+from yearn.monitor._table import Table, open_table, release_memory
 
 __all__ = [
     "CLASS_COLUMN",
@@ -106,6 +106,7 @@ class Reference:
         bins: dict[str, ColumnBins] = {}
         sample: dict[str, np.ndarray] = {}
         for name in names:
+            release_memory()  # the previous column's pages, before reading the next
             values = table.column(name)
             why = exclusion_reason(name, values)
             if why:

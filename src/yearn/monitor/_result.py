@@ -53,6 +53,7 @@ class WindowResult:
     concept_z: float | None
     verdict: str
     reasons: list[str]
+    metrics: list[Estimate] = field(default_factory=list)  # label-free, the project's first
 
     @property
     def drifted_columns(self) -> list[str]:
@@ -70,6 +71,7 @@ class WindowResult:
             "columns": [c.to_dict() for c in self.columns],
             "domain": self.domain.to_dict() if self.domain else None,
             "estimate": self.estimate.to_dict() if self.estimate else None,
+            "metrics": [m.to_dict() for m in self.metrics],
             "labelled": self.labelled.to_dict() if self.labelled else None,
             "concept_z": self.concept_z,
         }
@@ -99,7 +101,8 @@ class MonitorResult:
         }
 
     def summary_frame(self) -> pd.DataFrame:
-        """One row per window: rows, verdict, drifted columns, domain AUC, accuracy."""
+        """One row per window: rows, verdict, drifted columns, domain AUC, accuracy, and
+        each label-free metric estimate with its interval."""
         rows = []
         for w in self.windows:
             est, lab, dom = w.estimate, w.labelled, w.domain
@@ -115,6 +118,15 @@ class MonitorResult:
                     "estimate_high": est.high if est else None,
                     "labelled_accuracy": lab.value if lab else None,
                     "labelled_rows": lab.n if lab else 0,
+                    **{
+                        key: value
+                        for m in w.metrics
+                        for key, value in (
+                            (f"estimated_{m.metric}", m.value),
+                            (f"{m.metric}_low", m.low),
+                            (f"{m.metric}_high", m.high),
+                        )
+                    },
                 }
             )
         return pd.DataFrame(rows)
@@ -139,9 +151,13 @@ class MonitorResult:
 
         from yearn.display import Series, html_table, line_chart
 
+        frame = self.summary_frame()
+        metric_columns = {c: ".3f" for c in frame.columns if c.endswith(("_low", "_high"))}
+        metric_columns.update({c: ".3f" for c in frame.columns if c.startswith("estimated_")})
         summary = html_table(
-            self.summary_frame(),
+            frame,
             formats={
+                **metric_columns,
                 "domain_auc": ".3f",
                 "estimated_accuracy": ".1%",
                 "estimate_low": ".1%",
@@ -189,4 +205,13 @@ class MonitorResult:
             if worst
             else ""
         )
-        return f"<div>{summary}{chart}{detail}{note}</div>"
+        left_out = (
+            html_table(
+                pd.DataFrame({"column": list(self.excluded), "why": list(self.excluded.values())}),
+                caption="Not monitored (and why)",
+            )
+            if self.excluded
+            else ""
+        )
+        notes = "".join(f"<p>Note: {escape(n)}</p>" for n in self.notes)
+        return f"<div>{summary}{chart}{detail}{note}{left_out}{notes}</div>"

@@ -53,19 +53,42 @@ def _split_per_row(frame: pd.DataFrame, split: Any, id_column: str | None) -> np
             )
         if id_column is None:
             raise ConfigError("a split manifest maps ids to splits: pass id_column= too.")
-        mapping = pd.Series(split["split"].to_numpy(), index=split["id"].astype(str))
-        mapping = mapping[~mapping.index.duplicated()]
-        return frame[id_column].astype(str).map(mapping).to_numpy(dtype=object)
+        return _splits_of_ids(split, frame[id_column])
     arr = np.asarray(split, dtype=object)
     if arr.shape != (len(frame),):
         raise DataError(f"split has {arr.size} values for {len(frame)} rows; give one per row.")
     return arr
 
 
+def _splits_of_ids(manifest: pd.DataFrame, ids: pd.Series) -> pd.Categorical:
+    """Each row's split, looked up by id in a manifest table (ids compared as text, or as
+    integers when both sides are integers; the first row of a repeated id counts; ids
+    the manifest lacks have no split)."""
+    known, wanted = manifest["id"], ids
+    if not (pd.api.types.is_integer_dtype(known) and pd.api.types.is_integer_dtype(wanted)):
+        known, wanted = known.astype(str), wanted.astype(str)
+    index = pd.Index(known.to_numpy())
+    split = pd.Categorical(manifest["split"])  # codes, compared without making strings
+    codes = np.asarray(split.codes, dtype=np.int64)
+    if not index.is_unique:
+        first = ~index.duplicated()
+        index, codes = index[first], codes[first]
+    where = index.get_indexer(wanted.to_numpy())
+    per_row = np.where(where >= 0, codes[where], -1)
+    present = np.bincount(per_row + 1, minlength=len(split.categories) + 1)[1:] > 0
+    names = [str(c) for c in split.categories[present]]
+    order = np.argsort(names)  # categories sorted, as pd.Categorical(values) sorts them
+    lookup = np.full(len(split.categories) + 1, -1, dtype=np.int64)
+    lookup[np.flatnonzero(present)[order]] = np.arange(len(order))
+    return pd.Categorical.from_codes(lookup[per_row], categories=[names[i] for i in order])
+
+
 def _categorical(values: Any) -> pd.Categorical | None:
     """Per-row names as a Categorical of strings (cheap comparisons and codes)."""
     if values is None:
         return None
+    if isinstance(values, pd.Categorical) and all(isinstance(c, str) for c in values.categories):
+        return values
     series = pd.Series(values).reset_index(drop=True)
     cat = pd.Categorical(series)
     if not all(isinstance(c, str) for c in cat.categories):

@@ -62,8 +62,16 @@ def _histograms(columns: dict[str, Any]) -> bytes | None:
     for ax in axes.ravel()[len(items) :]:
         ax.axis("off")
     axes.ravel()[0].legend(fontsize=6)
-    fig.tight_layout()
-    return _png(fig)
+    # fixed margins: tight_layout and a cropped save would each draw the 24 axes again
+    fig.subplots_adjust(
+        left=0.04,
+        right=0.99,
+        top=1 - 0.3 / fig.get_figheight(),
+        bottom=0.55 / fig.get_figheight(),
+        hspace=0.5,
+        wspace=0.22,
+    )
+    return figure_bytes(fig, "png", dpi=80, tight=False)
 
 
 def _map(data: dict[str, Any]) -> bytes:

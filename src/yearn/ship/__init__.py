@@ -5,7 +5,9 @@
   onnxruntime matches PyTorch on dev (max |Δp| ≤ 1e-5);
 * :func:`load_exported` → :class:`ExportedModel` — the runtime every consumer (predict,
   serve, monitor) reads an export through: ``metadata``, ``schema``, ``predict_frame``;
-* :func:`predict_file` — batch predictions of an export on a table or image folder.
+* :func:`predict_file` — batch predictions of an export on a table or image folder;
+* :func:`compress_run` / :func:`latest_compress` — int8 and pruned variants measured
+  against float, the table kept in the run store.
 
 Reading an export needs onnxruntime only: torch is imported by the exporting names alone.
 See ``docs/shipping.md``.
@@ -28,7 +30,7 @@ from yearn.ship._runtime import ExportedModel, load_exported
 from yearn.ship._schema import ColumnSpec, Schema
 
 if TYPE_CHECKING:
-    from yearn.ship._compress import CompressResult, Variant, compress_run
+    from yearn.ship._compress import CompressResult, Variant, compress_run, latest_compress
     from yearn.ship._export import ExportError, ExportResult, export_run
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "choose_operating_point",
     "compress_run",
     "export_run",
+    "latest_compress",
     "load_exported",
     "operating_point_of",
     "predict_file",
@@ -55,6 +58,7 @@ _LAZY = {
     "CompressResult": "yearn.ship._compress",
     "Variant": "yearn.ship._compress",
     "compress_run": "yearn.ship._compress",
+    "latest_compress": "yearn.ship._compress",
     "ExportError": "yearn.ship._export",
     "ExportResult": "yearn.ship._export",
     "export_run": "yearn.ship._export",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import gzip
 import html
 import json
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,15 +27,34 @@ from yearn.ship._export import (
     prepared_inputs,
     write_folder,
 )
+from yearn.ship._latency import OPTIMIZATION_LEVELS, measure_latencies, speed_of
 from yearn.ship._onnx import run_session
 from yearn.ship._operating_point import saved_operating_point
 from yearn.ship._prune import prune_network, sparsity_of, train_targets
-from yearn.ship._quantize import quantize_dynamic_bytes, quantize_static_bytes
+from yearn.ship._quantize import (
+    CHAIN_OPS,
+    NETWORK_OPS,
+    STATIC_FORMATS,
+    quantize_dynamic_bytes,
+    quantize_static_bytes,
+)
 from yearn.ship._schema import frame_to_inputs
 from yearn.ship._source import RunSource, load_run_source
 from yearn.ship._tables import metric_with_interval, output_frame
 
-__all__ = ["CompressResult", "Variant", "compress_run", "loss_verdict", "measure_latency"]
+__all__ = [
+    "COMPRESS_ARTIFACT",
+    "COMPRESS_KIND",
+    "CompressResult",
+    "Variant",
+    "compress_run",
+    "latest_compress",
+    "loss_verdict",
+]
+
+COMPRESS_KIND = "compress"
+COMPRESS_ARTIFACT = "compress.json"
+MIN_SIZE_GAIN = 0.05  # a variant must be ≥ 5% smaller on disk than float to be preferred
 
 POINT_METRICS = ("error", "accuracy", "precision", "recall", "f1", "f1_macro", "f1_micro",
                  "roc_auc", "map")  # fmt: skip
@@ -59,9 +77,23 @@ class Variant:
     loss: str  # significant/borderline loss/gain or not significant (see loss_verdict)
     sentence: str
     path: str | None = None
+    speed: dict[str, dict[str, Any]] = field(default_factory=dict)  # batch → Speed.to_dict
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Variant:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+    def speed_text(self, batch: int) -> str:
+        """``2.10× faster [1.9, 2.3]`` / ``4.0× slower [...]`` / ``1.02× [0.9, 1.1]``."""
+        from yearn.ship._latency import Speed
+
+        s = self.speed.get(str(batch))
+        if not s:
+            return "—"
+        return Speed(s["ratio"], s["low"], s["high"]).text
 
 
 @dataclass
@@ -78,6 +110,8 @@ class CompressResult:
     constraints: list[str] = field(default_factory=list)
     threads: int = 1
     out: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    saved_as: str | None = None
 
     @property
     def sentence(self) -> str:
@@ -89,12 +123,18 @@ class CompressResult:
             )
         v = next(x for x in self.variants if x.name == self.recommended)
         base = self.variants[0]
+        if v.name == base.name:
+            return (
+                "recommended: keep float32 — no compressed variant is smaller on disk without a "
+                "loss and within the constraints"
+            )
         return (
-            f"recommended: {v.name} — {base.size_bytes / v.size_bytes:.1f}× smaller than "
+            f"recommended: {v.name} — {base.size_bytes / v.size_bytes:.2f}× smaller than "
             f"float ({v.size_bytes / 1024:.1f} KiB), {v.sentence}; "
-            f"measured p50 {_ms(base.latency_ms['b1_p50'])} → {_ms(v.latency_ms['b1_p50'])} "
-            f"at batch 1 and {_ms(base.latency_ms['b256_p50'])} → "
-            f"{_ms(v.latency_ms['b256_p50'])} at batch 256 ({self.threads} thread(s))"
+            f"p50 {_ms(base.latency_ms['b1_p50'])} → {_ms(v.latency_ms['b1_p50'])} at batch 1 "
+            f"({_speed_words(v, 1)}) and {_ms(base.latency_ms['b256_p50'])} → "
+            f"{_ms(v.latency_ms['b256_p50'])} at batch 256 ({_speed_words(v, 256)}), "
+            f"{self.threads} thread(s)"
         )
 
     def rows(self) -> list[dict[str, Any]]:
@@ -110,6 +150,9 @@ class CompressResult:
                     "p99 ms b1": round(v.latency_ms["b1_p99"], 3),
                     "p50 ms b256": round(v.latency_ms["b256_p50"], 2),
                     "p99 ms b256": round(v.latency_ms["b256_p99"], 2),
+                    "speed b256 vs float [95% CI]": "—"
+                    if v.name == "float32"
+                    else v.speed_text(256),
                     self.metric: round(v.metric, 4),
                     "cost vs float [95% CI]": "—"
                     if v.name == "float32"
@@ -131,19 +174,35 @@ class CompressResult:
             "sentence": self.sentence,
             "excluded": self.reasons,
             "variants": [v.to_dict() for v in self.variants],
+            "rows": self.rows(),
+            "options": self.options,
             "out": self.out,
+            "saved_as": self.saved_as,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CompressResult:
+        return cls(
+            data["run"], data["metric"], data["split"], int(data["n"]),
+            [Variant.from_dict(v) for v in data["variants"]], data["recommended"],
+            {k: list(r) for k, r in (data.get("excluded") or {}).items()},
+            list(data.get("constraints") or []), int(data.get("threads", 1)), data.get("out"),
+            dict(data.get("options") or {}), data.get("saved_as"),
+        )  # fmt: skip
 
     def _repr_html_(self) -> str:
         from yearn.display import bar_chart, html_table
 
         rows = self.rows()
+        names = [v.name for v in self.variants]
         chart = bar_chart(
-            [v.name for v in self.variants],
-            [v.size_bytes / 1024 for v in self.variants],
-            title="size on disk (KiB)",
+            names, [v.size_bytes / 1024 for v in self.variants], title="size on disk (KiB)",
             fmt=".1f",
-        )
+        )  # fmt: skip
+        speed = bar_chart(
+            names, [v.latency_ms["b256_p50"] for v in self.variants],
+            title=f"p50 latency at batch 256 (ms, {self.threads} thread(s))", fmt=".3g",
+        )  # fmt: skip
         notes = "".join(
             f"<li>{html.escape(k)}: {html.escape('; '.join(r))}</li>"
             for k, r in self.reasons.items()
@@ -153,6 +212,7 @@ class CompressResult:
             + str(html_table(rows, list(rows[0])))
             + (f"<ul>{notes}</ul>" if notes else "")
             + str(chart)
+            + str(speed)
         )
 
 
@@ -160,38 +220,13 @@ def _ms(value: float) -> str:
     return f"{value:.3g} ms"
 
 
-def measure_latency(
-    model_bytes: bytes,
-    inputs: dict[str, np.ndarray],
-    *,
-    threads: int = 1,
-    repeats_b1: int = 200,
-    repeats_b256: int = 20,
-) -> dict[str, float]:
-    """p50 / p99 milliseconds of one onnxruntime call at batch 1 and batch 256."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    session = ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
-    names = {i.name for i in session.get_inputs()}
-    feeds = {k: v for k, v in inputs.items() if k in names}
-    n = len(next(iter(feeds.values())))
-    out: dict[str, float] = {}
-    for batch, repeats in ((1, repeats_b1), (256, repeats_b256)):
-        idx = np.arange(batch) % n
-        batch_feeds = {k: v[idx] for k, v in feeds.items()}
-        session.run(None, batch_feeds)  # warm-up
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            session.run(None, batch_feeds)
-            times.append((time.perf_counter() - start) * 1000)
-        out[f"b{batch}_p50"] = float(np.percentile(times, 50))
-        out[f"b{batch}_p99"] = float(np.percentile(times, 99))
-    return out
+def _speed_words(v: Variant, batch: int) -> str:
+    s = v.speed.get(str(batch))
+    if not s:
+        return "not measured"
+    if s["verdict"] == "no measured difference":
+        return f"no measured difference, {v.speed_text(batch)}"
+    return v.speed_text(batch)
 
 
 def _cost(comparison: Any, metric: str) -> tuple[float, float, float]:
@@ -247,59 +282,63 @@ def compress_run(
     calibration_rows: int = 256,
     threads: int = 1,
     repeats: int = 200,
+    static_format: str = "qoperator",
+    per_channel: bool = False,
+    reduce_range: bool = False,
+    quantize_chain: bool = True,
+    optimization: str = "all",
     out: str | Path | None = None,
+    save: bool = True,
     random_state: int = 0,
 ) -> CompressResult:
     """Build and measure float32, int8-dynamic, int8-static, pruned-<s> and
     pruned-<s>+int8 variants of run ``run``; each is written as an exported-model folder
-    under ``out`` (default ``.yearn/exports/<run>-variants/<variant>``)."""
+    under ``out`` (default ``.yearn/exports/<run>-variants/<variant>``) and, with ``save``,
+    the table is kept in the run store (a ``compress`` run; see :func:`latest_compress`).
+
+    ``static_format`` (``qdq`` / ``qoperator``), ``per_channel``, ``reduce_range`` and
+    ``quantize_chain`` (also the Relu/pooling/reshape between the network's layers, so
+    activations stay int8) shape int8-static. Timings: every variant with ``threads``
+    intra-op threads and the same onnxruntime graph ``optimization`` level, calls
+    interleaved; a speed-up is claimed only when its interval excludes 1."""
     from yearn.compare import compare_predictions
-    from yearn.metrics import choose_best
 
     check_positive_int("repeats", repeats)
     check_positive_int("calibration_rows", calibration_rows)
     for s in sparsities:
         if not 0 < s < 1:
             raise ConfigError(f"sparsities must lie in (0, 1); got {s}.")
+    if static_format not in STATIC_FORMATS:
+        raise ConfigError(
+            f"static_format must be one of {', '.join(STATIC_FORMATS)}; got {static_format!r}."
+        )
+    if optimization not in OPTIMIZATION_LEVELS:
+        raise ConfigError(
+            f"optimization must be one of {', '.join(OPTIMIZATION_LEVELS)}; got {optimization!r}."
+        )
     project = project if isinstance(project, Project) else Project(project)
     src = load_run_source(project, run)
     split = parity_split(src)
     dev_inputs = frame_to_inputs(src.frames[split], src.schema, allow_extra=True, where=split)
-    float_bytes = graph_bytes(src)
-    check_parity(src, float_bytes, split)
-    models: list[tuple[str, bytes, float]] = [("float32", float_bytes, sparsity_of(src.network))]
-    models.append(("int8-dynamic", quantize_dynamic_bytes(float_bytes), models[0][2]))
-    calibration = _calibration_inputs(src, calibration_rows, random_state)
-    models.append(("int8-static", quantize_static_bytes(float_bytes, calibration), models[0][2]))
-    if sparsities:
-        x_train = prepared_inputs(src, src.frames["train"])
-        kind = output_kind(src)
-        y_train = train_targets(src.labels["train"], src.task, src.classes, kind)
-        for s in sparsities:
-            pruned = prune_network(
-                src.network, s, x_train, y_train, kind=kind, epochs=finetune_epochs,
-                random_state=random_state,
-            )  # fmt: skip
-            pruned_bytes = graph_bytes(src, network=pruned)
-            check_parity(src, pruned_bytes, split, network=pruned)
-            label = f"pruned-{round(s * 100)}%"
-            models.append((label, pruned_bytes, sparsity_of(pruned)))
-            models.append(
-                (f"{label}+int8", quantize_dynamic_bytes(pruned_bytes), sparsity_of(pruned))
-            )
+    models = _build_variants(
+        src, split, sparsities, finetune_epochs, calibration_rows, random_state,
+        static_format=static_format, per_channel=per_channel, reduce_range=reduce_range,
+        quantize_chain=quantize_chain,
+    )  # fmt: skip
+    timings = measure_latencies(
+        {name: b for name, b, _ in models}, dev_inputs, threads=threads, repeats_b1=repeats,
+        repeats_b256=max(5, repeats // 10), optimization=optimization,
+    )  # fmt: skip
     op = saved_operating_point(project, src.run_id)
     threshold = default_threshold(src, op)
     metric_name = str(src.summary.get("metric") or "error")
+    samples = {name: t.pop("samples") for name, t in timings.items()}
     tables, variants = {}, []
     for name, model_bytes, sparsity in models:
         proba = run_session(model_bytes, dev_inputs)
         tables[name] = output_frame(
             proba, task=src.task, classes=src.classes, threshold=threshold,
             ids=src.ids[split], split=split, labels=src.labels[split],
-        )  # fmt: skip
-        latency = measure_latency(
-            model_bytes, dev_inputs, threads=threads, repeats_b1=repeats,
-            repeats_b256=max(5, repeats // 10),
         )  # fmt: skip
         cmp = compare_predictions(
             tables["float32"], tables[name], metric=metric_name, split=split,
@@ -309,40 +348,15 @@ def compress_run(
         verdict = loss_verdict(cost, float(cmp.p_value))
         variants.append(
             Variant(
-                name,
-                len(model_bytes),
-                len(gzip.compress(model_bytes, 6)),
-                sparsity,
-                latency,
-                float(cmp.value_b),
-                *cost,
-                float(cmp.p_value),
-                verdict,
+                name, len(model_bytes), len(gzip.compress(model_bytes, 6)), sparsity,
+                timings[name], float(cmp.value_b), *cost, float(cmp.p_value), verdict,
                 _variant_sentence(name, cost, verdict, float(cmp.p_value), metric_name),
+                speed={b: speed_of(samples["float32"][b], t).to_dict()
+                       for b, t in samples[name].items()},
             )
-        )
+        )  # fmt: skip
     constraints = list(project.config.metric.constraints) if project.has_config else []
-    candidates = []
-    reasons: dict[str, list[str]] = {}
-    for v in variants:
-        if v.loss.endswith("loss"):
-            reasons[v.name] = [f"{v.loss} ({v.sentence})"]
-            continue
-        candidates.append(
-            {
-                "name": v.name,
-                "metrics": {
-                    "size_mb": v.size_bytes / 1e6,
-                    "latency_ms": v.latency_ms["b1_p50"],
-                    "latency_ms_p99": v.latency_ms["b1_p99"],
-                    metric_name: v.metric,
-                },
-            }
-        )
-    selection = choose_best(candidates, "size_mb", constraints, higher_is_better=False)
-    for name, why in selection.excluded.items():
-        reasons[name] = list(why)
-    recommended = selection.best
+    recommended, reasons = _recommend(variants, metric_name, constraints)
     target = Path(out) if out is not None else project.paths.exports / f"{src.run_id}-variants"
     for (name, model_bytes, _), v in zip(models, variants, strict=True):
         metadata = base_metadata(src, model_bytes)
@@ -354,11 +368,121 @@ def compress_run(
         )  # fmt: skip
         v.path = str(write_folder(target / name.replace("%", "pct").replace("+", "-"),
                                   model_bytes, metadata))  # fmt: skip
+    options = {"static_format": static_format, "per_channel": per_channel,
+               "reduce_range": reduce_range, "quantize_chain": quantize_chain,
+               "optimization": optimization, "repeats": repeats,
+               "calibration_rows": calibration_rows, "finetune_epochs": finetune_epochs,
+               "sparsities": list(sparsities), "random_state": random_state}  # fmt: skip
     result = CompressResult(
         src.run_id, metric_name, split, len(src.frames[split]), variants, recommended, reasons,
-        [str(c) for c in constraints], threads, str(target),
+        [str(c) for c in constraints], threads, str(target), options,
     )  # fmt: skip
+    if save:
+        with (
+            project.require_store() as store,
+            store.run(
+                name=f"compress {src.run_id}", kind=COMPRESS_KIND,
+                config={"run": src.run_id, **options, "threads": threads},
+            ) as record,
+        ):  # fmt: skip
+            result.saved_as = record.id
+            record.log_artifact(
+                json.dumps(result.to_dict(), indent=2).encode(), name=COMPRESS_ARTIFACT
+            )
     from yearn._io import atomic_write_json
 
-    atomic_write_json(target / "compress.json", json.loads(json.dumps(result.to_dict())))
+    atomic_write_json(target / COMPRESS_ARTIFACT, json.loads(json.dumps(result.to_dict())))
     return result
+
+
+def _build_variants(
+    src: RunSource,
+    split: str,
+    sparsities: tuple[float, ...],
+    finetune_epochs: int,
+    calibration_rows: int,
+    random_state: int,
+    *,
+    static_format: str,
+    per_channel: bool,
+    reduce_range: bool,
+    quantize_chain: bool,
+) -> list[tuple[str, bytes, float]]:
+    float_bytes = graph_bytes(src)
+    check_parity(src, float_bytes, split)
+    models: list[tuple[str, bytes, float]] = [("float32", float_bytes, sparsity_of(src.network))]
+    models.append(("int8-dynamic", quantize_dynamic_bytes(float_bytes), models[0][2]))
+    calibration = _calibration_inputs(src, calibration_rows, random_state)
+    static = quantize_static_bytes(
+        float_bytes, calibration, quant_format=static_format, per_channel=per_channel,
+        reduce_range=reduce_range, op_types=CHAIN_OPS if quantize_chain else NETWORK_OPS,
+    )  # fmt: skip
+    models.append(("int8-static", static, models[0][2]))
+    if not sparsities:
+        return models
+    x_train = prepared_inputs(src, src.frames["train"])
+    kind = output_kind(src)
+    y_train = train_targets(src.labels["train"], src.task, src.classes, kind)
+    for s in sparsities:
+        pruned = prune_network(
+            src.network, s, x_train, y_train, kind=kind, epochs=finetune_epochs,
+            random_state=random_state,
+        )  # fmt: skip
+        pruned_bytes = graph_bytes(src, network=pruned)
+        check_parity(src, pruned_bytes, split, network=pruned)
+        label = f"pruned-{round(s * 100)}%"
+        models.append((label, pruned_bytes, sparsity_of(pruned)))
+        models.append((f"{label}+int8", quantize_dynamic_bytes(pruned_bytes), sparsity_of(pruned)))
+    return models
+
+
+def _recommend(
+    variants: list[Variant], metric_name: str, constraints: list[Any]
+) -> tuple[str | None, dict[str, list[str]]]:
+    """The smallest variant without a (borderline) loss that meets the constraints; a
+    compressed variant is preferred over float only when measured smaller on disk (by
+    ``MIN_SIZE_GAIN``) — pruning alone leaves the file size unchanged."""
+    from yearn.metrics import choose_best
+
+    base = variants[0]
+    candidates = []
+    reasons: dict[str, list[str]] = {}
+    for v in variants:
+        if v.loss.endswith("loss"):
+            reasons[v.name] = [f"{v.loss} ({v.sentence})"]
+            continue
+        if v is not base and v.size_bytes > (1 - MIN_SIZE_GAIN) * base.size_bytes:
+            reasons[v.name] = [
+                f"not smaller on disk than float ({v.size_bytes / 1024:.1f} vs "
+                f"{base.size_bytes / 1024:.1f} KiB; gzip {v.zipped_bytes / 1024:.1f} KiB)"
+            ]
+            continue
+        candidates.append(
+            {
+                "name": v.name,
+                "metrics": {
+                    "size_mb": v.size_bytes / 1e6,
+                    "latency_ms": v.latency_ms["b1_p50"],
+                    "latency_ms_p99": v.latency_ms["b1_p99"],
+                    "latency_b256_ms": v.latency_ms["b256_p50"],
+                    metric_name: v.metric,
+                },
+            }
+        )
+    selection = choose_best(candidates, "size_mb", constraints, higher_is_better=False)
+    for name, why in selection.excluded.items():
+        reasons[name] = list(why)
+    return selection.best, reasons
+
+
+def latest_compress(project: str | Path | Project, run: str | None = None) -> CompressResult | None:
+    """The newest saved ``yearn compress`` table (of run ``run`` when given), or None."""
+    project = project if isinstance(project, Project) else Project(project)
+    if not project.has_store:
+        return None
+    with project.store() as store:
+        for record in store.list_runs(kind=COMPRESS_KIND, status="completed"):
+            if run is None or (record.config or {}).get("run") == run:
+                path = store.artifact_path(record.id, COMPRESS_ARTIFACT)
+                return CompressResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    return None

@@ -136,9 +136,13 @@ def to_onnx(
 
 
 def compact(model_bytes: bytes) -> bytes:
-    """The same graph with short tensor names, no node names, no ``value_info`` and no
-    doc strings (onnxruntime infers shapes): on a small network the names and traces
-    weigh as much as the weights. Graphs with sub-graphs are returned unchanged."""
+    """The same graph with short tensor names, no node names (optional in ONNX;
+    onnxruntime names nodes itself), no ``value_info``, no doc strings and no
+    metadata on nodes or on the graph's inputs and outputs (onnxruntime infers shapes;
+    the exporter's per-input ``pkg.torch.*`` entries alone are ~300 bytes): on a small
+    network these weigh as much as a layer. Applied alike to the float graph and to every
+    variant, so sizes compare like for like. Graphs with sub-graphs are returned
+    unchanged."""
     import onnx
 
     model = onnx.load_from_string(model_bytes)
@@ -157,13 +161,16 @@ def compact(model_bytes: bytes) -> bytes:
     for init in graph.initializer:
         init.name = short(init.name)
         init.doc_string = ""
-    for i, node in enumerate(graph.node):
+    for node in graph.node:
         node.input[:] = [short(x) for x in node.input]
         node.output[:] = [short(x) for x in node.output]
-        node.name = f"n{i}"
+        node.name = ""
         node.doc_string = ""
         del node.metadata_props[:]
     del graph.value_info[:]
+    for value in (*graph.input, *graph.output):
+        del value.metadata_props[:]
+        value.doc_string = ""
     del graph.metadata_props[:]
     graph.doc_string = ""
     del model.metadata_props[:]

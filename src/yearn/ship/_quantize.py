@@ -1,8 +1,9 @@
 """int8 quantisation of an exported graph with onnxruntime's tools: ``quant_pre_process``
 (shape inference + graph optimisation) first, then dynamic quantisation (int8 weights,
 activations quantised on the fly) or static quantisation (QDQ, activation ranges
-calibrated on training rows). Only the network's Conv / Gemm / MatMul are quantised; the
-preprocessing steps stay exact."""
+calibrated on training rows, as QDQ pairs or as QOperator nodes). Only the network's ops
+are quantised (``NETWORK_OPS``; ``CHAIN_OPS`` adds the activations and pooling between
+them, so activations stay int8 from layer to layer); the preprocessing steps stay exact."""
 
 from __future__ import annotations
 
@@ -16,11 +17,21 @@ from pathlib import Path
 
 import numpy as np
 
+from yearn.errors import ConfigError
 from yearn.ship._onnx import compact
 
-__all__ = ["NETWORK_OPS", "quantize_dynamic_bytes", "quantize_static_bytes"]
+__all__ = [
+    "CHAIN_OPS",
+    "NETWORK_OPS",
+    "STATIC_FORMATS",
+    "quantize_dynamic_bytes",
+    "quantize_static_bytes",
+]
 
-NETWORK_OPS = ["Conv", "Gemm", "MatMul"]
+NETWORK_OPS = ("Conv", "Gemm", "MatMul")
+CHAIN_OPS = (*NETWORK_OPS, "Relu", "MaxPool", "AveragePool", "GlobalAveragePool", "Reshape",
+             "Flatten")  # fmt: skip
+STATIC_FORMATS = ("qdq", "qoperator")
 
 
 @contextlib.contextmanager
@@ -60,7 +71,10 @@ def quantize_dynamic_bytes(model_bytes: bytes) -> bytes:
         pre = _preprocessed(model_bytes, folder)
         out = folder / "int8.onnx"
         quantize_dynamic(
-            str(pre), str(out), op_types_to_quantize=NETWORK_OPS, weight_type=QuantType.QInt8
+            str(pre),
+            str(out),
+            op_types_to_quantize=list(NETWORK_OPS),
+            weight_type=QuantType.QInt8,
         )
         return compact(out.read_bytes())
 
@@ -79,10 +93,26 @@ class _Reader:
 
 
 def quantize_static_bytes(
-    model_bytes: bytes, calibration: dict[str, np.ndarray], *, batch_size: int = 64
+    model_bytes: bytes,
+    calibration: dict[str, np.ndarray],
+    *,
+    quant_format: str = "qdq",
+    per_channel: bool = False,
+    reduce_range: bool = False,
+    op_types: tuple[str, ...] = NETWORK_OPS,
+    batch_size: int = 64,
 ) -> bytes:
-    """Static int8 quantisation (QDQ; activation ranges from ``calibration`` inputs)."""
+    """Static int8 quantisation (activation ranges from ``calibration`` inputs): ``qdq``
+    (QuantizeLinear/DequantizeLinear pairs that onnxruntime fuses into QLinearConv /
+    QLinearMatMul at load) or ``qoperator`` (those nodes written out); optionally weights
+    per output channel and 7-bit ``reduce_range``."""
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+
+    if quant_format not in STATIC_FORMATS:
+        raise ConfigError(
+            f"quant_format must be one of {', '.join(STATIC_FORMATS)}; got {quant_format!r}."
+        )
+    fmt = QuantFormat.QDQ if quant_format == "qdq" else QuantFormat.QOperator
 
     n = len(next(iter(calibration.values())))
     batches = [
@@ -98,8 +128,10 @@ def quantize_static_bytes(
             str(pre),
             str(out),
             _Reader(batches),
-            quant_format=QuantFormat.QDQ,
-            op_types_to_quantize=NETWORK_OPS,
+            quant_format=fmt,
+            op_types_to_quantize=list(op_types),
+            per_channel=per_channel,
+            reduce_range=reduce_range,
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
         )

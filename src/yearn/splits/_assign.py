@@ -58,13 +58,14 @@ def allocate(
 ) -> np.ndarray:
     """Assign each unit a split index ``0..len(quotas)-1``; the last split takes the rest.
 
-    ``keys`` (uint64), ``sizes`` (examples per unit) and ``strata`` (a label per unit)
-    describe the units; ``fixed`` holds a split index for units that already have one,
-    else -1. ``quotas`` are example counts for every split but the last. What the fixed
-    units leave of each quota is shared among the strata of the free units in proportion
-    to their size (exact totals, largest remainder); within a stratum the free units fill
-    their shares in key order, a unit going to the split whose cumulative share its
-    midpoint falls in — exact when every unit is one example.
+    ``keys`` (uint64), ``sizes`` (examples per unit) and ``strata`` (a label per unit, or
+    integer codes ordered as the labels sort) describe the units; ``fixed`` holds a split
+    index for units that already have one, else -1. ``quotas`` are example counts for
+    every split but the last. What the fixed units leave of each quota is shared among
+    the strata of the free units in proportion to their size (exact totals, largest
+    remainder); within a stratum the free units fill their shares in key order, a unit
+    going to the split whose cumulative share its midpoint falls in — exact when every
+    unit is one example.
     """
     n_splits = len(quotas) + 1
     out = np.asarray(fixed, dtype=np.int64).copy()
@@ -74,7 +75,9 @@ def allocate(
     free = np.flatnonzero(~held)
     if not len(free):
         return out
-    inverse, codes = pd.factorize(np.asarray(strata, dtype=object)[free], sort=True)
+    strata = np.asarray(strata)  # integer codes, or labels compared as objects
+    strata = strata if strata.dtype.kind in "iu" else strata.astype(object)
+    inverse, codes = pd.factorize(strata[free], sort=True)
     remaining = np.bincount(inverse, weights=sizes[free], minlength=len(codes)).astype(np.int64)
     # share[k, j]: examples of free stratum k that go to split j (last column: the rest)
     share = np.zeros((len(codes), n_splits), dtype=np.int64)

@@ -1,7 +1,7 @@
 """The four-way split of a project larger than memory: ``split_project(..., memory="4GB")``.
 
 The id, label and source columns are read in batches; each id is hashed per batch (the
-keys of :func:`~yearn.splits.hash_keys`, as the in-memory split computes them) and only
+keys of the manifest's hash scheme, as the in-memory split computes them) and only
 compact per-row arrays are kept (two 64-bit keys, a stratum code, a source code). The
 allocation then runs on those arrays with the in-memory engine (``_assign.allocate``), so
 the same ids get the same splits, and a previous manifest's examples keep theirs. The
@@ -29,8 +29,9 @@ from yearn.data.budget import (
     rss,
 )
 from yearn.errors import ConfigError, DataError
-from yearn.splits._assign import allocate, hash_keys
+from yearn.splits._assign import allocate
 from yearn.splits._four_way import _MIN_STRATUM, _STAGE1, _STAGE2, _target_counts
+from yearn.splits._hash import hash_units
 from yearn.splits._inputs import resolve_count
 from yearn.splits.checks import _distribution_tests, build_report
 from yearn.splits.manifest import SPLITS, SplitManifest
@@ -160,7 +161,9 @@ def _label_codes(column: Any, keys: _Keys, where: str, start: int) -> np.ndarray
     return codes[pc.index_in(column, value_set=distinct).to_numpy(zero_copy_only=False)]
 
 
-def _first_pass(config: ProjectConfig, plan: SplitPlan, salt: str) -> tuple[_Keys, list[int]]:
+def _first_pass(
+    config: ProjectConfig, plan: SplitPlan, salt: str, scheme: str
+) -> tuple[_Keys, list[int]]:
     keys = _Keys()
     rows_per_source = []
     task = config.task
@@ -182,9 +185,9 @@ def _first_pass(config: ProjectConfig, plan: SplitPlan, salt: str) -> tuple[_Key
                         "example needs a unique id (fill them in or drop id_column)."
                     )
             units = ["i:" + v for v in ids]
-            keys.k_td.append(hash_keys(units, salt, "train_dev"))
+            keys.k_td.append(hash_units(units, salt, "train_dev", scheme))
             if source.role == "target":
-                keys.k_t.append(hash_keys(units, salt, "target"))
+                keys.k_t.append(hash_units(units, salt, "target", scheme))
             else:
                 keys.k_t.append(np.zeros(n, dtype=np.uint64))
             keys.source.append(np.full(n, code, dtype=np.int16))
@@ -197,7 +200,7 @@ def _first_pass(config: ProjectConfig, plan: SplitPlan, salt: str) -> tuple[_Key
     return keys, rows_per_source
 
 
-def _duplicate_ids(config: ProjectConfig, plan: SplitPlan, k_td: np.ndarray) -> None:
+def _duplicate_ids(config: ProjectConfig, plan: SplitPlan, k_td: np.ndarray, scheme: str) -> None:
     """Raise naming a repeated id (equal keys, then the ids compared in a second pass)."""
     order = np.argsort(k_td, kind="stable")
     same = k_td[order][1:] == k_td[order][:-1]
@@ -209,7 +212,7 @@ def _duplicate_ids(config: ProjectConfig, plan: SplitPlan, k_td: np.ndarray) -> 
         start = 0
         for batch in iter_batches(source.path, [config.id_column], plan.batch_rows):
             ids = _id_text(batch.column(config.id_column))
-            hashed = hash_keys(["i:" + v for v in ids], config.split.salt, "train_dev")
+            hashed = hash_units(["i:" + v for v in ids], config.split.salt, "train_dev", scheme)
             for i in np.flatnonzero(np.isin(hashed, list(suspects))):
                 where = f"{source.name} row {start + int(i)}"
                 if ids[i] in seen:
@@ -285,7 +288,8 @@ def read_previous(root: Path, salt: str, rows: int) -> Previous:
     keys, codes = [], []
     for batch in pq.ParquetFile(path).iter_batches(batch_size=rows, columns=["id", "split"]):
         ids = _id_text(batch.column(0))
-        keys.append(hash_keys(["i:" + v for v in ids], salt, "train_dev"))
+        scheme = (meta.get("settings") or {}).get("hash", "blake2b")  # as it was drawn
+        keys.append(hash_units(["i:" + v for v in ids], salt, "train_dev", scheme))
         split = batch.column(1).cast("string").to_pylist()
         codes.append(np.array([SPLITS.index(v) for v in split], dtype=np.int8))
     all_keys = np.concatenate(keys) if keys else np.zeros(0, np.uint64)
@@ -344,12 +348,14 @@ def split_streaming(
             "set role = 'target' on the source the product will face in yearn.toml."
         )
     target = targets[0]
-    keys, _ = _first_pass(config, plan, salt)
+    # the previous manifest's hash scheme (format 1 without the setting: blake2b), else mix64
+    scheme = "mix64" if previous is None else previous.settings.get("hash", "blake2b")
+    keys, _ = _first_pass(config, plan, salt, scheme)
     k_td = np.concatenate(keys.k_td)
     keys.k_td = []
     n = k_td.size
     if config.id_column is not None:
-        _duplicate_ids(config, plan, k_td)
+        _duplicate_ids(config, plan, k_td, scheme)
     src = np.concatenate(keys.source)
     keys.source = []
     names = [s.name for s in sources]
@@ -460,6 +466,7 @@ def split_streaming(
         "requested": counts,
         "grown_from": None if previous is None else previous.sha256,
         "streamed": plan.to_dict(),
+        "hash": scheme,
     }
     return SplitManifest(table=table, settings=manifest_settings, report=report), code
 

@@ -169,15 +169,18 @@ def build_report(
     confidence: float,
 ) -> SplitReport:
     """Compute every check of a split table (columns id, split, source, group)."""
-    split = table["split"].astype(str).to_numpy()
-    sizes = {s: int((split == s).sum()) for s in _SPLITS}
+    split = _split_codes(table["split"])
+    counts = np.bincount(split[split >= 0], minlength=len(_SPLITS))
+    sizes = {s: int(n) for s, n in zip(_SPLITS, counts, strict=True)}
+    src_code, src_names = pd.factorize(table["source"].astype(str), sort=True)
+    per_source = np.bincount(
+        (split * (len(src_names) + 1) + src_code + 1)[split >= 0],
+        minlength=len(_SPLITS) * (len(src_names) + 1),
+    ).reshape(len(_SPLITS), -1)[:, 1:]
+    order = np.argsort(-per_source, axis=1, kind="stable")  # most frequent first
     sources = {
-        s: {
-            str(k): int(v)
-            for k, v in table.loc[split == s, "source"].value_counts().items()
-            if v  # a categorical source column also counts its absent sources
-        }
-        for s in _SPLITS
+        s: {str(src_names[j]): int(per_source[i, j]) for j in order[i] if per_source[i, j]}
+        for i, s in enumerate(_SPLITS)
     }
     warnings: list[str] = []
     dev_test_ok = all(set(sources[s]) <= {target} for s in ("dev", "test"))
@@ -191,8 +194,10 @@ def build_report(
             )
     groups = table["group"]
     known = groups.notna().to_numpy()
-    per_group = pd.Series(split[known]).groupby(groups[known].to_numpy()).nunique()
-    straddling = [str(g) for g in per_group.index[per_group.to_numpy() > 1]]
+    straddling: list[str] = []
+    if known.any():
+        per_group = pd.Series(split[known]).groupby(groups[known].to_numpy()).nunique()
+        straddling = [str(g) for g in per_group.index[per_group.to_numpy() > 1]]
     if straddling:
         warnings.append(f"{len(straddling)} group(s) straddle splits, e.g. {straddling[:3]}.")
     balance = _balance(split, labels, task)
@@ -237,20 +242,38 @@ def _is_classification(task: str | None) -> bool:
     return task in (None, "binary", "multiclass")
 
 
+def _split_codes(column: pd.Series) -> np.ndarray:
+    """Each row's position in train, train_dev, dev, test (-1: none of them)."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and tuple(column.cat.categories) == _SPLITS:
+        return np.asarray(column.cat.codes, dtype=np.int64)
+    return np.asarray(pd.Categorical(column.astype(str), categories=_SPLITS).codes, np.int64)
+
+
 def _balance(split: np.ndarray, labels: np.ndarray | None, task: str | None) -> dict[str, Any]:
     if labels is None:
         return {}
     out: dict[str, Any] = {}
     if _is_classification(task):
-        values = np.array([str(v) for v in labels], dtype=object)
-        classes = sorted(set(values))
-        for s in _SPLITS:
-            counts = pd.Series(values[split == s]).value_counts()
-            out[s] = {c: int(counts.get(c, 0)) for c in classes}
+        # str() of each label (None and NaN as "None" / "nan"), counted per split
+        values = np.asarray(labels, dtype=object)
+        codes, uniques = pd.factorize(values)
+        text = [str(u) for u in uniques]
+        missing = codes < 0
+        if missing.any():  # None and NaN keep their own texts
+            extra, extra_text = pd.factorize(np.array([str(v) for v in values[missing]]))
+            codes[missing] = len(text) + extra
+            text += list(extra_text)
+        classes, merged = np.unique(text, return_inverse=True)
+        per = np.bincount(
+            (split * len(classes) + merged.ravel()[codes])[split >= 0],
+            minlength=len(_SPLITS) * len(classes),
+        ).reshape(len(_SPLITS), -1)
+        for i, s in enumerate(_SPLITS):
+            out[s] = {str(c): int(per[i, j]) for j, c in enumerate(classes)}
         return out
     values = pd.to_numeric(pd.Series(labels, dtype=object), errors="coerce").to_numpy(float)
-    for s in _SPLITS:
-        part = values[split == s]
+    for i, s in enumerate(_SPLITS):
+        part = values[split == i]
         part = part[np.isfinite(part)]
         out[s] = (
             {"n": len(part), "mean": float(part.mean()), "std": float(part.std())}
@@ -263,7 +286,9 @@ def _balance(split: np.ndarray, labels: np.ndarray | None, task: str | None) -> 
 def _distribution_tests(
     split: np.ndarray, labels: np.ndarray | None, task: str | None, metadata: pd.DataFrame | None
 ) -> list[DistributionTest]:
-    dev, test = split == "dev", split == "test"
+    if np.asarray(split).dtype.kind not in "iu":  # split names: as codes
+        split = _split_codes(pd.Series(split))
+    dev, test = split == _SPLITS.index("dev"), split == _SPLITS.index("test")
     if not dev.any() or not test.any():
         return []
     columns: list[tuple[str, np.ndarray, bool]] = []
@@ -284,8 +309,9 @@ def _distribution_tests(
 
 
 def _ks(values: np.ndarray, dev: np.ndarray, test: np.ndarray):
-    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
-    a, b = numbers[dev], numbers[test]
+    numbers = pd.to_numeric(pd.Series(values[dev | test], dtype=object), errors="coerce")
+    numbers = numbers.to_numpy(float)
+    a, b = numbers[dev[dev | test]], numbers[test[dev | test]]
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
     if len(a) < 2 or len(b) < 2:
         return None
@@ -294,10 +320,12 @@ def _ks(values: np.ndarray, dev: np.ndarray, test: np.ndarray):
 
 
 def _chi2(values: np.ndarray, dev: np.ndarray, test: np.ndarray):
+    either = dev | test  # only dev and test rows are compared: convert only them
+    values = np.asarray(values)[either]
     text = pd.Series(values, dtype=object).astype(str).where(pd.notna(values), "<missing>")
-    top = text[dev | test].value_counts().index[:_MAX_CATEGORIES]
+    top = text.value_counts().index[:_MAX_CATEGORIES]
     text = text.where(text.isin(top), "<other>")
-    table = pd.crosstab(text[dev | test], dev[dev | test])
+    table = pd.crosstab(text.to_numpy(), dev[either])
     table = table.loc[table.sum(axis=1) > 0]
     if table.shape[0] < 2 or table.shape[1] < 2:
         return None

@@ -67,7 +67,13 @@ class SplitManifest:
     @property
     def sizes(self) -> dict[str, int]:
         """Examples per split, in the order train, train_dev, dev, test."""
-        counts = self.table["split"].astype(str).value_counts()
+        column = self.table["split"]
+        if isinstance(column.dtype, pd.CategoricalDtype):  # count codes, not strings
+            counts = dict(
+                zip(column.cat.categories, np.bincount(column.cat.codes + 1)[1:], strict=False)
+            )
+        else:
+            counts = column.astype(str).value_counts().to_dict()
         return {s: int(counts.get(s, 0)) for s in SPLITS}
 
     def __len__(self) -> int:
@@ -234,7 +240,11 @@ def load_manifest(project_root: str | Path) -> SplitManifest:
     except Exception as exc:  # pyarrow raises several types for a corrupt file
         raise DataError(f"{path}: cannot read the manifest ({exc}); redraw it.") from None
     _validate_table(table, path)
-    table["split"] = pd.Categorical(table["split"].astype(str), categories=list(SPLITS))
+    split = table["split"]
+    if isinstance(split.dtype, pd.CategoricalDtype):  # as saved: recode the categories only
+        table["split"] = split.cat.set_categories(list(SPLITS))
+    else:
+        table["split"] = pd.Categorical(split.astype(str), categories=list(SPLITS))
     try:
         report = SplitReport.from_dict(meta["report"]) if meta.get("report") else None
     except (TypeError, KeyError, ValueError):  # a sidecar from another version: no checks
@@ -260,14 +270,19 @@ def _validate_table(table: pd.DataFrame, path: Path) -> None:
     for column in ("id", "split"):
         if column not in table.columns:
             raise DataError(f"{path}: column {column!r} is missing; redraw the manifest.")
-    bad = ~table["split"].astype(str).isin(SPLITS)
+    split = table["split"]
+    if isinstance(split.dtype, pd.CategoricalDtype) and not split.isna().any():
+        bad = ~split.isin(SPLITS)  # compares the few categories, then the codes
+    else:
+        bad = ~split.astype(str).isin(SPLITS)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
             f"{path}: row {row} has split {table['split'].iloc[row]!r}; splits are "
             f"{', '.join(SPLITS)}."
         )
-    dup = table["id"].astype(str).duplicated()
+    ids = table["id"]
+    dup = (ids if pd.api.types.is_integer_dtype(ids) else ids.astype(str)).duplicated()
     if dup.any():
         row = int(np.flatnonzero(dup.to_numpy())[0])
         raise DataError(f"{path}: id {table['id'].iloc[row]!r} appears twice (row {row}).")

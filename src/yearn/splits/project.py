@@ -64,10 +64,13 @@ def split_dataset(
     and the dev-vs-test checks.
     """
     config = config or SplitConfig()
-    roles = dataset.roles
-    targets = sorted({str(s) for s, r in zip(dataset.sources, roles, strict=True) if r == "target"})
+    from yearn.data.dataset import ROLE_COLUMN, SOURCE_COLUMN  # the data layer, when used
+
+    sources = dataset.frame[SOURCE_COLUMN].reset_index(drop=True)
+    is_target = (dataset.frame[ROLE_COLUMN] == "target").to_numpy(dtype=bool)
+    targets = sorted({str(s) for s in sources[is_target].unique()})
     if not targets:
-        present = sorted({str(s) for s in dataset.sources})
+        present = sorted({str(s) for s in sources.unique()})
         raise DataError(
             f"no source has role 'target' (sources: {', '.join(present)}); dev and test are "
             "drawn only from the data the product will face — set role = 'target' on that "
@@ -80,7 +83,7 @@ def split_dataset(
     )
     return four_way_split(
         dataset.ids,
-        dataset.sources,
+        sources,
         target=targets[0],
         groups=dataset.groups,
         labels=dataset.labels,

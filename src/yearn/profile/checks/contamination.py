@@ -16,10 +16,14 @@ def _spanning(values: pd.Series, gcodes: np.ndarray, names: list[str]):
     keys = pd.factorize(values)[0]
     ok = keys >= 0
     n_groups = len(names)
-    pairs = np.unique(keys[ok] * n_groups + gcodes[ok])
-    per_key = np.bincount(pairs // n_groups, minlength=max(keys.max() + 1, 1))
+    n_keys = max(int(keys.max()) + 1, 1)
+    seen = np.zeros(n_keys * n_groups, dtype=bool)  # (value, group) pairs present: O(rows)
+    seen[keys[ok] * n_groups + gcodes[ok]] = True
+    per_key = seen.reshape(n_keys, n_groups).sum(axis=1)
     bad = np.zeros(keys.size, dtype=bool)
     bad[ok] = per_key[keys[ok]] > 1
+    if not bad.any():
+        return bad, 0, []
     examples = []
     for value in pd.unique(values[bad])[:5]:
         rows = np.flatnonzero(bad & (values.to_numpy() == value))

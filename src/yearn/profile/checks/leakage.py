@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from yearn.data import id_like_reason  # the rule lives in the data layer; importable here too
 from yearn.profile._context import ProfileContext
 from yearn.profile._registry import Check, register
 from yearn.profile._result import CheckResult
@@ -16,36 +17,6 @@ LEAK_R2 = 0.95
 STRONG_R2 = 0.80
 MAX_ROWS = 200_000
 TEXT_ROWS = 50_000  # rows for the bag-of-words test of a text column
-
-
-def _monotone(values: np.ndarray) -> bool:
-    head = values[:1000]
-    head = np.diff(head[np.isfinite(head)])
-    if head.size and not (np.all(head > 0) or np.all(head < 0)):
-        return False  # cheap exit for the usual, non-monotone column
-    v = values[np.isfinite(values)]
-    if v.size < 3 or v.size < 0.9 * values.size:
-        return False
-    d = np.diff(v)
-    return bool(np.all(d > 0) or np.all(d < 0))
-
-
-def id_like_reason(view) -> str | None:
-    """Why a column looks like an identifier, or None."""
-    n_present = view.values.size - view.n_missing
-    if n_present < 20:
-        return None
-    if view.kind == "numeric":
-        if _monotone(view.values):
-            return "strictly monotone with row order"
-        head = view.values[:2000]
-        head = head[np.isfinite(head)]
-        likely = np.unique(head).size >= 0.99 * head.size
-        if view.integer_valued and likely and view.n_unique >= 0.99 * n_present:
-            return f"integer values unique per row ({view.n_unique} distinct in {n_present} rows)"
-    elif view.kind == "categorical" and len(view.categories) >= 0.99 * n_present:
-        return f"unique per row ({len(view.categories)} distinct in {n_present} rows)"
-    return None
 
 
 def _duplicates_label(view, y: np.ndarray, known: np.ndarray, task: str, k: int) -> bool:
