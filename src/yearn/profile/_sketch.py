@@ -43,13 +43,41 @@ def quantile_rank_error(n: int = RESERVOIR, confidence: float = 0.99) -> float:
     return math.sqrt(math.log(2 / (1 - confidence)) / (2 * n))
 
 
-def _priority(rows: np.ndarray, seed: int) -> np.ndarray:
-    """A uniform 64-bit priority per global row position (splitmix64 of position + seed)."""
+def mix64(z: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: 64-bit integers to well-mixed 64-bit hashes."""
     with np.errstate(over="ignore"):
-        z = rows.astype(np.uint64) + np.uint64((0x9E3779B97F4A7C15 * (seed + 1)) % 2**64)
+        z = z.astype(np.uint64, copy=True)
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         return z ^ (z >> np.uint64(31))
+
+
+def _priority(rows: np.ndarray, seed: int) -> np.ndarray:
+    """A uniform 64-bit priority per global row position (splitmix64 of position + seed)."""
+    with np.errstate(over="ignore"):
+        return mix64(rows.astype(np.uint64) + np.uint64((0x9E3779B97F4A7C15 * (seed + 1)) % 2**64))
+
+
+def float_hash(values: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each float (every NaN alike, -0.0 as 0.0)."""
+    v = np.where(np.isnan(values), np.nan, values + 0.0)
+    return mix64(v.view(np.uint64))
+
+
+def text_hash(column) -> np.ndarray:
+    """A 64-bit hash of each value of an Arrow column as text (missing: 0): the distinct
+    values are hashed once (pandas' ``hash_array``) and spread by dictionary codes."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(column.cast(pa.string()))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    words = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
+    table = np.r_[pd.util.hash_array(words), np.uint64(0)] if words.size else np.zeros(1, np.uint64)
+    codes = encoded.indices.fill_null(len(words)).to_numpy(zero_copy_only=False)
+    return table[codes]
 
 
 class Reservoir:
