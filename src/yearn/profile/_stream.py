@@ -106,7 +106,8 @@ def streaming_plan(
     widest = max(max(s.widths.values(), default=8.0) for s in sizes)
     keyed = sum(c is not None for c in (config.id_column, config.group_column))
     per_row = DUP_BYTES + KEY_BYTES * keyed
-    reservoirs = len(sizes[0].widths) * len(sizes) * RESERVOIR * 20  # values and keys
+    numeric = len(sizes[0].fixed_width) + len(config.text_columns)  # quartile samples
+    reservoirs = numeric * sum(min(RESERVOIR, s.rows) for s in sizes) * 20  # values, keys
     column = largest_group * widest * 6  # one column of a row group, its floats and hashes
     fixed = SLACK + rows * per_row + reservoirs + column
     need = baseline + fixed + MIN_SAMPLE * width * SAMPLE_FACTOR
