@@ -153,6 +153,12 @@ def _drop_metric(project: Project, metrics: tuple[str, ...]) -> str | None:
     return metric if metric in metrics and metric not in plain else None
 
 
+def _label_metric(project: Project) -> str | None:
+    """The project's metric, measured on labelled rows (accuracy is measured anyway)."""
+    metric = _project_metric(project)
+    return None if metric in (None, "accuracy", "error") else metric
+
+
 def _metric_estimation(project: Project, preds, random_state: int):
     """The dev-fitted class calibration (binary), the metrics estimated without labels
     (the project's metric first, then F1, precision, recall and error) and the reasons
@@ -233,6 +239,7 @@ def monitor_project(
         metrics=ref.metrics,
         not_estimated=ref.not_estimated,
         verdict_metric=_drop_metric(project, ref.metrics),
+        label_metric=_label_metric(project),
         alpha=alpha,
         random_state=random_state,
     )

@@ -86,8 +86,9 @@ def lr_find_project(
     """Run the range test on the project; the plot and curve become artefacts of a run.
     ``keep``: flagged columns to keep as features (see :func:`project_data`)."""
     _, data, store = project_data(project, store_url, keep=keep)
+    used = {"columns": list(data.columns), "excluded_columns": dict(data.excluded_columns)}
     with store.run(
-        name=f"lr-find {model}", kind="lr_find", config={"model": model, **params}
+        name=f"lr-find {model}", kind="lr_find", config={"model": model, **params, **used}
     ) as run:
         result = lr_find(model, data, **params)
         result.plot(run.artifact_dir / "lr_find.png")
