@@ -14,7 +14,7 @@ from yearn.config import load_config
 from yearn.data.budget import parquet_size, parse_memory
 from yearn.errors import ConfigError
 from yearn.profile import profile_project
-from yearn.profile._sketch import kll_rank_error
+from yearn.profile._sketch import quantile_rank_error
 from yearn.profile._stream import profile_streaming, streaming_plan
 from yearn.splits import load_manifest, split_project
 from yearn.splits._stream import split_plan, split_streaming, write_streamed
@@ -103,7 +103,7 @@ def test_streamed_profile_agrees_with_in_memory(project):
     memory = profile_project(project)
     assert streamed.n_rows == memory.n_rows == 3630
     assert streamed.groups == memory.groups
-    eps = kll_rank_error()
+    eps = quantile_rank_error()
     frames = {n: pd.read_parquet(project / f"{n}.parquet") for n in ("web", "phone")}
     got = streamed["summary"].summary["columns"]
     want = memory["summary"].summary["columns"]
@@ -139,7 +139,7 @@ def test_streamed_profile_agrees_with_in_memory(project):
     assert "sample of" in streamed["shift"].message and streamed["shift"].severity == "warning"
     methods = streamed.scale["methods"]
     assert methods["balance"].startswith("exact")
-    assert "KLL" in methods["summary"] and f"{plan.sample_rows:,}" in methods["leakage"]
+    assert "rank error" in methods["summary"] and f"{plan.sample_rows:,}" in methods["leakage"]
     assert streamed.to_dict()["scale"]["mode"] == "streaming"
 
 
@@ -233,6 +233,8 @@ def test_cli_profile_and_split_with_memory(project, cli):
     assert "How each figure was computed" in shown.output and "uniform sample" in shown.output
     fits = cli("profile", "--project", project, "--memory", "8GB", "--json", "-c", "summary")
     assert json.loads(fits.output)["scale"]["mode"] == "in-memory"
+    fits = split_project(project, record=False, fresh=True, memory="64GB")
+    assert fits.scale["mode"] == "in-memory" and len(fits.manifest) == 3630
     split = cli("split", "--project", project, "--memory", "3GB", "--stream", "--no-record")
     assert split.exit_code == 0, split.output
     assert "streamed in batches" in split.output
