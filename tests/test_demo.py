@@ -232,13 +232,13 @@ def test_tabular_demo_planted_problems(tabular):
     assert [(s.name, s.role) for s in cfg.sources] == [("registry", "train"), ("clinic", "target")]
     registry, clinic = (pd.read_csv(s.path) for s in cfg.sources)
     both = pd.concat([registry, clinic], ignore_index=True)
-    assert len(both) == 569 and both["id"].is_unique
+    assert len(both) == 20_000 and both["id"].is_unique
     y = (both["diagnosis"] == "malignant").astype(int)
     assert 0.98 < roc_auc_score(y, both["pathology_score"]) < 1.0  # leaky, not an exact copy
     assert not np.array_equal(both["pathology_score"], y)
     assert both["record_number"].is_unique  # id-like
     assert both["latitude"].between(42, 47).all() and both["longitude"].between(-93, -87).all()
-    assert both["mean_symmetry"].isna().sum() == round(0.03 * 569)
+    assert both["mean_symmetry"].isna().sum() == round(0.03 * 20_000)
     # the target source is shifted: a narrow place, larger tumours, more malignant
     assert clinic["latitude"].std() < 0.2 < registry["latitude"].std()
     assert clinic["mean_radius"].mean() > registry["mean_radius"].mean()
@@ -271,7 +271,7 @@ def test_demo_loads_with_the_data_layer(digits, tabular):
     images = data.load_images(list(ds.frame[ds.image_column].iloc[:5]))
     assert images.shape == (5, 1, 16, 16)
     tab = data.load_project(load_config(tabular))
-    assert len(tab) == 569
+    assert len(tab) == 20_000
 
 
 def test_concurrent_builds_share_one_cache_entry(tmp_path):
@@ -318,3 +318,43 @@ def test_unwritable_cache_is_a_clear_error(tmp_path, monkeypatch, cli):
         make_tabular_demo(tmp_path / "p")
     result = cli("demo", "--tabular", "--dir", tmp_path / "q")
     assert result.exit_code == 2 and "YEARN_CACHE_DIR" in result.output
+
+
+def test_synthetic_tumours_follow_the_real_table_and_reward_a_flexible_model():
+    """The synthetic patients look like the 569 real tumours; their diagnosis is almost
+    determined by the measurements (Bayes error of the known densities), yet not by a
+    straight line through them, which is what leaves tuning something to win."""
+    from scipy.special import logsumexp
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    from yearn.demo import _tabular as tab
+    from yearn.demo import synthesize_tumours
+
+    rng = np.random.default_rng(0)
+    x, malignant, source = synthesize_tumours(3000, rng)
+    raw = load_breast_cancer()
+    real, real_y = raw.data[:, :10], (raw.target == 0).astype(int)
+    assert x.shape == (3000, 10) and (x >= 0).all()
+    assert np.array_equal(malignant, real_y[source])
+    assert abs(malignant.mean() - real_y.mean()) < 0.03
+    ratio = np.median(x, axis=0) / np.median(real, axis=0)
+    assert np.all((ratio > 0.85) & (ratio < 1.15)), ratio
+    # the Bayes classifier of the class densities the patients were drawn from
+    shift = tab.LOG_OFFSET * np.median(real, axis=0)
+    z, zr = np.log(x + shift), np.log(real + shift)
+    scores = []
+    for label in (0, 1):
+        cls = zr[real_y == label]
+        h = tab.BANDWIDTH_SCALE * (4 / 12) ** (1 / 14) * len(cls) ** (-1 / 14)
+        cov = h * h * np.cov(cls, rowvar=False)
+        inv, logdet = np.linalg.inv(cov), np.linalg.slogdet(cov)[1]
+        diff = z[:, None, :] - cls[None, :, :]
+        q = np.einsum("nkd,de,nke->nk", diff, inv, diff)
+        scores.append(logsumexp(-0.5 * q, axis=1) - 0.5 * logdet)
+    bayes_error = np.mean((scores[1] > scores[0]) != malignant.astype(bool))
+    assert bayes_error < 0.005
+    scaled = StandardScaler().fit_transform(z)
+    linear = LogisticRegression(max_iter=2000).fit(scaled[:2000], malignant[:2000])
+    assert 1 - linear.score(scaled[2000:], malignant[2000:]) > 0.03

@@ -55,7 +55,7 @@ def test_demo_tabular_default_folder(cli, tmp_path, monkeypatch):
     summary = json.loads(result.output)
     assert summary["kind"] == "tabular" and summary["task"] == "binary"
     assert summary["notes"]["leaky_column"] == "pathology_score"
-    assert sum(s["rows"] for s in summary["sources"]) == 569
+    assert sum(s["rows"] for s in summary["sources"]) == 20_000
     assert load_config(tmp_path / "yearn-tabular-demo").label_column == "diagnosis"
 
 

@@ -131,6 +131,10 @@ def test_bad_input_gives_one_line_and_exit_2(rule_project, cli, tmp_path):
     assert both.exit_code == 2 and "metadata_columns" in both.output
     cnn = cli("e2e-compare", "--project", root, "--pipeline", good, "--model", "cnn")
     assert cnn.exit_code == 2 and "needs an image project" in cnn.output
+    flip = cli("e2e-compare", "--project", root, "--pipeline", good, "--augment", "flip")
+    assert flip.exit_code == 2 and "augment must be one of" in " ".join(flip.output.split())
+    shift = cli("e2e-compare", "--project", root, "--pipeline", good, "--augment", "shift")
+    assert shift.exit_code == 2 and "this project is a table" in shift.output
     few = cli("e2e-compare", "--project", root, "--pipeline", good, "--resamples", "5")
     assert few.exit_code == 2 and "resamples must be at least 20" in few.output
     # nothing was saved: the dashboard page says what to run

@@ -1,6 +1,7 @@
-"""The digits demo through the CLI: the pipeline wins at small sizes, the end-to-end
-curve closes the gap as data grows, and the verdict at the user's size agrees with a
-direct measurement at that size (fresh seeds)."""
+"""The digits demo through the CLI: the hand-designed pipeline wins with 100 images, yearn's
+CNN (its default recipe: 30 epochs, cosine schedule, shift+color augmentation) wins with
+all of them, the crossing is claimed with support, and the verdict at the user's size
+agrees with a direct measurement at that size (a fresh seed)."""
 
 from __future__ import annotations
 
@@ -8,41 +9,37 @@ import json
 
 import pandas as pd
 
+#: web images kept: the train split becomes ~1,300 images (half of them phone photos),
+#: where the CNN's lead is already clear (docs/e2e.md: +0.05 at 1,600 on the full demo)
+WEB_ROWS = 500
 
-def test_digits_verdict_matches_a_direct_measurement(tmp_path, cli):
+
+def test_digits_curves_cross_and_the_verdict_matches_a_direct_measurement(tmp_path, cli):
     from yearn.e2e import compare_e2e
 
     root = tmp_path / "digits"
     made = cli("demo", "--dir", root, "--no-run")
     assert made.exit_code == 0, made.output
-    # a smaller web source keeps the test quick (the train split becomes ~1,900 images)
     manifest = root / "data" / "web" / "manifest.csv"
-    pd.read_csv(manifest).head(1500).to_csv(manifest, index=False)
+    pd.read_csv(manifest).head(WEB_ROWS).to_csv(manifest, index=False)
     assert cli("split", "--project", root).exit_code == 0
     result = cli(
         "e2e-compare", "--project", root, "--sizes", "100,all", "--seeds", "2",
-        "--epochs", "5", "--resamples", "200", "--json",
+        "--resamples", "200", "--workers", "2", "--json",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     small, user = out["curves"]
     assert user["size"] == out["n_train"]
-    assert small["winner"] == "pipeline"  # hand-designed features win with 100 images
-    # the end-to-end curve falls faster: the gap closes as data grows
-    assert small["end_to_end"] - user["end_to_end"] > small["pipeline"] - user["pipeline"]
-    if out["crossing"]["size"] is not None:
-        assert small["size"] < out["crossing"]["size"] < user["size"]
-    # direct measurement at the user's size with seeds the curves did not use
-    direct = compare_e2e(
-        root, sizes=[100, "all"], seeds=1, settings={"epochs": 5}, n_resamples=20,
-        random_state=7,
-    )  # fmt: skip
+    assert small["winner"] == "pipeline", small  # hand-designed features win with 100 images
+    assert user["winner"] == "end-to-end", user  # the CNN wins with all of them
+    crossing = out["crossing"]
+    assert crossing["small_size_winner"] == "pipeline"
+    assert small["size"] < crossing["size"] < user["size"]
+    assert out["choice"] == "end-to-end" and "go end-to-end" in out["verdict"]
+    # direct measurement at the user's size with a seed the curves did not use
+    direct = compare_e2e(root, sizes=[100, "all"], seeds=1, n_resamples=20, random_state=7,
+                         workers=2)  # fmt: skip
     at = {p["model"]: p["dev_error"] for p in direct.points if p["size"] == out["n_train"]}
     measured = at["pipeline"] - at["end-to-end"]
-    if out["choice"] == "end-to-end":
-        assert measured > 0 and "go end-to-end" in out["verdict"]
-    elif out["choice"] == "pipeline":
-        assert measured < 0 and "keep the pipeline" in out["verdict"]
-    else:
-        assert out["choice"] == "either" and "not measurably different" in out["verdict"]
-        assert user["difference_low"] <= measured <= user["difference_high"]
+    assert measured > 0, at  # end-to-end is better there too, as the verdict says

@@ -132,7 +132,9 @@ def test_tabular_demo_trains_without_the_planted_columns(tmp_path, cli, monkeypa
     text = " ".join(out.output.split())
     assert "left out of every model's features" in text
     assert "pathology_score (leaky" in text and "record_number (id-like" in text
-    assert "as close to human level" not in text and "near human level" in text
+    # without the leak the model is not called done, nor suspiciously better than people
+    assert "as close to human level" not in text and "suspect leakage" not in text
+    assert "principal gap: avoidable bias" in text
     run = Project(root).latest_run_with("predictions.parquet")
     prep = (root / ".yearn" / "artifacts" / run / "prep" / "prep.json").read_text()
     assert "pathology_score" not in prep and "record_number" not in prep

@@ -23,8 +23,9 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parent.parent / "src" / "yearn"
 
 #: Bottom to top; a package may import its own layer (without a cycle) and those below it.
-#: The order of docs' PREAMBLE with four moves the code needs: the metric registry sits under
-#: splits and the scaffold, prep under the baselines, transfer/multitask over the analyses.
+#: The order of docs' PREAMBLE with five moves the code needs: the metric registry sits under
+#: splits and the scaffold, prep under the baselines, transfer/multitask over the analyses,
+#: and the data profile under every model (its leakage check screens their features).
 LAYERS: list[tuple[str, ...]] = [
     ("errors", "_validation", "_io", "_version", "paths", "display"),
     ("config",),
@@ -34,10 +35,11 @@ LAYERS: list[tuple[str, ...]] = [
     ("data",),
     ("splits",),
     ("project",),
+    ("profile",),  # reads data, not predictions: every model's feature screen comes from it
     ("prep",),  # the baselines prepare their inputs with it
     ("compare", "baselines"),
     ("train",),
-    ("diagnose", "profile", "erroranalysis", "labels", "slices"),  # read predictions tables
+    ("diagnose", "erroranalysis", "labels", "slices"),  # read predictions tables
     ("transfer", "multitask"),  # train, then diagnose their predictions
     ("ship", "serve", "monitor", "tune", "mismatch", "e2e"),
     ("report",),

@@ -343,3 +343,18 @@ def test_multilabel_error_over_known_labels() -> None:
     assert score_predictions(with_pred, "error") == pytest.approx(0.0)
     with pytest.raises(DataError, match="0/1 decisions"):
         get_metric("error").score(y, np.full((4, 2), 0.3))
+
+
+def test_average_precision_equals_scikit_learn_with_ties():
+    """map's average precision (numpy, fast enough to bootstrap per slice) is scikit-learn's."""
+    from sklearn.metrics import average_precision_score
+
+    from yearn.metrics._impl import average_precision
+
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        n = int(rng.integers(2, 300))
+        y = (rng.random(n) < rng.random()).astype(float)
+        y[0] = 1.0
+        score = np.round(rng.random(n), int(rng.integers(1, 4)))  # many ties
+        assert average_precision(y, score) == pytest.approx(average_precision_score(y, score))

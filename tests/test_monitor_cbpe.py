@@ -131,3 +131,107 @@ def test_monitor_reports_estimates_per_window_and_the_reasons(calibration):
     assert any(n.startswith("roc_auc is not estimated without labels") for n in result.notes)
     assert result.to_dict()["windows"][1]["metrics"][0]["metric"] == "f1"
     assert result.settings["dev_metrics"]["f1"] == calibration.dev_value("f1")
+
+
+def _log(rng, shifts, n=2000):
+    """A production table of windows of ``n`` rows, one per shift (model scores only)."""
+    frames = []
+    for shift in shifts:
+        x, score, _ = _window(rng, n, shift)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "x0": x[:, 0],
+                    "x1": x[:, 1],
+                    "pred": np.where(score >= 0.5, "1", "0"),
+                    "proba:0": 1 - score,
+                    "proba:1": score,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _drops(calibration, shifts, seed):
+    rng = np.random.default_rng(seed)
+    reference = Reference.build(_log(rng, [0.0], 4000)[["x0", "x1"]])
+    result = monitor(
+        reference,
+        _log(rng, shifts),
+        window="2000rows",
+        class_calibration=calibration,
+        metrics=("f1", "error"),
+        verdict_metric="f1",
+        domain=False,
+    )
+    return result, [
+        w for w in result.windows if any(r.startswith("performance drop") for r in w.reasons)
+    ]
+
+
+def test_no_drop_of_the_project_metric_is_named_without_a_change(calibration):
+    result, dropped = _drops(calibration, [0.0] * 20, seed=6)
+    assert len(dropped) <= 1, [w.reasons for w in dropped]  # one-sided 1% per window
+    assert result.settings["verdict_metric"] == "f1"
+
+
+def test_f1_drop_is_named_even_when_the_error_improves(calibration):
+    _, dropped = _drops(calibration, [-1.5, -1.5], seed=7)
+    assert len(dropped) == 2
+    for w in dropped:
+        f1, error = w.metrics
+        assert f1.high < calibration.dev_value("f1")
+        assert error.value < calibration.dev_value("error")  # accuracy alone says: better
+        assert w.verdict == "performance drop"
+        assert any(r.startswith("performance drop: estimated (no labels) f1") for r in w.reasons)
+
+
+def test_labelled_rows_give_the_project_metric_with_an_interval(calibration):
+    rng = np.random.default_rng(8)
+    frames, truths = [], []
+    for concept_drift in (False, True):
+        x, score, y = _window(rng, 2000, 0.0, concept_drift=concept_drift)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "id": [f"{int(concept_drift)}-{i}" for i in range(2000)],
+                    "x0": x[:, 0],
+                    "pred": np.where(score >= 0.5, "1", "0"),
+                    "proba:0": 1 - score,
+                    "proba:1": score,
+                }
+            )
+        )
+        truths.append(np.where(y, "1", "0"))
+    log = pd.concat(frames, ignore_index=True)
+    labels = pd.DataFrame({"id": log["id"], "label": np.concatenate(truths)}).sample(
+        1000, random_state=0
+    )
+    kw = {"window": "2000rows", "labels": labels, "class_calibration": calibration}
+    result = monitor(Reference.build(log[["x0"]]), log, metrics=("f1",), label_metric="f1", **kw)
+    for w, rows in zip(result.windows, (slice(0, 2000), slice(2000, 4000)), strict=True):
+        part = log.iloc[rows].merge(labels, on="id")
+        expected = get_metric("f1").score(part["label"], part["pred"], classes=["0", "1"])
+        m = w.labelled_metric
+        assert m.metric == "f1" and m.n == len(part) and m.value == pytest.approx(expected)
+        assert m.low < m.value < m.high
+    fine, drifted = result.windows
+    assert fine.metrics[0].low <= fine.labelled_metric.value <= fine.metrics[0].high
+    assert drifted.labelled_metric.high < drifted.metrics[0].low  # the concept moved
+    auc = monitor(Reference.build(log[["x0"]]), log, label_metric="roc_auc", **kw)
+    assert all(0.5 < w.labelled_metric.value <= 1 for w in auc.windows[:1])
+
+
+def test_regression_labels_give_rmse_and_no_accuracy():
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=600)
+    log = pd.DataFrame({"id": np.arange(600).astype(str), "x": x, "pred": 2 * x})
+    truth = 2 * x + rng.normal(0, 0.5, 600)
+    labels = pd.DataFrame({"id": log["id"], "label": truth})
+    result = monitor(
+        Reference.build(log[["x"]]), log, window="600rows", labels=labels, label_metric="rmse"
+    )
+    w = result.windows[0]
+    assert w.labelled is None  # right / wrong means nothing for numbers
+    assert w.labelled_metric.value == pytest.approx(np.sqrt(np.mean((truth - 2 * x) ** 2)))
+    assert w.labelled_metric.low < 0.5 < w.labelled_metric.high

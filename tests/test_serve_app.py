@@ -189,3 +189,18 @@ def test_numbers_are_json_numbers_but_form_text_is_parsed(client):
     assert form.status_code == 200, form.text
     bad = client.post("/predict", files={"x1": (None, "abc"), "color": (None, "red")})
     assert bad.status_code == 422 and "x1" in bad.json()["error"], bad.text
+
+
+def test_freeze_heap_moves_the_start_up_heap_out_of_the_collectors_reach(tabular):
+    import gc
+
+    try:
+        frozen = {}
+        for flag in (False, True):
+            gc.unfreeze()
+            with TestClient(create_app(tabular, freeze_heap=flag)) as c:
+                frozen[flag] = gc.get_freeze_count()
+                assert c.post("/predict", json=ROWS[0]).status_code == 200
+        assert frozen[False] == 0 and frozen[True] > 1000
+    finally:
+        gc.unfreeze()

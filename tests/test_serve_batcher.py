@@ -92,6 +92,8 @@ def test_parameters_are_checked():
         MicroBatcher(_double, max_batch=0)
     with pytest.raises(ConfigError, match="max_wait_ms"):
         MicroBatcher(_double, max_wait_ms=-1)
+    with pytest.raises(ConfigError, match="max_commits"):
+        MicroBatcher(_double, max_commits=0)
 
 
 @pytest.mark.parametrize("arriving", [0, 1])
@@ -118,3 +120,99 @@ def test_a_batch_waits_only_for_requests_on_their_way(arriving):
     (out1, _), (out2, _) = asyncio.run(go())
     assert out1 == [2] and out2 == [4]
     assert calls == ([1, 1] if arriving == 0 else [2])
+
+
+def _with_record(rows, metas):
+    return _double(rows, metas), list(rows)
+
+
+class _SlowDisk:
+    """A commit that blocks until released, recording the records of each call."""
+
+    def __init__(self, fail: Exception | None = None) -> None:
+        import threading
+
+        self.calls: list[list] = []
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.fail = fail
+        self.inside = self.peak = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, records: list) -> None:
+        with self.lock:
+            self.inside += 1
+        self.entered.set()
+        try:
+            assert self.release.wait(30)
+            if self.fail is not None:
+                raise self.fail
+            with self.lock:
+                self.calls.append(records)
+        finally:
+            with self.lock:
+                self.inside -= 1
+
+
+@pytest.mark.parametrize("max_commits", [1, 2])
+def test_answers_wait_for_their_write_and_writes_overlap_up_to_max_commits(max_commits):
+    """While the first write is under way, two more batches finish: with one write at a
+    time they share the next write; with two, the second batch's write starts at once."""
+    disk = _SlowDisk()
+
+    async def go():
+        batcher = MicroBatcher(
+            _with_record, max_batch=8, max_wait_ms=0, commit=disk, max_commits=max_commits
+        )
+        first = asyncio.create_task(batcher.submit([1]))
+        await asyncio.to_thread(disk.entered.wait, 30)  # the first write is under way
+        later = []
+        for k in (2, 3):  # two batches, both computed while the first write runs
+            later.append(asyncio.create_task(batcher.submit([k])))
+            await asyncio.sleep(0.05)
+        for _ in range(1000):  # until both are computed and the writes allowed have started
+            if batcher.batches == 3 and disk.inside == max_commits:
+                break
+            await asyncio.sleep(0.01)
+        waiting = not first.done() and not any(t.done() for t in later)
+        disk.peak = disk.inside
+        disk.release.set()
+        out = [await first] + [await t for t in later]
+        await batcher.stop()
+        return waiting, out, batcher
+
+    waiting, out, batcher = asyncio.run(go())
+    assert waiting  # nobody was answered before their rows were written
+    assert [o for o, _info in out] == [[2], [4], [6]]
+    assert batcher.batches == 3
+    if max_commits == 1:
+        assert disk.peak == 1 and disk.calls == [[[1]], [[2], [3]]]  # a shared second write
+        assert batcher.commits == 2
+    else:
+        assert disk.peak == 2 and sorted(disk.calls) == [[[1]], [[2]], [[3]]]
+        assert batcher.commits == 3
+
+
+def test_a_failing_commit_is_an_error_for_its_callers_not_a_hang():
+    disk = _SlowDisk(fail=OSError("disk full"))
+    disk.release.set()
+    batcher = MicroBatcher(_with_record, max_batch=8, max_wait_ms=20, commit=disk)
+    results = asyncio.run(_run_clients(batcher, [1, 2, 1]))
+    assert all(isinstance(r, OSError) and "disk full" in str(r) for r in results)
+    assert batcher.commits == 0
+
+
+def test_stop_writes_what_was_computed_before_ending():
+    disk = _SlowDisk()
+
+    async def go():
+        batcher = MicroBatcher(_with_record, max_batch=8, max_wait_ms=0, commit=disk)
+        caller = asyncio.create_task(batcher.submit([5]))
+        await asyncio.to_thread(disk.entered.wait, 30)
+        stopping = asyncio.create_task(batcher.stop())
+        await asyncio.sleep(0.1)
+        disk.release.set()
+        await stopping
+        return await caller
+
+    out, info = asyncio.run(go())
+    assert out == [10] and info.size == 1 and disk.calls == [[[5]]]

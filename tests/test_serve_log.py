@@ -55,6 +55,24 @@ def test_segments_merge_and_an_interrupted_merge_counts_rows_once(tmp_path):
     assert list(frame.columns[:4]) == ["time", "request_id", "model_version", "latency_ms"]
 
 
+def test_concurrent_appends_and_merges_keep_every_row_once(tmp_path):
+    """Four threads append at once while merges run: merged names cover only segments
+    they hold, so every row is read exactly once, before and after close()."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    log = RequestLog(tmp_path, COLS, merge_every=5)
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda k: log.append(_batch(log, 1 + k % 3, f"r{k}")), range(60)))
+    if log._merger is not None:
+        log._merger.join()
+    expected = sum(1 + k % 3 for k in range(60))
+    assert len(read_request_log(tmp_path)) == expected
+    log.close()
+    frame = read_request_log(tmp_path)
+    assert len(frame) == expected and frame["request_id"].nunique() == 60
+    assert len(segment_files(tmp_path)) < 60  # merged
+
+
 def test_read_request_log_of_a_project_root(tmp_path):
     (tmp_path / ".yearn").mkdir()
     log = RequestLog.for_project(tmp_path, COLS)

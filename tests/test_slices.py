@@ -102,7 +102,7 @@ def test_bad_input():
     with pytest.raises(PredictionsError, match="no metadata columns"):
         find_slices(frame[["id", "split", "label", "pred"]])
     reg = pd.DataFrame({"id": [1, 2], "split": "dev", "label": [1.0, 2.0], "pred": [1.5, 2.0]})
-    with pytest.raises(PredictionsError, match="single-label classification"):
+    with pytest.raises(PredictionsError, match=r"need classification.*rmse or mae"):
         find_slices(reg.assign(x=[1, 2]))
 
 

@@ -180,3 +180,31 @@ def test_digits_study_from_the_cli(cli, tmp_path):
     assert not (tmp_path / "digits" / ".yearn" / "runs.db").exists()  # the demo's store untouched
     bad = cli("transfer-compare", "--digits", tmp_path / "digits", "--sizes", "10,x")
     assert bad.exit_code == 2 and "--sizes" in bad.output
+
+
+def test_transfer_keep_column(cli, tmp_path):
+    """--keep-column on transfer: a column the profile flags as id-like stays a feature only
+    when named; the run records the columns it was trained on."""
+    from yearn.train import train_project
+
+    def with_serial(root: Path, n: int, seed: int, shift: float) -> Path:
+        _project(root, root.name, n, seed, shift)
+        frame = pd.read_csv(root / "data.csv")
+        frame["serial"] = np.random.default_rng(seed).permutation(n) * 7 + 1000  # id-like
+        frame.to_csv(root / "data.csv", index=False)
+        return root
+
+    a = with_serial(tmp_path / "a", 300, 0, 0.0)
+    b = with_serial(tmp_path / "b", 80, 1, 0.3)
+    run = train_project(a, "mlp", epochs=2, width=8, keep=["serial"]).run_id
+    assert "serial" in open_store(a).get_run(run).config["columns"]
+    args = ("transfer", "-p", b, "--from", run, "--from-project", a, "--epochs", "2")
+    kept = cli(*args, "--keep-column", "serial")
+    assert kept.exit_code == 0, kept.output
+    assert "kept on request although flagged: serial (id-like" in " ".join(kept.output.split())
+    config = open_store(b).get_run(open_store(b).list_runs()[0].id).config
+    assert "serial" in config["columns"] and config["excluded_columns"] == {}
+    dropped = cli(*args)  # the backbone reads 6 inputs; screened, task B has 5
+    text = " ".join(dropped.output.split())
+    assert "left out of every model's features" in text and "serial (id-like" in text
+    assert dropped.exit_code == 2 and "--keep-column NAME (keep= in Python)" in text

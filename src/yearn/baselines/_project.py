@@ -89,22 +89,25 @@ def run_baselines(
     record: bool = True,
     store_url: str | None = None,
     image_size: int = 32,
+    keep: Sequence[str] = (),
 ) -> BaselineReport:
     """Fit the baselines on the project's train split and score train, train-dev and dev.
 
     Reads ``yearn.toml``, the data and the split manifest (``yearn split`` first); test is
     never loaded into the baselines. Each baseline is recorded as a run of kind
     ``baseline`` with its metrics per split and its predictions table as artefact.
-    ``metric`` defaults to the project's optimising metric.
+    ``metric`` defaults to the project's optimising metric. Columns the data profile flags
+    as leaky or id-like are left out of the features unless named in ``keep``
+    (:func:`yearn.profile.screened_dataset`); each run records the columns it used.
     """
     from yearn.config import load_config
-    from yearn.data import load_project
+    from yearn.profile import screened_dataset
     from yearn.splits import load_manifest
 
     config = load_config(project)
     root = config.root
     manifest = load_manifest(root)
-    dataset = load_project(config)
+    dataset = screened_dataset(config, keep=keep)
     where = manifest.indices(dataset.ids)
     keep = np.concatenate([where[s] for s in EVAL_SPLITS])
     if where["train"].size == 0:
@@ -137,6 +140,8 @@ def run_baselines(
         "random_state": random_state,
         "split_sha256": manifest.sha256,
         "sizes": {s: len(v[1]) for s, v in splits.items()},
+        "columns": list(dataset.input_columns),
+        "excluded_columns": dict(dataset.excluded_features),
     }
     return replace(report, run_ids=_record(root, store_url, report, run_config))
 

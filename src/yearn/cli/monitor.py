@@ -68,7 +68,8 @@ def _print_result(result) -> None:
 
 
 def _print_metric_estimates(result) -> None:
-    """Every label-free metric of every window, with its interval (one line per window)."""
+    """Every label-free metric of every window with its interval (one line per window),
+    the project's metric on the labelled rows, and the dev values."""
     dev = result.settings.get("dev_metrics") or {}
     for w in result.windows:
         if len(w.metrics) > 1:
@@ -76,6 +77,14 @@ def _print_metric_estimates(result) -> None:
                 f"{m.metric} {m.value:.3f} [{m.low:.3f}, {m.high:.3f}]" for m in w.metrics
             )
             console.print(f"{w.window}: estimated without labels: {parts}", highlight=False)
+    for w in result.windows:
+        m = w.labelled_metric
+        if m is not None:
+            console.print(
+                f"{w.window}: labelled {m.metric} {m.value:.3f} [{m.low:.3f}, {m.high:.3f}] "
+                f"on {m.n} rows",
+                highlight=False,
+            )
     if dev:
         shown = "; ".join(f"{k} {v:.3f}" for k, v in dev.items())
         console.print(f"dev (labelled): {shown}", highlight=False)

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from yearn.cli._console import console, err_console, fmt_cell, print_advice
-from yearn.cli._options import JSON_OPTION, PROJECT_OPTION
+from yearn.cli._options import JSON_OPTION, KEEP_COLUMN_OPTION, PROJECT_OPTION, feature_screen
 
 MODEL_OPTION = typer.Option(
     None, "--model", "-m", help="mlp or cnn (default: cnn for images, mlp for tables)."
@@ -30,13 +30,14 @@ def register(app: typer.Typer) -> None:
         epochs: int = EPOCHS_OPTION,
         lr: float = LR_OPTION,
         random_state: int = SEED_OPTION,
+        keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Train one network with an output per task (missing labels ignored): per-task
         error, average precision and diagnosis, mean average precision."""
         from yearn.multitask import fit_multitask_project
 
-        with err_console.status("training the joint network"):
+        with feature_screen(project, keep_column), err_console.status("training the network"):
             result = fit_multitask_project(
                 project, model, width=width, epochs=epochs, lr=lr, random_state=random_state
             )
@@ -80,13 +81,17 @@ def register(app: typer.Typer) -> None:
         lr: float = LR_OPTION,
         random_state: int = SEED_OPTION,
         no_advice: bool = typer.Option(False, "--no-advice", help="Skip the advisor's probes."),
+        keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """One joint network vs one network per task on the same splits: per task and
         overall (mAP), with 95% CIs, and the course's conditions checked."""
         from yearn.multitask import compare_multitask_project
 
-        with err_console.status("training joint and separate networks") as status:
+        with (
+            feature_screen(project, keep_column),
+            err_console.status("training joint and separate networks") as status,
+        ):
             result, advice = compare_multitask_project(
                 project,
                 model,

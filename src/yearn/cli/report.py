@@ -54,12 +54,17 @@ def register(app: typer.Typer) -> None:
                             for s in result.sections
                         ],
                         "missing": result.missing,
+                        "model": result.model,
                         "seconds": round(result.seconds, 3),
                     },
                     indent=2,
                 )
             )
             return
+        if result.model:
+            m = result.model
+            console.print(f"model: {m['name']} {m['run_id']} ({escape(m['why'])})", highlight=False)
+            console.print(f"model's features: {escape(m['features'])}", highlight=False)
         for s in result.sections:
             if s.note:
                 console.print(f"[yellow]{escape(s.title)}:[/] {escape(s.note)}", highlight=False)

@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps(report.to_dict(), indent=2, default=str))  # every row
             return
-        if report.metric != "error":
+        if not report.by_counts:
             _metric_table(report, split, top)
         else:
             table = Table(

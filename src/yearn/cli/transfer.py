@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from yearn.cli._console import console, err_console, fmt_cell, print_advice
-from yearn.cli._options import JSON_OPTION, PROJECT_OPTION
+from yearn.cli._options import JSON_OPTION, KEEP_COLUMN_OPTION, PROJECT_OPTION, feature_screen
 
 FROM_OPTION = typer.Option(
     None,
@@ -64,6 +64,7 @@ def register(app: typer.Typer) -> None:
         epochs: int = EPOCHS_OPTION,
         lr: float = LR_OPTION,
         random_state: int = SEED_OPTION,
+        keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Train a new head for this project's task on a backbone pretrained on task A."""
@@ -75,7 +76,7 @@ def register(app: typer.Typer) -> None:
                 "give either --text-encoder or --from, not both: the text encoder is the "
                 "pretrained model."
             )
-        with err_console.status("training the new head"):
+        with feature_screen(project, keep_column), err_console.status("training the new head"):
             if text_encoder:
                 result = transfer_text_project(
                     project,
@@ -121,12 +122,13 @@ def register(app: typer.Typer) -> None:
             None, "--n-a", help="Task-A training examples (read from the run when omitted)."
         ),
         random_state: int = SEED_OPTION,
+        keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Is transfer from task A likely to help this project? The course's checks."""
         from yearn.transfer import advise_transfer_project
 
-        with err_console.status("probing the backbone's features"):
+        with feature_screen(project, keep_column), err_console.status("probing the backbone"):
             advice = advise_transfer_project(
                 project,
                 _need_from(source),
@@ -157,6 +159,7 @@ def register(app: typer.Typer) -> None:
         epochs: int = typer.Option(30, "--epochs", help="Task-B epochs of every model."),
         lr: float = LR_OPTION,
         random_state: int = SEED_OPTION,
+        keep_column: list[str] = KEEP_COLUMN_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """From scratch vs transfer (every policy) on the same splits, with verdicts + CIs."""
@@ -167,7 +170,7 @@ def register(app: typer.Typer) -> None:
             return
         from yearn.transfer import compare_transfer_project
 
-        with err_console.status("training scratch and every policy"):
+        with feature_screen(project, keep_column), err_console.status("training every policy"):
             result = compare_transfer_project(
                 project,
                 _need_from(source),

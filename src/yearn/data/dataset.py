@@ -67,6 +67,15 @@ class Dataset:
             f"features={len(self.feature_columns)}, labels={list(self.label_columns)}{extra})"
         )
 
+    @property
+    def input_columns(self) -> tuple[str, ...]:
+        """The columns a model reads: the image column, else the feature columns and then
+        the text columns (what a run records as its training columns)."""
+        if self.image_column is not None:
+            return (self.image_column,)
+        text = tuple(c for c in self.text_columns if c in self.frame)
+        return tuple(c for c in self.feature_columns if c not in text) + text
+
     # -- arrays ----------------------------------------------------------------------
     @property
     def ids(self) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,6 +171,7 @@ def load_project(
     check_images: bool = True,
     screen: bool = True,
     features: bool = True,
+    keep: Sequence[str] = (),
 ) -> Dataset:
     """Load every source of a project into one validated :class:`Dataset`.
 
@@ -179,7 +181,9 @@ def load_project(
     data rows from 0). With ``check_images`` every image file is opened and verified.
     Raises :class:`DataError` naming the file, column and row of the first problem.
     With ``screen`` the columns the data profile flagged as leaky or id-like are left out
-    of the features (:func:`yearn.data.apply_screen`); the profile itself loads unscreened.
+    of the features (:func:`yearn.data.apply_screen`), except those in ``keep``; the profile
+    itself loads unscreened. This reads the recorded screen only: model entry points use
+    :func:`yearn.profile.screened_dataset`, which records a current one first.
     Without ``features`` only the named columns (ids, groups, labels, metadata, images) are
     read and checked — what splitting needs, at a fraction of the time on a wide table.
     """
@@ -188,6 +192,7 @@ def load_project(
     image_column = config.image_column
     if image_column is None and any(source_format(s) == "image_folder" for s in config.sources):
         image_column = DEFAULT_IMAGE_COLUMN
+    kept = tuple(keep)  # flagged columns to keep as features (``keep`` is reused below)
     only = None if features else _named_columns(config, image_column)
     keep = None if only is not None else _keep_columns(config, image_column)
     features = () if only is not None else (tuple(config.feature_columns) or None)
@@ -259,4 +264,4 @@ def load_project(
         for item, start in zip(loaded, starts[:-1], strict=False):
             paths = frame[image_column].iloc[int(start) : int(start) + len(item.frame)]
             check_image_files(paths.tolist(), item.where)
-    return apply_screen(dataset, config) if screen else dataset
+    return apply_screen(dataset, config, kept) if screen else dataset

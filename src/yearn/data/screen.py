@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -37,18 +38,21 @@ def read_screen(root: str | Path) -> dict[str, Any] | None:
     return record if isinstance(record, dict) else None
 
 
-def kept_columns(config: ProjectConfig) -> tuple[str, ...]:
-    """Columns to keep although flagged: ``[features] keep`` plus ``$YEARN_KEEP_COLUMNS``."""
+def kept_columns(config: ProjectConfig, keep: Sequence[str] = ()) -> tuple[str, ...]:
+    """Columns to keep although flagged: ``[features] keep``, ``$YEARN_KEEP_COLUMNS`` (set
+    by ``--keep-column``) and ``keep`` (the Python API's ``keep=``)."""
+    keep = [keep] if isinstance(keep, str) else list(keep or ())
     extra = [c.strip() for c in os.environ.get(KEEP_COLUMNS_ENV, "").split(",") if c.strip()]
-    return tuple(dict.fromkeys([*config.features.keep, *extra]))
+    return tuple(dict.fromkeys([*config.features.keep, *extra, *map(str, keep)]))
 
 
-def apply_screen(dataset: Dataset, config: ProjectConfig) -> Dataset:
+def apply_screen(dataset: Dataset, config: ProjectConfig, keep: Sequence[str] = ()) -> Dataset:
     """``dataset`` without the recorded flagged columns among its features and text
-    columns (they are dropped from the table too); ``excluded_features`` says why."""
+    columns (they are dropped from the table too), except those in ``keep`` (see
+    :func:`kept_columns`); ``excluded_features`` says why."""
     record = read_screen(config.root)
     flagged = dict((record or {}).get("flagged") or {})
-    keep = set(kept_columns(config))
+    keep = set(kept_columns(config, keep))
     inputs = set(dataset.feature_columns) | set(dataset.text_columns)
     excluded = {c: str(r) for c, r in flagged.items() if c in inputs and c not in keep}
     if not excluded:

@@ -1,4 +1,4 @@
-"""The embedded demo data: web → phone digits and a small leaky table, no download.
+"""The embedded demo data: web → phone digits and a leaky table of synthetic patients, no download.
 
 Built deterministically from data that ships with scikit-learn, cached under
 ``$YEARN_CACHE_DIR`` (default ``~/.cache/yearn``) and copied into a project folder with its
@@ -20,7 +20,7 @@ from yearn.demo._summary import (
     image_quality,
     summarize_demo,
 )
-from yearn.demo._tabular import build_tabular_data
+from yearn.demo._tabular import build_tabular_data, synthesize_tumours
 from yearn.demo.scenes import make_scenes_demo
 
 __all__ = [
@@ -41,4 +41,5 @@ __all__ = [
     "make_tabular_demo",
     "run_demo",
     "summarize_demo",
+    "synthesize_tumours",
 ]

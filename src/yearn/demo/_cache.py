@@ -23,7 +23,7 @@ from yearn.errors import ConfigError
 __all__ = ["DEMO_VERSION", "cached_demo_data", "copy_demo_data", "demo_cache_dir"]
 
 #: Bump when the generated data changes; old cache entries are then ignored.
-DEMO_VERSION = "4"
+DEMO_VERSION = "5"
 _INFO = Path("truth") / "demo.json"
 _log = logging.getLogger(__name__)
 

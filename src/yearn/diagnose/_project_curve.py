@@ -144,6 +144,7 @@ def project_learning_curve(
     store_url: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     map_fn: Callable[..., list[Any]] | None = None,
+    keep: Sequence[str] = (),
 ) -> ProjectCurve:
     """The learning curve of the project's diagnosed model (see the module docstring).
 
@@ -152,11 +153,12 @@ def project_learning_curve(
     ``estimator`` (a scikit-learn estimator or a name of
     :func:`yearn.diagnose._estimators.make_estimator`) replaces yearn's trainer.
     ``max_train`` caps the training rows (a random subset). ``map_fn``: an executor's
-    ``map`` that fits the points (``yearn.tune.get_executor("ray").map``).
+    ``map`` that fits the points (``yearn.tune.get_executor("ray").map``). Columns the data
+    profile flags as leaky or id-like are left out unless named in ``keep``.
     """
     from yearn.train import project_data
 
-    config, data, store = project_data(project, store_url)
+    config, data, store = project_data(project, store_url, keep=keep)
     try:
         run_id, run_model, run_settings = _run_settings(store, run)
     finally:

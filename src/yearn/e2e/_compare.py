@@ -3,9 +3,10 @@ scored on dev with the project's metric in its error form.
 
 Both see the same nested, stratified subsets of the train split (seed ``s`` draws one
 order; size ``n`` takes its first ``n`` rows), so every difference is paired. The
-end-to-end network gets the same budget at every size (the same epochs, batch size and
-width). The (size, seed) points run through an executor of :mod:`yearn.tune` (local
-processes or Ray); each carries its own seed, so results do not depend on it.
+end-to-end network gets the same budget at every size (the same epochs, schedule,
+augmentation, batch size and width; for images by default :data:`IMAGE_RECIPE`). The
+(size, seed) points run through an executor of :mod:`yearn.tune` (local processes or
+Ray); each carries its own seed, so results do not depend on it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from typing import Any
 import numpy as np
 
 from yearn.e2e._crossing import curve_stats
-from yearn.e2e._models import TwoStage, end_to_end_model, full_proba, simple_model
+from yearn.e2e._models import (
+    IMAGE_RECIPE,
+    TABLE_RECIPE,
+    TwoStage,
+    end_to_end_model,
+    full_proba,
+    simple_model,
+)
 from yearn.e2e._result import E2EResult
 from yearn.errors import ConfigError, DataError
 
@@ -128,6 +136,17 @@ def fit_point(t: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
+def _recipe_text(chosen: dict[str, Any]) -> str:
+    """The end-to-end budget in words: ``30 epochs, cosine schedule, shift+color
+    augmentation``."""
+    parts = [f"{chosen['epochs']} epochs"]
+    if chosen.get("schedule") not in (None, "none"):
+        parts.append(f"{chosen['schedule']} schedule")
+    if chosen.get("augment") not in (None, "none"):
+        parts.append(f"{chosen['augment']} augmentation")
+    return ", ".join(parts)
+
+
 def _prepared(metric: Any, y: np.ndarray, out: np.ndarray, task: str, k: int) -> Any:
     """The metric's validated inputs for one model's dev outputs."""
     if task == "regression":
@@ -212,14 +231,20 @@ def compare_e2e(
     )
     m = get_metric(metric or config.metric.optimizing)
     chosen = dict(settings or {})
-    chosen.setdefault("epochs", 10)
     e2e_kind = chosen.get("model") or ("cnn" if len(shape) > 1 else "mlp")
+    for key, value in (IMAGE_RECIPE if e2e_kind == "cnn" else TABLE_RECIPE).items():
+        chosen.setdefault(key, value)
     from yearn.train import MODEL_NAMES
 
     if e2e_kind not in MODEL_NAMES:
         raise ConfigError(f"model {e2e_kind!r}: unknown; choose one of {', '.join(MODEL_NAMES)}.")
     if e2e_kind == "cnn" and len(shape) == 1:
         raise ConfigError("model 'cnn' needs an image project; for a table use mlp or linear.")
+    from yearn.train import TrainConfig
+
+    TrainConfig.from_params({k: v for k, v in chosen.items() if k != "model"})  # fail early
+    if chosen.get("augment", "none") != "none" and len(shape) == 1:
+        raise ConfigError("--augment changes images; this project is a table: leave it out.")
     orders = nested_orders(train.y, seeds, random_state, task != "regression")
     tasks, where = [], []
     for j, n in enumerate(sizes):
@@ -269,7 +294,7 @@ def compare_e2e(
         return out
 
     stats = curve_stats(errors, sizes, len(dev), n_resamples=n_resamples, random_state=random_state)
-    e2e_text = f"yearn {e2e_kind} on the raw inputs, {chosen['epochs']} epochs at every size"
+    e2e_text = f"yearn {e2e_kind} on the raw inputs, {_recipe_text(chosen)} at every size"
     return E2EResult(
         project=config.name,
         metric=m.error_name,

@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 import numpy as np
 from scipy import stats
-from sklearn import metrics as skm
 
 from yearn.errors import ConfigError, DataError
 from yearn.metrics._inputs import (
@@ -162,12 +161,23 @@ def _log_loss(d: Prepared) -> float:
     return float(-np.mean(np.log(p[np.arange(len(p)), d.y_true])))
 
 
+def average_precision(y: np.ndarray, score: np.ndarray) -> float:
+    """Average precision of 0/1 labels ``y`` ranked by ``score`` (ties share a threshold):
+    the sum over thresholds of (recall gain) x precision, equal to scikit-learn's
+    ``average_precision_score`` at a fraction of its cost (slices bootstrap it)."""
+    order = np.argsort(-np.asarray(score, dtype=float), kind="mergesort")
+    ranked, hits = np.asarray(score, dtype=float)[order], np.asarray(y, dtype=float)[order]
+    last = np.r_[np.flatnonzero(np.diff(ranked)), ranked.size - 1]  # end of each threshold
+    tps = np.cumsum(hits)[last]
+    return float(np.sum(np.diff(np.r_[0.0, tps / tps[-1]]) * tps / (last + 1)))
+
+
 def _map(d: Prepared) -> float:
     aps = []
     for t in range(d.y_true.shape[1]):
         known = ~np.isnan(d.y_true[:, t])
         if (d.y_true[known, t] == 1).any():
-            aps.append(skm.average_precision_score(d.y_true[known, t], d.proba[known, t]))
+            aps.append(average_precision(d.y_true[known, t], d.proba[known, t]))
     if not aps:
         raise DataError("map: no task has a known positive label; average precision is undefined.")
     return float(np.mean(aps))

@@ -15,6 +15,7 @@ from yearn.monitor._bins import statistic
 from yearn.monitor._cbpe import ClassCalibration
 from yearn.monitor._columns import LOG_COLUMNS, exclusion_reason
 from yearn.monitor._domain import domain_classifier
+from yearn.monitor._labelled import labelled_metric
 from yearn.monitor._performance import ConfidenceMap, Estimate, wilson
 from yearn.monitor._reference import (
     CLASS_COLUMN,
@@ -169,6 +170,8 @@ def monitor(
     class_calibration: ClassCalibration | None = None,
     metrics: Sequence[str] = (),
     not_estimated: Mapping[str, str] | None = None,
+    verdict_metric: str | None = None,
+    label_metric: str | None = None,
     alpha: float = 0.05,
     min_effect: Mapping[str, float] | None = None,
     domain: bool = True,
@@ -182,7 +185,10 @@ def monitor(
     above the threshold *and* at least ``min_effect``. ``confidence_map`` (fitted on dev)
     gives the label-free accuracy; ``class_calibration`` (binary, fitted on dev) the
     label-free ``metrics`` (confusion-matrix metrics: the project's first);
-    ``not_estimated`` names the metrics left out and why (reported as notes). ``labels``
+    ``not_estimated`` names the metrics left out and why (reported as notes);
+    ``verdict_metric`` (one of ``metrics``, the project's) is also tested for a drop against
+    dev, as accuracy is. ``label_metric`` (any registry metric: the project's) is measured
+    on each window's labelled rows, with a bootstrap interval. ``labels``
     (id + ``label_column``) give the real accuracy and the concept-drift test.
     """
     check_fraction("alpha", alpha)
@@ -239,6 +245,9 @@ def monitor(
     release_memory()
     truth = _labels_per_row(table, labels, id_column, label_column) if labels is not None else None
     positive = _positive_scores(table, derived, class_calibration) if metrics else None
+    measured = None
+    if truth is not None and derived is not None and label_metric is not None:
+        measured = _label_inputs(table, derived, truth)
     results = []
     for w in range(len(windows)):
         rows = windows.codes == w
@@ -258,10 +267,25 @@ def monitor(
         est = lab = z = None
         if derived is not None and CONFIDENCE_COLUMN in derived and confidence_map is not None:
             est = confidence_map.estimate(derived[CONFIDENCE_COLUMN].to_numpy()[rows])
+        labelled_value = None
         if truth is not None and derived is not None:
             known = rows & pd.notna(truth)
             k = int(known.sum())
-            if k:
+            if k and measured is not None:
+                pred, proba, classes, regression = measured
+                try:
+                    labelled_value = labelled_metric(
+                        label_metric,  # type: ignore[arg-type]
+                        truth[known],
+                        pred[known],
+                        None if proba is None else proba[known],
+                        classes,
+                        regression=regression,
+                        random_state=random_state + w,
+                    )
+                except DataError as exc:  # e.g. roc_auc without proba: columns in the log
+                    notes.append(f"{windows.labels[w]}: {label_metric} not measured: {exc}")
+            if k and CONFIDENCE_COLUMN in derived:  # right / wrong: classification only
                 correct = derived[CLASS_COLUMN].astype(str).to_numpy()[known] == truth[known]
                 low, high = wilson(int(correct.sum()), k)
                 lab = Estimate("accuracy", float(correct.mean()), low, high, k, "labels")
@@ -276,6 +300,10 @@ def monitor(
                 score[rows], predicted[rows], metrics, random_state=random_state + w
             )
         verdict, reasons = _verdict(cols, dom, est, lab, z, confidence_map)
+        dropped = _metric_drop(estimates, verdict_metric, class_calibration)
+        if dropped and verdict not in ("concept drift", "performance drop"):
+            verdict = "performance drop"
+        reasons += dropped
         results.append(
             WindowResult(
                 windows.labels[w],
@@ -290,6 +318,7 @@ def monitor(
                 verdict,
                 reasons,
                 estimates,
+                labelled_value,
             )
         )
     if derived is None:
@@ -324,8 +353,26 @@ def monitor(
             else {}
         ),
         "not_estimated": dict(not_estimated or {}),
+        "verdict_metric": verdict_metric if positive is not None else None,
     }
     return MonitorResult(results, excluded, settings, notes)
+
+
+def _label_inputs(
+    table: Table, derived: pd.DataFrame, truth: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None, list[str] | None, bool]:
+    """Predictions (and probabilities with their classes) of every row for the labelled
+    metric, and whether they are numbers (regression); rows without a label get NaN
+    probabilities, never read."""
+    probas = [c for c in table.columns if c.startswith("proba:")]
+    pred = derived[CLASS_COLUMN].to_numpy()
+    if not probas:
+        return pred, None, None, bool(pd.api.types.is_float_dtype(derived[CLASS_COLUMN]))
+    known = pd.notna(truth)
+    proba = np.full((table.n, len(probas)), np.nan)
+    for j, c in enumerate(probas):
+        proba[known, j] = pd.to_numeric(table.column(c), errors="coerce").to_numpy()[known]
+    return pred, proba, [c[len("proba:") :] for c in probas], False
 
 
 def _positive_scores(
@@ -347,6 +394,26 @@ def _positive_scores(
         )
     predicted = derived[CLASS_COLUMN].astype(str).to_numpy() == calibration.positive
     return score, predicted
+
+
+def _metric_drop(
+    estimates: list[Estimate], name: str | None, calibration: ClassCalibration | None
+) -> list[str]:
+    """The reason when the label-free estimate of ``name`` is significantly worse than on
+    dev (one-sided 1%, and at least ``MIN_DROP``), else nothing."""
+    est = next((e for e in estimates if e.metric == name), None)
+    if est is None or calibration is None or not np.isfinite(est.se):
+        return []
+    dev = calibration.dev_value(est.metric)
+    lower_better = est.metric == "error" or est.metric.startswith("1-")
+    gap = (est.value - dev) if lower_better else (dev - est.value)
+    se = np.sqrt(calibration.dev_se(est.metric) ** 2 + est.se**2)
+    if gap >= MIN_DROP and se > 0 and gap / se > Z_ALERT:
+        return [
+            f"performance drop: estimated (no labels) {est.metric} {est.value:.3f} "
+            f"[{est.low:.3f}, {est.high:.3f}] vs dev {dev:.3f}"
+        ]
+    return []
 
 
 def _verdict(cols, dom, est, lab, z, cmap) -> tuple[str, list[str]]:

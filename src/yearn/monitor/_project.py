@@ -141,11 +141,29 @@ def project_reference(
     )
 
 
+def _project_metric(project: Project) -> str | None:
+    return project.config.metric.optimizing if project.has_config else None
+
+
+def _drop_metric(project: Project, metrics: tuple[str, ...]) -> str | None:
+    """The project's metric when its label-free estimate can name a drop (accuracy and
+    error are already tested through the confidence map)."""
+    metric = _project_metric(project)
+    plain = ("accuracy", "error", "1-accuracy")
+    return metric if metric in metrics and metric not in plain else None
+
+
+def _label_metric(project: Project) -> str | None:
+    """The project's metric, measured on labelled rows (accuracy is measured anyway)."""
+    metric = _project_metric(project)
+    return None if metric in (None, "accuracy", "error") else metric
+
+
 def _metric_estimation(project: Project, preds, random_state: int):
     """The dev-fitted class calibration (binary), the metrics estimated without labels
     (the project's metric first, then F1, precision, recall and error) and the reasons
     the project's metric is not, when it is not."""
-    metric = project.config.metric.optimizing if project.has_config else None
+    metric = _project_metric(project)
     skipped: dict[str, str] = {}
     why = not_estimated_reason(metric, preds.task) if metric else None
     if why and metric not in ("accuracy", "error"):  # accuracy: the confidence map's
@@ -220,6 +238,8 @@ def monitor_project(
         class_calibration=ref.class_calibration,
         metrics=ref.metrics,
         not_estimated=ref.not_estimated,
+        verdict_metric=_drop_metric(project, ref.metrics),
+        label_metric=_label_metric(project),
         alpha=alpha,
         random_state=random_state,
     )

@@ -54,6 +54,7 @@ class WindowResult:
     verdict: str
     reasons: list[str]
     metrics: list[Estimate] = field(default_factory=list)  # label-free, the project's first
+    labelled_metric: Estimate | None = None  # the project's metric on the labelled rows
 
     @property
     def drifted_columns(self) -> list[str]:
@@ -72,6 +73,7 @@ class WindowResult:
             "domain": self.domain.to_dict() if self.domain else None,
             "estimate": self.estimate.to_dict() if self.estimate else None,
             "metrics": [m.to_dict() for m in self.metrics],
+            "labelled_metric": self.labelled_metric.to_dict() if self.labelled_metric else None,
             "labelled": self.labelled.to_dict() if self.labelled else None,
             "concept_z": self.concept_z,
         }
@@ -118,6 +120,15 @@ class MonitorResult:
                     "estimate_high": est.high if est else None,
                     "labelled_accuracy": lab.value if lab else None,
                     "labelled_rows": lab.n if lab else 0,
+                    **(
+                        {
+                            f"labelled_{w.labelled_metric.metric}": w.labelled_metric.value,
+                            f"labelled_{w.labelled_metric.metric}_low": w.labelled_metric.low,
+                            f"labelled_{w.labelled_metric.metric}_high": w.labelled_metric.high,
+                        }
+                        if w.labelled_metric
+                        else {}
+                    ),
                     **{
                         key: value
                         for m in w.metrics

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,10 @@ def default_model(data: Any) -> str:
     return "cnn" if len(data.input_shape) == 3 else "mlp"
 
 
-def _load(project: str | Path) -> tuple[Any, Any, Any]:
+def _load(project: str | Path, keep: Sequence[str] = ()) -> tuple[Any, Any, Any]:
     from yearn.train import project_data
 
-    config, data, store = project_data(project)
+    config, data, store = project_data(project, keep=keep)
     if data.task != "multilabel":
         raise ConfigError(
             f"{config.root}: the project task is {data.task!r}; multi-task learning needs "
@@ -31,10 +32,11 @@ def _load(project: str | Path) -> tuple[Any, Any, Any]:
 
 
 def fit_multitask_project(
-    project: str | Path, model: str | None = None, **params: Any
+    project: str | Path, model: str | None = None, *, keep: Sequence[str] = (), **params: Any
 ) -> MultiTaskResult:
-    """Train the joint network on the project (one run), per-task scores and diagnosis."""
-    _, data, store = _load(project)
+    """Train the joint network on the project (one run), per-task scores and diagnosis.
+    ``keep``: flagged columns to keep as features (:func:`yearn.train.project_data`)."""
+    _, data, store = _load(project, keep)
     return fit_multitask(model or default_model(data), data, store=store, **params)
 
 
@@ -44,10 +46,11 @@ def compare_multitask_project(
     *,
     advise: bool = True,
     probe_epochs: int = 5,
+    keep: Sequence[str] = (),
     **params: Any,
 ) -> tuple[JointVsSeparate, MultiTaskAdvice | None]:
     """Joint vs separate networks on the project (runs in its store), and the advisor."""
-    _, data, store = _load(project)
+    _, data, store = _load(project, keep)
     model = model or default_model(data)
     result = compare_joint_separate(data, model=model, store=store, **params)
     advice = None

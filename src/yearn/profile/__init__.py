@@ -14,7 +14,7 @@ from yearn.profile._api import build_context, profile
 from yearn.profile._context import ColumnView, ProfileContext
 from yearn.profile._imagestats import IMAGE_FEATURES, image_features, measure_image
 from yearn.profile._phash import average_hash, hamming_pairs, phash
-from yearn.profile._project import profile_project, screen_features
+from yearn.profile._project import profile_project, screen_features, screened_dataset
 from yearn.profile._registry import REGISTRY, Check, get_check, register
 from yearn.profile._result import SEVERITIES, CheckResult, Profile
 from yearn.profile._screen import (
@@ -49,5 +49,6 @@ __all__ = [
     "recorded_screen",
     "register",
     "screen_features",
+    "screened_dataset",
     "shift_views",
 ]

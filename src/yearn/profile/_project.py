@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from yearn.profile._api import profile
 from yearn.profile._result import CheckResult, Profile
 from yearn.profile._screen import FeatureScreen, _current, _screen, flagged_columns, save_screen
 
-__all__ = ["profile_project", "save_profile", "screen_features"]
+__all__ = ["profile_project", "save_profile", "screen_features", "screened_dataset"]
 
 log = logging.getLogger(__name__)
 
@@ -98,17 +98,44 @@ def _record(config: ProjectConfig, result: Profile, checks: list[str] | None) ->
 
 
 def screen_features(
-    project: str | Path | ProjectConfig = ".", *, random_state: int = 0, refresh: bool = False
+    project: str | Path | ProjectConfig = ".",
+    *,
+    random_state: int = 0,
+    refresh: bool = False,
+    keep: Sequence[str] = (),
 ) -> FeatureScreen:
     """The project's feature screen: the recorded one when the data has not changed since,
-    else the leakage check is run (and recorded) now. Columns in ``[features] keep`` or
-    ``$YEARN_KEEP_COLUMNS`` are reported as kept."""
+    else the leakage check is run (and recorded) now. Columns in ``[features] keep``,
+    ``$YEARN_KEEP_COLUMNS`` or ``keep`` are reported as kept."""
     config = project if isinstance(project, ProjectConfig) else load_config(project)
     flagged = None if refresh else _current(config)
     if flagged is None:
         result = profile_project(config, checks=["leakage"], random_state=random_state)
         flagged = flagged_columns(result)  # profile_project recorded it
-    return _screen(config, flagged)
+    return _screen(config, flagged, keep)
+
+
+def screened_dataset(
+    project: str | Path | ProjectConfig = ".",
+    *,
+    keep: Sequence[str] = (),
+    random_state: int = 0,
+    check_images: bool = True,
+) -> Any:
+    """The project's :class:`~yearn.data.Dataset` as every model sees it: the feature
+    screen is made current first (:func:`screen_features`: the leakage check runs when the
+    data changed since it was recorded), then the columns it flags as leaky or id-like are
+    left out of the features, except those in ``keep`` (or ``[features] keep``,
+    ``--keep-column``). ``Dataset.excluded_features`` names them with the profile's reason.
+    The one path by which baselines, training, lr-find, scale-up, cv, the learning curve,
+    transfer, multi-task and tune load a project."""
+    from yearn.data import load_project
+
+    config = project if isinstance(project, ProjectConfig) else load_config(project)
+    screen = screen_features(config, random_state=random_state, keep=keep)
+    if screen.message:
+        log.info("features: %s", screen.message)
+    return load_project(config, check_images=check_images, keep=keep)
 
 
 def save_profile(result: Profile, root: str | Path) -> tuple[Path, Path]:

@@ -1,16 +1,20 @@
 """The feature screen: columns the data profile flags as leaky or id-like are left out of
-every model's features (baselines, training, learning curve, cv, transfer) by default.
+every model's features (baselines, training, learning curve, cv, scale-up, lr-find,
+transfer, multi-task, tune) by default, from Python as from the command line.
 
 The leakage check's verdicts are recorded in ``.yearn/feature_screen.json``
 (:attr:`yearn.paths.ProjectPaths.feature_screen`) whenever the project is profiled;
 :func:`yearn.data.load_project` reads that record and drops the flagged columns, except
-those named in ``[features] keep`` of yearn.toml (or ``--keep-column`` on the command
-line, i.e. ``$YEARN_KEEP_COLUMNS``).
+those named in ``[features] keep`` of yearn.toml, ``--keep-column`` on the command line
+(``$YEARN_KEEP_COLUMNS``) or ``keep=`` in Python. Every model entry point loads its data
+through :func:`yearn.profile.screened_dataset`, which runs (and records) the leakage check
+first when no record is current for the data, so no prior ``yearn profile`` is needed.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,17 +112,21 @@ def _current(config: ProjectConfig) -> dict[str, str] | None:
     return dict(record.get("flagged") or {})
 
 
-def _screen(config: ProjectConfig, flagged: dict[str, str]) -> FeatureScreen:
+def _screen(
+    config: ProjectConfig, flagged: dict[str, str], keep: Sequence[str] = ()
+) -> FeatureScreen:
     from yearn.data import kept_columns
 
-    keep = set(kept_columns(config))
+    keep = set(kept_columns(config, keep))
     return FeatureScreen(
         excluded={c: r for c, r in flagged.items() if c not in keep},
         kept={c: r for c, r in flagged.items() if c in keep},
     )
 
 
-def recorded_screen(project: str | Path | ProjectConfig = ".") -> FeatureScreen | None:
+def recorded_screen(
+    project: str | Path | ProjectConfig = ".", keep: Sequence[str] = ()
+) -> FeatureScreen | None:
     """The screen as last recorded by the profile (``None`` when the project was never
     profiled); computes nothing."""
     from yearn.data import read_screen
@@ -127,4 +135,4 @@ def recorded_screen(project: str | Path | ProjectConfig = ".") -> FeatureScreen 
     record = read_screen(config.root)
     if record is None:
         return None
-    return _screen(config, dict(record.get("flagged") or {}))
+    return _screen(config, dict(record.get("flagged") or {}), keep)

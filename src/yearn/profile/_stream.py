@@ -21,25 +21,21 @@ from typing import Any
 import numpy as np
 
 from yearn.config import ProjectConfig
-from yearn.data.budget import (
-    batch_rows,
-    format_bytes,
-    iter_batches,
-    parquet_size,
-    parquet_sources,
-    rss,
-)
+from yearn.data.budget import format_bytes, parquet_size, parquet_sources, rss
 from yearn.errors import ConfigError
 from yearn.profile._registry import REGISTRY
 from yearn.profile._result import CheckResult, Profile
 from yearn.profile._sketch import (
     DISTINCT_CAP,
     N_BINS,
+    RESERVOIR,
     TOP_K,
     CategoryStats,
     NumericStats,
+    float_hash,
     hll_relative_error,
-    kll_rank_error,
+    quantile_rank_error,
+    text_hash,
 )
 from yearn.profile._stream_checks import (
     balance_result,
@@ -61,6 +57,8 @@ DUP_BYTES = 48  # hash, group, label; the sort's index, sorted copies and run id
 #: bytes per row per id / group column for the exact contamination count
 KEY_BYTES = 32
 MIN_SAMPLE = 1_000
+#: the process (interpreter, numpy, pandas, scikit-learn) as assumed when sizing the sample
+PROCESS_BYTES = 400_000_000
 SLACK = 64_000_000
 STREAMED = ("summary", "balance", "duplicates", "contamination")
 
@@ -105,23 +103,28 @@ def streaming_plan(
     if in_memory <= budget and not force:
         return Plan("in-memory", budget, rows, data, in_memory, baseline)
     largest_group = max(s.largest_group for s in sizes)
+    widest = max(max(s.widths.values(), default=8.0) for s in sizes)
     keyed = sum(c is not None for c in (config.id_column, config.group_column))
     per_row = DUP_BYTES + KEY_BYTES * keyed
-    fixed = baseline + SLACK + rows * per_row + largest_group * width
-    per_batch = 4 * width  # Arrow batch + numpy copies of a column at a time
-    need = fixed + MIN_SAMPLE * width * SAMPLE_FACTOR + 1024 * per_batch
+    numeric = len(sizes[0].fixed_width) + len(config.text_columns)  # quartile samples
+    reservoirs = numeric * sum(min(RESERVOIR, s.rows) for s in sizes) * 20  # values, keys
+    column = largest_group * widest * 6  # one column of a row group, its floats and hashes
+    fixed = SLACK + rows * per_row + reservoirs + column
+    need = baseline + fixed + MIN_SAMPLE * width * SAMPLE_FACTOR
     if need > budget:
         raise ConfigError(
             f"--memory {format_bytes(budget)} is below what streaming this data needs (about "
             f"{format_bytes(need)}: this process {format_bytes(baseline)}, {rows:,} rows x "
-            f"{per_row} bytes for the exact duplicate counts, a row group of {largest_group:,} "
-            f"rows and a {MIN_SAMPLE:,}-row sample); give --memory "
-            f"{format_bytes(need * 1.25)} or more."
+            f"{per_row} bytes for the exact duplicate counts, quartile samples, a column of "
+            f"a {largest_group:,}-row row group and a {MIN_SAMPLE:,}-row sample); give "
+            f"--memory {format_bytes(need * 1.25)} or more."
         )
-    left = budget - fixed
-    batch = batch_rows(int(left * 0.5), per_batch, share=0.2)
-    sample = int((left - batch * per_batch) / (width * SAMPLE_FACTOR))
+    # sized with an assumed process size, not the measured one, so that the sample (and
+    # every figure drawn from it) is the same from run to run under the same budget
+    left = budget - max(PROCESS_BYTES, baseline) - fixed
+    sample = int(left / (width * SAMPLE_FACTOR)) // 1000 * 1000
     sample = max(MIN_SAMPLE, min(max_rows, rows, sample))
+    batch = largest_group
     return Plan("streaming", budget, rows, data, in_memory, baseline, batch, sample)
 
 
@@ -188,22 +191,49 @@ def _value_counts(column: Any) -> tuple[list[str], list[int], int]:
     return [v for v, _ in keep], [c for _, c in keep], column.null_count
 
 
-def _row_hash(batch: Any, features: list[str]) -> np.ndarray:
-    """A 64-bit hash of each row's feature values (polars, fixed seeds)."""
-    import polars as pl
+def _combine(out: np.ndarray | None, h: np.ndarray, k: int) -> np.ndarray:
+    """Fold column ``k``'s hashes into the row hashes (as pandas combines columns)."""
+    if out is None:
+        return h
+    with np.errstate(over="ignore"):
+        return (out ^ h) * np.uint64(1000003 + 2 * k)
 
-    frame = pl.from_arrow(batch.select(features))
-    return frame.hash_rows(seed=0).to_numpy()
 
+class _RowGroup:
+    """One row group of a Parquet file, read one column at a time (the column is freed
+    once processed); the rows picked for the sample are taken from each column read."""
 
-def _key_hash(column: Any) -> np.ndarray:
-    """A 64-bit hash of each id or group, as text (ids read as numbers in one source and
-    text in another compare equal, as in ``load_project``); missing values hash to 0."""
-    import polars as pl
-    import pyarrow as pa
+    def __init__(self, handle: Any, index: int) -> None:
+        self.handle = handle
+        self.index = index
+        self.num_rows = handle.metadata.row_group(index).num_rows
+        self.names = handle.schema_arrow.names
+        self.local: Any = None
+        self.taken: dict[str, Any] = {}
 
-    text = pl.from_arrow(column.cast(pa.string()))
-    return text.hash(seed=0).to_numpy() * text.is_not_null().to_numpy()
+    def sample(self, local: np.ndarray) -> None:
+        """Keep the values of rows ``local`` (positions in this row group) of each column."""
+        import pyarrow as pa
+
+        self.local = pa.array(local, pa.int64()) if local.size else None
+
+    def column(self, name: str) -> Any:
+        if name not in self.names:
+            raise KeyError(name)
+        column = self.handle.read_row_group(self.index, columns=[name]).column(0)
+        column = column.combine_chunks()
+        if self.local is not None and name not in self.taken:
+            self.taken[name] = column.take(self.local)
+        return column
+
+    def sampled(self) -> Any:
+        """The sampled rows of every column, as an Arrow table."""
+        import pyarrow as pa
+
+        for name in self.names:
+            if name not in self.taken:
+                self.column(name)
+        return pa.table({name: self.taken[name] for name in self.names})
 
 
 class _Pass:
@@ -214,8 +244,10 @@ class _Pass:
         self.features = features
         self.label = config.label_columns[0] if len(config.label_columns) == 1 else None
         self.columns = features + ([self.label] if self.label else [])
+        self.feature_set = set(features)
         self.plan = plan
         self.rng = np.random.default_rng([seed, 0x5EED])
+        self.seed = seed
         self.kinds: dict[str, str] = {}
         self.stats: dict[str, dict[str, Any]] = {c: {} for c in self.columns}
         self.edges: dict[str, np.ndarray | None] = {}
@@ -249,49 +281,61 @@ class _Pass:
             mine = picked[(picked >= offset) & (picked < offset + n)] - offset
             parts = []
             start = 0
-            for batch in iter_batches(source.path, None, self.plan.batch_rows):
-                self._batch(batch, source.name, g, paths)
-                local = mine[(mine >= start) & (mine < start + batch.num_rows)] - start
+            handle = pq.ParquetFile(source.path)
+            for index in range(handle.metadata.num_row_groups):
+                piece = _RowGroup(handle, index)
+                local = mine[(mine >= start) & (mine < start + piece.num_rows)] - start
+                piece.sample(local)
+                self._batch(piece, source.name, g, paths, offset + start)
                 if local.size:
-                    parts.append(batch.take(pa.array(local)))
-                start += batch.num_rows
+                    parts.append(piece.sampled())
+                start += piece.num_rows
             offset += n
             path = sample_dir / f"{g}.parquet"
             if parts:
-                pq.write_table(pa.Table.from_batches(parts), path)
+                pq.write_table(pa.concat_tables(parts), path)
             else:  # no sampled row from this source: keep its schema, no rows
                 pq.write_table(pq.ParquetFile(source.path).schema_arrow.empty_table(), path)
             out[source.name] = path
         return out
 
-    def _batch(self, batch: Any, group: str, code: int, paths: list[Path]) -> None:
+    def _batch(self, batch: Any, group: str, code: int, paths: list[Path], first: int) -> None:
         import pyarrow.compute as pc
 
-        for name in self.columns:
-            if name not in batch.schema.names:
+        row_hash = label_column = None
+        for k, name in enumerate(self.columns):
+            if name not in batch.names:
                 raise ConfigError(f"column {name!r} is missing from source {group!r}.")
             column = batch.column(name)
+            if name == self.label:
+                label_column = column
             kind = self.kinds.setdefault(name, _kind(column.type, name, self.config.text_columns))
             stats = self.stats[name]
+            values = _as_float(column) if kind == "numeric" else None
+            if name in self.feature_set:  # the row's hash, for the exact duplicate count
+                h = float_hash(values) if values is not None else text_hash(column)
+                row_hash = _combine(row_hash, h, k)
             if kind == "numeric":
                 if name not in self.edges:
                     self.edges[name] = _edges_from_footer(paths, name)
-                acc = stats.setdefault(group, NumericStats(self.edges[name], distinct=True))
-                acc.update(_as_float(column))
+                acc = stats.setdefault(
+                    group, NumericStats(self.edges[name], distinct=True, seed=self.seed)
+                )
+                acc.update(values, first)
             elif kind == "text":
-                acc = stats.setdefault(group, NumericStats(None))
-                acc.update(_as_float(pc.utf8_length(column.cast("string"))))
+                acc = stats.setdefault(group, NumericStats(None, seed=self.seed))
+                acc.update(_as_float(pc.utf8_length(column.cast("string"))), first)
             else:
                 acc = stats.setdefault(group, CategoryStats(DISTINCT_CAP))
                 acc.update(*_value_counts(column))
         label_codes = np.full(batch.num_rows, -1, dtype=np.int32)
-        if self.label is not None and self.config.task in ("binary", "multiclass"):
-            values, counts, _ = _value_counts(batch.column(self.label))
+        if label_column is not None and self.config.task in ("binary", "multiclass"):
+            values, counts, _ = _value_counts(label_column)
             per = self.labels.setdefault(group, {})
             for v, c in zip(values, counts, strict=True):
                 per[v] = per.get(v, 0) + c
                 self.class_index.setdefault(v, len(self.class_index))
-            column = batch.column(self.label)
+            column = label_column
             distinct = pc.unique(column)
             codes = np.array(
                 [-1 if v is None else self.class_index[str(v)] for v in distinct.to_pylist()],
@@ -299,12 +343,12 @@ class _Pass:
             )
             where = pc.index_in(column, value_set=distinct).to_numpy(zero_copy_only=False)
             label_codes = codes[np.nan_to_num(where, nan=0).astype(np.int64)]
-        if self.features:
-            self.hashes.append(_row_hash(batch, self.features))
+        if row_hash is not None:
+            self.hashes.append(row_hash)
             self.label_codes.append(label_codes)
         self.group_codes.append(np.full(batch.num_rows, code, dtype=np.uint8))
         for role, column in self.keyed.items():
-            self.key_hashes[role].append(_key_hash(batch.column(column)))
+            self.key_hashes[role].append(text_hash(batch.column(column)))
 
 
 def profile_streaming(
@@ -333,17 +377,20 @@ def profile_streaming(
     gathered = _Pass(config, features, plan, random_state)
     with tempfile.TemporaryDirectory(prefix="yearn-sample-") as tmp:
         sample_paths = gathered.run(Path(tmp))
-        log.debug("streamed %d rows; peak so far %s", plan.rows, format_bytes(rss()))
+        _trace(f"streamed {plan.rows:,} rows")
         streamed: dict[str, CheckResult] = {}
         if "summary" in names:
             streamed["summary"] = summary_result(gathered)
+        gathered.stats = {}  # the quartile samples
         if "balance" in names:
             streamed["balance"] = balance_result(gathered)
         if "duplicates" in names:
             streamed["duplicates"] = duplicates_result(gathered)
+            _trace("duplicates counted")
         gathered.hashes = gathered.label_codes = []
         if "contamination" in names:
             streamed["contamination"] = contamination_result(gathered)
+            _trace("contamination counted")
         gathered.group_codes, gathered.key_hashes = [], {}
         sampled_names = [n for n in names if n not in STREAMED]
         sampled: dict[str, CheckResult] = {}
@@ -353,6 +400,7 @@ def profile_streaming(
             )
             sample_config = dataclasses.replace(config, sources=sources)
             dataset = load_project(sample_config, check_images=False, screen=False)
+            _trace(f"sample of {plan.sample_rows:,} rows loaded")
             part = profile(
                 dataset,
                 checks=sampled_names,
@@ -363,7 +411,7 @@ def profile_streaming(
             )
             for r in part.results:
                 r.summary = {**r.summary, "sample_rows": plan.sample_rows}
-                r.message = f"{r.message} [on a uniform sample of {plan.sample_rows:,} rows]"
+                r.message = f"{r.message} (on a uniform sample of {plan.sample_rows:,} rows)"
                 if r.flags is not None:  # positions in the sample, not in the files
                     r.summary["flagged_in_sample"] = int(np.count_nonzero(r.flags))
                     r.flags = None
@@ -388,6 +436,12 @@ def profile_streaming(
     )
 
 
+def _trace(step: str) -> None:
+    from yearn.data.budget import peak_rss
+
+    log.debug("%s: memory %s (peak %s)", step, format_bytes(rss()), format_bytes(peak_rss()))
+
+
 def _scale(plan: Plan, names: list[str]) -> dict[str, Any]:
     """How each figure was computed: exact, sketched (with its bound) or on a sample."""
     methods: dict[str, str] = {}
@@ -396,7 +450,9 @@ def _scale(plan: Plan, names: list[str]) -> dict[str, Any]:
             methods[name] = (
                 "exact: counts, missing, zeros, min/max, mean/std, category counts up to "
                 f"{DISTINCT_CAP:,} values, histograms from Parquet min/max; sketched: quartiles "
-                f"(KLL, rank error <= {kll_rank_error():.2%} at 99% confidence), distinct counts "
+                f"(a seeded uniform sample of {RESERVOIR:,} values per column and source: exact "
+                f"below that, else rank error <= {quantile_rank_error():.2%} at 99% "
+                "confidence), distinct counts "
                 f"past {DISTINCT_CAP:,} (HyperLogLog, +-{hll_relative_error():.1%} at 2 sd)"
             )
         elif name == "balance":
@@ -417,7 +473,8 @@ def _scale(plan: Plan, names: list[str]) -> dict[str, Any]:
         **plan.to_dict(),
         "grouped_by": "source (a split manifest is not joined when streaming)",
         "methods": methods,
-        "kll_rank_error": kll_rank_error(),
+        "quantile_rank_error": quantile_rank_error(),
+        "quantile_sample": RESERVOIR,
         "hll_relative_error": hll_relative_error(),
         "top_categories": TOP_K,
     }

@@ -57,7 +57,8 @@ def _numeric(per_group: dict, distinct: bool) -> dict[str, Any]:
             row["histogram"], exact = acc.histogram(edges)
             exact_hist &= exact
         by_group[g] = row
-    sketched = ["q25", "median", "q75"] + ([] if exact_hist else ["histogram"])
+    sampled = any(not a.reservoir.exact for a in per_group.values())
+    sketched = (["q25", "median", "q75"] if sampled else []) + ([] if exact_hist else ["histogram"])
     info: dict[str, Any] = {"by_group": by_group, "edges": edges.tolist()}
     if distinct:
         integer = all(a.integer_valued and a.distinct is not None for a in per_group.values())

@@ -22,6 +22,7 @@ from yearn._io import atomic_write_text
 from yearn.errors import StoreError, YearnError
 from yearn.report import _analyses as ana
 from yearn.report import _sections as sec
+from yearn.report._choice import choose_run
 from yearn.report._compress import compression, has_compression
 from yearn.report._e2e import e2e, has_e2e
 from yearn.report._mismatch import has_mismatch, mismatch
@@ -45,6 +46,9 @@ class Report:
     verdict: str | None = None
     next_steps: tuple[str, ...] = ()
     seconds: float = 0.0
+    #: the model run the analyses are about: run_id, name, why (how it was chosen) and
+    #: features (its training columns, with a warning if the screen now drops one)
+    model: dict[str, str] | None = None
 
     def __getitem__(self, id: str) -> sec.Section:
         for s in self.sections:
@@ -144,7 +148,7 @@ def build_report(
             if ids
             else pd.DataFrame(columns=["run_id", "name", "split", "step", "value"])
         )
-        sec.choose_run(view, metrics, run)
+        choose_run(view, metrics, run)
         builders = [
             ("project", "Project and splits", lambda: sec.overview(view)),
             ("profile", "Data profile", lambda: sec.profile(view)),
@@ -170,6 +174,11 @@ def build_report(
         if has_monitoring(view):  # only projects whose model is watched in production
             builders.append(("monitoring", "Monitoring", lambda: monitoring(view)))
         sections = [_guarded(id, title, build) for id, title, build in builders]
+        chosen = view.model_run()
+        reported = None
+        if chosen is not None:
+            reported = {"run_id": chosen.id, "name": chosen.name, "why": view.why}
+            reported["features"] = view.features
     finally:
         store.close()
     verdict = (view.workflow.get("diagnose") or {}).get("outputs", {}).get("verdict")
@@ -195,6 +204,7 @@ def build_report(
         verdict=verdict,
         next_steps=tuple(steps),
         seconds=time.perf_counter() - started,
+        model=reported,
     )
 
 

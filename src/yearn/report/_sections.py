@@ -18,7 +18,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from yearn.display import SPLIT_COLOURS, Series, html_table, line_chart
-from yearn.errors import ConfigError, YearnError
+from yearn.errors import YearnError
 from yearn.paths import PREDICTIONS_ARTIFACT, ProjectPaths
 from yearn.report._templates import render
 
@@ -72,6 +72,7 @@ class ProjectView:
     workflow: dict[str, Any]
     chosen: str | None = None  # the model run the report is about (see choose_run)
     why: str = ""  # how it was chosen, said in the report
+    features: str = ""  # the chosen model's input columns (see yearn.report._choice)
 
     def runs_of(self, kind: str) -> list[Any]:
         return [r for r in self.runs if r.kind == kind and r.status == "completed"]
@@ -97,58 +98,6 @@ class ProjectView:
 
     def predictions(self, run: Any) -> Path:
         return self.store.artifact_path(run.id, PREDICTIONS_ARTIFACT)
-
-
-def choose_run(view: ProjectView, metrics: pd.DataFrame, run: str | None) -> None:
-    """Set ``view.chosen``: ``run`` when given (a completed train run), else the train run
-    with the lowest final dev value of the project's metric among those whose logged
-    values meet every constraint of yearn.toml (a run that did not log a constrained
-    metric cannot be shown to meet it and is left out)."""
-    trains = view.runs_of("train")
-    if run is not None:
-        match = [r for r in trains if r.id == run or r.id.endswith(run)]
-        if len(match) != 1:
-            raise ConfigError(
-                f"--run {run!r}: no completed train run has that id"
-                + (" (several end with it: give more of it)" if len(match) > 1 else "")
-                + "; `yearn runs` lists them."
-            )
-        view.chosen, view.why = match[0].id, "chosen with --run"
-        return
-    metric = error_name(view.config)
-    finals = _final_values(metrics[metrics["run_id"].isin([r.id for r in trains])], metric)
-    constraints = view.config.metric.constraints
-    table = _curve_table(metrics) if constraints else {}
-    ok = []
-    for r in trains:
-        dev = finals.get(r.id, {}).get("dev")
-        if dev is None or finals[r.id].get("_metric") != metric:
-            continue
-        meets = True
-        for c in constraints:
-            per_split = table.get(r.id, {}).get(c.metric)
-            if not per_split:
-                meets = False
-                break
-            split = "dev" if "dev" in per_split else next(iter(per_split))
-            meets = meets and c.satisfied(float(per_split[split][1][-1]))
-        if meets:
-            ok.append((float(dev), r.id))
-    if not ok:
-        view.why = (
-            "no train run has a dev "
-            + metric
-            + (" and meets the constraints" if constraints else "")
-            + ": the last `yearn run`'s (or newest) train run"
-        )
-        return
-    dev, best = min(ok)
-    view.chosen = best
-    view.why = (
-        f"the lowest dev {metric} ({dev:.4g}) of {len(ok)} train run(s)"
-        + (f" meeting {', '.join(map(str, constraints))}" if constraints else "")
-        + "; choose another with `yearn report --run ID`"
-    )
 
 
 def error_name(cfg: Any) -> str:
@@ -192,6 +141,8 @@ def overview(view: ProjectView) -> Section:
     model = view.model_run()
     if model is not None:
         facts.append({"": "model reported", "value": f"{model.name} {model.id} ({view.why})"})
+        if view.features:
+            facts.append({"": "model's features", "value": view.features})
     screen = recorded_screen(cfg)
     if screen is not None and screen.message:
         facts.append({"": "features", "value": screen.message})

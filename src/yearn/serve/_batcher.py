@@ -8,6 +8,14 @@ does not wait), runs ``run_batch`` once on the concatenated rows (in a thread, s
 loop keeps accepting requests), and hands every caller its own slice. Errors reach the
 callers: a failing batch of several requests is rerun one request at a time, so each
 caller gets its own result or its own error; nobody waits forever.
+
+With ``commit`` (the request log), answers wait for a durable write: each finished batch is
+committed in a thread and only then are its callers answered; meanwhile the worker computes
+the next batches, up to ``max_commits`` writes run at once (a file system commits
+concurrent fsyncs together: measured 69 durable writes/s one at a time, 546 four at a
+time), and batches finished while all of them are busy share the next write (group
+commit). The disk's latency is thus paid neither once per batch in series nor by the
+model.
 """
 
 from __future__ import annotations
@@ -51,6 +59,11 @@ class MicroBatcher:
     list, in arrival order) and the requests' ``meta`` objects; it must return one output
     per input row in the same order. ``max_batch=1`` with ``max_wait_ms=0`` is
     one request, one inference.
+
+    With ``commit``, ``run_batch`` returns ``(outputs, record)`` instead, and
+    ``commit(records)`` (run in a thread, at most ``max_commits`` calls at once, each with
+    the records of one or more finished batches) must make them durable: callers are
+    answered only after it returns, and get its error if it raises.
     """
 
     def __init__(
@@ -59,8 +72,11 @@ class MicroBatcher:
         *,
         max_batch: int = 64,
         max_wait_ms: float = 5.0,
+        commit: Callable[[list[Any]], None] | None = None,
+        max_commits: int = 4,
     ) -> None:
         check_positive_int("max_batch", max_batch)
+        check_positive_int("max_commits", max_commits)
         check_number("max_wait_ms", max_wait_ms, low=0, high=60_000)
         self.run_batch = run_batch
         self.max_batch = max_batch
@@ -68,6 +84,12 @@ class MicroBatcher:
         self._queue: asyncio.Queue[_Pending] | None = None
         self._worker: asyncio.Task | None = None
         self._carry: _Pending | None = None  # the request that would have overfilled a batch
+        self.commit = commit
+        self.max_commits = max_commits
+        self._to_commit: list[tuple[list[_Pending], list, Any, BatchInfo]] = []
+        self._committing: set[asyncio.Task] = set()
+        #: durable writes made (each covers one or more batches)
+        self.commits = 0
         #: requests known to be on their way (being read and validated): worth waiting for
         self.arriving = 0
         self.batches = 0
@@ -80,12 +102,16 @@ class MicroBatcher:
             self._worker = asyncio.create_task(self._work(), name="yearn-microbatcher")
 
     async def stop(self) -> None:
-        """Stop the worker; callers still waiting get an error rather than hang."""
+        """Stop the worker; batches already computed are committed (their callers answered);
+        callers still waiting get an error rather than hang."""
         if self._worker is not None:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
             self._worker = None
+        while self._committing or self._to_commit:  # write what was computed
+            self._commit_soon()
+            await asyncio.gather(*self._committing, return_exceptions=True)
         if self._queue is not None:
             while not self._queue.empty():
                 item = self._queue.get_nowait()
@@ -130,8 +156,12 @@ class MicroBatcher:
         several), so one bad request cannot fail its neighbours."""
         rows = [r for p in live for r in p.rows]
         started = time.perf_counter()
+        record = None
         try:
-            out = list(await asyncio.to_thread(self.run_batch, rows, [p.meta for p in live]))
+            result = await asyncio.to_thread(self.run_batch, rows, [p.meta for p in live])
+            if self.commit is not None:
+                result, record = result
+            out = list(result)
             if len(out) != len(rows):
                 raise RuntimeError(f"the model returned {len(out)} rows for {len(rows)} inputs")
         except asyncio.CancelledError:
@@ -158,6 +188,14 @@ class MicroBatcher:
             requests=len(live),
             latency_ms=(time.perf_counter() - started) * 1000.0,
         )
+        if self.commit is not None:
+            self._to_commit.append((live, out, record, info))
+            self._commit_soon()  # answered once written
+            return
+        self._answer(live, out, info)
+
+    @staticmethod
+    def _answer(live: list[_Pending], out: list, info: BatchInfo) -> None:
         start = 0
         for p in live:
             stop = start + len(p.rows)
@@ -165,9 +203,44 @@ class MicroBatcher:
                 p.future.set_result((out[start:stop], info))
             start = stop
 
+    def _commit_soon(self) -> None:
+        """Start a write of every batch waiting, unless ``max_commits`` are under way (then
+        the next one to finish starts it)."""
+        if self._to_commit and len(self._committing) < self.max_commits:
+            group, self._to_commit = self._to_commit, []
+            task = asyncio.ensure_future(self._commit_group(group))
+            self._committing.add(task)
+            task.add_done_callback(self._committed)
+
+    def _committed(self, task: asyncio.Task) -> None:
+        self._committing.discard(task)
+        self._commit_soon()
+
+    async def _commit_group(self, group: list[tuple[list[_Pending], list, Any, BatchInfo]]):
+        assert self.commit is not None
+        try:
+            await asyncio.to_thread(self.commit, [g[2] for g in group])
+        except asyncio.CancelledError:
+            _fail(group, RuntimeError("the server is shutting down"))
+            raise
+        except Exception as exc:  # handed to the callers, never swallowed
+            log.warning("commit of %d batches failed: %s", len(group), exc)
+            _fail(group, exc)
+            return
+        self.commits += 1
+        for live, out, _record, info in group:
+            self._answer(live, out, info)
+
     async def _work(self) -> None:
         while True:
             batch = await self._gather()
             live = [p for p in batch if not p.future.done()]  # drop callers that went away
             if live:
                 await self._run(live)
+
+
+def _fail(group: list[tuple[list[_Pending], list, Any, BatchInfo]], exc: Exception) -> None:
+    for live, _out, _record, _info in group:
+        for p in live:
+            if not p.future.done():
+                p.future.set_exception(exc)

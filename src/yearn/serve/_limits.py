@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-__all__ = ["BodyLimit", "PayloadTooLarge"]
+__all__ = ["BodyLimit", "PayloadTooLarge", "too_large"]
+
+
+def too_large(max_bytes: int) -> str:
+    """The 413 message."""
+    return (
+        f"the request body is larger than {max_bytes} bytes; send fewer rows per request or "
+        "start the server with a larger --max-body"
+    )
 
 
 class PayloadTooLarge(Exception):
@@ -18,10 +27,7 @@ class BodyLimit:
         self.app, self.max_bytes = app, max_bytes
 
     def _message(self) -> bytes:
-        return (
-            f'{{"error": "the request body is larger than {self.max_bytes} bytes; send fewer '
-            f'rows per request or start the server with a larger --max-body"}}'
-        ).encode()
+        return json.dumps({"error": too_large(self.max_bytes)}).encode()
 
     async def _refuse(self, send: Any) -> None:
         body = self._message()

@@ -1,4 +1,4 @@
-"""The append-only request log: one Parquet segment per served batch.
+"""The append-only request log: one Parquet segment per write of served batches.
 
 Layout (the contract monitoring reads): ``ProjectPaths(root).request_log`` holds
 ``part-<first>-<last>.parquet`` files, one row per predicted row, with the columns
@@ -6,18 +6,19 @@ Layout (the contract monitoring reads): ``ProjectPaths(root).request_log`` holds
 schema names, ``pred`` (multi-label: ``pred:<task>``) and ``proba:<class>``. Image inputs
 are logged as their height x width (the pixels are not kept).
 
-Each batch is written as a new segment (temporary file, fsync, rename) *before* its callers
-get their answers, so a crash loses at most the batch in flight and never leaves a
-half-written segment. Segments written by this process are merged into one larger segment
-(in a background thread) when there are many of them and on :meth:`RequestLog.close`; the
-merged file's name covers the sequence numbers it replaces, so if a crash strikes between
-writing it and deleting the small ones, :func:`read_request_log` still counts every row once.
+Batches are written as new segments (temporary file, fsync, rename) *before* their callers
+get their answers: the server commits every batch finished since its last write as one
+segment (group commit), so an answered request is always on disk, a crash loses only
+requests not yet answered, and no segment is ever half-written. Segments written by this
+process are merged into one larger segment (in a background thread) when there are many of
+them and on :meth:`RequestLog.close`; the merged file's name covers the sequence numbers it
+replaces, so if a crash strikes between writing it and deleting the small ones,
+:func:`read_request_log` still counts every row once.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 import uuid
@@ -161,15 +162,18 @@ class RequestLog:
         return pa.table(cols)
 
     def append(self, table: pa.Table) -> Path:
-        """Write one batch as a new segment (atomic, fsynced); returns its path. When
-        ``merge_every`` small segments have piled up, a background thread merges them."""
+        """Write one batch as a new segment (atomic, fsynced); returns its path. Several
+        threads may append at once (each writes its own file). When ``merge_every`` small
+        segments have piled up, a background thread merges them."""
         with self._lock:
             self._seq += 1
             seq = self._seq
-            path = self.folder / _segment_name(self.writer, seq, seq)
-            with atomic_write(path) as tmp:
-                pq.write_table(table, tmp)
-            _fsync_dir(self.folder)
+        path = self.folder / _segment_name(self.writer, seq, seq)
+        with atomic_write(path) as tmp:
+            # small and short-lived (merged later): no statistics or dictionaries
+            pq.write_table(table, tmp, write_statistics=False, use_dictionary=False)
+        # atomic_write fsynced the file and the folder (the rename): durable now
+        with self._lock:
             self._small.append((seq, path))
             self.rows_written += table.num_rows
             due = self.merge_every and len(self._small) >= self.merge_every
@@ -179,27 +183,36 @@ class RequestLog:
                     target=self._merge, args=(batch,), name="yearn-request-log-merge", daemon=True
                 )
                 self._merger.start()
-            return path
+        return path
+
+    def append_tables(self, tables: Sequence[pa.Table]) -> Path:
+        """Write the rows of several batches as one segment (a group commit)."""
+        if len(tables) == 1:
+            return self.append(tables[0])
+        return self.append(pa.concat_tables(list(tables), promote_options="default"))
 
     def _merge(self, segments: list[tuple[int, Path]]) -> None:
-        """Merge consecutive segments into one whose name covers their sequence numbers,
-        then delete them (a crash in between leaves them covered, never counted twice)."""
-        if len(segments) < 2:
-            with self._lock:
-                self._small[:0] = segments
-            return
-        first, last = segments[0][0], segments[-1][0]
-        tables = [pq.read_table(p) for _, p in segments]
-        merged = pa.concat_tables(tables, promote_options="default")
-        target = self.folder / _segment_name(self.writer, first, last)
-        with atomic_write(target) as tmp:
-            pq.write_table(merged, tmp)
-        _fsync_dir(self.folder)
-        for _, p in segments:
-            p.unlink(missing_ok=True)
+        """Merge each run of consecutive segments into one whose name covers their
+        sequence numbers, then delete them (a crash in between leaves them covered, never
+        counted twice). A segment whose neighbour is still being written waits for a later
+        merge: a merged name never covers a number whose segment is not in it."""
+        for run in _runs(sorted(segments)):
+            if len(run) < 2:
+                with self._lock:
+                    self._small.extend(run)
+                continue
+            first, last = run[0][0], run[-1][0]
+            tables = [pq.read_table(p) for _, p in run]
+            merged = pa.concat_tables(tables, promote_options="default")
+            target = self.folder / _segment_name(self.writer, first, last)
+            with atomic_write(target) as tmp:
+                pq.write_table(merged, tmp)
+            for _, p in run:
+                p.unlink(missing_ok=True)
 
     def close(self) -> None:
-        """Wait for a running merge, then merge the remaining small segments into one."""
+        """Wait for a running merge, then merge the remaining small segments (call it once
+        no append is under way)."""
         if self._merger is not None:
             self._merger.join()
         with self._lock:
@@ -207,19 +220,16 @@ class RequestLog:
         self._merge(batch)
 
 
+def _runs(segments: list[tuple[int, Path]]) -> list[list[tuple[int, Path]]]:
+    """Sorted segments split into runs of consecutive sequence numbers."""
+    runs: list[list[tuple[int, Path]]] = []
+    for seg in segments:
+        if runs and runs[-1][-1][0] + 1 == seg[0]:
+            runs[-1].append(seg)
+        else:
+            runs.append([seg])
+    return runs
+
+
 def _floats(series: pd.Series) -> np.ndarray:
     return series.to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable (POSIX); a no-op where directories cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError as exc:
-        log.debug("fsync of %s failed: %s", folder, exc)
-    finally:
-        os.close(fd)

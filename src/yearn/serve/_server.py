@@ -64,8 +64,10 @@ def plan_server(
     log: bool = True,
     web: bool = False,
     allowed_hosts: list[str] | None = None,
+    freeze_heap: bool = False,
 ) -> ServerPlan:
-    """Load the export and build the app (``web``: the browser page served at ``/web/``)."""
+    """Load the export and build the app (``web``: the browser page served at ``/web/``;
+    ``freeze_heap``: see :func:`yearn.serve.create_app`, for a process that only serves)."""
     from yearn.serve._app import create_app, load_web_files
     from yearn.serve._log import RequestLog
     from yearn.serve._schema import columns_of
@@ -92,6 +94,7 @@ def plan_server(
         max_body_bytes=max_body_bytes,
         web_files=web_files,
         allowed_hosts=allowed_hosts,
+        freeze_heap=freeze_heap,
     )
     return ServerPlan(
         app=app,

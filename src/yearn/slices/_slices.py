@@ -47,6 +47,12 @@ class SliceReport:
     not_measured: dict[str, str] = field(default_factory=dict)
 
     @property
+    def by_counts(self) -> bool:
+        """Whether the table holds error counts (single-label error: ``errors``,
+        ``error_rate``, ``excess_errors``) rather than slice-vs-rest metric values."""
+        return "excess_errors" in self.slices.columns
+
+    @property
     def significant(self) -> pd.DataFrame:
         return self.slices[self.slices["significant"]]
 
@@ -60,7 +66,7 @@ class SliceReport:
 
         top = self.slices.head(10)
         name = self.metric
-        by_error = name == "error"
+        by_error = self.by_counts
         value = "error_rate" if by_error else "slice_error"
         fmt = ".1%" if by_error or _bounded(name) else ".4g"
         chart = bar_chart(
@@ -224,7 +230,10 @@ def find_slices(
 
     ``metric`` (default ``error``) is the project metric; another one (``f1``, ``roc_auc``,
     ``rmse``, ...) ranks and tests slices by its error form on the slice vs the rest, with
-    ``n_boot`` bootstrap resamples (see :mod:`yearn.slices._metric`).
+    ``n_boot`` bootstrap resamples (see :mod:`yearn.slices._metric`). A multi-label table
+    is sliced the same way on its label set: ``map`` / ``roc_auc`` over the tasks, or
+    ``error`` as the share of wrong decisions on known labels (rows resampled whole, so the
+    labels of one example stay together).
     """
     from scipy.stats import binom
 
@@ -237,14 +246,16 @@ def find_slices(
     check_fraction("alpha", alpha)
     preds = load_predictions(predictions)
     rows = preds.split(split)
-    by_error = chosen.name == "error"
+    # single-label error: exact binomial counts; any other metric, and error over a
+    # multi-label set (wrong decisions on known labels), by the bootstrap of _metric
+    by_error = chosen.name == "error" and preds.task in ("binary", "multiclass")
     if not by_error:
+        if chosen.name == "error" and preds.task == "regression":
+            raise PredictionsError(
+                f"{preds.source}: slices by error need classification (right/wrong per "
+                "row); this table is regression: slice it by rmse or mae (--metric)."
+            )
         chosen.check_task(preds.task)
-    if by_error and preds.task not in ("binary", "multiclass"):
-        raise PredictionsError(
-            f"{preds.source}: slices need single-label classification (right/wrong per row); "
-            f"this table is {preds.task}."
-        )
     if "model" in rows.frame and len(rows.models) > 1:
         raise PredictionsError(
             f"{preds.source}: the table holds several models ({', '.join(rows.models)}); "

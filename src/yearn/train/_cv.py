@@ -8,6 +8,7 @@ The score is the project's metric in its error form (``1-f1``, ``error``, ``rmse
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,15 @@ def _splits(on: str | tuple[str, ...] | list[str]) -> list[str]:
     return chosen
 
 
-def _yearn_data(project: Any, chosen: list[str], config: Any) -> tuple[Any, ...]:
-    """(X, y, groups, test X, test y, classes) from the prepared training data."""
+def _yearn_data(
+    project: Any, chosen: list[str], config: Any, keep: Sequence[str]
+) -> tuple[Any, ...]:
+    """(X, y, groups, test split, input shape, task, columns used) from the prepared
+    training data."""
     from yearn.data import load_project
     from yearn.train._project import project_data
 
-    _, data, store = project_data(project)
+    _, data, store = project_data(project, keep=keep)
     store.close()
     parts = [data.splits[s] for s in chosen if s in data.splits]
     if not parts:
@@ -49,12 +53,13 @@ def _yearn_data(project: Any, chosen: list[str], config: Any) -> tuple[Any, ...]
     ids = np.concatenate([np.asarray(p.ids).astype(str) for p in parts])
     groups = None
     if config.group_column is not None:
-        ds = load_project(config)
+        ds = load_project(config, features=False, screen=False)  # ids and groups only
         by_id = dict(zip(np.asarray(ds.ids).astype(str), ds.groups, strict=True))
         groups = np.asarray([by_id[i] for i in ids], dtype=object)
     test = data.splits.get("test")
     shape = tuple(parts[0].x.shape[1:])
-    return X, y, groups, test, shape, data.task
+    used = {"columns": list(data.columns), "excluded_columns": dict(data.excluded_columns)}
+    return X, y, groups, test, shape, data.task, used
 
 
 def _yearn_estimator(model: str, task: str, shape: tuple[int, ...], settings: dict) -> Any:
@@ -93,6 +98,7 @@ def cv_project(
     store_url: str | None = None,
     settings: dict[str, Any] | None = None,
     map_fn: Any = None,
+    keep: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Cross-validate ``model`` on the ``on`` splits of the project (see the module doc).
 
@@ -101,11 +107,13 @@ def cv_project(
     prepared features with ``settings`` such as ``{"epochs": 10, "width": 64}``). Records a
     run of kind ``cv`` (``record``); ``final_test`` refits on the ``on`` splits and looks
     once at test (every look is counted). ``map_fn``: an executor's ``map`` that runs the
-    folds (``yearn.tune.get_executor("ray").map``). Returns a JSON-able dict.
+    folds (``yearn.tune.get_executor("ray").map``). Columns the data profile flags as
+    leaky or id-like are left out of the features unless named in ``keep``
+    (:func:`yearn.profile.screened_dataset`). Returns a JSON-able dict.
     """
     from yearn.baselines import baseline_specs, project_features
     from yearn.config import error_name, load_config
-    from yearn.data import load_project
+    from yearn.profile import screened_dataset
     from yearn.splits import evaluate, fit_final, load_manifest, look_at_test
     from yearn.train._models import MODEL_NAMES
 
@@ -115,7 +123,7 @@ def cv_project(
     metric = error_name(metric or config.metric.optimizing)
     yearn_model = model in MODEL_NAMES
     if yearn_model:
-        X, y, groups, test, shape, task = _yearn_data(project, chosen, config)
+        X, y, groups, test, shape, task, used = _yearn_data(project, chosen, config, keep)
         chosen_settings = {"random_state": random_state, "num_threads": 1, **(settings or {})}
         estimator = _yearn_estimator(model, task, shape, chosen_settings)
         n_examples = len(y)
@@ -125,7 +133,7 @@ def cv_project(
                 "baselines are not cross-validated on a multi-label project; use --model "
                 "mlp or linear."
             )
-        dataset = load_project(config)
+        dataset = screened_dataset(config, keep=keep)
         where = manifest.indices(dataset.ids)
         sub = dataset.subset(np.sort(np.concatenate([where[s] for s in chosen])))
         X, y, groups = project_features(sub), sub.labels, sub.groups
@@ -136,6 +144,10 @@ def cv_project(
             )
         estimator = specs[model].estimator
         n_examples = len(sub)
+        used = {
+            "columns": list(dataset.input_columns),
+            "excluded_columns": dict(dataset.excluded_features),
+        }
     result = evaluate(
         estimator, X, y, protocol, metric, groups=groups, n_jobs=n_jobs, ci=ci, map_fn=map_fn
     )  # type: ignore[arg-type]
@@ -171,6 +183,7 @@ def cv_project(
                     "ci": ci,
                     "seed": random_state,
                     "settings": settings or {},
+                    **used,
                 },
             )
             for i, value in enumerate(result.scores):

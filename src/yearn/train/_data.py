@@ -53,6 +53,10 @@ class TrainData:
     classes: tuple[str, ...]
     splits: dict[str, SplitData]
     preprocessor: Any = None  # fitted on train; has save(directory) when from yearn.prep
+    #: the dataset columns the inputs come from (empty for arrays); recorded with each run
+    columns: tuple[str, ...] = ()
+    #: flagged columns the feature screen left out (→ the profile's reason)
+    excluded_columns: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_outputs(self) -> int:
@@ -252,7 +256,14 @@ def _from_dataset(dataset: Any, splits: Any, task: str | None) -> TrainData:
             ids_all[idx],
             frame.iloc[idx][meta_cols].reset_index(drop=True),
         )
-    return TrainData(task, classes, out, prep)
+    return TrainData(
+        task,
+        classes,
+        out,
+        prep,
+        columns=tuple(getattr(dataset, "input_columns", ())),
+        excluded_columns=dict(getattr(dataset, "excluded_features", {}) or {}),
+    )
 
 
 def _features(dataset: Any, train_idx: np.ndarray) -> tuple[np.ndarray, Any]:
@@ -272,7 +283,16 @@ def _features(dataset: Any, train_idx: np.ndarray) -> tuple[np.ndarray, Any]:
     text = [c for c in getattr(dataset, "text_columns", ()) if c in dataset.frame]
     cols = [c for c in getattr(dataset, "feature_columns", ()) if c not in text] + text
     if not cols:
-        raise DataError("the dataset has no feature columns to train on; list them in yearn.toml.")
+        excluded = dict(getattr(dataset, "excluded_features", {}) or {})
+        raise DataError(
+            "the dataset has no feature columns to train on; "
+            + (
+                f"the feature screen left out {', '.join(excluded)} (leaky or id-like); keep "
+                "one with --keep-column NAME, [features] keep in yearn.toml or keep= in Python."
+                if excluded
+                else "list them in yearn.toml."
+            )
+        )
     table = dataset.frame[cols]
     try:
         from yearn.prep import TabularPreprocessor

@@ -176,6 +176,9 @@ def fit(
             "classes": list(prepared.classes),
             **cfg.to_dict(),
         }
+        if prepared.columns:  # what the feature screen let through, and what it left out
+            config["columns"] = list(prepared.columns)
+            config["excluded_columns"] = dict(prepared.excluded_columns)
         if isinstance(resume, str):
             config["resumed_from"] = resume
         if isinstance(resume, str):

@@ -16,16 +16,20 @@ from yearn.train._scale_up import ScaleUpResult, scale_up
 __all__ = ["lr_find_project", "project_data", "scale_up_project", "train_project"]
 
 
-def project_data(project: str | Path, store_url: str | None = None) -> tuple[Any, TrainData, Any]:
+def project_data(
+    project: str | Path, store_url: str | None = None, *, keep: Sequence[str] = ()
+) -> tuple[Any, TrainData, Any]:
     """(config, prepared data, run store) of a project folder (``store_url`` overrides
-    ``store.url`` of yearn.toml)."""
+    ``store.url`` of yearn.toml). The features are screened
+    (:func:`yearn.profile.screened_dataset`): columns the data profile flags as leaky or
+    id-like are left out unless ``keep`` (or ``[features] keep``) names them."""
     from yearn.config import load_config
-    from yearn.data import load_project
+    from yearn.profile import screened_dataset
     from yearn.splits import load_manifest
     from yearn.store import open_store
 
     config = load_config(project)
-    dataset = load_project(config)
+    dataset = screened_dataset(config, keep=keep)
     manifest = load_manifest(config.root)
     data = make_train_data(dataset, splits=manifest)
     return config, data, open_store(config.root, url=store_url)
@@ -43,10 +47,13 @@ def train_project(
     resume: str | None = None,
     callbacks: Sequence[Callback] = (),
     store_url: str | None = None,
+    keep: Sequence[str] = (),
     **params: Any,
 ) -> FitResult:
-    """Train on the project's train split, curves on train-dev and dev; one run."""
-    config, data, store = project_data(project, store_url)
+    """Train on the project's train split, curves on train-dev and dev; one run. Columns
+    the data profile flags as leaky or id-like are left out of the features unless named
+    in ``keep`` (see :func:`project_data`); the run records the columns it used."""
+    config, data, store = project_data(project, store_url, keep=keep)
     _metric(config, params)
     tracking = []
     if config.tracking.mlflow:  # [tracking] mlflow: log to MLflow while training
@@ -69,12 +76,19 @@ def train_project(
 
 
 def lr_find_project(
-    project: str | Path, model: str = "mlp", *, store_url: str | None = None, **params: Any
+    project: str | Path,
+    model: str = "mlp",
+    *,
+    store_url: str | None = None,
+    keep: Sequence[str] = (),
+    **params: Any,
 ) -> tuple[LRFindResult, str]:
-    """Run the range test on the project; the plot and curve become artefacts of a run."""
-    _, data, store = project_data(project, store_url)
+    """Run the range test on the project; the plot and curve become artefacts of a run.
+    ``keep``: flagged columns to keep as features (see :func:`project_data`)."""
+    _, data, store = project_data(project, store_url, keep=keep)
+    used = {"columns": list(data.columns), "excluded_columns": dict(data.excluded_columns)}
     with store.run(
-        name=f"lr-find {model}", kind="lr_find", config={"model": model, **params}
+        name=f"lr-find {model}", kind="lr_find", config={"model": model, **params, **used}
     ) as run:
         result = lr_find(model, data, **params)
         result.plot(run.artifact_dir / "lr_find.png")
@@ -85,10 +99,16 @@ def lr_find_project(
 
 
 def scale_up_project(
-    project: str | Path, model: str = "mlp", *, store_url: str | None = None, **params: Any
+    project: str | Path,
+    model: str = "mlp",
+    *,
+    store_url: str | None = None,
+    keep: Sequence[str] = (),
+    **params: Any,
 ) -> ScaleUpResult:
-    """Scale up with the project's human-level error; each step is a train run."""
-    config, data, store = project_data(project, store_url)
+    """Scale up with the project's human-level error; each step is a train run.
+    ``keep``: flagged columns to keep as features (see :func:`project_data`)."""
+    config, data, store = project_data(project, store_url, keep=keep)
     _metric(config, params)
     params.setdefault("human_level_error", config.metric.human_level_for(params.get("metric")))
     return scale_up(data, model=model, store=store, **params)

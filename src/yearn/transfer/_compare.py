@@ -138,7 +138,14 @@ def compare_transfer(
     loss = params.get("loss") or default_loss(prepared.task)
     n_out = expected_outputs(prepared.task, loss, len(prepared.classes))
     net = scratch_copy(source, params.get("random_state", 0))
-    attach_head(net, prepared.splits["train"].x, n_out, None, params.get("random_state", 0))
+    attach_head(
+        net,
+        prepared.splits["train"].x,
+        n_out,
+        None,
+        params.get("random_state", 0),
+        excluded=prepared.excluded_columns,
+    )
     outcomes = []
     base = fit(net, prepared, store=store, run_name=f"{run_prefix}scratch", **params)
     outcomes.append(PolicyOutcome("scratch", _dev_value(base), base.run_id, base))

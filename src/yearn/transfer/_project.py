@@ -3,6 +3,7 @@ store. The backbone is a run of this project (or of ``backbone_project``) or a f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,14 @@ def transfer_project(
     backbone: str,
     *,
     backbone_project: str | Path | None = None,
+    keep: Sequence[str] = (),
     **kwargs: Any,
 ) -> TransferResult:
-    """:func:`~yearn.transfer.transfer` with the project's data as task B (one run)."""
+    """:func:`~yearn.transfer.transfer` with the project's data as task B (one run).
+    ``keep``: flagged columns to keep as features (:func:`yearn.train.project_data`)."""
     from yearn.train import project_data
 
-    config, data, store = project_data(project)
+    config, data, store = project_data(project, keep=keep)
     kwargs.setdefault("metric", config.metric.optimizing)
     return transfer(
         backbone,
@@ -57,11 +60,13 @@ def advise_transfer_project(
     backbone_project: str | Path | None = None,
     n_a: int | None = None,
     random_state: int = 0,
+    keep: Sequence[str] = (),
 ) -> TransferAdvice:
-    """:func:`~yearn.transfer.advise_transfer` with the project's data as task B."""
+    """:func:`~yearn.transfer.advise_transfer` with the project's data as task B.
+    ``keep``: flagged columns to keep as features (:func:`yearn.train.project_data`)."""
     from yearn.train import project_data
 
-    _, data, store = project_data(project)
+    _, data, store = project_data(project, keep=keep)
     return advise_transfer(
         backbone,
         data,
@@ -76,12 +81,14 @@ def compare_transfer_project(
     backbone: str,
     *,
     backbone_project: str | Path | None = None,
+    keep: Sequence[str] = (),
     **kwargs: Any,
 ) -> TransferComparison:
-    """:func:`~yearn.transfer.compare_transfer` on the project's splits (runs in its store)."""
+    """:func:`~yearn.transfer.compare_transfer` on the project's splits (runs in its store).
+    ``keep``: flagged columns to keep as features (:func:`yearn.train.project_data`)."""
     from yearn.train import project_data
 
-    config, data, store = project_data(project)
+    config, data, store = project_data(project, keep=keep)
     kwargs.setdefault("metric", config.metric.optimizing)
     return compare_transfer(
         backbone,
@@ -92,19 +99,22 @@ def compare_transfer_project(
     )
 
 
-def transfer_text_project(project: str | Path, **kwargs: Any) -> TransferResult:
+def transfer_text_project(
+    project: str | Path, *, keep: Sequence[str] = (), **kwargs: Any
+) -> TransferResult:
     """The packaged text encoder + a new head on the project's first text column.
 
     ``kwargs``: as :func:`~yearn.transfer.transfer_text` (``policy``, ``k``,
-    ``backbone_lr_factor``, ``max_length``, training parameters)."""
+    ``backbone_lr_factor``, ``max_length``, training parameters). A text column the data
+    profile flags as leaky is left out unless ``keep`` names it."""
     from yearn.config import load_config
-    from yearn.data import load_project
+    from yearn.profile import screened_dataset
     from yearn.splits import load_manifest
     from yearn.store import open_store
     from yearn.train import split_indices
 
     config = load_config(project)
-    dataset = load_project(config)
+    dataset = screened_dataset(config, keep=keep)
     text_cols = [c for c in dataset.text_columns if c in dataset.frame]
     if not text_cols:
         raise DataError(

@@ -85,8 +85,10 @@ def attach_head(
     n_outputs: int,
     head: Any = None,
     random_state: int = 0,
+    excluded: dict[str, str] | None = None,
 ) -> None:
-    """Check the backbone takes task-B inputs and put a new head of the right size on it."""
+    """Check the backbone takes task-B inputs and put a new head of the right size on it.
+    ``excluded``: task-B columns the feature screen left out (named when shapes differ)."""
     backbone = model.backbone
     was = backbone.training
     backbone.eval()
@@ -98,6 +100,12 @@ def attach_head(
             f"the pretrained backbone cannot take task-B inputs of shape "
             f"{tuple(x_sample.shape[1:])} ({str(exc).splitlines()[0]}); transfer needs the "
             "same kind and size of input as task A (resize or re-encode the task-B data)."
+            + (
+                f" The feature screen left out task-B column(s) {', '.join(excluded)}; if task A "
+                "was trained with them, keep them with --keep-column NAME (keep= in Python)."
+                if excluded
+                else ""
+            )
         ) from None
     finally:
         backbone.train(was)
@@ -160,7 +168,14 @@ def transfer(
     prepared = make_train_data(data, splits=splits, task=task)
     loss = params.get("loss") or default_loss(prepared.task)
     n_out = expected_outputs(prepared.task, loss, len(prepared.classes))
-    attach_head(net, prepared.splits["train"].x, n_out, head, params.get("random_state", 0))
+    attach_head(
+        net,
+        prepared.splits["train"].x,
+        n_out,
+        head,
+        params.get("random_state", 0),
+        excluded=prepared.excluded_columns,
+    )
     n_train = len(prepared.splits["train"])
     choice = choose_policy(n_train, policy, k)
     trained = apply_policy(net, choice.policy, choice.k)

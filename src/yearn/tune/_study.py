@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ def tune(
     default_params: dict[str, Any] | None = None,
     random_state: int = 0,
     num_threads: int = 1,
+    keep: Sequence[str] = (),
 ) -> Any:
     """Search hyperparameters of ``model`` on the project; returns a :class:`TuneResult`.
 
@@ -55,7 +57,9 @@ def tune(
     name; each trial is a yearn run. ``jobs`` workers run on ``executor`` (``local``
     processes or ``ray`` tasks). Afterwards the top ``top_k`` trials and the default
     config (``TrainConfig`` defaults, updated by ``default_params``) are re-scored on the
-    confirm half of dev and the winner is tested against the default.
+    confirm half of dev and the winner is tested against the default. Columns the data
+    profile flags as leaky or id-like are left out of every trial's features unless named
+    in ``keep`` (or ``[features] keep``, ``--keep-column``).
     """
     from yearn.paths import KEEP_COLUMNS_ENV
     from yearn.project import Project
@@ -84,7 +88,7 @@ def tune(
         n_trials=trials,
         timeout=timeout,
         seed=random_state,
-        keep_columns=os.environ.get(KEEP_COLUMNS_ENV),
+        keep_columns=",".join([*filter(None, [os.environ.get(KEEP_COLUMNS_ENV)]), *keep]) or None,
         num_threads=num_threads,
         mlflow=config.tracking.mlflow,
     )

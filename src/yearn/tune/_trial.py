@@ -48,12 +48,10 @@ def storage_for(url: str) -> Any:
 
 
 def _load(spec: WorkerSpec) -> tuple[Any, Any]:
-    from yearn.paths import KEEP_COLUMNS_ENV
     from yearn.train import project_data
 
-    if spec.keep_columns:
-        os.environ[KEEP_COLUMNS_ENV] = spec.keep_columns
-    _, data, store = project_data(spec.project, spec.store_url)
+    keep = [c for c in (spec.keep_columns or "").split(",") if c]
+    _, data, store = project_data(spec.project, spec.store_url, keep=keep)
     return data, store
 
 

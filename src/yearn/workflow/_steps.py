@@ -438,8 +438,8 @@ _SINGLE_LABEL = ("binary", "multiclass")
 
 def not_applicable(step: Step, config: Any) -> str | None:
     """Why ``step`` does not apply to this project (``None`` when it does)."""
-    if step.name == "slices" and config.task == "regression":
-        return None  # sliced by the project's rmse / mae (yearn.slices, metric=)
+    if step.name == "slices" and config.task in ("regression", "multilabel"):
+        return None  # sliced by the project's metric (yearn.slices, metric=): rmse, map, ...
     if step.name in ("errors", "labels", "slices") and config.task not in _SINGLE_LABEL:
         return f"needs single-label classification; this project is {config.task}"
     return None
