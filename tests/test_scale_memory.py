@@ -342,7 +342,7 @@ def test_streamed_profile_groups_by_split_like_in_memory(project):
     streamed = profile_streaming(config, plan)
     memory = profile_project(project)
     assert streamed.group_by == memory.group_by == "split"
-    assert streamed.groups == memory.groups and list(streamed.groups)[0] == "train"
+    assert streamed.groups == memory.groups and next(iter(streamed.groups)) == "train"
     got = streamed["summary"].summary["columns"]["x"]["by_group"]
     want = memory["summary"].summary["columns"]["x"]["by_group"]
     for split in memory.groups:
