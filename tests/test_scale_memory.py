@@ -333,3 +333,26 @@ def test_streamed_split_report_tests_metadata_like_in_memory(tmp_path):
     want = {t.column: (t.test, round(t.p_value, 9)) for t in memory.distribution}
     assert got == want and set(got) == {"label", "city", "count"}
     assert streamed.balance == memory.balance and streamed.sizes == memory.sizes
+
+
+def test_streamed_profile_groups_by_split_like_in_memory(project):
+    split_project(project, record=False, fresh=True)
+    config = load_config(project)
+    plan = _tiny_plan(streaming_plan(config, parse_memory("3GB"), 200_000, force=True))
+    streamed = profile_streaming(config, plan)
+    memory = profile_project(project)
+    assert streamed.group_by == memory.group_by == "split"
+    assert streamed.groups == memory.groups and next(iter(streamed.groups)) == "train"
+    got = streamed["summary"].summary["columns"]["x"]["by_group"]
+    want = memory["summary"].summary["columns"]["x"]["by_group"]
+    for split in memory.groups:
+        for key in ("count", "missing", "min", "max", "zeros", "histogram"):
+            assert got[split][key] == want[split][key], (split, key)
+    assert streamed["balance"].summary == memory["balance"].summary
+    for name in ("duplicates", "contamination"):  # duplicates across splits: an error
+        assert streamed[name].summary == memory[name].summary
+        assert streamed[name].severity == memory[name].severity
+        assert streamed[name].message == memory[name].message
+    assert streamed["duplicates"].summary["across_groups"] > 0
+    assert streamed.scale["grouped_by"].startswith("split")
+    assert "sample of" in streamed["shift"].message

@@ -170,8 +170,8 @@ class NumericStats:
         self.integer_valued = True
         self.distinct = Distinct() if distinct else None
 
-    def update(self, values: np.ndarray, first_row: int) -> None:
-        """Add one batch whose first row is global row ``first_row``."""
+    def update(self, values: np.ndarray, rows: np.ndarray) -> None:
+        """Add one batch's ``values`` found at global row positions ``rows``."""
         finite = np.isfinite(values)
         v = values[finite]
         self.missing += int(values.size - v.size)
@@ -188,7 +188,7 @@ class NumericStats:
         self.min = min(self.min, float(v.min()))
         self.max = max(self.max, float(v.max()))
         self.zeros += int(np.count_nonzero(v == 0))
-        self.reservoir.update(v, first_row + np.flatnonzero(finite))
+        self.reservoir.update(v, rows[finite])
         if self.hist is not None:
             lo, hi = float(self.edges[0]), float(self.edges[-1])
             width = (hi - lo) / N_BINS or 1.0

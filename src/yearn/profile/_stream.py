@@ -43,6 +43,7 @@ from yearn.profile._stream_checks import (
     duplicates_result,
     summary_result,
 )
+from yearn.splits import SPLITS as SPLIT_NAMES
 
 __all__ = ["profile_streaming", "streaming_plan"]
 
@@ -239,8 +240,17 @@ class _RowGroup:
 class _Pass:
     """Everything gathered in one pass over the sources."""
 
-    def __init__(self, config: ProjectConfig, features: list[str], plan: Plan, seed: int):
+    def __init__(
+        self, config: ProjectConfig, features: list[str], plan: Plan, seed: int, lookup: Any
+    ):
         self.config = config
+        self.lookup = lookup  # a split manifest: rows are grouped by split, else by source
+        self.unit = "split" if lookup is not None else "source"
+        sources = [s.name for s in parquet_sources(config)]
+        self.group_names = [*SPLIT_NAMES, "(unassigned)"] if lookup is not None else sources
+        self.counts = np.zeros(len(self.group_names), dtype=np.int64)
+        self.source_rows: dict[str, int] = {}
+        self.sample_groups: list[np.ndarray] = []
         self.features = features
         self.label = config.label_columns[0] if len(config.label_columns) == 1 else None
         self.columns = features + ([self.label] if self.label else [])
@@ -277,7 +287,7 @@ class _Pass:
         offset = 0
         out: dict[str, Path] = {}
         for g, (source, n) in enumerate(zip(sources, sizes, strict=True)):
-            self.groups[source.name] = n
+            self.source_rows[source.name] = n
             mine = picked[(picked >= offset) & (picked < offset + n)] - offset
             parts = []
             start = 0
@@ -286,9 +296,11 @@ class _Pass:
                 piece = _RowGroup(handle, index)
                 local = mine[(mine >= start) & (mine < start + piece.num_rows)] - start
                 piece.sample(local)
-                self._batch(piece, source.name, g, paths, offset + start)
+                codes = self._groups_of(piece, source.name, g, start)
+                self._batch(piece, codes, source.name, paths, offset + start)
                 if local.size:
                     parts.append(piece.sampled())
+                    self.sample_groups.append(codes[local])
                 start += piece.num_rows
             offset += n
             path = sample_dir / f"{g}.parquet"
@@ -297,15 +309,43 @@ class _Pass:
             else:  # no sampled row from this source: keep its schema, no rows
                 pq.write_table(pq.ParquetFile(source.path).schema_arrow.empty_table(), path)
             out[source.name] = path
+        self.groups = {
+            self.group_names[k]: int(c) for k, c in enumerate(self.counts) if c
+        }  # the in-memory order: splits in order, or sources by name
+        if self.lookup is None:
+            self.groups = dict(sorted(self.groups.items()))
         return out
 
-    def _batch(self, batch: Any, group: str, code: int, paths: list[Path], first: int) -> None:
+    def _groups_of(self, piece: Any, source: str, code: int, start: int) -> np.ndarray:
+        """Each row's group: its source, or its split in the manifest (by id)."""
+        if self.lookup is None:
+            codes = np.full(piece.num_rows, code, dtype=np.uint8)
+        else:
+            if self.config.id_column is None:
+                ids = [f"{source}:{i}" for i in range(start, start + piece.num_rows)]
+            else:
+                ids = None
+            split = (
+                self.lookup.codes(ids)
+                if ids is not None
+                else self.lookup.codes_of(piece.column(self.config.id_column))
+            )
+            codes = np.where(split >= 0, split, len(SPLIT_NAMES)).astype(np.uint8)
+        self.counts += np.bincount(codes, minlength=len(self.group_names))
+        return codes
+
+    def _batch(
+        self, batch: Any, codes: np.ndarray, source: str, paths: list[Path], first: int
+    ) -> None:
+        import pyarrow as pa
         import pyarrow.compute as pc
 
+        present = np.unique(codes)
+        parts = [(self.group_names[g], None if present.size == 1 else codes == g) for g in present]
         row_hash = label_column = None
         for k, name in enumerate(self.columns):
             if name not in batch.names:
-                raise ConfigError(f"column {name!r} is missing from source {group!r}.")
+                raise ConfigError(f"column {name!r} is missing from source {source!r}.")
             column = batch.column(name)
             if name == self.label:
                 label_column = column
@@ -315,38 +355,45 @@ class _Pass:
             if name in self.feature_set:  # the row's hash, for the exact duplicate count
                 h = float_hash(values) if values is not None else text_hash(column)
                 row_hash = _combine(row_hash, h, k)
-            if kind == "numeric":
-                if name not in self.edges:
-                    self.edges[name] = _edges_from_footer(paths, name)
-                acc = stats.setdefault(
-                    group, NumericStats(self.edges[name], distinct=True, seed=self.seed)
-                )
-                acc.update(values, first)
-            elif kind == "text":
-                acc = stats.setdefault(group, NumericStats(None, seed=self.seed))
-                acc.update(_as_float(pc.utf8_length(column.cast("string"))), first)
-            else:
-                acc = stats.setdefault(group, CategoryStats(DISTINCT_CAP))
-                acc.update(*_value_counts(column))
+            if kind == "text":
+                values = _as_float(pc.utf8_length(column.cast("string")))
+            if kind == "numeric" and name not in self.edges:
+                self.edges[name] = _edges_from_footer(paths, name)
+            for group, mask in parts:
+                rows = first + (np.arange(codes.size) if mask is None else np.flatnonzero(mask))
+                if kind in ("numeric", "text"):
+                    acc = stats.setdefault(
+                        group,
+                        NumericStats(self.edges[name], distinct=True, seed=self.seed)
+                        if kind == "numeric"
+                        else NumericStats(None, seed=self.seed),
+                    )
+                    acc.update(values if mask is None else values[mask], rows)
+                else:
+                    acc = stats.setdefault(group, CategoryStats(DISTINCT_CAP))
+                    part = column if mask is None else column.filter(pa.array(mask))
+                    acc.update(*_value_counts(part))
         label_codes = np.full(batch.num_rows, -1, dtype=np.int32)
         if label_column is not None and self.config.task in ("binary", "multiclass"):
-            values, counts, _ = _value_counts(label_column)
-            per = self.labels.setdefault(group, {})
-            for v, c in zip(values, counts, strict=True):
-                per[v] = per.get(v, 0) + c
-                self.class_index.setdefault(v, len(self.class_index))
+            for group, mask in parts:
+                part = label_column if mask is None else label_column.filter(pa.array(mask))
+                values, counts, _ = _value_counts(part)
+                per = self.labels.setdefault(group, {})
+                for v, c in zip(values, counts, strict=True):
+                    per[v] = per.get(v, 0) + c
+                    self.class_index.setdefault(v, len(self.class_index))
             column = label_column
             distinct = pc.unique(column)
-            codes = np.array(
+            class_codes = np.array(
                 [-1 if v is None else self.class_index[str(v)] for v in distinct.to_pylist()],
                 dtype=np.int32,
             )
             where = pc.index_in(column, value_set=distinct).to_numpy(zero_copy_only=False)
-            label_codes = codes[np.nan_to_num(where, nan=0).astype(np.int64)]
+            label_codes = class_codes[np.nan_to_num(where, nan=0).astype(np.int64)]
         if row_hash is not None:
             self.hashes.append(row_hash)
             self.label_codes.append(label_codes)
-        self.group_codes.append(np.full(batch.num_rows, code, dtype=np.uint8))
+        self.group_codes.append(codes)
         for role, column in self.keyed.items():
             self.key_hashes[role].append(text_hash(batch.column(column)))
 
@@ -374,7 +421,10 @@ def profile_streaming(
 
     schema = pq.ParquetFile(first).schema_arrow.names
     features = list(config.feature_columns) or [c for c in schema if c not in reserved]
-    gathered = _Pass(config, features, plan, random_state)
+    from yearn.splits import ManifestLookup, manifest_path
+
+    lookup = ManifestLookup(config.root) if manifest_path(config.root).exists() else None
+    gathered = _Pass(config, features, plan, random_state, lookup)
     with tempfile.TemporaryDirectory(prefix="yearn-sample-") as tmp:
         sample_paths = gathered.run(Path(tmp))
         _trace(f"streamed {plan.rows:,} rows")
@@ -401,8 +451,14 @@ def profile_streaming(
             sample_config = dataclasses.replace(config, sources=sources)
             dataset = load_project(sample_config, check_images=False, screen=False)
             _trace(f"sample of {plan.sample_rows:,} rows loaded")
+            split = None
+            if lookup is not None:  # the sampled rows' splits, in the sample's row order
+                split = np.asarray(gathered.group_names, dtype=object)[
+                    np.concatenate(gathered.sample_groups)
+                ]
             part = profile(
                 dataset,
+                split=split,
                 checks=sampled_names,
                 random_state=random_state,
                 max_rows=max(100, plan.sample_rows),
@@ -427,12 +483,12 @@ def profile_streaming(
         results=results,
         n_rows=plan.rows,
         n_columns=len(features),
-        group_by="source",
+        group_by=gathered.unit,
         groups=dict(gathered.groups),
         label=label,
         task=config.task if label else None,
         seconds=time.perf_counter() - start,
-        scale=_scale(plan, names),
+        scale={**_scale(plan, names), "grouped_by": _grouped_by(gathered.unit)},
     )
 
 
@@ -440,6 +496,10 @@ def _trace(step: str) -> None:
     from yearn.data.budget import peak_rss
 
     log.debug("%s: memory %s (peak %s)", step, format_bytes(rss()), format_bytes(peak_rss()))
+
+
+def _grouped_by(unit: str) -> str:
+    return "split (from the saved manifest, by id)" if unit == "split" else "source"
 
 
 def _scale(plan: Plan, names: list[str]) -> dict[str, Any]:
@@ -471,7 +531,6 @@ def _scale(plan: Plan, names: list[str]) -> dict[str, Any]:
             methods[name] = f"uniform sample of {plan.sample_rows:,} of {plan.rows:,} rows"
     return {
         **plan.to_dict(),
-        "grouped_by": "source (a split manifest is not joined when streaming)",
         "methods": methods,
         "quantile_rank_error": quantile_rank_error(),
         "quantile_sample": RESERVOIR,

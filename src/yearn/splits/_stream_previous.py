@@ -13,7 +13,7 @@ from yearn.splits._hash import hash_units
 from yearn.splits._stream_groups import id_text
 from yearn.splits.manifest import SPLITS
 
-__all__ = ["Previous", "previous_splits", "read_previous"]
+__all__ = ["ManifestLookup", "Previous", "previous_splits", "read_previous"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,3 +82,31 @@ def previous_splits(previous: Previous | None, k_td: np.ndarray):
         + "."
     )
     return fixed, note
+
+
+class ManifestLookup:
+    """The split of each id in a project's saved manifest, read in batches (its sha256
+    checked), for code that streams the data: ``codes(ids)`` gives each id's index in
+    SPLITS, -1 for ids the manifest does not hold."""
+
+    def __init__(self, root: str | Path, rows: int = 1 << 18) -> None:
+        import json
+
+        from yearn.splits.manifest import SIDECAR_NAME, manifest_path
+
+        sidecar = manifest_path(root).with_name(SIDECAR_NAME)
+        try:
+            settings = json.loads(sidecar.read_text(encoding="utf-8")).get("settings") or {}
+        except (OSError, ValueError, AttributeError):
+            settings = {}
+        self.salt = str(settings.get("salt", "yearn"))
+        self.previous = read_previous(Path(root), self.salt, rows)
+        self.scheme = self.previous.settings.get("hash", "blake2b")
+
+    def codes_of(self, column: Any) -> np.ndarray:
+        """``codes`` of an Arrow id column (ids as text, as the split hashes them)."""
+        return self.codes(id_text(column))
+
+    def codes(self, ids: list[str]) -> np.ndarray:
+        keys = hash_units(["i:" + v for v in ids], self.salt, "train_dev", self.scheme)
+        return previous_splits(self.previous, keys)[0]
