@@ -169,3 +169,38 @@ def test_missing_group_column_names_it():
     table = _clustered({"train": 0.1, "dev": 0.2}, {"train": 20, "dev": 20}, 2, seed=0)
     with pytest.raises(PredictionsError, match="'grp'"):
         diagnose_predictions(table, task="multiclass", group_column="grp")
+
+
+def test_multilabel_counts_groups_per_task_and_pooled():
+    """Multi-label rows in groups of 3 that share their labels and predictions: each task's
+    Wilson interval and the pooled bootstrap widen; groups of one row change nothing."""
+    rng = np.random.default_rng(2)
+    parts = []
+    for split, m, err in (("train", 200, 0.05), ("train_dev", 100, 0.08), ("dev", 100, 0.2)):
+        labels = rng.integers(0, 2, (m, 2)).astype(float)
+        wrong = rng.random((m, 2)) < err
+        preds = np.where(wrong, 1 - labels, labels)
+        rep = np.repeat(np.arange(m), 3)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "id": [f"{split}{i}" for i in range(3 * m)],
+                    "split": split,
+                    "label:a": labels[rep, 0],
+                    "label:b": labels[rep, 1],
+                    "proba:a": preds[rep, 0] * 0.9 + 0.05,
+                    "proba:b": preds[rep, 1] * 0.9 + 0.05,
+                    "g": rep.astype(str),
+                    "one": np.arange(3 * m).astype(str),
+                }
+            )
+        )
+    table = pd.concat(parts, ignore_index=True)
+    rows = diagnose_predictions(table, n_resamples=300)
+    grouped = diagnose_predictions(table, n_resamples=300, group_column="g")
+    for d_rows, d_groups in [(rows.overall, grouped.overall), *zip(
+        rows.tasks.values(), grouped.tasks.values(), strict=True)]:  # fmt: skip
+        assert 1.4 < _width(d_groups, "dev") / _width(d_rows, "dev") < 2.2  # sqrt(3) = 1.73
+        assert d_groups.group_column == "g" and d_groups.errors["dev"].groups == 100
+    ones = diagnose_predictions(table, n_resamples=300, group_column="one")
+    assert ones.to_dict() == rows.to_dict()
