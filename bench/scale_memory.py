@@ -52,6 +52,7 @@ def generate(folder: Path, rows: int, chunk: int) -> float:
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
+
     from profile_scale import make_table
 
     start = time.perf_counter()
@@ -135,7 +136,9 @@ def main() -> None:
         f"| `yearn profile --memory {args.memory}` | {scale['rows']:,} | {scale['mode']} | "
         f"{profile['wall']:.0f} s | {profile['peak_mb']:,.0f} MB | {budget:,.0f} MB | "
         f"{', '.join(exact)} (counts, missing, min/max, mean/std, histograms, category "
-        f"counts) | quartiles (KLL rank error {scale['kll_rank_error']:.2%}), distinct "
+        f"counts) | quartiles (sample of "
+        f"{scale['quantile_sample']:,} per column, rank error "
+        f"{scale['quantile_rank_error']:.2%}), distinct "
         f"counts past 100k (HLL ±{scale['hll_relative_error']:.1%}) | "
         f"{', '.join(sampled)} on {scale['sample_rows']:,} rows"
         + (f"; not measured: {', '.join(not_measured)}" if not_measured else "")

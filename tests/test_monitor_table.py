@@ -42,3 +42,33 @@ def test_request_log_segments_counted_once_and_rows_get_ids(tmp_path):
     labels = pd.DataFrame({"request_id": ["r1:1", "r2:0"], "label": ["a", "b"]})
     result = monitor(reference, log, window="1d", labels=labels, domain=False)
     assert result.windows[0].labelled.n == 2 and result.windows[0].labelled.value == 0.5
+
+
+def test_reading_columns_imports_neither_the_profile_nor_scikit_learn(tmp_path):
+    """The memory contract of the 1M-row benchmark: the column pass (id-like rule
+    included) needs NumPy, pandas and Arrow only; scikit-learn comes with the domain
+    classifier and not before."""
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(400),
+            "x": rng.normal(size=400),
+            "colour": rng.choice(["red", "blue"], 400),
+        }
+    )
+    frame.to_parquet(tmp_path / "t.parquet", index=False)
+    code = f"""
+import sys
+from yearn.monitor import Reference, monitor
+ref = Reference.build({str(tmp_path / "t.parquet")!r})
+result = monitor(ref, {str(tmp_path / "t.parquet")!r}, window="200rows", domain=False)
+assert "id" in result.excluded, result.excluded
+print(sorted(m for m in ("sklearn", "scipy.stats", "yearn.profile") if m in sys.modules))
+monitor(ref, {str(tmp_path / "t.parquet")!r}, window="200rows")
+print("sklearn" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["[]", "True"], out.stdout + out.stderr

@@ -126,3 +126,29 @@ def test_multitask_on_a_single_label_project_is_refused(cli, tmp_path):
     split_project(tmp_path, record=False)
     result = cli("multitask", "-p", tmp_path)
     assert result.exit_code == 2 and 'task = "multilabel"' in result.output
+
+
+def test_multilabel_screen_leaves_out_an_id_like_column(cli, tmp_path, monkeypatch):
+    """No single label, so no leakage test, but an id-like column is still found and left
+    out (Python API and CLI); --keep-column keeps it; the run records its columns."""
+    from yearn.multitask import fit_multitask_project
+    from yearn.paths import KEEP_COLUMNS_ENV
+    from yearn.splits.project import split_project
+    from yearn.store import open_store
+
+    monkeypatch.delenv(KEEP_COLUMNS_ENV, raising=False)
+    rng = np.random.default_rng(0)
+    n = 120
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(n)], "x": rng.normal(size=n)})
+    frame["serial"] = rng.permutation(n) * 7 + 1000  # integers unique per row: id-like
+    frame["a"] = (frame["x"] > 0).astype(int)
+    frame["b"] = (frame["x"] + rng.normal(0, 1, n) > 0).astype(int)
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    (tmp_path / "yearn.toml").write_text(TOML)
+    split_project(tmp_path, record=False)
+    result = fit_multitask_project(tmp_path, "mlp", epochs=1, width=4)
+    config = open_store(tmp_path).get_run(result.run_id).config
+    assert config["columns"] == ["x"] and set(config["excluded_columns"]) == {"serial"}
+    out = _json(cli("multitask", "-p", tmp_path, "--epochs", "1", "--keep-column", "serial",
+                    "--json"))  # fmt: skip
+    assert open_store(tmp_path).get_run(out["run_id"]).config["columns"] == ["x", "serial"]

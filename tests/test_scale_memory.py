@@ -14,10 +14,12 @@ from yearn.config import load_config
 from yearn.data.budget import parquet_size, parse_memory
 from yearn.errors import ConfigError
 from yearn.profile import profile_project
-from yearn.profile._sketch import kll_rank_error
+from yearn.profile._sketch import quantile_rank_error
 from yearn.profile._stream import profile_streaming, streaming_plan
 from yearn.splits import load_manifest, split_project
-from yearn.splits._stream import split_plan, split_streaming, write_streamed
+from yearn.splits._stream import split_plan, split_streaming
+from yearn.splits._stream_previous import read_previous
+from yearn.splits._stream_write import write_streamed
 from yearn.splits.manifest import save_manifest
 
 TOML = """
@@ -103,7 +105,7 @@ def test_streamed_profile_agrees_with_in_memory(project):
     memory = profile_project(project)
     assert streamed.n_rows == memory.n_rows == 3630
     assert streamed.groups == memory.groups
-    eps = kll_rank_error()
+    eps = quantile_rank_error()
     frames = {n: pd.read_parquet(project / f"{n}.parquet") for n in ("web", "phone")}
     got = streamed["summary"].summary["columns"]
     want = memory["summary"].summary["columns"]
@@ -139,7 +141,7 @@ def test_streamed_profile_agrees_with_in_memory(project):
     assert "sample of" in streamed["shift"].message and streamed["shift"].severity == "warning"
     methods = streamed.scale["methods"]
     assert methods["balance"].startswith("exact")
-    assert "KLL" in methods["summary"] and f"{plan.sample_rows:,}" in methods["leakage"]
+    assert "rank error" in methods["summary"] and f"{plan.sample_rows:,}" in methods["leakage"]
     assert streamed.to_dict()["scale"]["mode"] == "streaming"
 
 
@@ -233,6 +235,8 @@ def test_cli_profile_and_split_with_memory(project, cli):
     assert "How each figure was computed" in shown.output and "uniform sample" in shown.output
     fits = cli("profile", "--project", project, "--memory", "8GB", "--json", "-c", "summary")
     assert json.loads(fits.output)["scale"]["mode"] == "in-memory"
+    fits = split_project(project, record=False, fresh=True, memory="64GB")
+    assert fits.scale["mode"] == "in-memory" and len(fits.manifest) == 3630
     split = cli("split", "--project", project, "--memory", "3GB", "--stream", "--no-record")
     assert split.exit_code == 0, split.output
     assert "streamed in batches" in split.output
@@ -249,3 +253,106 @@ def test_streamed_contamination_counts_an_id_in_two_sources(tmp_path):
     assert result.severity == "warning"
     assert result.summary == {"ids_in_several_sources": 2}
     assert result.evidence[0]["rows"] in (["web:2", "phone:5"], ["web:4", "phone:9"])
+
+
+def _grouped(tmp_path, web, phone) -> None:
+    _write(tmp_path, {"web": web, "phone": phone})
+    toml = (tmp_path / "yearn.toml").read_text()
+    (tmp_path / "yearn.toml").write_text(
+        toml.replace('id_column = "id"', 'id_column = "id"\ngroup_column = "user"')
+    )
+
+
+def _with_users(frame: pd.DataFrame, seed: int, prefix: str) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    users = np.array([f"{prefix}{u}" for u in rng.integers(0, len(frame) // 4, len(frame))], object)
+    users[rng.random(len(frame)) < 0.2] = None  # examples without a group
+    return frame.assign(user=users)
+
+
+def _streamed(root, batch=300, **kwargs):
+    config = load_config(root)
+    plan = _tiny_plan(split_plan(config, parse_memory("3GB"), force=True), batch)
+    manifest, code = split_streaming(config, plan, **kwargs)
+    save_manifest(manifest, root, write_table=lambda p: write_streamed(config, plan, code, p))
+    return manifest
+
+
+def test_streamed_split_with_groups_equals_in_memory(tmp_path):
+    web, phone = _with_users(_frame(2000, 13), 1, "w"), _with_users(_frame(1400, 14, 9000), 2, "p")
+    _grouped(tmp_path, web, phone)
+    split_project(tmp_path, record=False, fresh=True)
+    memory = load_manifest(tmp_path).table
+    streamed = _streamed(tmp_path)
+    table = load_manifest(tmp_path).table
+    assert table["id"].astype(str).tolist() == memory["id"].astype(str).tolist()
+    assert (table["split"].astype(str) == memory["split"].astype(str)).all()
+    assert table["group"].fillna("").tolist() == memory["group"].fillna("").tolist()
+    assert streamed.report.group_overlap == 0
+    # a group in both sources: refused, or sent wholly to train as asked
+    phone.loc[3, "user"] = web["user"].dropna().iloc[0]
+    _grouped(tmp_path, web, phone)
+    with pytest.raises(Exception, match="hold examples of both the target source"):
+        _streamed(tmp_path)
+    split_project(tmp_path, record=False, fresh=True, cross_source_groups="train")
+    memory = load_manifest(tmp_path).table
+    _streamed(tmp_path, cross_source_groups="train")
+    assert (load_manifest(tmp_path).table["split"].astype(str) == memory["split"].astype(str)).all()
+
+
+def test_streamed_split_with_groups_grows_like_in_memory(tmp_path):
+    web, phone = _with_users(_frame(1600, 15), 3, "w"), _with_users(_frame(1000, 16, 9000), 4, "p")
+    _grouped(tmp_path, web.iloc[:1200], phone.iloc[:700])
+    split_project(tmp_path, record=False, fresh=True)
+    old = _splits(tmp_path)
+    _grouped(tmp_path, web, phone)
+    config = load_config(tmp_path)
+    plan = _tiny_plan(split_plan(config, parse_memory("3GB"), force=True))
+    previous = read_previous(tmp_path, config.split.salt, 500)
+    _streamed(tmp_path, previous=previous)
+    grown = _splits(tmp_path)
+    assert (grown[old.index] == old).all()  # old assignments never move
+    _grouped(tmp_path, web.iloc[:1200], phone.iloc[:700])
+    split_project(tmp_path, record=False, fresh=True)
+    _grouped(tmp_path, web, phone)
+    split_project(tmp_path, record=False)
+    assert (_splits(tmp_path) == grown).all()
+    assert plan.mode == "streaming"
+
+
+def test_streamed_split_report_tests_metadata_like_in_memory(tmp_path):
+    _write(tmp_path, {"web": _frame(1500, 17), "phone": _frame(1500, 18, 9000)})
+    toml = (tmp_path / "yearn.toml").read_text()
+    toml = toml.replace(
+        'id_column = "id"', 'id_column = "id"\nmetadata_columns = ["city", "count"]'
+    )
+    (tmp_path / "yearn.toml").write_text(toml)
+    memory = split_project(tmp_path, record=False, fresh=True).manifest.report
+    streamed = _streamed(tmp_path, batch=400).report
+    got = {t.column: (t.test, round(t.p_value, 9)) for t in streamed.distribution}
+    want = {t.column: (t.test, round(t.p_value, 9)) for t in memory.distribution}
+    assert got == want and set(got) == {"label", "city", "count"}
+    assert streamed.balance == memory.balance and streamed.sizes == memory.sizes
+
+
+def test_streamed_profile_groups_by_split_like_in_memory(project):
+    split_project(project, record=False, fresh=True)
+    config = load_config(project)
+    plan = _tiny_plan(streaming_plan(config, parse_memory("3GB"), 200_000, force=True))
+    streamed = profile_streaming(config, plan)
+    memory = profile_project(project)
+    assert streamed.group_by == memory.group_by == "split"
+    assert streamed.groups == memory.groups and next(iter(streamed.groups)) == "train"
+    got = streamed["summary"].summary["columns"]["x"]["by_group"]
+    want = memory["summary"].summary["columns"]["x"]["by_group"]
+    for split in memory.groups:
+        for key in ("count", "missing", "min", "max", "zeros", "histogram"):
+            assert got[split][key] == want[split][key], (split, key)
+    assert streamed["balance"].summary == memory["balance"].summary
+    for name in ("duplicates", "contamination"):  # duplicates across splits: an error
+        assert streamed[name].summary == memory[name].summary
+        assert streamed[name].severity == memory[name].severity
+        assert streamed[name].message == memory[name].message
+    assert streamed["duplicates"].summary["across_groups"] > 0
+    assert streamed.scale["grouped_by"].startswith("split")
+    assert "sample of" in streamed["shift"].message

@@ -168,7 +168,11 @@ def test_answers_wait_for_their_write_and_writes_overlap_up_to_max_commits(max_c
         later = []
         for k in (2, 3):  # two batches, both computed while the first write runs
             later.append(asyncio.create_task(batcher.submit([k])))
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.05)
+        for _ in range(1000):  # until both are computed and the writes allowed have started
+            if batcher.batches == 3 and disk.inside == max_commits:
+                break
+            await asyncio.sleep(0.01)
         waiting = not first.done() and not any(t.done() for t in later)
         disk.peak = disk.inside
         disk.release.set()

@@ -26,10 +26,13 @@ def show_scale(scale: dict[str, Any]) -> None:
         f"{_size(scale['data_bytes_estimate'])} in memory"
     )
     if mode == "streaming":
-        line += (
-            f", would peak near {_size(scale['in_memory_peak_estimate'])} in memory: streamed "
-            f"in batches of {scale['batch_rows']:,} rows"
+        how = (
+            f"read one column of one row group at a time (row groups up to "
+            f"{scale['batch_rows']:,} rows)"
+            if scale.get("sample_rows")
+            else f"streamed in batches of {scale['batch_rows']:,} rows"
         )
+        line += f", would peak near {_size(scale['in_memory_peak_estimate'])} in memory: {how}"
         if scale.get("sample_rows"):
             line += f", model-based checks on a uniform sample of {scale['sample_rows']:,} rows"
     else:

@@ -98,8 +98,29 @@ def register(app: typer.Typer) -> None:
         model: str | None = typer.Option(
             None, "--model", help="End-to-end model: cnn (images) or mlp (default by data)."
         ),
-        epochs: int = typer.Option(
-            10, "--epochs", help="End-to-end epochs, the same at every size."
+        epochs: int | None = typer.Option(
+            None,
+            "--epochs",
+            help="End-to-end epochs, the same at every size (default: 30 for the CNN, 10 "
+            "for the MLP).",
+        ),
+        min_steps: int | None = typer.Option(
+            None,
+            "--min-steps",
+            help="End-to-end optimizer steps at least (small sizes get more epochs; "
+            "default: 1500 for the CNN, 0 for the MLP).",
+        ),
+        schedule: str | None = typer.Option(
+            None,
+            "--schedule",
+            help="End-to-end learning-rate schedule: none, step or cosine (default: cosine "
+            "for the CNN, none for the MLP).",
+        ),
+        augment: str | None = typer.Option(
+            None,
+            "--augment",
+            help="End-to-end image augmentation: none, shift, color or shift+color "
+            "(default for the CNN: shift+color).",
         ),
         width: int | None = typer.Option(None, "--width", help="End-to-end model width."),
         resamples: int = typer.Option(300, "--resamples", help="Bootstrap resamples."),
@@ -117,7 +138,14 @@ def register(app: typer.Typer) -> None:
         """Pipeline or end-to-end? Both learning curves, their crossing, and the verdict."""
         from yearn.e2e import compare_e2e, save_result
 
-        settings = {"epochs": epochs, "model": model, "width": width}
+        settings = {
+            "epochs": epochs,
+            "model": model,
+            "width": width,
+            "schedule": schedule,
+            "augment": augment,
+            "min_steps": min_steps,
+        }
         with err_console.status("training both models at every size ...") as status:
 
             def progress(done: int, total: int) -> None:

@@ -43,6 +43,11 @@ def register(app: typer.Typer) -> None:
         depth: int | None = typer.Option(None, "--depth", help="Hidden layers / conv blocks."),
         activation: str = typer.Option("relu", "--activation", help="relu, gelu, tanh, silu."),
         schedule: str = typer.Option("none", "--schedule", help="none, step or cosine."),
+        augment: str = typer.Option(
+            "none",
+            "--augment",
+            help="Image training batches: none, shift, color or shift+color (docs/train.md).",
+        ),
         early_stopping: int | None = typer.Option(
             None, "--early-stopping", help="Stop after N epochs without dev improvement."
         ),
@@ -81,6 +86,7 @@ def register(app: typer.Typer) -> None:
             depth=depth,
             activation=activation,
             schedule=schedule,
+            augment=augment,
             early_stopping=early_stopping,
             grad_clip=grad_clip,
             loss=loss,

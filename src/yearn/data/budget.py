@@ -99,6 +99,7 @@ class ParquetSize:
     row_groups: int
     widths: dict[str, float]
     largest_group: int = 0  # rows of the largest row group
+    fixed_width: tuple[str, ...] = ()  # columns of a fixed-width (number) type
 
     def bytes(self, columns: Sequence[str] | None = None) -> float:
         """In-memory bytes of ``columns`` (all when None)."""
@@ -120,19 +121,21 @@ def parquet_size(path: str | Path) -> ParquetSize:
     rows = meta.num_rows
     schema = meta.schema
     widths: dict[str, float] = {}
+    fixed: list[str] = []
     for i in range(meta.num_columns):
         col = schema.column(i)
         name = col.path.split(".")[0]
         physical = col.physical_type
         if physical in _WIDTH:
             widths[name] = widths.get(name, 0.0) + _WIDTH[physical]
+            fixed.append(name)
             continue
         raw = sum(
             meta.row_group(g).column(i).total_uncompressed_size for g in range(meta.num_row_groups)
         )
         widths[name] = widths.get(name, 0.0) + raw / max(rows, 1) + 8
     largest = max((meta.row_group(g).num_rows for g in range(meta.num_row_groups)), default=0)
-    return ParquetSize(path, rows, meta.num_row_groups, widths, largest)
+    return ParquetSize(path, rows, meta.num_row_groups, widths, largest, tuple(fixed))
 
 
 def parquet_sources(config: ProjectConfig) -> list[SourceConfig]:

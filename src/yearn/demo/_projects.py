@@ -15,10 +15,11 @@ __all__ = ["make_digits_demo", "make_tabular_demo"]
 #: Human-level error of the digits demo: careful people misread about 1% of these
 #: small, partly blurred digits (measured against the true digit, not the noisy labels).
 DIGITS_HUMAN_LEVEL_ERROR = 0.01
-#: The digits demo's split: a fifth of train held out as train-dev (about 1,400 images, not
-#: the 365 of the default 5%) and 40% of the phone images as dev (about 800), so the
-#: variance and mismatch gaps get intervals of about ±2 points instead of ±3-4 and the
-#: diagnosis can tell variance from mismatch.
+#: The digits demo's split: a fifth of train held out as train-dev (about 1,450 images, not
+#: the 365 of the default 5%) and 40% of the phone images as dev (800), so the diagnosis can
+#: tell variance from mismatch: 95% intervals of about ±1.5 (variance) and ±2.6 points
+#: (mismatch; ±3.2 simultaneous), limited by the 200 distinct phone base images in dev
+#: (bench/digits_intervals.py: ±2 would need more base images than scikit-learn's 1,797).
 DIGITS_SPLIT = {"dev": 0.4, "test": 0.2, "target_to_train": 0.4, "train_dev": 0.2}
 #: Human-level error of the tabular demo (pathologists reading the same measurements).
 TABULAR_HUMAN_LEVEL_ERROR = 0.01

@@ -7,11 +7,30 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SimpleModel", "TwoStage", "end_to_end_model", "full_proba", "simple_model"]
+__all__ = [
+    "IMAGE_RECIPE",
+    "TABLE_RECIPE",
+    "SimpleModel",
+    "TwoStage",
+    "end_to_end_model",
+    "full_proba",
+    "simple_model",
+]
 
 
 #: Regularisation strengths the simple model chooses among by 3-fold CV on its own
 #: training rows (dev is never used to tune it: dev judges both contenders).
+#: Training settings of the end-to-end model passed on to :func:`yearn.fit` as they are.
+FIT_SETTINGS = ("schedule", "augment")
+
+#: The end-to-end recipe when the caller does not say otherwise: the same at every size.
+#: Images: yearn's CNN for 30 epochs but at least ``min_steps`` optimizer steps (a small
+#: subset gets more epochs, so it is trained as far as a large one), with a cosine
+#: learning-rate schedule and random shifts + brightness/contrast changes of the training
+#: images (docs/e2e.md measures why).
+IMAGE_RECIPE = {"epochs": 30, "min_steps": 1500, "schedule": "cosine", "augment": "shift+color"}
+TABLE_RECIPE = {"epochs": 10}
+
 C_GRID = (0.003, 0.01, 0.1, 1.0)
 ALPHA_GRID = (0.1, 1.0, 10.0, 100.0)
 
@@ -72,6 +91,7 @@ def end_to_end_model(
     named += ("dropout", "num_threads")
     kw = {k: v for k, v in settings.items() if k in named and v is not None}
     kw.setdefault("num_threads", 1)
+    extra = {k: settings[k] for k in FIT_SETTINGS if settings.get(k) is not None}
     model = settings.get("model") or ("cnn" if len(shape) > 1 else "mlp")
     cls = TorchRegressor if task == "regression" else TorchClassifier
     return cls(
@@ -79,6 +99,7 @@ def end_to_end_model(
         input_shape=shape if len(shape) > 1 else None,
         standardize=task == "regression",
         random_state=random_state,
+        fit_params=extra or None,
         **kw,
     )
 

@@ -1,12 +1,14 @@
-"""Per-column accumulators for the streaming profile: exact where cheap, sketched where not.
+"""Per-column accumulators for the streaming profile: exact where cheap, bounded where not.
 
 Exact: counts, missing values, zeros, min / max, mean and standard deviation (streaming
 moments merged with Chan's formula), category counts up to ``DISTINCT_CAP`` distinct
-values, histograms whose edges come from the Parquet statistics. Sketched (Apache
-DataSketches): quantiles by a KLL sketch (``KLL_K``: rank error at most
-``kll_rank_error()`` with 99% confidence), distinct counts past the cap by HyperLogLog
-(``HLL_LG_K``: bounds at 2 standard deviations), top categories past the cap by a
-frequent-items sketch (counts within ``epsilon x rows``).
+values, histograms whose edges come from the Parquet statistics. Bounded: quartiles from a
+seeded uniform sample of ``RESERVOIR`` values per column and group (a bottom-k sample keyed
+by a hash of the row's position, so it does not depend on the batch size; exact when the
+group has fewer values; rank error at most ``quantile_rank_error()`` with 99% confidence,
+by the Dvoretzky-Kiefer-Wolfowitz inequality); distinct counts past the cap by HyperLogLog
+(Apache DataSketches, ``HLL_LG_K``: bounds at 2 standard deviations); top categories past
+the cap by DataSketches' frequent-items sketch (counts within ``epsilon x rows``).
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ import numpy as np
 __all__ = [
     "DISTINCT_CAP",
     "HLL_LG_K",
-    "KLL_K",
+    "RESERVOIR",
     "CategoryStats",
     "Distinct",
     "NumericStats",
-    "kll_rank_error",
+    "Reservoir",
+    "quantile_rank_error",
 ]
 
-KLL_K = 400
+RESERVOIR = 100_000  # values kept per column and group for the quartiles
 HLL_LG_K = 14
 DISTINCT_CAP = 100_000
 FREQUENT_LG_K = 12
@@ -34,11 +37,74 @@ N_BINS = 20
 TOP_K = 10
 
 
-def kll_rank_error() -> float:
-    """The KLL sketch's normalised rank error (99% confidence) at ``KLL_K``."""
-    from datasketches import kll_doubles_sketch
+def quantile_rank_error(n: int = RESERVOIR, confidence: float = 0.99) -> float:
+    """Rank error of a quantile from a uniform sample of ``n`` values, at ``confidence``
+    (Dvoretzky-Kiefer-Wolfowitz: ``sqrt(ln(2 / (1 - confidence)) / (2 n))``)."""
+    return math.sqrt(math.log(2 / (1 - confidence)) / (2 * n))
 
-    return float(kll_doubles_sketch.get_normalized_rank_error(KLL_K, False))
+
+def mix64(z: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: 64-bit integers to well-mixed 64-bit hashes."""
+    with np.errstate(over="ignore"):
+        z = z.astype(np.uint64, copy=True)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def _priority(rows: np.ndarray, seed: int) -> np.ndarray:
+    """A uniform 64-bit priority per global row position (splitmix64 of position + seed)."""
+    with np.errstate(over="ignore"):
+        return mix64(rows.astype(np.uint64) + np.uint64((0x9E3779B97F4A7C15 * (seed + 1)) % 2**64))
+
+
+def float_hash(values: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each float (every NaN alike, -0.0 as 0.0)."""
+    v = np.where(np.isnan(values), np.nan, values + 0.0)
+    return mix64(v.view(np.uint64))
+
+
+def text_hash(column) -> np.ndarray:
+    """A 64-bit hash of each value of an Arrow column as text (missing: 0): the distinct
+    values are hashed once (pandas' ``hash_array``) and spread by dictionary codes."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(column.cast(pa.string()))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    words = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
+    table = np.r_[pd.util.hash_array(words), np.uint64(0)] if words.size else np.zeros(1, np.uint64)
+    codes = encoded.indices.fill_null(len(words)).to_numpy(zero_copy_only=False)
+    return table[codes]
+
+
+class Reservoir:
+    """A seeded uniform sample of up to ``size`` values: the values whose rows have the
+    smallest priorities (bottom-k), so the sample is the same whatever the batch sizes."""
+
+    def __init__(self, size: int = RESERVOIR, seed: int = 0) -> None:
+        self.size = size
+        self.seed = seed
+        self.values = np.zeros(0, dtype=np.float64)
+        self.keys = np.zeros(0, dtype=np.uint64)
+        self.seen = 0
+
+    def update(self, values: np.ndarray, rows: np.ndarray) -> None:
+        """Add ``values`` (finite) found at global row positions ``rows``."""
+        self.seen += values.size
+        keys = np.concatenate([self.keys, _priority(rows, self.seed)])
+        values = np.concatenate([self.values, values])
+        if keys.size > self.size:
+            keep = np.argpartition(keys, self.size - 1)[: self.size]
+            keys, values = keys[keep], values[keep]
+        self.keys, self.values = keys, values
+
+    @property
+    def exact(self) -> bool:
+        """True while every value seen is kept (the quantiles are then exact)."""
+        return self.seen <= self.size
 
 
 def hll_relative_error() -> float:
@@ -84,13 +150,13 @@ class Distinct:
 
 
 class NumericStats:
-    """Streaming moments, extremes, zeros, a KLL quantile sketch and (with edges) an
-    exact histogram of one numeric column in one group. NaN and ±inf count as missing,
-    as in the in-memory summary."""
+    """Streaming moments, extremes, zeros, a seeded reservoir for the quartiles and (with
+    edges) an exact histogram of one numeric column in one group. NaN and ±inf count as
+    missing, as in the in-memory summary."""
 
-    def __init__(self, edges: np.ndarray | None = None, distinct: bool = False) -> None:
-        from datasketches import kll_doubles_sketch
-
+    def __init__(
+        self, edges: np.ndarray | None = None, distinct: bool = False, seed: int = 0
+    ) -> None:
         self.count = 0
         self.missing = 0
         self.mean = 0.0
@@ -98,13 +164,14 @@ class NumericStats:
         self.min = math.inf
         self.max = -math.inf
         self.zeros = 0
-        self.kll = kll_doubles_sketch(KLL_K)
+        self.reservoir = Reservoir(RESERVOIR, seed)
         self.edges = edges
         self.hist = None if edges is None else np.zeros(N_BINS, dtype=np.int64)
         self.integer_valued = True
         self.distinct = Distinct() if distinct else None
 
-    def update(self, values: np.ndarray) -> None:
+    def update(self, values: np.ndarray, rows: np.ndarray) -> None:
+        """Add one batch's ``values`` found at global row positions ``rows``."""
         finite = np.isfinite(values)
         v = values[finite]
         self.missing += int(values.size - v.size)
@@ -121,7 +188,7 @@ class NumericStats:
         self.min = min(self.min, float(v.min()))
         self.max = max(self.max, float(v.max()))
         self.zeros += int(np.count_nonzero(v == 0))
-        self.kll.update(v)
+        self.reservoir.update(v, rows[finite])
         if self.hist is not None:
             lo, hi = float(self.edges[0]), float(self.edges[-1])
             width = (hi - lo) / N_BINS or 1.0
@@ -134,22 +201,30 @@ class NumericStats:
                 self.integer_valued = False
 
     def histogram(self, edges: np.ndarray) -> tuple[list[int], bool]:
-        """Counts per bin of ``edges``: exact when counted in the pass, else from the
-        KLL sketch (each count within rank error x rows). Returns (counts, exact)."""
+        """Counts per bin of ``edges``: exact when counted in the pass (or when the
+        reservoir holds every value), else scaled from the reservoir (each count within
+        ``quantile_rank_error() x 2 x rows``). Returns (counts, exact)."""
         if self.hist is not None and self.edges is not None and np.array_equal(self.edges, edges):
             return self.hist.tolist(), True
         if self.count == 0:
             return [0] * N_BINS, True
-        cdf = [0.0, *self.kll.get_cdf([float(e) for e in edges[1:-1]])[:-1], 1.0]
-        counts = np.diff(np.round(np.asarray(cdf) * self.count)).astype(np.int64)
-        return counts.tolist(), False
+        lo, hi = float(edges[0]), float(edges[-1])
+        width = (hi - lo) / N_BINS or 1.0
+        v = self.reservoir.values
+        counts = np.bincount(
+            np.clip(((v - lo) / width).astype(np.int64), 0, N_BINS - 1), minlength=N_BINS
+        )
+        if self.reservoir.exact:
+            return counts.tolist(), True
+        scaled = np.round(counts * self.count / max(v.size, 1)).astype(np.int64)
+        return scaled.tolist(), False
 
     def result(self, missing_extra: int = 0) -> dict[str, Any]:
         """The same keys as the in-memory summary's per-group numbers (no histogram)."""
         missing = self.missing + missing_extra
         if self.count == 0:
             return {"count": 0, "missing": missing}
-        q = self.kll.get_quantiles([0.25, 0.5, 0.75])
+        q = np.quantile(self.reservoir.values, [0.25, 0.5, 0.75])
         return {
             "count": self.count,
             "missing": missing,

@@ -21,25 +21,21 @@ from typing import Any
 import numpy as np
 
 from yearn.config import ProjectConfig
-from yearn.data.budget import (
-    batch_rows,
-    format_bytes,
-    iter_batches,
-    parquet_size,
-    parquet_sources,
-    rss,
-)
+from yearn.data.budget import format_bytes, parquet_size, parquet_sources, rss
 from yearn.errors import ConfigError
 from yearn.profile._registry import REGISTRY
 from yearn.profile._result import CheckResult, Profile
 from yearn.profile._sketch import (
     DISTINCT_CAP,
     N_BINS,
+    RESERVOIR,
     TOP_K,
     CategoryStats,
     NumericStats,
+    float_hash,
     hll_relative_error,
-    kll_rank_error,
+    quantile_rank_error,
+    text_hash,
 )
 from yearn.profile._stream_checks import (
     balance_result,
@@ -47,6 +43,7 @@ from yearn.profile._stream_checks import (
     duplicates_result,
     summary_result,
 )
+from yearn.splits import SPLITS as SPLIT_NAMES
 
 __all__ = ["profile_streaming", "streaming_plan"]
 
@@ -61,6 +58,8 @@ DUP_BYTES = 48  # hash, group, label; the sort's index, sorted copies and run id
 #: bytes per row per id / group column for the exact contamination count
 KEY_BYTES = 32
 MIN_SAMPLE = 1_000
+#: the process (interpreter, numpy, pandas, scikit-learn) as assumed when sizing the sample
+PROCESS_BYTES = 400_000_000
 SLACK = 64_000_000
 STREAMED = ("summary", "balance", "duplicates", "contamination")
 
@@ -105,23 +104,28 @@ def streaming_plan(
     if in_memory <= budget and not force:
         return Plan("in-memory", budget, rows, data, in_memory, baseline)
     largest_group = max(s.largest_group for s in sizes)
+    widest = max(max(s.widths.values(), default=8.0) for s in sizes)
     keyed = sum(c is not None for c in (config.id_column, config.group_column))
     per_row = DUP_BYTES + KEY_BYTES * keyed
-    fixed = baseline + SLACK + rows * per_row + largest_group * width
-    per_batch = 4 * width  # Arrow batch + numpy copies of a column at a time
-    need = fixed + MIN_SAMPLE * width * SAMPLE_FACTOR + 1024 * per_batch
+    numeric = len(sizes[0].fixed_width) + len(config.text_columns)  # quartile samples
+    reservoirs = numeric * sum(min(RESERVOIR, s.rows) for s in sizes) * 20  # values, keys
+    column = largest_group * widest * 6  # one column of a row group, its floats and hashes
+    fixed = SLACK + rows * per_row + reservoirs + column
+    need = baseline + fixed + MIN_SAMPLE * width * SAMPLE_FACTOR
     if need > budget:
         raise ConfigError(
             f"--memory {format_bytes(budget)} is below what streaming this data needs (about "
             f"{format_bytes(need)}: this process {format_bytes(baseline)}, {rows:,} rows x "
-            f"{per_row} bytes for the exact duplicate counts, a row group of {largest_group:,} "
-            f"rows and a {MIN_SAMPLE:,}-row sample); give --memory "
-            f"{format_bytes(need * 1.25)} or more."
+            f"{per_row} bytes for the exact duplicate counts, quartile samples, a column of "
+            f"a {largest_group:,}-row row group and a {MIN_SAMPLE:,}-row sample); give "
+            f"--memory {format_bytes(need * 1.25)} or more."
         )
-    left = budget - fixed
-    batch = batch_rows(int(left * 0.5), per_batch, share=0.2)
-    sample = int((left - batch * per_batch) / (width * SAMPLE_FACTOR))
+    # sized with an assumed process size, not the measured one, so that the sample (and
+    # every figure drawn from it) is the same from run to run under the same budget
+    left = budget - max(PROCESS_BYTES, baseline) - fixed
+    sample = int(left / (width * SAMPLE_FACTOR)) // 1000 * 1000
     sample = max(MIN_SAMPLE, min(max_rows, rows, sample))
+    batch = largest_group
     return Plan("streaming", budget, rows, data, in_memory, baseline, batch, sample)
 
 
@@ -188,34 +192,72 @@ def _value_counts(column: Any) -> tuple[list[str], list[int], int]:
     return [v for v, _ in keep], [c for _, c in keep], column.null_count
 
 
-def _row_hash(batch: Any, features: list[str]) -> np.ndarray:
-    """A 64-bit hash of each row's feature values (polars, fixed seeds)."""
-    import polars as pl
+def _combine(out: np.ndarray | None, h: np.ndarray, k: int) -> np.ndarray:
+    """Fold column ``k``'s hashes into the row hashes (as pandas combines columns)."""
+    if out is None:
+        return h
+    with np.errstate(over="ignore"):
+        return (out ^ h) * np.uint64(1000003 + 2 * k)
 
-    frame = pl.from_arrow(batch.select(features))
-    return frame.hash_rows(seed=0).to_numpy()
 
+class _RowGroup:
+    """One row group of a Parquet file, read one column at a time (the column is freed
+    once processed); the rows picked for the sample are taken from each column read."""
 
-def _key_hash(column: Any) -> np.ndarray:
-    """A 64-bit hash of each id or group, as text (ids read as numbers in one source and
-    text in another compare equal, as in ``load_project``); missing values hash to 0."""
-    import polars as pl
-    import pyarrow as pa
+    def __init__(self, handle: Any, index: int) -> None:
+        self.handle = handle
+        self.index = index
+        self.num_rows = handle.metadata.row_group(index).num_rows
+        self.names = handle.schema_arrow.names
+        self.local: Any = None
+        self.taken: dict[str, Any] = {}
 
-    text = pl.from_arrow(column.cast(pa.string()))
-    return text.hash(seed=0).to_numpy() * text.is_not_null().to_numpy()
+    def sample(self, local: np.ndarray) -> None:
+        """Keep the values of rows ``local`` (positions in this row group) of each column."""
+        import pyarrow as pa
+
+        self.local = pa.array(local, pa.int64()) if local.size else None
+
+    def column(self, name: str) -> Any:
+        if name not in self.names:
+            raise KeyError(name)
+        column = self.handle.read_row_group(self.index, columns=[name]).column(0)
+        column = column.combine_chunks()
+        if self.local is not None and name not in self.taken:
+            self.taken[name] = column.take(self.local)
+        return column
+
+    def sampled(self) -> Any:
+        """The sampled rows of every column, as an Arrow table."""
+        import pyarrow as pa
+
+        for name in self.names:
+            if name not in self.taken:
+                self.column(name)
+        return pa.table({name: self.taken[name] for name in self.names})
 
 
 class _Pass:
     """Everything gathered in one pass over the sources."""
 
-    def __init__(self, config: ProjectConfig, features: list[str], plan: Plan, seed: int):
+    def __init__(
+        self, config: ProjectConfig, features: list[str], plan: Plan, seed: int, lookup: Any
+    ):
         self.config = config
+        self.lookup = lookup  # a split manifest: rows are grouped by split, else by source
+        self.unit = "split" if lookup is not None else "source"
+        sources = [s.name for s in parquet_sources(config)]
+        self.group_names = [*SPLIT_NAMES, "(unassigned)"] if lookup is not None else sources
+        self.counts = np.zeros(len(self.group_names), dtype=np.int64)
+        self.source_rows: dict[str, int] = {}
+        self.sample_groups: list[np.ndarray] = []
         self.features = features
         self.label = config.label_columns[0] if len(config.label_columns) == 1 else None
         self.columns = features + ([self.label] if self.label else [])
+        self.feature_set = set(features)
         self.plan = plan
         self.rng = np.random.default_rng([seed, 0x5EED])
+        self.seed = seed
         self.kinds: dict[str, str] = {}
         self.stats: dict[str, dict[str, Any]] = {c: {} for c in self.columns}
         self.edges: dict[str, np.ndarray | None] = {}
@@ -245,66 +287,115 @@ class _Pass:
         offset = 0
         out: dict[str, Path] = {}
         for g, (source, n) in enumerate(zip(sources, sizes, strict=True)):
-            self.groups[source.name] = n
+            self.source_rows[source.name] = n
             mine = picked[(picked >= offset) & (picked < offset + n)] - offset
             parts = []
             start = 0
-            for batch in iter_batches(source.path, None, self.plan.batch_rows):
-                self._batch(batch, source.name, g, paths)
-                local = mine[(mine >= start) & (mine < start + batch.num_rows)] - start
+            handle = pq.ParquetFile(source.path)
+            for index in range(handle.metadata.num_row_groups):
+                piece = _RowGroup(handle, index)
+                local = mine[(mine >= start) & (mine < start + piece.num_rows)] - start
+                piece.sample(local)
+                codes = self._groups_of(piece, source.name, g, start)
+                self._batch(piece, codes, source.name, paths, offset + start)
                 if local.size:
-                    parts.append(batch.take(pa.array(local)))
-                start += batch.num_rows
+                    parts.append(piece.sampled())
+                    self.sample_groups.append(codes[local])
+                start += piece.num_rows
             offset += n
             path = sample_dir / f"{g}.parquet"
             if parts:
-                pq.write_table(pa.Table.from_batches(parts), path)
+                pq.write_table(pa.concat_tables(parts), path)
             else:  # no sampled row from this source: keep its schema, no rows
                 pq.write_table(pq.ParquetFile(source.path).schema_arrow.empty_table(), path)
             out[source.name] = path
+        self.groups = {
+            self.group_names[k]: int(c) for k, c in enumerate(self.counts) if c
+        }  # the in-memory order: splits in order, or sources by name
+        if self.lookup is None:
+            self.groups = dict(sorted(self.groups.items()))
         return out
 
-    def _batch(self, batch: Any, group: str, code: int, paths: list[Path]) -> None:
+    def _groups_of(self, piece: Any, source: str, code: int, start: int) -> np.ndarray:
+        """Each row's group: its source, or its split in the manifest (by id)."""
+        if self.lookup is None:
+            codes = np.full(piece.num_rows, code, dtype=np.uint8)
+        else:
+            if self.config.id_column is None:
+                ids = [f"{source}:{i}" for i in range(start, start + piece.num_rows)]
+            else:
+                ids = None
+            split = (
+                self.lookup.codes(ids)
+                if ids is not None
+                else self.lookup.codes_of(piece.column(self.config.id_column))
+            )
+            codes = np.where(split >= 0, split, len(SPLIT_NAMES)).astype(np.uint8)
+        self.counts += np.bincount(codes, minlength=len(self.group_names))
+        return codes
+
+    def _batch(
+        self, batch: Any, codes: np.ndarray, source: str, paths: list[Path], first: int
+    ) -> None:
+        import pyarrow as pa
         import pyarrow.compute as pc
 
-        for name in self.columns:
-            if name not in batch.schema.names:
-                raise ConfigError(f"column {name!r} is missing from source {group!r}.")
+        present = np.unique(codes)
+        parts = [(self.group_names[g], None if present.size == 1 else codes == g) for g in present]
+        row_hash = label_column = None
+        for k, name in enumerate(self.columns):
+            if name not in batch.names:
+                raise ConfigError(f"column {name!r} is missing from source {source!r}.")
             column = batch.column(name)
+            if name == self.label:
+                label_column = column
             kind = self.kinds.setdefault(name, _kind(column.type, name, self.config.text_columns))
             stats = self.stats[name]
-            if kind == "numeric":
-                if name not in self.edges:
-                    self.edges[name] = _edges_from_footer(paths, name)
-                acc = stats.setdefault(group, NumericStats(self.edges[name], distinct=True))
-                acc.update(_as_float(column))
-            elif kind == "text":
-                acc = stats.setdefault(group, NumericStats(None))
-                acc.update(_as_float(pc.utf8_length(column.cast("string"))))
-            else:
-                acc = stats.setdefault(group, CategoryStats(DISTINCT_CAP))
-                acc.update(*_value_counts(column))
+            values = _as_float(column) if kind == "numeric" else None
+            if name in self.feature_set:  # the row's hash, for the exact duplicate count
+                h = float_hash(values) if values is not None else text_hash(column)
+                row_hash = _combine(row_hash, h, k)
+            if kind == "text":
+                values = _as_float(pc.utf8_length(column.cast("string")))
+            if kind == "numeric" and name not in self.edges:
+                self.edges[name] = _edges_from_footer(paths, name)
+            for group, mask in parts:
+                rows = first + (np.arange(codes.size) if mask is None else np.flatnonzero(mask))
+                if kind in ("numeric", "text"):
+                    acc = stats.setdefault(
+                        group,
+                        NumericStats(self.edges[name], distinct=True, seed=self.seed)
+                        if kind == "numeric"
+                        else NumericStats(None, seed=self.seed),
+                    )
+                    acc.update(values if mask is None else values[mask], rows)
+                else:
+                    acc = stats.setdefault(group, CategoryStats(DISTINCT_CAP))
+                    part = column if mask is None else column.filter(pa.array(mask))
+                    acc.update(*_value_counts(part))
         label_codes = np.full(batch.num_rows, -1, dtype=np.int32)
-        if self.label is not None and self.config.task in ("binary", "multiclass"):
-            values, counts, _ = _value_counts(batch.column(self.label))
-            per = self.labels.setdefault(group, {})
-            for v, c in zip(values, counts, strict=True):
-                per[v] = per.get(v, 0) + c
-                self.class_index.setdefault(v, len(self.class_index))
-            column = batch.column(self.label)
+        if label_column is not None and self.config.task in ("binary", "multiclass"):
+            for group, mask in parts:
+                part = label_column if mask is None else label_column.filter(pa.array(mask))
+                values, counts, _ = _value_counts(part)
+                per = self.labels.setdefault(group, {})
+                for v, c in zip(values, counts, strict=True):
+                    per[v] = per.get(v, 0) + c
+                    self.class_index.setdefault(v, len(self.class_index))
+            column = label_column
             distinct = pc.unique(column)
-            codes = np.array(
+            class_codes = np.array(
                 [-1 if v is None else self.class_index[str(v)] for v in distinct.to_pylist()],
                 dtype=np.int32,
             )
             where = pc.index_in(column, value_set=distinct).to_numpy(zero_copy_only=False)
-            label_codes = codes[np.nan_to_num(where, nan=0).astype(np.int64)]
-        if self.features:
-            self.hashes.append(_row_hash(batch, self.features))
+            label_codes = class_codes[np.nan_to_num(where, nan=0).astype(np.int64)]
+        if row_hash is not None:
+            self.hashes.append(row_hash)
             self.label_codes.append(label_codes)
-        self.group_codes.append(np.full(batch.num_rows, code, dtype=np.uint8))
+        self.group_codes.append(codes)
         for role, column in self.keyed.items():
-            self.key_hashes[role].append(_key_hash(batch.column(column)))
+            self.key_hashes[role].append(text_hash(batch.column(column)))
 
 
 def profile_streaming(
@@ -330,20 +421,26 @@ def profile_streaming(
 
     schema = pq.ParquetFile(first).schema_arrow.names
     features = list(config.feature_columns) or [c for c in schema if c not in reserved]
-    gathered = _Pass(config, features, plan, random_state)
+    from yearn.splits import ManifestLookup, manifest_path
+
+    lookup = ManifestLookup(config.root) if manifest_path(config.root).exists() else None
+    gathered = _Pass(config, features, plan, random_state, lookup)
     with tempfile.TemporaryDirectory(prefix="yearn-sample-") as tmp:
         sample_paths = gathered.run(Path(tmp))
-        log.debug("streamed %d rows; peak so far %s", plan.rows, format_bytes(rss()))
+        _trace(f"streamed {plan.rows:,} rows")
         streamed: dict[str, CheckResult] = {}
         if "summary" in names:
             streamed["summary"] = summary_result(gathered)
+        gathered.stats = {}  # the quartile samples
         if "balance" in names:
             streamed["balance"] = balance_result(gathered)
         if "duplicates" in names:
             streamed["duplicates"] = duplicates_result(gathered)
+            _trace("duplicates counted")
         gathered.hashes = gathered.label_codes = []
         if "contamination" in names:
             streamed["contamination"] = contamination_result(gathered)
+            _trace("contamination counted")
         gathered.group_codes, gathered.key_hashes = [], {}
         sampled_names = [n for n in names if n not in STREAMED]
         sampled: dict[str, CheckResult] = {}
@@ -353,8 +450,15 @@ def profile_streaming(
             )
             sample_config = dataclasses.replace(config, sources=sources)
             dataset = load_project(sample_config, check_images=False, screen=False)
+            _trace(f"sample of {plan.sample_rows:,} rows loaded")
+            split = None
+            if lookup is not None:  # the sampled rows' splits, in the sample's row order
+                split = np.asarray(gathered.group_names, dtype=object)[
+                    np.concatenate(gathered.sample_groups)
+                ]
             part = profile(
                 dataset,
+                split=split,
                 checks=sampled_names,
                 random_state=random_state,
                 max_rows=max(100, plan.sample_rows),
@@ -363,7 +467,7 @@ def profile_streaming(
             )
             for r in part.results:
                 r.summary = {**r.summary, "sample_rows": plan.sample_rows}
-                r.message = f"{r.message} [on a uniform sample of {plan.sample_rows:,} rows]"
+                r.message = f"{r.message} (on a uniform sample of {plan.sample_rows:,} rows)"
                 if r.flags is not None:  # positions in the sample, not in the files
                     r.summary["flagged_in_sample"] = int(np.count_nonzero(r.flags))
                     r.flags = None
@@ -379,13 +483,23 @@ def profile_streaming(
         results=results,
         n_rows=plan.rows,
         n_columns=len(features),
-        group_by="source",
+        group_by=gathered.unit,
         groups=dict(gathered.groups),
         label=label,
         task=config.task if label else None,
         seconds=time.perf_counter() - start,
-        scale=_scale(plan, names),
+        scale={**_scale(plan, names), "grouped_by": _grouped_by(gathered.unit)},
     )
+
+
+def _trace(step: str) -> None:
+    from yearn.data.budget import peak_rss
+
+    log.debug("%s: memory %s (peak %s)", step, format_bytes(rss()), format_bytes(peak_rss()))
+
+
+def _grouped_by(unit: str) -> str:
+    return "split (from the saved manifest, by id)" if unit == "split" else "source"
 
 
 def _scale(plan: Plan, names: list[str]) -> dict[str, Any]:
@@ -396,7 +510,9 @@ def _scale(plan: Plan, names: list[str]) -> dict[str, Any]:
             methods[name] = (
                 "exact: counts, missing, zeros, min/max, mean/std, category counts up to "
                 f"{DISTINCT_CAP:,} values, histograms from Parquet min/max; sketched: quartiles "
-                f"(KLL, rank error <= {kll_rank_error():.2%} at 99% confidence), distinct counts "
+                f"(a seeded uniform sample of {RESERVOIR:,} values per column and source: exact "
+                f"below that, else rank error <= {quantile_rank_error():.2%} at 99% "
+                "confidence), distinct counts "
                 f"past {DISTINCT_CAP:,} (HyperLogLog, +-{hll_relative_error():.1%} at 2 sd)"
             )
         elif name == "balance":
@@ -415,9 +531,9 @@ def _scale(plan: Plan, names: list[str]) -> dict[str, Any]:
             methods[name] = f"uniform sample of {plan.sample_rows:,} of {plan.rows:,} rows"
     return {
         **plan.to_dict(),
-        "grouped_by": "source (a split manifest is not joined when streaming)",
         "methods": methods,
-        "kll_rank_error": kll_rank_error(),
+        "quantile_rank_error": quantile_rank_error(),
+        "quantile_sample": RESERVOIR,
         "hll_relative_error": hll_relative_error(),
         "top_categories": TOP_K,
     }

@@ -57,7 +57,8 @@ def _numeric(per_group: dict, distinct: bool) -> dict[str, Any]:
             row["histogram"], exact = acc.histogram(edges)
             exact_hist &= exact
         by_group[g] = row
-    sketched = ["q25", "median", "q75"] + ([] if exact_hist else ["histogram"])
+    sampled = any(not a.reservoir.exact for a in per_group.values())
+    sketched = (["q25", "median", "q75"] if sampled else []) + ([] if exact_hist else ["histogram"])
     info: dict[str, Any] = {"by_group": by_group, "edges": edges.tolist()}
     if distinct:
         integer = all(a.integer_valued and a.distinct is not None for a in per_group.values())
@@ -139,7 +140,9 @@ def summary_result(gathered: Any) -> CheckResult:
         message = "; ".join(f"{e['column']}: {e['kind']}" for e in evidence[:8])
     else:
         severity = "info"
-        message = f"{len(columns)} columns over {n} rows in {len(gathered.groups)} source(s)"
+        message = (
+            f"{len(columns)} columns over {n} rows in {len(gathered.groups)} {gathered.unit}(s)"
+        )
     return CheckResult(
         name="summary",
         severity=severity,
@@ -173,8 +176,8 @@ def balance_result(gathered: Any) -> CheckResult:
 
 def _where(rows: np.ndarray, gathered: Any) -> list[str]:
     """``source:row`` (row counted from 0 in that source's file) of global row positions."""
-    names = list(gathered.groups)
-    ends = np.cumsum(list(gathered.groups.values()))
+    names = list(gathered.source_rows)
+    ends = np.cumsum(list(gathered.source_rows.values()))
     out = []
     for r in rows.tolist():
         k = int(np.searchsorted(ends, r, side="right"))
@@ -195,15 +198,20 @@ def duplicates_result(gathered: Any) -> CheckResult:
     del hashes
     sizes = np.bincount(run)
     in_dup_sorted = sizes[run] > 1
-    names = list(gathered.groups)
+    names = gathered.group_names  # group code -> name
     n_groups = len(names)
+    unit = gathered.unit
     g_sorted = np.concatenate(gathered.group_codes)[order]
     pair = np.unique(run[in_dup_sorted] * n_groups + g_sorted[in_dup_sorted])
     groups_per_run = np.bincount(pair // n_groups, minlength=sizes.size)
     cross_sorted = in_dup_sorted & (groups_per_run[run] > 1)
     dup_per_group = np.bincount(g_sorted[in_dup_sorted], minlength=n_groups)
     pairs_per_group = np.bincount(pair % n_groups, minlength=n_groups)
-    within = {name: int(dup_per_group[g] - pairs_per_group[g]) for g, name in enumerate(names)}
+    within = {
+        name: int(dup_per_group[g] - pairs_per_group[g])
+        for g, name in enumerate(names)
+        if name in gathered.groups
+    }
     conflicting = 0
     evidence: list[dict] = []
     if gathered.label is not None and in_dup_sorted.any():
@@ -223,7 +231,7 @@ def duplicates_result(gathered: Any) -> CheckResult:
     if n_cross:
         for r in np.unique(run[cross_sorted])[:5]:
             rows = np.sort(order[run == r])[:5]
-            evidence.append({"kind": "duplicate across sources", "rows": _where(rows, gathered)})
+            evidence.append({"kind": f"duplicate across {unit}s", "rows": _where(rows, gathered)})
     n_within = sum(within.values())
     if n_within and not n_cross:
         for r in np.unique(run[in_dup_sorted])[:3]:
@@ -231,14 +239,17 @@ def duplicates_result(gathered: Any) -> CheckResult:
             evidence.append({"kind": "duplicate within", "rows": _where(rows, gathered)})
     parts, severity = [], "info"
     if n_cross:
-        severity = "warning"
-        parts.append(f"{n_cross} rows have an exact duplicate in another source")
+        severity = "error" if unit == "split" else "warning"
+        parts.append(
+            f"{n_cross} rows have an exact duplicate in another {unit}"
+            + (" (evaluation is contaminated: drop them from dev/test)" if unit == "split" else "")
+        )
     if n_within:
         if severity == "info":
             severity = "warning" if n_within >= max(1, 0.01 * n) else "info"
-        parts.append(f"{n_within} rows repeat an earlier row of the same source")
+        parts.append(f"{n_within} rows repeat an earlier row of the same {unit}")
     if conflicting:
-        severity = "warning"
+        severity = "error" if severity == "error" else "warning"
         parts.append(f"{conflicting} duplicated inputs carry different labels")
     return CheckResult(
         name="duplicates",
@@ -261,8 +272,10 @@ def contamination_result(gathered: Any) -> CheckResult:
             name="contamination", message="no id or group column to check across sources"
         )
     groups = np.concatenate(gathered.group_codes)
-    names = list(gathered.groups)
+    names = gathered.group_names
+    unit = gathered.unit
     summary: dict[str, int] = {}
+    flagged = 0
     evidence: list[dict] = []
     for role, column in gathered.keyed.items():
         hashes = np.concatenate(gathered.key_hashes[role])
@@ -274,30 +287,43 @@ def contamination_result(gathered: Any) -> CheckResult:
         known = hashes[starts] != 0  # 0: a missing id or group
         del hashes
         spanning = known & (np.minimum.reduceat(g, starts) != np.maximum.reduceat(g, starts))
-        summary[f"{role}s_in_several_sources"] = int(spanning.sum())
+        summary[f"{role}s_in_several_{unit}s"] = int(spanning.sum())
+        if role == "id" or unit == "split":  # a group may span sources legitimately
+            flagged += int(spanning.sum())
         ends = np.r_[starts[1:], order.size]
         for k in np.flatnonzero(spanning)[:5]:
             rows = np.sort(order[starts[k] : ends[k]])[:5]
             evidence.append(
                 {
-                    "kind": f"{role} in several sources",
+                    "kind": f"{role} in several {unit}s",
                     "column": column,
                     "splits": sorted({names[c] for c in groups[rows]}),
                     "rows": _where(rows, gathered),
                 }
             )
-    n_ids = summary.get("ids_in_several_sources", 0)
-    if n_ids:
+    if flagged and unit == "split":
+        what = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in summary.items() if v)
+        return CheckResult(
+            name="contamination",
+            severity="error",
+            message=f"contaminated splits: {what}; re-split by group so that no id or group "
+            "straddles train and dev/test (yearn split --group)",
+            summary=summary,
+            evidence=evidence,
+        )
+    if flagged:
         return CheckResult(
             name="contamination",
             severity="warning",
-            message=f"{n_ids} id(s) appear in more than one source: the same example may sit "
-            "in training and target data — deduplicate before splitting",
+            message=f"{summary['ids_in_several_sources']} id(s) appear in more than one source: "
+            "the same example may sit in training and target data — deduplicate before "
+            "splitting",
             summary=summary,
             evidence=evidence,
         )
     return CheckResult(
         name="contamination",
-        message="no id or group appears in more than one source",
+        message=f"no id or group appears in more than one {unit}",
         summary=summary,
+        evidence=evidence if unit == "split" else [],
     )

@@ -3,6 +3,7 @@ evaluation protocols (holdout, K-fold, iterated K-fold). See ``docs/splits.md``.
 
 from yearn.splits._assign import hash_keys
 from yearn.splits._four_way import four_way_split
+from yearn.splits._stream_previous import ManifestLookup
 from yearn.splits.audit import check_predictions_split, check_split
 from yearn.splits.checks import DistributionTest, PrecisionCheck, SplitReport, precision_check
 from yearn.splits.manifest import (
@@ -31,6 +32,7 @@ __all__ = [
     "SPLITS",
     "CVResult",
     "DistributionTest",
+    "ManifestLookup",
     "PrecisionCheck",
     "Protocol",
     "SavedSplit",

@@ -5,15 +5,14 @@ keys of the manifest's hash scheme, as the in-memory split computes them) and on
 compact per-row arrays are kept (two 64-bit keys, a stratum code, a source code). The
 allocation then runs on those arrays with the in-memory engine (``_assign.allocate``), so
 the same ids get the same splits, and a previous manifest's examples keep theirs. The
-manifest is written batch by batch in a second pass. Groups are not streamed yet: a
-project with a group column is split in memory or refused with what to do.
+manifest is written batch by batch in a second pass. With a group column the rows become
+units first (``_stream_groups``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,24 +32,21 @@ from yearn.splits._assign import allocate
 from yearn.splits._four_way import _MIN_STRATUM, _STAGE1, _STAGE2, _target_counts
 from yearn.splits._hash import hash_units
 from yearn.splits._inputs import resolve_count
-from yearn.splits.checks import _distribution_tests, build_report
+from yearn.splits._stream_groups import group_text, grouped_codes, id_text
+from yearn.splits._stream_previous import Previous, previous_splits
+from yearn.splits._stream_report import group_column, with_metadata
+from yearn.splits.checks import build_report
 from yearn.splits.manifest import SPLITS, SplitManifest
 
-__all__ = [
-    "Previous",
-    "SplitPlan",
-    "read_previous",
-    "split_plan",
-    "split_streaming",
-    "write_streamed",
-]
+__all__ = ["SplitPlan", "split_plan", "split_streaming"]
 
 log = logging.getLogger(__name__)
 
 #: peak bytes per example of the in-memory split (measured: 1.5M rows, 2.2 GB)
 IN_MEMORY_BYTES_PER_ROW = 1500
 #: bytes per example kept while streaming: keys, codes and the allocation's temporaries
-STREAM_BYTES_PER_ROW = 120
+STREAM_BYTES_PER_ROW = 160  # measured: 150 at 20M rows
+GROUP_BYTES_PER_ROW = 64  # with a group column: the id keys, units and their sort
 SLACK = 64_000_000
 
 
@@ -84,7 +80,7 @@ class SplitPlan:
 
 
 def _columns(config: ProjectConfig) -> list[str]:
-    named = [config.id_column, *config.label_columns]
+    named = [config.id_column, config.group_column, *config.label_columns]
     return list(dict.fromkeys(c for c in named if c is not None))
 
 
@@ -98,38 +94,19 @@ def split_plan(config: ProjectConfig, budget: int, *, force: bool = False) -> Sp
     width = max(s.bytes(_columns(config)) / max(s.rows, 1) for s in sizes) + 64
     largest_group = max(s.largest_group for s in sizes)
     data = sum(s.bytes(_columns(config)) for s in sizes)
-    need = baseline + SLACK + rows * STREAM_BYTES_PER_ROW + (largest_group + 1024) * width * 4
-    if config.group_column is not None:
-        if in_memory <= budget:
-            return SplitPlan("in-memory", budget, rows, in_memory, need, 0, data)
-        raise ConfigError(
-            f"--memory {format_bytes(budget)}: the split of {rows:,} rows would need about "
-            f"{format_bytes(in_memory)} in memory, and a project with a group column "
-            f"({config.group_column!r}) is not split by streaming yet; give --memory "
-            f"{format_bytes(in_memory * 1.1)} or run it on a larger machine."
-        )
+    per_row = STREAM_BYTES_PER_ROW + (GROUP_BYTES_PER_ROW if config.group_column else 0)
+    need = baseline + SLACK + rows * per_row + (largest_group + 1024) * width * 4
     if in_memory <= budget and not force:
         return SplitPlan("in-memory", budget, rows, in_memory, need, 0, data)
     if need > budget:
         raise ConfigError(
             f"--memory {format_bytes(budget)} is below what streaming the split needs (about "
             f"{format_bytes(need)}: this process {format_bytes(baseline)} + {rows:,} rows x "
-            f"{STREAM_BYTES_PER_ROW} bytes of keys and codes + a row group of "
+            f"{per_row} bytes of keys and codes + a row group of "
             f"{largest_group:,} rows); give --memory {format_bytes(need * 1.25)} or more."
         )
     batch = batch_rows(int(budget - need), width * 4, share=0.25)
     return SplitPlan("streaming", budget, rows, in_memory, need, batch, data)
-
-
-def _id_text(column: Any) -> list[str]:
-    """Ids as the in-memory split's hash input: ``str(id)`` of each value."""
-    import pyarrow as pa
-
-    if pa.types.is_integer(column.type) or pa.types.is_string(column.type):
-        return column.cast(pa.string()).to_pylist()
-    if pa.types.is_large_string(column.type):
-        return column.to_pylist()
-    return [None if v is None else str(v) for v in column.to_pylist()]
 
 
 class _Keys:
@@ -137,7 +114,9 @@ class _Keys:
 
     def __init__(self) -> None:
         self.k_td: list[np.ndarray] = []  # "train_dev" key of every row
-        self.k_t: list[np.ndarray] = []  # "target" key of every row (0 off target)
+        self.k_t: list[np.ndarray] = []  # "target" key of the target source's rows
+        self.k_id: list[np.ndarray] = []  # with groups: the "train_dev" key of "i:<id>"
+        self.has_group: list[np.ndarray] = []
         self.source: list[np.ndarray] = []
         self.label: list[np.ndarray] = []  # label code (classification) or value
         self.classes: dict[str, int] = {}
@@ -162,7 +141,7 @@ def _label_codes(column: Any, keys: _Keys, where: str, start: int) -> np.ndarray
 
 
 def _first_pass(
-    config: ProjectConfig, plan: SplitPlan, salt: str, scheme: str
+    config: ProjectConfig, plan: SplitPlan, salt: str, scheme: str, target: str
 ) -> tuple[_Keys, list[int]]:
     keys = _Keys()
     rows_per_source = []
@@ -176,7 +155,7 @@ def _first_pass(
             if config.id_column is None:
                 ids = [f"{source.name}:{i}" for i in range(start, start + n)]
             else:
-                ids = _id_text(batch.column(config.id_column))
+                ids = id_text(batch.column(config.id_column))
                 blank = [i for i, v in enumerate(ids) if v is None or not v.strip()]
                 if blank:
                     raise DataError(
@@ -185,11 +164,14 @@ def _first_pass(
                         "example needs a unique id (fill them in or drop id_column)."
                     )
             units = ["i:" + v for v in ids]
+            if config.group_column is not None:
+                keys.k_id.append(hash_units(units, salt, "train_dev", scheme))
+                groups = group_text(batch.column(config.group_column))
+                keys.has_group.append(np.array([g is not None for g in groups], dtype=bool))
+                units = [u if g is None else "g:" + g for u, g in zip(units, groups, strict=True)]
             keys.k_td.append(hash_units(units, salt, "train_dev", scheme))
-            if source.role == "target":
+            if source.name == target:  # the "target" keys of the target source's rows only
                 keys.k_t.append(hash_units(units, salt, "target", scheme))
-            else:
-                keys.k_t.append(np.zeros(n, dtype=np.uint64))
             keys.source.append(np.full(n, code, dtype=np.int16))
             if label is not None and task in ("binary", "multiclass"):
                 keys.label.append(_label_codes(batch.column(label), keys, str(source.path), start))
@@ -200,18 +182,24 @@ def _first_pass(
     return keys, rows_per_source
 
 
+def _ones(n: int) -> np.ndarray:
+    """``n`` unit sizes of 1 without allocating them (a read-only broadcast view)."""
+    return np.broadcast_to(np.int64(1), (n,))
+
+
 def _duplicate_ids(config: ProjectConfig, plan: SplitPlan, k_td: np.ndarray, scheme: str) -> None:
     """Raise naming a repeated id (equal keys, then the ids compared in a second pass)."""
-    order = np.argsort(k_td, kind="stable")
-    same = k_td[order][1:] == k_td[order][:-1]
+    ordered = np.sort(k_td)
+    same = ordered[1:] == ordered[:-1]
     if not same.any():
         return
-    suspects = set(k_td[order][1:][same].tolist())
+    suspects = set(ordered[1:][same].tolist())
+    del ordered, same
     seen: dict[str, str] = {}
     for source in parquet_sources(config):
         start = 0
         for batch in iter_batches(source.path, [config.id_column], plan.batch_rows):
-            ids = _id_text(batch.column(config.id_column))
+            ids = id_text(batch.column(config.id_column))
             hashed = hash_units(["i:" + v for v in ids], config.split.salt, "train_dev", scheme)
             for i in np.flatnonzero(np.isin(hashed, list(suspects))):
                 where = f"{source.name} row {start + int(i)}"
@@ -253,72 +241,10 @@ def _strata(config: ProjectConfig, keys: _Keys, n: int, notes: list[str]) -> tup
     return strata, names
 
 
-@dataclasses.dataclass(frozen=True)
-class Previous:
-    """A saved manifest as the streaming split needs it: its settings, sha256 and the
-    ``train_dev`` key and split index (into SPLITS) of each example, sorted by key."""
+def _trace(step: str) -> None:
+    from yearn.data.budget import peak_rss
 
-    settings: dict[str, Any]
-    sha256: str
-    keys: np.ndarray
-    codes: np.ndarray
-
-
-def read_previous(root: Path, salt: str, rows: int) -> Previous:
-    """Read ``<root>/.yearn/splits.parquet`` in batches after checking its sha256."""
-    import json
-
-    import pyarrow.parquet as pq
-
-    from yearn.splits.manifest import SIDECAR_NAME, _sha256, manifest_path
-
-    path = manifest_path(root)
-    sidecar = path.with_name(SIDECAR_NAME)
-    try:
-        meta = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        meta = None
-    sha = _sha256(path)
-    if not isinstance(meta, dict) or meta.get("sha256") != sha:
-        raise DataError(
-            f"{path}: its sha256 does not match the {SIDECAR_NAME} sidecar (or the sidecar is "
-            "missing): the manifest was changed outside yearn. Restore it or redraw with "
-            "'yearn split --fresh'."
-        )
-    keys, codes = [], []
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=rows, columns=["id", "split"]):
-        ids = _id_text(batch.column(0))
-        scheme = (meta.get("settings") or {}).get("hash", "blake2b")  # as it was drawn
-        keys.append(hash_units(["i:" + v for v in ids], salt, "train_dev", scheme))
-        split = batch.column(1).cast("string").to_pylist()
-        codes.append(np.array([SPLITS.index(v) for v in split], dtype=np.int8))
-    all_keys = np.concatenate(keys) if keys else np.zeros(0, np.uint64)
-    all_codes = np.concatenate(codes) if codes else np.zeros(0, np.int8)
-    order = np.argsort(all_keys)
-    return Previous(dict(meta.get("settings") or {}), sha, all_keys[order], all_codes[order])
-
-
-def _previous(previous: Previous | None, k_td: np.ndarray):
-    """The split index (into SPLITS) each row had in ``previous`` (-1 when new), and a note."""
-    fixed = np.full(k_td.size, -1, dtype=np.int8)
-    if previous is None:
-        return fixed, None
-    old_keys, old_split = previous.keys, previous.codes
-    if old_keys.size:
-        pos = np.minimum(np.searchsorted(old_keys, k_td), old_keys.size - 1)
-        known = old_keys[pos] == k_td
-        fixed[known] = old_split[pos[known]]
-    else:
-        known = np.zeros(k_td.size, dtype=bool)
-    kept = int(known.sum())
-    dropped = old_keys.size - kept
-    note = (
-        f"grown from the previous manifest: {kept} example(s) kept their split, "
-        f"{k_td.size - kept} new example(s) assigned"
-        + (f", {dropped} no longer in the data dropped" if dropped else "")
-        + "."
-    )
-    return fixed, note
+    log.debug("%s: memory %s (peak %s)", step, format_bytes(rss()), format_bytes(peak_rss()))
 
 
 def split_streaming(
@@ -326,6 +252,7 @@ def split_streaming(
     plan: SplitPlan,
     *,
     previous: Previous | None = None,
+    cross_source_groups: str = "error",
     expected_error: float | None = 0.1,
     min_gain: float = 0.01,
     confidence: float = 0.95,
@@ -350,19 +277,60 @@ def split_streaming(
     target = targets[0]
     # the previous manifest's hash scheme (format 1 without the setting: blake2b), else mix64
     scheme = "mix64" if previous is None else previous.settings.get("hash", "blake2b")
-    keys, _ = _first_pass(config, plan, salt, scheme)
+    keys, _ = _first_pass(config, plan, salt, scheme, target)
     k_td = np.concatenate(keys.k_td)
     keys.k_td = []
     n = k_td.size
+    grouped = config.group_column is not None
+    k_id = np.concatenate(keys.k_id) if grouped else k_td  # each example's own key
+    keys.k_id = []
     if config.id_column is not None:
-        _duplicate_ids(config, plan, k_td, scheme)
+        _duplicate_ids(config, plan, k_id, scheme)
     src = np.concatenate(keys.source)
     keys.source = []
     names = [s.name for s in sources]
     is_target = np.isin(src, [i for i, s in enumerate(sources) if s.name == target])
     notes: list[str] = []
     strata, strata_names = _strata(config, keys, n, notes)
-    fixed, growth = _previous(previous, k_td)
+    fixed, growth = previous_splits(previous, k_id)
+    del k_id
+    if grouped:
+        has_group = np.concatenate(keys.has_group)
+        keys.has_group = []
+        code, counts, unit_of = grouped_codes(
+            config,
+            plan,
+            keys,
+            k_td,
+            src,
+            is_target,
+            strata,
+            strata_names,
+            names,
+            fixed,
+            target,
+            cross_source_groups,
+            notes,
+        )
+        del k_td
+        return _finish(
+            config,
+            plan,
+            previous,
+            code,
+            src,
+            names,
+            keys,
+            target,
+            counts,
+            notes,
+            growth,
+            expected_error,
+            min_gain,
+            confidence,
+            cross_source_groups,
+            group=(has_group, unit_of),
+        )
 
     counts = _target_counts(
         int(is_target.sum()), target, settings.dev, settings.test, settings.target_to_train, notes
@@ -379,11 +347,9 @@ def split_streaming(
             "the previous manifest has examples in dev/test that are no longer in the "
             f"target source {target!r}; split afresh (yearn split --fresh)."
         )
-    k_t = np.concatenate(keys.k_t)[tgt]
+    k_t = np.concatenate(keys.k_t)  # target rows only, in row order
     keys.k_t = []
-    stage1 = allocate(
-        k_t, np.ones(tgt.size, np.int64), strata[tgt], fixed_tgt, [counts["test"], counts["dev"]]
-    )
+    stage1 = allocate(k_t, _ones(tgt.size), strata[tgt], fixed_tgt, [counts["test"], counts["dev"]])
     del k_t
     # split code per row, in SPLITS order: train 0, train_dev 1, dev 2, test 3
     code = np.zeros(n, dtype=np.int8)
@@ -397,23 +363,63 @@ def split_streaming(
             "training examples; train-dev is a slice of train."
         )
     # one stratum per source and label, ordered as "source\x1fstratum" strings sort
-    pairs = src[pool].astype(np.int64) * len(strata_names) + strata[pool]
+    pairs = src[pool].astype(np.int32) * np.int32(len(strata_names)) + strata[pool]
     present = np.unique(pairs)
     text = [
         f"{names[p // len(strata_names)]}\x1f{strata_names[p % len(strata_names)]}" for p in present
     ]
-    rank = np.empty(present.size, dtype=np.int64)
+    rank = np.empty(present.size, dtype=np.int32)
     rank[np.argsort(np.array(text, dtype=object), kind="stable")] = np.arange(present.size)
     pool_strata = rank[np.searchsorted(present, pairs)]
     del pairs
     stage2_fixed = np.array([_STAGE2.get(s, -1) for s in split_of], dtype=np.int64)
     fixed_pool = np.where(fixed[pool] >= 0, stage2_fixed[np.maximum(fixed[pool], 0)], -1)
-    stage2 = allocate(
-        k_td[pool], np.ones(pool.size, np.int64), pool_strata, fixed_pool, [n_train_dev]
-    )
+    stage2 = allocate(k_td[pool], _ones(pool.size), pool_strata, fixed_pool, [n_train_dev])
     code[pool] = np.array([1, 0], dtype=np.int8)[stage2]
     del stage2, k_td, pool_strata
     counts["train_dev"] = n_train_dev
+    _trace("allocated")
+    return _finish(
+        config,
+        plan,
+        previous,
+        code,
+        src,
+        names,
+        keys,
+        target,
+        counts,
+        notes,
+        growth,
+        expected_error,
+        min_gain,
+        confidence,
+        cross_source_groups,
+    )
+
+
+def _finish(
+    config,
+    plan,
+    previous,
+    code,
+    src,
+    names,
+    keys,
+    target,
+    counts,
+    notes,
+    growth,
+    expected_error,
+    min_gain,
+    confidence,
+    cross_source_groups,
+    group=None,
+):
+    """The report and the manifest (without ids) from each row's split code."""
+    settings = config.split
+    salt = settings.salt
+    scheme = "mix64" if previous is None else previous.settings.get("hash", "blake2b")
     if growth:
         notes.append(growth)
     task = config.task
@@ -430,7 +436,7 @@ def split_streaming(
         {
             "split": pd.Categorical.from_codes(code, categories=list(SPLITS)),
             "source": pd.Categorical.from_codes(src, categories=names),
-            "group": pd.Series(pd.NA, index=pd.RangeIndex(n), dtype="string[pyarrow]"),
+            "group": group_column(group, code.size),
         }
     )
     if task == "regression" and expected_error is not None:
@@ -451,8 +457,9 @@ def split_streaming(
         min_gain=min_gain,
         confidence=confidence,
     )
+    _trace("report built")
     if config.metadata_columns:
-        report = _with_metadata(config, plan, report, code, labels, task)
+        report = with_metadata(config, plan, report, code, labels, task)
     manifest_settings = {
         "target": target,
         "dev": settings.dev,
@@ -461,7 +468,7 @@ def split_streaming(
         "train_dev": settings.train_dev,
         "salt": salt,
         "stratify": bool(settings.stratify),
-        "cross_source_groups": "error",
+        "cross_source_groups": cross_source_groups,
         "task": task,
         "requested": counts,
         "grown_from": None if previous is None else previous.sha256,
@@ -469,87 +476,3 @@ def split_streaming(
         "hash": scheme,
     }
     return SplitManifest(table=table, settings=manifest_settings, report=report), code
-
-
-def _with_metadata(config, plan, report, code, labels, task):
-    """Dev-vs-test tests on the metadata columns, read for the dev and test rows only."""
-    evaluation = (code == SPLITS.index("dev")) | (code == SPLITS.index("test"))
-    parts, start = [], 0
-    for source in parquet_sources(config):
-        for batch in iter_batches(source.path, list(config.metadata_columns), plan.batch_rows):
-            keep = np.flatnonzero(evaluation[start : start + batch.num_rows])
-            if keep.size:
-                parts.append(batch.take(keep).to_pandas())
-            start += batch.num_rows
-    metadata = pd.concat(parts, ignore_index=True) if parts else None
-    split = np.array(SPLITS, dtype=object)[code[evaluation]]
-    tests = _distribution_tests(
-        split, None if labels is None else labels[evaluation], task, metadata
-    )
-    warnings = [w for w in report.warnings if not w.startswith("dev and test differ on")]
-    for t in tests:
-        if not t.ok:
-            warnings.append(
-                f"dev and test differ on {t.column!r} ({t.test}, p = {t.p_value:.2g}); they "
-                "should come from one distribution — check how the target data was collected."
-            )
-    return dataclasses.replace(report, distribution=tests, warnings=warnings)
-
-
-def write_streamed(config: ProjectConfig, plan: SplitPlan, code: np.ndarray, path: Path) -> None:
-    """Write the manifest table (id, split, source, group) to ``path`` batch by batch."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    split_type = pa.dictionary(pa.int8(), pa.string())
-    splits = pa.array(list(SPLITS), pa.string())
-    writer = None
-    start = 0
-    try:
-        for source in parquet_sources(config):
-            local = 0
-            columns = [config.id_column] if config.id_column else []
-            reader = (
-                iter_batches(source.path, columns, plan.batch_rows)
-                if columns
-                else _row_counts(source.path, plan.batch_rows)
-            )
-            for batch in reader:
-                n = batch if isinstance(batch, int) else batch.num_rows
-                if config.id_column is None:
-                    ids = pa.array([f"{source.name}:{i}" for i in range(local, local + n)])
-                else:
-                    column = batch.column(config.id_column)
-                    ids = (
-                        column
-                        if pa.types.is_integer(column.type)
-                        else pa.array(_id_text(column), pa.string())
-                    )
-                    if pa.types.is_integer(ids.type):
-                        ids = ids.cast(pa.int64())
-                chunk = pa.table(
-                    {
-                        "id": ids,
-                        "split": pa.DictionaryArray.from_arrays(
-                            pa.array(code[start : start + n], pa.int8()), splits
-                        ),
-                        "source": pa.array([source.name] * n, pa.string()),
-                        "group": pa.nulls(n, pa.string()),
-                    }
-                )
-                if writer is None:
-                    schema = chunk.schema.set(1, pa.field("split", split_type))
-                    writer = pq.ParquetWriter(path, schema)
-                writer.write_table(chunk)
-                start += n
-                local += n
-    finally:
-        if writer is not None:
-            writer.close()
-
-
-def _row_counts(path: Path, rows: int):
-    """Batch sizes of a file whose rows need no column read (generated ids)."""
-    total = parquet_size(path).rows
-    for begin in range(0, total, rows):
-        yield min(rows, total - begin)

@@ -7,7 +7,9 @@ from typing import Any
 
 from yearn.config import ProjectConfig
 from yearn.errors import ConfigError
-from yearn.splits._stream import read_previous, split_plan, split_streaming, write_streamed
+from yearn.splits._stream import split_plan, split_streaming
+from yearn.splits._stream_previous import read_previous
+from yearn.splits._stream_write import write_streamed
 from yearn.splits.manifest import SplitManifest, manifest_path, save_manifest
 
 __all__ = ["split_within"]
@@ -35,8 +37,6 @@ def split_within(
     if plan.mode != "streaming":
         scale["methods"] = {"split": "in memory, as without --memory"}
         return None, scale
-    if cross_source_groups != "error":
-        scale["notes"] = ["--cross-source-groups has no effect without a group column"]
     root = config.root
     previous = None
     if not fresh and manifest_path(root).exists():
@@ -45,6 +45,7 @@ def split_within(
         config,
         plan,
         previous=previous,
+        cross_source_groups=cross_source_groups,
         expected_error=expected_error,
         min_gain=min_gain,
         confidence=confidence,

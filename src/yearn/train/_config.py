@@ -35,6 +35,8 @@ class TrainConfig:
     models train fastest with 1, especially on a busy machine). ``None``: leave as is.
     ``precision``: ``"float32"`` or ``"bf16"`` (the forward pass under CUDA autocast to
     bfloat16; CUDA only — on the CPU it is refused with an error, see docs/train.md).
+    ``augment``: what image training batches go through (``none``, ``shift``, ``color``,
+    ``shift+color``; see :mod:`yearn.train._augment`); images (N, C, H, W) only.
     ``stream``: keep the inputs in (pinned) host memory and copy each batch to the device
     (``None``: only when they would take more than half of the GPU's free memory).
     """
@@ -60,6 +62,7 @@ class TrainConfig:
     num_threads: int | None = None
     precision: str = "float32"
     stream: bool | None = None
+    augment: str = "none"
     # built-in models (when ``fit`` gets a model name)
     width: int | None = None
     depth: int | None = None
@@ -111,6 +114,9 @@ class TrainConfig:
         check_choice("precision", self.precision, PRECISIONS, error=err)
         if self.stream is not None and not isinstance(self.stream, bool):
             raise err(f"stream must be True, False or None (automatic); got {self.stream!r}.")
+        from yearn.train._augment import AUGMENTS
+
+        check_choice("augment", self.augment, AUGMENTS, error=err)
         check_number("dropout", self.dropout, low=0.0, high=1.0, high_inclusive=False, error=err)
         return self
 

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from yearn.errors import TrainingError
+from yearn.train._augment import Augmenter
 from yearn.train._batches import SplitTensors, _targets, should_stream
 from yearn.train._callbacks import (
     Callback,
@@ -253,6 +254,8 @@ def train_torch(
     stream = should_stream(data, device, cfg.stream, splits=used)
     tensors = SplitTensors(data, loss, device, stream=stream, splits=used)
     _check_model(model, data, loss, tensors.x["train"])
+    Augmenter.check(cfg.augment, tensors.x["train"])
+    augmenter = Augmenter(cfg.augment, cfg.random_state) if cfg.augment != "none" else None
     optimizer = _optimizer(model, cfg)
     generator = torch.Generator().manual_seed(cfg.random_state)
     state = TrainState(
@@ -303,6 +306,8 @@ def train_torch(
         while state.epoch < cfg.epochs and not state.should_stop:
             cbs.on_epoch_start(state)
             model.train()
+            if augmenter is not None:
+                augmenter.start_epoch(state.epoch)
             lr = state.lr
             # the order on the host (it indexes the labels for the running metric and
             # gathers streamed inputs), one copy of it on the device per epoch
@@ -315,6 +320,8 @@ def train_torch(
                     xb, yb = tensors.batch("train", idx, perm_host[start : start + batch_size])
                 else:
                     xb, yb = x_train[idx], y_train[idx]
+                if augmenter is not None:
+                    xb = augmenter(xb)
                 with amp:
                     out = model(xb)
                     batch_loss = loss_fn(out, yb)

@@ -83,9 +83,28 @@ class LeakageCheck(Check):
     name = "leakage"
     description = "each feature alone against the label on a holdout; id-like columns"
 
+    def _without_label(self, ctx: ProfileContext) -> CheckResult:
+        """No single label (none, or a multi-label set): id-like columns are still found,
+        so the feature screen leaves them out of every model's features."""
+        evidence = []
+        for view in ctx.views(("numeric", "categorical")):
+            why = id_like_reason(view) if view.n_missing < view.values.size else None
+            if why:
+                evidence.append({"column": view.name, "kind": "id-like", "why": why})
+        id_like = [e["column"] for e in evidence]
+        if not id_like:
+            return self.result(message="no single label column: leakage not checked")
+        return self.result(
+            severity="warning",
+            message=f"id-like column(s) {', '.join(id_like)}: exclude them from the features "
+            "(no single label column: leakage not checked)",
+            summary={"leaks": [], "id_like": id_like, "strong": [], "scores": {}},
+            evidence=evidence,
+        )
+
     def run(self, ctx: ProfileContext) -> CheckResult:
         if ctx.label is None:
-            return self.result(message="no label column: leakage not checked")
+            return self._without_label(ctx)
         y, known, classes = ctx.target
         task = ctx.task or "regression"
         k = len(classes)

@@ -1,0 +1,112 @@
+"""The saved manifest as the streaming split reads it: in batches, its sha256 checked."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from yearn.errors import DataError
+from yearn.splits._hash import hash_units
+from yearn.splits._stream_groups import id_text
+from yearn.splits.manifest import SPLITS
+
+__all__ = ["ManifestLookup", "Previous", "previous_splits", "read_previous"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Previous:
+    """A saved manifest as the streaming split needs it: its settings, sha256 and the
+    ``train_dev`` key and split index (into SPLITS) of each example, sorted by key."""
+
+    settings: dict[str, Any]
+    sha256: str
+    keys: np.ndarray
+    codes: np.ndarray
+
+
+def read_previous(root: Path, salt: str, rows: int) -> Previous:
+    """Read ``<root>/.yearn/splits.parquet`` in batches after checking its sha256."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from yearn.splits.manifest import SIDECAR_NAME, _sha256, manifest_path
+
+    path = manifest_path(root)
+    sidecar = path.with_name(SIDECAR_NAME)
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = None
+    sha = _sha256(path)
+    if not isinstance(meta, dict) or meta.get("sha256") != sha:
+        raise DataError(
+            f"{path}: its sha256 does not match the {SIDECAR_NAME} sidecar (or the sidecar is "
+            "missing): the manifest was changed outside yearn. Restore it or redraw with "
+            "'yearn split --fresh'."
+        )
+    keys, codes = [], []
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=rows, columns=["id", "split"]):
+        ids = id_text(batch.column(0))
+        scheme = (meta.get("settings") or {}).get("hash", "blake2b")  # as it was drawn
+        keys.append(hash_units(["i:" + v for v in ids], salt, "train_dev", scheme))
+        split = batch.column(1).cast("string").to_pylist()
+        codes.append(np.array([SPLITS.index(v) for v in split], dtype=np.int8))
+    all_keys = np.concatenate(keys) if keys else np.zeros(0, np.uint64)
+    all_codes = np.concatenate(codes) if codes else np.zeros(0, np.int8)
+    order = np.argsort(all_keys)
+    return Previous(dict(meta.get("settings") or {}), sha, all_keys[order], all_codes[order])
+
+
+def previous_splits(previous: Previous | None, k_td: np.ndarray):
+    """The split index (into SPLITS) each row had in ``previous`` (-1 when new), and a note."""
+    fixed = np.full(k_td.size, -1, dtype=np.int8)
+    if previous is None:
+        return fixed, None
+    old_keys, old_split = previous.keys, previous.codes
+    if old_keys.size:
+        pos = np.minimum(np.searchsorted(old_keys, k_td), old_keys.size - 1)
+        known = old_keys[pos] == k_td
+        fixed[known] = old_split[pos[known]]
+    else:
+        known = np.zeros(k_td.size, dtype=bool)
+    kept = int(known.sum())
+    dropped = old_keys.size - kept
+    note = (
+        f"grown from the previous manifest: {kept} example(s) kept their split, "
+        f"{k_td.size - kept} new example(s) assigned"
+        + (f", {dropped} no longer in the data dropped" if dropped else "")
+        + "."
+    )
+    return fixed, note
+
+
+class ManifestLookup:
+    """The split of each id in a project's saved manifest, read in batches (its sha256
+    checked), for code that streams the data: ``codes(ids)`` gives each id's index in
+    SPLITS, -1 for ids the manifest does not hold."""
+
+    def __init__(self, root: str | Path, rows: int = 1 << 18) -> None:
+        import json
+
+        from yearn.splits.manifest import SIDECAR_NAME, manifest_path
+
+        sidecar = manifest_path(root).with_name(SIDECAR_NAME)
+        try:
+            settings = json.loads(sidecar.read_text(encoding="utf-8")).get("settings") or {}
+        except (OSError, ValueError, AttributeError):
+            settings = {}
+        self.salt = str(settings.get("salt", "yearn"))
+        self.previous = read_previous(Path(root), self.salt, rows)
+        self.scheme = self.previous.settings.get("hash", "blake2b")
+
+    def codes_of(self, column: Any) -> np.ndarray:
+        """``codes`` of an Arrow id column (ids as text, as the split hashes them)."""
+        return self.codes(id_text(column))
+
+    def codes(self, ids: list[str]) -> np.ndarray:
+        keys = hash_units(["i:" + v for v in ids], self.salt, "train_dev", self.scheme)
+        return previous_splits(self.previous, keys)[0]
