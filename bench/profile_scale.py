@@ -272,13 +272,16 @@ def main() -> None:
         f"memory (Arrow) {size_mb:,.0f} MB; {len(os.sched_getaffinity(0))} cores; load average "
         f"{load[0]} before, {load[1]} after\n"
     )
-    print("| step | rows | wall s | CPU s | peak MB | peak / data | what it found | ratio |")
+    print("| step | rows | wall s | CPU s | peak MB | peak / data | found | vs yearn profile |")
     print("|---|---:|---:|---:|---:|---:|---|---:|")
     for name, r in results.items():
         if "error" in r:
             print(f"| {name} | {r['rows']:,} | — | — | — | — | {r['error']} | |")
             continue
-        ratio = f"{r['wall'] / ours:.1f}× yearn" if ours and not name.startswith("yearn") else ""
+        ratio = ""
+        if ours and not name.startswith("yearn"):  # CPU: what the load does not distort
+            cpu = results["yearn profile"]["cpu_seconds"]
+            ratio = f"{r['wall'] / ours:.1f}× wall, {r['cpu_seconds'] / cpu:.1f}× CPU"
         print(
             f"| {name} | {r['rows']:,} | {r['wall']:.1f} | {r['cpu_seconds']:.1f} | "
             f"{r['peak_mb']:,.0f} | {r['peak_mb'] / size_mb:.2f} | {r['found']} | {ratio} |"

@@ -41,7 +41,9 @@ def register(app: typer.Typer) -> None:
             200_000, min=100, help="Rows subsampled by the model-based checks."
         ),
         random_state: int = typer.Option(0, help="Seed of every subsample and model."),
-        jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Checks run at once (threads)."),
+        jobs: int | None = typer.Option(
+            None, "--jobs", "-j", min=1, help="Checks run at once (threads; default: cores, ≤ 4)."
+        ),
         memory: str | None = MEMORY_OPTION,
         stream: bool = STREAM_OPTION,
         as_json: bool = JSON_OPTION,

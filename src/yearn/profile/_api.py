@@ -222,7 +222,8 @@ def profile(
     )
     names = list(REGISTRY) if checks is None else list(checks)
     instances = [get_check(name)() for name in names]
-    ctx.prepare()  # column views, label codes and groups: built once, read-only afterwards
+    n_jobs = check_positive_int("n_jobs", n_jobs)
+    ctx.prepare(n_jobs)  # column views, label codes and groups: built once, read-only after
 
     def run(check) -> CheckResult:
         t0 = time.perf_counter()
@@ -233,7 +234,6 @@ def profile(
             on_check(result)
         return result
 
-    n_jobs = check_positive_int("n_jobs", n_jobs)
     if n_jobs == 1 or len(instances) == 1:
         results = [run(c) for c in instances]
     else:  # numpy, pandas and the classifier release the GIL: checks overlap on cores

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,21 +173,33 @@ class ProfileContext:
                 return ref, tgt, "train/train_dev vs dev/test"
         return None
 
-    def prepare(self) -> None:
-        """Build every cached view up front, so checks may then run in parallel threads."""
-        for name in [*self.features, *([self.label] if self.label else [])]:
-            self.view(name)
+    def prepare(self, n_jobs: int = 1) -> None:
+        """Build every cached view up front (``n_jobs`` columns at once, in threads), so
+        checks may then run in parallel threads."""
+        wanted = dict.fromkeys([*self.features, *([self.label] if self.label else [])])
+        names = [n for n in wanted if n not in self._views]
+        with warnings.catch_warnings():  # process-wide: set once, around every thread
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if n_jobs > 1 and len(names) > 1:  # numpy, pandas and Arrow release the GIL
+                with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+                    views = list(pool.map(self._build_view, names))
+            else:
+                views = [self._build_view(name) for name in names]
+        self._views.update(zip(names, views, strict=True))
         _ = self.target, self.group_codes
 
     def view(self, name: str) -> ColumnView:
         """The cached :class:`ColumnView` of a column."""
         if name not in self._views:
-            col = self.frame[name]
-            kind, mixed = _infer_kind(col, name, self.text_columns, self.image_column)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                self._views[name] = _column_view(col, name, kind, mixed)
+                self._views[name] = self._build_view(name)
         return self._views[name]
+
+    def _build_view(self, name: str) -> ColumnView:
+        col = self.frame[name]
+        kind, mixed = _infer_kind(col, name, self.text_columns, self.image_column)
+        return _column_view(col, name, kind, mixed)
 
     def views(self, kinds: tuple[str, ...] | None = None) -> list[ColumnView]:
         out = [self.view(c) for c in self.features]
