@@ -79,6 +79,7 @@ def test_user_features_with_the_true_rule_win_at_every_size(rule_project, cli):
     assert out["crossing"]["size"] is None
     assert len(out["points"]) == 2 * 3 * 2  # every (model, size, seed)
     assert {p["model"] for p in out["points"]} == {"pipeline", "end-to-end"}
+    assert {p["epochs"] for p in out["points"] if p["model"] == "end-to-end"} == {3}
     # the summary prints the table, the text chart and the verdict; the result is saved
     shown = cli(*args)
     assert shown.exit_code == 0, shown.output
@@ -179,3 +180,13 @@ def test_points_do_not_depend_on_the_executor(rule_project, cli):
     a, b = json.loads(one.output), json.loads(two.output)
     assert a["points"] == b["points"]
     assert b["settings"]["executor"] == "local (2 workers)"
+
+
+def test_small_sizes_get_enough_steps():
+    from yearn.e2e._compare import epochs_for
+
+    recipe = {"epochs": 30, "min_steps": 1500}
+    assert epochs_for(100, recipe) == 375  # 4 batches of 32 per epoch
+    assert epochs_for(5831, recipe) == 30  # 183 batches: 30 epochs are 5,490 steps
+    assert epochs_for(100, {**recipe, "batch_size": 64}) == 750
+    assert epochs_for(100, {"epochs": 30}) == 30  # no floor: the same epochs everywhere

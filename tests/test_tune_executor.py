@@ -53,6 +53,11 @@ def test_ray_gives_the_local_results_for_trials_folds_and_curve_points(cli, tmp_
         out = cli("cv", "-p", str(a), "--model", "logistic", "--executor", "ray", "--json",
                   "--no-record")  # fmt: skip
         cli_local = cli("cv", "-p", str(a), "--model", "logistic", "--json", "--no-record")
+        lc = ["learning-curve", "-p", str(a), "--model", "linear", "--epochs", "2", "--json"]
+        lc_cli_ray = cli(*lc, "--executor", "ray")
+        lc_cli_local = cli(*lc)
+        tune_cli = cli("tune", "-p", str(b), "--model", "linear", "--trials", "2", "--epochs", "2",
+                       "--study", "cli", "--executor", "ray", "--json")  # fmt: skip
     finally:
         ray.shutdown()
     assert remote.executor == "ray (a local Ray with 2 CPUs)"
@@ -71,3 +76,10 @@ def test_ray_gives_the_local_results_for_trials_folds_and_curve_points(cli, tmp_
     assert out.exit_code == 0, out.output
     scores = json.loads(out.output)["result"]["scores"]
     assert scores == json.loads(cli_local.output)["result"]["scores"]
+    for got in (lc_cli_ray, lc_cli_local, tune_cli):
+        assert got.exit_code == 0, got.output
+    keys = ("sizes", "train_errors", "dev_errors")
+    lc_ray_json, lc_local_json = json.loads(lc_cli_ray.output), json.loads(lc_cli_local.output)
+    assert [lc_ray_json[k] for k in keys] == [lc_local_json[k] for k in keys]
+    tuned = json.loads(tune_cli.output)
+    assert tuned["executor"].startswith("ray") and len(tuned["trials"]) == 2

@@ -76,6 +76,9 @@ def register(app: typer.Typer) -> None:
             None, "--chart", help="Write the ladder chart (.png/.svg)."
         ),
         random_state: int = typer.Option(0, "--random-state", help="Seed of the bootstrap."),
+        group_column: str | None = typer.Option(
+            None, "--group-column", help="Table column of group ids: intervals count groups."
+        ),
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Human → train → train-dev → dev → test: the gaps, the principal one, next steps.
@@ -100,6 +103,7 @@ def register(app: typer.Typer) -> None:
             dev_same_distribution=same_dist,
             baseline_error=baseline_error,
             random_state=random_state,
+            group_column=group_column,
             tolerance=_tolerance(tolerance),
             confidence=confidence,
             similar_ratio=similar_ratio,

@@ -104,6 +104,12 @@ def register(app: typer.Typer) -> None:
             help="End-to-end epochs, the same at every size (default: 30 for the CNN, 10 "
             "for the MLP).",
         ),
+        min_steps: int | None = typer.Option(
+            None,
+            "--min-steps",
+            help="End-to-end optimizer steps at least (small sizes get more epochs; "
+            "default: 1500 for the CNN, 0 for the MLP).",
+        ),
         schedule: str | None = typer.Option(
             None,
             "--schedule",
@@ -138,6 +144,7 @@ def register(app: typer.Typer) -> None:
             "width": width,
             "schedule": schedule,
             "augment": augment,
+            "min_steps": min_steps,
         }
         with err_console.status("training both models at every size ...") as status:
 

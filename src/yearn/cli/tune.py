@@ -35,7 +35,9 @@ def register(app: typer.Typer) -> None:
             None, "--study", help="Study name (resumes it if it exists; default <project>-<model>)."
         ),
         epochs: int | None = typer.Option(
-            None, "--epochs", help="Epochs per trial (default: [tune] epochs, else 20)."
+            None,
+            "--epochs",
+            help="Epochs per trial (default: \\[tune] epochs in yearn.toml, else 20).",
         ),
         executor: str = EXECUTOR_OPTION,
         ray_address: str | None = RAY_ADDRESS_OPTION,

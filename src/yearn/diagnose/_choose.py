@@ -49,11 +49,13 @@ def diagnose_source(
     dev_same_distribution: bool | None = None,
     baseline_error: float | None = None,
     random_state: int = 0,
+    group_column: str | None = None,
     **common: Any,
 ) -> SourcedDiagnosis:
     """Diagnose exactly one source. ``errors`` / ``sizes`` map ``train``, ``train_dev``,
-    ``dev``, ``test`` to an error (``"8%"`` or ``0.08``) / a count; ``common`` is passed on
-    (tolerance, confidence, similar_ratio, strict)."""
+    ``dev``, ``test`` to an error (``"8%"`` or ``0.08``) / a count; ``group_column`` (a
+    table's group ids; default: the project's when the table has it) makes the intervals
+    count groups; ``common`` is passed on (tolerance, confidence, similar_ratio, strict)."""
     from yearn.diagnose._from_predictions import diagnose_predictions
     from yearn.diagnose._ladder import diagnose
     from yearn.diagnose._sources import (
@@ -61,6 +63,7 @@ def diagnose_source(
         error_form,
         latest_run_with_predictions,
         project_defaults,
+        project_group_column,
     )
 
     errors = {k: v for k, v in (errors or {}).items() if v is not None}
@@ -81,6 +84,11 @@ def diagnose_source(
     if run is None and predictions is None:
         if model is not None or task is not None:
             raise ConfigError("--model and --task apply to predictions tables, not to errors.")
+        if group_column is not None:
+            raise ConfigError(
+                "--group-column applies to predictions tables (their rows carry group ids), "
+                "not to errors: with errors, give the sizes the groups support (--n-dev ...)."
+            )
         diag = diagnose(
             human=human,
             **{k: errors.get(k) for k in _SPLITS},
@@ -102,6 +110,7 @@ def diagnose_source(
         task=task,
         random_state=random_state,
         dev_same_distribution=dev_same_distribution,
+        group_column=group_column,
     )
     if run is not None:
         result = diagnose_run(
@@ -120,5 +129,7 @@ def diagnose_source(
         kw["human"] = cfg_human
     if metric is None and cfg_metric not in (None, "error"):
         metric = error_form(cfg_metric)
+    if kw["group_column"] is None:
+        kw["group_column"] = project_group_column(project, predictions)
     diag = diagnose_predictions(predictions, metric=metric, **kw)
     return SourcedDiagnosis(diag, str(predictions))

@@ -9,8 +9,11 @@ import numpy as np
 import pandas as pd
 
 from yearn._validation import check_number, check_positive_int
+from yearn.diagnose._groups import grouping_note, split_groups
 from yearn.diagnose._intervals import (
     bootstrap_replicates,
+    design_effect,
+    group_codes,
     newcombe_diff,
     percentile_interval,
     wilson,
@@ -111,6 +114,7 @@ def diagnose_predictions(
     n_resamples: int = 1000,
     random_state: int | None = 0,
     dev_same_distribution: bool | None = None,
+    group_column: str | None = None,
 ) -> Diagnosis | MultiTaskDiagnosis:
     """Diagnose a predictions table: the error of each split present, gaps, verdict.
 
@@ -122,9 +126,13 @@ def diagnose_predictions(
     ``random_state``). Multi-label tables return a :class:`MultiTaskDiagnosis` (all tasks
     pooled, and one per task). ``dev_same_distribution`` (default: when train, train-dev
     and dev rows all come from one ``source``): variance is measured on train-dev and dev
-    together (error rates).
+    together (error rates). ``group_column``: a column of the table holding group ids
+    (rows of one group have correlated errors): the intervals then count groups, not rows
+    (design-effect Wilson / Newcombe, or a bootstrap over groups); a diagnosed run takes
+    the project's ``group_column`` when its table has it.
     """
     p = _load(preds, model, task)
+    groups = split_groups(p, group_column)
     confidence = check_number("confidence", confidence, low=0.5, high=1.0, high_inclusive=False)
     n_resamples = check_positive_int("n_resamples", n_resamples, minimum=100)
     if p.task == "multilabel":
@@ -139,11 +147,13 @@ def diagnose_predictions(
             strict,
             n_resamples,
             random_state,
+            group_column if groups else None,
+            groups,
         )
     em = resolve_metric(metric, p)
     return _generic(
         p, em, human, n_human, tolerance, confidence, similar_ratio, strict, n_resamples,
-        random_state, dev_same_distribution,
+        random_state, dev_same_distribution, group_column if groups else None, groups,
     )  # fmt: skip
 
 
@@ -159,9 +169,11 @@ def _generic(
     n_resamples: int,
     random_state: int | None,
     dev_same_distribution: bool | None = None,
+    group_column: str | None = None,
+    groups: dict[str, np.ndarray] | None = None,
 ) -> Diagnosis:
     """The ladder in any registry metric: Wilson/Newcombe for shares of examples, a
-    bootstrap over rows otherwise."""
+    bootstrap over rows otherwise; with ``groups`` (codes per split), both count groups."""
     rate = em.rate
     rungs: dict[str, Rung] = {}
     caveats: list[str] = []
@@ -176,32 +188,47 @@ def _generic(
     pooled: Rung | None = None
 
     if em.proportion:
+        wrong = {s: em.row_errors(p, s) for s in stats} if groups else {}
+        size: dict[str, float | None] = {"human": rungs["human"].n}
         for s, (v, n, _) in stats.items():
-            low, high = wilson(v, n, confidence)
-            rungs[s] = Rung(s, v, low, high, n)
+            size[s] = n / design_effect(wrong[s], groups[s]) if groups else n
+            low, high = wilson(v, size[s], confidence)
+            rungs[s] = Rung(s, v, low, high, n, **_grouped(groups, s, size[s]))
 
         same = _same_distribution(p) if dev_same_distribution is None else dev_same_distribution
         if same and {"train_dev", "dev"} <= set(rungs):
             pooled = pooled_rung(rungs["train_dev"], rungs["dev"])
+            size["pooled"] = pooled.n
+            if groups and pooled.n:
+                offset = groups["train_dev"].size  # each split's codes kept apart
+                codes = np.concatenate([groups["train_dev"], groups["dev"] + offset])
+                outcomes = np.concatenate([wrong["train_dev"], wrong["dev"]])
+                size["pooled"] = pooled.n / design_effect(outcomes, codes)
         held = {**rungs, **({"pooled": pooled} if pooled else {})}
 
         def gap_ci(lo: str, hi: str, level: float) -> tuple[float, float]:
-            return newcombe_diff(held[hi].value, held[hi].n, held[lo].value, held[lo].n, level)
+            return newcombe_diff(held[hi].value, size[hi], held[lo].value, size[lo], level)
 
-        method = "wilson+newcombe"
+        method = "wilson+newcombe" + (" (effective sizes: groups)" if groups else "")
     else:
         rng = np.random.default_rng(random_state)
         reps: dict[str, np.ndarray] = {}
         for s, (v, n, stat) in stats.items():
-            reps[s] = bootstrap_replicates(stat, n, n_resamples=n_resamples, rng=rng)
+            reps[s] = bootstrap_replicates(
+                stat, n, n_resamples=n_resamples, rng=rng, groups=groups[s] if groups else None
+            )
             low, high = percentile_interval(reps[s], confidence)
-            rungs[s] = Rung(s, v, low, high, n)
+            rungs[s] = Rung(s, v, low, high, n, **_grouped(groups, s, None))
         reps["human"] = _human_replicates(rungs["human"], n_resamples, rng)
 
         def gap_ci(lo: str, hi: str, level: float) -> tuple[float, float]:
             return percentile_interval(reps[hi] - reps[lo], level)
 
-        method = f"bootstrap ({n_resamples} resamples per split)"
+        method = f"bootstrap ({n_resamples} resamples per split" + (
+            " of whole groups)" if groups else ")"
+        )
+    if groups and group_column:
+        caveats.append(grouping_note(group_column, groups, bootstrap=not em.proportion))
     ordered = {k: rungs[k] for k in LADDER if k in rungs}
     return assemble(
         metric=em.name,
@@ -215,7 +242,17 @@ def _generic(
         caveats=caveats,
         strict=strict,
         pooled=pooled,
+        group_column=group_column,
     )
+
+
+def _grouped(
+    groups: dict[str, np.ndarray] | None, split: str, n_effective: float | None
+) -> dict[str, Any]:
+    """The ``groups`` / ``n_effective`` fields of a rung (none without groups)."""
+    if not groups:
+        return {}
+    return {"groups": int(np.unique(groups[split]).size), "n_effective": n_effective}
 
 
 def _same_distribution(p: Predictions) -> bool:
@@ -254,19 +291,22 @@ def _multilabel(
     strict: bool,
     n_resamples: int,
     random_state: int | None,
+    group_column: str | None = None,
+    groups: dict[str, np.ndarray] | None = None,
 ) -> MultiTaskDiagnosis:
     """Per-task error (known labels only) and all tasks pooled (bootstrap over rows); with
     another metric of the registry (``map``, ``roc_auc``), all tasks are diagnosed in it
-    (bootstrap over rows) and each task in its error."""
+    (bootstrap over rows) and each task in its error. With ``groups``, the bootstrap
+    draws whole groups and each task's Wilson / Newcombe interval its effective size."""
     if metric not in (None, "error", "1-accuracy", "hamming"):
         em = resolve_metric(metric, p)
         overall = _generic(
             p, em, human, n_human, tolerance, confidence, similar_ratio, strict, n_resamples,
-            random_state,
+            random_state, None, group_column, groups,
         )  # fmt: skip
         per_task = _multilabel(
             p, None, None, None, tolerance, confidence,
-            similar_ratio, strict, n_resamples, random_state,
+            similar_ratio, strict, n_resamples, random_state, group_column, groups,
         )  # fmt: skip
         return MultiTaskDiagnosis(overall=overall, tasks=per_task.tasks)
     h = _human(human, n_human, True, confidence)
@@ -297,6 +337,7 @@ def _multilabel(
         _no_train_dev(p.splits, caveats)
         rng = np.random.default_rng(random_state)
         reps = {"human": _human_replicates(rungs["human"], n_resamples, rng)}
+        size: dict[str, float | None] = {"human": rungs["human"].n}
         for s in p.splits:
             if col is None:
                 w, k = wrong[s].sum(axis=1), known[s].sum(axis=1)
@@ -307,22 +348,32 @@ def _multilabel(
             if k.sum() == 0:
                 continue
             v = float(w.sum() / k.sum())
+            codes = groups[s][keep] if groups else None
+            size[s] = None
             if col is None:
                 reps[s] = bootstrap_replicates(
                     lambda idx, w=w, k=k: float(w[idx].sum() / k[idx].sum()),
                     len(w),
                     n_resamples=n_resamples,
                     rng=rng,
+                    groups=None if codes is None else group_codes(codes),
                 )
                 low, high = percentile_interval(reps[s], confidence)
             else:
-                low, high = wilson(v, int(k.sum()), confidence)
-            rungs[s] = Rung(s, v, low, high, int(k.sum()))
+                size[s] = k.sum() / (1.0 if codes is None else design_effect(w, group_codes(codes)))
+                low, high = wilson(v, size[s], confidence)
+            grouped = {}
+            if codes is not None:
+                grouped = {"groups": int(np.unique(codes).size), "n_effective": size[s]}
+            rungs[s] = Rung(s, v, low, high, int(k.sum()), **grouped)
 
         def gap_ci(lo: str, hi: str, level: float) -> tuple[float, float]:
             if col is None:
                 return percentile_interval(reps[hi] - reps[lo], level)
-            return newcombe_diff(rungs[hi].value, rungs[hi].n, rungs[lo].value, rungs[lo].n, level)
+            return newcombe_diff(rungs[hi].value, size[hi], rungs[lo].value, size[lo], level)
+
+        if groups and group_column:
+            caveats.append(grouping_note(group_column, groups, bootstrap=col is None))
 
         return assemble(
             metric="error",
@@ -333,9 +384,12 @@ def _multilabel(
             confidence=confidence,
             similar_ratio=similar_ratio,
             strict=strict,
-            ci_method="bootstrap over rows" if col is None else "wilson+newcombe",
+            ci_method=("bootstrap over " + ("groups" if groups else "rows"))
+            if col is None
+            else "wilson+newcombe" + (" (effective sizes: groups)" if groups else ""),
             caveats=caveats,
             task=None if col is None else p.tasks[col],
+            group_column=group_column if groups else None,
         )
 
     return MultiTaskDiagnosis(

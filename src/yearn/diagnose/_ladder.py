@@ -147,6 +147,7 @@ def assemble(
     caveats: list[str] | None = None,
     task: str | None = None,
     pooled: Rung | None = None,
+    group_column: str | None = None,
 ) -> Diagnosis:
     """Turn measured rungs into gaps, the principal gap and next steps.
 
@@ -257,6 +258,7 @@ def assemble(
         similar_ratio=similar_ratio,
         task=task,
         strict=strict,
+        group_column=group_column,
     )
 
 

@@ -43,6 +43,12 @@ class ErrorMetric:
     def rate(self) -> bool:
         return self.metric.name not in _UNBOUNDED
 
+    def row_errors(self, preds: Predictions, split: str) -> np.ndarray:
+        """1.0 where a row of the split is wrong, else 0.0 (error rates, one label)."""
+        part = preds.split(split)
+        data = self.metric.prepare(**predictions_arrays(part, self.metric, None))
+        return (np.asarray(data.y_true) != np.asarray(data.y_pred)).astype(float)
+
     def split_statistic(
         self, preds: Predictions, split: str
     ) -> tuple[float, int, Callable[[np.ndarray], float]]:

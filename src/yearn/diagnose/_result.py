@@ -17,6 +17,9 @@ class Rung:
     """One rung of the ladder: an error with its interval and sample size.
 
     ``assumed`` marks a human-level error that was not given and is taken as 0.
+    ``groups``: the number of distinct groups among the ``n`` rows when the interval
+    counts groups (a group column was given), else ``None``; ``n_effective``: the sample
+    size the interval of an error rate then stands on (``n`` / design effect).
     """
 
     name: str
@@ -25,6 +28,8 @@ class Rung:
     ci_high: float | None = None
     n: int | None = None
     assumed: bool = False
+    groups: int | None = None
+    n_effective: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -33,6 +38,8 @@ class Rung:
             "ci_high": self.ci_high,
             "n": self.n,
             "assumed": self.assumed,
+            "groups": self.groups,
+            "n_effective": self.n_effective,
         }
 
 
@@ -96,6 +103,7 @@ class Diagnosis:
     task: str | None = None
     strict: bool = False
     gap_confidence: float | None = None
+    group_column: str | None = None
 
     # -- reading -------------------------------------------------------------------
     @property
@@ -153,6 +161,7 @@ class Diagnosis:
             "confidence": self.confidence,
             "gap_confidence": self.gap_confidence,
             "ci_method": self.ci_method,
+            "group_column": self.group_column,
         }
 
     # -- display -------------------------------------------------------------------

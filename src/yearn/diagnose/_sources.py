@@ -21,6 +21,7 @@ __all__ = [
     "error_form",
     "latest_run_with_predictions",
     "project_defaults",
+    "project_group_column",
 ]
 
 
@@ -63,8 +64,8 @@ def diagnose_run(
 ) -> RunDiagnosis:
     """Diagnose the ``predictions.parquet`` artefact of a run and read its curves.
 
-    ``kwargs`` go to :func:`yearn.diagnose.diagnose_predictions`; the metric and the
-    human-level error default to the project's ``yearn.toml``.
+    ``kwargs`` go to :func:`yearn.diagnose.diagnose_predictions`; the metric, the
+    human-level error and the group column default to the project's ``yearn.toml``.
     """
     from yearn.diagnose._from_predictions import diagnose_predictions
     from yearn.project import Project
@@ -88,6 +89,8 @@ def diagnose_run(
         curves = store.metrics(record.id)
     finally:
         store.close()
+    if kwargs.get("group_column") is None:
+        kwargs["group_column"] = project_group_column(project, path)
     diag = diagnose_predictions(path, **kwargs)
     health = None
     if not curves.empty and "loss" in set(curves.loc[curves["split"] == "train", "name"]):
@@ -120,6 +123,21 @@ def error_form(metric: str) -> str:
 
     m = get_metric(metric)
     return m.error_name
+
+
+def project_group_column(project: str | Path, table: Any) -> str | None:
+    """The project's ``group_column`` when the predictions ``table`` carries it (training
+    writes it beside the predictions), else None: the rows are then counted as
+    independent."""
+    from yearn.config import CONFIG_FILENAME, load_config
+    from yearn.predictions import peek_columns
+
+    if not (Path(project) / CONFIG_FILENAME).exists():
+        return None
+    column = load_config(project).group_column
+    if column is None or column not in (peek_columns(table) or []):
+        return None
+    return column
 
 
 def project_human_level(project: str | Path, metric: str | None) -> float | None:

@@ -11,6 +11,8 @@ Ray); each carries its own seed, so results do not depend on it.
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -129,17 +131,40 @@ def fit_point(t: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         pipe: Any = TwoStage(t["task"], t["categorical"], t["seed"]).fit(t["F"], t["y"], t["z"])
     else:
         pipe = simple_model(t["task"], t["seed"]).fit(t["F"], t["y"])
-    net = end_to_end_model(t["task"], t["shape"], t["budget"], t["seed"]).fit(t["X"], t["y"])
+    # the trainer's per-fit notes (a flat loss as the cosine rate reaches 0) are not about
+    # the comparison: kept out of the log while the network trains
+    train_log = logging.getLogger("yearn.train")
+    level = train_log.level
+    train_log.setLevel(logging.ERROR)
+    try:
+        net = end_to_end_model(t["task"], t["shape"], t["budget"], t["seed"])
+        net.fit(t["X"], t["y"])
+    finally:
+        train_log.setLevel(level)
     return (
         _outputs(pipe, t["F_dev"], t["task"], t["k"]),
         _outputs(net, t["X_dev"], t["task"], t["k"]),
     )
 
 
+def epochs_for(n: int, budget: dict[str, Any]) -> int:
+    """Epochs of the end-to-end model on ``n`` rows: ``epochs``, or more when that many
+    passes would take fewer than ``min_steps`` optimizer steps (batch size as in
+    :meth:`yearn.train.TrainConfig.resolved_batch_size`)."""
+    from yearn.train import TrainConfig
+
+    epochs = int(budget["epochs"])
+    min_steps = int(budget.get("min_steps") or 0)
+    batch = TrainConfig(batch_size=budget.get("batch_size")).resolved_batch_size(n)
+    return max(epochs, math.ceil(min_steps / math.ceil(n / batch)))
+
+
 def _recipe_text(chosen: dict[str, Any]) -> str:
-    """The end-to-end budget in words: ``30 epochs, cosine schedule, shift+color
-    augmentation``."""
+    """The end-to-end budget in words: ``30 epochs (at least 1,500 steps), cosine schedule,
+    shift+color augmentation``."""
     parts = [f"{chosen['epochs']} epochs"]
+    if chosen.get("min_steps"):
+        parts[0] += f" (at least {chosen['min_steps']:,} steps)"
     if chosen.get("schedule") not in (None, "none"):
         parts.append(f"{chosen['schedule']} schedule")
     if chosen.get("augment") not in (None, "none"):
@@ -242,7 +267,11 @@ def compare_e2e(
         raise ConfigError("model 'cnn' needs an image project; for a table use mlp or linear.")
     from yearn.train import TrainConfig
 
-    TrainConfig.from_params({k: v for k, v in chosen.items() if k != "model"})  # fail early
+    min_steps = chosen.get("min_steps") or 0
+    if isinstance(min_steps, bool) or not isinstance(min_steps, int) or min_steps < 0:
+        raise ConfigError(f"min_steps must be a whole number >= 0; got {min_steps!r}.")
+    trainable = {k: v for k, v in chosen.items() if k not in ("model", "min_steps")}
+    TrainConfig.from_params(trainable)  # fail early
     if chosen.get("augment", "none") != "none" and len(shape) == 1:
         raise ConfigError("--augment changes images; this project is a table: leave it out.")
     orders = nested_orders(train.y, seeds, random_state, task != "regression")
@@ -253,6 +282,7 @@ def compare_e2e(
             budget = {**chosen, "model": e2e_kind}
             if budget.get("batch_size"):
                 budget["batch_size"] = min(n, int(budget["batch_size"]))
+            budget["epochs"] = epochs_for(n, budget)
             tasks.append(
                 {
                     "task": task,
@@ -269,7 +299,7 @@ def compare_e2e(
                     "budget": budget,
                 }
             )
-            where.append((j, s, n))
+            where.append((j, s, n, budget["epochs"]))
     from yearn.tune import get_executor
 
     runner = get_executor(executor, workers=workers, address=ray_address)
@@ -280,11 +310,14 @@ def compare_e2e(
             progress(len(outputs), len(tasks))
     grid = np.empty((2, len(sizes), seeds), dtype=object)
     points = []
-    for (j, s, n), pair in zip(where, outputs, strict=True):
+    for (j, s, n, epochs), pair in zip(where, outputs, strict=True):
         for k, name in enumerate(("pipeline", "end-to-end")):
             grid[k, j, s] = _prepared(m, dev.y, pair[k], task, n_classes)
             value = m.to_error(m.compute(grid[k, j, s]))
-            points.append({"model": name, "size": n, "seed": s, "dev_error": value})
+            point = {"model": name, "size": n, "seed": s, "dev_error": value}
+            if k == 1:
+                point["epochs"] = epochs
+            points.append(point)
 
     def errors(rows: np.ndarray | None) -> np.ndarray:
         out = np.empty(grid.shape)

@@ -24,9 +24,11 @@ __all__ = [
 FIT_SETTINGS = ("schedule", "augment")
 
 #: The end-to-end recipe when the caller does not say otherwise: the same at every size.
-#: Images: yearn's CNN for 30 epochs with a cosine learning-rate schedule and random
-#: shifts + brightness/contrast changes of the training images (docs/e2e.md measures why).
-IMAGE_RECIPE = {"epochs": 30, "schedule": "cosine", "augment": "shift+color"}
+#: Images: yearn's CNN for 30 epochs but at least ``min_steps`` optimizer steps (a small
+#: subset gets more epochs, so it is trained as far as a large one), with a cosine
+#: learning-rate schedule and random shifts + brightness/contrast changes of the training
+#: images (docs/e2e.md measures why).
+IMAGE_RECIPE = {"epochs": 30, "min_steps": 1500, "schedule": "cosine", "augment": "shift+color"}
 TABLE_RECIPE = {"epochs": 10}
 
 C_GRID = (0.003, 0.01, 0.1, 1.0)
