@@ -3,7 +3,7 @@ per-trial time, the dev-set guard's verdict (paired test of the winner against t
 on the confirm half, optimism), and from the per-trial time what 1,000 trials take on 50
 nodes. Prints a markdown table for bench/README.md.
 
-Run: ``OMP_NUM_THREADS=1 python bench/tune_demo.py [--trials 20] [--jobs 1]``."""
+Run: ``OMP_NUM_THREADS=1 python bench/tune_demo.py [--trials 20] [--jobs 1] [--json-out F]``."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--cores-per-node", type=int, default=8)
+    parser.add_argument("--json-out", type=Path, help="also write yearn tune's --json here")
     args = parser.parse_args()
     from yearn.demo import make_tabular_demo
     from yearn.splits import split_project
@@ -50,6 +51,8 @@ def main() -> None:
         wall, cpu = time.perf_counter() - start, _cpu_children() - cpu0
     load_after = os.getloadavg()[0]
     result = json.loads(out.stdout)
+    if args.json_out:
+        args.json_out.write_text(out.stdout)
     trials, counts, guard = result["trials"], result["counts"], result["guard"]
     seconds = [t["seconds"] for t in trials if t["seconds"] is not None]
     per_trial = sum(seconds) / len(seconds)

@@ -12,7 +12,7 @@ import pytest
 
 from yearn.config import load_config
 from yearn.errors import ConfigError
-from yearn.tune import PruneOnDev, confirm_mask, resolve_space, tune
+from yearn.tune import PruneOnDev, confirm_mask, default_space, resolve_space, tune
 
 from ._tune_project import make_tune_project
 
@@ -46,6 +46,17 @@ def test_tune_space_is_read_and_checked(tmp_path):
         (root / "yearn.toml").write_text(toml.replace(LR_LINE, bad))
         with pytest.raises(ConfigError, match=re.escape(message)):
             load_config(root)
+
+
+def test_default_space_spans_what_a_practitioner_searches():
+    mlp = default_space("mlp", "binary")
+    assert max(mlp["width"]) == 512 and mlp["depth"] == {"low": 1, "high": 4}
+    assert mlp["lr"] == {"low": 1e-4, "high": 1e-2, "log": True}  # Adam & co. diverge above
+    assert max(mlp["batch_size"]) == 256 and mlp["class_weight"] == ["none", "balanced"]
+    assert "class_weight" not in default_space("mlp", "regression")
+    assert "width" not in default_space("linear", "binary")
+    with pytest.raises(ConfigError, match="mlp, cnn or linear"):
+        default_space("tree", "binary")
 
 
 def test_confirm_halves_are_stable_and_about_even():
