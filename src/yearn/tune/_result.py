@@ -34,7 +34,7 @@ def trial_rows(trials: Any) -> list[dict[str, Any]]:
                 "epochs_run": attrs.get("epochs_run"),
                 "measured": attrs.get("measured", {}),
                 "last_reported": _finite(steps[-1][1]) if steps else None,
-                "fail_reason": t.system_attrs.get("fail_reason"),
+                "fail_reason": attrs.get("fail_reason", t.system_attrs.get("fail_reason")),
             }
         )
     return rows
@@ -92,6 +92,11 @@ class TuneResult:
             f"{c.get('PRUNED', 0)} pruned, {c.get('FAIL', 0)} failed), {self.epochs} epochs "
             f"each, on {self.executor}; {self.search_seconds:.1f} s searching, "
             f"{self.seconds:.1f} s in all",
+            *[
+                f"trial #{r['number']} failed: {r['fail_reason']}"
+                for r in self.trials
+                if r["state"] == "FAIL" and r.get("fail_reason")
+            ],
             f"best: trial #{self.best['number']} with {self.metric} {self.best['value']:.4g} on "
             f"the select half of dev (default config: {self.default['value']:.4g})",
             "best params: "

@@ -173,7 +173,9 @@ def run_worker(spec: WorkerSpec) -> int:
     from yearn.tune._space import suggest
 
     os.environ.update(spec.env)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # ERROR: Optuna would print each failed trial's traceback; yearn records the reason
+    # (``fail_reason``) and counts the trial as failed in its summary instead
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     data, store = _load(spec)
     select = dev_half(data, "select")
     n_train = len(select.splits["train"])
@@ -189,14 +191,18 @@ def run_worker(spec: WorkerSpec) -> int:
         name = f"tune {spec.study} #{trial.number}"
         tracking = [MLflowLogger(spec.mlflow, spec.study, name)] if spec.mlflow else []
         start = time.perf_counter()
-        result = fit(
-            spec.model,
-            select,
-            store=store,
-            run_name=name,
-            callbacks=[prune, *tracking],
-            **train_config(spec, params),
-        )
+        try:
+            result = fit(
+                spec.model,
+                select,
+                store=store,
+                run_name=name,
+                callbacks=[prune, *tracking],
+                **train_config(spec, params),
+            )
+        except TrainingError as exc:  # the study records the trial as failed, with this
+            trial.set_user_attr("fail_reason", str(exc))
+            raise
         trial.set_user_attr("run_id", result.run_id)
         trial.set_user_attr("seconds", time.perf_counter() - start)
         trial.set_user_attr("epochs_run", len(result.history))
