@@ -247,9 +247,18 @@ def test_study_on_postgresql_lives_with_the_runs(tmp_path):
 
 
 def test_a_diverged_trial_is_counted_failed_with_its_reason(tmp_path):
+    import logging
+
+    seen: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = seen.append  # type: ignore[method-assign]
+    logging.getLogger("optuna").addHandler(handler)
     space = '[tune.space]\nlr = [0.05, 10000.0]\noptimizer = "sgd"\nwidth = [16]\ndepth = 1'
     root = make_tune_project(tmp_path / "p", n=200, space=space)
-    result = tune(root, "mlp", trials=5, study="f")
+    try:
+        result = tune(root, "mlp", trials=5, study="f")
+    finally:
+        logging.getLogger("optuna").removeHandler(handler)
     failed = [t for t in result.trials if t["state"] == "FAIL"]
     assert failed and all(t["params"]["lr"] == 10000.0 for t in failed)
     assert all("diverged" in t["fail_reason"] for t in failed)
@@ -257,3 +266,4 @@ def test_a_diverged_trial_is_counted_failed_with_its_reason(tmp_path):
     lines = result.summary_lines()
     assert f"trial #{failed[0]['number']} failed: training diverged" in "\n".join(lines)
     assert all(t["fail_reason"] is None for t in result.trials if t["state"] != "FAIL")
+    assert not [r for r in seen if "failed" in r.getMessage()]  # no Optuna traceback printed

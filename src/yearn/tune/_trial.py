@@ -133,7 +133,7 @@ def make_study(spec: WorkerSpec, *, load: bool, storage: Any = None) -> Any:
     ``storage``, else a new RDB storage on ``spec.storage``)."""
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)  # the library never prints
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # the library never prints (see run_worker)
     # Optuna >= 5 reads each trial's set_constraint values; older ones a constraints_func
     old_api = spec.constraints and not hasattr(optuna.trial.Trial, "set_constraint")
     with warnings.catch_warnings():  # constraints_func is marked experimental in Optuna 3-4
