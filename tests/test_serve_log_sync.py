@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from tests._serve_model import TinyTabular
 from yearn.errors import ConfigError
-from yearn.serve import RequestLog, columns_of, create_app, read_request_log
+from yearn.serve import RequestLog, columns_of, create_app, read_request_log, segment_files
 
 ROW = {"x1": 0.5, "x2": 1.0, "color": "red"}
 
@@ -93,7 +93,7 @@ def test_process_mode_answers_without_waiting_for_fsync_then_fsyncs(tmp_path, mo
     # close() fsynced the rest: every segment written and the folder were fsynced
     synced = {t for _, t in spy.events}
     assert str(folder.resolve()) in synced
-    assert any(Path(t).name.startswith("part-") for t in synced)
+    assert any("part-" in Path(t).name for t in synced)
     assert log.sync_error is None and len(read_request_log(folder)) == 5
 
 
@@ -117,3 +117,22 @@ def test_flush_fsyncs_each_new_segment_once_and_skips_merged_away_ones(tmp_path,
 def test_unknown_sync_mode_names_the_choices(tmp_path):
     with pytest.raises(ConfigError, match=r"'process'.*'machine'"):
         RequestLog(tmp_path, [], sync="always")
+
+
+def test_a_sync_round_merges_new_segments_into_one_fsynced_file(tmp_path, monkeypatch):
+    spy = FsyncSpy()
+    monkeypatch.setattr(os, "fsync", spy)
+    cols = columns_of(TinyTabular(tmp_path).schema)
+    log = RequestLog(tmp_path / "r", cols, sync_every_s=3600, merge_every=0)
+    inputs = pd.DataFrame({"x1": [1.0], "x2": [2.0], "color": ["red"]})
+    outputs = pd.DataFrame({"pred": ["no"], "proba:no": [0.6], "proba:yes": [0.4]})
+    for k in range(4):
+        log.append(log.table(inputs, outputs, [f"r{k}"], [1.0], "v"))
+    assert not spy.events
+    log.sync_round()  # what the background thread runs every second
+    files = segment_files(tmp_path / "r")
+    assert [f.name for f in files] == [f"part-{log.writer}-000000000001-000000000004.parquet"]
+    synced = [Path(t).name for _, t in spy.events]
+    assert synced[0].startswith(f".{files[0].name}.") and "r" in synced  # the file, the folder
+    assert len(read_request_log(tmp_path / "r")) == 4 and log.syncs == 1
+    log.close()

@@ -12,8 +12,9 @@ their answers: the server commits every batch finished since its last write as o
 mode (like a database's synchronous commit):
 
 * ``"process"`` (default): the segment is handed to the operating system (``write`` and
-  ``rename``) before the answer, and a background thread fsyncs new segments and the folder
-  at most every ``sync_every_s`` (1 s). A killed server (SIGKILL, out of memory, an
+  ``rename``) before the answer, and every ``sync_every_s`` (1 s) a background thread merges
+  the segments written since its last round into one fsynced segment (fsyncing the few it
+  could not merge, and the folder). A killed server (SIGKILL, out of memory, an
   exception) loses no answered request: the kernel holds the data. A machine crash or power
   loss can lose the answered requests of the last ~1 s.
 * ``"machine"``: each segment and the folder are fsynced before the answer: an answered
@@ -290,12 +291,22 @@ class RequestLog:
                 os.close(fd)
         return done
 
+    def sync_round(self) -> None:
+        """Make everything written so far durable: merge the small segments written since
+        the last round (each run into one fsynced file: two fsyncs, not two per segment;
+        measured at 64 clients, fsyncing each segment cost up to a third of the
+        throughput), then fsync the ones left alone and the folder. ``"process"`` mode runs
+        it in the background every ``sync_every_s``."""
+        with self._lock:
+            batch, self._small = self._small, []
+        self._merge(batch)
+        self.flush()
+        self.syncs += 1
+
     def _sync_loop(self) -> None:
-        """``"process"`` mode: fsync what was written, at most every ``sync_every_s``."""
         while not self._stop_syncing.wait(self.sync_every_s):
             try:
-                self.flush()
-                self.syncs += 1
+                self.sync_round()
             except OSError as exc:  # the answers are out: say so loudly, keep serving
                 self.sync_error = f"{type(exc).__name__}: {exc}"
                 log.error("request log: background fsync failed: %s", exc)
