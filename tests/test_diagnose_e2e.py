@@ -32,8 +32,8 @@ def test_trained_run_is_diagnosed(tmp_path, cli):
     from yearn.train import train_project
 
     rng = np.random.default_rng(0)
-    _source(rng, 1200, 0.0, "w").to_csv(tmp_path / "web.csv", index=False)
-    _source(rng, 500, 1.5, "p").to_csv(tmp_path / "phone.csv", index=False)
+    _source(rng, 3000, 0.0, "w").to_csv(tmp_path / "web.csv", index=False)
+    _source(rng, 1000, 1.5, "p").to_csv(tmp_path / "phone.csv", index=False)
     write_project_file(
         tmp_path,
         task="binary",

@@ -18,8 +18,6 @@ from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
-from sklearn import model_selection as ms
-from sklearn.utils.multiclass import type_of_target
 
 from yearn._validation import check_choice, check_number, check_positive_int
 from yearn.errors import ConfigError, DataError
@@ -87,6 +85,8 @@ class Protocol:
 
     def splitters(self, y: Any = None, groups: Any = None) -> list[Any]:
         """The scikit-learn splitter(s) for this data (several only for grouped repeats)."""
+        from sklearn import model_selection as ms  # here: `yearn split` never loads sklearn
+
         stratified = self.stratify and y is not None and _is_classes(y)
         rs = self.random_state if self.shuffle else None
         if self.kind == "holdout":
@@ -315,6 +315,8 @@ def evaluate(
 
 
 def _is_classes(y: Any) -> bool:
+    from sklearn.utils.multiclass import type_of_target
+
     return type_of_target(np.asarray(y)) in ("binary", "multiclass")
 
 
