@@ -167,6 +167,7 @@ async def load(
     conns = [Connection(server.port) for _ in range(clients)]
     for k, conn in enumerate(conns):  # connect (not counted)
         await conn.post("/predict", bodies[k % len(bodies)])
+
     async def snapshot() -> dict:
         side = Connection(server.port)  # a fresh one: an idle one times out between reads
         _, health = await side.request("GET", "/health")
