@@ -1,4 +1,4 @@
-"""The digits demo's gap intervals under its split and two alternatives (issue 13 §6).
+"""The digits demo's gap intervals: its split, its earlier split, two alternatives (issue 13 §6).
 
 For each configuration the digits data is built (``phone_share`` of the 1,797 base images
 to the phone source), split, and the demo's CNN trained (the demo's workflow settings
@@ -8,7 +8,7 @@ independent, what ``yearn diagnose`` prints), its simultaneous interval (the lad
 Bonferroni level) and a cluster bootstrap that resamples *base images* (the 4-5 renders of
 one base image are correlated, so this is the honest width). Prints a markdown table.
 
-    python bench/digits_intervals.py            # ~3 x 1-2 min on 2 quiet cores
+    python bench/digits_intervals.py            # ~4 x 1-2 min on 2 quiet cores
 """
 
 from __future__ import annotations
@@ -31,7 +31,12 @@ from yearn.scaffold import write_project_file
 from yearn.workflow import run_project
 
 CONFIGS = [
-    ("demo (phone 0.28; dev 0.4, t2t 0.4, train_dev 0.2)", 0.28, DIGITS_SPLIT),
+    ("demo (phone 0.28; dev 0.6, test 0.3, t2t 0.1, train_dev 0.2)", 0.28, DIGITS_SPLIT),
+    (
+        "earlier demo (phone 0.28; dev 0.4, test 0.2, t2t 0.4, train_dev 0.2)",
+        0.28,
+        {"dev": 0.4, "test": 0.2, "target_to_train": 0.4, "train_dev": 0.2},
+    ),
     (
         "phone 0.45; dev 0.6, test 0.15, t2t 0.25, train_dev 0.25",
         0.45,

@@ -15,9 +15,12 @@ Markdown table (and ``--json``), with the load average at the start and the end.
     python bench/serve.py --seconds 3 --clients 1 16   # quicker
 
 Modes: ``plain`` (--max-batch 1 --max-wait-ms 0: one request, one inference),
-``batched`` (--max-batch 64 --max-wait-ms 5), both without the request log, and
-``batched+log`` (the default server: every answer waits for its batch to be fsynced to the
-request log; the batches finished during one write share the next).
+``batched`` (--max-batch 64 --max-wait-ms 5), both without the request log, and the
+request log's two sync modes: ``batched+log:process`` (the default server: every answer
+waits for its batch's segment to be written and handed to the OS; fsync in the background
+every second) and ``batched+log:machine`` (``--log-sync machine``: every answer waits for
+its segment and the folder to be fsynced). The batches finished during one write share the
+next.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ YEARN = [sys.executable, "-c", "from yearn.cli import main; main()"]
 MODES = {
     "plain": ["--max-batch", "1", "--max-wait-ms", "0", "--no-log"],
     "batched": ["--max-batch", "64", "--max-wait-ms", "5", "--no-log"],
-    "batched+log": ["--max-batch", "64", "--max-wait-ms", "5"],
+    "batched+log:process": ["--max-batch", "64", "--max-wait-ms", "5", "--log-sync", "process"],
+    "batched+log:machine": ["--max-batch", "64", "--max-wait-ms", "5", "--log-sync", "machine"],
 }
 
 
@@ -86,9 +90,9 @@ class Server:
     def __init__(self, export: Path, mode: str, work: Path) -> None:
         self.port = _free_port()
         args = ["serve", "--model", str(export), "--port", str(self.port), *MODES[mode]]
-        if mode.endswith("+log"):
+        if "+log" in mode:
             args += ["--project", str(work / "log-project")]
-        self.out = (work / f"server-{mode}.out").open("wb")
+        self.out = (work / f"server-{mode.replace(':', '-')}.out").open("wb")
         self.proc = subprocess.Popen(
             [*YEARN, *args], env=_env(), stdout=self.out, stderr=subprocess.STDOUT
         )
@@ -248,7 +252,7 @@ def main() -> None:
                 )
                 row["mode"] = mode
                 results.append(row)
-                print(f"{mode:12s} {clients:3d} clients: {row['req_per_s']:8.1f} req/s  "
+                print(f"{mode:20s} {clients:3d} clients: {row['req_per_s']:8.1f} req/s  "
                       f"p50 {row['p50_ms']:7.2f} ms  p99 {row['p99_ms']:7.2f} ms  "
                       f"CPU ms/req server {row['server_cpu_ms_per_req']:.3f} "
                       f"client {row['client_cpu_ms_per_req']:.3f}, "

@@ -120,6 +120,22 @@ def test_cli_checks_and_non_loopback_warning(table, cli, monkeypatch):
     assert calls[0]["host"] == "127.0.0.1"
 
 
+@pytest.mark.parametrize(
+    ("mode", "says"), [("process", "survives a killed server"), ("machine", "machine crash")]
+)
+def test_the_start_up_line_states_the_log_sync_mode(table, cli, monkeypatch, mode, says):
+    root, folder = table
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    args = ["serve", "--run", folder.name, "-p", root, "--port", str(_free_port())]
+    result = cli(*args, "--log-sync", mode)
+    assert result.exit_code == 0, result.output
+    assert f"--log-sync {mode}" in result.output and says in result.output
+    result = cli(*args, "--log-sync", "always")
+    assert result.exit_code == 2 and "'process'" in result.output and "'machine'" in result.output
+
+
 def test_serve_web_serves_the_page_from_memory_only(table, cli, monkeypatch):
     from yearn.errors import ConfigError
     from yearn.ship.targets import fetch_runtime

@@ -220,3 +220,16 @@ def test_exported_graph_carries_no_exporter_metadata(compressed):
         assert all(not i.metadata_props for i in (*model.graph.input, *model.graph.output))
         assert all(not n.name and not n.doc_string for n in model.graph.node)
         assert not model.graph.value_info
+
+
+def test_a_pruned_gain_is_said_to_come_with_extra_training() -> None:
+    from yearn.ship._compress import _finetune_caveat
+
+    caveat = _finetune_caveat("pruned-50%", "significant gain", 2)
+    assert "2 more epoch(s)" in caveat and "no evidence that pruning" in caveat
+    assert _finetune_caveat("pruned-50%", "borderline gain", 2)
+    # null cases: no gain, not pruned, or no fine-tune → nothing added
+    assert _finetune_caveat("pruned-50%", "not significant", 2) == ""
+    assert _finetune_caveat("pruned-50%", "significant loss", 2) == ""
+    assert _finetune_caveat("int8-dynamic", "significant gain", 2) == ""
+    assert _finetune_caveat("pruned-50%", "significant gain", 0) == ""

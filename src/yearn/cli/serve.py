@@ -38,6 +38,13 @@ def register(app: typer.Typer) -> None:
         log: bool = typer.Option(
             True, "--log/--no-log", help="Append every request to the project's request log."
         ),
+        log_sync: str = typer.Option(
+            "process",
+            "--log-sync",
+            help="What an answered request's log row survives: 'process' (a killed server; "
+            "fsync in the background every second, so a machine crash can lose ~1 s of "
+            "answers) or 'machine' (fsync before every answer: slower).",
+        ),
     ) -> None:
         """Serve an exported model: POST /predict, GET /health, GET /metadata, docs at /docs."""
         from yearn.serve import plan_server
@@ -52,6 +59,7 @@ def register(app: typer.Typer) -> None:
             max_wait_ms=max_wait_ms,
             max_body_bytes=max_body,
             log=log,
+            log_sync=log_sync,
             web=web,
             allowed_hosts=None if local else ["*"],
             freeze_heap=True,  # this process only serves: no full-heap GC pauses
@@ -74,7 +82,10 @@ def register(app: typer.Typer) -> None:
         )
         if plan.log_folder is not None:
             console.print(
-                f"request log: {escape(str(plan.log_folder))}", highlight=False, soft_wrap=True
+                f"request log: {escape(str(plan.log_folder))} (--log-sync {plan.log_sync}: "
+                f"{plan.log_survives})",
+                highlight=False,
+                soft_wrap=True,
             )
         import uvicorn
 

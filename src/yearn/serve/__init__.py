@@ -9,11 +9,12 @@
 
 from yearn.serve._app import LOOPBACK_NAMES, ServableModel, create_app, load_web_files
 from yearn.serve._batcher import BatchInfo, MicroBatcher
-from yearn.serve._log import RequestLog, read_request_log, segment_files
+from yearn.serve._log import LOG_SYNC_MODES, RequestLog, read_request_log, segment_files
 from yearn.serve._schema import Column, columns_of, decode_image, request_models, rows_to_frame
 from yearn.serve._server import ServerPlan, plan_server, resolve_export
 
 __all__ = [
+    "LOG_SYNC_MODES",
     "LOOPBACK_NAMES",
     "BatchInfo",
     "Column",

@@ -83,8 +83,9 @@ def create_app(
 ) -> Any:
     """The FastAPI app serving ``model``.
 
-    ``request_log`` receives every predicted row before its answer is sent (one durable
-    write for all the batches finished meanwhile); ``web_files`` maps names to
+    ``request_log`` receives every predicted row before its answer is sent (one write for
+    all the batches finished meanwhile; fsynced first or in the background, as its ``sync``
+    mode says); ``web_files`` maps names to
     ``(content, media type)`` served under ``/web/`` (``yearn serve --web``);
     ``allowed_hosts`` are the ``Host`` header values accepted (default: loopback names).
     ``freeze_heap``: at start-up, move every object then alive out of the garbage
@@ -323,6 +324,14 @@ def create_app(
         max_body_bytes=max_body_bytes,
     )
 
+    def log_health() -> dict[str, Any]:
+        if request_log is None:
+            return {"log_sync": None}
+        out: dict[str, Any] = {"log_sync": request_log.sync, "log_survives": request_log.survives}
+        if request_log.sync_error is not None:
+            out["log_sync_error"] = request_log.sync_error
+        return out
+
     @app.get("/health", summary="Liveness and counters")
     async def health() -> dict[str, Any]:
         return {
@@ -331,6 +340,7 @@ def create_app(
             "batches": batcher.batches,
             "rows": batcher.rows,
             "log_writes": batcher.commits,
+            **log_health(),
         }
 
     @app.get("/metadata", summary="The model's version, metric, threshold and fingerprint")

@@ -9,13 +9,13 @@ loop keeps accepting requests), and hands every caller its own slice. Errors rea
 callers: a failing batch of several requests is rerun one request at a time, so each
 caller gets its own result or its own error; nobody waits forever.
 
-With ``commit`` (the request log), answers wait for a durable write: each finished batch is
-committed in a thread and only then are its callers answered; meanwhile the worker computes
-the next batches, up to ``max_commits`` writes run at once (a file system commits
-concurrent fsyncs together: measured 69 durable writes/s one at a time, 546 four at a
-time), and batches finished while all of them are busy share the next write (group
-commit). The disk's latency is thus paid neither once per batch in series nor by the
-model.
+With ``commit`` (the request log), answers wait for their write (handed to the OS, or
+fsynced too: the log's sync mode): each finished batch is committed in a thread and only
+then are its callers answered; meanwhile the worker computes the next batches, up to
+``max_commits`` writes run at once (a file system commits concurrent fsyncs together:
+measured 69 fsynced writes/s one at a time, 546 four at a time), and batches finished while
+all of them are busy share the next write (group commit). The disk's latency is thus paid
+neither once per batch in series nor by the model.
 """
 
 from __future__ import annotations

@@ -6,10 +6,20 @@ Layout (the contract monitoring reads): ``ProjectPaths(root).request_log`` holds
 schema names, ``pred`` (multi-label: ``pred:<task>``) and ``proba:<class>``. Image inputs
 are logged as their height x width (the pixels are not kept).
 
-Batches are written as new segments (temporary file, fsync, rename) *before* their callers
-get their answers: the server commits every batch finished since its last write as one
-segment (group commit), so an answered request is always on disk, a crash loses only
-requests not yet answered, and no segment is ever half-written. Segments written by this
+Batches are written as new segments (temporary file, rename) *before* their callers get
+their answers: the server commits every batch finished since its last write as one segment
+(group commit), so no segment is ever half-written. How far "written" goes is the ``sync``
+mode (like a database's synchronous commit):
+
+* ``"process"`` (default): the segment is handed to the operating system (``write`` and
+  ``rename``) before the answer, and every ``sync_every_s`` (1 s) a background thread merges
+  the segments written since its last round into one fsynced segment (fsyncing the few it
+  could not merge, and the folder). A killed server (SIGKILL, out of memory, an
+  exception) loses no answered request: the kernel holds the data. A machine crash or power
+  loss can lose the answered requests of the last ~1 s.
+* ``"machine"``: each segment and the folder are fsynced before the answer: an answered
+  request survives a power loss too, at the disk's fsync latency on every answer.
+ Segments written by this
 process are merged into one larger segment (in a background thread) when there are many of
 them and on :meth:`RequestLog.close`; the merged file's name covers the sequence numbers it
 replaces, so if a crash strikes between writing it and deleting the small ones,
@@ -19,7 +29,9 @@ replaces, so if a crash strikes between writing it and deleting the small ones,
 from __future__ import annotations
 
 import logging
+import os
 import re
+import secrets
 import threading
 import uuid
 from collections.abc import Sequence
@@ -33,10 +45,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from yearn._io import atomic_write
+from yearn.errors import ConfigError
 from yearn.paths import ProjectPaths
 from yearn.serve._schema import Column
 
-__all__ = ["RequestLog", "read_request_log", "segment_files"]
+__all__ = ["LOG_SYNC_MODES", "RequestLog", "read_request_log", "segment_files"]
+
+#: what an answered request survives: a killed server process, or a machine crash
+LOG_SYNC_MODES = ("process", "machine")
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +100,9 @@ class RequestLog:
     """Writes served batches to a project's request log (thread-safe).
 
     ``merge_every`` small segments of this writer are merged into one (0: never merge
-    while serving; :meth:`close` always merges).
+    while serving; :meth:`close` always merges). ``sync``: ``"process"`` (answered rows are
+    handed to the OS before the answer and fsynced in the background every
+    ``sync_every_s``) or ``"machine"`` (fsynced before the answer); see the module docstring.
     """
 
     def __init__(
@@ -94,7 +112,17 @@ class RequestLog:
         classes: Sequence[str] = (),
         *,
         merge_every: int = 256,
+        sync: str = "process",
+        sync_every_s: float = 1.0,
     ) -> None:
+        if sync not in LOG_SYNC_MODES:
+            raise ConfigError(
+                f"unknown request-log sync mode {sync!r}: use 'process' (survives a killed "
+                "server; a machine crash can lose ~1 s of answers) or 'machine' (fsync before "
+                "every answer)."
+            )
+        self.sync = sync
+        self.sync_every_s = float(sync_every_s)
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.columns = list(columns)
@@ -106,6 +134,23 @@ class RequestLog:
         self._lock = threading.Lock()
         self._merger: threading.Thread | None = None
         self.rows_written = 0
+        self._unsynced: list[Path] = []  # "process" mode: written, not yet fsynced
+        self._syncer: threading.Thread | None = None
+        self._stop_syncing = threading.Event()
+        #: background fsync rounds done, and the last one's error (None: none failed)
+        self.syncs = 0
+        self.sync_error: str | None = None
+
+    @property
+    def survives(self) -> str:
+        """What an answered request survives, in words (for /health and the start-up line)."""
+        if self.sync == "machine":
+            return "fsynced before each answer: survives a machine crash"
+        return (
+            "handed to the OS before each answer, fsynced every "
+            f"{self.sync_every_s:g} s: survives a killed server; a machine crash can lose "
+            f"the last ~{self.sync_every_s:g} s of answers"
+        )
 
     @classmethod
     def for_project(cls, root: str | Path, columns: Sequence[Column], classes=()) -> RequestLog:
@@ -162,18 +207,29 @@ class RequestLog:
         return pa.table(cols)
 
     def append(self, table: pa.Table) -> Path:
-        """Write one batch as a new segment (atomic, fsynced); returns its path. Several
-        threads may append at once (each writes its own file). When ``merge_every`` small
-        segments have piled up, a background thread merges them."""
+        """Write one batch as a new segment (atomic; fsynced in ``"machine"`` mode, handed
+        to the OS and queued for the background fsync in ``"process"`` mode); returns its
+        path. Several threads may append at once (each writes its own file). When
+        ``merge_every`` small segments have piled up, a background thread merges them."""
         with self._lock:
             self._seq += 1
             seq = self._seq
         path = self.folder / _segment_name(self.writer, seq, seq)
-        with atomic_write(path) as tmp:
-            # small and short-lived (merged later): no statistics or dictionaries
-            pq.write_table(table, tmp, write_statistics=False, use_dictionary=False)
-        # atomic_write fsynced the file and the folder (the rename): durable now
+        if self.sync == "machine":
+            with atomic_write(path) as tmp:
+                # small and short-lived (merged later): no statistics or dictionaries
+                pq.write_table(table, tmp, write_statistics=False, use_dictionary=False)
+            # atomic_write fsynced the file and the folder (the rename): durable now
+        else:
+            _write_and_rename(path, table)  # in the kernel's hands: survives a killed process
         with self._lock:
+            if self.sync == "process":
+                self._unsynced.append(path)
+                if self._syncer is None:
+                    self._syncer = threading.Thread(
+                        target=self._sync_loop, name="yearn-request-log-sync", daemon=True
+                    )
+                    self._syncer.start()
             self._small.append((seq, path))
             self.rows_written += table.num_rows
             due = self.merge_every and len(self._small) >= self.merge_every
@@ -210,14 +266,63 @@ class RequestLog:
             for _, p in run:
                 p.unlink(missing_ok=True)
 
+    def flush(self) -> int:
+        """fsync the segments written since the last flush, then the folder (their names);
+        returns how many were fsynced. Merged-away segments are skipped: the merged file
+        holding their rows was fsynced when written."""
+        with self._lock:
+            paths, self._unsynced = self._unsynced, []
+        done = 0
+        for path in paths:
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue  # merged away
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            done += 1
+        if paths:
+            fd = os.open(self.folder, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        return done
+
+    def sync_round(self) -> None:
+        """Make everything written so far durable: merge the small segments written since
+        the last round (each run into one fsynced file: two fsyncs, not two per segment;
+        measured at 64 clients, fsyncing each segment cost up to a third of the
+        throughput), then fsync the ones left alone and the folder. ``"process"`` mode runs
+        it in the background every ``sync_every_s``."""
+        with self._lock:
+            batch, self._small = self._small, []
+        self._merge(batch)
+        self.flush()
+        self.syncs += 1
+
+    def _sync_loop(self) -> None:
+        while not self._stop_syncing.wait(self.sync_every_s):
+            try:
+                self.sync_round()
+            except OSError as exc:  # the answers are out: say so loudly, keep serving
+                self.sync_error = f"{type(exc).__name__}: {exc}"
+                log.error("request log: background fsync failed: %s", exc)
+
     def close(self) -> None:
-        """Wait for a running merge, then merge the remaining small segments (call it once
-        no append is under way)."""
+        """Stop the background fsync, wait for a running merge, merge the remaining small
+        segments and fsync what is left (call it once no append is under way)."""
+        self._stop_syncing.set()
+        if self._syncer is not None:
+            self._syncer.join()
         if self._merger is not None:
             self._merger.join()
         with self._lock:
             batch, self._small = self._small, []
         self._merge(batch)
+        self.flush()
 
 
 def _runs(segments: list[tuple[int, Path]]) -> list[list[tuple[int, Path]]]:
@@ -229,6 +334,19 @@ def _runs(segments: list[tuple[int, Path]]) -> list[list[tuple[int, Path]]]:
         else:
             runs.append([seg])
     return runs
+
+
+def _write_and_rename(path: Path, table: pa.Table) -> None:
+    """Write ``table`` to a temporary file beside ``path`` and rename it into place, without
+    fsync: readers never see half a segment, and the data is the kernel's once this returns."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        # small and short-lived (merged later): no statistics or dictionaries
+        pq.write_table(table, tmp, write_statistics=False, use_dictionary=False)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _floats(series: pd.Series) -> np.ndarray:

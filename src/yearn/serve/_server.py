@@ -51,6 +51,8 @@ class ServerPlan:
     model_version: str
     log_folder: Path | None
     web: bool
+    log_sync: str | None = None
+    log_survives: str | None = None
 
 
 def plan_server(
@@ -62,12 +64,15 @@ def plan_server(
     max_wait_ms: float = 5.0,
     max_body_bytes: int = 2 * 1024 * 1024,
     log: bool = True,
+    log_sync: str = "process",
     web: bool = False,
     allowed_hosts: list[str] | None = None,
     freeze_heap: bool = False,
 ) -> ServerPlan:
     """Load the export and build the app (``web``: the browser page served at ``/web/``;
-    ``freeze_heap``: see :func:`yearn.serve.create_app`, for a process that only serves)."""
+    ``freeze_heap``: see :func:`yearn.serve.create_app`, for a process that only serves;
+    ``log_sync``: the request log's ``"process"`` or ``"machine"`` mode, see
+    :class:`yearn.serve.RequestLog`)."""
     from yearn.serve._app import create_app, load_web_files
     from yearn.serve._log import RequestLog
     from yearn.serve._schema import columns_of
@@ -79,7 +84,9 @@ def plan_server(
     request_log = None
     if log:
         folder = ProjectPaths(log_root(project, export)).request_log
-        request_log = RequestLog(folder, columns_of(exported.schema), exported.classes)
+        request_log = RequestLog(
+            folder, columns_of(exported.schema), exported.classes, sync=log_sync
+        )
     web_files = None
     if web:
         from yearn.ship.targets import build_web
@@ -102,4 +109,6 @@ def plan_server(
         model_version=exported.model_version,
         log_folder=None if request_log is None else request_log.folder,
         web=web,
+        log_sync=None if request_log is None else request_log.sync,
+        log_survives=None if request_log is None else request_log.survives,
     )

@@ -265,6 +265,16 @@ def _variant_sentence(
     return f"{name} gains {-value:.2f} {unit} [{-high:.2f}, {-low:.2f}], {verdict}"
 
 
+def _finetune_caveat(name: str, verdict: str, finetune_epochs: int) -> str:
+    """A pruned variant's gain may come from its extra training, not from pruning: say so."""
+    if not name.startswith("pruned") or not verdict.endswith("gain") or finetune_epochs <= 0:
+        return ""
+    return (
+        f" (its fine-tune trained {finetune_epochs} more epoch(s) than the float model had:"
+        " the gain is no evidence that pruning itself helps)"
+    )
+
+
 def _calibration_inputs(src: RunSource, rows: int, random_state: int) -> dict[str, np.ndarray]:
     frame = src.frames["train"]
     rng = np.random.default_rng(random_state)
@@ -350,7 +360,8 @@ def compress_run(
             Variant(
                 name, len(model_bytes), len(gzip.compress(model_bytes, 6)), sparsity,
                 timings[name], float(cmp.value_b), *cost, float(cmp.p_value), verdict,
-                _variant_sentence(name, cost, verdict, float(cmp.p_value), metric_name),
+                _variant_sentence(name, cost, verdict, float(cmp.p_value), metric_name)
+                + _finetune_caveat(name, verdict, finetune_epochs),
                 speed={b: speed_of(samples["float32"][b], t).to_dict()
                        for b, t in samples[name].items()},
             )
