@@ -141,3 +141,29 @@ def test_tabular_demo_trains_without_the_planted_columns(tmp_path, cli, monkeypa
     assert "mean_radius" in prep
     facts = str(build_report(root)["project"].parts[0])
     assert "pathology_score" in facts and "left out" in facts
+
+
+def test_a_declared_text_input_is_kept_though_it_predicts_the_label(tmp_path, monkeypatch):
+    """The text a text model reads is meant to predict the label: the profile's flag is
+    shown (kept, with the reason), not acted on; a numeric leak beside it still leaves."""
+    monkeypatch.delenv(KEEP_COLUMNS_ENV, raising=False)
+    rng = np.random.default_rng(0)
+    n = 300
+    y = rng.integers(0, 2, n)
+    words = np.where(y == 1, "great lovely superb", "awful dull broken")
+    frame = pd.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(n)],
+            "review": [f"{w} item {i % 7}" for i, w in enumerate(words)],
+            "copy": y + rng.normal(0, 0.05, n),
+            "y": y,
+        }
+    )
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    toml = TOML.replace('id_column = "id"', 'id_column = "id"\ntext_columns = ["review"]')
+    (tmp_path / "yearn.toml").write_text(toml.format(extra=""), encoding="utf-8")
+    screen = screen_features(tmp_path)
+    assert "review" in screen.kept and screen.kept["review"].startswith("leaky")
+    assert "copy" in screen.excluded
+    ds = load_project(tmp_path)
+    assert ds.text_columns == ("review",) and "copy" not in ds.feature_columns

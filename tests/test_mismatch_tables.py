@@ -11,8 +11,8 @@ from yearn.scaffold import write_project_file
 from yearn.splits import split_project
 
 
-def _project(root, *, shifted: bool):
-    rng = np.random.default_rng(1)
+def _project(root, *, shifted: bool, seed: int = 1):
+    rng = np.random.default_rng(seed)
     (root / "data").mkdir(parents=True)
     for name, n in (("registry", 400), ("clinic", 400)):
         x1 = rng.normal(0, 1, n)
@@ -62,10 +62,17 @@ def test_missingness_and_spread_matched(tmp_path):
 
 
 def test_no_difference_nothing_injected(tmp_path):
-    result = synthesize(_project(tmp_path, shifted=False), n=100, write=False)
-    for row in result.fit:
-        assert row["missing_synthetic"] == 0
-        assert row["noise_sigma"] is None or row["noise_sigma"] < 0.3
+    """Null case: noise is added only where the target's spread is larger at the 5% level,
+    so over ten null projects (two columns each) it is added rarely, never missingness."""
+    noisy = 0
+    for seed in range(10):
+        root = tmp_path / f"p{seed}"
+        result = synthesize(_project(root, shifted=False, seed=seed), n=100, write=False)
+        for row in result.fit:
+            assert row["missing_synthetic"] == 0
+            noisy += bool(row["noise_sigma"])
+    # 20 column tests at alpha 0.05: 1 expected; more than 3 happens with p = 0.016
+    assert noisy <= 3, noisy
 
 
 def test_unknown_column_is_an_error(tmp_path):

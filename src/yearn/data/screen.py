@@ -40,10 +40,13 @@ def read_screen(root: str | Path) -> dict[str, Any] | None:
 
 def kept_columns(config: ProjectConfig, keep: Sequence[str] = ()) -> tuple[str, ...]:
     """Columns to keep although flagged: ``[features] keep``, ``$YEARN_KEEP_COLUMNS`` (set
-    by ``--keep-column``) and ``keep`` (the Python API's ``keep=``)."""
+    by ``--keep-column``), ``keep`` (the Python API's ``keep=``) and the ``text_columns``
+    the project names as its model's input: text that predicts the label well is what a
+    text model is for, so the profile's flag on it is shown, not acted on."""
     keep = [keep] if isinstance(keep, str) else list(keep or ())
     extra = [c.strip() for c in os.environ.get(KEEP_COLUMNS_ENV, "").split(",") if c.strip()]
-    return tuple(dict.fromkeys([*config.features.keep, *extra, *map(str, keep)]))
+    declared = list(config.text_columns)
+    return tuple(dict.fromkeys([*config.features.keep, *extra, *map(str, keep), *declared]))
 
 
 def apply_screen(dataset: Dataset, config: ProjectConfig, keep: Sequence[str] = ()) -> Dataset:

@@ -55,7 +55,7 @@ class FeatureScreen:
             )
         if self.kept:
             parts.append(
-                "kept on request although flagged: "
+                "kept on request (keep, --keep-column or text_columns) although flagged: "
                 + "; ".join(f"{c} ({why})" for c, why in self.kept.items())
             )
         return ". ".join(parts)
