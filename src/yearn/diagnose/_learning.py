@@ -389,8 +389,9 @@ def learning_curve(
     if bias_limited:
         verdict = (
             f"more data will not fix bias: train {metric} is {fmt(tr[-1])}, above the target "
-            f"{fmt(target_error or 0.0)}, and dev error cannot fall below it; reduce avoidable "
-            f"bias first (bigger model, train longer). For the record, {expect}."
+            f"{fmt(target_error or 0.0)}, and dev error cannot fall below it; that floor falls "
+            f"with less avoidable bias (bigger model, train longer), not with more data of this "
+            f"kind. For the record, {expect}."
         )
         helps = False
     elif helps:
