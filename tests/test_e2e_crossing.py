@@ -101,3 +101,40 @@ def test_alternating_wins_claim_no_crossing():
     assert _claimed(["end-to-end", "pipeline"]) == ("end-to-end", "pipeline")
     assert _claimed(["pipeline", "end-to-end", "pipeline"]) is None
     assert _claimed(["tie", "tie"]) is None and _claimed(["pipeline", "tie"]) is None
+
+
+def _grouped_losses(rng: np.random.Generator, n_groups: int, size: int) -> np.ndarray:
+    """Equal models, but each group's rows share their outcome (renders of one image)."""
+    err = np.tile(np.linspace(0.4, 0.1, len(SIZES)), (2, 1))
+    per_group = (rng.random((2, len(SIZES), 3, n_groups)) < err[:, :, None, None]).astype(float)
+    return np.repeat(per_group, size, axis=-1)
+
+
+def test_grouped_rows_are_resampled_by_group():
+    """Null case with correlated rows: drawing rows as if independent calls sizes for one
+    model by chance; drawing groups keeps the simultaneous calls rare."""
+    row_wins, group_wins = 0, 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        losses = _grouped_losses(rng, 100, 8)
+        groups = np.repeat(np.arange(100), 8)
+        rows = curve_stats(_errors(losses), SIZES, 800, n_resamples=200, random_state=seed)
+        grouped = curve_stats(
+            _errors(losses), SIZES, 800, n_resamples=200, random_state=seed, groups=groups
+        )
+        row_wins += sum(w != "tie" for w in rows.winners)
+        group_wins += sum(w != "tie" for w in grouped.winners)
+    assert group_wins <= 3
+    assert row_wins > 3 * max(group_wins, 1)
+
+
+def test_groups_of_one_row_are_the_row_bootstrap():
+    rng = np.random.default_rng(0)
+    err = np.tile(np.linspace(0.4, 0.1, len(SIZES)), (2, 1))
+    losses = _grid(err, 3, 300, rng)
+    plain = curve_stats(_errors(losses), SIZES, 300, n_resamples=50, random_state=1)
+    single = curve_stats(
+        _errors(losses), SIZES, 300, n_resamples=50, random_state=1, groups=np.arange(300)
+    )
+    assert np.array_equal(plain.diff_low, single.diff_low)
+    assert np.array_equal(plain.diff_high, single.diff_high)

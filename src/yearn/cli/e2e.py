@@ -47,13 +47,19 @@ def _chart(rows: list[dict[str, Any]], n_train: int) -> list[str]:
     return lines
 
 
+def _groups(out: dict) -> str:
+    n, column = out["settings"].get("dev_groups"), out["settings"].get("group_column")
+    return f" in {n:,} groups of {column} (the bootstrap draws groups)" if n else ""
+
+
 def _print(result: Any) -> None:
     out = result.to_dict()
     console.print(f"[bold]pipeline[/]: {out['pipeline']}", highlight=False)
     console.print(f"[bold]end-to-end[/]: {out['end_to_end']}", highlight=False)
     console.print(
-        f"{out['seeds']} seeds per size; dev {out['n_dev']:,} rows; {out['metric']} (lower is "
-        f"better); intervals {out['confidence']:.0%} (difference: simultaneous over sizes)",
+        f"{out['seeds']} seeds per size; dev {out['n_dev']:,} rows{_groups(out)}; "
+        f"{out['metric']} (lower is better); intervals {out['confidence']:.0%} "
+        "(difference: simultaneous over sizes)",
         highlight=False,
     )
     table = Table("size", "pipeline", "end-to-end", "pipeline − end-to-end", "winner")

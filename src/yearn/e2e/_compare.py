@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from yearn.e2e._crossing import curve_stats
+from yearn.e2e._crossing import curve_stats, group_members
 from yearn.e2e._models import (
     IMAGE_RECIPE,
     TABLE_RECIPE,
@@ -236,8 +236,11 @@ def compare_e2e(
             "my_features.py:make_features (see docs/e2e.md), or an --intermediate column."
         )
     train, dev = data.splits["train"], data.splits["dev"]
-    if not (np.array_equal(train.ids, dataset.ids[index["train"]])):
-        raise DataError("the prepared data and the dataset disagree on the train rows' order.")
+    if not (
+        np.array_equal(train.ids, dataset.ids[index["train"]])
+        and np.array_equal(dev.ids, dataset.ids[index["dev"]])
+    ):
+        raise DataError("the prepared data and the dataset disagree on the rows' order.")
     shape = tuple(train.x.shape[1:])
     X_e, X_e_dev = train.x.reshape(len(train), -1), dev.x.reshape(len(dev), -1)
     if features is None:
@@ -326,7 +329,13 @@ def compare_e2e(
             out[idx] = m.to_error(m.compute(part))
         return out
 
-    stats = curve_stats(errors, sizes, len(dev), n_resamples=n_resamples, random_state=random_state)
+    dev_groups = None if dataset.groups is None else dataset.groups[index["dev"]]
+    members = group_members(dev_groups, len(dev))
+    n_groups = None if members is None else len(members)  # None: the rows are the units
+    stats = curve_stats(
+        errors, sizes, len(dev), n_resamples=n_resamples, random_state=random_state,
+        groups=dev_groups,
+    )  # fmt: skip
     e2e_text = f"yearn {e2e_kind} on the raw inputs, {_recipe_text(chosen)} at every size"
     return E2EResult(
         project=config.name,
@@ -348,5 +357,7 @@ def compare_e2e(
             "n_resamples": n_resamples,
             "random_state": random_state,
             "executor": runner.describe(),
+            "group_column": dataset.group_column if n_groups else None,
+            "dev_groups": n_groups,
         },
     )

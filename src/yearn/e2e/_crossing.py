@@ -93,6 +93,22 @@ def _claimed(winners: Sequence[str]) -> tuple[str, str] | None:
     return (first, last) if max(low_idx) < min(high_idx) else None
 
 
+def group_members(groups: np.ndarray | None, n_rows: int) -> list[np.ndarray] | None:
+    """The row positions of each group, or ``None`` without groups or when every group
+    holds one row (the row bootstrap is then the same thing)."""
+    if groups is None:
+        return None
+    groups = np.asarray(groups)
+    if len(groups) != n_rows:
+        raise ValueError(f"groups has {len(groups)} labels for {n_rows} dev rows")
+    _, codes = np.unique(groups.astype(str), return_inverse=True)
+    if codes.max(initial=-1) + 1 == n_rows:
+        return None
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    return np.split(order, bounds)
+
+
 def curve_stats(
     errors: Callable[[np.ndarray | None], np.ndarray],
     sizes: Sequence[int],
@@ -101,17 +117,24 @@ def curve_stats(
     n_resamples: int = 300,
     confidence: float = 0.95,
     random_state: Any = 0,
+    groups: np.ndarray | None = None,
 ) -> CurveStats:
     """The curves, their difference and the crossing (see the module docstring).
 
     ``errors(None)`` is the point estimate on all dev rows; ``errors(rows)`` on a resample.
+    With ``groups`` (one label per dev row: renders of one base image, one user's rows)
+    the bootstrap draws whole groups, as correlated rows are not independent evidence.
     """
     point = np.asarray(errors(None), dtype=float)  # (2, S, K)
     _, n_sizes, n_seeds = point.shape
     rng = np.random.default_rng(random_state)
+    members = group_members(groups, n_rows)
     means = np.empty((n_resamples, 2, n_sizes))
     for b in range(n_resamples):
-        rows = rng.integers(0, n_rows, n_rows)
+        if members is None:
+            rows = rng.integers(0, n_rows, n_rows)
+        else:
+            rows = np.concatenate([members[g] for g in rng.integers(0, len(members), len(members))])
         e = np.asarray(errors(rows), dtype=float)
         pick = rng.integers(0, n_seeds, (n_sizes, n_seeds))
         e = np.take_along_axis(e, np.broadcast_to(pick, e.shape), axis=2)
