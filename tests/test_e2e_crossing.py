@@ -138,3 +138,11 @@ def test_groups_of_one_row_are_the_row_bootstrap():
     )
     assert np.array_equal(plain.diff_low, single.diff_low)
     assert np.array_equal(plain.diff_high, single.diff_high)
+
+
+def test_rows_without_a_group_are_groups_of_their_own():
+    from yearn.e2e._crossing import group_members
+
+    members = group_members(np.array(["a", "a", None, None, "b"], dtype=object), 5)
+    assert sorted(len(m) for m in members) == [1, 1, 1, 2]
+    assert group_members(np.array([None, None, "x"], dtype=object), 3) is None

@@ -15,7 +15,7 @@ from yearn.diagnose._choose import SourcedDiagnosis, diagnose_source
 from yearn.diagnose._estimators import make_estimator
 from yearn.diagnose._from_predictions import diagnose_predictions
 from yearn.diagnose._health import Finding, TrainingHealth, training_health
-from yearn.diagnose._intervals import newcombe_diff, wilson
+from yearn.diagnose._intervals import group_codes, newcombe_diff, wilson
 from yearn.diagnose._ladder import (
     DEFAULT_RATE_TOLERANCE,
     RELATIVE_RATE_TOLERANCE,
@@ -58,6 +58,7 @@ __all__ = [
     "diagnose_source",
     "error_form",
     "fit_power_law",
+    "group_codes",
     "latest_run_with_predictions",
     "learning_curve",
     "make_estimator",

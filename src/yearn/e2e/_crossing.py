@@ -98,10 +98,11 @@ def group_members(groups: np.ndarray | None, n_rows: int) -> list[np.ndarray] | 
     holds one row (the row bootstrap is then the same thing)."""
     if groups is None:
         return None
-    groups = np.asarray(groups)
+    from yearn.diagnose import group_codes
+
     if len(groups) != n_rows:
         raise ValueError(f"groups has {len(groups)} labels for {n_rows} dev rows")
-    _, codes = np.unique(groups.astype(str), return_inverse=True)
+    codes = group_codes(groups)  # a row without a group id is a group of its own
     if codes.max(initial=-1) + 1 == n_rows:
         return None
     order = np.argsort(codes, kind="stable")
