@@ -257,12 +257,7 @@ def four_way_split(
         "grown_from": None if previous is None else previous.sha256,
         "hash": scheme,
     }
-    if task == "regression" and expected_error is not None:
-        notes.append(
-            "precision check skipped: it reasons about an error rate, and this is a "
-            "regression task."
-        )
-        expected_error = None
+    expected_error = _precision_target(task, expected_error, notes)
     report = build_report(
         table,
         target=target,
@@ -482,3 +477,14 @@ def _unstratifiable(codes: np.ndarray, n_strata: int) -> str | None:
         f"have fewer than {_MIN_STRATUM} examples ({int(tiny.sum()):,} of {len(codes):,} "
         "examples), so no class can be in every split; drawn without stratification."
     )
+
+
+def _precision_target(task: str, expected_error: float | None, notes: list[str]) -> float | None:
+    """The error rate the precision check reasons about; none for regression (said once)."""
+    if task == "regression" and expected_error is not None:
+        notes.append(
+            "precision check skipped: it reasons about an error rate, and this is a "
+            "regression task."
+        )
+        return None
+    return expected_error

@@ -29,7 +29,13 @@ from yearn.data.budget import (
 )
 from yearn.errors import ConfigError, DataError
 from yearn.splits._assign import allocate
-from yearn.splits._four_way import _MIN_STRATUM, _STAGE1, _STAGE2, _target_counts
+from yearn.splits._four_way import (
+    _MIN_STRATUM,
+    _STAGE1,
+    _STAGE2,
+    _precision_target,
+    _target_counts,
+)
 from yearn.splits._hash import hash_units
 from yearn.splits._inputs import resolve_count
 from yearn.splits._stream_groups import group_text, grouped_codes, id_text
@@ -439,12 +445,7 @@ def _finish(
             "group": group_column(group, code.size),
         }
     )
-    if task == "regression" and expected_error is not None:
-        notes.append(
-            "precision check skipped: it reasons about an error rate, and this is a "
-            "regression task."
-        )
-        expected_error = None
+    expected_error = _precision_target(task, expected_error, notes)
     report = build_report(
         table,
         target=target,
