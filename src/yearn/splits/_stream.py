@@ -36,6 +36,7 @@ from yearn.splits._hash import hash_units
 from yearn.splits._stream_groups import group_text, grouped_codes, id_text
 from yearn.splits._stream_previous import Previous, previous_splits
 from yearn.splits._stream_report import group_column, with_metadata
+from yearn.splits._stream_rows import duplicate_ids, label_codes, split_columns
 from yearn.splits.checks import build_report
 from yearn.splits.manifest import SPLITS, SplitManifest
 
@@ -82,11 +83,6 @@ class SplitPlan:
         }
 
 
-def _columns(config: ProjectConfig) -> list[str]:
-    named = [config.id_column, config.group_column, *config.label_columns]
-    return list(dict.fromkeys(c for c in named if c is not None))
-
-
 def split_plan(config: ProjectConfig, budget: int, *, force: bool = False) -> SplitPlan:
     """In memory when the estimate fits ``budget`` (and not ``force``), else streamed;
     raises :class:`ConfigError` when even streaming would not fit."""
@@ -94,9 +90,9 @@ def split_plan(config: ProjectConfig, budget: int, *, force: bool = False) -> Sp
     rows = sum(s.rows for s in sizes)
     baseline = rss()
     in_memory = baseline + rows * IN_MEMORY_BYTES_PER_ROW
-    width = max(s.bytes(_columns(config)) / max(s.rows, 1) for s in sizes) + 64
+    width = max(s.bytes(split_columns(config)) / max(s.rows, 1) for s in sizes) + 64
     largest_group = max(s.largest_group for s in sizes)
-    data = sum(s.bytes(_columns(config)) for s in sizes)
+    data = sum(s.bytes(split_columns(config)) for s in sizes)
     per_row = GROUP_BYTES_PER_ROW if config.group_column else STREAM_BYTES_PER_ROW
     need = baseline + SLACK + rows * per_row + (largest_group + 1024) * width * 4
     if in_memory <= budget and not force:
@@ -125,24 +121,6 @@ class _Keys:
         self.classes: dict[str, int] = {}
 
 
-def _label_codes(column: Any, keys: _Keys, where: str, start: int) -> np.ndarray:
-    import pyarrow.compute as pc
-
-    from yearn.data.validate import Where, normalize_labels
-
-    if column.null_count:
-        row = start + int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
-        raise DataError(
-            f"{where} row {row + 2}: the label is empty; every example needs a label: fill "
-            "them in or drop those rows."
-        )
-    distinct = pc.unique(column)
-    frame = pd.DataFrame({"y": distinct.to_pandas()})
-    text = normalize_labels(frame, "multiclass", ("y",), Where(where, 2))["y"].astype(str)
-    codes = np.array([keys.classes.setdefault(t, len(keys.classes)) for t in text], np.int32)
-    return codes[pc.index_in(column, value_set=distinct).to_numpy(zero_copy_only=False)]
-
-
 def _first_pass(
     config: ProjectConfig, plan: SplitPlan, salt: str, scheme: str, target: str
 ) -> tuple[_Keys, list[int]]:
@@ -152,7 +130,7 @@ def _first_pass(
     label = config.label_columns[0] if len(config.label_columns) == 1 else None
     for code, source in enumerate(parquet_sources(config)):
         start = 0
-        columns = _columns(config)
+        columns = split_columns(config)
         for batch in iter_batches(source.path, columns, plan.batch_rows):
             n = batch.num_rows
             if config.id_column is None:
@@ -177,7 +155,7 @@ def _first_pass(
                 keys.k_t.append(hash_units(units, salt, "target", scheme))
             keys.source.append(np.full(n, code, dtype=np.int16))
             if label is not None and task in ("binary", "multiclass"):
-                keys.label.append(_label_codes(batch.column(label), keys, str(source.path), start))
+                keys.label.append(label_codes(batch.column(label), keys, str(source.path), start))
             elif label is not None and task == "regression":
                 keys.label.append(batch.column(label).cast("double").to_numpy(zero_copy_only=False))
             start += n
@@ -188,39 +166,6 @@ def _first_pass(
 def _ones(n: int) -> np.ndarray:
     """``n`` unit sizes of 1 without allocating them (a read-only broadcast view)."""
     return np.broadcast_to(np.int64(1), (n,))
-
-
-def _duplicate_ids(config: ProjectConfig, plan: SplitPlan, k_td: np.ndarray, scheme: str) -> None:
-    """Raise naming a repeated id (equal keys, then the ids compared in a second pass)."""
-    ordered = np.sort(k_td)
-    same = ordered[1:] == ordered[:-1]
-    if not same.any():
-        return
-    suspects = set(ordered[1:][same].tolist())
-    del ordered, same
-    _name_duplicate(config, plan, suspects, scheme)
-
-
-def _name_duplicate(config: ProjectConfig, plan: Any, suspects: set[int], scheme: str) -> None:
-    """Read the ids again; raise naming the first id whose key is in ``suspects`` and that
-    occurs twice (equal keys of distinct ids are not an error)."""
-    wanted = np.array(sorted(suspects), dtype=np.uint64)
-    seen: dict[str, str] = {}
-    for source in parquet_sources(config):
-        start = 0
-        for batch in iter_batches(source.path, [config.id_column], plan.batch_rows):
-            ids = id_text(batch.column(config.id_column))
-            hashed = hash_units(["i:" + v for v in ids], config.split.salt, "train_dev", scheme)
-            for i in np.flatnonzero(np.isin(hashed, wanted)):
-                where = f"{source.name} row {start + int(i)}"
-                if ids[i] in seen:
-                    raise DataError(
-                        f"ids: id {ids[i]!r} occurs more than once ({seen[ids[i]]} and "
-                        f"{where}); ids must be unique across all sources (prefix them with "
-                        "the source name if sources reuse ids)."
-                    )
-                seen[ids[i]] = where
-            start += batch.num_rows
 
 
 def _strata(config: ProjectConfig, keys: _Keys, n: int, notes: list[str]) -> tuple:
@@ -304,7 +249,7 @@ def split_streaming(
     k_id = np.concatenate(keys.k_id)  # each example's own key
     keys.k_id = []
     if config.id_column is not None:
-        _duplicate_ids(config, plan, k_id, scheme)
+        duplicate_ids(config, plan, k_id, scheme)
     src = np.concatenate(keys.source)
     keys.source = []
     names = [s.name for s in sources]

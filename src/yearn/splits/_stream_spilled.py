@@ -28,6 +28,7 @@ from yearn.splits._hash import hash_units
 from yearn.splits._inputs import resolve_count
 from yearn.splits._stream_groups import id_text
 from yearn.splits._stream_previous import growth_note, previous_splits
+from yearn.splits._stream_rows import label_codes, name_duplicate, split_columns
 from yearn.splits._stream_select import at_or_after, float_keys, select
 from yearn.splits.manifest import SPLITS
 
@@ -54,8 +55,6 @@ class _Classes:
 def _spill(config, plan, salt, scheme, target, previous, folder: Path):
     """Pass 1 over the data: the records, the class texts, counts per class, and the
     partitions of the ``train_dev`` keys."""
-    from yearn.splits._stream import _columns, _label_codes
-
     sources = parquet_sources(config)
     rows = sum(_rows(s.path) for s in sources)
     spill = Spill(folder / "rows.bin", _dtype(config.task))
@@ -66,7 +65,7 @@ def _spill(config, plan, salt, scheme, target, previous, folder: Path):
     kept = 0
     for code, source in enumerate(sources):
         start = 0
-        for batch in iter_batches(source.path, _columns(config), plan.batch_rows):
+        for batch in iter_batches(source.path, split_columns(config), plan.batch_rows):
             n = batch.num_rows
             if config.id_column is None:
                 ids = [f"{source.name}:{i}" for i in range(start, start + n)]
@@ -88,7 +87,7 @@ def _spill(config, plan, salt, scheme, target, previous, folder: Path):
             rec["fix"] = previous_splits(previous, rec["k_td"])[0]
             kept += int((rec["fix"] >= 0).sum())
             if label is not None and config.task in ("binary", "multiclass"):
-                rec["lab"] = _label_codes(batch.column(label), labels, str(source.path), start)
+                rec["lab"] = label_codes(batch.column(label), labels, str(source.path), start)
             elif label is not None and config.task == "regression":
                 rec["lab"] = batch.column(label).cast("double").to_numpy(zero_copy_only=False)
             spill.append(rec)
@@ -190,8 +189,6 @@ def split_spilled(config, plan, previous, scheme: str, target: str, notes: list[
     report's inputs, with per-row state on disk (see the module docstring)."""
     import tempfile
 
-    from yearn.splits._stream import _name_duplicate
-
     sources = parquet_sources(config)
     names = [s.name for s in sources]
     settings = config.split
@@ -212,7 +209,7 @@ def split_spilled(config, plan, previous, scheme: str, target: str, notes: list[
         if config.id_column is not None:
             suspects = _suspects(keys)
             if suspects:
-                _name_duplicate(config, plan, suspects, scheme)
+                name_duplicate(config, plan, suspects, scheme)
         for part in keys.parts:
             part.path.unlink()
         strata_names, stratum = _strata(config, spill, classes, chunk, notes)
