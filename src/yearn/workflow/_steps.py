@@ -346,11 +346,15 @@ def _learning_curve(ctx: StepContext) -> dict[str, Any]:
         progress=lambda done, total: ctx.advance(done, total),
     )
     path = result.save(ctx.root)
-    return {
+    out = {
         "json": str(path.relative_to(ctx.root)),
         "verdict": result.verdict,
         "more_data_helps": result.curve.more_data_helps,
     }
+    _, _, full_size = result.how.partition("; ")
+    if full_size:  # whether the point at full size is the trained run's own model
+        out["note"] = full_size
+    return out
 
 
 def _no_options(ctx: StepContext) -> Any:
