@@ -210,6 +210,9 @@ def test_default_static_is_qoperator_over_the_chain(compressed):
     _, payload = compressed
     ops = _ops(payload["variants"][2]["path"])
     assert "QGemm" in ops and "Gemm" not in ops and "Relu" not in ops  # Relu folded in
+    # pruned+int8 takes the same static form (dynamic int8 is the slow one on a CNN)
+    assert _ops(payload["variants"][4]["path"]) == ops
+    assert "MatMulInteger" in _ops(payload["variants"][1]["path"])
 
 
 def test_exported_graph_carries_no_exporter_metadata(compressed):

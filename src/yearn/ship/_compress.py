@@ -429,12 +429,15 @@ def _build_variants(
     models: list[tuple[str, bytes, float]] = [("float32", float_bytes, sparsity_of(src.network))]
     models.append(("int8-dynamic", quantize_dynamic_bytes(float_bytes), models[0][2]))
     calibration = _calibration_inputs(src, calibration_rows, random_state)
-    static = quantize_static_bytes(
-        float_bytes, calibration, quant_format=static_format, per_channel=per_channel,
-        reduce_range=reduce_range, op_types=CHAIN_OPS if quantize_chain else NETWORK_OPS,
-        quantize_shallow=quantize_shallow,
-    )  # fmt: skip
-    models.append(("int8-static", static, models[0][2]))
+
+    def static_int8(model_bytes: bytes) -> bytes:
+        return quantize_static_bytes(
+            model_bytes, calibration, quant_format=static_format, per_channel=per_channel,
+            reduce_range=reduce_range, op_types=CHAIN_OPS if quantize_chain else NETWORK_OPS,
+            quantize_shallow=quantize_shallow,
+        )  # fmt: skip
+
+    models.append(("int8-static", static_int8(float_bytes), models[0][2]))
     if not sparsities:
         return models
     x_train = prepared_inputs(src, src.frames["train"])
@@ -449,7 +452,9 @@ def _build_variants(
         check_parity(src, pruned_bytes, split, network=pruned)
         label = f"pruned-{round(s * 100)}%"
         models.append((label, pruned_bytes, sparsity_of(pruned)))
-        models.append((f"{label}+int8", quantize_dynamic_bytes(pruned_bytes), sparsity_of(pruned)))
+        # the same int8 form as int8-static (dynamic int8's ConvInteger is many times
+        # slower than float convolutions on a CNN)
+        models.append((f"{label}+int8", static_int8(pruned_bytes), sparsity_of(pruned)))
     return models
 
 
