@@ -258,6 +258,9 @@ def test_a_variant_slower_at_batch_256_is_passed_over_for_one_that_is_not():
     assert best == "int8-static"
     assert "slower than float at batch 256" in reasons["int8-dynamic"][0]
     assert "int8-static qualifies and is not" in reasons["int8-dynamic"][0]
+    pruned = _variant("pruned-50%+int8", 12_100, "faster", 1.4)
+    _, reasons = _recommend([float32, dynamic, static, pruned], "error", [])
+    assert "int8-static and pruned-50%+int8 qualify and are not" in reasons["int8-dynamic"][0]
 
 
 def test_null_without_a_faster_alternative_the_smallest_is_still_recommended():

@@ -486,11 +486,12 @@ def _recommend(
     compressed = [v for v in candidates if v is not base]
     slower = [v for v in compressed if _slower_at_256(v)]
     if slower and len(slower) < len(compressed):
-        kept = ", ".join(v.name for v in compressed if v not in slower)
+        kept = [v.name for v in compressed if v not in slower]
+        names = kept[0] if len(kept) == 1 else ", ".join(kept[:-1]) + f" and {kept[-1]}"
+        verb = "qualifies and is" if len(kept) == 1 else "qualify and are"
         for v in slower:
             reasons[v.name] = [
-                f"slower than float at batch 256 ({v.speed_text(256)}) while {kept} "
-                "qualifies and is not"
+                f"slower than float at batch 256 ({v.speed_text(256)}) while {names} {verb} not"
             ]
         candidates = [v for v in candidates if v not in slower]
     rows = [
