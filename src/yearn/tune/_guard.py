@@ -43,6 +43,17 @@ class Guard:
     @property
     def summary(self) -> str:
         m = self.metric
+        if self.winner == "default":
+            others = {k: v for k, v in self.select.items() if k != "default"}
+            best = min(others, key=others.__getitem__) if others else None
+            runner = f" (best trial {best}: {others[best]:.4g})" if best else ""
+            return (
+                f"no trial beat the default config on the select half of dev: default {m} "
+                f"{self.select['default']:.4g}{runner}; the default stays, and there is no "
+                f"gain to confirm (the default's {m} on the confirm half, {self.n_confirm} "
+                f"examples: {self.confirm['default']:.4g}); no claim that a tuned config beats the "
+                "default."
+            )
         sel_gain = self.select["default"] - self.select[self.winner]
         text = (
             f"on the confirm half of dev ({self.n_confirm} examples, not used to select), "
