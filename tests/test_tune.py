@@ -165,6 +165,8 @@ def test_guard_makes_no_claim_when_the_labels_are_noise(tmp_path):
         assert "no trial beat the default config" in g.summary
     else:
         assert "by chance" in g.summary and "no claim that it beats the default" in g.summary
+        if g.ci_low < 0:
+            assert f"allows a gain of up to {-g.ci_low:.4g}" in g.summary
 
 
 def test_guard_claims_a_gain_that_holds_on_the_confirm_half(tmp_path):
@@ -305,3 +307,42 @@ def test_a_diverged_trial_is_counted_failed_with_its_reason(tmp_path):
     assert f"trial #{failed[0]['number']} failed: training diverged" in "\n".join(lines)
     assert all(t["fail_reason"] is None for t in result.trials if t["state"] != "FAIL")
     assert not [r for r in seen if "failed" in r.getMessage()]  # no Optuna traceback printed
+
+
+def _guard(**changes):
+    from yearn.tune import Guard
+
+    base = {
+        "metric": "error",
+        "n_confirm": 1306,
+        "n_trials": 20,
+        "winner": "#14",
+        "select": {"default": 0.0225, "#14": 0.0113},
+        "confirm": {"default": 0.0115, "#14": 0.0130},
+        "difference": 0.0015,
+        "ci_low": -0.0054,
+        "ci_high": 0.0084,
+        "p_value": 0.82,
+        "test": "McNemar exact",
+        "optimism": 0.0017,
+        "beats_default": False,
+    }
+    return Guard(**{**base, **changes})
+
+
+def test_guard_wording_says_what_the_confirm_half_can_and_cannot_tell():
+    # no claim, and the interval allows a gain: say how large a gain chance could hide
+    text = _guard().summary
+    assert "within what picking the best of 20 trials gives by chance" in text
+    assert "no claim that it beats the default" in text
+    assert "allows a gain of up to 0.0054: on 1306 examples" in text
+    # no claim and no gain allowed by the interval: no such sentence
+    assert "allows a gain" not in _guard(ci_low=0.0001, p_value=0.04).summary
+    won = _guard(difference=-0.009, ci_low=-0.015, ci_high=-0.003, p_value=0.01,
+                 beats_default=True, confirm={"default": 0.02, "#14": 0.011}).summary  # fmt: skip
+    assert won.endswith("the tuned config beats the default (p < 0.05).")
+    assert "allows a gain" not in won and "no claim" not in won
+    stays = _guard(winner="default", difference=0.0, ci_low=0.0, ci_high=0.0, p_value=1.0,
+                   select={"default": 0.01, "#3": 0.02}).summary  # fmt: skip
+    assert stays.startswith("no trial beat the default config on the select half of dev")
+    assert "(best trial #3: 0.02)" in stays and "no claim that a tuned config beats" in stays

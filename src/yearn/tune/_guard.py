@@ -69,11 +69,17 @@ class Guard:
                 f"its gain on the select half ({sel_gain:+.4g}) came from picking the best of "
                 f"{self.n_trials} trials by chance; no claim that it beats the default."
             )
-        return (
-            text + f". Its gain on the select half ({sel_gain:+.4g}) is within what picking "
+        text += (
+            f". Its gain on the select half ({sel_gain:+.4g}) is within what picking "
             f"the best of {self.n_trials} trials gives by chance: no claim that it beats "
             "the default."
         )
+        if self.ci_low < 0:  # say what the half could not rule out (no claim is not "equal")
+            text += (
+                f" The interval still allows a gain of up to {-self.ci_low:.4g}: on "
+                f"{self.n_confirm} examples a gain that small cannot be told from chance."
+            )
+        return text
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
