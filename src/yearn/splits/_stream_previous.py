@@ -13,7 +13,7 @@ from yearn.splits._hash import hash_units
 from yearn.splits._stream_groups import id_text
 from yearn.splits.manifest import SPLITS
 
-__all__ = ["ManifestLookup", "Previous", "previous_splits", "read_previous"]
+__all__ = ["ManifestLookup", "Previous", "growth_note", "previous_splits", "read_previous"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,15 +73,18 @@ def previous_splits(previous: Previous | None, k_td: np.ndarray):
         fixed[known] = old_split[pos[known]]
     else:
         known = np.zeros(k_td.size, dtype=bool)
-    kept = int(known.sum())
-    dropped = old_keys.size - kept
-    note = (
+    return fixed, growth_note(previous, int(known.sum()), k_td.size)
+
+
+def growth_note(previous: Previous, kept: int, rows: int) -> str:
+    """The note of a split grown from ``previous``: ``kept`` of ``rows`` examples known."""
+    dropped = previous.keys.size - kept
+    return (
         f"grown from the previous manifest: {kept} example(s) kept their split, "
-        f"{k_td.size - kept} new example(s) assigned"
+        f"{rows - kept} new example(s) assigned"
         + (f", {dropped} no longer in the data dropped" if dropped else "")
         + "."
     )
-    return fixed, note
 
 
 class ManifestLookup:

@@ -16,8 +16,9 @@ from yearn.splits.manifest import SPLITS
 __all__ = ["group_column", "with_metadata"]
 
 
-def with_metadata(config, plan, report, code, labels, task):
-    """Dev-vs-test tests on the metadata columns, read for the dev and test rows only."""
+def with_metadata(config, plan, report, code, eval_labels, task):
+    """Dev-vs-test tests on the metadata columns, read for the dev and test rows only
+    (``eval_labels``: the labels of those rows, in row order, or None)."""
     evaluation = (code == SPLITS.index("dev")) | (code == SPLITS.index("test"))
     parts, start = [], 0
     for source in parquet_sources(config):
@@ -28,9 +29,7 @@ def with_metadata(config, plan, report, code, labels, task):
             start += batch.num_rows
     metadata = pd.concat(parts, ignore_index=True) if parts else None
     split = np.array(SPLITS, dtype=object)[code[evaluation]]
-    tests = _distribution_tests(
-        split, None if labels is None else labels[evaluation], task, metadata
-    )
+    tests = _distribution_tests(split, eval_labels, task, metadata)
     warnings = [w for w in report.warnings if not w.startswith("dev and test differ on")]
     for t in tests:
         if not t.ok:

@@ -1,0 +1,175 @@
+"""On-disk per-row state of the streamed split: exact rank selection over chunks, hash
+partitions, and the split equal to the in-memory one when the state spills to many files."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from yearn.config import load_config
+from yearn.data.budget import parse_memory
+from yearn.data.spill import Partitions, Spill, partition_bits
+from yearn.splits import load_manifest, split_project
+from yearn.splits._stream import split_plan, split_streaming
+from yearn.splits._stream_select import at_or_after, float_keys, select
+from yearn.splits._stream_write import write_streamed
+from yearn.splits.manifest import save_manifest
+
+
+def _chunks(strata, keys, size):
+    def gen():
+        for start in range(0, len(keys), size):
+            rows = np.arange(start, min(start + size, len(keys)))
+            yield strata[rows], keys[rows], rows
+
+    return gen
+
+
+def _brute(strata, keys, n_strata, ranks):
+    out = []
+    for s in range(n_strata):
+        rows = np.flatnonzero(strata == s)
+        order = rows[np.lexsort((rows, keys[rows]))]
+        out.append([None if r >= order.size else (keys[order[r]], order[r]) for r in ranks[s]])
+    return out
+
+
+@pytest.mark.parametrize("cap", [1 << 21, 50, 3])
+def test_select_equals_sorting_every_stratum(cap):
+    rng = np.random.default_rng(0)
+    n = 5000
+    strata = rng.integers(0, 3, n)
+    keys = rng.integers(0, 2**63, n, dtype=np.uint64) * np.uint64(2)
+    keys[rng.random(n) < 0.3] = np.uint64(12345)  # a heavy tie: resolved by row order
+    keys[:40] = np.uint64(2**64 - 1)
+    ranks = np.array([[0, 7, 1000, 1400], [5, 900, 1600, 1700], [1, 2, 3, 99_999]])
+    k, r, end = select(_chunks(strata, keys, 333), 3, ranks, cap=cap)
+    want = _brute(strata, keys, 3, ranks)
+    for s in range(3):
+        for j in range(ranks.shape[1]):
+            if want[s][j] is None:
+                assert end[s, j]
+            else:
+                assert not end[s, j] and (k[s, j], r[s, j]) == want[s][j], (s, j)
+    # rows at or after the boundary are exactly those of rank >= the rank asked
+    rows = np.flatnonzero(strata == 1)
+    order = rows[np.lexsort((rows, keys[rows]))]
+    after = at_or_after(keys[order], order, k[1, 1], r[1, 1], end[1, 1])
+    assert after.tolist() == [i >= ranks[1, 1] for i in range(order.size)]
+
+
+def test_float_keys_sort_as_numpy():
+    v = np.array([3.0, -1.0, np.nan, -0.0, 0.0, -np.inf, np.inf, 2.5, -np.nan, 1e-300])
+    order = np.lexsort((np.arange(v.size), float_keys(v)))
+    assert order.tolist() == np.argsort(v, kind="stable").tolist()
+
+
+def test_spill_and_partitions_round_trip(tmp_path):
+    dtype = np.dtype([("key", "<u8"), ("x", "<i4")])
+    spill = Spill(tmp_path / "rows.bin", dtype)
+    parts = Partitions(tmp_path, "p", dtype, bits=3)
+    rng = np.random.default_rng(1)
+    every = []
+    for _ in range(4):
+        rec = np.zeros(1000, dtype)
+        rec["key"] = rng.integers(0, 2**63, 1000, dtype=np.uint64) * np.uint64(2)
+        rec["x"] = rng.integers(0, 9, 1000)
+        spill.append(rec)
+        parts.append(rec)
+        every.append(rec)
+    parts.close()
+    every = np.concatenate(every)
+    got = np.concatenate([c for _, c in spill.chunks(700)])
+    assert (got == every).all() and (spill.read(1500, 10) == every[1500:1510]).all()
+    seen = [p["key"] for p in parts]
+    assert len(seen) == 8 and parts.rows == 4000
+    assert (
+        np.concatenate(seen) == np.sort(every["key"])[np.argsort(np.argsort(np.concatenate(seen)))]
+    ).all()
+    tops = [np.unique(k >> np.uint64(61)) for k in seen if k.size]
+    assert all(t.size == 1 for t in tops) and [int(t[0]) for t in tops] == sorted(
+        int(t[0]) for t in tops
+    )
+    assert partition_bits(10**6, 8, 1e9) == 0 and partition_bits(10**8, 8, 1e8) == 5
+
+
+TOML = """
+[project]
+name = "spill"
+task = "{task}"
+label_column = "y"
+id_column = "id"
+
+[[sources]]
+name = "web"
+path = "web.parquet"
+role = "train"
+
+[[sources]]
+name = "phone"
+path = "phone.parquet"
+role = "target"
+"""
+
+
+def _project(root, task, n_web=1800, n_phone=1300, seed=0):
+    rng = np.random.default_rng(seed)
+    for name, n, start in (("web", n_web, 0), ("phone", n_phone, 10_000)):
+        y = (
+            rng.normal(size=n).round(1)  # a regression label with many ties
+            if task == "regression"
+            else rng.choice(["a", "b", "c", "d", "e"], n, p=[0.5, 0.2, 0.2, 0.09, 0.01])
+        )
+        frame = pd.DataFrame({"id": np.arange(start, start + n), "x": rng.normal(size=n), "y": y})
+        frame.to_parquet(root / f"{name}.parquet", index=False, row_group_size=300)
+    (root / "yearn.toml").write_text(TOML.format(task=task))
+
+
+def _split_streamed(root, budget="20kB", **kwargs):
+    config = load_config(root)
+    plan = split_plan(config, parse_memory("3GB"), force=True)
+    plan = dataclasses.replace(plan, batch_rows=256, budget=parse_memory(budget))
+    manifest, code = split_streaming(config, plan, **kwargs)
+    save_manifest(manifest, root, write_table=lambda p: write_streamed(config, plan, code, p))
+    return manifest
+
+
+def _table(root) -> pd.Series:
+    table = load_manifest(root).table
+    return pd.Series(table["split"].astype(str).to_numpy(), index=table["id"].astype(str))
+
+
+@pytest.mark.parametrize("task", ["multiclass", "regression"])
+def test_spilled_split_equals_in_memory(tmp_path, task):
+    _project(tmp_path, task)
+    memory = split_project(tmp_path, record=False, fresh=True).manifest
+    want = _table(tmp_path)
+    streamed = _split_streamed(tmp_path)  # 20 kB: the id keys spill to 64 partitions
+    got = _table(tmp_path)
+    assert got.index.tolist() == want.index.tolist() and (got == want).all()
+    assert streamed.report.sizes == memory.report.sizes
+    assert streamed.report.sources == memory.report.sources
+    if task == "multiclass":
+        assert streamed.report.balance == memory.report.balance
+    else:
+        for split, stats in memory.report.balance.items():
+            assert streamed.report.balance[split]["n"] == stats["n"]
+            if stats["n"]:
+                assert streamed.report.balance[split]["mean"] == pytest.approx(stats["mean"])
+                assert streamed.report.balance[split]["std"] == pytest.approx(stats["std"])
+    got_tests = {t.column: (t.test, round(t.p_value, 9)) for t in streamed.report.distribution}
+    want_tests = {t.column: (t.test, round(t.p_value, 9)) for t in memory.report.distribution}
+    assert got_tests == want_tests and got_tests
+    assert streamed.report.warnings == memory.report.warnings
+
+
+def test_spilled_split_names_a_repeated_id_across_partitions(tmp_path):
+    _project(tmp_path, "multiclass")
+    phone = pd.read_parquet(tmp_path / "phone.parquet")
+    phone.loc[900, "id"] = 17  # also in web
+    phone.to_parquet(tmp_path / "phone.parquet", index=False, row_group_size=300)
+    with pytest.raises(Exception, match="id '17' occurs more than once"):
+        _split_streamed(tmp_path)
