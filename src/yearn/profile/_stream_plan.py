@@ -7,7 +7,14 @@ import dataclasses
 from typing import Any
 
 from yearn.config import ProjectConfig
-from yearn.data.budget import format_bytes, parquet_size, parquet_sources, rss
+from yearn.data.budget import (
+    csv_source_names,
+    format_bytes,
+    in_memory_size,
+    parquet_size,
+    parquet_sources,
+    rss,
+)
 from yearn.errors import ConfigError
 from yearn.profile._sketch import RESERVOIR
 
@@ -39,9 +46,10 @@ class Plan:
     baseline: int
     batch_rows: int = 0
     sample_rows: int = 0
+    note: str = ""  # e.g. why the data is read whole
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "mode": self.mode,
             "memory_budget": self.budget,
             "rows": self.rows,
@@ -50,6 +58,7 @@ class Plan:
             "batch_rows": self.batch_rows,
             "sample_rows": self.sample_rows,
         }
+        return {**out, "note": self.note} if self.note else out
 
 
 def streaming_plan(
@@ -58,6 +67,8 @@ def streaming_plan(
     """Decide in memory vs streaming from the Parquet footers (``force``: stream anyway);
     size the batches and the sample. Raises :class:`ConfigError` when even streaming would
     not fit the budget."""
+    if csv_source_names(config) and not force:
+        return _whole_plan(config, budget)
     sizes = [parquet_size(s.path) for s in parquet_sources(config)]
     rows = sum(s.rows for s in sizes)
     width = max((s.bytes() / max(s.rows, 1) for s in sizes), default=1.0)
@@ -90,3 +101,20 @@ def streaming_plan(
     sample = max(MIN_SAMPLE, min(max_rows, rows, sample))
     batch = largest_group
     return Plan("streaming", budget, rows, data, in_memory, baseline, batch, sample)
+
+
+def _whole_plan(config: ProjectConfig, budget: int) -> Plan:
+    """CSV sources cannot be streamed: read whole when the estimate fits ``budget``, else
+    refused with the command that converts them to Parquet."""
+    size = in_memory_size(config)
+    baseline = rss()
+    in_memory = baseline + max(IN_MEMORY_FACTOR * size.data_bytes, size.read_peak)
+    if in_memory > budget:
+        parquet_sources(config, why=_too_big(in_memory, budget))  # raises
+    return Plan(
+        "in-memory", budget, size.rows, size.data_bytes, in_memory, baseline, note=size.note
+    )
+
+
+def _too_big(need: float, budget: int) -> str:
+    return f" (about {format_bytes(need)} to read whole, over --memory {format_bytes(budget)})"

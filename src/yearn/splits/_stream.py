@@ -21,7 +21,9 @@ import pandas as pd
 from yearn.config import ProjectConfig
 from yearn.data.budget import (
     batch_rows,
+    csv_source_names,
     format_bytes,
+    in_memory_size,
     iter_batches,
     parquet_size,
     parquet_sources,
@@ -65,9 +67,10 @@ class SplitPlan:
     stream_bytes: float
     batch_rows: int = 0
     data_bytes: float = 0.0
+    note: str = ""  # e.g. why the data is read whole
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "mode": self.mode,
             "memory_budget": self.budget,
             "rows": self.rows,
@@ -81,11 +84,24 @@ class SplitPlan:
                 "report": "exact over every row",
             },
         }
+        return {**out, "note": self.note} if self.note else out
 
 
 def split_plan(config: ProjectConfig, budget: int, *, force: bool = False) -> SplitPlan:
     """In memory when the estimate fits ``budget`` (and not ``force``), else streamed;
-    raises :class:`ConfigError` when even streaming would not fit."""
+    raises :class:`ConfigError` when even streaming would not fit. CSV sources are read
+    whole when the estimate fits, else refused (convert them to Parquet)."""
+    if csv_source_names(config) and not force:
+        whole = in_memory_size(config, split_columns(config))
+        need = rss() + max(whole.rows * IN_MEMORY_BYTES_PER_ROW, whole.read_peak)
+        if need > budget:
+            why = (
+                f" (about {format_bytes(need)} to read whole, over --memory {format_bytes(budget)})"
+            )
+            parquet_sources(config, why=why)  # raises
+        return SplitPlan(
+            "in-memory", budget, whole.rows, need, 0.0, 0, whole.data_bytes, note=whole.note
+        )
     sizes = [parquet_size(s.path) for s in parquet_sources(config)]
     rows = sum(s.rows for s in sizes)
     baseline = rss()
