@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from yearn._validation import first_nonfinite_row
 from yearn.errors import DataError, TrainingError
 from yearn.predictions import SPLITS
 
@@ -116,8 +117,8 @@ def _from_arrays(data: Mapping[str, Any], task: str | None) -> TrainData:
             raise DataError(f"split {name!r}: X has {len(x)} rows but y has {len(y)}.")
         if x.ndim == 1:
             x = x[:, None]
-        if not np.isfinite(x).all():
-            row = int(np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))[0])
+        row = first_nonfinite_row(x)
+        if row is not None:
             raise DataError(f"split {name!r}: X row {row} holds NaN or inf; impute it first.")
         raw[name] = (x, y)
     if "train" not in raw:
