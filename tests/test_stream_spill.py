@@ -85,7 +85,7 @@ def test_spill_and_partitions_round_trip(tmp_path):
     got = np.concatenate([c for _, c in spill.chunks(700)])
     assert (got == every).all() and (spill.read(1500, 10) == every[1500:1510]).all()
     seen = [p["key"] for p in parts]
-    assert len(seen) == 8 and parts.rows == 4000
+    assert len(parts.parts) == len(seen) == 8 and parts.rows == 4000
     assert (
         np.concatenate(seen) == np.sort(every["key"])[np.argsort(np.argsort(np.concatenate(seen)))]
     ).all()
@@ -173,3 +173,47 @@ def test_spilled_split_names_a_repeated_id_across_partitions(tmp_path):
     phone.to_parquet(tmp_path / "phone.parquet", index=False, row_group_size=300)
     with pytest.raises(Exception, match="id '17' occurs more than once"):
         _split_streamed(tmp_path)
+
+
+def test_profile_hashes_spilled_to_many_partitions_give_the_same_counts(tmp_path):
+    from yearn.profile._stream import profile_streaming, streaming_plan
+
+    _project(tmp_path, "multiclass")
+    web = pd.read_parquet(tmp_path / "web.parquet")
+    phone = pd.read_parquet(tmp_path / "phone.parquet")
+    web = pd.concat([web, web.iloc[:20].assign(id=np.arange(70_000, 70_020))])  # duplicates
+    phone.loc[:4, "id"] = web["id"].iloc[:5].to_numpy()  # ids in both sources
+    web.to_parquet(tmp_path / "web.parquet", index=False, row_group_size=300)
+    phone.to_parquet(tmp_path / "phone.parquet", index=False, row_group_size=300)
+    config = load_config(tmp_path)
+    plan = streaming_plan(config, parse_memory("3GB"), 2000, force=True)
+    names = ["duplicates", "contamination"]
+    one = profile_streaming(config, plan, checks=names)
+    many = profile_streaming(config, dataclasses.replace(plan, budget=4000), checks=names)
+    for name in names:
+        assert one[name].summary == many[name].summary
+        assert one[name].evidence == many[name].evidence and one[name].message == many[name].message
+    assert many["duplicates"].summary["duplicate_rows"] == 20
+    assert many["contamination"].summary == {"ids_in_several_sources": 5}
+    assert many["contamination"].severity == "warning"
+
+
+def test_manifest_lookup_reads_alongside_then_falls_back_to_keys(tmp_path):
+    from yearn.splits import ManifestLookup
+
+    _project(tmp_path, "multiclass")
+    table = split_project(tmp_path, record=False, fresh=True).manifest.table
+    ids = [str(i) for s in ("web", "phone") for i in pd.read_parquet(tmp_path / f"{s}.parquet").id]
+    assert table["id"].astype(str).tolist() == ids  # the manifest lists the data in order
+    want = pd.Categorical(table["split"].astype(str), categories=SPLIT_ORDER).codes
+    lookup = ManifestLookup(tmp_path, rows=500)
+    got = np.concatenate([lookup.codes(ids[i : i + 700], i) for i in range(0, len(ids), 700)])
+    assert (got == want).all() and lookup.aligned_rows == len(ids) and lookup.previous is None
+    # rows the manifest does not list where asked (new data): every key is loaded once
+    shifted = ["new-1", *ids[:99]]
+    again = lookup.codes(shifted, 0)
+    assert lookup.previous is not None and again[0] == -1 and (again[1:] == want[:99]).all()
+    assert (lookup.codes(ids[3000:], 3000) == want[3000:]).all()
+
+
+SPLIT_ORDER = ["train", "train_dev", "dev", "test"]

@@ -25,12 +25,14 @@ class Spill:
         self.path = Path(path)
         self.dtype = np.dtype(dtype)
         self.rows = 0
-        self._handle: Any = open(self.path, "wb")  # noqa: SIM115 (closed by close())
+        self._handle: Any = None
+        self.path.write_bytes(b"")
 
     def append(self, records: np.ndarray) -> None:
-        """Append ``records`` (an array of this spill's dtype)."""
+        """Append ``records`` (an array of this spill's dtype); the file stays open until
+        :meth:`close` or the first read."""
         if self._handle is None:
-            self._handle = open(self.path, "ab")  # noqa: SIM115
+            self._handle = open(self.path, "ab")  # noqa: SIM115 (closed by close())
         np.ascontiguousarray(records, dtype=self.dtype).tofile(self._handle)
         self.rows += len(records)
 
@@ -100,9 +102,10 @@ class Partitions:
             begin = end
 
     def __iter__(self) -> Iterator[np.ndarray]:
-        """Each partition's records (in the order appended), one partition at a time."""
+        """Each non-empty partition's records (in the order appended), one at a time."""
         for part in self.parts:
-            yield part.read_all()
+            if part.rows:
+                yield part.read_all()
 
     def close(self) -> None:
         for part in self.parts:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from yearn.config import ProjectConfig
 from yearn.data.budget import (
+    StreamPlan,
     batch_rows,
     format_bytes,
     iter_batches,
@@ -40,7 +41,7 @@ from yearn.splits._stream_rows import duplicate_ids, label_codes, split_columns
 from yearn.splits.checks import build_report
 from yearn.splits.manifest import SPLITS, SplitManifest
 
-__all__ = ["SplitPlan", "split_plan", "split_streaming"]
+__all__ = ["split_plan", "split_streaming"]
 
 log = logging.getLogger(__name__)
 
@@ -54,36 +55,14 @@ GROUP_BYTES_PER_ROW = 224  # measured: 150 at 20M rows without groups, + 64 for 
 SLACK = 64_000_000
 
 
-@dataclasses.dataclass(frozen=True)
-class SplitPlan:
-    """How a split runs under a budget: in memory, or streamed in batches."""
-
-    mode: str
-    budget: int
-    rows: int
-    in_memory_bytes: float
-    stream_bytes: float
-    batch_rows: int = 0
-    data_bytes: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode,
-            "memory_budget": self.budget,
-            "rows": self.rows,
-            "data_bytes_estimate": int(self.data_bytes),
-            "in_memory_peak_estimate": int(self.in_memory_bytes),
-            "streaming_peak_estimate": int(self.stream_bytes),
-            "batch_rows": self.batch_rows,
-            "sample_rows": 0,
-            "methods": {
-                "split": "exact: every id hashed, the same assignment as in memory",
-                "report": "exact over every row",
-            },
-        }
+#: how the streamed split computes its figures (``StreamPlan.methods``)
+METHODS = (
+    ("split", "exact: every id hashed, the same assignment as in memory"),
+    ("report", "exact over every row"),
+)
 
 
-def split_plan(config: ProjectConfig, budget: int, *, force: bool = False) -> SplitPlan:
+def split_plan(config: ProjectConfig, budget: int, *, force: bool = False) -> StreamPlan:
     """In memory when the estimate fits ``budget`` (and not ``force``), else streamed;
     raises :class:`ConfigError` when even streaming would not fit."""
     sizes = [parquet_size(s.path) for s in parquet_sources(config)]
@@ -96,7 +75,7 @@ def split_plan(config: ProjectConfig, budget: int, *, force: bool = False) -> Sp
     per_row = GROUP_BYTES_PER_ROW if config.group_column else STREAM_BYTES_PER_ROW
     need = baseline + SLACK + rows * per_row + (largest_group + 1024) * width * 4
     if in_memory <= budget and not force:
-        return SplitPlan("in-memory", budget, rows, in_memory, need, 0, data)
+        return StreamPlan("in-memory", budget, rows, data, in_memory, need, baseline)
     if need > budget:
         raise ConfigError(
             f"--memory {format_bytes(budget)} is below what streaming the split needs (about "
@@ -105,7 +84,9 @@ def split_plan(config: ProjectConfig, budget: int, *, force: bool = False) -> Sp
             f"{largest_group:,} rows); give --memory {format_bytes(need * 1.25)} or more."
         )
     batch = batch_rows(int(budget - need), width * 4, share=0.25)
-    return SplitPlan("streaming", budget, rows, in_memory, need, batch, data)
+    return StreamPlan(
+        "streaming", budget, rows, data, in_memory, need, baseline, batch, methods=METHODS
+    )
 
 
 class _Keys:
@@ -122,7 +103,7 @@ class _Keys:
 
 
 def _first_pass(
-    config: ProjectConfig, plan: SplitPlan, salt: str, scheme: str, target: str
+    config: ProjectConfig, plan: StreamPlan, salt: str, scheme: str, target: str
 ) -> tuple[_Keys, list[int]]:
     keys = _Keys()
     rows_per_source = []
@@ -204,7 +185,7 @@ def _trace(step: str) -> None:
 
 def split_streaming(
     config: ProjectConfig,
-    plan: SplitPlan,
+    plan: StreamPlan,
     *,
     previous: Previous | None = None,
     cross_source_groups: str = "error",

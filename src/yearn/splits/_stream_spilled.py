@@ -61,6 +61,17 @@ def _spill(config, plan, salt, scheme, target, previous, folder: Path):
     bits = partition_bits(rows, 8, plan.budget / 8)
     keys = Partitions(folder, "keys", [("key", "<u8")], bits)
     labels = _Classes()
+    try:
+        kept = _fill(config, plan, salt, scheme, target, previous, sources, spill, keys, labels)
+    finally:
+        spill.close()
+        keys.close()
+    note = None if previous is None else growth_note(previous, kept, spill.rows)
+    return spill, labels.classes, keys, note
+
+
+def _fill(config, plan, salt, scheme, target, previous, sources, spill, keys, labels) -> int:
+    """Write every row's record and key; returns how many rows the previous manifest held."""
     label = config.label_columns[0] if len(config.label_columns) == 1 else None
     kept = 0
     for code, source in enumerate(sources):
@@ -93,10 +104,7 @@ def _spill(config, plan, salt, scheme, target, previous, folder: Path):
             spill.append(rec)
             keys.append(np.rec.fromarrays([rec["k_td"]], dtype=[("key", "<u8")]))
             start += n
-    spill.close()
-    keys.close()
-    note = None if previous is None else growth_note(previous, kept, spill.rows)
-    return spill, labels.classes, keys, note
+    return kept
 
 
 def _rows(path) -> int:
