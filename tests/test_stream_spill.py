@@ -217,3 +217,105 @@ def test_manifest_lookup_reads_alongside_then_falls_back_to_keys(tmp_path):
 
 
 SPLIT_ORDER = ["train", "train_dev", "dev", "test"]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_select_weighted_places_units_as_allocate(seed):
+    from yearn.splits._assign import allocate, quota_shares
+    from yearn.splits._stream_select import select_weighted
+
+    rng = np.random.default_rng(seed)
+    n = 4000
+    keys = rng.integers(0, 2**63, n, dtype=np.uint64) * np.uint64(2)
+    keys[:30] = keys[30:60]  # equal keys: ties in unit order
+    sizes = rng.integers(1, 9, n)
+    strata = rng.integers(0, 3, n)
+    fixed = np.where(rng.random(n) < 0.1, rng.integers(0, 3, n), -1)
+    quotas = [3000, 2500]
+    want = allocate(keys, sizes, strata, fixed, quotas)
+    free = fixed < 0
+    taken = np.bincount(fixed[~free], weights=sizes[~free], minlength=3).astype(np.int64)
+    share = quota_shares(taken, np.bincount(strata[free], weights=sizes[free]).astype(int), quotas)
+    index = np.arange(n)
+
+    def chunks():
+        for start in range(0, n, 700):
+            m = np.flatnonzero(free[start : start + 700]) + start
+            yield strata[m], keys[m], index[m], sizes[m]
+
+    k, r, e = select_weighted(chunks, 3, share[:, :-1].cumsum(1))
+    got = fixed.copy()
+    m = np.flatnonzero(free)
+    got[m] = sum(
+        at_or_after(keys[m], m, k[strata[m], j], r[strata[m], j], e[strata[m], j]) for j in range(2)
+    )
+    assert (got == want).all()
+
+
+def _with_groups(root, seed=3):
+    rng = np.random.default_rng(seed)
+    for name, prefix in (("web", "w"), ("phone", "p")):
+        frame = pd.read_parquet(root / f"{name}.parquet")
+        users = np.array([f"{prefix}{u}" for u in rng.integers(0, len(frame) // 3, len(frame))])
+        users = users.astype(object)
+        users[rng.random(len(frame)) < 0.2] = None  # examples without a group
+        frame.assign(user=users).to_parquet(root / f"{name}.parquet", row_group_size=300)
+    toml = (root / "yearn.toml").read_text()
+    (root / "yearn.toml").write_text(
+        toml.replace('id_column = "id"', 'id_column = "id"\ngroup_column = "user"')
+    )
+
+
+@pytest.mark.parametrize("task", ["multiclass", "regression"])
+def test_spilled_split_with_groups_equals_in_memory(tmp_path, task):
+    _project(tmp_path, task)
+    _with_groups(tmp_path)
+    memory = split_project(tmp_path, record=False, fresh=True).manifest
+    want = _table(tmp_path)
+    streamed = _split_streamed(tmp_path)  # 20 kB: rows and units spill to many partitions
+    got = _table(tmp_path)
+    assert got.index.tolist() == want.index.tolist() and (got == want).all()
+    assert streamed.report.sizes == memory.report.sizes
+    assert load_manifest(tmp_path).table["group"].fillna("").tolist() == (
+        memory.table["group"].fillna("").tolist()
+    )
+
+
+def test_spilled_split_with_groups_names_a_group_in_both_sources(tmp_path):
+    _project(tmp_path, "multiclass")
+    _with_groups(tmp_path)
+    phone = pd.read_parquet(tmp_path / "phone.parquet")
+    phone.loc[5, "user"] = "w7"
+    phone.to_parquet(tmp_path / "phone.parquet", row_group_size=300)
+    with pytest.raises(Exception, match=r"group\(s\) hold examples of both .* 'w7'"):
+        _split_streamed(tmp_path)
+    split_project(tmp_path, record=False, fresh=True, cross_source_groups="train")
+    want = _table(tmp_path)
+    _split_streamed(tmp_path, cross_source_groups="train")
+    assert (_table(tmp_path) == want).all()
+
+
+def test_spilled_split_with_groups_grows_like_in_memory(tmp_path):
+    from yearn.splits._stream_previous import read_previous
+
+    _project(tmp_path, "multiclass")
+    _with_groups(tmp_path)
+    full = {s: pd.read_parquet(tmp_path / f"{s}.parquet") for s in ("web", "phone")}
+    for s, frame in full.items():
+        frame.iloc[: len(frame) * 3 // 4].to_parquet(tmp_path / f"{s}.parquet")
+    split_project(tmp_path, record=False, fresh=True)
+    old = _table(tmp_path)
+    for s, frame in full.items():
+        frame.to_parquet(tmp_path / f"{s}.parquet", row_group_size=300)
+    split_project(tmp_path, record=False)  # the in-memory growth
+    want = _table(tmp_path)
+    for s, frame in full.items():
+        frame.iloc[: len(frame) * 3 // 4].to_parquet(tmp_path / f"{s}.parquet")
+    split_project(tmp_path, record=False, fresh=True)
+    for s, frame in full.items():
+        frame.to_parquet(tmp_path / f"{s}.parquet", row_group_size=300)
+    config = load_config(tmp_path)
+    manifest = _split_streamed(tmp_path, previous=read_previous(tmp_path, config.split.salt, 500))
+    got = _table(tmp_path)
+    assert (got[old.index] == old).all() and (got == want).all()
+    assert any("grown from the previous manifest" in n for n in manifest.report.notes)

@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Partitions", "Spill", "partition_bits"]
+from yearn.errors import ConfigError
+
+__all__ = ["Partitions", "Spill", "check_disk", "partition_bits"]
 
 
 class Spill:
@@ -110,3 +112,21 @@ class Partitions:
     def close(self) -> None:
         for part in self.parts:
             part.close()
+
+
+def check_disk(need: float, what: str) -> Path:
+    """The temporary folder (``TMPDIR``); raises when it has not ``need`` bytes (+10%) free
+    for ``what`` ("the streamed split of 50,000,000 rows")."""
+    import shutil
+    import tempfile
+
+    from yearn.data.budget import format_bytes
+
+    folder = Path(tempfile.gettempdir())
+    free = shutil.disk_usage(folder).free
+    if free < need * 1.1:
+        raise ConfigError(
+            f"{folder}: {format_bytes(free)} free, and {what} spills about "
+            f"{format_bytes(need)} there; free disk space or point TMPDIR at a larger disk."
+        )
+    return folder

@@ -465,13 +465,13 @@ def _scale(plan: StreamPlan, names: list[str]) -> dict[str, Any]:
             methods[name] = "exact: class counts over every row"
         elif name == "duplicates":
             methods[name] = (
-                "exact over every row: 64-bit row hashes (a false match has probability "
-                f"<= {plan.rows**2 / 2**65:.1e})"
+                "exact over every row: 64-bit row hashes, sorted on disk one hash-prefix "
+                f"partition at a time (a false match has probability <= {plan.rows**2 / 2**65:.1e})"
             )
-        elif name == "contamination" or name == "contamination":
+        elif name == "contamination":
             methods[name] = (
-                "exact over every row: 64-bit hashes of the ids/groups (a false match has "
-                f"probability <= {plan.rows**2 / 2**65:.1e})"
+                "exact over every row: 64-bit hashes of the ids/groups, sorted on disk the "
+                f"same way (a false match has probability <= {plan.rows**2 / 2**65:.1e})"
             )
         else:
             methods[name] = f"uniform sample of {plan.sample_rows:,} of {plan.rows:,} rows"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from yearn.config import ProjectConfig
 from yearn.data.budget import StreamPlan, format_bytes, parquet_size, parquet_sources, rss
+from yearn.data.spill import check_disk
 from yearn.errors import ConfigError
 from yearn.profile._sketch import RESERVOIR
 
@@ -50,7 +51,7 @@ def streaming_plan(
     # the hashes spill to disk by hash prefix; one partition (and its sort) in memory
     partition = min(budget * PARTITION_SHARE, rows * per_row * 4.0)
     fixed = SLACK + partition + reservoirs + column
-    _check_disk(rows * per_row)
+    check_disk(rows * per_row, f"the streamed profile of {rows:,} rows")
     need = baseline + fixed + MIN_SAMPLE * width * SAMPLE_FACTOR
     if need > budget:
         raise ConfigError(
@@ -67,18 +68,3 @@ def streaming_plan(
     sample = max(MIN_SAMPLE, min(max_rows, rows, sample))
     batch = largest_group
     return StreamPlan("streaming", budget, rows, data, in_memory, need, baseline, batch, sample)
-
-
-def _check_disk(need: float) -> None:
-    """Raise when the temporary folder cannot hold the spilled hashes."""
-    import shutil
-    import tempfile
-
-    folder = tempfile.gettempdir()
-    free = shutil.disk_usage(folder).free
-    if free < need * 1.1:
-        raise ConfigError(
-            f"{folder}: {format_bytes(free)} free, and the streamed profile spills about "
-            f"{format_bytes(need)} of row hashes there; free disk space or point TMPDIR at "
-            "a larger disk."
-        )
