@@ -143,6 +143,7 @@ def test_json_carries_every_row_and_the_options(compressed):
     assert all("speed b256 vs float [95% CI]" in r for r in payload["rows"])
     assert payload["options"]["static_format"] == "qoperator" and payload["options"]["repeats"] == 5
     assert payload["options"]["quantize_chain"] is True
+    assert payload["options"]["quantize_shallow"] is False  # leading shallow convs stay float
     for v in payload["variants"]:
         assert set(v["speed"]) == {"1", "256"}
         assert v["speed"]["256"]["low"] <= v["speed"]["256"]["ratio"] <= v["speed"]["256"]["high"]
@@ -233,3 +234,38 @@ def test_a_pruned_gain_is_said_to_come_with_extra_training() -> None:
     assert _finetune_caveat("pruned-50%", "significant loss", 2) == ""
     assert _finetune_caveat("int8-dynamic", "significant gain", 2) == ""
     assert _finetune_caveat("pruned-50%", "significant gain", 0) == ""
+
+
+def _variant(name: str, size: int, verdict: str, ratio: float):
+    from yearn.ship._compress import Variant
+
+    lat = {"b1_p50": 0.01, "b1_p99": 0.02, "b256_p50": 1.0 / ratio, "b256_p99": 2.0 / ratio}
+    speed = {"256": {"ratio": ratio, "low": ratio * 0.9, "high": ratio * 1.1, "verdict": verdict}}
+    return Variant(name, size, size, 0.0, lat, 0.1, 0.0, -0.5, 0.5, 0.9, "not significant", "",
+                   speed=speed)  # fmt: skip
+
+
+def test_a_variant_slower_at_batch_256_is_passed_over_for_one_that_is_not():
+    from yearn.ship._compress import _recommend
+
+    float32 = _variant("float32", 40_000, "no measured difference", 1.0)
+    dynamic = _variant("int8-dynamic", 11_900, "slower", 1 / 21)  # ConvInteger on a CNN
+    static = _variant("int8-static", 12_100, "faster", 1.4)
+    best, reasons = _recommend([float32, dynamic, static], "error", [])
+    assert best == "int8-static"
+    assert "slower than float at batch 256" in reasons["int8-dynamic"][0]
+    assert "int8-static qualifies and is not" in reasons["int8-dynamic"][0]
+
+
+def test_null_without_a_faster_alternative_the_smallest_is_still_recommended():
+    from yearn.ship._compress import _recommend
+
+    float32 = _variant("float32", 40_000, "no measured difference", 1.0)
+    same = _variant("int8-static", 12_100, "no measured difference", 1.02)
+    dynamic = _variant("int8-dynamic", 11_900, "no measured difference", 0.99)
+    assert _recommend([float32, dynamic, same], "error", [])[0] == "int8-dynamic"
+    # every compressed variant slower: none is passed over for speed (size decides)
+    slow = _variant("int8-static", 12_100, "slower", 0.5)
+    slow_dyn = _variant("int8-dynamic", 11_900, "slower", 0.1)
+    best, reasons = _recommend([float32, slow_dyn, slow], "error", [])
+    assert best == "int8-dynamic" and not reasons

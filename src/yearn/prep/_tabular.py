@@ -21,7 +21,7 @@ from yearn._validation import check_choice, check_positive_int
 from yearn.errors import ConfigError, DataError
 from yearn.prep._state import decode_estimator, encode_estimator
 
-__all__ = ["MISSING_CATEGORY", "TabularPreprocessor"]
+__all__ = ["MISSING_CATEGORY", "TabularPreprocessor", "infer_columns", "numeric_matrix"]
 
 MISSING_CATEGORY = "missing"
 CONFIG_NAME = "prep.json"
@@ -38,6 +38,69 @@ def _frame(X: Any, where: str) -> pd.DataFrame:
         f"{where} takes a pandas DataFrame with named columns; got "
         f"{type(X).__name__}. Wrap arrays with pandas.DataFrame(X, columns=...)."
     )
+
+
+def infer_columns(
+    X: pd.DataFrame,
+    numeric: Any = None,
+    categorical: Any = None,
+    text: Any = (),
+) -> tuple[list[str], list[str], list[str]]:
+    """(numeric, categorical, text) columns of ``X``: those not named are inferred
+    (numeric and datetime dtypes are numbers, the rest categories; text must be named)."""
+    text = list(text or ())
+    if numeric is not None and categorical is not None:
+        numeric, categorical = list(numeric), list(categorical)
+    else:
+        rest = [c for c in X.columns if c not in text]
+        auto_num = [
+            c
+            for c in rest
+            if (pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c]))
+            or pd.api.types.is_datetime64_any_dtype(X[c])
+        ]
+        numeric = list(numeric) if numeric is not None else auto_num
+        categorical = (
+            list(categorical) if categorical is not None else [c for c in rest if c not in numeric]
+        )
+    missing = [c for c in (*numeric, *categorical, *text) if c not in X.columns]
+    if missing:
+        raise DataError(
+            f"column(s) {missing} are not in the table; it has "
+            f"{', '.join(map(str, X.columns[:20]))}."
+        )
+    return numeric, categorical, text
+
+
+def numeric_matrix(X: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The ``columns`` of ``X`` as float64, missing and infinite values as NaN, datetimes as
+    seconds since 1970; a value that is not a number is an error naming its row."""
+    out = np.empty((len(columns), len(X)), dtype=np.float64).T  # column by column: F order
+    for j, column in enumerate(columns):
+        col = X[column]
+        if pd.api.types.is_datetime64_any_dtype(col):  # seconds since 1970
+            if getattr(col.dt, "tz", None) is not None:
+                col = col.dt.tz_convert("UTC").dt.tz_localize(None)
+            stamps = col.astype("datetime64[ns]").astype("int64").astype(np.float64) / 1e9
+            out[:, j] = np.where(col.isna().to_numpy(), np.nan, stamps.to_numpy())
+            continue
+        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biuf":  # numbers already
+            arr = col.to_numpy(dtype=np.float64, copy=True)
+            arr[~np.isfinite(arr)] = np.nan
+            out[:, j] = arr
+            continue
+        values = pd.to_numeric(col, errors="coerce")
+        bad = values.isna() & col.notna()
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(
+                f"column {column!r}, row {row}: {col.iloc[row]!r} is not a "
+                "number; fix the value or declare the column categorical."
+            )
+        arr = values.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        arr[~np.isfinite(arr)] = np.nan  # inf is treated as missing
+        out[:, j] = arr
+    return out
 
 
 class TabularPreprocessor(TransformerMixin, BaseEstimator):
@@ -77,30 +140,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     # -- fitting ---------------------------------------------------------------------
     def _columns(self, X: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
-        text = list(self.text or ())
-        if self.numeric is not None and self.categorical is not None:
-            numeric, categorical = list(self.numeric), list(self.categorical)
-        else:
-            rest = [c for c in X.columns if c not in text]
-            auto_num = [
-                c
-                for c in rest
-                if (pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c]))
-                or pd.api.types.is_datetime64_any_dtype(X[c])
-            ]
-            numeric = list(self.numeric) if self.numeric is not None else auto_num
-            categorical = (
-                list(self.categorical)
-                if self.categorical is not None
-                else [c for c in rest if c not in numeric]
-            )
-        missing = [c for c in (*numeric, *categorical, *text) if c not in X.columns]
-        if missing:
-            raise DataError(
-                f"column(s) {missing} are not in the table; it has "
-                f"{', '.join(map(str, X.columns[:20]))}."
-            )
-        return numeric, categorical, text
+        return infer_columns(X, self.numeric, self.categorical, self.text)
 
     def fit(self, X, y=None):
         """Learn medians, means, scales, categories and vocabularies from ``X`` (train)."""
@@ -150,27 +190,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     # -- column conversion -------------------------------------------------------------
     def _numbers(self, X: pd.DataFrame) -> np.ndarray:
-        out = np.empty((len(X), len(self.numeric_columns_)), dtype=np.float64)
-        for j, column in enumerate(self.numeric_columns_):
-            col = X[column]
-            if pd.api.types.is_datetime64_any_dtype(col):  # seconds since 1970
-                if getattr(col.dt, "tz", None) is not None:
-                    col = col.dt.tz_convert("UTC").dt.tz_localize(None)
-                stamps = col.astype("datetime64[ns]").astype("int64").astype(np.float64) / 1e9
-                out[:, j] = np.where(col.isna().to_numpy(), np.nan, stamps.to_numpy())
-                continue
-            values = pd.to_numeric(col, errors="coerce")
-            bad = values.isna() & col.notna()
-            if bad.any():
-                row = int(np.flatnonzero(bad.to_numpy())[0])
-                raise DataError(
-                    f"column {column!r}, row {row}: {col.iloc[row]!r} is not a "
-                    "number; fix the value or declare the column categorical."
-                )
-            arr = values.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
-            arr[~np.isfinite(arr)] = np.nan  # inf is treated as missing
-            out[:, j] = arr
-        return out
+        return numeric_matrix(X, self.numeric_columns_)
 
     def _categories(self, X: pd.DataFrame) -> np.ndarray:
         cols = [

@@ -4,7 +4,15 @@ sample for the model-based checks (sized from the Parquet footers)."""
 from __future__ import annotations
 
 from yearn.config import ProjectConfig
-from yearn.data.budget import StreamPlan, format_bytes, parquet_size, parquet_sources, rss
+from yearn.data.budget import (
+    StreamPlan,
+    csv_source_names,
+    format_bytes,
+    in_memory_size,
+    parquet_size,
+    parquet_sources,
+    rss,
+)
 from yearn.data.spill import check_disk
 from yearn.errors import ConfigError
 from yearn.profile._sketch import RESERVOIR
@@ -33,6 +41,8 @@ def streaming_plan(
     """Decide in memory vs streaming from the Parquet footers (``force``: stream anyway);
     size the batches and the sample. Raises :class:`ConfigError` when even streaming would
     not fit the budget."""
+    if csv_source_names(config) and not force:
+        return _whole_plan(config, budget)
     sizes = [parquet_size(s.path) for s in parquet_sources(config)]
     rows = sum(s.rows for s in sizes)
     width = max((s.bytes() / max(s.rows, 1) for s in sizes), default=1.0)
@@ -68,3 +78,26 @@ def streaming_plan(
     sample = max(MIN_SAMPLE, min(max_rows, rows, sample))
     batch = largest_group
     return StreamPlan("streaming", budget, rows, data, in_memory, need, baseline, batch, sample)
+
+
+def _whole_plan(config: ProjectConfig, budget: int) -> StreamPlan:
+    """CSV sources cannot be streamed: read whole when the estimate fits ``budget``, else
+    refused with the command that converts them to Parquet."""
+    size = in_memory_size(config)
+    baseline = rss()
+    in_memory = baseline + max(IN_MEMORY_FACTOR * size.data_bytes, size.read_peak)
+    if in_memory > budget:
+        parquet_sources(config, why=_too_big(in_memory, budget))  # raises
+    return StreamPlan(
+        "in-memory",
+        budget,
+        size.rows,
+        size.data_bytes,
+        in_memory,
+        baseline=baseline,
+        note=size.note,
+    )
+
+
+def _too_big(need: float, budget: int) -> str:
+    return f" (about {format_bytes(need)} to read whole, over --memory {format_bytes(budget)})"

@@ -296,6 +296,7 @@ def compress_run(
     per_channel: bool = False,
     reduce_range: bool = False,
     quantize_chain: bool = True,
+    quantize_shallow: bool = False,
     optimization: str = "all",
     out: str | Path | None = None,
     save: bool = True,
@@ -307,10 +308,12 @@ def compress_run(
     the table is kept in the run store (a ``compress`` run; see :func:`latest_compress`).
 
     ``static_format`` (``qdq`` / ``qoperator``), ``per_channel``, ``reduce_range`` and
-    ``quantize_chain`` (also the Relu/pooling/reshape between the network's layers, so
-    activations stay int8) shape int8-static. Timings: every variant with ``threads``
-    intra-op threads and the same onnxruntime graph ``optimization`` level, calls
-    interleaved; a speed-up is claimed only when its interval excludes 1."""
+    ``quantize_chain`` (also the Relu/max-pooling between the network's layers, so
+    activations stay int8) and ``quantize_shallow`` (also a leading convolution too shallow
+    for int8 to be faster; off by default, see ``yearn.ship._quantize``) shape int8-static.
+    Timings: every variant with ``threads`` intra-op threads and the same onnxruntime graph
+    ``optimization`` level (``yearn.ship._session``), calls interleaved; a speed-up is
+    claimed only when its interval excludes 1."""
     from yearn.compare import compare_predictions
 
     check_positive_int("repeats", repeats)
@@ -333,11 +336,11 @@ def compress_run(
     models = _build_variants(
         src, split, sparsities, finetune_epochs, calibration_rows, random_state,
         static_format=static_format, per_channel=per_channel, reduce_range=reduce_range,
-        quantize_chain=quantize_chain,
+        quantize_chain=quantize_chain, quantize_shallow=quantize_shallow,
     )  # fmt: skip
     timings = measure_latencies(
         {name: b for name, b, _ in models}, dev_inputs, threads=threads, repeats_b1=repeats,
-        repeats_b256=max(5, repeats // 10), optimization=optimization,
+        repeats_b256=max(5, repeats // 4), optimization=optimization, random_state=random_state,
     )  # fmt: skip
     op = saved_operating_point(project, src.run_id)
     threshold = default_threshold(src, op)
@@ -381,6 +384,7 @@ def compress_run(
                                   model_bytes, metadata))  # fmt: skip
     options = {"static_format": static_format, "per_channel": per_channel,
                "reduce_range": reduce_range, "quantize_chain": quantize_chain,
+               "quantize_shallow": quantize_shallow,
                "optimization": optimization, "repeats": repeats,
                "calibration_rows": calibration_rows, "finetune_epochs": finetune_epochs,
                "sparsities": list(sparsities), "random_state": random_state}  # fmt: skip
@@ -418,6 +422,7 @@ def _build_variants(
     per_channel: bool,
     reduce_range: bool,
     quantize_chain: bool,
+    quantize_shallow: bool = False,
 ) -> list[tuple[str, bytes, float]]:
     float_bytes = graph_bytes(src)
     check_parity(src, float_bytes, split)
@@ -427,6 +432,7 @@ def _build_variants(
     static = quantize_static_bytes(
         float_bytes, calibration, quant_format=static_format, per_channel=per_channel,
         reduce_range=reduce_range, op_types=CHAIN_OPS if quantize_chain else NETWORK_OPS,
+        quantize_shallow=quantize_shallow,
     )  # fmt: skip
     models.append(("int8-static", static, models[0][2]))
     if not sparsities:
@@ -452,7 +458,10 @@ def _recommend(
 ) -> tuple[str | None, dict[str, list[str]]]:
     """The smallest variant without a (borderline) loss that meets the constraints; a
     compressed variant is preferred over float only when measured smaller on disk (by
-    ``MIN_SIZE_GAIN``) — pruning alone leaves the file size unchanged."""
+    ``MIN_SIZE_GAIN``) — pruning alone leaves the file size unchanged — and one measured
+    slower than float at batch 256 is passed over when a qualifying compressed variant is
+    not (on a CNN, dynamic int8's ConvInteger is many times slower than float convolutions
+    at about the size of static int8)."""
     from yearn.metrics import choose_best
 
     base = variants[0]
@@ -468,22 +477,38 @@ def _recommend(
                 f"{base.size_bytes / 1024:.1f} KiB; gzip {v.zipped_bytes / 1024:.1f} KiB)"
             ]
             continue
-        candidates.append(
-            {
-                "name": v.name,
-                "metrics": {
-                    "size_mb": v.size_bytes / 1e6,
-                    "latency_ms": v.latency_ms["b1_p50"],
-                    "latency_ms_p99": v.latency_ms["b1_p99"],
-                    "latency_b256_ms": v.latency_ms["b256_p50"],
-                    metric_name: v.metric,
-                },
-            }
-        )
-    selection = choose_best(candidates, "size_mb", constraints, higher_is_better=False)
+        candidates.append(v)
+    compressed = [v for v in candidates if v is not base]
+    slower = [v for v in compressed if _slower_at_256(v)]
+    if slower and len(slower) < len(compressed):
+        kept = ", ".join(v.name for v in compressed if v not in slower)
+        for v in slower:
+            reasons[v.name] = [
+                f"slower than float at batch 256 ({v.speed_text(256)}) while {kept} "
+                "qualifies and is not"
+            ]
+        candidates = [v for v in candidates if v not in slower]
+    rows = [
+        {
+            "name": v.name,
+            "metrics": {
+                "size_mb": v.size_bytes / 1e6,
+                "latency_ms": v.latency_ms["b1_p50"],
+                "latency_ms_p99": v.latency_ms["b1_p99"],
+                "latency_b256_ms": v.latency_ms["b256_p50"],
+                metric_name: v.metric,
+            },
+        }
+        for v in candidates
+    ]
+    selection = choose_best(rows, "size_mb", constraints, higher_is_better=False)
     for name, why in selection.excluded.items():
         reasons[name] = list(why)
     return selection.best, reasons
+
+
+def _slower_at_256(v: Variant) -> bool:
+    return (v.speed.get("256") or {}).get("verdict") == "slower"
 
 
 def latest_compress(project: str | Path | Project, run: str | None = None) -> CompressResult | None:

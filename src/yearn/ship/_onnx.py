@@ -18,8 +18,9 @@ import numpy as np
 import torch
 
 from yearn.errors import DataError
+from yearn.ship._session import ort_session
 
-__all__ = ["EXPORTER", "to_onnx"]
+__all__ = ["EXPORTER", "run_session", "to_onnx"]
 
 log = logging.getLogger(__name__)
 
@@ -186,12 +187,6 @@ def run_session(
     model_bytes: bytes, inputs: dict[str, np.ndarray], *, threads: int = 1
 ) -> np.ndarray:
     """Run the graph with onnxruntime on CPU; the first output."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    session = ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+    session = ort_session(model_bytes, threads=threads)
     names = {i.name for i in session.get_inputs()}
     return session.run(None, {k: v for k, v in inputs.items() if k in names})[0]

@@ -24,7 +24,9 @@ from yearn.config import ProjectConfig
 from yearn.data.budget import (
     StreamPlan,
     batch_rows,
+    csv_source_names,
     format_bytes,
+    in_memory_size,
     parquet_size,
     parquet_sources,
     rss,
@@ -61,7 +63,17 @@ METHODS = (
 
 def split_plan(config: ProjectConfig, budget: int, *, force: bool = False) -> StreamPlan:
     """In memory when the estimate fits ``budget`` (and not ``force``), else streamed;
-    raises :class:`ConfigError` when even streaming would not fit."""
+    raises :class:`ConfigError` when even streaming would not fit. CSV sources are read
+    whole when the estimate fits, else refused (convert them to Parquet)."""
+    if csv_source_names(config) and not force:
+        whole = in_memory_size(config, split_columns(config))
+        need = rss() + max(whole.rows * IN_MEMORY_BYTES_PER_ROW, whole.read_peak)
+        if need > budget:
+            why = (
+                f" (about {format_bytes(need)} to read whole, over --memory {format_bytes(budget)})"
+            )
+            parquet_sources(config, why=why)  # raises
+        return StreamPlan("in-memory", budget, whole.rows, whole.data_bytes, need, note=whole.note)
     sizes = [parquet_size(s.path) for s in parquet_sources(config)]
     rows = sum(s.rows for s in sizes)
     baseline = rss()
