@@ -208,3 +208,29 @@ def test_cli_keeps_a_shallow_first_conv_float_unless_asked(tmp_path):
                          out=tmp_path / "shallow")  # fmt: skip
     ops = static_ops(asked.variants[2].path)
     assert "QLinearConv" in ops and "Conv" not in ops
+
+
+def test_identity_pools_are_dropped_and_real_ones_kept():
+    import numpy as np
+
+    from yearn.ship._onnx import drop_identity_pools
+    from yearn.ship._session import ort_session
+
+    def graph(window: int) -> onnx.ModelProto:
+        pool = helper.make_node("AveragePool", ["x"], ["p"], kernel_shape=[window, window],
+                                strides=[window, window])  # fmt: skip
+        relu = helper.make_node("Relu", ["p"], ["y"])
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4, 4])
+        y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+        g = helper.make_graph([pool, relu], "g", [x], [y])
+        return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+    x = {"x": np.random.default_rng(0).normal(size=(2, 3, 4, 4)).astype(np.float32)}
+    identity = graph(1)
+    before = ort_session(identity.SerializeToString()).run(None, x)[0]
+    assert drop_identity_pools(identity) == 1
+    assert [n.op_type for n in identity.graph.node] == ["Relu"]
+    after = ort_session(identity.SerializeToString()).run(None, x)[0]
+    assert np.array_equal(before, after)
+    real = graph(2)  # null: a 2x2 window pools, it stays
+    assert drop_identity_pools(real) == 0 and len(real.graph.node) == 2
