@@ -281,7 +281,9 @@ def run_project(
             ctx.outputs[step.name] = outputs
             new_state[step.name] = {"fingerprint": fp, "outputs": outputs, "seconds": seconds}
             save_state(root, {**state, **new_state}, options.to_dict())
-            results.append(StepResult(step.name, step.title, "ran", seconds, outputs))
+            results.append(
+                StepResult(step.name, step.title, "ran", seconds, outputs, outputs.get("note", ""))
+            )
             tell(step.name, "ran", 1, 1)
         save_state(root, new_state, options.to_dict())
 
