@@ -249,7 +249,7 @@ def _variant(name: str, size: int, verdict: str, ratio: float):
 
 
 def test_a_variant_slower_at_batch_256_is_passed_over_for_one_that_is_not():
-    from yearn.ship._compress import _recommend
+    from yearn.ship._recommend import recommend as _recommend
 
     float32 = _variant("float32", 40_000, "no measured difference", 1.0)
     dynamic = _variant("int8-dynamic", 11_900, "slower", 1 / 21)  # ConvInteger on a CNN
@@ -264,7 +264,7 @@ def test_a_variant_slower_at_batch_256_is_passed_over_for_one_that_is_not():
 
 
 def test_null_without_a_faster_alternative_the_smallest_is_still_recommended():
-    from yearn.ship._compress import _recommend
+    from yearn.ship._recommend import recommend as _recommend
 
     float32 = _variant("float32", 40_000, "no measured difference", 1.0)
     same = _variant("int8-static", 12_100, "no measured difference", 1.02)

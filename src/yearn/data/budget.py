@@ -23,6 +23,7 @@ __all__ = [
     "CsvSize",
     "InMemorySize",
     "ParquetSize",
+    "StreamPlan",
     "batch_rows",
     "csv_size",
     "csv_source_names",
@@ -93,6 +94,40 @@ def rss() -> int:
 def peak_rss() -> int:
     """This process's peak resident memory so far, in bytes."""
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+
+
+@dataclass(frozen=True)
+class StreamPlan:
+    """How a step (the split, the profile) runs under a memory budget: in memory, or
+    streamed in batches of ``batch_rows`` (the profile adds a sample of ``sample_rows``
+    for its model-based checks), with the estimates it was decided from."""
+
+    mode: str  # "in-memory" or "streaming"
+    budget: int
+    rows: int
+    data_bytes: float  # the data's in-memory size, from the Parquet footers
+    in_memory_bytes: float  # the peak estimated in memory
+    stream_bytes: float = 0.0  # the peak estimated streaming (without the sample)
+    baseline: int = 0  # this process's memory when planned
+    batch_rows: int = 0
+    sample_rows: int = 0
+    methods: tuple[tuple[str, str], ...] = ()  # (figure, how it is computed)
+    note: str = ""  # e.g. why the data is read whole
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "mode": self.mode,
+            "memory_budget": self.budget,
+            "rows": self.rows,
+            "data_bytes_estimate": int(self.data_bytes),
+            "in_memory_peak_estimate": int(self.in_memory_bytes),
+            "streaming_peak_estimate": int(self.stream_bytes),
+            "batch_rows": self.batch_rows,
+            "sample_rows": self.sample_rows,
+        }
+        if self.methods:
+            out["methods"] = dict(self.methods)
+        return {**out, "note": self.note} if self.note else out
 
 
 @dataclass(frozen=True)

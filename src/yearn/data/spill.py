@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Partitions", "Spill", "partition_bits"]
+from yearn.errors import ConfigError
+
+__all__ = ["Partitions", "Spill", "check_disk", "partition_bits"]
 
 
 class Spill:
@@ -25,12 +27,14 @@ class Spill:
         self.path = Path(path)
         self.dtype = np.dtype(dtype)
         self.rows = 0
-        self._handle: Any = open(self.path, "wb")  # noqa: SIM115 (closed by close())
+        self._handle: Any = None
+        self.path.write_bytes(b"")
 
     def append(self, records: np.ndarray) -> None:
-        """Append ``records`` (an array of this spill's dtype)."""
+        """Append ``records`` (an array of this spill's dtype); the file stays open until
+        :meth:`close` or the first read."""
         if self._handle is None:
-            self._handle = open(self.path, "ab")  # noqa: SIM115
+            self._handle = open(self.path, "ab")  # noqa: SIM115 (closed by close())
         np.ascontiguousarray(records, dtype=self.dtype).tofile(self._handle)
         self.rows += len(records)
 
@@ -100,10 +104,29 @@ class Partitions:
             begin = end
 
     def __iter__(self) -> Iterator[np.ndarray]:
-        """Each partition's records (in the order appended), one partition at a time."""
+        """Each non-empty partition's records (in the order appended), one at a time."""
         for part in self.parts:
-            yield part.read_all()
+            if part.rows:
+                yield part.read_all()
 
     def close(self) -> None:
         for part in self.parts:
             part.close()
+
+
+def check_disk(need: float, what: str) -> Path:
+    """The temporary folder (``TMPDIR``); raises when it has not ``need`` bytes (+10%) free
+    for ``what`` ("the streamed split of 50,000,000 rows")."""
+    import shutil
+    import tempfile
+
+    from yearn.data.budget import format_bytes
+
+    folder = Path(tempfile.gettempdir())
+    free = shutil.disk_usage(folder).free
+    if free < need * 1.1:
+        raise ConfigError(
+            f"{folder}: {format_bytes(free)} free, and {what} spills about "
+            f"{format_bytes(need)} there; free disk space or point TMPDIR at a larger disk."
+        )
+    return folder
