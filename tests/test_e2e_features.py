@@ -16,7 +16,7 @@ def test_descriptors_see_shape_not_brightness_or_contrast():
     f = image_descriptors(images)
     assert f.shape == (5, 16 * 9 + 32 + 32) and np.isfinite(f).all()
     dimmer = image_descriptors(0.5 * images + 0.2)  # contrast halved, brightness moved
-    np.testing.assert_allclose(f, dimmer, atol=2e-3)
+    np.testing.assert_allclose(f, dimmer, atol=3e-3)  # 1e-3 of the span: a quarter grey level
     other = image_descriptors(rng.random((5, 1, 16, 16)))
     assert np.abs(f - other).max() > 0.1  # different images, different descriptors
     with pytest.raises(DataError, match="smaller than one 4x4 cell"):

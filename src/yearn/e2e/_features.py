@@ -63,7 +63,7 @@ def subtract_background(x: np.ndarray) -> np.ndarray:
     dark = (mid - low) > (high - mid)  # the object is darker than its background
     span = np.where(dark, mid - low, high - mid)
     sign = np.where(dark, -1.0, 1.0)
-    out = sign[:, None, None] * (x - mid[:, None, None]) / (span[:, None, None] + 1e-4)
+    out = sign[:, None, None] * (x - mid[:, None, None]) / (span[:, None, None] + 1e-3)
     return np.clip(out, 0.0, 1.0)
 
 
