@@ -65,3 +65,16 @@ def test_a_rare_only_column_takes_the_plain_fit() -> None:
     ).fit(prep._categories(train))
     assert [list(c) for c in prep.onehot_.categories_] == [list(c) for c in full.categories_]
     np.testing.assert_array_equal(prep.transform(train), full.transform(prep._categories(train)))
+
+
+def test_first_nonfinite_row_finds_the_row_without_a_full_temporary() -> None:
+    from yearn._validation import first_nonfinite_row
+
+    x = np.zeros((20_000, 3), dtype=np.float32)
+    assert first_nonfinite_row(x) is None
+    x[12_345, 1] = np.nan
+    x[15_000, 2] = np.inf
+    assert first_nonfinite_row(x) == 12_345
+    big = np.full((10, 2), 3e38, dtype=np.float32)  # the sum overflows; the values do not
+    assert first_nonfinite_row(big) is None
+    assert first_nonfinite_row(np.array([[1, 2]])) is None  # integers are always finite

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from yearn._io import atomic_write_bytes
-from yearn._validation import check_number, check_positive_int
+from yearn._validation import check_number, check_positive_int, first_nonfinite_row
 from yearn.errors import ConfigError, DataError
 
 __all__ = ["LearningCurve", "fit_power_law", "learning_curve"]
@@ -246,8 +246,8 @@ def _check_xy(name: str, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         raise DataError(f"{name}: X has {len(X)} rows but y has {len(y)}; they must match.")
     if len(X) == 0:
         raise DataError(f"{name}: no examples.")
-    if X.dtype.kind in "fc" and not np.isfinite(X).all():
-        row = int(np.flatnonzero(~np.isfinite(X).all(axis=1))[0])
+    row = first_nonfinite_row(X)
+    if row is not None:
         raise DataError(f"{name}: row {row} of X holds NaN or inf; impute or drop it first.")
     return X, y
 
@@ -258,8 +258,9 @@ def _fit_point(args: tuple) -> tuple[float, float]:
 
     estimator, X_train, y_train, X_dev, y_dev, idx, err = args
     try:
-        model = clone(estimator).fit(X_train[idx], y_train[idx])
-        return err(model, X_train[idx], y_train[idx]), err(model, X_dev, y_dev)
+        X, y = X_train[idx], y_train[idx]  # one copy of the subset, for the fit and its score
+        model = clone(estimator).fit(X, y)
+        return err(model, X, y), err(model, X_dev, y_dev)
     except (ValueError, TypeError) as exc:
         raise DataError(
             f"{type(estimator).__name__} could not be fitted/scored on {len(idx)} training "
