@@ -3,10 +3,12 @@ synthetic MLP), printing ONE markdown table (size, latency p50/p99 at batch 1 an
 speed vs float with its interval, dev metric with the paired test against float), the
 goal lines, and with ``--grid`` a second table of int8 options (static QDQ / QOperator,
 per-channel weights, reduce_range, the ops quantised, onnxruntime's graph optimisation
-level), each measured against float in the same interleaved run.
+level, a leading shallow convolution in int8 too), each measured against float in the same
+interleaved run, and with ``--profile`` onnxruntime's per-node times (batch 256) of the
+float, int8-static and int8-dynamic graphs.
 
-    PYTHONPATH=src .venv/bin/python bench/compress.py --grid [--demo digits|tabular|wide|both|all]
-                                                      [--threads 1] [--repeats 200] [--epochs 3]
+    PYTHONPATH=src .venv/bin/python bench/compress.py --grid --profile
+        [--demo digits|tabular|wide|both|all] [--threads 1] [--repeats 200] [--epochs 3]
 
 Goal (issue 15): an int8 variant ≥ 3× smaller than float, and int8 ≥ 1.3× faster than
 float at batch 256 on CPU with a loss that is not significant. Projects are built in a
@@ -42,7 +44,9 @@ GRID = [  # (label, compress_run options); int8-static is the variant these chan
     ("qdq, per-channel", {**QDQ, "per_channel": True}),
     ("qoperator, chain, ort level basic", {"optimization": "basic"}),
     ("qoperator, chain, ort level extended", {"optimization": "extended"}),
+    ("qoperator, chain, shallow first conv in int8 too", {"quantize_shallow": True}),
 ]
+PROFILED = ("float32", "int8-static", "int8-dynamic")
 
 
 def _wide_project(root: Path, rows: int = 6000, features: int = 64, seed: int = 0) -> Path:
@@ -121,6 +125,32 @@ def _goal_lines(kind: str, result) -> list[str]:
     return out
 
 
+def _profile_lines(kind: str, project: Project, result, threads: int) -> list[str]:
+    """Per-node tables (onnxruntime's profiler, batch 256) of the PROFILED variants."""
+    from yearn.ship._export import parity_split
+    from yearn.ship._latency import node_times
+    from yearn.ship._schema import frame_to_inputs
+    from yearn.ship._source import load_run_source
+
+    src = load_run_source(project, result.run_id)
+    split = parity_split(src)
+    inputs = frame_to_inputs(src.frames[split], src.schema, allow_extra=True, where=split)
+    out = []
+    for v in result.variants:
+        if v.name not in PROFILED:
+            continue
+        rows, call = node_times(Path(v.path, "model.onnx").read_bytes(), inputs, threads=threads)
+        total = sum(r["ms"] for r in rows)
+        out.append(f"\n{kind} {v.name}: {len(rows)} nodes, sum {total:.3f} ms, whole call "
+                   f"(model_run) {call:.3f} ms, batch 256\n")  # fmt: skip
+        share = [f"{100 * r['ms'] / total:.1f}" for r in rows]
+        out.append(_markdown([
+            {"#": i, "op": r["op"], "ms": f"{r['ms']:.4f}", "% of nodes": pct}
+            for i, (r, pct) in enumerate(zip(rows, share, strict=True))
+        ]))  # fmt: skip
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -130,13 +160,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--grid", action="store_true", help="also the int8 options table")
+    parser.add_argument("--profile", action="store_true", help="also per-node times")
     args = parser.parse_args()
     kinds = {"both": ["digits", "tabular"], "all": ["digits", "tabular", "wide"]}.get(
         args.demo, [args.demo]
     )
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"`uptime` before: {load}; cpu count {os.cpu_count()}; {args.threads} thread(s)\n")
-    rows, grid_rows, goals, sentences = [], [], [], []
+    rows, grid_rows, goals, sentences, profiles = [], [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for kind in kinds:
             root, model = build(kind, Path(tmp), args.epochs)
@@ -150,6 +181,8 @@ def main() -> None:
             goals += _goal_lines(kind, result)
             sentences.append(f"- {kind} ({model}, {result.metric} on {result.n:,} "
                              f"{result.split} rows): {result.sentence}")  # fmt: skip
+            if args.profile:
+                profiles += _profile_lines(kind, project, result, args.threads)
             if not args.grid:
                 continue
             for label, options in GRID:
@@ -175,6 +208,9 @@ def main() -> None:
     if grid_rows:
         print("\nint8 options (each row measured against float in its own interleaved run):\n")
         print(_markdown(grid_rows))
+    if profiles:
+        print("\nPer node (onnxruntime profiler; about 1 µs of profiling per node):")
+        print("\n".join(profiles))
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"\n`uptime` after: {load}")
 

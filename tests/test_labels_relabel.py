@@ -179,3 +179,28 @@ def test_relabel_of_dev_warns_about_test_by_the_split(tmp_path, cli):
     import json
 
     assert {"dev", "test"} <= set(json.loads(flags.output)["splits"])
+
+
+def test_rediagnose_speaks_the_projects_metric(tmp_path):
+    """With the project, the before/after diagnosis is in its metric (1-f1 here, not the
+    error rate), as `yearn diagnose` does; without it, in the error rate."""
+    from yearn.labels import rediagnose
+
+    rng = np.random.default_rng(0)
+    n = 400
+    label = rng.choice(["no", "yes"], n, p=[0.8, 0.2])
+    p = np.clip(np.where(label == "yes", 0.7, 0.2) + rng.normal(0, 0.2, n), 0.01, 0.99)
+    frame = pd.DataFrame(
+        {"id": [f"i{k}" for k in range(n)], "label": label, "proba:no": 1 - p, "proba:yes": p}
+    )
+    frame["split"] = np.repeat(["train", "train_dev", "dev"], [200, 100, 100])
+    frame["origin"] = [f"g{k // 4}" for k in range(n)]
+    (tmp_path / "yearn.toml").write_text(
+        '[project]\ntask = "binary"\nlabel_column = "label"\nid_column = "id"\n'
+        'group_column = "origin"\n\n[metric]\noptimizing = "f1"\n\n'
+        '[[sources]]\nname = "main"\npath = "data.csv"\nrole = "target"\n'
+    )
+    preds = load_predictions(frame)
+    plain, projected = rediagnose(preds, preds), rediagnose(preds, preds, project=tmp_path)
+    assert plain["metric"] == "error" and projected["metric"] == "1-f1"
+    assert projected["errors_before"]["dev"] != plain["errors_before"]["dev"]

@@ -85,12 +85,31 @@ def test_gap_change_null_and_effect():
     assert noisy["change_interval"][0] < 0 < noisy["change_interval"][1]
 
 
+def test_gap_change_resamples_groups_when_rows_are_renders_of_one_original():
+    """Four renders of each original share their error: rows are not independent, so the
+    grouped interval must be about twice as wide (sqrt(4)); one row per group: as rows."""
+    rng = np.random.default_rng(1)
+    per = lambda p: np.repeat(rng.random(100) < p, 4)  # noqa: E731 - 100 originals x 4
+    td, dev, after = per(0.05), per(0.3), per(0.3)
+    groups = np.repeat(np.arange(100), 4)
+
+    def width(**kw):
+        low, high = gap_change(td, td, dev, after, **kw)[2]["change_interval"]
+        return high - low
+
+    rows, grouped = width(), width(groups_train_dev=groups, groups_dev=groups)
+    assert grouped > 1.6 * rows
+    singles = np.arange(400)
+    alone = width(groups_train_dev=singles, groups_dev=singles)
+    assert abs(alone - rows) < 0.15 * rows
+
+
 def test_evaluate_and_cli(grown, tmp_path):
     root, _ = grown
     ev = evaluate_synthesis(root, "synthetic", model="cnn", epochs=1, batch_size=32)
     assert ev.n_train[1] - ev.n_train[0] == 40
     assert [r["quantity"] for r in ev.rows][2].startswith("data-mismatch gap")
-    assert ev.verdict
+    assert ev.verdict and "resample whole groups" in ev.verdict
     other = make_image_project(tmp_path, shifted=True, n_train=60)
     split_project(other, record=False)
     out = CliRunner().invoke(

@@ -152,3 +152,26 @@ def test_multilabel_screen_leaves_out_an_id_like_column(cli, tmp_path, monkeypat
     out = _json(cli("multitask", "-p", tmp_path, "--epochs", "1", "--keep-column", "serial",
                     "--json"))  # fmt: skip
     assert open_store(tmp_path).get_run(out["run_id"]).config["columns"] == ["x", "serial"]
+
+
+def test_multitask_diagnosis_counts_groups_of_the_project(tmp_path):
+    """Four rows per original share their inputs and labels: the per-task diagnosis must
+    count groups, as `yearn diagnose` does, not rows."""
+    from yearn.multitask import fit_multitask_project
+    from yearn.splits.project import split_project
+
+    rng = np.random.default_rng(0)
+    originals = rng.normal(size=60)
+    x = np.repeat(originals, 4) + rng.normal(0, 0.01, 240)
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(240)], "x": x})
+    frame["origin"] = [f"g{i // 4}" for i in range(240)]
+    frame["a"] = (np.repeat(originals, 4) > 0).astype(int)
+    frame["b"] = (np.repeat(originals + rng.normal(0, 1, 60), 4) > 0).astype(int)
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    (tmp_path / "yearn.toml").write_text(
+        TOML.replace('id_column = "id"', 'id_column = "id"\ngroup_column = "origin"')
+    )
+    split_project(tmp_path, record=False)
+    result = fit_multitask_project(tmp_path, "mlp", epochs=1, width=4)
+    notes = " ".join(" ".join(d.caveats) for d in result.diagnosis.tasks.values())
+    assert "origin" in notes, notes

@@ -143,6 +143,7 @@ def test_json_carries_every_row_and_the_options(compressed):
     assert all("speed b256 vs float [95% CI]" in r for r in payload["rows"])
     assert payload["options"]["static_format"] == "qoperator" and payload["options"]["repeats"] == 5
     assert payload["options"]["quantize_chain"] is True
+    assert payload["options"]["quantize_shallow"] is False  # leading shallow convs stay float
     for v in payload["variants"]:
         assert set(v["speed"]) == {"1", "256"}
         assert v["speed"]["256"]["low"] <= v["speed"]["256"]["ratio"] <= v["speed"]["256"]["high"]
@@ -209,6 +210,9 @@ def test_default_static_is_qoperator_over_the_chain(compressed):
     _, payload = compressed
     ops = _ops(payload["variants"][2]["path"])
     assert "QGemm" in ops and "Gemm" not in ops and "Relu" not in ops  # Relu folded in
+    # pruned+int8 takes the same static form (dynamic int8 is the slow one on a CNN)
+    assert _ops(payload["variants"][4]["path"]) == ops
+    assert "MatMulInteger" in _ops(payload["variants"][1]["path"])
 
 
 def test_exported_graph_carries_no_exporter_metadata(compressed):
@@ -233,3 +237,41 @@ def test_a_pruned_gain_is_said_to_come_with_extra_training() -> None:
     assert _finetune_caveat("pruned-50%", "significant loss", 2) == ""
     assert _finetune_caveat("int8-dynamic", "significant gain", 2) == ""
     assert _finetune_caveat("pruned-50%", "significant gain", 0) == ""
+
+
+def _variant(name: str, size: int, verdict: str, ratio: float):
+    from yearn.ship._compress import Variant
+
+    lat = {"b1_p50": 0.01, "b1_p99": 0.02, "b256_p50": 1.0 / ratio, "b256_p99": 2.0 / ratio}
+    speed = {"256": {"ratio": ratio, "low": ratio * 0.9, "high": ratio * 1.1, "verdict": verdict}}
+    return Variant(name, size, size, 0.0, lat, 0.1, 0.0, -0.5, 0.5, 0.9, "not significant", "",
+                   speed=speed)  # fmt: skip
+
+
+def test_a_variant_slower_at_batch_256_is_passed_over_for_one_that_is_not():
+    from yearn.ship._recommend import recommend as _recommend
+
+    float32 = _variant("float32", 40_000, "no measured difference", 1.0)
+    dynamic = _variant("int8-dynamic", 11_900, "slower", 1 / 21)  # ConvInteger on a CNN
+    static = _variant("int8-static", 12_100, "faster", 1.4)
+    best, reasons = _recommend([float32, dynamic, static], "error", [])
+    assert best == "int8-static"
+    assert "slower than float at batch 256" in reasons["int8-dynamic"][0]
+    assert "int8-static qualifies and is not" in reasons["int8-dynamic"][0]
+    pruned = _variant("pruned-50%+int8", 12_100, "faster", 1.4)
+    _, reasons = _recommend([float32, dynamic, static, pruned], "error", [])
+    assert "int8-static and pruned-50%+int8 qualify and are not" in reasons["int8-dynamic"][0]
+
+
+def test_null_without_a_faster_alternative_the_smallest_is_still_recommended():
+    from yearn.ship._recommend import recommend as _recommend
+
+    float32 = _variant("float32", 40_000, "no measured difference", 1.0)
+    same = _variant("int8-static", 12_100, "no measured difference", 1.02)
+    dynamic = _variant("int8-dynamic", 11_900, "no measured difference", 0.99)
+    assert _recommend([float32, dynamic, same], "error", [])[0] == "int8-dynamic"
+    # every compressed variant slower: none is passed over for speed (size decides)
+    slow = _variant("int8-static", 12_100, "slower", 0.5)
+    slow_dyn = _variant("int8-dynamic", 11_900, "slower", 0.1)
+    best, reasons = _recommend([float32, slow_dyn, slow], "error", [])
+    assert best == "int8-dynamic" and not reasons

@@ -160,7 +160,13 @@ def test_guard_makes_no_claim_when_the_labels_are_noise(tmp_path):
     g = result.guard
     assert g.n_confirm > 50
     assert not g.beats_default
-    assert "by chance" in g.summary and "no claim that it beats the default" in g.summary
+    assert g.select[g.winner] <= g.select["default"]  # the default is a candidate too
+    if g.winner == "default":
+        assert "no trial beat the default config" in g.summary
+    else:
+        assert "by chance" in g.summary and "no claim that it beats the default" in g.summary
+        if g.ci_low < 0:
+            assert f"allows a gain of up to {-g.ci_low:.4g}" in g.summary
 
 
 def test_guard_claims_a_gain_that_holds_on_the_confirm_half(tmp_path):
@@ -173,6 +179,40 @@ def test_guard_claims_a_gain_that_holds_on_the_confirm_half(tmp_path):
     assert "the tuned config beats the default" in g.summary
 
 
+WEAK_SPACE = """
+[tune.space]
+optimizer = "sgd"
+momentum = 0.0
+lr = {low = 1e-5, high = 1e-4, log = true}
+width = [16]
+"""
+
+
+def test_no_trial_beats_the_default_so_the_default_stays(cli, tmp_path):
+    # every trial underfits (plain SGD at 1e-5 - 1e-4 for 2 epochs); the default (Adam
+    # 1e-3) is a candidate too, so it wins the select half and nothing is claimed
+    root = make_tune_project(tmp_path / "p", n=400, space=WEAK_SPACE)
+    result = cli("tune", "--project", str(root), "--trials", "2", "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    done = [t["value"] for t in out["trials"] if t["state"] == "COMPLETE"]
+    assert done and min(done) > out["default"]["value"] + 0.1
+    assert out["best"]["number"] is None and out["best"]["state"] == "DEFAULT"
+    g = out["guard"]
+    assert g["winner"] == "default" and not g["beats_default"]
+    assert g["difference"] == 0 and g["p_value"] == 1
+    assert g["summary"].startswith("no trial beat the default config on the select half")
+    assert "no claim that a tuned config beats the default" in g["summary"]
+    text = cli("tune", "--project", str(root), "--trials", "1")
+    assert text.exit_code == 0, text.output
+    words = " ".join(text.output.split())  # the console wraps at 80 columns
+    assert "best: the default config with error" in words and "no trial did better" in words
+    assert "│ default │" in words and "best params: the training defaults" in words
+    assert "importances not measured" in words  # all trials scored alike: no measurement
+    seen = [json.dumps(t["params"], sort_keys=True) for t in out["trials"]]
+    assert len(set(seen)) == len(seen)  # a resumed study does not redraw the same configs
+
+
 def test_cli_tune_json_carries_every_trial(cli, tmp_path):
     root = make_tune_project(tmp_path / "p", n=160)
     result = cli("tune", "--project", str(root), "--model", "linear", "--trials", "3", "--json")
@@ -180,7 +220,7 @@ def test_cli_tune_json_carries_every_trial(cli, tmp_path):
     out = json.loads(result.output)
     assert len(out["trials"]) == 3 and sum(out["counts"].values()) == 3
     assert {"guard", "best", "default", "importances", "dev_evaluations"} <= set(out)
-    assert out["guard"]["summary"].startswith("on the confirm half")
+    assert out["guard"]["summary"].startswith(("on the confirm half", "no trial beat"))
     text = cli("tune", "--project", str(root), "--model", "linear", "--trials", "1")
     assert text.exit_code == 0, text.output
     assert "4 trials" in text.output and "optimism of the winner" in text.output
@@ -267,3 +307,42 @@ def test_a_diverged_trial_is_counted_failed_with_its_reason(tmp_path):
     assert f"trial #{failed[0]['number']} failed: training diverged" in "\n".join(lines)
     assert all(t["fail_reason"] is None for t in result.trials if t["state"] != "FAIL")
     assert not [r for r in seen if "failed" in r.getMessage()]  # no Optuna traceback printed
+
+
+def _guard(**changes):
+    from yearn.tune import Guard
+
+    base = {
+        "metric": "error",
+        "n_confirm": 1306,
+        "n_trials": 20,
+        "winner": "#14",
+        "select": {"default": 0.0225, "#14": 0.0113},
+        "confirm": {"default": 0.0115, "#14": 0.0130},
+        "difference": 0.0015,
+        "ci_low": -0.0054,
+        "ci_high": 0.0084,
+        "p_value": 0.82,
+        "test": "McNemar exact",
+        "optimism": 0.0017,
+        "beats_default": False,
+    }
+    return Guard(**{**base, **changes})
+
+
+def test_guard_wording_says_what_the_confirm_half_can_and_cannot_tell():
+    # no claim, and the interval allows a gain: say how large a gain chance could hide
+    text = _guard().summary
+    assert "within what picking the best of 20 trials gives by chance" in text
+    assert "no claim that it beats the default" in text
+    assert "allows a gain of up to 0.0054: on 1306 examples" in text
+    # no claim and no gain allowed by the interval: no such sentence
+    assert "allows a gain" not in _guard(ci_low=0.0001, p_value=0.04).summary
+    won = _guard(difference=-0.009, ci_low=-0.015, ci_high=-0.003, p_value=0.01,
+                 beats_default=True, confirm={"default": 0.02, "#14": 0.011}).summary  # fmt: skip
+    assert won.endswith("the tuned config beats the default (p < 0.05).")
+    assert "allows a gain" not in won and "no claim" not in won
+    stays = _guard(winner="default", difference=0.0, ci_low=0.0, ci_high=0.0, p_value=1.0,
+                   select={"default": 0.01, "#3": 0.02}).summary  # fmt: skip
+    assert stays.startswith("no trial beat the default config on the select half of dev")
+    assert "(best trial #3: 0.02)" in stays and "no claim that a tuned config beats" in stays

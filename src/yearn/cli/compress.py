@@ -42,14 +42,20 @@ def register(app: typer.Typer) -> None:
         quantize_chain: bool = typer.Option(
             True,
             "--quantize-chain/--no-quantize-chain",
-            help="int8-static also over Relu/pooling/reshape, so activations stay int8.",
+            help="int8-static also over Relu/max-pooling, so activations stay int8.",
+        ),
+        quantize_shallow: bool = typer.Option(
+            False,
+            "--quantize-shallow/--keep-shallow-float",
+            help="int8-static also over a leading convolution with reduction depth < 64 "
+            "(slower in int8 than in float on the CPUs measured).",
         ),
         optimization: str = typer.Option(
             "all",
             "--optimization",
             help="onnxruntime graph optimisation for the timings: all, extended, basic, disable.",
         ),
-        repeats: int = typer.Option(200, "--repeats", help="Timed calls at batch 1 (÷10 at 256)."),
+        repeats: int = typer.Option(200, "--repeats", help="Timed calls at batch 1 (÷4 at 256)."),
         out: Path | None = typer.Option(
             None,
             "--out",
@@ -73,7 +79,8 @@ def register(app: typer.Typer) -> None:
                 Project(project, store_url=store_url), run, sparsities=tuple(sparsity),
                 finetune_epochs=finetune_epochs, threads=threads, repeats=repeats, out=out,
                 static_format=static_format, per_channel=per_channel, reduce_range=reduce_range,
-                quantize_chain=quantize_chain, optimization=optimization,
+                quantize_chain=quantize_chain, quantize_shallow=quantize_shallow,
+                optimization=optimization,
                 random_state=random_state,
             )  # fmt: skip
         if as_json:

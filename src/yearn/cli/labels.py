@@ -159,7 +159,7 @@ def register(app: typer.Typer) -> None:
             result = lab.apply_corrections(preds, project, include_train=include_train)
             write_predictions(result.predictions, out)
             report |= result.to_dict() | {"out": str(out)}
-            report["diagnosis"] = lab.rediagnose(preds, result.predictions)
+            report["diagnosis"] = lab.rediagnose(preds, result.predictions, project=project)
             for note in result.warnings:
                 err_console.print(f"[yellow]warning:[/] {note}", highlight=False)
         if as_json:

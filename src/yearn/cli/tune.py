@@ -81,19 +81,21 @@ def _print(result) -> None:
 
     for line in result.summary_lines():
         console.print(escape(line), highlight=False)
-    table = Table(title=f"top trials ({result.metric}, select half of dev)")
-    for col in ("trial", result.metric, "confirm", "params"):
+    table = Table(title=f"best candidates ({result.metric}, select half of dev)")
+    for col in ("candidate", result.metric, "confirm", "params"):
         table.add_column(col)
     ranked = result.selection["ranking"][:5]
-    by_number = {f"#{r['number']}": r for r in result.trials}
     for item in ranked:
-        row = by_number[item["name"]]
+        row = result.row(item["name"])
         confirm = result.guard.confirm.get(item["name"])
         table.add_row(
             item["name"],
             f"{item['value']:.4g}",
             "" if confirm is None else f"{confirm:.4g}",
-            escape(", ".join(f"{k}={_fmt(v)}" for k, v in sorted(row["params"].items()))),
+            escape(
+                ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(row["params"].items()))
+                or "the training defaults"
+            ),
         )
     console.print(table)
     imp = result.importances["values"]

@@ -8,6 +8,7 @@ from yearn.data.dataset import Dataset
 from yearn.data.frames import from_arrays, from_frame, infer_task
 from yearn.data.idlike import id_like_reason
 from yearn.data.images import IMAGE_SUFFIXES, load_images, read_image_folder
+from yearn.data.memory import release_memory
 from yearn.data.project import load_project
 from yearn.data.screen import apply_screen, kept_columns, read_screen
 from yearn.data.tables import read_table
@@ -28,4 +29,5 @@ __all__ = [
     "read_image_folder",
     "read_screen",
     "read_table",
+    "release_memory",
 ]

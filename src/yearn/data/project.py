@@ -9,11 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from yearn.config import ProjectConfig, SourceConfig, load_config
 from yearn.data.build import finish_dataset, generated_id_column, prepare_table
 from yearn.data.dataset import ROLE_COLUMN, SOURCE_COLUMN, Dataset
 from yearn.data.images import check_image_files, read_image_folder, resolve_paths
+from yearn.data.memory import release_memory
 from yearn.data.screen import apply_screen
 from yearn.data.tables import read_table, table_format
 from yearn.data.validate import CLASSIFICATION_TASKS, Where
@@ -44,7 +46,10 @@ def source_format(source: SourceConfig) -> str:
 
 
 def _read_source(
-    config: ProjectConfig, source: SourceConfig, columns: list[str] | None = None
+    config: ProjectConfig,
+    source: SourceConfig,
+    columns: list[str] | None = None,
+    categorical_except: list[str] | None = None,
 ) -> _Loaded:
     path = source.path
     if not path.exists():
@@ -79,7 +84,13 @@ def _read_source(
         frame["clip"] = source.name + "/" + frame["clip"]  # unique across sources
         return _Loaded(source, frame, Where(str(path), 1, unit="clip"))
     as_text = [*config.text_columns, config.id_column] if config.id_column else config.text_columns
-    frame = read_table(path, format=fmt, text_columns=as_text, columns=columns)
+    frame = read_table(
+        path,
+        format=fmt,
+        text_columns=as_text,
+        columns=columns,
+        categorical_except=categorical_except,
+    )
     where = Where(str(path), 2)
     if not len(frame):
         raise DataError(
@@ -165,6 +176,42 @@ def _column_order(loaded: list[_Loaded]) -> list[str]:
     return list(dict.fromkeys(c for item in loaded for c in item.frame.columns))
 
 
+def _concat_column(pieces: list[pd.Series], categorical: bool) -> pd.Series:
+    """One column of the sources, end to end (a categorical one stays categorical when
+    every source's is, with the categories of all; else as ``pandas.concat`` makes it)."""
+    if categorical and all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):
+        union = union_categoricals(pieces, ignore_order=True)
+        return pd.Series(union, name=pieces[0].name)
+    if categorical:  # some source's column is not text: its categories become values
+        pieces = [
+            p.astype(p.dtype.categories.dtype) if isinstance(p.dtype, pd.CategoricalDtype) else p
+            for p in pieces
+        ]
+    return pd.concat(pieces, ignore_index=True)
+
+
+def _concat_sources(parts: list[pd.DataFrame], categorical: bool) -> pd.DataFrame:
+    """The sources' frames end to end, built column by column: each source's column is
+    dropped once copied, so the peak is the result plus one column, not the data twice
+    (the frames must be the only holders of their columns, as ``read_table`` makes them)."""
+    names = list(parts[0].columns)
+    columns: dict[str, pd.Series] = {}
+    for name in names:
+        pieces = [part.pop(name) for part in parts]
+        columns[name] = _concat_column(pieces, categorical)
+        del pieces
+        release_memory()  # the sources' copies, before the next column is made
+    return pd.DataFrame(columns, copy=False)
+
+
+def _source_codes(values: list[str], sizes: list[int]) -> pd.Categorical:
+    """Per-row ``values[k]`` for the ``sizes[k]`` rows of source ``k``, as a Categorical."""
+    names = sorted(set(values))
+    dtype = np.int8 if len(names) < 128 else np.int32
+    codes = np.repeat(np.array([names.index(v) for v in values], dtype=dtype), sizes)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype="str"))
+
+
 def load_project(
     config: ProjectConfig | str | Path,
     *,
@@ -172,6 +219,7 @@ def load_project(
     screen: bool = True,
     features: bool = True,
     keep: Sequence[str] = (),
+    categorical: bool = False,
 ) -> Dataset:
     """Load every source of a project into one validated :class:`Dataset`.
 
@@ -186,6 +234,9 @@ def load_project(
     :func:`yearn.profile.screened_dataset`, which records a current one first.
     Without ``features`` only the named columns (ids, groups, labels, metadata, images) are
     read and checked — what splitting needs, at a fraction of the time on a wide table.
+    With ``categorical`` the text features of Parquet sources and the ``source`` / ``role``
+    columns are pandas Categoricals (a code per row, each value once: what the data profile
+    reads, at a fraction of the memory); the values are the same.
     """
     if not isinstance(config, ProjectConfig):
         config = load_config(config)
@@ -196,9 +247,10 @@ def load_project(
     only = None if features else _named_columns(config, image_column)
     keep = None if only is not None else _keep_columns(config, image_column)
     features = () if only is not None else (tuple(config.feature_columns) or None)
+    plain = _named_columns(config, image_column) if categorical else None
     loaded: list[_Loaded] = []
     for source in config.sources:
-        item = _read_source(config, source, only)
+        item = _read_source(config, source, only, plain)
         frame = prepare_table(
             item.frame,
             task=config.task,
@@ -217,7 +269,9 @@ def load_project(
         if keep is not None:
             frame = frame[keep]
         loaded.append(_Loaded(source, frame, item.where))
+        del item
         log.debug("loaded source %s: %d rows", source.name, len(frame))
+    frame = None  # the sources' frames are held by ``loaded`` only
     if (
         config.id_column is not None
         and len({_is_text(i.frame[config.id_column]) for i in loaded}) > 1
@@ -229,24 +283,35 @@ def load_project(
 
     order = _column_order(loaded)
     id_column = config.id_column or generated_id_column(order)
+    sizes = [len(item.frame) for item in loaded]
+    wheres = [item.where for item in loaded]
+    sources = [item.source for item in loaded]
     parts = []
-    for item in loaded:
+    while loaded:  # each source's frame is held by its part only (see _concat_sources)
+        item = loaded.pop(0)
         frame = item.frame
+        del item
         if config.id_column is None:
-            ids = item.source.name + ":" + pd.Series(np.arange(len(frame)).astype(str))
+            ids = sources[len(parts)].name + ":" + pd.Series(np.arange(len(frame)).astype(str))
             frame = frame.copy(deep=False)
             frame.insert(0, id_column, ids.to_numpy(dtype=object))
-        frame = frame.assign(**{SOURCE_COLUMN: item.source.name, ROLE_COLUMN: item.source.role})
-        parts.append(
-            frame[[id_column, *[c for c in order if c != id_column], SOURCE_COLUMN, ROLE_COLUMN]]
-        )
-    frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        if not categorical:
+            source = sources[len(parts)]
+            frame = frame.assign(**{SOURCE_COLUMN: source.name, ROLE_COLUMN: source.role})
+        columns = [id_column, *[c for c in order if c != id_column]]
+        parts.append(frame[columns + ([] if categorical else [SOURCE_COLUMN, ROLE_COLUMN])])
+        del frame
+    frame = parts[0] if len(parts) == 1 else _concat_sources(parts, categorical)
+    del parts
+    if categorical:
+        frame[SOURCE_COLUMN] = _source_codes([s.name for s in sources], sizes)
+        frame[ROLE_COLUMN] = _source_codes([s.role for s in sources], sizes)
 
-    starts = np.cumsum([0] + [len(item.frame) for item in loaded])
+    starts = np.cumsum([0, *sizes])
 
     def place(position: int) -> str:
         k = int(np.searchsorted(starts, position, side="right") - 1)
-        return loaded[k].where.row(position - int(starts[k]))
+        return wheres[k].row(position - int(starts[k]))
 
     dataset = finish_dataset(
         frame,
@@ -261,7 +326,7 @@ def load_project(
         place=place,
     )
     if check_images and image_column is not None:
-        for item, start in zip(loaded, starts[:-1], strict=False):
-            paths = frame[image_column].iloc[int(start) : int(start) + len(item.frame)]
-            check_image_files(paths.tolist(), item.where)
+        for where, start, size in zip(wheres, starts[:-1], sizes, strict=True):
+            paths = frame[image_column].iloc[int(start) : int(start) + size]
+            check_image_files(paths.tolist(), where)
     return apply_screen(dataset, config, kept) if screen else dataset

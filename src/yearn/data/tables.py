@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from yearn._io import csv_duplicate_columns
+from yearn.data.memory import release_memory
 from yearn.errors import DataError
 
 __all__ = ["TABLE_SUFFIXES", "read_table", "table_format"]
@@ -79,22 +80,69 @@ def _read_csv(
         raise DataError(f"{path}: malformed CSV ({exc}).") from None
 
 
-def _read_parquet(path: Path, columns: frozenset[str] | None = None) -> pd.DataFrame:
+#: Columns read from Parquet and converted at a time: the peak is the frame plus this many
+#: decoded columns, while the reader still decodes columns in parallel.
+PARQUET_BATCH_COLUMNS = 8
+
+
+def _read_parquet(
+    path: Path,
+    columns: frozenset[str] | None = None,
+    categorical_except: frozenset[str] | None = None,
+) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    try:
-        if columns is not None:  # only the columns asked for that the file has
-            names = pq.read_schema(path).names
-            table = pq.read_table(path, columns=[c for c in names if c in columns])
-        else:
-            table = pq.read_table(path)
-    except (pa.ArrowException, OSError) as exc:
-        raise DataError(
+    def fail(exc: Exception) -> DataError:
+        return DataError(
             f"{path}: cannot read it as Parquet ({exc}); the file may be truncated or not "
             "Parquet at all — write it again (e.g. DataFrame.to_parquet)."
-        ) from None
-    return table.to_pandas()
+        )
+
+    try:
+        schema = pq.read_schema(path)
+        index = [
+            c for c in (schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)
+        ]
+        # a whole-file read restores the index from pandas' metadata (asked-for columns
+        # are read as asked: pyarrow's conversion then restores an index among them)
+        names = (
+            [c for c in schema.names if c not in index]
+            if columns is None
+            else [c for c in schema.names if c in columns]
+        )
+        dictionary = None
+        if categorical_except is not None:  # text columns as codes + categories
+            dictionary = [
+                c
+                for c in names
+                if c not in categorical_except
+                and (pa.types.is_string(t := schema.field(c).type) or pa.types.is_large_string(t))
+            ]
+        handle = pq.ParquetFile(path, read_dictionary=dictionary or None)
+    except (pa.ArrowException, OSError) as exc:
+        raise fail(exc) from None
+    # a few columns at a time, each batch converted (one block per column, each Arrow column
+    # freed once converted) and its Arrow pages handed back before the next: the peak is the
+    # frame plus a batch, not the table and the frame at once
+    frames = []
+    kept = [c for c in names if c in index]  # asked-for index columns: in every batch,
+    names = [c for c in names if c not in index]  # so that every batch has the same index
+    for start in range(0, max(len(names), 1), PARQUET_BATCH_COLUMNS):
+        try:
+            table = handle.read(
+                columns=kept + names[start : start + PARQUET_BATCH_COLUMNS],
+                use_pandas_metadata=columns is None,  # the index, as a whole-file read gives
+            )
+        except (pa.ArrowException, OSError) as exc:
+            raise fail(exc) from None
+        frames.append(table.to_pandas(split_blocks=True, self_destruct=True))
+        del table
+        release_memory()  # NumPy cannot reuse the pages Arrow freed
+    if len(frames) == 1:
+        return frames[0]
+    merged = {name: col for frame in frames for name, col in frame.items()}
+    return pd.DataFrame(merged, index=frames[0].index, copy=False)
 
 
 def read_table(
@@ -103,12 +151,16 @@ def read_table(
     format: str = "auto",
     text_columns: Sequence[str] = (),
     columns: Sequence[str] | None = None,
+    categorical_except: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read a CSV or Parquet file into a DataFrame.
 
     ``text_columns`` of a CSV are read as strings (``007`` stays ``007``); ``format`` is
     ``auto`` (by extension: .csv/.tsv/.txt, .parquet/.pq), ``csv`` or ``parquet``.
     ``columns`` reads only those of the file's columns (the others are never parsed).
+    With ``categorical_except`` every text column of a Parquet file except those named is
+    read as a pandas ``Categorical`` (Parquet's dictionary: a code per row, each distinct
+    value stored once); CSV columns are read as without it.
 
     Raises :class:`DataError` for a missing, empty, truncated or malformed file, naming
     the file and, where the parser knows it, the line.
@@ -132,7 +184,9 @@ def read_table(
     frame = (
         _read_csv(path, tuple(text_columns), wanted)
         if fmt == "csv"
-        else _read_parquet(path, wanted)
+        else _read_parquet(
+            path, wanted, None if categorical_except is None else frozenset(categorical_except)
+        )
     )
     duplicated = list(dict.fromkeys(frame.columns[frame.columns.duplicated()]))
     if fmt == "csv":  # pandas renames a second 'a' to 'a.1': read the header line itself

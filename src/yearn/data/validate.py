@@ -93,8 +93,18 @@ def _number_text(values: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(values.dtype):
         arr = values.to_numpy(dtype=float)
         if np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
-            return pd.Series(arr.astype(np.int64).astype(str), index=values.index, dtype=object)
+            return _integer_text(arr.astype(np.int64), values.index)
+    if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans:
+        return _integer_text(values.to_numpy(dtype=np.int64), values.index)
     return values.astype(str).astype(object)
+
+
+def _integer_text(arr: np.ndarray, index: pd.Index) -> pd.Series:
+    """Integers as strings, each distinct value's string made once and shared by its rows
+    (a pointer per row, not a string per row)."""
+    codes, uniques = pd.factorize(arr)
+    text = np.array([str(int(u)) for u in uniques], dtype=object)
+    return pd.Series(text[codes], index=index, dtype=object)
 
 
 def sort_classes(classes) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from yearn.diagnose._choose import SourcedDiagnosis, diagnose_source
 from yearn.diagnose._estimators import make_estimator
 from yearn.diagnose._from_predictions import diagnose_predictions
 from yearn.diagnose._health import Finding, TrainingHealth, training_health
-from yearn.diagnose._intervals import group_codes, newcombe_diff, wilson
+from yearn.diagnose._intervals import group_codes, group_sampler, newcombe_diff, wilson
 from yearn.diagnose._ladder import (
     DEFAULT_RATE_TOLERANCE,
     RELATIVE_RATE_TOLERANCE,
@@ -31,6 +31,7 @@ from yearn.diagnose._sources import (
     error_form,
     latest_run_with_predictions,
     project_defaults,
+    project_diagnosis_options,
 )
 from yearn.diagnose._values import LADDER, parse_errors, parse_rate
 
@@ -59,6 +60,7 @@ __all__ = [
     "error_form",
     "fit_power_law",
     "group_codes",
+    "group_sampler",
     "latest_run_with_predictions",
     "learning_curve",
     "make_estimator",
@@ -67,6 +69,7 @@ __all__ = [
     "parse_errors",
     "parse_rate",
     "project_defaults",
+    "project_diagnosis_options",
     "project_learning_curve",
     "training_health",
     "wilson",

@@ -120,7 +120,7 @@ def bootstrap_replicates(
     drawn instead). A resample on which the statistic is undefined (it raises a
     :class:`ValueError`, e.g. one class only) gives NaN and is left out of the interval.
     """
-    draw = _group_sampler(groups) if groups is not None else None
+    draw = group_sampler(groups) if groups is not None else None
     out = np.empty(n_resamples, dtype=float)
     for b in range(n_resamples):
         idx = rng.integers(0, n, size=n) if draw is None else draw(rng)
@@ -131,7 +131,7 @@ def bootstrap_replicates(
     return out
 
 
-def _group_sampler(codes: np.ndarray) -> Callable[[np.random.Generator], np.ndarray]:
+def group_sampler(codes: np.ndarray) -> Callable[[np.random.Generator], np.ndarray]:
     """A function drawing the rows of m groups picked with replacement (m groups)."""
     order = np.argsort(codes, kind="stable")
     sizes = np.bincount(codes)

@@ -21,6 +21,7 @@ __all__ = [
     "error_form",
     "latest_run_with_predictions",
     "project_defaults",
+    "project_diagnosis_options",
     "project_group_column",
 ]
 
@@ -71,11 +72,6 @@ def diagnose_run(
     from yearn.project import Project
 
     metric, _ = project_defaults(project)
-    if kwargs.get("metric") is None and metric not in (None, "error"):
-        kwargs["metric"] = error_form(metric)
-    if kwargs.get("human") is None:
-        # the human level of the metric diagnosed, never one given for another metric
-        kwargs["human"] = project_human_level(project, kwargs.get("metric") or metric)
     proj = Project(project, store_url=store_url)
     if not proj.has_store:
         raise StoreError(
@@ -89,8 +85,7 @@ def diagnose_run(
         curves = store.metrics(record.id)
     finally:
         store.close()
-    if kwargs.get("group_column") is None:
-        kwargs["group_column"] = project_group_column(project, path)
+    kwargs = project_diagnosis_options(project, path, **kwargs)
     diag = diagnose_predictions(path, **kwargs)
     health = None
     if not curves.empty and "loss" in set(curves.loc[curves["split"] == "train", "name"]):
@@ -115,6 +110,22 @@ def latest_run_with_predictions(project: str | Path, store_url: str | None = Non
     from yearn.project import Project
 
     return Project(project, store_url=store_url).latest_run_with(PREDICTIONS_ARTIFACT)
+
+
+def project_diagnosis_options(project: str | Path, table: Any, **given: Any) -> dict[str, Any]:
+    """Keyword arguments of :func:`diagnose_predictions` for a ``table`` of ``project``:
+    the project's metric (error form), the human level of that metric and the group
+    column (when the table carries it); values in ``given`` that are not None win."""
+    options = dict(given)
+    metric, _ = project_defaults(project)
+    if options.get("metric") is None and metric not in (None, "error"):
+        options["metric"] = error_form(metric)
+    if options.get("human") is None:
+        # the human level of the metric diagnosed, never one given for another metric
+        options["human"] = project_human_level(project, options.get("metric") or metric)
+    if options.get("group_column") is None:
+        options["group_column"] = project_group_column(project, table)
+    return options
 
 
 def error_form(metric: str) -> str:

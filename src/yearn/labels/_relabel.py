@@ -332,23 +332,30 @@ def _errors(preds: Predictions) -> dict[str, float]:
     return {s: float(wrong[split == s].mean()) for s in preds.splits if (split == s).any()}
 
 
-def rediagnose(before: Predictions, after: Predictions) -> dict[str, Any]:
-    """The diagnosis ladder (``yearn.diagnose``) on the original and the corrected labels.
+def rediagnose(
+    before: Predictions, after: Predictions, *, project: str | Path | None = None
+) -> dict[str, Any]:
+    """The diagnosis ladder (``yearn.diagnose``) on the original and the corrected labels;
+    with ``project``, in its metric, with its human level and counting its groups
+    (:func:`yearn.diagnose.project_diagnosis_options`), as ``yearn diagnose`` does.
 
     Returns ``{"before": verdict, "after": verdict, "errors_before": {...}, "errors_after":
-    {...}}``; empty when the diagnosis module is unavailable or cannot read the table.
+    {...}, "metric": name}``; empty when the diagnosis module is unavailable or cannot read
+    the table.
     """
     try:
-        from yearn.diagnose import diagnose_predictions
+        from yearn.diagnose import diagnose_predictions, project_diagnosis_options
     except ImportError:  # pragma: no cover - the diagnosis module is optional here
         return {}
+    options = {} if project is None else project_diagnosis_options(project, before.frame)
     out: dict[str, Any] = {}
     for name, preds in (("before", before), ("after", after)):
         try:
-            diag = diagnose_predictions(preds)
+            diag = diagnose_predictions(preds, **options)
         except YearnError as exc:  # e.g. a table without a train split: say why
             return {"unavailable": f"{type(exc).__name__}: {exc}"}
         out[name] = diag.verdict()
+        out["metric"] = diag.metric
         out[f"errors_{name}"] = {k: getattr(r, "value", None) for k, r in diag.errors.items()}
     return out
 

@@ -48,27 +48,51 @@ def _interval(reps: np.ndarray) -> list[float]:
     return [round(float(q), 5) for q in np.quantile(reps, [0.025, 0.975])]
 
 
+def _resampled_means(
+    before: np.ndarray,
+    after: np.ndarray,
+    groups: Any,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Means of ``before`` and ``after`` on the same resamples of their rows; with
+    ``groups`` (one id per row), whole groups are drawn, since rows of one group (renders
+    of one original) have correlated errors."""
+    if groups is None:
+        idx = rng.integers(0, before.size, (n_resamples, before.size))
+        return before[idx].mean(1), after[idx].mean(1)
+    from yearn.diagnose import group_codes, group_sampler
+
+    draw = group_sampler(group_codes(groups))
+    out = np.empty((2, n_resamples))
+    for b in range(n_resamples):
+        idx = draw(rng)
+        out[0, b], out[1, b] = before[idx].mean(), after[idx].mean()
+    return out[0], out[1]
+
+
 def gap_change(
     td_before: np.ndarray,
     td_after: np.ndarray,
     dev_before: np.ndarray,
     dev_after: np.ndarray,
     *,
+    groups_train_dev: Any = None,
+    groups_dev: Any = None,
     n_resamples: int = N_RESAMPLES,
     random_state: int = 0,
 ) -> list[dict[str, Any]]:
     """Rows (train_dev error, dev error, gap) with before, after, the change and a 95%
     paired bootstrap interval of the change: the same rows are resampled for both models,
-    train-dev and dev rows independently. Inputs: 0/1 error per row."""
+    train-dev and dev rows independently; with ``groups_train_dev`` / ``groups_dev`` (a
+    group id per row) whole groups are resampled. Inputs: 0/1 error per row."""
     rng = np.random.default_rng(random_state)
     a = {
         k: np.asarray(v, dtype=np.float64)
         for k, v in (("tdb", td_before), ("tda", td_after), ("dvb", dev_before), ("dva", dev_after))
     }
-    i_td = rng.integers(0, a["tdb"].size, (n_resamples, a["tdb"].size))
-    i_dv = rng.integers(0, a["dvb"].size, (n_resamples, a["dvb"].size))
-    td_b, td_a = a["tdb"][i_td].mean(1), a["tda"][i_td].mean(1)
-    dv_b, dv_a = a["dvb"][i_dv].mean(1), a["dva"][i_dv].mean(1)
+    td_b, td_a = _resampled_means(a["tdb"], a["tda"], groups_train_dev, n_resamples, rng)
+    dv_b, dv_a = _resampled_means(a["dvb"], a["dva"], groups_dev, n_resamples, rng)
     out = []
     for name, before, after, rb, ra in (
         ("train_dev error", a["tdb"].mean(), a["tda"].mean(), td_b, td_a),
@@ -161,7 +185,8 @@ def evaluate_synthesis(
     others = np.flatnonzero(dataset.frame["source"].astype(str).to_numpy() != source)
     before = make_train_data(dataset.subset(others), splits=table)
     params.setdefault("random_state", random_state)
-    errors = {}
+    group_of = _group_of(dataset, proj.config.group_column)
+    errors, groups = {}, {}
     for name, prepared in (("before", before), ("after", data)):
         preds = fit(model, prepared, **params).predictions
         for split in ("train_dev", "dev"):
@@ -169,13 +194,30 @@ def evaluate_synthesis(
             part = part[part["source"].astype(str) != source] if "source" in part else part
             part = part.sort_values("id")
             errors[name, split] = (part["pred"].astype(str) != part["label"].astype(str)).to_numpy()
+            if group_of is not None:
+                groups[split] = [group_of.get(i) for i in part["id"].astype(str)]
     rows = gap_change(
         errors["before", "train_dev"],
         errors["after", "train_dev"],
         errors["before", "dev"],
         errors["after", "dev"],
+        groups_train_dev=groups.get("train_dev"),
+        groups_dev=groups.get("dev"),
         random_state=random_state,
     )
+    verdict = _verdict(rows)
+    metric = proj.config.metric.optimizing
+    if metric not in (None, "error", "accuracy"):
+        verdict += (
+            f" Measured in classification error; the project's metric {metric!r} is not "
+            "re-scored here."
+        )
+    if group_of is not None:
+        n_groups = len(set(groups["dev"]) - {None})
+        verdict += (
+            f" Intervals resample whole groups of {proj.config.group_column!r} "
+            f"({n_groups} in dev), not rows."
+        )
     return Evaluation(
         source,
         model,
@@ -184,5 +226,12 @@ def evaluate_synthesis(
         int(errors["before", "train_dev"].size),
         int(errors["before", "dev"].size),
         rows,
-        _verdict(rows),
+        verdict,
     )
+
+
+def _group_of(dataset: Any, column: str | None) -> dict[str, Any] | None:
+    """Row id -> group id, or None when the project declares no group column."""
+    if column is None or getattr(dataset, "groups", None) is None:
+        return None
+    return dict(zip(np.asarray(dataset.ids).astype(str), dataset.groups, strict=True))

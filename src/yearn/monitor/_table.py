@@ -4,45 +4,15 @@ whole in memory: each column is read, binned and dropped."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from yearn.data import release_memory
 from yearn.errors import DataError
 
 __all__ = ["Table", "open_table", "release_memory", "row_ids"]
-
-
-def release_memory() -> None:
-    """Hand the memory freed by the last column back to the operating system.
-
-    Reading a column from Parquet leaves freed pages in Arrow's allocator and in the C
-    allocator's arenas; without this the process keeps every column's high-water mark
-    (tens of MB each). Arrow's pool is asked to release what it does not use; on glibc
-    ``malloc_trim`` does the same for ``malloc``. Elsewhere the second step is skipped.
-    """
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _malloc_trim():
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
-    try:
-        return getattr(ctypes.CDLL(name), "malloc_trim", None)  # glibc only
-    except OSError:  # no loadable C library: nothing to trim
-        return None
 
 
 class Table:

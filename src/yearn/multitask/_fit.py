@@ -104,6 +104,7 @@ def fit_multitask(
     store: Any = None,
     run_name: str = "joint",
     diagnose: bool = True,
+    group_column: str | None = None,
     **params: Any,
 ) -> MultiTaskResult:
     """Train one network with an output per task (masked BCE) and score every task.
@@ -111,7 +112,8 @@ def fit_multitask(
     ``model``: ``"mlp"`` / ``"cnn"`` / a torch module with one output per task. ``data``:
     as :func:`yearn.fit` with labels (N, T), NaN = unknown. Returns per-task error and
     average precision over labelled entries per split, mAP, and the per-task diagnosis of
-    :func:`yearn.diagnose.diagnose_predictions` (when a train split and dev split exist).
+    :func:`yearn.diagnose.diagnose_predictions` (when a train split and dev split exist;
+    its intervals count groups of ``group_column`` when the predictions carry it).
     """
     prepared = multilabel_data(data, splits=splits)
     result = fit(model, prepared, store=store, run_name=run_name, **params)
@@ -126,5 +128,7 @@ def fit_multitask(
     if diagnose and "dev" in prepared.splits:
         from yearn.diagnose import diagnose_predictions
 
-        diagnosis = diagnose_predictions(result.predictions, task="multilabel")
+        table = result.predictions
+        grouped = group_column if group_column in getattr(table, "columns", ()) else None
+        diagnosis = diagnose_predictions(table, task="multilabel", group_column=grouped)
     return MultiTaskResult(result, prepared.classes, scores, maps, diagnosis)

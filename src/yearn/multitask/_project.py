@@ -36,7 +36,8 @@ def fit_multitask_project(
 ) -> MultiTaskResult:
     """Train the joint network on the project (one run), per-task scores and diagnosis.
     ``keep``: flagged columns to keep as features (:func:`yearn.train.project_data`)."""
-    _, data, store = _load(project, keep)
+    config, data, store = _load(project, keep)
+    params.setdefault("group_column", config.group_column)
     return fit_multitask(model or default_model(data), data, store=store, **params)
 
 

@@ -21,7 +21,7 @@ from yearn._validation import check_choice, check_positive_int
 from yearn.errors import ConfigError, DataError
 from yearn.prep._state import decode_estimator, encode_estimator
 
-__all__ = ["MISSING_CATEGORY", "TabularPreprocessor"]
+__all__ = ["MISSING_CATEGORY", "TabularPreprocessor", "infer_columns", "numeric_matrix"]
 
 MISSING_CATEGORY = "missing"
 CONFIG_NAME = "prep.json"
@@ -38,6 +38,69 @@ def _frame(X: Any, where: str) -> pd.DataFrame:
         f"{where} takes a pandas DataFrame with named columns; got "
         f"{type(X).__name__}. Wrap arrays with pandas.DataFrame(X, columns=...)."
     )
+
+
+def infer_columns(
+    X: pd.DataFrame,
+    numeric: Any = None,
+    categorical: Any = None,
+    text: Any = (),
+) -> tuple[list[str], list[str], list[str]]:
+    """(numeric, categorical, text) columns of ``X``: those not named are inferred
+    (numeric and datetime dtypes are numbers, the rest categories; text must be named)."""
+    text = list(text or ())
+    if numeric is not None and categorical is not None:
+        numeric, categorical = list(numeric), list(categorical)
+    else:
+        rest = [c for c in X.columns if c not in text]
+        auto_num = [
+            c
+            for c in rest
+            if (pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c]))
+            or pd.api.types.is_datetime64_any_dtype(X[c])
+        ]
+        numeric = list(numeric) if numeric is not None else auto_num
+        categorical = (
+            list(categorical) if categorical is not None else [c for c in rest if c not in numeric]
+        )
+    missing = [c for c in (*numeric, *categorical, *text) if c not in X.columns]
+    if missing:
+        raise DataError(
+            f"column(s) {missing} are not in the table; it has "
+            f"{', '.join(map(str, X.columns[:20]))}."
+        )
+    return numeric, categorical, text
+
+
+def numeric_matrix(X: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The ``columns`` of ``X`` as float64, missing and infinite values as NaN, datetimes as
+    seconds since 1970; a value that is not a number is an error naming its row."""
+    out = np.empty((len(columns), len(X)), dtype=np.float64).T  # column by column: F order
+    for j, column in enumerate(columns):
+        col = X[column]
+        if pd.api.types.is_datetime64_any_dtype(col):  # seconds since 1970
+            if getattr(col.dt, "tz", None) is not None:
+                col = col.dt.tz_convert("UTC").dt.tz_localize(None)
+            stamps = col.astype("datetime64[ns]").astype("int64").astype(np.float64) / 1e9
+            out[:, j] = np.where(col.isna().to_numpy(), np.nan, stamps.to_numpy())
+            continue
+        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biuf":  # numbers already
+            arr = col.to_numpy(dtype=np.float64, copy=True)
+            arr[~np.isfinite(arr)] = np.nan
+            out[:, j] = arr
+            continue
+        values = pd.to_numeric(col, errors="coerce")
+        bad = values.isna() & col.notna()
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(
+                f"column {column!r}, row {row}: {col.iloc[row]!r} is not a "
+                "number; fix the value or declare the column categorical."
+            )
+        arr = values.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        arr[~np.isfinite(arr)] = np.nan  # inf is treated as missing
+        out[:, j] = arr
+    return out
 
 
 class TabularPreprocessor(TransformerMixin, BaseEstimator):
@@ -77,30 +140,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     # -- fitting ---------------------------------------------------------------------
     def _columns(self, X: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
-        text = list(self.text or ())
-        if self.numeric is not None and self.categorical is not None:
-            numeric, categorical = list(self.numeric), list(self.categorical)
-        else:
-            rest = [c for c in X.columns if c not in text]
-            auto_num = [
-                c
-                for c in rest
-                if (pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c]))
-                or pd.api.types.is_datetime64_any_dtype(X[c])
-            ]
-            numeric = list(self.numeric) if self.numeric is not None else auto_num
-            categorical = (
-                list(self.categorical)
-                if self.categorical is not None
-                else [c for c in rest if c not in numeric]
-            )
-        missing = [c for c in (*numeric, *categorical, *text) if c not in X.columns]
-        if missing:
-            raise DataError(
-                f"column(s) {missing} are not in the table; it has "
-                f"{', '.join(map(str, X.columns[:20]))}."
-            )
-        return numeric, categorical, text
+        return infer_columns(X, self.numeric, self.categorical, self.text)
 
     def fit(self, X, y=None):
         """Learn medians, means, scales, categories and vocabularies from ``X`` (train)."""
@@ -136,7 +176,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 min_frequency=self.min_frequency,
                 sparse_output=False,
                 dtype=np.float32,
-            ).fit(self._categories(X))
+            ).fit(self._category_sample(X))
         self.text_ = {}
         for column in self.text_columns_:
             if self.text_vectorizer == "hashing":
@@ -150,27 +190,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     # -- column conversion -------------------------------------------------------------
     def _numbers(self, X: pd.DataFrame) -> np.ndarray:
-        out = np.empty((len(X), len(self.numeric_columns_)), dtype=np.float64)
-        for j, column in enumerate(self.numeric_columns_):
-            col = X[column]
-            if pd.api.types.is_datetime64_any_dtype(col):  # seconds since 1970
-                if getattr(col.dt, "tz", None) is not None:
-                    col = col.dt.tz_convert("UTC").dt.tz_localize(None)
-                stamps = col.astype("datetime64[ns]").astype("int64").astype(np.float64) / 1e9
-                out[:, j] = np.where(col.isna().to_numpy(), np.nan, stamps.to_numpy())
-                continue
-            values = pd.to_numeric(col, errors="coerce")
-            bad = values.isna() & col.notna()
-            if bad.any():
-                row = int(np.flatnonzero(bad.to_numpy())[0])
-                raise DataError(
-                    f"column {column!r}, row {row}: {col.iloc[row]!r} is not a "
-                    "number; fix the value or declare the column categorical."
-                )
-            arr = values.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
-            arr[~np.isfinite(arr)] = np.nan  # inf is treated as missing
-            out[:, j] = arr
-        return out
+        return numeric_matrix(X, self.numeric_columns_)
 
     def _categories(self, X: pd.DataFrame) -> np.ndarray:
         cols = [
@@ -178,6 +198,91 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             for c in self.categorical_columns_
         ]
         return np.column_stack([c.to_numpy(dtype=object) for c in cols])
+
+    def _onehot_columns(self) -> list[tuple[dict[Any, int], int, int]]:
+        """Per category column: {value: output position} of the encoder's kept values, the
+        position of a rare or unseen value (its "infrequent" column, or -1: none) and the
+        number of output columns."""
+        encoder = self.onehot_
+        out = []
+        for j, rare_values in enumerate(encoder.infrequent_categories_):
+            rare = set() if rare_values is None else set(rare_values.tolist())
+            kept = [c for c in encoder.categories_[j].tolist() if c not in rare]
+            out.append(
+                (
+                    {c: i for i, c in enumerate(kept)},
+                    len(kept) if rare else -1,
+                    len(kept) + bool(rare),
+                )
+            )
+        return out
+
+    def _onehot_into(self, X: pd.DataFrame, out: np.ndarray, start: int) -> None:
+        """Write ``onehot_.transform(self._categories(X))`` into ``out[:, start:]`` without
+        making a Python string per cell: each column is factorised (hashing) and only its
+        distinct values are looked up (as strings, "missing" for missing values, as at fit)."""
+        flat = out.reshape(-1)  # a view: out is C-contiguous
+        offset = start
+        for column, (position, default, width) in zip(
+            self.categorical_columns_, self._onehot_columns(), strict=True
+        ):
+            codes, uniques = pd.factorize(X[column], use_na_sentinel=True)
+            keys = [str(u) for u in np.asarray(uniques, dtype=object)] + [MISSING_CATEGORY]
+            lookup = np.array([position.get(k, default) for k in keys], dtype=np.int64)
+            target = lookup[codes]  # code -1 (missing) reads the last entry
+            rows = np.flatnonzero(target >= 0)
+            flat[rows * out.shape[1] + offset + target[rows]] = 1.0
+            offset += width
+
+    def _dense(self, X: pd.DataFrame) -> np.ndarray:
+        """Numbers (scaled, then their missing indicators) and one-hot categories, float32,
+        written into one matrix."""
+        numeric = None
+        if self.numeric_columns_:
+            n = len(self.numeric_columns_)
+            numeric = self.imputer_.transform(self._numbers(X))
+            numeric[:, :n] = self.scaler_.transform(numeric[:, :n])
+        width = 0 if numeric is None else numeric.shape[1]
+        onehot = self._onehot_columns() if self.categorical_columns_ else []
+        out = np.zeros((len(X), width + sum(w for _, _, w in onehot)), dtype=np.float32)
+        if numeric is not None:
+            out[:, :width] = numeric
+        if onehot:
+            self._onehot_into(X, out, width)
+        return out
+
+    def _category_sample(self, X: pd.DataFrame) -> np.ndarray:
+        """What the one-hot encoder is fitted on: ``self._categories(X)``, or — the same fit,
+        much faster on many rows — each value repeated min(count, min_frequency) times.
+        The encoder reads only which values occur and whether each occurs ``min_frequency``
+        times, so its fitted state is identical (tested); columns are padded with one of
+        their frequent values. A share as ``min_frequency``, or a column to pad that has no
+        frequent value, takes the plain way."""
+        cap = self.min_frequency
+        if not isinstance(cap, int) or isinstance(cap, bool):
+            return self._categories(X)
+        columns = []
+        for column in self.categorical_columns_:
+            counts: dict[str, int] = {}
+            col = X[column]
+            for value, n in col.value_counts(dropna=True).items():
+                key = str(value)
+                counts[key] = counts.get(key, 0) + int(n)
+            missing = int(col.isna().sum())
+            if missing:
+                counts[MISSING_CATEGORY] = counts.get(MISSING_CATEGORY, 0) + missing
+            columns.append(counts)
+        length = max(sum(min(n, cap) for n in c.values()) for c in columns)
+        out = np.empty((length, len(columns)), dtype=object)
+        for j, counts in enumerate(columns):
+            keys = [k for k, n in counts.items() for _ in range(min(n, cap))]
+            if len(keys) < length:
+                frequent = [k for k, n in counts.items() if n >= cap]
+                if not frequent:
+                    return self._categories(X)
+                keys += [frequent[0]] * (length - len(keys))
+            out[:, j] = keys
+        return out
 
     def _texts(self, X: pd.DataFrame, column: str) -> list[str]:
         return X[column].astype(object).where(X[column].notna(), "").astype(str).tolist()
@@ -193,24 +298,14 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 f"column(s) {absent} seen at fit are missing from the table to "
                 "transform; give the same columns as the training data."
             )
-        blocks: list[Any] = []
-        if self.numeric_columns_:
-            n = len(self.numeric_columns_)
-            imputed = self.imputer_.transform(self._numbers(X))
-            blocks.append(
-                np.hstack([self.scaler_.transform(imputed[:, :n]), imputed[:, n:]]).astype(
-                    np.float32
-                )
-            )
-        if self.categorical_columns_:
-            blocks.append(self.onehot_.transform(self._categories(X)).astype(np.float32))
+        dense = self._dense(X)
         texts = [
             self.text_[c].transform(self._texts(X, c)).astype(np.float32)
             for c in self.text_columns_
         ]
         if texts:
-            return sparse.hstack([*map(sparse.csr_matrix, blocks), *texts], format="csr")
-        return np.hstack(blocks) if blocks else np.empty((len(X), 0), dtype=np.float32)
+            return sparse.hstack([sparse.csr_matrix(dense), *texts], format="csr")
+        return dense
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output columns (``x``, ``missing:x``, ``c_value``, ``text:word``)."""

@@ -12,30 +12,65 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from yearn.data import release_memory
+
 __all__ = ["ColumnView", "ProfileContext"]
 
 TEXT_MIN_MEAN_LENGTH = 40
 CLASSIFICATION = ("binary", "multiclass")
 
 
-@dataclass
 class ColumnView:
     """One column seen by the checks.
 
     ``kind`` is ``numeric``, ``categorical``, ``text``, ``image`` or ``empty`` (all missing).
-    ``values`` are float64 (NaN = missing) for numeric columns and int codes (-1 = missing)
+    ``values`` are float64 (NaN = missing) for numeric columns and int64 codes (-1 = missing)
     with ``categories`` for categorical ones; text and image columns keep the raw column.
+
+    Kept small, as the profile holds one per column of a table of millions of rows: codes
+    are stored in the narrowest integer type that holds them (``values`` widens them, a
+    fresh array each time), and ``missing`` of a numeric or categorical column is worked
+    out from the values when asked (NaN, or a negative code) rather than stored.
     """
 
-    name: str
-    kind: str
-    values: np.ndarray
-    missing: np.ndarray
-    categories: np.ndarray | None = None
-    mixed_types: str | None = None
-    integer_valued: bool = False
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        values: np.ndarray,
+        missing: np.ndarray,
+        categories: np.ndarray | None = None,
+        mixed_types: str | None = None,
+        integer_valued: bool = False,
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.categories = categories
+        self.mixed_types = mixed_types
+        self.integer_valued = integer_valued
+        derived = (kind == "numeric" and values.dtype == np.float64) or (
+            kind == "categorical" and values.dtype.kind == "i"
+        )
+        if derived and not np.array_equal(missing, _missing_of(kind, values)):
+            derived = False  # a mask that is not the values' own: keep it
+        if kind == "categorical" and derived:
+            values = values.astype(_code_type(len(categories) if categories is not None else 0))
+        self._values = values
+        self._missing = None if derived else np.asarray(missing, dtype=bool)
 
     @property
+    def values(self) -> np.ndarray:
+        if self.kind == "categorical" and self._values.dtype != np.int64:
+            return self._values.astype(np.int64)
+        return self._values
+
+    @property
+    def missing(self) -> np.ndarray:
+        if self._missing is not None:
+            return self._missing
+        return _missing_of(self.kind, self._values)
+
+    @functools.cached_property
     def n_missing(self) -> int:
         return int(self.missing.sum())
 
@@ -48,6 +83,22 @@ class ColumnView:
             return int(np.unique(v).size) if v.size else 0
         return int(pd.Series(self.values).nunique())
 
+    def __repr__(self) -> str:
+        return f"ColumnView({self.name!r}, {self.kind!r}, rows={self._values.size})"
+
+
+def _missing_of(kind: str, values: np.ndarray) -> np.ndarray:
+    """The missing cells of a numeric (NaN) or categorical (negative code) column."""
+    return np.isnan(values) if kind == "numeric" else values < 0
+
+
+def _code_type(n_categories: int) -> type:
+    """The narrowest signed integer type holding codes -1 .. n_categories - 1."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_categories <= np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
 
 def _infer_kind(col: pd.Series, name: str, text_columns: tuple[str, ...], image: str | None):
     if name == image:
@@ -56,7 +107,12 @@ def _infer_kind(col: pd.Series, name: str, text_columns: tuple[str, ...], image:
         return "text", None
     if col.isna().all():
         return "empty", None
-    if pd.api.types.is_bool_dtype(col) or isinstance(col.dtype, pd.CategoricalDtype):
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        # strings kept as categories (``load_project(categorical=True)``) are judged as the
+        # strings would be: free text or categories
+        strings = pd.api.types.is_string_dtype(col.dtype.categories.dtype)
+        return ("text" if strings and _looks_like_text(col) else "categorical"), None
+    if pd.api.types.is_bool_dtype(col):
         return "categorical", None
     if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col):
         return "numeric", None
@@ -64,13 +120,18 @@ def _infer_kind(col: pd.Series, name: str, text_columns: tuple[str, ...], image:
     if inferred in ("integer", "floating", "decimal", "mixed-integer-float"):
         return "numeric", None
     mixed = inferred if inferred.startswith("mixed") else None
-    if inferred == "string":
-        sample = col.dropna()
-        sample = sample.iloc[: min(len(sample), 2000)]
-        lengths = sample.str.len()
-        if lengths.mean() >= TEXT_MIN_MEAN_LENGTH and sample.nunique() > 0.5 * len(sample):
-            return "text", None
+    if inferred == "string" and _looks_like_text(col):
+        return "text", None
     return "categorical", mixed
+
+
+def _looks_like_text(col: pd.Series) -> bool:
+    """Free text rather than categories: long values, most of them distinct (judged on
+    the first 2,000 present values)."""
+    sample = col.dropna()
+    sample = sample.iloc[: min(len(sample), 2000)]
+    lengths = sample.str.len()
+    return bool(lengths.mean() >= TEXT_MIN_MEAN_LENGTH and sample.nunique() > 0.5 * len(sample))
 
 
 def _column_view(col: pd.Series, name: str, kind: str, mixed: str | None) -> ColumnView:
@@ -92,7 +153,7 @@ def _column_view(col: pd.Series, name: str, kind: str, mixed: str | None) -> Col
         source = col.astype(str).where(~missing, None) if mixed else col
         codes, uniques = pd.factorize(source, use_na_sentinel=True)
         cats = np.asarray(uniques, dtype=object) if not isinstance(uniques, np.ndarray) else uniques
-        return ColumnView(name, kind, codes.astype(np.int64), missing, cats, mixed)
+        return ColumnView(name, kind, codes, missing, cats, mixed)
     return ColumnView(name, kind, col.to_numpy(dtype=object), missing)
 
 
@@ -187,6 +248,9 @@ class ProfileContext:
                 views = [self._build_view(name) for name in names]
         self._views.update(zip(names, views, strict=True))
         _ = self.target, self.group_codes
+        # the views' temporaries (factorising, widening): handed back, not kept as the
+        # process's high-water mark while the checks run
+        release_memory()
 
     def view(self, name: str) -> ColumnView:
         """The cached :class:`ColumnView` of a column."""

@@ -66,7 +66,8 @@ def profile_project(
                 on_check=on_check,
             )
             return _record(config, result, checks)
-    dataset = load_project(config, check_images=False, screen=False)
+    # text features as categories: the profile reads codes, and holds a byte or two per cell
+    dataset = load_project(config, check_images=False, screen=False, categorical=True)
     split = None
     if manifest_path(config.root).exists():
         manifest = load_manifest(config.root)

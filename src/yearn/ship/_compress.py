@@ -38,6 +38,7 @@ from yearn.ship._quantize import (
     quantize_dynamic_bytes,
     quantize_static_bytes,
 )
+from yearn.ship._recommend import recommend
 from yearn.ship._schema import frame_to_inputs
 from yearn.ship._source import RunSource, load_run_source
 from yearn.ship._tables import metric_with_interval, output_frame
@@ -54,7 +55,6 @@ __all__ = [
 
 COMPRESS_KIND = "compress"
 COMPRESS_ARTIFACT = "compress.json"
-MIN_SIZE_GAIN = 0.05  # a variant must be ≥ 5% smaller on disk than float to be preferred
 
 POINT_METRICS = ("error", "accuracy", "precision", "recall", "f1", "f1_macro", "f1_micro",
                  "roc_auc", "map")  # fmt: skip
@@ -296,6 +296,7 @@ def compress_run(
     per_channel: bool = False,
     reduce_range: bool = False,
     quantize_chain: bool = True,
+    quantize_shallow: bool = False,
     optimization: str = "all",
     out: str | Path | None = None,
     save: bool = True,
@@ -307,10 +308,12 @@ def compress_run(
     the table is kept in the run store (a ``compress`` run; see :func:`latest_compress`).
 
     ``static_format`` (``qdq`` / ``qoperator``), ``per_channel``, ``reduce_range`` and
-    ``quantize_chain`` (also the Relu/pooling/reshape between the network's layers, so
-    activations stay int8) shape int8-static. Timings: every variant with ``threads``
-    intra-op threads and the same onnxruntime graph ``optimization`` level, calls
-    interleaved; a speed-up is claimed only when its interval excludes 1."""
+    ``quantize_chain`` (also the Relu/max-pooling between the network's layers, so
+    activations stay int8) and ``quantize_shallow`` (also a leading convolution too shallow
+    for int8 to be faster; off by default, see ``yearn.ship._quantize``) shape int8-static.
+    Timings: every variant with ``threads`` intra-op threads and the same onnxruntime graph
+    ``optimization`` level (``yearn.ship._session``), calls interleaved; a speed-up is
+    claimed only when its interval excludes 1."""
     from yearn.compare import compare_predictions
 
     check_positive_int("repeats", repeats)
@@ -333,11 +336,11 @@ def compress_run(
     models = _build_variants(
         src, split, sparsities, finetune_epochs, calibration_rows, random_state,
         static_format=static_format, per_channel=per_channel, reduce_range=reduce_range,
-        quantize_chain=quantize_chain,
+        quantize_chain=quantize_chain, quantize_shallow=quantize_shallow,
     )  # fmt: skip
     timings = measure_latencies(
         {name: b for name, b, _ in models}, dev_inputs, threads=threads, repeats_b1=repeats,
-        repeats_b256=max(5, repeats // 10), optimization=optimization,
+        repeats_b256=max(5, repeats // 4), optimization=optimization, random_state=random_state,
     )  # fmt: skip
     op = saved_operating_point(project, src.run_id)
     threshold = default_threshold(src, op)
@@ -367,7 +370,7 @@ def compress_run(
             )
         )  # fmt: skip
     constraints = list(project.config.metric.constraints) if project.has_config else []
-    recommended, reasons = _recommend(variants, metric_name, constraints)
+    recommended, reasons = recommend(variants, metric_name, constraints)
     target = Path(out) if out is not None else project.paths.exports / f"{src.run_id}-variants"
     for (name, model_bytes, _), v in zip(models, variants, strict=True):
         metadata = base_metadata(src, model_bytes)
@@ -381,6 +384,7 @@ def compress_run(
                                   model_bytes, metadata))  # fmt: skip
     options = {"static_format": static_format, "per_channel": per_channel,
                "reduce_range": reduce_range, "quantize_chain": quantize_chain,
+               "quantize_shallow": quantize_shallow,
                "optimization": optimization, "repeats": repeats,
                "calibration_rows": calibration_rows, "finetune_epochs": finetune_epochs,
                "sparsities": list(sparsities), "random_state": random_state}  # fmt: skip
@@ -418,17 +422,22 @@ def _build_variants(
     per_channel: bool,
     reduce_range: bool,
     quantize_chain: bool,
+    quantize_shallow: bool = False,
 ) -> list[tuple[str, bytes, float]]:
     float_bytes = graph_bytes(src)
     check_parity(src, float_bytes, split)
     models: list[tuple[str, bytes, float]] = [("float32", float_bytes, sparsity_of(src.network))]
     models.append(("int8-dynamic", quantize_dynamic_bytes(float_bytes), models[0][2]))
     calibration = _calibration_inputs(src, calibration_rows, random_state)
-    static = quantize_static_bytes(
-        float_bytes, calibration, quant_format=static_format, per_channel=per_channel,
-        reduce_range=reduce_range, op_types=CHAIN_OPS if quantize_chain else NETWORK_OPS,
-    )  # fmt: skip
-    models.append(("int8-static", static, models[0][2]))
+
+    def static_int8(model_bytes: bytes) -> bytes:
+        return quantize_static_bytes(
+            model_bytes, calibration, quant_format=static_format, per_channel=per_channel,
+            reduce_range=reduce_range, op_types=CHAIN_OPS if quantize_chain else NETWORK_OPS,
+            quantize_shallow=quantize_shallow,
+        )  # fmt: skip
+
+    models.append(("int8-static", static_int8(float_bytes), models[0][2]))
     if not sparsities:
         return models
     x_train = prepared_inputs(src, src.frames["train"])
@@ -443,47 +452,10 @@ def _build_variants(
         check_parity(src, pruned_bytes, split, network=pruned)
         label = f"pruned-{round(s * 100)}%"
         models.append((label, pruned_bytes, sparsity_of(pruned)))
-        models.append((f"{label}+int8", quantize_dynamic_bytes(pruned_bytes), sparsity_of(pruned)))
+        # the same int8 form as int8-static (dynamic int8's ConvInteger is many times
+        # slower than float convolutions on a CNN)
+        models.append((f"{label}+int8", static_int8(pruned_bytes), sparsity_of(pruned)))
     return models
-
-
-def _recommend(
-    variants: list[Variant], metric_name: str, constraints: list[Any]
-) -> tuple[str | None, dict[str, list[str]]]:
-    """The smallest variant without a (borderline) loss that meets the constraints; a
-    compressed variant is preferred over float only when measured smaller on disk (by
-    ``MIN_SIZE_GAIN``) — pruning alone leaves the file size unchanged."""
-    from yearn.metrics import choose_best
-
-    base = variants[0]
-    candidates = []
-    reasons: dict[str, list[str]] = {}
-    for v in variants:
-        if v.loss.endswith("loss"):
-            reasons[v.name] = [f"{v.loss} ({v.sentence})"]
-            continue
-        if v is not base and v.size_bytes > (1 - MIN_SIZE_GAIN) * base.size_bytes:
-            reasons[v.name] = [
-                f"not smaller on disk than float ({v.size_bytes / 1024:.1f} vs "
-                f"{base.size_bytes / 1024:.1f} KiB; gzip {v.zipped_bytes / 1024:.1f} KiB)"
-            ]
-            continue
-        candidates.append(
-            {
-                "name": v.name,
-                "metrics": {
-                    "size_mb": v.size_bytes / 1e6,
-                    "latency_ms": v.latency_ms["b1_p50"],
-                    "latency_ms_p99": v.latency_ms["b1_p99"],
-                    "latency_b256_ms": v.latency_ms["b256_p50"],
-                    metric_name: v.metric,
-                },
-            }
-        )
-    selection = choose_best(candidates, "size_mb", constraints, higher_is_better=False)
-    for name, why in selection.excluded.items():
-        reasons[name] = list(why)
-    return selection.best, reasons
 
 
 def latest_compress(project: str | Path | Project, run: str | None = None) -> CompressResult | None:

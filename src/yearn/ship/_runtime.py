@@ -20,6 +20,7 @@ import pandas as pd
 
 from yearn.errors import DataError
 from yearn.ship._schema import Schema, frame_to_inputs
+from yearn.ship._session import ort_session
 from yearn.ship._tables import decide
 
 __all__ = ["ExportedModel", "load_exported"]
@@ -69,13 +70,7 @@ class ExportedModel:
         return self.make_session()
 
     def make_session(self, threads: int = 1) -> Any:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        return ort.InferenceSession(self._model_bytes, options, providers=["CPUExecutionProvider"])
+        return ort_session(self._model_bytes, threads=threads)
 
     def inputs(
         self,

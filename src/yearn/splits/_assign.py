@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["allocate", "apportion", "hash_keys"]
+__all__ = ["allocate", "apportion", "hash_keys", "quota_shares"]
 
 
 def hash_keys(units: Sequence[str], salt: str, stream: str) -> np.ndarray:
@@ -49,6 +49,20 @@ def apportion(total: int, weights: np.ndarray) -> np.ndarray:
     return parts
 
 
+def quota_shares(taken: np.ndarray, free: np.ndarray, quotas: Sequence[int]) -> np.ndarray:
+    """``share[k, j]``: examples of free stratum ``k`` (``free[k]`` of them) that go to split
+    ``j`` (the last column: the rest), given what the fixed units already ``taken`` of
+    each quota: what each quota still wants is apportioned over the strata by size."""
+    remaining = np.asarray(free, dtype=np.int64).copy()
+    share = np.zeros((len(remaining), len(quotas) + 1), dtype=np.int64)
+    for j, q in enumerate(quotas):
+        want = min(max(int(q) - int(taken[j]), 0), int(remaining.sum()))
+        share[:, j] = apportion(want, remaining)
+        remaining -= share[:, j]
+    share[:, -1] = remaining
+    return share
+
+
 def allocate(
     keys: np.ndarray,
     sizes: np.ndarray,
@@ -79,13 +93,7 @@ def allocate(
     strata = strata if strata.dtype.kind in "iu" else strata.astype(object)
     inverse, codes = pd.factorize(strata[free], sort=True)
     remaining = np.bincount(inverse, weights=sizes[free], minlength=len(codes)).astype(np.int64)
-    # share[k, j]: examples of free stratum k that go to split j (last column: the rest)
-    share = np.zeros((len(codes), n_splits), dtype=np.int64)
-    for j, q in enumerate(quotas):
-        want = min(max(int(q) - int(taken[j]), 0), int(remaining.sum()))
-        share[:, j] = apportion(want, remaining)
-        remaining -= share[:, j]
-    share[:, -1] = remaining
+    share = quota_shares(taken, remaining, quotas)
     by_stratum = np.argsort(inverse, kind="stable")
     ends = np.cumsum(np.bincount(inverse, minlength=len(codes)))
     for k in range(len(codes)):

@@ -13,7 +13,7 @@ from yearn.splits._hash import hash_units
 from yearn.splits._stream_groups import id_text
 from yearn.splits.manifest import SPLITS
 
-__all__ = ["ManifestLookup", "Previous", "previous_splits", "read_previous"]
+__all__ = ["ManifestLookup", "Previous", "growth_note", "previous_splits", "read_previous"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,40 +73,91 @@ def previous_splits(previous: Previous | None, k_td: np.ndarray):
         fixed[known] = old_split[pos[known]]
     else:
         known = np.zeros(k_td.size, dtype=bool)
-    kept = int(known.sum())
-    dropped = old_keys.size - kept
-    note = (
+    return fixed, growth_note(previous, int(known.sum()), k_td.size)
+
+
+def growth_note(previous: Previous, kept: int, rows: int) -> str:
+    """The note of a split grown from ``previous``: ``kept`` of ``rows`` examples known."""
+    dropped = previous.keys.size - kept
+    return (
         f"grown from the previous manifest: {kept} example(s) kept their split, "
-        f"{k_td.size - kept} new example(s) assigned"
+        f"{rows - kept} new example(s) assigned"
         + (f", {dropped} no longer in the data dropped" if dropped else "")
         + "."
     )
-    return fixed, note
 
 
 class ManifestLookup:
-    """The split of each id in a project's saved manifest, read in batches (its sha256
-    checked), for code that streams the data: ``codes(ids)`` gives each id's index in
-    SPLITS, -1 for ids the manifest does not hold."""
+    """The split of each id in a project's saved manifest (its sha256 checked), for code
+    that streams the data: ``codes(ids, start)`` gives each id's index in SPLITS, -1 for
+    ids the manifest does not hold.
+
+    A manifest lists the examples in the order of the data it was drawn from, so the
+    lookup first reads it alongside the data: when the manifest's ids at rows
+    ``start ..`` are the ids asked, their splits are read from there (memory: one batch).
+    Otherwise (the data changed since the split, or ``start`` is not given) every key of
+    the manifest is loaded once, sorted (about 9 bytes per example held, 35 while sorting)."""
 
     def __init__(self, root: str | Path, rows: int = 1 << 18) -> None:
         import json
 
-        from yearn.splits.manifest import SIDECAR_NAME, manifest_path
+        import pyarrow.parquet as pq
 
-        sidecar = manifest_path(root).with_name(SIDECAR_NAME)
+        from yearn.splits.manifest import SIDECAR_NAME, _sha256, manifest_path
+
+        path = manifest_path(root)
         try:
-            settings = json.loads(sidecar.read_text(encoding="utf-8")).get("settings") or {}
-        except (OSError, ValueError, AttributeError):
-            settings = {}
+            meta = json.loads(path.with_name(SIDECAR_NAME).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = None
+        settings = (meta.get("settings") if isinstance(meta, dict) else None) or {}
+        if not isinstance(meta, dict) or meta.get("sha256") != _sha256(path):
+            read_previous(Path(root), "", rows)  # raises, naming the fix
+        self.root, self.rows = Path(root), rows
         self.salt = str(settings.get("salt", "yearn"))
-        self.previous = read_previous(Path(root), self.salt, rows)
-        self.scheme = self.previous.settings.get("hash", "blake2b")
+        self.scheme = settings.get("hash", "blake2b")
+        self.previous: Previous | None = None  # loaded on the first miss
+        self._batches = pq.ParquetFile(path).iter_batches(batch_size=rows, columns=["id", "split"])
+        self._start = 0  # the manifest row of self._ids[0]
+        self._ids: list[str] = []
+        self._codes = np.zeros(0, dtype=np.int8)
+        self.aligned_rows = 0  # rows answered by reading alongside (for the tests)
 
-    def codes_of(self, column: Any) -> np.ndarray:
+    def codes_of(self, column: Any, start: int | None = None) -> np.ndarray:
         """``codes`` of an Arrow id column (ids as text, as the split hashes them)."""
-        return self.codes(id_text(column))
+        return self.codes(id_text(column), start)
 
-    def codes(self, ids: list[str]) -> np.ndarray:
+    def codes(self, ids: list[str], start: int | None = None) -> np.ndarray:
+        """The split index of each id; ``start``: the data row of ``ids[0]``."""
+        if self.previous is None and start is not None:
+            aligned = self._aligned(ids, start)
+            if aligned is not None:
+                self.aligned_rows += len(ids)
+                return aligned
+        if self.previous is None:
+            self.previous = read_previous(self.root, self.salt, self.rows)
+            self._ids, self._codes = [], np.zeros(0, dtype=np.int8)
         keys = hash_units(["i:" + v for v in ids], self.salt, "train_dev", self.scheme)
         return previous_splits(self.previous, keys)[0]
+
+    def _aligned(self, ids: list[str], start: int) -> np.ndarray | None:
+        """The manifest's splits of rows ``start ..`` when its ids there are ``ids``."""
+        if start < self._start:
+            return None
+        drop = min(start - self._start, len(self._ids))
+        self._ids, self._codes = self._ids[drop:], self._codes[drop:]
+        self._start += drop
+        while self._start + len(self._ids) < start + len(ids):
+            batch = next(self._batches, None)
+            if batch is None:
+                return None
+            split = batch.column(1).cast("string").to_pylist()
+            self._ids += id_text(batch.column(0))
+            self._codes = np.r_[self._codes, np.array([SPLITS.index(v) for v in split], np.int8)]
+            if self._start < start:  # skip rows before ``start``
+                drop = min(start - self._start, len(self._ids))
+                self._ids, self._codes = self._ids[drop:], self._codes[drop:]
+                self._start += drop
+        if self._start != start or self._ids[: len(ids)] != list(ids):
+            return None
+        return self._codes[: len(ids)].copy()

@@ -1,10 +1,8 @@
-"""The streamed split's report helpers: metadata tests read for dev and test rows only,
-and the group column the report checks."""
+"""The streamed split's report helper: metadata tests read for dev and test rows only."""
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,11 +11,12 @@ from yearn.data.budget import iter_batches, parquet_sources
 from yearn.splits.checks import _distribution_tests
 from yearn.splits.manifest import SPLITS
 
-__all__ = ["group_column", "with_metadata"]
+__all__ = ["with_metadata"]
 
 
-def with_metadata(config, plan, report, code, labels, task):
-    """Dev-vs-test tests on the metadata columns, read for the dev and test rows only."""
+def with_metadata(config, plan, report, code, eval_labels, task):
+    """Dev-vs-test tests on the metadata columns, read for the dev and test rows only
+    (``eval_labels``: the labels of those rows, in row order, or None)."""
     evaluation = (code == SPLITS.index("dev")) | (code == SPLITS.index("test"))
     parts, start = [], 0
     for source in parquet_sources(config):
@@ -28,9 +27,7 @@ def with_metadata(config, plan, report, code, labels, task):
             start += batch.num_rows
     metadata = pd.concat(parts, ignore_index=True) if parts else None
     split = np.array(SPLITS, dtype=object)[code[evaluation]]
-    tests = _distribution_tests(
-        split, None if labels is None else labels[evaluation], task, metadata
-    )
+    tests = _distribution_tests(split, eval_labels, task, metadata)
     warnings = [w for w in report.warnings if not w.startswith("dev and test differ on")]
     for t in tests:
         if not t.ok:
@@ -39,13 +36,3 @@ def with_metadata(config, plan, report, code, labels, task):
                 "should come from one distribution — check how the target data was collected."
             )
     return dataclasses.replace(report, distribution=tests, warnings=warnings)
-
-
-def group_column(group: Any, n: int) -> Any:
-    """The report's group column: each grouped row's unit (a code; the unit is what keeps
-    a group in one split), else missing."""
-    if group is None:
-        return pd.Series(pd.NA, index=pd.RangeIndex(n), dtype="string[pyarrow]")
-    has_group, unit_of = group
-    codes = np.where(has_group, unit_of, -1)
-    return pd.Categorical.from_codes(codes, categories=pd.RangeIndex(int(unit_of.max()) + 1))

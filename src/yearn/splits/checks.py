@@ -167,16 +167,30 @@ def build_report(
     expected_error: float | None,
     min_gain: float,
     confidence: float,
+    weights: np.ndarray | None = None,
 ) -> SplitReport:
-    """Compute every check of a split table (columns id, split, source, group)."""
+    """Compute every check of a split table (columns id, split, source, group).
+
+    ``weights`` (optional): how many examples each row of ``table`` stands for, so that a
+    table of (split, source, label) cells with their counts gives the checks of the rows
+    it counts (the streamed split's report)."""
     split = _split_codes(table["split"])
-    counts = np.bincount(split[split >= 0], minlength=len(_SPLITS))
+    w = None if weights is None else np.asarray(weights, dtype=np.int64)
+    ok = split >= 0
+    counts = np.bincount(
+        split[ok], weights=None if w is None else w[ok], minlength=len(_SPLITS)
+    ).astype(np.int64)
     sizes = {s: int(n) for s, n in zip(_SPLITS, counts, strict=True)}
     src_code, src_names = pd.factorize(table["source"].astype(str), sort=True)
-    per_source = np.bincount(
-        (split * (len(src_names) + 1) + src_code + 1)[split >= 0],
-        minlength=len(_SPLITS) * (len(src_names) + 1),
-    ).reshape(len(_SPLITS), -1)[:, 1:]
+    per_source = (
+        np.bincount(
+            (split * (len(src_names) + 1) + src_code + 1)[ok],
+            weights=None if w is None else w[ok],
+            minlength=len(_SPLITS) * (len(src_names) + 1),
+        )
+        .astype(np.int64)
+        .reshape(len(_SPLITS), -1)[:, 1:]
+    )
     order = np.argsort(-per_source, axis=1, kind="stable")  # most frequent first
     sources = {
         s: {str(src_names[j]): int(per_source[i, j]) for j in order[i] if per_source[i, j]}
@@ -200,8 +214,8 @@ def build_report(
         straddling = [str(g) for g in per_group.index[per_group.to_numpy() > 1]]
     if straddling:
         warnings.append(f"{len(straddling)} group(s) straddle splits, e.g. {straddling[:3]}.")
-    balance = _balance(split, labels, task)
-    tests = _distribution_tests(split, labels, task, metadata)
+    balance = _balance(split, labels, task, w)
+    tests = _distribution_tests(split, labels, task, metadata, w)
     for t in tests:
         if not t.ok:
             warnings.append(
@@ -249,7 +263,9 @@ def _split_codes(column: pd.Series) -> np.ndarray:
     return np.asarray(pd.Categorical(column.astype(str), categories=_SPLITS).codes, np.int64)
 
 
-def _balance(split: np.ndarray, labels: np.ndarray | None, task: str | None) -> dict[str, Any]:
+def _balance(
+    split: np.ndarray, labels: np.ndarray | None, task: str | None, w: np.ndarray | None = None
+) -> dict[str, Any]:
     if labels is None:
         return {}
     out: dict[str, Any] = {}
@@ -264,17 +280,29 @@ def _balance(split: np.ndarray, labels: np.ndarray | None, task: str | None) -> 
             codes[missing] = len(text) + extra
             text += list(extra_text)
         classes, merged = np.unique(text, return_inverse=True)
-        per = np.bincount(
-            (split * len(classes) + merged.ravel()[codes])[split >= 0],
-            minlength=len(_SPLITS) * len(classes),
-        ).reshape(len(_SPLITS), -1)
+        per = (
+            np.bincount(
+                (split * len(classes) + merged.ravel()[codes])[split >= 0],
+                weights=None if w is None else w[split >= 0],
+                minlength=len(_SPLITS) * len(classes),
+            )
+            .astype(np.int64)
+            .reshape(len(_SPLITS), -1)
+        )
         for i, s in enumerate(_SPLITS):
             out[s] = {str(c): int(per[i, j]) for j, c in enumerate(classes)}
         return out
     values = pd.to_numeric(pd.Series(labels, dtype=object), errors="coerce").to_numpy(float)
     for i, s in enumerate(_SPLITS):
         part = values[split == i]
-        part = part[np.isfinite(part)]
+        finite = np.isfinite(part)
+        part = part[finite]
+        if w is not None and len(part):  # weighted cells (the streamed split's report)
+            wt = w[split == i][finite]
+            mean = float(np.average(part, weights=wt))
+            std = float(np.sqrt(np.average((part - mean) ** 2, weights=wt)))
+            out[s] = {"n": int(wt.sum()), "mean": mean, "std": std}
+            continue
         out[s] = (
             {"n": len(part), "mean": float(part.mean()), "std": float(part.std())}
             if len(part)
@@ -284,7 +312,11 @@ def _balance(split: np.ndarray, labels: np.ndarray | None, task: str | None) -> 
 
 
 def _distribution_tests(
-    split: np.ndarray, labels: np.ndarray | None, task: str | None, metadata: pd.DataFrame | None
+    split: np.ndarray,
+    labels: np.ndarray | None,
+    task: str | None,
+    metadata: pd.DataFrame | None,
+    w: np.ndarray | None = None,
 ) -> list[DistributionTest]:
     if np.asarray(split).dtype.kind not in "iu":  # split names: as codes
         split = _split_codes(pd.Series(split))
@@ -301,7 +333,9 @@ def _distribution_tests(
             columns.append((str(name), col.to_numpy(), numeric and col.nunique() > 10))
     raw = []
     for name, values, numeric in columns:
-        result = _ks(values, dev, test) if numeric else _chi2(values, dev, test)
+        if numeric and w is not None and (w[dev | test] != 1).any():
+            raise ValueError("the KS test needs one row per example: pass dev/test rows unweighted")
+        result = _ks(values, dev, test) if numeric else _chi2(values, dev, test, w)
         if result is not None:
             raw.append((name, *result))
     level = ALPHA / max(len(raw), 1)
@@ -319,13 +353,20 @@ def _ks(values: np.ndarray, dev: np.ndarray, test: np.ndarray):
     return "ks", float(res.statistic), float(res.pvalue)
 
 
-def _chi2(values: np.ndarray, dev: np.ndarray, test: np.ndarray):
+def _chi2(values: np.ndarray, dev: np.ndarray, test: np.ndarray, w: np.ndarray | None = None):
     either = dev | test  # only dev and test rows are compared: convert only them
     values = np.asarray(values)[either]
     text = pd.Series(values, dtype=object).astype(str).where(pd.notna(values), "<missing>")
-    top = text.value_counts().index[:_MAX_CATEGORIES]
+    if w is None:
+        top = text.value_counts().index[:_MAX_CATEGORIES]
+    else:  # weighted cells: categories ranked by the examples they count
+        counts = pd.Series(w[either]).groupby(text.to_numpy(), sort=False).sum()
+        top = counts.sort_values(ascending=False, kind="stable").index[:_MAX_CATEGORIES]
     text = text.where(text.isin(top), "<other>")
-    table = pd.crosstab(text.to_numpy(), dev[either])
+    if w is None:
+        table = pd.crosstab(text.to_numpy(), dev[either])
+    else:
+        table = pd.crosstab(text.to_numpy(), dev[either], values=w[either], aggfunc="sum").fillna(0)
     table = table.loc[table.sum(axis=1) > 0]
     if table.shape[0] < 2 or table.shape[1] < 2:
         return None

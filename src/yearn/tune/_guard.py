@@ -43,6 +43,17 @@ class Guard:
     @property
     def summary(self) -> str:
         m = self.metric
+        if self.winner == "default":
+            others = {k: v for k, v in self.select.items() if k != "default"}
+            best = min(others, key=others.__getitem__) if others else None
+            runner = f" (best trial {best}: {others[best]:.4g})" if best else ""
+            return (
+                f"no trial beat the default config on the select half of dev: default {m} "
+                f"{self.select['default']:.4g}{runner}; the default stays, and there is no "
+                f"gain to confirm (the default's {m} on the confirm half, {self.n_confirm} "
+                f"examples: {self.confirm['default']:.4g}); no claim that a tuned config beats the "
+                "default."
+            )
         sel_gain = self.select["default"] - self.select[self.winner]
         text = (
             f"on the confirm half of dev ({self.n_confirm} examples, not used to select), "
@@ -58,11 +69,17 @@ class Guard:
                 f"its gain on the select half ({sel_gain:+.4g}) came from picking the best of "
                 f"{self.n_trials} trials by chance; no claim that it beats the default."
             )
-        return (
-            text + f". Its gain on the select half ({sel_gain:+.4g}) is within what picking "
+        text += (
+            f". Its gain on the select half ({sel_gain:+.4g}) is within what picking "
             f"the best of {self.n_trials} trials gives by chance: no claim that it beats "
             "the default."
         )
+        if self.ci_low < 0:  # say what the half could not rule out (no claim is not "equal")
+            text += (
+                f" The interval still allows a gain of up to {-self.ci_low:.4g}: on "
+                f"{self.n_confirm} examples a gain that small cannot be told from chance."
+            )
+        return text
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -10,7 +10,10 @@ from typing import Any
 
 from yearn.tune._guard import Guard
 
-__all__ = ["TuneResult", "latest_result", "trial_rows"]
+__all__ = ["DEFAULT", "TuneResult", "default_row", "latest_result", "trial_rows"]
+
+#: The default config's name among the candidates (trials are ``#<number>``).
+DEFAULT = "default"
 
 
 def _finite(value: Any) -> float | None:
@@ -38,6 +41,24 @@ def trial_rows(trials: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def default_row(default: dict[str, Any]) -> dict[str, Any]:
+    """The default config as a trial-like row (``number`` None, ``state`` ``DEFAULT``), for
+    when it is the best candidate on the select half."""
+    return {
+        "number": None,
+        "state": "DEFAULT",
+        "value": default["value"],
+        "params": dict(default["params"]),
+        "run_id": default.get("run_id"),
+        "measured": default.get("measured", {}),
+    }
+
+
+def candidate_name(row: dict[str, Any]) -> str:
+    """``default`` or ``#<trial number>``."""
+    return DEFAULT if row.get("number") is None else f"#{row['number']}"
 
 
 @dataclass
@@ -97,10 +118,12 @@ class TuneResult:
                 for r in self.trials
                 if r["state"] == "FAIL" and r.get("fail_reason")
             ],
-            f"best: trial #{self.best['number']} with {self.metric} {self.best['value']:.4g} on "
-            f"the select half of dev (default config: {self.default['value']:.4g})",
+            self._best_line(),
             "best params: "
-            + ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(self.best["params"].items())),
+            + (
+                ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(self.best["params"].items()))
+                or "the training defaults"
+            ),
             self.guard.summary,
             f"optimism of the winner: {self.guard.optimism:+.4g} ({self.metric} on the confirm "
             "half minus on the select half)",
@@ -110,6 +133,26 @@ class TuneResult:
         if not self.importances["measured"]:
             lines.append(f"importances not measured: {self.importances['reason']}")
         return lines + list(self.notes)
+
+    def _best_line(self) -> str:
+        m, default = self.metric, self.default["value"]
+        if self.best.get("number") is not None:
+            return (
+                f"best: trial #{self.best['number']} with {m} {self.best['value']:.4g} on the "
+                f"select half of dev (default config: {default:.4g})"
+            )
+        done = [r["value"] for r in self.trials if r["state"] == "COMPLETE"]
+        trial = f"; best trial: {min(done):.4g}" if done else ""
+        return (
+            f"best: the default config with {m} {default:.4g} on the select half of dev: no "
+            f"trial did better{trial}"
+        )
+
+    def row(self, name: str) -> dict[str, Any]:
+        """The trial ``#<number>`` or the ``default`` config, as a row."""
+        if name == DEFAULT:
+            return default_row(self.default)
+        return next(r for r in self.trials if candidate_name(r) == name)
 
     def to_dict(self) -> dict[str, Any]:
         return {

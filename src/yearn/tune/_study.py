@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from yearn.errors import ConfigError
+from yearn.tune._result import DEFAULT, default_row
 
 __all__ = ["tune"]
 
@@ -116,8 +117,9 @@ def _search(spec, storage, proj, name, model, trials, jobs, executor, ray_addres
         default = run_default(spec, dict(default_params or {}))
         opt_study.set_user_attr("default", default)
     runner = get_executor(executor, workers=jobs, address=ray_address)
+    offset = len(opt_study.get_trials(deepcopy=False))  # > 0 when the study resumes
     specs = [
-        WorkerSpec(**{**spec.__dict__, "n_trials": n, "worker": i})
+        WorkerSpec(**{**spec.__dict__, "n_trials": n, "worker": i, "offset": offset})
         for i, n in enumerate(_split_trials(trials, jobs))
     ]
     search_start = time.perf_counter()
@@ -132,14 +134,18 @@ def _search(spec, storage, proj, name, model, trials, jobs, executor, ray_addres
         )
     # ties go to the same trial whatever order parallel workers finished in: by params
     ordered = sorted(complete, key=lambda r: json.dumps(r["params"], sort_keys=True))
-    candidates = [{"name": f"#{r['number']}", "metrics": _metrics(r, spec)} for r in ordered]
+    # the default config is a candidate too, first, so a tie keeps it: the winner is never
+    # worse than the default on the select half (same data, epochs and seed as the trials)
+    candidates = [{"name": DEFAULT, "metrics": _metrics(default, spec)}]
+    candidates += [{"name": f"#{r['number']}", "metrics": _metrics(r, spec)} for r in ordered]
     selection = choose_best(
         candidates, _error(spec.metric), spec.constraints, higher_is_better=False
     )
     if selection.best is None:
         raise ConfigError(f"study {name!r}: {selection.summary}")
-    top = [n for n, _ in selection.ranking[:top_k]]
+    top = [n for n, _ in selection.ranking[:top_k] if n != DEFAULT]
     by_name = {f"#{r['number']}": r for r in complete}
+    by_name[DEFAULT] = default_row(default)
     looks = int(opt_study.user_attrs.get("confirm_looks", 0)) + 1
     opt_study.set_user_attr("confirm_looks", looks)
     guard = confirm(
@@ -217,6 +223,10 @@ def _importances(study: Any) -> dict[str, Any]:
 
     import optuna
 
+    values = [t.value for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
+    if len(set(values)) < 2:  # Optuna would give every parameter the same share
+        reason = "the complete trials all scored the same: nothing to attribute"
+        return {"measured": False, "reason": reason, "values": {}}
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -31,6 +31,7 @@ class WorkerSpec:
     timeout: float | None
     seed: int
     worker: int = 0
+    offset: int = 0  # trials the study held when this search began (a resumed study)
     keep_columns: str | None = None
     num_threads: int = 1
     mlflow: str | None = None  # [tracking] mlflow: trials also log there while training
@@ -128,6 +129,18 @@ def _constraints_func(trial: Any) -> list[float]:
     return list(trial.user_attrs.get("constraints", []))
 
 
+def sampler_seed(spec: WorkerSpec) -> int:
+    """The worker's sampler seed: ``seed + worker`` for a new study; for a resumed one also
+    keyed by how many trials it held, so a second search does not redraw the first's
+    configurations (TPE's first trials are random draws from this seed)."""
+    if not spec.offset:
+        return spec.seed + spec.worker
+    import numpy as np
+
+    entropy = [spec.seed, spec.worker, spec.offset]
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
+
+
 def make_study(spec: WorkerSpec, *, load: bool, storage: Any = None) -> Any:
     """Create (or load) the study with the TPE sampler and the median pruner (on
     ``storage``, else a new RDB storage on ``spec.storage``)."""
@@ -139,7 +152,7 @@ def make_study(spec: WorkerSpec, *, load: bool, storage: Any = None) -> Any:
     with warnings.catch_warnings():  # constraints_func is marked experimental in Optuna 3-4
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         sampler = optuna.samplers.TPESampler(
-            seed=spec.seed + spec.worker,
+            seed=sampler_seed(spec),
             constraints_func=_constraints_func if old_api else None,
         )
     # no pruning in the first quarter of the epochs: early curves cross
