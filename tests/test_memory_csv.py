@@ -46,6 +46,12 @@ def test_split_and_profile_of_a_csv_project_that_fits_run_in_memory(cli, project
     assert split.exit_code == 0, split.output
     line = " ".join(split.output.split())  # one line, wrapped by the terminal's width
     assert "run in memory (CSV source(s) 'web', 'phone' read whole" in line
+    from yearn.splits import load_manifest
+
+    within = load_manifest(project).table
+    plain_split = cli("split", "--project", project, "--fresh")
+    assert plain_split.exit_code == 0, plain_split.output
+    pd.testing.assert_frame_equal(within, load_manifest(project).table)  # the same split
     profile = cli("profile", "--project", project, "--memory", "4GB", "--json")
     assert profile.exit_code == 0, profile.output
     scale = json.loads(profile.output)["scale"]
