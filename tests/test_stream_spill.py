@@ -80,7 +80,6 @@ def test_spill_and_partitions_round_trip(tmp_path):
         spill.append(rec)
         parts.append(rec)
         every.append(rec)
-    parts.close()
     every = np.concatenate(every)
     got = np.concatenate([c for _, c in spill.chunks(700)])
     assert (got == every).all() and (spill.read(1500, 10) == every[1500:1510]).all()

@@ -27,25 +27,17 @@ class Spill:
         self.path = Path(path)
         self.dtype = np.dtype(dtype)
         self.rows = 0
-        self._handle: Any = None
         self.path.write_bytes(b"")
 
     def append(self, records: np.ndarray) -> None:
-        """Append ``records`` (an array of this spill's dtype); the file stays open until
-        :meth:`close` or the first read."""
-        if self._handle is None:
-            self._handle = open(self.path, "ab")  # noqa: SIM115 (closed by close())
-        np.ascontiguousarray(records, dtype=self.dtype).tofile(self._handle)
+        """Append ``records`` (an array of this spill's dtype). The file is opened for each
+        append, so thousands of partitions never hold thousands of open files."""
+        with open(self.path, "ab") as fh:
+            np.ascontiguousarray(records, dtype=self.dtype).tofile(fh)
         self.rows += len(records)
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
 
     def chunks(self, rows: int) -> Iterator[tuple[int, np.ndarray]]:
         """``(first row, records)`` of at most ``rows`` records at a time, in order."""
-        self.close()
         with open(self.path, "rb") as fh:
             start = 0
             while start < self.rows:
@@ -55,13 +47,11 @@ class Spill:
 
     def read(self, start: int, count: int) -> np.ndarray:
         """Records ``start .. start + count`` (fewer at the end)."""
-        self.close()
         with open(self.path, "rb") as fh:
             fh.seek(start * self.dtype.itemsize)
             return np.fromfile(fh, dtype=self.dtype, count=max(0, min(count, self.rows - start)))
 
     def read_all(self) -> np.ndarray:
-        self.close()
         return np.fromfile(self.path, dtype=self.dtype, count=self.rows)
 
 
@@ -108,10 +98,6 @@ class Partitions:
         for part in self.parts:
             if part.rows:
                 yield part.read_all()
-
-    def close(self) -> None:
-        for part in self.parts:
-            part.close()
 
 
 def check_disk(need: float, what: str) -> Path:

@@ -211,13 +211,8 @@ class _Pass:
     def run(self, sample_dir: Path) -> dict[str, Path]:
         """Read every source; returns the sample's Parquet file per source (the hashes
         spill to ``sample_dir`` too)."""
-
         self._spill_to(sample_dir)
-        try:
-            return self._read(sample_dir)
-        finally:
-            for part in [self.dups, *self.keys.values()]:
-                part.close()
+        return self._read(sample_dir)
 
     def _read(self, sample_dir: Path) -> dict[str, Path]:
         import pyarrow as pa

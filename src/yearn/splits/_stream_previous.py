@@ -118,46 +118,74 @@ class ManifestLookup:
         self.scheme = settings.get("hash", "blake2b")
         self.previous: Previous | None = None  # loaded on the first miss
         self._batches = pq.ParquetFile(path).iter_batches(batch_size=rows, columns=["id", "split"])
+        import pyarrow as pa
+
         self._start = 0  # the manifest row of self._ids[0]
-        self._ids: list[str] = []
+        self._ids: Any = pa.array([], pa.string())  # None once every key is loaded
         self._codes = np.zeros(0, dtype=np.int8)
         self.aligned_rows = 0  # rows answered by reading alongside (for the tests)
 
     def codes_of(self, column: Any, start: int | None = None) -> np.ndarray:
         """``codes`` of an Arrow id column (ids as text, as the split hashes them)."""
-        return self.codes(id_text(column), start)
+        if self.previous is None and start is not None:
+            aligned = self._aligned(_text(column), start)
+            if aligned is not None:
+                self.aligned_rows += len(column)
+                return aligned
+        return self.codes(id_text(column))
 
     def codes(self, ids: list[str], start: int | None = None) -> np.ndarray:
         """The split index of each id; ``start``: the data row of ``ids[0]``."""
         if self.previous is None and start is not None:
-            aligned = self._aligned(ids, start)
+            import pyarrow as pa
+
+            aligned = self._aligned(pa.array(list(ids), pa.string()), start)
             if aligned is not None:
                 self.aligned_rows += len(ids)
                 return aligned
         if self.previous is None:
             self.previous = read_previous(self.root, self.salt, self.rows)
-            self._ids, self._codes = [], np.zeros(0, dtype=np.int8)
+            self._ids, self._codes = None, np.zeros(0, dtype=np.int8)
         keys = hash_units(["i:" + v for v in ids], self.salt, "train_dev", self.scheme)
         return previous_splits(self.previous, keys)[0]
 
-    def _aligned(self, ids: list[str], start: int) -> np.ndarray | None:
-        """The manifest's splits of rows ``start ..`` when its ids there are ``ids``."""
-        if start < self._start:
+    def _aligned(self, ids: Any, start: int) -> np.ndarray | None:
+        """The manifest's splits of rows ``start ..`` when its ids there are ``ids`` (an
+        Arrow string array), read alongside: one batch of the manifest held at a time."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if start < self._start or self._ids is None:
             return None
-        drop = min(start - self._start, len(self._ids))
-        self._ids, self._codes = self._ids[drop:], self._codes[drop:]
-        self._start += drop
+        self._drop(start - self._start)
         while self._start + len(self._ids) < start + len(ids):
             batch = next(self._batches, None)
             if batch is None:
                 return None
-            split = batch.column(1).cast("string").to_pylist()
-            self._ids += id_text(batch.column(0))
-            self._codes = np.r_[self._codes, np.array([SPLITS.index(v) for v in split], np.int8)]
-            if self._start < start:  # skip rows before ``start``
-                drop = min(start - self._start, len(self._ids))
-                self._ids, self._codes = self._ids[drop:], self._codes[drop:]
-                self._start += drop
-        if self._start != start or self._ids[: len(ids)] != list(ids):
+            split = pc.index_in(batch.column(1).cast(pa.string()), value_set=pa.array(SPLITS))
+            codes = split.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int8)
+            self._ids = pa.concat_arrays([self._ids, _text(batch.column(0))])
+            self._codes = np.r_[self._codes, codes]
+            self._drop(start - self._start)
+        if self._start != start or not self._ids.slice(0, len(ids)).equals(ids):
             return None
         return self._codes[: len(ids)].copy()
+
+    def _drop(self, rows: int) -> None:
+        """Forget the first ``rows`` rows held (never more than are held)."""
+        rows = max(0, min(rows, len(self._ids)))
+        self._ids, self._codes = self._ids.slice(rows), self._codes[rows:]
+        self._start += rows
+
+
+def _text(column: Any) -> Any:
+    """An Arrow id column as a string array, as :func:`id_text` writes each id."""
+    import pyarrow as pa
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if pa.types.is_integer(column.type) or pa.types.is_large_string(column.type):
+        return column.cast(pa.string())
+    if pa.types.is_string(column.type):
+        return column
+    return pa.array(id_text(column), pa.string())

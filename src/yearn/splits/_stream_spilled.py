@@ -69,11 +69,7 @@ def _spill(config, plan, salt, scheme, target, previous, folder: Path):
     bits = partition_bits(rows, 8, plan.budget / 8)
     keys = Partitions(folder, "keys", [("key", "<u8")], bits)
     labels = _Classes()
-    try:
-        kept = _fill(config, plan, salt, scheme, target, previous, sources, spill, keys, labels)
-    finally:
-        spill.close()
-        keys.close()
+    kept = _fill(config, plan, salt, scheme, target, previous, sources, spill, keys, labels)
     note = None if previous is None else growth_note(previous, kept, spill.rows)
     return spill, labels.classes, keys, note
 

@@ -89,50 +89,45 @@ def _spill(config, plan, salt, scheme, target, previous, folder: Path, rows: int
     classes = _Classes()
     label = config.label_columns[0] if len(config.label_columns) == 1 else None
     kept = first = 0
-    try:
-        for code, source in enumerate(parquet_sources(config)):
-            start = 0
-            for batch in iter_batches(source.path, split_columns(config), plan.batch_rows):
-                n = batch.num_rows
-                if config.id_column is None:
-                    names = [f"{source.name}:{i}" for i in range(start, start + n)]
-                else:
-                    names = id_text(batch.column(config.id_column))
-                    blank = [i for i, v in enumerate(names) if v is None or not v.strip()]
-                    if blank:
-                        raise DataError(
-                            f"{source.path} row {start + blank[0] + 2}: the id column "
-                            f"{config.id_column!r} is empty ({len(blank)} in this batch); "
-                            "every example needs a unique id (fill them in or drop id_column)."
-                        )
-                units = ["i:" + v for v in names]
-                k_id = hash_units(units, salt, "train_dev", scheme)
-                groups = group_text(batch.column(config.group_column))
-                units = [u if g is None else "g:" + g for u, g in zip(units, groups, strict=True)]
-                rec = np.zeros(n, dtype=dtype)
-                rec["k_td"] = hash_units(units, salt, "train_dev", scheme)
-                if source.name == target:
-                    rec["k_t"] = hash_units(units, salt, "target", scheme)
-                rec["row"] = np.arange(first, first + n)
-                rec["src"] = code
-                rec["fix"] = previous_splits(previous, k_id)[0]
-                rec["grp"] = [g is not None for g in groups]
-                kept += int((rec["fix"] >= 0).sum())
-                if label is not None and config.task in ("binary", "multiclass"):
-                    rec["lab"] = label_codes(batch.column(label), classes, str(source.path), start)
-                elif label is not None and config.task == "regression":
-                    rec["lab"] = batch.column(label).cast("double").to_numpy(zero_copy_only=False)
-                parts.append(rec)
-                ids.append(np.rec.fromarrays([k_id], dtype=[("key", "<u8")]))
-                lab = np.zeros(n, dtype=labels.dtype)
-                lab["lab"], lab["src"] = rec["lab"], code
-                labels.append(lab)
-                start += n
-                first += n
-    finally:
-        parts.close()
-        ids.close()
-        labels.close()
+    for code, source in enumerate(parquet_sources(config)):
+        start = 0
+        for batch in iter_batches(source.path, split_columns(config), plan.batch_rows):
+            n = batch.num_rows
+            if config.id_column is None:
+                names = [f"{source.name}:{i}" for i in range(start, start + n)]
+            else:
+                names = id_text(batch.column(config.id_column))
+                blank = [i for i, v in enumerate(names) if v is None or not v.strip()]
+                if blank:
+                    raise DataError(
+                        f"{source.path} row {start + blank[0] + 2}: the id column "
+                        f"{config.id_column!r} is empty ({len(blank)} in this batch); "
+                        "every example needs a unique id (fill them in or drop id_column)."
+                    )
+            units = ["i:" + v for v in names]
+            k_id = hash_units(units, salt, "train_dev", scheme)
+            groups = group_text(batch.column(config.group_column))
+            units = [u if g is None else "g:" + g for u, g in zip(units, groups, strict=True)]
+            rec = np.zeros(n, dtype=dtype)
+            rec["k_td"] = hash_units(units, salt, "train_dev", scheme)
+            if source.name == target:
+                rec["k_t"] = hash_units(units, salt, "target", scheme)
+            rec["row"] = np.arange(first, first + n)
+            rec["src"] = code
+            rec["fix"] = previous_splits(previous, k_id)[0]
+            rec["grp"] = [g is not None for g in groups]
+            kept += int((rec["fix"] >= 0).sum())
+            if label is not None and config.task in ("binary", "multiclass"):
+                rec["lab"] = label_codes(batch.column(label), classes, str(source.path), start)
+            elif label is not None and config.task == "regression":
+                rec["lab"] = batch.column(label).cast("double").to_numpy(zero_copy_only=False)
+            parts.append(rec)
+            ids.append(np.rec.fromarrays([k_id], dtype=[("key", "<u8")]))
+            lab = np.zeros(n, dtype=labels.dtype)
+            lab["lab"], lab["src"] = rec["lab"], code
+            labels.append(lab)
+            start += n
+            first += n
     note = None if previous is None else growth_note(previous, kept, first)
     return parts, ids, labels, classes.classes, note
 
@@ -189,27 +184,24 @@ def split_units(config, plan, previous, scheme, target, cross_source_groups, not
     # pass A over the partitions: the units, spilled in key order
     unit_spill = Spill(folder / "units.bin", _UNIT)
     n_mixed, mixed_target, shown = 0, 0, []
-    try:
-        for part in parts:
-            units, unit_of, mixed, target_count, first_row = _units_of(
-                part, stratum, names, [i for i, n in enumerate(names) if n == target]
+    for part in parts:
+        units, unit_of, mixed, target_count, first_row = _units_of(
+            part, stratum, names, [i for i, n in enumerate(names) if n == target]
+        )
+        held = unit_fixed(
+            part["fix"], unit_of, units.size, lambda u, f=first_row: name_of(int(f[u]))
+        )
+        if np.isin(held[~units["target"]], [SPLITS.index("dev"), SPLITS.index("test")]).any():
+            raise DataError(
+                "the previous manifest has examples in dev/test that are no longer in the "
+                f"target source {target!r} (or whose group now spans sources); split "
+                "afresh (yearn split --fresh)."
             )
-            held = unit_fixed(
-                part["fix"], unit_of, units.size, lambda u, f=first_row: name_of(int(f[u]))
-            )
-            if np.isin(held[~units["target"]], [SPLITS.index("dev"), SPLITS.index("test")]).any():
-                raise DataError(
-                    "the previous manifest has examples in dev/test that are no longer in the "
-                    f"target source {target!r} (or whose group now spans sources); split "
-                    "afresh (yearn split --fresh)."
-                )
-            units["fixed"] = held
-            n_mixed += int(mixed.sum())
-            mixed_target += int(target_count[mixed].sum())
-            shown += [int(r) for r in first_row[mixed][: 3 - len(shown)]]
-            unit_spill.append(units)
-    finally:
-        unit_spill.close()
+        units["fixed"] = held
+        n_mixed += int(mixed.sum())
+        mixed_target += int(target_count[mixed].sum())
+        shown += [int(r) for r in first_row[mixed][: 3 - len(shown)]]
+        unit_spill.append(units)
     if n_mixed:
         if cross_source_groups == "error":
             named = ", ".join(repr(name_of(r)) for r in shown)
