@@ -188,11 +188,19 @@ def _outputs_exist(root: Path, ctx: StepContext, outputs: dict[str, Any]) -> boo
 
 
 def _release_cached_memory() -> None:
-    """Hand the memory Arrow's pool keeps for reuse back to the system between steps: the
-    next step's arrays are NumPy's and cannot reuse it (at 500,000 rows it held ~300 MB)."""
+    """Hand the memory kept for reuse back to the system between steps: Arrow's pool (the
+    next step's arrays are NumPy's and cannot reuse it; ~300 MB at 500,000 rows) and, with
+    glibc, the free heap (``malloc_trim``; ~600 MB more)."""
+    import ctypes
+    import ctypes.util
+
     import pyarrow
 
     pyarrow.default_memory_pool().release_unused()
+    libc = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
+    if trim is not None:  # glibc only; elsewhere the allocator keeps its own policy
+        trim(0)
 
 
 def run_project(
