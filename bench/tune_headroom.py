@@ -18,6 +18,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+# the params of the top trials of the demo's search (bench/tune_demo.py, seed 0)
+_ADAMW = {"optimizer": "adamw", "batch_size": 32, "class_weight": "balanced"}
+TUNE_TRIALS = {
+    "#14": {"lr": 0.003412, "weight_decay": 2.316e-05, "width": 128, "depth": 2,
+            "dropout": 0.1452, **_ADAMW},
+    "#18": {"lr": 0.003996, "weight_decay": 7.953e-06, "width": 256, "depth": 3,
+            "dropout": 0.1801, **_ADAMW},
+    "#19": {"lr": 0.001592, "weight_decay": 2.792e-06, "width": 256, "depth": 4,
+            "dropout": 0.06499, **_ADAMW},
+}  # fmt: skip
+
 
 def _bayes_posterior(raw: pd.DataFrame) -> np.ndarray:
     """P(malignant | x) under the demo's generator (a smoothed bootstrap per class of the 569
@@ -122,6 +133,11 @@ def main() -> None:
 
     for seed in range(args.seeds):
         mlp(f"default MLP, seed {seed}", seed, epochs=20)
+    # what the demo's search reached (`yearn tune --trials 20`, seed 0): its winner (#14,
+    # chosen on the select half) and the best two on the confirm half (#19, #18)
+    for number, params in TUNE_TRIALS.items():
+        mlp(f"tune's trial {number} ({params['width']} × {params['depth']}), 20 epochs", 0,
+            epochs=20, **params)  # fmt: skip
     # within a trial's budget (20 epochs): the default with a cosine schedule, a wider one
     mlp("default MLP + cosine schedule, 20 epochs", 0, epochs=20, schedule="cosine")
     mlp("MLP 256 × 3 + cosine, 20 epochs", 0, epochs=20, width=256, depth=3, schedule="cosine")
