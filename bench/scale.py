@@ -1,6 +1,7 @@
 """Benchmark: ``yearn run`` end to end on a generated 1,000,000-row tabular project.
 
-    /work/main/.venv/bin/python bench/scale.py            # prints one markdown table
+    /work/main/.venv/bin/python bench/scale.py               # prints one markdown table
+    /work/main/.venv/bin/python bench/scale.py --rows 200000 # smaller: 80% train, 20% target
 
 The project is the table of ``bench/profile_scale.py`` (a sequential id, 32 numeric and 17
 categorical features with missing values, a leaky column, a binary label; the target
@@ -99,6 +100,7 @@ def write_project(folder: Path, train_rows: int, target_rows: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=None, help="total rows: 80%% train source")
     parser.add_argument("--train-rows", type=int, default=800_000)
     parser.add_argument("--target-rows", type=int, default=200_000)
     parser.add_argument("--epochs", type=int, default=None, help="default: yearn run's")
@@ -108,6 +110,9 @@ def main() -> None:
     if args.write:  # in its own process, so the generator's memory is not the runner's
         write_project(Path(args.write[0]), int(args.write[1]), int(args.write[2]))
         return
+    if args.rows is not None:
+        args.train_rows = round(args.rows * 0.8)
+        args.target_rows = args.rows - args.train_rows
     if args.worker:
         epochs = None if args.worker[1] == "-" else int(args.worker[1])
         print(json.dumps(worker(args.worker[0], epochs)))

@@ -146,3 +146,50 @@ def test_rows_without_a_group_are_groups_of_their_own():
     members = group_members(np.array(["a", "a", None, None, "b"], dtype=object), 5)
     assert sorted(len(m) for m in members) == [1, 1, 1, 2]
     assert group_members(np.array([None, None, "x"], dtype=object), 3) is None
+
+
+def test_a_crossing_the_other_way_is_found_and_worded():
+    """Effect case, mirrored: end-to-end better below 800, the pipeline above."""
+    rng = np.random.default_rng(3)
+    e2e = np.full(len(SIZES), 0.2)
+    pipeline = 0.2 + 0.15 * (np.log(800) - np.log(SIZES)) / np.log(8)
+    losses = _grid(np.vstack([pipeline, e2e]), 3, 1500, rng)
+    stats = curve_stats(_errors(losses), SIZES, 1500, n_resamples=300)
+    assert stats.low_side == "end-to-end"
+    assert stats.winners[0] == "end-to-end" and stats.winners[-1] == "pipeline"
+    assert stats.crossing_low <= 800 <= stats.crossing_high and 400 < stats.crossing < 1600
+    result = E2EResult("p", "error", "a", "b", 3200, 1500, 3, stats)
+    assert result.verdict.startswith("up to about")
+    assert "end-to-end wins; from about" in result.verdict
+    assert "the pipeline does" in result.verdict and "keep the pipeline" in result.verdict
+    assert result.choice == "pipeline"
+
+
+def test_one_side_better_everywhere_claims_no_crossing():
+    """A real effect but no crossing: end-to-end better at every size by 0.1."""
+    rng = np.random.default_rng(4)
+    e2e = np.linspace(0.3, 0.1, len(SIZES))
+    losses = _grid(np.vstack([e2e + 0.1, e2e]), 3, 1500, rng)
+    stats = curve_stats(_errors(losses), SIZES, 1500, n_resamples=200)
+    assert stats.winners == ("end-to-end",) * len(SIZES)
+    assert stats.crossing is None and stats.low_side is None
+    result = E2EResult("p", "error", "a", "b", 3200, 1500, 3, stats)
+    assert "end-to-end wins at every tested size: no crossing claimed" in result.verdict
+    assert result.choice == "end-to-end"
+
+
+def test_crossing_interval_covers_the_true_crossing():
+    """Over 12 independent replicates of a crossing at 800, the 95% interval holds it in
+    at least 10 (a binomial 95% coverage misses 2 or more of 12 with chance 0.12)."""
+    pipeline = np.full(len(SIZES), 0.2)
+    e2e = 0.2 + 0.1 * (np.log(800) - np.log(SIZES)) / np.log(8)
+    covered, claimed = 0, 0
+    for seed in range(12):
+        rng = np.random.default_rng(100 + seed)
+        losses = _grid(np.vstack([pipeline, e2e]), 3, 1500, rng)
+        stats = curve_stats(_errors(losses), SIZES, 1500, n_resamples=200, random_state=seed)
+        if stats.crossing is not None:
+            claimed += 1
+            covered += stats.crossing_low <= 800 <= stats.crossing_high
+    assert claimed >= 10
+    assert covered >= claimed - 2

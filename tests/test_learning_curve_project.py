@@ -151,3 +151,44 @@ def test_standalone_steps_appear_in_the_report(tmp_path, cli):
     after = build_report(root)
     assert after["profile"].present and after["learning-curve"].present
     assert after["labels"].present  # recomputed from the model run's predictions
+
+
+def _errors_of(root, run_id):
+    from yearn.paths import PREDICTIONS_ARTIFACT
+    from yearn.store import open_store
+
+    store = open_store(root)
+    try:
+        table = pd.read_parquet(store.artifact_path(run_id, PREDICTIONS_ARTIFACT))
+    finally:
+        store.close()
+    return [
+        float((table.loc[table["split"] == s, "label"] != table.loc[table["split"] == s, "pred"])
+              .mean())
+        for s in ("train", "dev")
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("early_stopping", [None, 2])
+def test_full_size_point_is_the_trained_run_unless_it_chose_on_dev(tmp_path, early_stopping):
+    root = _project(tmp_path)
+    train = {"width": 16} | ({"early_stopping": early_stopping} if early_stopping else {})
+    options = WorkflowOptions(
+        epochs=3,
+        train=train,
+        baselines=("majority",),
+        learning_curve_fractions=(0.3, 0.6, 1.0),
+        lr_find=False,
+        worksheet_size=20,
+    )
+    result = run_project(root, options=options, report=False)
+    assert result.failed == []
+    run_id = result["train"].outputs["run_id"]
+    curve = json.loads((root / result["learning_curve"].outputs["json"]).read_text())
+    own = _errors_of(root, run_id)
+    point = [curve["train_errors"][-1], curve["dev_errors"][-1]]
+    if early_stopping is None:  # the run's own model: its errors, not a refit's
+        assert point == pytest.approx(own)
+        assert f"the full-size point is run {run_id}'s own model" in curve["how"]
+    else:  # its epoch was chosen on dev: that point would flatter dev, so it is refitted
+        assert "refitted: the run stopped early on dev" in curve["how"]

@@ -122,3 +122,30 @@ def test_column_view_keeps_narrow_codes_and_derives_missing():
     other[:3] = True
     kept = ColumnView("x", "numeric", x, other)
     assert np.array_equal(kept.missing, other)
+
+
+def test_parquet_read_in_column_batches_equals_pandas(tmp_path):
+    from yearn.data import read_table
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({f"x{j}": rng.normal(size=50) for j in range(19)})  # 3 batches
+    frame["k"] = rng.choice(["a", "b"], size=50)
+    frame["x3"] = frame["x3"].where(rng.random(50) > 0.2)
+    frame.to_parquet(tmp_path / "plain.parquet", index=False)
+    pd.testing.assert_frame_equal(
+        read_table(tmp_path / "plain.parquet"), pd.read_parquet(tmp_path / "plain.parquet")
+    )
+    # a named index: restored from pandas' metadata, as a whole-table read restores it
+    frame.assign(id=[f"r{i}" for i in range(50)]).set_index("id").to_parquet(
+        tmp_path / "indexed.parquet"
+    )
+    whole = read_table(tmp_path / "indexed.parquet")
+    assert whole.index.name == "id" and "id" not in whole.columns
+    pd.testing.assert_frame_equal(whole, pd.read_parquet(tmp_path / "indexed.parquet"))
+    named = read_table(tmp_path / "indexed.parquet", columns=["id", "k"])
+    assert list(named.columns) == ["k"] and named.index[3] == "r3"
+    wide = read_table(tmp_path / "indexed.parquet", columns=["id", *frame.columns])
+    pd.testing.assert_frame_equal(wide, whole)  # batches of asked-for columns: one index
+    categorical = read_table(tmp_path / "plain.parquet", categorical_except=["x0"])
+    assert isinstance(categorical["k"].dtype, pd.CategoricalDtype)
+    assert categorical["k"].astype(str).tolist() == frame["k"].tolist()

@@ -210,6 +210,9 @@ def test_default_static_is_qoperator_over_the_chain(compressed):
     _, payload = compressed
     ops = _ops(payload["variants"][2]["path"])
     assert "QGemm" in ops and "Gemm" not in ops and "Relu" not in ops  # Relu folded in
+    # pruned+int8 takes the same static form (dynamic int8 is the slow one on a CNN)
+    assert _ops(payload["variants"][4]["path"]) == ops
+    assert "MatMulInteger" in _ops(payload["variants"][1]["path"])
 
 
 def test_exported_graph_carries_no_exporter_metadata(compressed):
@@ -246,7 +249,7 @@ def _variant(name: str, size: int, verdict: str, ratio: float):
 
 
 def test_a_variant_slower_at_batch_256_is_passed_over_for_one_that_is_not():
-    from yearn.ship._compress import _recommend
+    from yearn.ship._recommend import recommend as _recommend
 
     float32 = _variant("float32", 40_000, "no measured difference", 1.0)
     dynamic = _variant("int8-dynamic", 11_900, "slower", 1 / 21)  # ConvInteger on a CNN
@@ -255,10 +258,13 @@ def test_a_variant_slower_at_batch_256_is_passed_over_for_one_that_is_not():
     assert best == "int8-static"
     assert "slower than float at batch 256" in reasons["int8-dynamic"][0]
     assert "int8-static qualifies and is not" in reasons["int8-dynamic"][0]
+    pruned = _variant("pruned-50%+int8", 12_100, "faster", 1.4)
+    _, reasons = _recommend([float32, dynamic, static, pruned], "error", [])
+    assert "int8-static and pruned-50%+int8 qualify and are not" in reasons["int8-dynamic"][0]
 
 
 def test_null_without_a_faster_alternative_the_smallest_is_still_recommended():
-    from yearn.ship._compress import _recommend
+    from yearn.ship._recommend import recommend as _recommend
 
     float32 = _variant("float32", 40_000, "no measured difference", 1.0)
     same = _variant("int8-static", 12_100, "no measured difference", 1.02)

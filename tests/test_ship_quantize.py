@@ -174,3 +174,63 @@ def test_latency_rounds_are_shuffled_and_every_timed_call_is_warm(monkeypatch):
     assert all(p[0] == p[1] for p in pairs)  # an untimed call of the same model first
     orders = {tuple(p[0] for p in pairs[i : i + 3]) for i in range(0, len(pairs), 3)}
     assert len(orders) > 1  # the order changes between rounds (null: fixed order = 1)
+
+
+def test_cli_keeps_a_shallow_first_conv_float_unless_asked(tmp_path):
+    """End to end on an image project (8x8 grey images, a 1->4 channel conv: depth 9)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from yearn.cli import app
+    from yearn.ship import compress_run
+
+    from ._ship_projects import make_image_project
+
+    runner = CliRunner()
+
+    def cli(*args):
+        return runner.invoke(app, [str(a) for a in args])
+
+    def static_ops(path) -> list[str]:
+        return [n.op_type for n in onnx.load(f"{path}/model.onnx").graph.node]
+
+    root = make_image_project(tmp_path / "img", cli)
+    result = cli("compress", "-p", root, "--sparsity", "0.5", "--finetune-epochs", "0",
+                 "--repeats", "4", "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["options"]["quantize_shallow"] is False
+    ops = static_ops(next(v for v in payload["variants"] if v["name"] == "int8-static")["path"])
+    assert "Conv" in ops and "QLinearConv" not in ops and "QGemm" in ops
+    # effect: asked to, the shallow conv is quantised too
+    asked = compress_run(root, sparsities=(), repeats=2, quantize_shallow=True, save=False,
+                         out=tmp_path / "shallow")  # fmt: skip
+    ops = static_ops(asked.variants[2].path)
+    assert "QLinearConv" in ops and "Conv" not in ops
+
+
+def test_identity_pools_are_dropped_and_real_ones_kept():
+    import numpy as np
+
+    from yearn.ship._onnx import drop_identity_pools
+    from yearn.ship._session import ort_session
+
+    def graph(window: int) -> onnx.ModelProto:
+        pool = helper.make_node("AveragePool", ["x"], ["p"], kernel_shape=[window, window],
+                                strides=[window, window])  # fmt: skip
+        relu = helper.make_node("Relu", ["p"], ["y"])
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4, 4])
+        y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+        g = helper.make_graph([pool, relu], "g", [x], [y])
+        return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+    x = {"x": np.random.default_rng(0).normal(size=(2, 3, 4, 4)).astype(np.float32)}
+    identity = graph(1)
+    before = ort_session(identity.SerializeToString()).run(None, x)[0]
+    assert drop_identity_pools(identity) == 1
+    assert [n.op_type for n in identity.graph.node] == ["Relu"]
+    after = ort_session(identity.SerializeToString()).run(None, x)[0]
+    assert np.array_equal(before, after)
+    real = graph(2)  # null: a 2x2 window pools, it stays
+    assert drop_identity_pools(real) == 0 and len(real.graph.node) == 2

@@ -80,12 +80,11 @@ def test_spill_and_partitions_round_trip(tmp_path):
         spill.append(rec)
         parts.append(rec)
         every.append(rec)
-    parts.close()
     every = np.concatenate(every)
     got = np.concatenate([c for _, c in spill.chunks(700)])
     assert (got == every).all() and (spill.read(1500, 10) == every[1500:1510]).all()
     seen = [p["key"] for p in parts]
-    assert len(seen) == 8 and parts.rows == 4000
+    assert len(parts.parts) == len(seen) == 8 and parts.rows == 4000
     assert (
         np.concatenate(seen) == np.sort(every["key"])[np.argsort(np.argsort(np.concatenate(seen)))]
     ).all()
@@ -173,3 +172,174 @@ def test_spilled_split_names_a_repeated_id_across_partitions(tmp_path):
     phone.to_parquet(tmp_path / "phone.parquet", index=False, row_group_size=300)
     with pytest.raises(Exception, match="id '17' occurs more than once"):
         _split_streamed(tmp_path)
+
+
+def test_profile_hashes_spilled_to_many_partitions_give_the_same_counts(tmp_path):
+    from yearn.profile._stream import profile_streaming, streaming_plan
+
+    _project(tmp_path, "multiclass")
+    web = pd.read_parquet(tmp_path / "web.parquet")
+    phone = pd.read_parquet(tmp_path / "phone.parquet")
+    web = pd.concat([web, web.iloc[:20].assign(id=np.arange(70_000, 70_020))])  # duplicates
+    phone.loc[:4, "id"] = web["id"].iloc[:5].to_numpy()  # ids in both sources
+    web.to_parquet(tmp_path / "web.parquet", index=False, row_group_size=300)
+    phone.to_parquet(tmp_path / "phone.parquet", index=False, row_group_size=300)
+    config = load_config(tmp_path)
+    plan = streaming_plan(config, parse_memory("3GB"), 2000, force=True)
+    names = ["duplicates", "contamination"]
+    one = profile_streaming(config, plan, checks=names)
+    many = profile_streaming(config, dataclasses.replace(plan, budget=4000), checks=names)
+    for name in names:
+        assert one[name].summary == many[name].summary
+        assert one[name].evidence == many[name].evidence and one[name].message == many[name].message
+    assert many["duplicates"].summary["duplicate_rows"] == 20
+    assert many["contamination"].summary == {"ids_in_several_sources": 5}
+    assert many["contamination"].severity == "warning"
+
+
+def test_manifest_lookup_reads_alongside_then_falls_back_to_keys(tmp_path):
+    from yearn.splits import ManifestLookup
+
+    _project(tmp_path, "multiclass")
+    table = split_project(tmp_path, record=False, fresh=True).manifest.table
+    ids = [str(i) for s in ("web", "phone") for i in pd.read_parquet(tmp_path / f"{s}.parquet").id]
+    assert table["id"].astype(str).tolist() == ids  # the manifest lists the data in order
+    want = pd.Categorical(table["split"].astype(str), categories=SPLIT_ORDER).codes
+    lookup = ManifestLookup(tmp_path, rows=500)
+    got = np.concatenate([lookup.codes(ids[i : i + 700], i) for i in range(0, len(ids), 700)])
+    assert (got == want).all() and lookup.aligned_rows == len(ids) and lookup.previous is None
+    # rows the manifest does not list where asked (new data): every key is loaded once
+    shifted = ["new-1", *ids[:99]]
+    again = lookup.codes(shifted, 0)
+    assert lookup.previous is not None and again[0] == -1 and (again[1:] == want[:99]).all()
+    assert (lookup.codes(ids[3000:], 3000) == want[3000:]).all()
+
+
+SPLIT_ORDER = ["train", "train_dev", "dev", "test"]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_select_weighted_places_units_as_allocate(seed):
+    from yearn.splits._assign import allocate, quota_shares
+    from yearn.splits._stream_select import select_weighted
+
+    rng = np.random.default_rng(seed)
+    n = 4000
+    keys = rng.integers(0, 2**63, n, dtype=np.uint64) * np.uint64(2)
+    keys[:30] = keys[30:60]  # equal keys: ties in unit order
+    sizes = rng.integers(1, 9, n)
+    strata = rng.integers(0, 3, n)
+    fixed = np.where(rng.random(n) < 0.1, rng.integers(0, 3, n), -1)
+    quotas = [3000, 2500]
+    want = allocate(keys, sizes, strata, fixed, quotas)
+    free = fixed < 0
+    taken = np.bincount(fixed[~free], weights=sizes[~free], minlength=3).astype(np.int64)
+    share = quota_shares(taken, np.bincount(strata[free], weights=sizes[free]).astype(int), quotas)
+    index = np.arange(n)
+
+    def chunks():
+        for start in range(0, n, 700):
+            m = np.flatnonzero(free[start : start + 700]) + start
+            yield strata[m], keys[m], index[m], sizes[m]
+
+    k, r, e = select_weighted(chunks, 3, share[:, :-1].cumsum(1))
+    got = fixed.copy()
+    m = np.flatnonzero(free)
+    got[m] = sum(
+        at_or_after(keys[m], m, k[strata[m], j], r[strata[m], j], e[strata[m], j]) for j in range(2)
+    )
+    assert (got == want).all()
+
+
+def _with_groups(root, seed=3):
+    rng = np.random.default_rng(seed)
+    for name, prefix in (("web", "w"), ("phone", "p")):
+        frame = pd.read_parquet(root / f"{name}.parquet")
+        users = np.array([f"{prefix}{u}" for u in rng.integers(0, len(frame) // 3, len(frame))])
+        users = users.astype(object)
+        users[rng.random(len(frame)) < 0.2] = None  # examples without a group
+        frame.assign(user=users).to_parquet(root / f"{name}.parquet", row_group_size=300)
+    toml = (root / "yearn.toml").read_text()
+    (root / "yearn.toml").write_text(
+        toml.replace('id_column = "id"', 'id_column = "id"\ngroup_column = "user"')
+    )
+
+
+@pytest.mark.parametrize("task", ["multiclass", "regression"])
+def test_spilled_split_with_groups_equals_in_memory(tmp_path, task):
+    _project(tmp_path, task)
+    _with_groups(tmp_path)
+    memory = split_project(tmp_path, record=False, fresh=True).manifest
+    want = _table(tmp_path)
+    streamed = _split_streamed(tmp_path)  # 20 kB: rows and units spill to many partitions
+    got = _table(tmp_path)
+    assert got.index.tolist() == want.index.tolist() and (got == want).all()
+    assert streamed.report.sizes == memory.report.sizes
+    assert load_manifest(tmp_path).table["group"].fillna("").tolist() == (
+        memory.table["group"].fillna("").tolist()
+    )
+
+
+def test_spilled_split_with_groups_names_a_group_in_both_sources(tmp_path):
+    _project(tmp_path, "multiclass")
+    _with_groups(tmp_path)
+    phone = pd.read_parquet(tmp_path / "phone.parquet")
+    phone.loc[5, "user"] = "w7"
+    phone.to_parquet(tmp_path / "phone.parquet", row_group_size=300)
+    with pytest.raises(Exception, match=r"group\(s\) hold examples of both .* 'w7'"):
+        _split_streamed(tmp_path)
+    split_project(tmp_path, record=False, fresh=True, cross_source_groups="train")
+    want = _table(tmp_path)
+    _split_streamed(tmp_path, cross_source_groups="train")
+    assert (_table(tmp_path) == want).all()
+
+
+def test_spilled_split_with_groups_grows_like_in_memory(tmp_path):
+    from yearn.splits._stream_previous import read_previous
+
+    _project(tmp_path, "multiclass")
+    _with_groups(tmp_path)
+    full = {s: pd.read_parquet(tmp_path / f"{s}.parquet") for s in ("web", "phone")}
+    for s, frame in full.items():
+        frame.iloc[: len(frame) * 3 // 4].to_parquet(tmp_path / f"{s}.parquet")
+    split_project(tmp_path, record=False, fresh=True)
+    old = _table(tmp_path)
+    for s, frame in full.items():
+        frame.to_parquet(tmp_path / f"{s}.parquet", row_group_size=300)
+    split_project(tmp_path, record=False)  # the in-memory growth
+    want = _table(tmp_path)
+    for s, frame in full.items():
+        frame.iloc[: len(frame) * 3 // 4].to_parquet(tmp_path / f"{s}.parquet")
+    split_project(tmp_path, record=False, fresh=True)
+    for s, frame in full.items():
+        frame.to_parquet(tmp_path / f"{s}.parquet", row_group_size=300)
+    config = load_config(tmp_path)
+    manifest = _split_streamed(tmp_path, previous=read_previous(tmp_path, config.split.salt, 500))
+    got = _table(tmp_path)
+    assert (got[old.index] == old).all() and (got == want).all()
+    assert any("grown from the previous manifest" in n for n in manifest.report.notes)
+
+
+def test_plans_count_the_saved_manifest_keys_only_when_they_may_be_loaded(tmp_path):
+    from yearn.data.budget import manifest_memory
+    from yearn.profile._stream import streaming_plan
+
+    def need(plan):  # the estimate without this process's own size
+        return plan.stream_bytes - plan.baseline
+
+    _project(tmp_path, "multiclass")
+    config = load_config(tmp_path)
+    assert manifest_memory(tmp_path) == 0.0
+    budget = parse_memory("3GB")
+    fresh = need(split_plan(config, budget, force=True))
+    grow_nothing = need(split_plan(config, budget, force=True, grow=True))
+    profile_before = need(streaming_plan(config, budget, 2000, force=True))
+    assert grow_nothing == fresh
+    split_project(tmp_path, record=False, fresh=True)
+    held = manifest_memory(tmp_path)
+    assert held >= 3100 * 40
+    assert need(split_plan(config, budget, force=True)) == fresh  # --fresh: never loaded
+    assert need(split_plan(config, budget, force=True, grow=True)) - fresh == pytest.approx(held)
+    assert need(streaming_plan(config, budget, 2000, force=True)) - profile_before == (
+        pytest.approx(held)
+    )

@@ -8,7 +8,13 @@ from typing import Any
 
 from yearn.errors import ConfigError
 
-__all__ = ["check_choice", "check_fraction", "check_number", "check_positive_int"]
+__all__ = [
+    "check_choice",
+    "check_fraction",
+    "check_number",
+    "check_positive_int",
+    "first_nonfinite_row",
+]
 
 
 def check_choice(name: str, value: Any, choices: Iterable[Any], *, error=ConfigError) -> Any:
@@ -57,3 +63,22 @@ def check_positive_int(name: str, value: Any, *, minimum: int = 1, error=ConfigE
     if value < minimum:
         raise error(f"{name} must be an integer >= {minimum}; got {value}.")
     return value
+
+
+def first_nonfinite_row(x: Any, chunk: int = 8192) -> int | None:
+    """The first row of a float array holding NaN or inf (``None`` when every value is
+    finite), without a boolean temporary the size of ``x``: one float64 sum first (a finite
+    sum means finite values), else the rows chunk by chunk."""
+    import numpy as np
+
+    x = np.asarray(x)
+    if x.dtype.kind not in "fc" or x.size == 0:
+        return None
+    if np.isfinite(x.sum(dtype=np.complex128 if x.dtype.kind == "c" else np.float64)):
+        return None
+    flat = x.reshape(len(x), -1)
+    for start in range(0, len(flat), chunk):
+        bad = ~np.isfinite(flat[start : start + chunk]).all(axis=1)
+        if bad.any():
+            return start + int(np.flatnonzero(bad)[0])
+    return None  # the sum overflowed, yet every value is finite

@@ -37,6 +37,8 @@ def show_scale(scale: dict[str, Any]) -> None:
             line += f", model-based checks on a uniform sample of {scale['sample_rows']:,} rows"
     else:
         line += f", fits (peak near {_size(scale['in_memory_peak_estimate'])}): run in memory"
+    if scale.get("note"):
+        line += f" ({scale['note']})"
     console.print(line)
     methods = scale.get("methods") or {}
     if methods and mode == "streaming":

@@ -86,7 +86,7 @@ def register(app: typer.Typer) -> None:
             "--pipeline",
             help="Your features function, FILE.py:FUNCTION or MODULE:FUNCTION: takes a "
             "DataFrame of the raw feature columns, returns numbers, one row per row. Default "
-            "for images: HOG + intensity and edge profiles.",
+            "for images: background subtracted, HOG + intensity and edge profiles, RBF SVM.",
         ),
         intermediate: str | None = typer.Option(
             None,
@@ -98,7 +98,7 @@ def register(app: typer.Typer) -> None:
             None,
             "--sizes",
             help="Training-set sizes, e.g. 250,500,all (all: every train row; "
-            "default: 6 log-spaced sizes up to all of train).",
+            "default: log-spaced from 10 per class, one per doubling, up to all of train).",
         ),
         seeds: int = typer.Option(3, "--seeds", help="Seeds (subsets and inits) per size."),
         model: str | None = typer.Option(

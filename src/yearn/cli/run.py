@@ -71,6 +71,9 @@ def print_result(result: Any) -> None:
     """What ran, then — when a step failed — what was left out, ending on the cause."""
     if result.features_note:
         console.print(f"[yellow]features:[/] {escape(result.features_note)}", highlight=False)
+    for s in result.steps:  # how a step sized its work (training budget, curve points)
+        if s.status == "ran" and s.note:
+            console.print(f"[bold]{escape(s.name)}:[/] {escape(s.note)}", highlight=False)
     if result.verdict:
         console.print(f"[bold]diagnosis:[/] {escape(result.verdict)}", highlight=False)
     if result.next_steps:

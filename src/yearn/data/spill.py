@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Partitions", "Spill", "partition_bits"]
+from yearn.errors import ConfigError
+
+__all__ = ["Partitions", "Spill", "check_disk", "partition_bits"]
 
 
 class Spill:
@@ -25,23 +27,17 @@ class Spill:
         self.path = Path(path)
         self.dtype = np.dtype(dtype)
         self.rows = 0
-        self._handle: Any = open(self.path, "wb")  # noqa: SIM115 (closed by close())
+        self.path.write_bytes(b"")
 
     def append(self, records: np.ndarray) -> None:
-        """Append ``records`` (an array of this spill's dtype)."""
-        if self._handle is None:
-            self._handle = open(self.path, "ab")  # noqa: SIM115
-        np.ascontiguousarray(records, dtype=self.dtype).tofile(self._handle)
+        """Append ``records`` (an array of this spill's dtype). The file is opened for each
+        append, so thousands of partitions never hold thousands of open files."""
+        with open(self.path, "ab") as fh:
+            np.ascontiguousarray(records, dtype=self.dtype).tofile(fh)
         self.rows += len(records)
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
 
     def chunks(self, rows: int) -> Iterator[tuple[int, np.ndarray]]:
         """``(first row, records)`` of at most ``rows`` records at a time, in order."""
-        self.close()
         with open(self.path, "rb") as fh:
             start = 0
             while start < self.rows:
@@ -51,13 +47,11 @@ class Spill:
 
     def read(self, start: int, count: int) -> np.ndarray:
         """Records ``start .. start + count`` (fewer at the end)."""
-        self.close()
         with open(self.path, "rb") as fh:
             fh.seek(start * self.dtype.itemsize)
             return np.fromfile(fh, dtype=self.dtype, count=max(0, min(count, self.rows - start)))
 
     def read_all(self) -> np.ndarray:
-        self.close()
         return np.fromfile(self.path, dtype=self.dtype, count=self.rows)
 
 
@@ -100,10 +94,25 @@ class Partitions:
             begin = end
 
     def __iter__(self) -> Iterator[np.ndarray]:
-        """Each partition's records (in the order appended), one partition at a time."""
+        """Each non-empty partition's records (in the order appended), one at a time."""
         for part in self.parts:
-            yield part.read_all()
+            if part.rows:
+                yield part.read_all()
 
-    def close(self) -> None:
-        for part in self.parts:
-            part.close()
+
+def check_disk(need: float, what: str) -> Path:
+    """The temporary folder (``TMPDIR``); raises when it has not ``need`` bytes (+10%) free
+    for ``what`` ("the streamed split of 50,000,000 rows")."""
+    import shutil
+    import tempfile
+
+    from yearn.data.budget import format_bytes
+
+    folder = Path(tempfile.gettempdir())
+    free = shutil.disk_usage(folder).free
+    if free < need * 1.1:
+        raise ConfigError(
+            f"{folder}: {format_bytes(free)} free, and {what} spills about "
+            f"{format_bytes(need)} there; free disk space or point TMPDIR at a larger disk."
+        )
+    return folder

@@ -104,7 +104,13 @@ def _read_parquet(
         index = [
             c for c in (schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)
         ]
-        names = [c for c in schema.names if c not in index and (columns is None or c in columns)]
+        # a whole-file read restores the index from pandas' metadata (asked-for columns
+        # are read as asked: pyarrow's conversion then restores an index among them)
+        names = (
+            [c for c in schema.names if c not in index]
+            if columns is None
+            else [c for c in schema.names if c in columns]
+        )
         dictionary = None
         if categorical_except is not None:  # text columns as codes + categories
             dictionary = [
@@ -120,10 +126,12 @@ def _read_parquet(
     # freed once converted) and its Arrow pages handed back before the next: the peak is the
     # frame plus a batch, not the table and the frame at once
     frames = []
+    kept = [c for c in names if c in index]  # asked-for index columns: in every batch,
+    names = [c for c in names if c not in index]  # so that every batch has the same index
     for start in range(0, max(len(names), 1), PARQUET_BATCH_COLUMNS):
         try:
             table = handle.read(
-                columns=names[start : start + PARQUET_BATCH_COLUMNS],
+                columns=kept + names[start : start + PARQUET_BATCH_COLUMNS],
                 use_pandas_metadata=columns is None,  # the index, as a whole-file read gives
             )
         except (pa.ArrowException, OSError) as exc:

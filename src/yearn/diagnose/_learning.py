@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from yearn._io import atomic_write_bytes
-from yearn._validation import check_number, check_positive_int
+from yearn._validation import check_number, check_positive_int, first_nonfinite_row
 from yearn.errors import ConfigError, DataError
 
 __all__ = ["LearningCurve", "fit_power_law", "learning_curve"]
@@ -246,8 +246,8 @@ def _check_xy(name: str, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         raise DataError(f"{name}: X has {len(X)} rows but y has {len(y)}; they must match.")
     if len(X) == 0:
         raise DataError(f"{name}: no examples.")
-    if X.dtype.kind in "fc" and not np.isfinite(X).all():
-        row = int(np.flatnonzero(~np.isfinite(X).all(axis=1))[0])
+    row = first_nonfinite_row(X)
+    if row is not None:
         raise DataError(f"{name}: row {row} of X holds NaN or inf; impute or drop it first.")
     return X, y
 
@@ -258,8 +258,9 @@ def _fit_point(args: tuple) -> tuple[float, float]:
 
     estimator, X_train, y_train, X_dev, y_dev, idx, err = args
     try:
-        model = clone(estimator).fit(X_train[idx], y_train[idx])
-        return err(model, X_train[idx], y_train[idx]), err(model, X_dev, y_dev)
+        X, y = X_train[idx], y_train[idx]  # one copy of the subset, for the fit and its score
+        model = clone(estimator).fit(X, y)
+        return err(model, X, y), err(model, X_dev, y_dev)
     except (ValueError, TypeError) as exc:
         raise DataError(
             f"{type(estimator).__name__} could not be fitted/scored on {len(idx)} training "
@@ -283,6 +284,7 @@ def learning_curve(
     progress: Callable[[int, int], None] | None = None,
     task: str | None = None,
     map_fn: Callable[[Callable[[Any], Any], list[Any]], list[Any]] | None = None,
+    full_size_errors: tuple[float, float] | None = None,
 ) -> LearningCurve:
     """Fit ``estimator`` on growing fractions of the training set and read the curve.
 
@@ -294,7 +296,9 @@ def learning_curve(
     registry (``error``, ``f1``, ``roc_auc``, ``map``, ``rmse``, ...), used in its error form;
     ``task`` (binary, multiclass, multilabel, regression) is checked against it.
     ``map_fn(fn, items)`` (an executor's ``map``) fits the points instead of this process;
-    the curve does not depend on where they were fitted.
+    the curve does not depend on where they were fitted. ``full_size_errors`` = (train
+    error, dev error) of a model already fitted on the whole training set with this same
+    estimator: the point at fraction 1 is then that model's, not fitted again.
     """
 
     X_train, y_train = _check_xy("training set", X_train, y_train)
@@ -326,9 +330,11 @@ def learning_curve(
         if planned and n == len(planned[-1]):
             continue
         planned.append(idx)
-    tasks = [(estimator, X_train, y_train, X_dev, y_dev, idx, err) for idx in planned]
+    known = full_size_errors is not None and len(planned[-1]) == len(order)
+    to_fit = planned[:-1] if known else planned
+    tasks = [(estimator, X_train, y_train, X_dev, y_dev, idx, err) for idx in to_fit]
     if map_fn is not None:  # an executor (local processes, Ray) fits the points
-        points = map_fn(_fit_point, tasks)
+        points = list(map_fn(_fit_point, tasks)) if tasks else []
         if progress is not None:
             progress(len(fr), len(fr))
     else:
@@ -337,6 +343,8 @@ def learning_curve(
             points.append(_fit_point(task_args))
             if progress is not None:
                 progress(step, len(tasks))
+    if known:
+        points.append(tuple(float(e) for e in full_size_errors))
     sizes = [len(idx) for idx in planned]
     tr = [p[0] for p in points]
     dv = [p[1] for p in points]

@@ -86,12 +86,15 @@ class ProjectCurve:
         return path
 
 
-def _run_settings(store: Any, run: str | None) -> tuple[str | None, str | None, dict[str, Any]]:
-    """(run id, model kind, settings) of ``run`` or of the newest completed train run."""
+def _run_settings(
+    store: Any, run: str | None
+) -> tuple[str | None, str | None, dict[str, Any], dict[str, Any]]:
+    """(run id, model kind, settings, whole config) of ``run`` or of the newest completed
+    train run."""
     if run is None:
         runs = [r for r in store.list_runs() if r.kind == "train" and r.status == "completed"]
         if not runs:
-            return None, None, {}
+            return None, None, {}, {}
         record = runs[0]
     else:
         record = store.get_run(run)
@@ -102,7 +105,61 @@ def _run_settings(store: Any, run: str | None) -> tuple[str | None, str | None, 
     config = dict(record.config or {})
     model = config.get("model")
     settings = {k: config[k] for k in _REUSED if config.get(k) is not None}
-    return record.id, model, settings
+    return record.id, model, settings, config
+
+
+class _Recorded:
+    """A trained run's predictions on one split, behind the ``predict`` /
+    ``predict_proba`` of a classifier, so the curve scores them like its own fits."""
+
+    def __init__(self, proba: np.ndarray) -> None:
+        self.classes_ = np.arange(proba.shape[1])
+        self._proba = proba
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return self._proba
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.classes_[np.argmax(self._proba, axis=1)]
+
+
+def _run_point(
+    store: Any, run_id: str, record: dict[str, Any], data: Any, metric: str
+) -> tuple[tuple[float, float] | None, str]:
+    """(train error, dev error) of the train run's own model, when it IS the curve's point
+    at full size: a single-label classifier trained on exactly these train rows, with no
+    early stopping on dev (which would have chosen its epoch on dev) and not resumed.
+    Else ``None`` and why not."""
+    import pandas as pd
+
+    from yearn.diagnose._learning import _scorer
+    from yearn.errors import StoreError
+    from yearn.paths import PREDICTIONS_ARTIFACT
+
+    if data.task not in ("binary", "multiclass"):
+        return None, f"a {data.task} run is refitted"
+    if record.get("early_stopping") is not None or record.get("resumed_from"):
+        return None, "the run stopped early on dev or was resumed"
+    try:
+        table = pd.read_parquet(store.artifact_path(run_id, PREDICTIONS_ARTIFACT))
+    except StoreError as exc:
+        return None, f"the run's predictions are unreadable ({exc})"
+    proba_cols = [f"proba:{c}" for c in data.classes]
+    if any(c not in table.columns for c in proba_cols):
+        return None, "the run's predictions name other classes"
+    err, _ = _scorer(metric, data.task)
+    errors = []
+    for split in ("train", "dev"):
+        part = data.splits[split]
+        rows = table[table["split"] == split]
+        if len(rows) != len(part):
+            return None, f"the run predicted another {split} split"
+        order = pd.Index(rows["id"].astype(str)).get_indexer(np.asarray(part.ids).astype(str))
+        if (order < 0).any():
+            return None, f"the run predicted another {split} split"
+        proba = rows[proba_cols].to_numpy(dtype=float)[order]
+        errors.append(err(_Recorded(proba), part.x, part.y))
+    return (errors[0], errors[1]), ""
 
 
 def _estimator(task: str, model: str, settings: dict[str, Any], shape: tuple[int, ...]) -> Any:
@@ -158,13 +215,19 @@ def project_learning_curve(
     """
     from yearn.train import project_data
 
-    config, data, store = project_data(project, store_url, keep=keep)
+    # train and dev only: the curve reads no other split
+    config, data, store = project_data(project, store_url, keep=keep, only=("train", "dev"))
     try:
-        run_id, run_model, run_settings = _run_settings(store, run)
+        run_id, run_model, run_settings, run_config = _run_settings(store, run)
+        metric = metric or config.metric.optimizing
+        reuse, why_not = None, ""
+        as_trained = estimator is None and not settings and model in (None, run_model)
+        has_dev = "dev" in data.splits and len(data.splits["dev"]) > 0
+        if run_id and as_trained and max_train is None and has_dev:
+            reuse, why_not = _run_point(store, run_id, run_config, data, metric)
     finally:
         store.close()
     task = data.task
-    metric = metric or config.metric.optimizing
     if target_error is None:
         target_error = config.metric.human_level_for(metric)
     if "dev" not in data.splits or len(data.splits["dev"]) == 0:
@@ -228,7 +291,13 @@ def project_learning_curve(
         progress=progress,
         task=task,
         map_fn=map_fn,
+        full_size_errors=reuse,
     )
+    how = "train and dev of the split manifest, features as prepared for training"
+    if reuse is not None and curve.sizes[-1] == len(y):
+        how += f"; the full-size point is run {run_id}'s own model (same recipe, not refitted)"
+    elif fitted_with["run"] and why_not:
+        how += f"; the full-size point was refitted: {why_not}"
     return ProjectCurve(
         curve=curve,
         estimator=described,
@@ -236,5 +305,5 @@ def project_learning_curve(
         trainer=fitted_with["trainer"],
         settings={k: v for k, v in fitted_with["settings"].items() if v is not None},
         run_id=fitted_with["run"],
-        how="train and dev of the split manifest, features as prepared for training",
+        how=how,
     )

@@ -33,13 +33,20 @@ from yearn.errors import ConfigError, DataError
 
 __all__ = ["compare_e2e", "default_sizes", "nested_orders"]
 
+#: The built-in image pipeline's features, in words; its classifier is an RBF SVM
+#: (:class:`yearn.e2e._models.SimpleModel` ``kind="svm"``), the textbook HOG classifier.
+IMAGE_PIPELINE = "background subtracted, HOG + intensity and edge profiles"
 
-def default_sizes(n_train: int, n_classes: int = 0, points: int = 6) -> list[int]:
-    """``points`` log-spaced sizes from about n/32 (at least 20 per class, at least 30)
-    up to all ``n_train`` rows."""
-    smallest = max(30, 20 * n_classes, n_train // 32)
+
+def default_sizes(n_train: int, n_classes: int = 0, points: int | None = None) -> list[int]:
+    """Log-spaced sizes from the little-data regime up to all ``n_train`` rows: from 10
+    examples per class (at least 30), about one size per doubling (``points``: 4 to 8
+    sizes, all rows included)."""
+    smallest = max(30, 10 * n_classes)
     if smallest >= n_train:
         return [n_train]
+    if points is None:
+        points = min(8, max(4, round(math.log2(n_train / smallest)) + 1))
     grid = np.geomspace(smallest, n_train, points)
     return sorted({round(float(v)) for v in grid} | {n_train})
 
@@ -78,7 +85,8 @@ def nested_orders(y: np.ndarray, seeds: int, random_state: int, classify: bool) 
 def _pipeline_inputs(
     dataset: Any, pipeline: Any, index: dict[str, np.ndarray]
 ) -> tuple[np.ndarray | None, str]:
-    """Hand-designed features of every row (None: none) and the pipeline's description."""
+    """Hand-designed features of every row (None: none) and the pipeline's description
+    (for the built-in image descriptors it starts with :data:`IMAGE_PIPELINE`)."""
     from yearn.e2e._features import apply_features, image_descriptors, load_features_function
 
     if pipeline is not None:
@@ -94,7 +102,7 @@ def _pipeline_inputs(
         from yearn.data import load_images
 
         images = load_images(dataset.frame[dataset.image_column].tolist())
-        return image_descriptors(images), "HOG + intensity and edge profiles"
+        return image_descriptors(images), IMAGE_PIPELINE
     return None, ""
 
 
@@ -117,20 +125,22 @@ def _intermediate(dataset: Any, column: str) -> tuple[np.ndarray, bool]:
     return values.to_numpy(dtype=object), categorical
 
 
-def _outputs(model: Any, X: np.ndarray, task: str, k: int) -> np.ndarray:
-    """Dev outputs of a fitted model: predictions (regression) or (N, k) probabilities."""
+def _outputs(model: Any, X: np.ndarray, task: str, k: int) -> Any:
+    """Dev outputs of a fitted model: predictions (regression), or the predicted class codes
+    and the (N, k) probabilities (a model's own predictions: an SVM's votes need not be
+    the argmax of its Platt-scaled probabilities)."""
     if task == "regression":
         return np.asarray(model.predict(X), dtype=float)
-    return full_proba(model, X, k)
+    return np.asarray(model.predict(X)).astype(int), full_proba(model, X, k)
 
 
-def fit_point(t: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+def fit_point(t: dict[str, Any]) -> tuple[Any, Any]:
     """Fit both contenders on one subset (a task of the executor: top-level, picklable);
     their dev outputs (pipeline, end-to-end)."""
     if t["z"] is not None:
         pipe: Any = TwoStage(t["task"], t["categorical"], t["seed"]).fit(t["F"], t["y"], t["z"])
     else:
-        pipe = simple_model(t["task"], t["seed"]).fit(t["F"], t["y"])
+        pipe = simple_model(t["task"], t["seed"], t["pipe_kind"]).fit(t["F"], t["y"])
     # the trainer's per-fit notes (a flat loss as the cosine rate reaches 0) are not about
     # the comparison: kept out of the log while the network trains
     train_log = logging.getLogger("yearn.train")
@@ -172,12 +182,20 @@ def _recipe_text(chosen: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _prepared(metric: Any, y: np.ndarray, out: np.ndarray, task: str, k: int) -> Any:
-    """The metric's validated inputs for one model's dev outputs."""
+def _head_text(task: str, kind: str) -> str:
+    """The pipeline's simple model in words."""
+    if kind == "svm":
+        return "RBF SVM (C and gamma by 3-fold CV on the training rows)"
+    head = "ridge" if task == "regression" else "logistic regression"
+    return f"{head} (regularisation by 3-fold CV on the training rows)"
+
+
+def _prepared(metric: Any, y: np.ndarray, out: Any, task: str, k: int) -> Any:
+    """The metric's validated inputs for one model's dev outputs (see :func:`_outputs`)."""
     if task == "regression":
         return metric.prepare(y, out)
-    pred = out.argmax(axis=1)
-    proba = out if metric.needs_proba else None
+    pred, proba = out
+    proba = proba if metric.needs_proba else None
     return metric.prepare(y, pred, proba, classes=list(range(k)))
 
 
@@ -252,6 +270,8 @@ def compare_e2e(
         z = z_all[index["train"]]
         described = f"two stages: {described} → {intermediate} → label"
     n_classes = len(data.classes)
+    svm = described == IMAGE_PIPELINE and task != "regression"
+    pipe_kind = "svm" if svm else "logistic"
     sizes = (
         default_sizes(len(train), n_classes)
         if sizes is None
@@ -295,6 +315,7 @@ def compare_e2e(
                     "y": train.y[rows],
                     "z": None if z is None else z[rows],
                     "categorical": categorical,
+                    "pipe_kind": pipe_kind,
                     "F_dev": F_dev,
                     "X": X_e[rows],
                     "X_dev": X_e_dev,
@@ -340,8 +361,7 @@ def compare_e2e(
     return E2EResult(
         project=config.name,
         metric=m.error_name,
-        pipeline=f"{described} + {'ridge' if task == 'regression' else 'logistic regression'}"
-        " (regularisation by 3-fold CV on the training rows)",
+        pipeline=f"{described} + {_head_text(task, pipe_kind)}",
         end_to_end=e2e_text,
         n_train=len(train),
         n_dev=len(dev),

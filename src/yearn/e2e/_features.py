@@ -1,10 +1,12 @@
 """Hand-designed features: classic image descriptors, and the user's own features function.
 
-Image descriptors (a few lines of numpy, no image library): a histogram of oriented
-gradients per cell (unsigned orientations, magnitude-weighted, each cell's histogram
-normalised), the intensity profile (mean brightness of every row and column, z-scored per
-image) and the edge profile (mean gradient magnitude of every row and column, divided by
-its mean per image).
+Image descriptors (a few lines of numpy, no image library): first the background is
+taken out (:func:`subtract_background`: each image's median level set to 0, the object's
+side of it stretched to [0, 1]), then a histogram of oriented gradients per cell
+(unsigned orientations, magnitude-weighted, each cell's histogram normalised), the
+intensity profile (mean brightness of every row and column, z-scored per image) and the
+edge profile (mean gradient magnitude of every row and column, divided by its mean per
+image).
 
 The user's features function (the **features contract**): a Python function that takes a
 pandas DataFrame of the raw feature columns (one row per example, in the data's order) and
@@ -27,7 +29,12 @@ import pandas as pd
 
 from yearn.errors import ConfigError, DataError
 
-__all__ = ["apply_features", "image_descriptors", "load_features_function"]
+__all__ = [
+    "apply_features",
+    "image_descriptors",
+    "load_features_function",
+    "subtract_background",
+]
 
 
 def _gradients(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -38,16 +45,46 @@ def _gradients(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return gy, gx
 
 
-def image_descriptors(images: np.ndarray, *, cell: int = 4, bins: int = 9) -> np.ndarray:
-    """Descriptors of images ``(N, C, H, W)`` (or ``(N, H, W)``) in [0, 1]: HOG with
+def subtract_background(x: np.ndarray) -> np.ndarray:
+    """Grey images ``(N, H, W)`` with the background taken out: the median level of each
+    image (its background, when the object covers less than half of it) becomes 0, the
+    object's side (the brighter or the darker tail, whichever reaches farther: dark
+    strokes on paper are flipped) is scaled so its 99th percentile is 1, and the other
+    side is clipped to 0.
+
+    Why: a photo's raised background, lower contrast and sensor noise then stop mattering
+    (the noise below the median is cut, the rest is scaled with the object). On the
+    digits demo (web training images, phone dev photos) it lowers the pipeline's dev
+    error by about 0.03 at 1,000 images (docs/e2e.md). It assumes an object on a plain
+    background (digits, scans, products on a table); pass ``background="keep"`` to
+    :func:`image_descriptors` for textured scenes."""
+    flat = x.reshape(len(x), -1)
+    low, mid, high = np.percentile(flat, [1, 50, 99], axis=1)
+    dark = (mid - low) > (high - mid)  # the object is darker than its background
+    span = np.where(dark, mid - low, high - mid)
+    sign = np.where(dark, -1.0, 1.0)
+    out = sign[:, None, None] * (x - mid[:, None, None]) / (span[:, None, None] + 1e-3)
+    return np.clip(out, 0.0, 1.0)
+
+
+def image_descriptors(
+    images: np.ndarray, *, cell: int = 4, bins: int = 9, background: str = "subtract"
+) -> np.ndarray:
+    """Descriptors of images ``(N, C, H, W)`` (or ``(N, H, W)``) in [0, 1]: after
+    :func:`subtract_background` (``background="subtract"``; ``"keep"`` skips it), HOG with
     ``cell`` × ``cell`` pixel cells and ``bins`` orientations, then the intensity and edge
     profiles of rows and columns (each normalised per image). Colour images are averaged to
-    grey first."""
+    grey first. The 4-pixel cells suit small images (16×16: a 4×4 grid of cells, the
+    stroke-scale detail of a digit); give a larger ``cell`` for larger images."""
     x = np.asarray(images, dtype=np.float64)
     if x.ndim == 4:
         x = x.mean(axis=1)
     if x.ndim != 3:
         raise DataError(f"images must be (N, C, H, W) or (N, H, W); got shape {x.shape}.")
+    if background not in ("subtract", "keep"):
+        raise ValueError(f"background must be 'subtract' or 'keep'; got {background!r}")
+    if background == "subtract":
+        x = subtract_background(x)
     n, h, w = x.shape
     if h < cell or w < cell:
         raise DataError(f"images of {h}x{w} pixels are smaller than one {cell}x{cell} cell.")

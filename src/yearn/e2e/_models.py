@@ -33,15 +33,33 @@ TABLE_RECIPE = {"epochs": 10}
 
 C_GRID = (0.003, 0.01, 0.1, 1.0)
 ALPHA_GRID = (0.1, 1.0, 10.0, 100.0)
+#: The RBF SVM's grid: C, and gamma as multiples of 1 / (number of features) (the features
+#: are standardised, so 1/F is scikit-learn's "scale").
+SVM_C_GRID = (1.0, 10.0, 100.0, 1000.0)
+SVM_GAMMA_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 
 
 class SimpleModel:
     """Standardised features + logistic regression (classification) or ridge (regression),
-    its regularisation chosen by 3-fold cross-validation on the training rows."""
+    its regularisation chosen by 3-fold cross-validation on the training rows.
 
-    def __init__(self, task: str, random_state: int = 0) -> None:
+    ``kind="svm"`` (classification): an RBF support-vector machine instead, its C and
+    gamma chosen by stratified 3-fold cross-validation (accuracy) on the training rows, then
+    refitted on all of them; predictions are its one-vs-one votes, probabilities Platt's
+    (sigmoids fitted on the same folds: poor with a handful of rows per class, so the
+    error is read from the votes, not from the most probable class). With a class of one
+    example (no folds) it is the plain logistic regression.
+
+    It is the textbook classifier on HOG descriptors and the built-in image pipeline's: on
+    the digits demo its dev error is 0.01 to 0.04 below the logistic regression's on the
+    same descriptors from 200 images up (docs/e2e.md)."""
+
+    def __init__(self, task: str, random_state: int = 0, kind: str = "logistic") -> None:
+        if kind not in ("logistic", "svm"):
+            raise ValueError(f"kind must be 'logistic' or 'svm'; got {kind!r}")
         self.task = task
         self.random_state = random_state
+        self.kind = kind
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> SimpleModel:
         from sklearn.linear_model import LogisticRegression, LogisticRegressionCV, RidgeCV
@@ -50,6 +68,8 @@ class SimpleModel:
 
         if self.task == "regression":
             head: Any = RidgeCV(alphas=ALPHA_GRID)
+        elif self.kind == "svm":
+            head = self._svm(X, y)
         else:
             _, counts = np.unique(np.asarray(y).astype(str), return_counts=True)
             folds = int(min(3, counts.min()))
@@ -67,18 +87,49 @@ class SimpleModel:
                 head = LogisticRegression(max_iter=2000, random_state=self.random_state)
         self.model_ = make_pipeline(StandardScaler(), head).fit(X, y)
         self.classes_ = getattr(self.model_, "classes_", None)
+        self.votes_ = None
+        if getattr(self, "svm_params_", None):  # the SVM fitted on every training row
+            svc = self.model_[-1].calibrated_classifiers_[0].estimator
+            self.votes_ = make_pipeline(self.model_[0], svc)
         return self
 
+    def _svm(self, X: np.ndarray, y: np.ndarray) -> Any:
+        """The RBF SVM with C and gamma chosen by CV on (X, y) only (standardised inside
+        each fold), its probabilities Platt-scaled on the same folds; unfitted."""
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import GridSearchCV, StratifiedKFold
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+        from sklearn.svm import SVC
+
+        _, counts = np.unique(np.asarray(y).astype(str), return_counts=True)
+        folds = int(min(3, counts.min()))
+        if folds < 2:  # a class with one example: no folds to choose or calibrate on
+            self.svm_params_ = None
+            return LogisticRegression(max_iter=2000, random_state=self.random_state)
+        grid = {
+            "svc__C": list(SVM_C_GRID),
+            "svc__gamma": [g / X.shape[1] for g in SVM_GAMMA_GRID],
+        }
+        cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
+        search = GridSearchCV(make_pipeline(StandardScaler(), SVC()), grid, cv=cv)
+        search.fit(X, y)
+        self.svm_params_ = {k.removeprefix("svc__"): v for k, v in search.best_params_.items()}
+        svc = SVC(random_state=self.random_state, **self.svm_params_)
+        return CalibratedClassifierCV(svc, method="sigmoid", cv=cv, ensemble=False)
+
     def predict(self, X: np.ndarray) -> np.ndarray:
-        return self.model_.predict(X)
+        """The predicted classes (an SVM's one-vs-one votes) or values."""
+        return (self.votes_ or self.model_).predict(X)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         return self.model_.predict_proba(X)
 
 
-def simple_model(task: str, random_state: int) -> Any:
+def simple_model(task: str, random_state: int, kind: str = "logistic") -> Any:
     """The pipeline's simple model (see :class:`SimpleModel`)."""
-    return SimpleModel(task, random_state)
+    return SimpleModel(task, random_state, kind)
 
 
 def end_to_end_model(

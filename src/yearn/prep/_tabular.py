@@ -176,7 +176,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 min_frequency=self.min_frequency,
                 sparse_output=False,
                 dtype=np.float32,
-            ).fit(self._categories(X))
+            ).fit(self._category_sample(X))
         self.text_ = {}
         for column in self.text_columns_:
             if self.text_vectorizer == "hashing":
@@ -199,6 +199,91 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         ]
         return np.column_stack([c.to_numpy(dtype=object) for c in cols])
 
+    def _onehot_columns(self) -> list[tuple[dict[Any, int], int, int]]:
+        """Per category column: {value: output position} of the encoder's kept values, the
+        position of a rare or unseen value (its "infrequent" column, or -1: none) and the
+        number of output columns."""
+        encoder = self.onehot_
+        out = []
+        for j, rare_values in enumerate(encoder.infrequent_categories_):
+            rare = set() if rare_values is None else set(rare_values.tolist())
+            kept = [c for c in encoder.categories_[j].tolist() if c not in rare]
+            out.append(
+                (
+                    {c: i for i, c in enumerate(kept)},
+                    len(kept) if rare else -1,
+                    len(kept) + bool(rare),
+                )
+            )
+        return out
+
+    def _onehot_into(self, X: pd.DataFrame, out: np.ndarray, start: int) -> None:
+        """Write ``onehot_.transform(self._categories(X))`` into ``out[:, start:]`` without
+        making a Python string per cell: each column is factorised (hashing) and only its
+        distinct values are looked up (as strings, "missing" for missing values, as at fit)."""
+        flat = out.reshape(-1)  # a view: out is C-contiguous
+        offset = start
+        for column, (position, default, width) in zip(
+            self.categorical_columns_, self._onehot_columns(), strict=True
+        ):
+            codes, uniques = pd.factorize(X[column], use_na_sentinel=True)
+            keys = [str(u) for u in np.asarray(uniques, dtype=object)] + [MISSING_CATEGORY]
+            lookup = np.array([position.get(k, default) for k in keys], dtype=np.int64)
+            target = lookup[codes]  # code -1 (missing) reads the last entry
+            rows = np.flatnonzero(target >= 0)
+            flat[rows * out.shape[1] + offset + target[rows]] = 1.0
+            offset += width
+
+    def _dense(self, X: pd.DataFrame) -> np.ndarray:
+        """Numbers (scaled, then their missing indicators) and one-hot categories, float32,
+        written into one matrix."""
+        numeric = None
+        if self.numeric_columns_:
+            n = len(self.numeric_columns_)
+            numeric = self.imputer_.transform(self._numbers(X))
+            numeric[:, :n] = self.scaler_.transform(numeric[:, :n])
+        width = 0 if numeric is None else numeric.shape[1]
+        onehot = self._onehot_columns() if self.categorical_columns_ else []
+        out = np.zeros((len(X), width + sum(w for _, _, w in onehot)), dtype=np.float32)
+        if numeric is not None:
+            out[:, :width] = numeric
+        if onehot:
+            self._onehot_into(X, out, width)
+        return out
+
+    def _category_sample(self, X: pd.DataFrame) -> np.ndarray:
+        """What the one-hot encoder is fitted on: ``self._categories(X)``, or — the same fit,
+        much faster on many rows — each value repeated min(count, min_frequency) times.
+        The encoder reads only which values occur and whether each occurs ``min_frequency``
+        times, so its fitted state is identical (tested); columns are padded with one of
+        their frequent values. A share as ``min_frequency``, or a column to pad that has no
+        frequent value, takes the plain way."""
+        cap = self.min_frequency
+        if not isinstance(cap, int) or isinstance(cap, bool):
+            return self._categories(X)
+        columns = []
+        for column in self.categorical_columns_:
+            counts: dict[str, int] = {}
+            col = X[column]
+            for value, n in col.value_counts(dropna=True).items():
+                key = str(value)
+                counts[key] = counts.get(key, 0) + int(n)
+            missing = int(col.isna().sum())
+            if missing:
+                counts[MISSING_CATEGORY] = counts.get(MISSING_CATEGORY, 0) + missing
+            columns.append(counts)
+        length = max(sum(min(n, cap) for n in c.values()) for c in columns)
+        out = np.empty((length, len(columns)), dtype=object)
+        for j, counts in enumerate(columns):
+            keys = [k for k, n in counts.items() for _ in range(min(n, cap))]
+            if len(keys) < length:
+                frequent = [k for k, n in counts.items() if n >= cap]
+                if not frequent:
+                    return self._categories(X)
+                keys += [frequent[0]] * (length - len(keys))
+            out[:, j] = keys
+        return out
+
     def _texts(self, X: pd.DataFrame, column: str) -> list[str]:
         return X[column].astype(object).where(X[column].notna(), "").astype(str).tolist()
 
@@ -213,24 +298,14 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 f"column(s) {absent} seen at fit are missing from the table to "
                 "transform; give the same columns as the training data."
             )
-        blocks: list[Any] = []
-        if self.numeric_columns_:
-            n = len(self.numeric_columns_)
-            imputed = self.imputer_.transform(self._numbers(X))
-            blocks.append(
-                np.hstack([self.scaler_.transform(imputed[:, :n]), imputed[:, n:]]).astype(
-                    np.float32
-                )
-            )
-        if self.categorical_columns_:
-            blocks.append(self.onehot_.transform(self._categories(X)).astype(np.float32))
+        dense = self._dense(X)
         texts = [
             self.text_[c].transform(self._texts(X, c)).astype(np.float32)
             for c in self.text_columns_
         ]
         if texts:
-            return sparse.hstack([*map(sparse.csr_matrix, blocks), *texts], format="csr")
-        return np.hstack(blocks) if blocks else np.empty((len(X), 0), dtype=np.float32)
+            return sparse.hstack([sparse.csr_matrix(dense), *texts], format="csr")
+        return dense
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output columns (``x``, ``missing:x``, ``c_value``, ``text:word``)."""

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from yearn._validation import check_positive_int
+from yearn.data import release_memory
 from yearn.errors import ConfigError, DataError
 from yearn.profile._context import ProfileContext
 from yearn.profile._registry import REGISTRY, get_check
@@ -229,6 +230,7 @@ def profile(
         t0 = time.perf_counter()
         result = check.run(ctx)
         result.seconds = time.perf_counter() - t0
+        release_memory()  # the check's temporaries, before the next check allocates its own
         log.debug("profile check %s: %s (%.2fs)", check.name, result.severity, result.seconds)
         if on_check is not None:
             on_check(result)

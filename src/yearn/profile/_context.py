@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from yearn.data import release_memory
+
 __all__ = ["ColumnView", "ProfileContext"]
 
 TEXT_MIN_MEAN_LENGTH = 40
@@ -246,6 +248,9 @@ class ProfileContext:
                 views = [self._build_view(name) for name in names]
         self._views.update(zip(names, views, strict=True))
         _ = self.target, self.group_codes
+        # the views' temporaries (factorising, widening): handed back, not kept as the
+        # process's high-water mark while the checks run
+        release_memory()
 
     def view(self, name: str) -> ColumnView:
         """The cached :class:`ColumnView` of a column."""

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from yearn.config import ProjectConfig
-from yearn.data.budget import format_bytes, parquet_size, parquet_sources, rss
+from yearn.data.budget import StreamPlan, format_bytes, parquet_size, parquet_sources, rss
+from yearn.data.spill import Partitions, partition_bits
 from yearn.errors import ConfigError
 from yearn.profile._registry import REGISTRY
 from yearn.profile._result import CheckResult, Profile
@@ -43,7 +44,7 @@ from yearn.profile._stream_checks import (
     duplicates_result,
     summary_result,
 )
-from yearn.profile._stream_plan import Plan, streaming_plan
+from yearn.profile._stream_plan import streaming_plan
 from yearn.splits import SPLITS as SPLIT_NAMES
 
 __all__ = ["profile_streaming", "streaming_plan"]
@@ -51,6 +52,10 @@ __all__ = ["profile_streaming", "streaming_plan"]
 log = logging.getLogger(__name__)
 
 STREAMED = ("summary", "balance", "duplicates", "contamination")
+#: what spills to disk per row: the row's hash, its position, group and label code ...
+DUP_RECORD = np.dtype([("hash", "<u8"), ("row", "<i8"), ("group", "u1"), ("label", "<i4")])
+#: ... and per id / group column its hash, the row's position and group
+KEY_RECORD = np.dtype([("key", "<u8"), ("row", "<i8"), ("group", "u1")])
 
 
 def _edges_from_footer(paths: list[Path], column: str) -> np.ndarray | None:
@@ -165,7 +170,7 @@ class _Pass:
     """Everything gathered in one pass over the sources."""
 
     def __init__(
-        self, config: ProjectConfig, features: list[str], plan: Plan, seed: int, lookup: Any
+        self, config: ProjectConfig, features: list[str], plan: StreamPlan, seed: int, lookup: Any
     ):
         self.config = config
         self.lookup = lookup  # a split manifest: rows are grouped by split, else by source
@@ -186,9 +191,7 @@ class _Pass:
         self.stats: dict[str, dict[str, Any]] = {c: {} for c in self.columns}
         self.edges: dict[str, np.ndarray | None] = {}
         self.labels: dict[str, dict[str, int]] = {}
-        self.hashes: list[np.ndarray] = []
-        self.group_codes: list[np.ndarray] = []
-        self.label_codes: list[np.ndarray] = []
+        self.dups: Partitions | None = None  # row hash, row, group, label: by hash prefix
         self.class_index: dict[str, int] = {}
         self.groups: dict[str, int] = {}
         self.keyed = {
@@ -196,10 +199,22 @@ class _Pass:
             for role, column in (("id", config.id_column), ("group", config.group_column))
             if column is not None
         }
-        self.key_hashes: dict[str, list[np.ndarray]] = {role: [] for role in self.keyed}
+        self.keys: dict[str, Partitions] = {}  # id / group hash, row, group: by prefix
+
+    def _spill_to(self, folder: Path) -> None:
+        """The on-disk partitions of the row hashes and id / group hashes."""
+        bits = partition_bits(self.plan.rows, DUP_RECORD.itemsize, self.plan.budget / 8)
+        self.dups = Partitions(folder, "dups", DUP_RECORD, bits, key="hash")
+        for role in self.keyed:
+            self.keys[role] = Partitions(folder, f"keys-{role}", KEY_RECORD, bits)
 
     def run(self, sample_dir: Path) -> dict[str, Path]:
-        """Read every source; returns the sample's Parquet file per source."""
+        """Read every source; returns the sample's Parquet file per source (the hashes
+        spill to ``sample_dir`` too)."""
+        self._spill_to(sample_dir)
+        return self._read(sample_dir)
+
+    def _read(self, sample_dir: Path) -> dict[str, Path]:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -220,7 +235,7 @@ class _Pass:
                 piece = _RowGroup(handle, index)
                 local = mine[(mine >= start) & (mine < start + piece.num_rows)] - start
                 piece.sample(local)
-                codes = self._groups_of(piece, source.name, g, start)
+                codes = self._groups_of(piece, source.name, g, start, offset + start)
                 self._batch(piece, codes, source.name, paths, offset + start)
                 if local.size:
                     parts.append(piece.sampled())
@@ -240,8 +255,9 @@ class _Pass:
             self.groups = dict(sorted(self.groups.items()))
         return out
 
-    def _groups_of(self, piece: Any, source: str, code: int, start: int) -> np.ndarray:
-        """Each row's group: its source, or its split in the manifest (by id)."""
+    def _groups_of(self, piece: Any, source: str, code: int, start: int, first: int) -> np.ndarray:
+        """Each row's group: its source, or its split in the manifest (by id; ``first``:
+        the row's position over all sources, where the manifest lists it when current)."""
         if self.lookup is None:
             codes = np.full(piece.num_rows, code, dtype=np.uint8)
         else:
@@ -250,9 +266,9 @@ class _Pass:
             else:
                 ids = None
             split = (
-                self.lookup.codes(ids)
+                self.lookup.codes(ids, first)
                 if ids is not None
-                else self.lookup.codes_of(piece.column(self.config.id_column))
+                else self.lookup.codes_of(piece.column(self.config.id_column), first)
             )
             codes = np.where(split >= 0, split, len(SPLIT_NAMES)).astype(np.uint8)
         self.counts += np.bincount(codes, minlength=len(self.group_names))
@@ -314,17 +330,20 @@ class _Pass:
             )
             where = pc.index_in(column, value_set=distinct).to_numpy(zero_copy_only=False)
             label_codes = class_codes[np.nan_to_num(where, nan=0).astype(np.int64)]
+        rows = first + np.arange(batch.num_rows, dtype=np.int64)
         if row_hash is not None:
-            self.hashes.append(row_hash)
-            self.label_codes.append(label_codes)
-        self.group_codes.append(codes)
+            rec = np.empty(batch.num_rows, dtype=DUP_RECORD)
+            rec["hash"], rec["row"], rec["group"], rec["label"] = row_hash, rows, codes, label_codes
+            self.dups.append(rec)
         for role, column in self.keyed.items():
-            self.key_hashes[role].append(text_hash(batch.column(column)))
+            rec = np.empty(batch.num_rows, dtype=KEY_RECORD)
+            rec["key"], rec["row"], rec["group"] = text_hash(batch.column(column)), rows, codes
+            self.keys[role].append(rec)
 
 
 def profile_streaming(
     config: ProjectConfig,
-    plan: Plan,
+    plan: StreamPlan,
     *,
     checks: list[str] | None = None,
     random_state: int = 0,
@@ -361,11 +380,9 @@ def profile_streaming(
         if "duplicates" in names:
             streamed["duplicates"] = duplicates_result(gathered)
             _trace("duplicates counted")
-        gathered.hashes = gathered.label_codes = []
         if "contamination" in names:
             streamed["contamination"] = contamination_result(gathered)
             _trace("contamination counted")
-        gathered.group_codes, gathered.key_hashes = [], {}
         sampled_names = [n for n in names if n not in STREAMED]
         sampled: dict[str, CheckResult] = {}
         if sampled_names:
@@ -426,7 +443,7 @@ def _grouped_by(unit: str) -> str:
     return "split (from the saved manifest, by id)" if unit == "split" else "source"
 
 
-def _scale(plan: Plan, names: list[str]) -> dict[str, Any]:
+def _scale(plan: StreamPlan, names: list[str]) -> dict[str, Any]:
     """How each figure was computed: exact, sketched (with its bound) or on a sample."""
     methods: dict[str, str] = {}
     for name in names:
@@ -443,13 +460,13 @@ def _scale(plan: Plan, names: list[str]) -> dict[str, Any]:
             methods[name] = "exact: class counts over every row"
         elif name == "duplicates":
             methods[name] = (
-                "exact over every row: 64-bit row hashes (a false match has probability "
-                f"<= {plan.rows**2 / 2**65:.1e})"
+                "exact over every row: 64-bit row hashes, sorted on disk one hash-prefix "
+                f"partition at a time (a false match has probability <= {plan.rows**2 / 2**65:.1e})"
             )
-        elif name == "contamination" or name == "contamination":
+        elif name == "contamination":
             methods[name] = (
-                "exact over every row: 64-bit hashes of the ids/groups (a false match has "
-                f"probability <= {plan.rows**2 / 2**65:.1e})"
+                "exact over every row: 64-bit hashes of the ids/groups, sorted on disk the "
+                f"same way (a false match has probability <= {plan.rows**2 / 2**65:.1e})"
             )
         else:
             methods[name] = f"uniform sample of {plan.sample_rows:,} of {plan.rows:,} rows"

@@ -185,58 +185,88 @@ def _where(rows: np.ndarray, gathered: Any) -> list[str]:
     return out
 
 
-def duplicates_result(gathered: Any) -> CheckResult:
-    """Exact duplicate rows over the features, within and across sources, over every row."""
-    if not gathered.features or not gathered.hashes:
-        return CheckResult(name="duplicates", message="no feature columns: duplicates not checked")
-    hashes = np.concatenate(gathered.hashes)
-    gathered.hashes = []
-    n = hashes.size
-    order = np.argsort(hashes, kind="stable")
-    hashes = hashes[order]  # sorted, in place of the unsorted copy
+def _duplicates_in(part: np.ndarray, n_groups: int, labelled: bool) -> dict[str, Any]:
+    """Duplicate figures of one hash partition (records: hash, row, group, label; equal
+    hashes never straddle partitions): counts, and the runs (in hash order) to show."""
+    order = np.argsort(part["hash"], kind="stable")  # ties in row order, as appended
+    hashes = part["hash"][order]
+    rows = part["row"][order]
     run = np.cumsum(np.r_[True, hashes[1:] != hashes[:-1]]) - 1
     del hashes
     sizes = np.bincount(run)
-    in_dup_sorted = sizes[run] > 1
+    in_dup = sizes[run] > 1
+    g_sorted = part["group"][order].astype(np.int64)
+    pair = np.unique(run[in_dup] * n_groups + g_sorted[in_dup])
+    groups_per_run = np.bincount(pair // n_groups, minlength=sizes.size)
+    cross = in_dup & (groups_per_run[run] > 1)
+    out: dict[str, Any] = {
+        "unique": int(sizes.size),
+        "dup_per_group": np.bincount(g_sorted[in_dup], minlength=n_groups),
+        "pairs_per_group": np.bincount(pair % n_groups, minlength=n_groups),
+        "cross": int(cross.sum()),
+        "conflicting": 0,
+        "show": {"labels": [], "cross": [], "within": []},
+    }
+
+    def rows_of(runs):
+        return [np.sort(rows[run == r])[:5] for r in runs]
+
+    if labelled and in_dup.any():
+        labels = part["label"][order].astype(np.int64)
+        sel = in_dup & (labels >= 0)
+        if sel.any():
+            width = int(labels.max()) + 1
+            pairs = np.unique(run[sel] * width + labels[sel])
+            bad = np.flatnonzero(np.bincount(pairs // width) > 1)
+            out["conflicting"] = int(bad.size)
+            out["show"]["labels"] = rows_of(bad[:5])
+    if out["cross"]:
+        out["show"]["cross"] = rows_of(np.unique(run[cross])[:5])
+    out["show"]["within"] = rows_of(np.unique(run[in_dup])[:3])
+    return out
+
+
+def duplicates_result(gathered: Any) -> CheckResult:
+    """Exact duplicate rows over the features, within and across sources, over every row:
+    the row hashes were spilled to disk by hash prefix, read one partition at a time."""
+    if not gathered.features or gathered.dups is None or not gathered.dups.rows:
+        return CheckResult(name="duplicates", message="no feature columns: duplicates not checked")
+    n = gathered.dups.rows
     names = gathered.group_names  # group code -> name
     n_groups = len(names)
     unit = gathered.unit
-    g_sorted = np.concatenate(gathered.group_codes)[order]
-    pair = np.unique(run[in_dup_sorted] * n_groups + g_sorted[in_dup_sorted])
-    groups_per_run = np.bincount(pair // n_groups, minlength=sizes.size)
-    cross_sorted = in_dup_sorted & (groups_per_run[run] > 1)
-    dup_per_group = np.bincount(g_sorted[in_dup_sorted], minlength=n_groups)
-    pairs_per_group = np.bincount(pair % n_groups, minlength=n_groups)
+    labelled = gathered.label is not None
+    unique = n_cross = conflicting = 0
+    dup_per_group = np.zeros(n_groups, dtype=np.int64)
+    pairs_per_group = np.zeros(n_groups, dtype=np.int64)
+    show: dict[str, list] = {"labels": [], "cross": [], "within": []}
+    for part in gathered.dups:
+        got = _duplicates_in(part, n_groups, labelled)
+        unique += got["unique"]
+        n_cross += got["cross"]
+        conflicting += got["conflicting"]
+        dup_per_group += got["dup_per_group"]
+        pairs_per_group += got["pairs_per_group"]
+        for kind, limit in (("labels", 5), ("cross", 5), ("within", 3)):
+            show[kind] = (show[kind] + got["show"][kind])[:limit]
     within = {
         name: int(dup_per_group[g] - pairs_per_group[g])
         for g, name in enumerate(names)
         if name in gathered.groups
     }
-    conflicting = 0
-    evidence: list[dict] = []
-    if gathered.label is not None and in_dup_sorted.any():
-        labels = np.concatenate(gathered.label_codes)[order]
-        sel = in_dup_sorted & (labels >= 0)
-        if sel.any():
-            pairs = np.unique(run[sel] * (labels.max() + 1) + labels[sel])
-            per_run = np.bincount(pairs // (labels.max() + 1))
-            bad = np.flatnonzero(per_run > 1)
-            conflicting = int(bad.size)
-            for r in bad[:5]:
-                rows = np.sort(order[run == r])[:5]
-                evidence.append(
-                    {"kind": "duplicates with different labels", "rows": _where(rows, gathered)}
-                )
-    n_cross = int(cross_sorted.sum())
-    if n_cross:
-        for r in np.unique(run[cross_sorted])[:5]:
-            rows = np.sort(order[run == r])[:5]
-            evidence.append({"kind": f"duplicate across {unit}s", "rows": _where(rows, gathered)})
+    evidence: list[dict] = [
+        {"kind": "duplicates with different labels", "rows": _where(rows, gathered)}
+        for rows in show["labels"]
+    ]
+    evidence += [
+        {"kind": f"duplicate across {unit}s", "rows": _where(rows, gathered)}
+        for rows in show["cross"]
+    ]
     n_within = sum(within.values())
     if n_within and not n_cross:
-        for r in np.unique(run[in_dup_sorted])[:3]:
-            rows = np.sort(order[run == r])[:5]
-            evidence.append({"kind": "duplicate within", "rows": _where(rows, gathered)})
+        evidence += [
+            {"kind": "duplicate within", "rows": _where(rows, gathered)} for rows in show["within"]
+        ]
     parts, severity = [], "info"
     if n_cross:
         severity = "error" if unit == "split" else "warning"
@@ -256,7 +286,7 @@ def duplicates_result(gathered: Any) -> CheckResult:
         severity=severity,
         message="; ".join(parts) if parts else "no exact duplicate rows",
         summary={
-            "duplicate_rows": int(n - sizes.size),
+            "duplicate_rows": int(n - unique),
             "within_by_group": within,
             "across_groups": n_cross,
             "conflicting_labels": conflicting,
@@ -265,39 +295,52 @@ def duplicates_result(gathered: Any) -> CheckResult:
     )
 
 
+def _spanning_in(part: np.ndarray) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:
+    """Keys of one partition (records: key, row, group) held by rows of several groups:
+    how many, and the rows (and their groups) of the first five (in key order)."""
+    order = np.argsort(part["key"], kind="stable")
+    keys = part["key"][order]
+    g = part["group"][order]
+    rows = part["row"][order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    known = keys[starts] != 0  # 0: a missing id or group
+    del keys
+    spanning = known & (np.minimum.reduceat(g, starts) != np.maximum.reduceat(g, starts))
+    ends = np.r_[starts[1:], order.size]
+    shown = []
+    for k in np.flatnonzero(spanning)[:5]:
+        first = np.argsort(rows[starts[k] : ends[k]], kind="stable")[:5] + starts[k]
+        shown.append((rows[first], g[first]))
+    return int(spanning.sum()), shown
+
+
 def contamination_result(gathered: Any) -> CheckResult:
-    """Ids (and groups) that appear in more than one source, over every row (hashes)."""
+    """Ids (and groups) that appear in more than one source, over every row: their hashes
+    were spilled to disk by hash prefix and are read one partition at a time."""
     if not gathered.keyed:
         return CheckResult(
             name="contamination", message="no id or group column to check across sources"
         )
-    groups = np.concatenate(gathered.group_codes)
     names = gathered.group_names
     unit = gathered.unit
     summary: dict[str, int] = {}
     flagged = 0
     evidence: list[dict] = []
     for role, column in gathered.keyed.items():
-        hashes = np.concatenate(gathered.key_hashes[role])
-        gathered.key_hashes[role] = []
-        order = np.argsort(hashes, kind="stable")
-        hashes = hashes[order]
-        g = groups[order]
-        starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
-        known = hashes[starts] != 0  # 0: a missing id or group
-        del hashes
-        spanning = known & (np.minimum.reduceat(g, starts) != np.maximum.reduceat(g, starts))
-        summary[f"{role}s_in_several_{unit}s"] = int(spanning.sum())
+        count, shown = 0, []
+        for part in gathered.keys[role]:
+            k, rows = _spanning_in(part)
+            count += k
+            shown = (shown + rows)[:5]
+        summary[f"{role}s_in_several_{unit}s"] = count
         if role == "id" or unit == "split":  # a group may span sources legitimately
-            flagged += int(spanning.sum())
-        ends = np.r_[starts[1:], order.size]
-        for k in np.flatnonzero(spanning)[:5]:
-            rows = np.sort(order[starts[k] : ends[k]])[:5]
+            flagged += count
+        for rows, groups in shown:
             evidence.append(
                 {
                     "kind": f"{role} in several {unit}s",
                     "column": column,
-                    "splits": sorted({names[c] for c in groups[rows]}),
+                    "splits": sorted({names[c] for c in groups.tolist()}),
                     "rows": _where(rows, gathered),
                 }
             )

@@ -38,6 +38,7 @@ from yearn.ship._quantize import (
     quantize_dynamic_bytes,
     quantize_static_bytes,
 )
+from yearn.ship._recommend import recommend
 from yearn.ship._schema import frame_to_inputs
 from yearn.ship._source import RunSource, load_run_source
 from yearn.ship._tables import metric_with_interval, output_frame
@@ -54,7 +55,6 @@ __all__ = [
 
 COMPRESS_KIND = "compress"
 COMPRESS_ARTIFACT = "compress.json"
-MIN_SIZE_GAIN = 0.05  # a variant must be ≥ 5% smaller on disk than float to be preferred
 
 POINT_METRICS = ("error", "accuracy", "precision", "recall", "f1", "f1_macro", "f1_micro",
                  "roc_auc", "map")  # fmt: skip
@@ -370,7 +370,7 @@ def compress_run(
             )
         )  # fmt: skip
     constraints = list(project.config.metric.constraints) if project.has_config else []
-    recommended, reasons = _recommend(variants, metric_name, constraints)
+    recommended, reasons = recommend(variants, metric_name, constraints)
     target = Path(out) if out is not None else project.paths.exports / f"{src.run_id}-variants"
     for (name, model_bytes, _), v in zip(models, variants, strict=True):
         metadata = base_metadata(src, model_bytes)
@@ -429,12 +429,15 @@ def _build_variants(
     models: list[tuple[str, bytes, float]] = [("float32", float_bytes, sparsity_of(src.network))]
     models.append(("int8-dynamic", quantize_dynamic_bytes(float_bytes), models[0][2]))
     calibration = _calibration_inputs(src, calibration_rows, random_state)
-    static = quantize_static_bytes(
-        float_bytes, calibration, quant_format=static_format, per_channel=per_channel,
-        reduce_range=reduce_range, op_types=CHAIN_OPS if quantize_chain else NETWORK_OPS,
-        quantize_shallow=quantize_shallow,
-    )  # fmt: skip
-    models.append(("int8-static", static, models[0][2]))
+
+    def static_int8(model_bytes: bytes) -> bytes:
+        return quantize_static_bytes(
+            model_bytes, calibration, quant_format=static_format, per_channel=per_channel,
+            reduce_range=reduce_range, op_types=CHAIN_OPS if quantize_chain else NETWORK_OPS,
+            quantize_shallow=quantize_shallow,
+        )  # fmt: skip
+
+    models.append(("int8-static", static_int8(float_bytes), models[0][2]))
     if not sparsities:
         return models
     x_train = prepared_inputs(src, src.frames["train"])
@@ -449,66 +452,10 @@ def _build_variants(
         check_parity(src, pruned_bytes, split, network=pruned)
         label = f"pruned-{round(s * 100)}%"
         models.append((label, pruned_bytes, sparsity_of(pruned)))
-        models.append((f"{label}+int8", quantize_dynamic_bytes(pruned_bytes), sparsity_of(pruned)))
+        # the same int8 form as int8-static (dynamic int8's ConvInteger is many times
+        # slower than float convolutions on a CNN)
+        models.append((f"{label}+int8", static_int8(pruned_bytes), sparsity_of(pruned)))
     return models
-
-
-def _recommend(
-    variants: list[Variant], metric_name: str, constraints: list[Any]
-) -> tuple[str | None, dict[str, list[str]]]:
-    """The smallest variant without a (borderline) loss that meets the constraints; a
-    compressed variant is preferred over float only when measured smaller on disk (by
-    ``MIN_SIZE_GAIN``) — pruning alone leaves the file size unchanged — and one measured
-    slower than float at batch 256 is passed over when a qualifying compressed variant is
-    not (on a CNN, dynamic int8's ConvInteger is many times slower than float convolutions
-    at about the size of static int8)."""
-    from yearn.metrics import choose_best
-
-    base = variants[0]
-    candidates = []
-    reasons: dict[str, list[str]] = {}
-    for v in variants:
-        if v.loss.endswith("loss"):
-            reasons[v.name] = [f"{v.loss} ({v.sentence})"]
-            continue
-        if v is not base and v.size_bytes > (1 - MIN_SIZE_GAIN) * base.size_bytes:
-            reasons[v.name] = [
-                f"not smaller on disk than float ({v.size_bytes / 1024:.1f} vs "
-                f"{base.size_bytes / 1024:.1f} KiB; gzip {v.zipped_bytes / 1024:.1f} KiB)"
-            ]
-            continue
-        candidates.append(v)
-    compressed = [v for v in candidates if v is not base]
-    slower = [v for v in compressed if _slower_at_256(v)]
-    if slower and len(slower) < len(compressed):
-        kept = ", ".join(v.name for v in compressed if v not in slower)
-        for v in slower:
-            reasons[v.name] = [
-                f"slower than float at batch 256 ({v.speed_text(256)}) while {kept} "
-                "qualifies and is not"
-            ]
-        candidates = [v for v in candidates if v not in slower]
-    rows = [
-        {
-            "name": v.name,
-            "metrics": {
-                "size_mb": v.size_bytes / 1e6,
-                "latency_ms": v.latency_ms["b1_p50"],
-                "latency_ms_p99": v.latency_ms["b1_p99"],
-                "latency_b256_ms": v.latency_ms["b256_p50"],
-                metric_name: v.metric,
-            },
-        }
-        for v in candidates
-    ]
-    selection = choose_best(rows, "size_mb", constraints, higher_is_better=False)
-    for name, why in selection.excluded.items():
-        reasons[name] = list(why)
-    return selection.best, reasons
-
-
-def _slower_at_256(v: Variant) -> bool:
-    return (v.speed.get("256") or {}).get("verdict") == "slower"
 
 
 def latest_compress(project: str | Path | Project, run: str | None = None) -> CompressResult | None:

@@ -20,7 +20,7 @@ import torch
 from yearn.errors import DataError
 from yearn.ship._session import ort_session
 
-__all__ = ["EXPORTER", "run_session", "to_onnx"]
+__all__ = ["EXPORTER", "drop_identity_pools", "run_session", "to_onnx"]
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +132,43 @@ def to_onnx(
         node.doc_string = ""
     if "codes" in module.input_names:
         _string_front(model, code_maps)
+    drop_identity_pools(model)
     onnx.checker.check_model(model)
     return compact(model.SerializeToString())
+
+
+def drop_identity_pools(model: Any) -> int:
+    """Remove pooling nodes that are the identity (a 1x1 window, stride 1, no padding: what
+    ``AdaptiveAvgPool2d(4)`` exports to when the feature map is already 4x4, as on the digits
+    CNN), rewiring their consumers to their input; exact. Returns how many were removed.
+    Every variant is built from this graph, float included; in int8 such a pool would cost a
+    dequantise/requantise round trip (bench/README.md)."""
+    from onnx import helper
+
+    graph = model.graph
+    outputs = {o.name for o in graph.output}
+    removed = 0
+    for node in list(graph.node):
+        if node.op_type not in ("AveragePool", "MaxPool") or len(node.output) != 1:
+            continue
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        window = list(attrs.get("kernel_shape", []))
+        if (
+            not window
+            or any(k != 1 for k in window)
+            or any(v != 1 for v in attrs.get("strides", [1]))
+            or any(v != 1 for v in attrs.get("dilations", [1]))
+            or any(v != 0 for v in attrs.get("pads", [0]))
+            or attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID")
+            or node.output[0] in outputs
+        ):
+            continue
+        source, target = node.input[0], node.output[0]
+        graph.node.remove(node)
+        for other in graph.node:
+            other.input[:] = [source if x == target else x for x in other.input]
+        removed += 1
+    return removed
 
 
 def compact(model_bytes: bytes) -> bytes:

@@ -88,28 +88,104 @@ def growth_note(previous: Previous, kept: int, rows: int) -> str:
 
 
 class ManifestLookup:
-    """The split of each id in a project's saved manifest, read in batches (its sha256
-    checked), for code that streams the data: ``codes(ids)`` gives each id's index in
-    SPLITS, -1 for ids the manifest does not hold."""
+    """The split of each id in a project's saved manifest (its sha256 checked), for code
+    that streams the data: ``codes(ids, start)`` gives each id's index in SPLITS, -1 for
+    ids the manifest does not hold.
+
+    A manifest lists the examples in the order of the data it was drawn from, so the
+    lookup first reads it alongside the data: when the manifest's ids at rows
+    ``start ..`` are the ids asked, their splits are read from there (memory: one batch).
+    Otherwise (the data changed since the split, or ``start`` is not given) every key of
+    the manifest is loaded once, sorted (about 9 bytes per example held, 35 while sorting)."""
 
     def __init__(self, root: str | Path, rows: int = 1 << 18) -> None:
         import json
 
-        from yearn.splits.manifest import SIDECAR_NAME, manifest_path
+        import pyarrow.parquet as pq
 
-        sidecar = manifest_path(root).with_name(SIDECAR_NAME)
+        from yearn.splits.manifest import SIDECAR_NAME, _sha256, manifest_path
+
+        path = manifest_path(root)
         try:
-            settings = json.loads(sidecar.read_text(encoding="utf-8")).get("settings") or {}
-        except (OSError, ValueError, AttributeError):
-            settings = {}
+            meta = json.loads(path.with_name(SIDECAR_NAME).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = None
+        settings = (meta.get("settings") if isinstance(meta, dict) else None) or {}
+        if not isinstance(meta, dict) or meta.get("sha256") != _sha256(path):
+            read_previous(Path(root), "", rows)  # raises, naming the fix
+        self.root, self.rows = Path(root), rows
         self.salt = str(settings.get("salt", "yearn"))
-        self.previous = read_previous(Path(root), self.salt, rows)
-        self.scheme = self.previous.settings.get("hash", "blake2b")
+        self.scheme = settings.get("hash", "blake2b")
+        self.previous: Previous | None = None  # loaded on the first miss
+        self._batches = pq.ParquetFile(path).iter_batches(batch_size=rows, columns=["id", "split"])
+        import pyarrow as pa
 
-    def codes_of(self, column: Any) -> np.ndarray:
+        self._start = 0  # the manifest row of self._ids[0]
+        self._ids: Any = pa.array([], pa.string())  # None once every key is loaded
+        self._codes = np.zeros(0, dtype=np.int8)
+        self.aligned_rows = 0  # rows answered by reading alongside (for the tests)
+
+    def codes_of(self, column: Any, start: int | None = None) -> np.ndarray:
         """``codes`` of an Arrow id column (ids as text, as the split hashes them)."""
+        if self.previous is None and start is not None:
+            aligned = self._aligned(_text(column), start)
+            if aligned is not None:
+                self.aligned_rows += len(column)
+                return aligned
         return self.codes(id_text(column))
 
-    def codes(self, ids: list[str]) -> np.ndarray:
+    def codes(self, ids: list[str], start: int | None = None) -> np.ndarray:
+        """The split index of each id; ``start``: the data row of ``ids[0]``."""
+        if self.previous is None and start is not None:
+            import pyarrow as pa
+
+            aligned = self._aligned(pa.array(list(ids), pa.string()), start)
+            if aligned is not None:
+                self.aligned_rows += len(ids)
+                return aligned
+        if self.previous is None:
+            self.previous = read_previous(self.root, self.salt, self.rows)
+            self._ids, self._codes = None, np.zeros(0, dtype=np.int8)
         keys = hash_units(["i:" + v for v in ids], self.salt, "train_dev", self.scheme)
         return previous_splits(self.previous, keys)[0]
+
+    def _aligned(self, ids: Any, start: int) -> np.ndarray | None:
+        """The manifest's splits of rows ``start ..`` when its ids there are ``ids`` (an
+        Arrow string array), read alongside: one batch of the manifest held at a time."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if start < self._start or self._ids is None:
+            return None
+        self._drop(start - self._start)
+        while self._start + len(self._ids) < start + len(ids):
+            batch = next(self._batches, None)
+            if batch is None:
+                return None
+            split = pc.index_in(batch.column(1).cast(pa.string()), value_set=pa.array(SPLITS))
+            codes = split.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int8)
+            self._ids = pa.concat_arrays([self._ids, _text(batch.column(0))])
+            self._codes = np.r_[self._codes, codes]
+            self._drop(start - self._start)
+        if self._start != start or not self._ids.slice(0, len(ids)).equals(ids):
+            return None
+        return self._codes[: len(ids)].copy()
+
+    def _drop(self, rows: int) -> None:
+        """Forget the first ``rows`` rows held (never more than are held)."""
+        rows = max(0, min(rows, len(self._ids)))
+        self._ids, self._codes = self._ids.slice(rows), self._codes[rows:]
+        self._start += rows
+
+
+def _text(column: Any) -> Any:
+    """An Arrow id column as a string array, as :func:`id_text` writes each id."""
+    import pyarrow as pa
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if pa.types.is_integer(column.type) or pa.types.is_large_string(column.type):
+        return column.cast(pa.string())
+    if pa.types.is_string(column.type):
+        return column
+    return pa.array(id_text(column), pa.string())

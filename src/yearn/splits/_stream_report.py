@@ -1,10 +1,8 @@
-"""The streamed split's report helpers: metadata tests read for dev and test rows only,
-and the group column the report checks."""
+"""The streamed split's report helper: metadata tests read for dev and test rows only."""
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,7 +11,7 @@ from yearn.data.budget import iter_batches, parquet_sources
 from yearn.splits.checks import _distribution_tests
 from yearn.splits.manifest import SPLITS
 
-__all__ = ["group_column", "with_metadata"]
+__all__ = ["with_metadata"]
 
 
 def with_metadata(config, plan, report, code, eval_labels, task):
@@ -38,13 +36,3 @@ def with_metadata(config, plan, report, code, eval_labels, task):
                 "should come from one distribution — check how the target data was collected."
             )
     return dataclasses.replace(report, distribution=tests, warnings=warnings)
-
-
-def group_column(group: Any, n: int) -> Any:
-    """The report's group column: each grouped row's unit (a code; the unit is what keeps
-    a group in one split), else missing."""
-    if group is None:
-        return pd.Series(pd.NA, index=pd.RangeIndex(n), dtype="string[pyarrow]")
-    has_group, unit_of = group
-    codes = np.where(has_group, unit_of, -1)
-    return pd.Categorical.from_codes(codes, categories=pd.RangeIndex(int(unit_of.max()) + 1))

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-__all__ = ["Chunks", "at_or_after", "float_keys", "select"]
+__all__ = ["Chunks", "at_or_after", "float_keys", "select", "select_weighted"]
 
 #: ``chunks()`` yields ``(stratum, key, row)`` of the candidate rows, rows ascending
 Chunks = Callable[[], Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]]
@@ -143,3 +143,70 @@ def _refine(chunks: Chunks, s: int, prefix: int, bits: int, inner: int, cap: int
     ks, rs = np.concatenate(got_key), np.concatenate(got_row)
     pick = np.lexsort((rs, ks))[inner]
     return ks[pick], int(rs[pick])
+
+
+def select_weighted(
+    chunks: Callable[[], Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]],
+    n_strata: int,
+    bounds: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Units of several examples: ``chunks()`` yields (stratum, key, index, size) of each
+    unit. In (key, index) order the midpoint of a unit is the size of the units before it
+    plus half its own; returns, for each ``bounds[s, j]``, the first unit of stratum ``s``
+    whose midpoint is at or past it (its key and index; ``end`` where none is), so that
+    :func:`at_or_after` places a unit past the bounds its midpoint reaches, as
+    :func:`~yearn.splits._assign.allocate` does. Keys are hashes (spread evenly)."""
+    bounds = np.asarray(bounds, dtype=np.int64)
+    shape = (n_strata, bounds.shape[-1] if bounds.ndim == 2 else 0)
+    keys, rows = np.zeros(shape, np.uint64), np.zeros(shape, np.int64)
+    end = np.zeros(shape, dtype=bool)
+    if n_strata == 0:
+        return keys, rows, end
+    bits = _bits(n_strata)
+    shift = np.uint64(64 - bits)
+    weight = np.zeros(n_strata << bits, dtype=np.int64)
+    for s, key, _, size in chunks():
+        cell = (s.astype(np.int64) << bits) | (key >> shift).astype(np.int64)
+        weight += np.bincount(cell, weights=size, minlength=weight.size).astype(np.int64)
+    per = weight.reshape(n_strata, -1)
+    cum = per.cumsum(axis=1)
+    wanted: dict[int, list[tuple[int, int, int]]] = {}  # cell -> (stratum, j, bound)
+    for s in range(n_strata):
+        for j, b in enumerate(bounds[s].tolist()):
+            if b <= 0:  # every unit is at or past it
+                keys[s, j], rows[s, j] = 0, -1
+                continue
+            if b >= cum[s, -1]:
+                end[s, j] = True
+                continue
+            first = int(np.searchsorted(cum[s], b, side="left"))  # cum_incl >= b
+            after = np.flatnonzero(per[s, first + 1 :])
+            cells = [first] + ([first + 1 + int(after[0])] if after.size else [])
+            for c in cells:
+                wanted.setdefault((s << bits) | c, []).append((s, j, b))
+    if not wanted:
+        return keys, rows, end
+    need = np.zeros(weight.size, dtype=bool)
+    need[list(wanted)] = True
+    got: list[tuple[np.ndarray, ...]] = []
+    for s, key, index, size in chunks():
+        cell = (s.astype(np.int64) << bits) | (key >> shift).astype(np.int64)
+        hit = need[cell]
+        got.append((cell[hit], key[hit], index[hit], size[hit]))
+    cells, ks, ix, sz = (np.concatenate([g[i] for g in got]) for i in range(4))
+    done = np.zeros(shape, dtype=bool)
+    for c in sorted(wanted):  # per stratum, a bound's bucket comes before the next one
+        mine = np.flatnonzero(cells == c)
+        mine = mine[np.lexsort((ix[mine], ks[mine]))]
+        s_of, b_of = c >> bits, c & ((1 << bits) - 1)
+        before = int(cum[s_of, b_of - 1]) if b_of else 0
+        mid2 = 2 * (before + np.cumsum(sz[mine]) - sz[mine]) + sz[mine]  # twice the midpoint
+        for s, j, b in wanted[c]:
+            if done[s, j]:
+                continue
+            at = np.flatnonzero(mid2 >= 2 * b)
+            if at.size:
+                keys[s, j], rows[s, j] = ks[mine[at[0]]], ix[mine[at[0]]]
+                done[s, j] = True
+    end |= ~done & (bounds > 0) & ~end
+    return keys, rows, end

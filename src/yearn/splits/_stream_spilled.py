@@ -12,15 +12,14 @@ what stays in memory per row is the split code and the manifest's split and sour
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from yearn.data.budget import format_bytes, iter_batches, parquet_sources
-from yearn.data.spill import Partitions, Spill, partition_bits
+from yearn.data.budget import iter_batches, parquet_sources
+from yearn.data.spill import Partitions, Spill, check_disk, partition_bits
 from yearn.errors import ConfigError, DataError
 from yearn.splits._assign import quota_shares
 from yearn.splits._four_way import _MIN_STRATUM, _STAGE1_CODE, _STAGE2_CODE, _target_counts
@@ -32,7 +31,16 @@ from yearn.splits._stream_rows import label_codes, name_duplicate, split_columns
 from yearn.splits._stream_select import at_or_after, float_keys, select
 from yearn.splits.manifest import SPLITS
 
-__all__ = ["RECORD_BYTES", "moment_balance", "report_table", "split_spilled"]
+__all__ = [
+    "RECORD_BYTES",
+    "moment_balance",
+    "place",
+    "repeated_keys",
+    "report_table",
+    "row_strata",
+    "split_spilled",
+    "tally",
+]
 
 RECORD_BYTES = 27 + 8  # the row's record + its key in the partitions, on disk
 _DEV_TEST = [SPLITS.index("dev"), SPLITS.index("test")]
@@ -61,6 +69,13 @@ def _spill(config, plan, salt, scheme, target, previous, folder: Path):
     bits = partition_bits(rows, 8, plan.budget / 8)
     keys = Partitions(folder, "keys", [("key", "<u8")], bits)
     labels = _Classes()
+    kept = _fill(config, plan, salt, scheme, target, previous, sources, spill, keys, labels)
+    note = None if previous is None else growth_note(previous, kept, spill.rows)
+    return spill, labels.classes, keys, note
+
+
+def _fill(config, plan, salt, scheme, target, previous, sources, spill, keys, labels) -> int:
+    """Write every row's record and key; returns how many rows the previous manifest held."""
     label = config.label_columns[0] if len(config.label_columns) == 1 else None
     kept = 0
     for code, source in enumerate(sources):
@@ -93,10 +108,7 @@ def _spill(config, plan, salt, scheme, target, previous, folder: Path):
             spill.append(rec)
             keys.append(np.rec.fromarrays([rec["k_td"]], dtype=[("key", "<u8")]))
             start += n
-    spill.close()
-    keys.close()
-    note = None if previous is None else growth_note(previous, kept, spill.rows)
-    return spill, labels.classes, keys, note
+    return kept
 
 
 def _rows(path) -> int:
@@ -105,7 +117,7 @@ def _rows(path) -> int:
     return parquet_size(path).rows
 
 
-def _suspects(keys: Partitions) -> set[int]:
+def repeated_keys(keys: Partitions) -> set[int]:
     """Keys held by more than one row (one partition in memory at a time)."""
     out: set[int] = set()
     for part in keys:
@@ -114,7 +126,7 @@ def _suspects(keys: Partitions) -> set[int]:
     return out
 
 
-def _strata(config, spill: Spill, classes: dict[str, int], chunk: int, notes: list[str]):
+def row_strata(config, spill: Spill, classes: dict[str, int], chunk: int, notes: list[str]):
     """``(f, names)``: ``f(records, rows)`` gives each row's stratum code, ordered as the
     in-memory stratum names ``names`` sort."""
     n = spill.rows
@@ -176,7 +188,7 @@ def _boundaries(spill, chunk, pick, n_free, bounds):
     return select(chunks, n_free, bounds)
 
 
-def _place(key, rows, index, k, r, e) -> np.ndarray:
+def place(key, rows, index, k, r, e) -> np.ndarray:
     """Each free row's split: how many of its stratum's boundaries it sorts at or after."""
     out = np.zeros(len(key), dtype=np.int64)
     for j in range(k.shape[1]):
@@ -193,26 +205,19 @@ def split_spilled(config, plan, previous, scheme: str, target: str, notes: list[
     names = [s.name for s in sources]
     settings = config.split
     chunk = max(plan.batch_rows, 1024)
-    folder = Path(tempfile.gettempdir())
     rows = sum(_rows(s.path) for s in sources)
-    free = shutil.disk_usage(folder).free
-    if free < rows * RECORD_BYTES * 1.1:
-        raise ConfigError(
-            f"{folder}: {format_bytes(free)} free, and the streamed split of {rows:,} rows "
-            f"spills about {format_bytes(rows * RECORD_BYTES)} there; free disk space or "
-            "point TMPDIR at a larger disk."
-        )
+    check_disk(rows * RECORD_BYTES, f"the streamed split of {rows:,} rows")
     with tempfile.TemporaryDirectory(prefix="yearn-split-") as tmp:
         spill, classes, keys, growth = _spill(
             config, plan, settings.salt, scheme, target, previous, Path(tmp)
         )
         if config.id_column is not None:
-            suspects = _suspects(keys)
+            suspects = repeated_keys(keys)
             if suspects:
                 name_duplicate(config, plan, suspects, scheme)
         for part in keys.parts:
             part.path.unlink()
-        strata_names, stratum = _strata(config, spill, classes, chunk, notes)
+        strata_names, stratum = row_strata(config, spill, classes, chunk, notes)
         width = len(strata_names)
         target_codes = [i for i, s in enumerate(sources) if s.name == target]
 
@@ -252,7 +257,7 @@ def split_spilled(config, plan, previous, scheme: str, target: str, notes: list[
             tgt = np.isin(rec["src"], target_codes)
             s1 = _STAGE1_CODE[rec["fix"]]
             m = tgt & (s1 < 0)
-            s1[m] = _place(rec["k_t"][m], rows[m], index1[st[m]], *b1)
+            s1[m] = place(rec["k_t"][m], rows[m], index1[st[m]], *b1)
             code = np.zeros(len(rec), dtype=np.int8)
             code[tgt] = np.array([3, 2, 0], dtype=np.int8)[s1[tgt]]
             return code, st
@@ -304,6 +309,25 @@ def split_spilled(config, plan, previous, scheme: str, target: str, notes: list[
 
 def _final(config, spill, chunk, first_stage, width, index2, b2, classes, names):
     """The last pass: each row's split code and source code, and the report's inputs."""
+
+    def code_of(rec, rows):
+        c, st = first_stage(rec, rows)
+        f2 = _STAGE2_CODE[rec["fix"]]
+        pool = c == 0
+        m = pool & (f2 < 0)
+        pair = rec["src"].astype(np.int64) * width + st
+        s2 = f2.copy()
+        s2[m] = place(rec["k_td"][m], rows[m], index2[pair[m]], *b2)
+        c[pool] = np.array([1, 0], dtype=np.int8)[s2[pool]]
+        return c
+
+    return tally(config, spill, chunk, code_of, classes, names)
+
+
+def tally(config, spill, chunk, code_of, classes, names):
+    """Each row's split code (``code_of(records, rows)``, chunk by chunk) and source code,
+    and the report's inputs: counts per split, source and class; for regression the
+    label moments per split; the dev and test rows' labels when a test needs them."""
     n = spill.rows
     code = np.zeros(n, dtype=np.int8)
     src = np.zeros(n, dtype=np.int8 if len(names) < 128 else np.int16)
@@ -316,15 +340,7 @@ def _final(config, spill, chunk, first_stage, width, index2, b2, classes, names)
     eval_rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # code, source, label
     moments = np.zeros((len(SPLITS), 3))  # regression: n, mean, M2 per split (finite)
     for start, rec in spill.chunks(chunk):
-        rows = np.arange(start, start + len(rec))
-        c, st = first_stage(rec, rows)
-        f2 = _STAGE2_CODE[rec["fix"]]
-        pool = c == 0
-        m = pool & (f2 < 0)
-        pair = rec["src"].astype(np.int64) * width + st
-        s2 = f2.copy()
-        s2[m] = _place(rec["k_td"][m], rows[m], index2[pair[m]], *b2)
-        c[pool] = np.array([1, 0], dtype=np.int8)[s2[pool]]
+        c = code_of(rec, np.arange(start, start + len(rec)))
         code[start : start + len(rec)] = c
         src[start : start + len(rec)] = rec["src"]
         lab = rec["lab"] if labelled and not regression else np.zeros(len(rec), np.int64)

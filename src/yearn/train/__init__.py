@@ -12,7 +12,13 @@ from yearn.train._callbacks import (
     TensorBoardLogger,
 )
 from yearn.train._checkpoint import load_checkpoint, save_checkpoint
-from yearn.train._config import OPTIMIZERS, SCHEDULES, TrainConfig
+from yearn.train._config import (
+    DEFAULT_BATCH_SIZE,
+    OPTIMIZERS,
+    SCHEDULES,
+    TrainConfig,
+    scaled_batch_size,
+)
 from yearn.train._cv import DEFAULT_CV_SPLITS, cv_project
 from yearn.train._data import SplitData, TrainData, make_train_data, split_indices
 from yearn.train._device import PRECISIONS, as_input, default_device, module_device
@@ -35,6 +41,7 @@ from yearn.train._scale_up import ScaleStep, ScaleUpResult, scale_up
 from yearn.train._state import TrainState
 
 __all__ = [
+    "DEFAULT_BATCH_SIZE",
     "DEFAULT_CV_SPLITS",
     "MODEL_NAMES",
     "OPTIMIZERS",
@@ -86,6 +93,7 @@ __all__ = [
     "save_checkpoint",
     "scale_up",
     "scale_up_project",
+    "scaled_batch_size",
     "split_indices",
     "train_project",
 ]

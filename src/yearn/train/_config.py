@@ -9,12 +9,29 @@ from yearn._validation import check_choice, check_number, check_positive_int
 from yearn.errors import TrainingError
 from yearn.train._device import PRECISIONS
 
-__all__ = ["CLASS_WEIGHTS", "OPTIMIZERS", "SCHEDULES", "TrainConfig"]
+__all__ = ["CLASS_WEIGHTS", "OPTIMIZERS", "SCHEDULES", "TrainConfig", "scaled_batch_size"]
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 CLASS_WEIGHTS = ("balanced",)
 SCHEDULES = ("none", "step", "cosine")
 DEFAULT_BATCH_SIZE = 32
+#: ``scaled_batch_size``: an epoch of at most about this many steps...
+STEPS_PER_EPOCH = 1_000
+#: ... with batches of at most this many rows.
+MAX_SCALED_BATCH = 1_024
+
+
+def scaled_batch_size(n_train: int) -> int:
+    """The batch size ``yearn run`` trains with when none is set: 32 (the default) while an
+    epoch of ``n_train`` rows is at most ~1,000 steps (32,000 rows), then the smallest
+    power of two that keeps it there, at most 1,024 — as one would set it by hand so that
+    an epoch over a million rows does not take 30,000 steps. The number of epochs is not
+    changed: each epoch still sees every row once."""
+    check_positive_int("n_train", n_train)
+    batch = DEFAULT_BATCH_SIZE
+    while batch < MAX_SCALED_BATCH and -(-n_train // batch) > STEPS_PER_EPOCH:
+        batch *= 2
+    return min(batch, n_train)
 
 
 @dataclass

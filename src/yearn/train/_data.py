@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from yearn._validation import first_nonfinite_row
 from yearn.errors import DataError, TrainingError
 from yearn.predictions import SPLITS
 
@@ -116,8 +117,8 @@ def _from_arrays(data: Mapping[str, Any], task: str | None) -> TrainData:
             raise DataError(f"split {name!r}: X has {len(x)} rows but y has {len(y)}.")
         if x.ndim == 1:
             x = x[:, None]
-        if not np.isfinite(x).all():
-            row = int(np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))[0])
+        row = first_nonfinite_row(x)
+        if row is not None:
             raise DataError(f"split {name!r}: X row {row} holds NaN or inf; impute it first.")
         raw[name] = (x, y)
     if "train" not in raw:
@@ -243,7 +244,7 @@ def _from_dataset(dataset: Any, splits: Any, task: str | None) -> TrainData:
             sorted(frame[labels[0]].dropna().astype(str).unique(), key=_natural)
         )
         y_all = frame[labels[0]].astype(str).to_numpy()
-    x_all, prep = _features(dataset, index["train"])
+    xs, prep = _features(dataset, index)
     ids_all = np.asarray(dataset.ids)
     meta_cols = [c for c in getattr(dataset, "metadata_columns", ()) if c in frame]
     extra = ("source", getattr(dataset, "group_column", None))
@@ -251,7 +252,7 @@ def _from_dataset(dataset: Any, splits: Any, task: str | None) -> TrainData:
     out = {}
     for name, idx in index.items():
         out[name] = SplitData(
-            x_all[idx],
+            xs.pop(name),
             _encode_labels(y_all[idx], task, classes, f"{name} split"),
             ids_all[idx],
             frame.iloc[idx][meta_cols].reset_index(drop=True),
@@ -266,8 +267,10 @@ def _from_dataset(dataset: Any, splits: Any, task: str | None) -> TrainData:
     )
 
 
-def _features(dataset: Any, train_idx: np.ndarray) -> tuple[np.ndarray, Any]:
-    """All rows' model inputs and the preprocessor fitted on the train rows."""
+def _features(dataset: Any, index: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], Any]:
+    """Each split's model inputs and the preprocessor fitted on the train rows. Tables are
+    transformed split by split: the matrix of all rows is never held next to its parts."""
+    train_idx = index["train"]
     image_col = getattr(dataset, "image_column", None)
     if image_col:
         from yearn.data import load_images  # decoded on demand, owned by yearn.data
@@ -277,9 +280,10 @@ def _features(dataset: Any, train_idx: np.ndarray) -> tuple[np.ndarray, Any]:
         try:
             from yearn.prep import ImageNormalizer
         except ImportError:
-            return images, None
+            return {s: images[i] for s, i in index.items()}, None
         norm = ImageNormalizer().fit(images[train_idx])
-        return np.asarray(norm.transform(images), dtype=np.float32), norm
+        x = np.asarray(norm.transform(images), dtype=np.float32)
+        return {s: x[i] for s, i in index.items()}, norm
     text = [c for c in getattr(dataset, "text_columns", ()) if c in dataset.frame]
     cols = [c for c in getattr(dataset, "feature_columns", ()) if c not in text] + text
     if not cols:
@@ -297,11 +301,15 @@ def _features(dataset: Any, train_idx: np.ndarray) -> tuple[np.ndarray, Any]:
     try:
         from yearn.prep import TabularPreprocessor
     except ImportError:
-        return standardise(table, train_idx), None
+        x = standardise(table, train_idx)
+        return {s: x[i] for s, i in index.items()}, None
     prep = TabularPreprocessor(text=tuple(text)).fit(table.iloc[train_idx])
-    x = prep.transform(table)
-    x = x.toarray() if hasattr(x, "toarray") else x
-    return np.asarray(x, dtype=np.float32), prep
+    out = {}
+    for name, idx in index.items():
+        x = prep.transform(table.iloc[idx])
+        x = x.toarray() if hasattr(x, "toarray") else x
+        out[name] = np.asarray(x, dtype=np.float32)
+    return out, prep
 
 
 def standardise(table: pd.DataFrame, train_idx: np.ndarray) -> np.ndarray:

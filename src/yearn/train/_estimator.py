@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
+from yearn._validation import first_nonfinite_row
 from yearn.errors import DataError, TrainingError
 
 __all__ = ["TorchClassifier", "TorchRegressor"]
@@ -115,9 +116,8 @@ class _TorchEstimator(BaseEstimator):
             X, y = validate_data(self, X, y, reset=True, y_numeric=y_numeric, **common)
         else:
             X = validate_data(self, X, reset=False, **common)
-        flat = X.reshape(len(X), -1)
-        if not np.isfinite(flat).all():
-            row = int(np.flatnonzero(~np.isfinite(flat).all(axis=1))[0])
+        row = first_nonfinite_row(X)
+        if row is not None:
             raise DataError(f"X row {row} holds NaN or inf; impute or drop it first.")
         return (X, y) if fitting else X
 

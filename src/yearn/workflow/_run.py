@@ -187,6 +187,26 @@ def _outputs_exist(root: Path, ctx: StepContext, outputs: dict[str, Any]) -> boo
     return True
 
 
+def _release_cached_memory() -> None:
+    """Hand the memory a finished step no longer uses back to the system: what reference
+    cycles still hold (a training run's data stays reachable from its callbacks until the
+    cycle collector runs, which counts objects, not bytes: ~1 GB at 500,000 rows), Arrow's
+    pool (the next step's arrays are NumPy's and cannot reuse it; ~300 MB) and, with glibc,
+    the free heap (``malloc_trim``)."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    import pyarrow
+
+    gc.collect()
+    pyarrow.default_memory_pool().release_unused()
+    libc = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
+    if trim is not None:  # glibc only; elsewhere the allocator keeps its own policy
+        trim(0)
+
+
 def run_project(
     root: str | Path = ".",
     *,
@@ -278,10 +298,13 @@ def run_project(
                 tell(step.name, "failed", 1, 1)
                 continue
             seconds = time.perf_counter() - t0
+            _release_cached_memory()
             ctx.outputs[step.name] = outputs
             new_state[step.name] = {"fingerprint": fp, "outputs": outputs, "seconds": seconds}
             save_state(root, {**state, **new_state}, options.to_dict())
-            results.append(StepResult(step.name, step.title, "ran", seconds, outputs))
+            results.append(
+                StepResult(step.name, step.title, "ran", seconds, outputs, outputs.get("note", ""))
+            )
             tell(step.name, "ran", 1, 1)
         save_state(root, new_state, options.to_dict())
 

@@ -178,14 +178,39 @@ def _train(ctx: StepContext) -> dict[str, Any]:
 
     # small models train fastest on one thread, above all on a busy machine
     params = {"random_state": ctx.options.random_state, "num_threads": 1, **ctx.options.train}
+    budget = _batch_budget(ctx)
+    params.update(budget)
     result = train_project(ctx.root, ctx.model, epochs=epochs, callbacks=[_Progress()], **params)
-    return {"run_id": result.run_id, "model": ctx.model, "final": result.final()}
+    out = {"run_id": result.run_id, "model": ctx.model, "final": result.final()}
+    if budget:
+        n = ctx.outputs["split"]["counts"]["train"]
+        steps = -(-n // budget["batch_size"])
+        out["note"] = (
+            f"batch size {budget['batch_size']:,} for {n:,} train rows: {steps:,} steps an "
+            f"epoch × {epochs} epochs (yearn run's rule: batches of 32 rows, doubled up to "
+            "1,024 while an epoch is over 1,000 steps; set train.batch_size to choose)"
+        )
+    return out
+
+
+def _batch_budget(ctx: StepContext) -> dict[str, int]:
+    """``{"batch_size": n}`` from the train split's size (:func:`yearn.train.scaled_batch_size`)
+    for a table model when the options set none and the rule raises it above the default;
+    else ``{}`` (training's own default)."""
+    from yearn.train import DEFAULT_BATCH_SIZE, scaled_batch_size
+
+    n = (ctx.outputs.get("split") or {}).get("counts", {}).get("train")
+    if "batch_size" in ctx.options.train or ctx.model == "cnn" or not n:
+        return {}
+    batch = scaled_batch_size(int(n))
+    return {"batch_size": batch} if batch > DEFAULT_BATCH_SIZE else {}
 
 
 def _lr_find(ctx: StepContext) -> dict[str, Any]:
     from yearn.train import lr_find_project
 
     keep = {k: v for k, v in ctx.options.train.items() if k in ("width", "depth", "batch_size")}
+    keep.update(_batch_budget(ctx))  # the batch size training uses
     result, run_id = lr_find_project(
         ctx.root, ctx.model, num_steps=ctx.options.lr_find_steps, num_threads=1, **keep
     )
@@ -321,11 +346,15 @@ def _learning_curve(ctx: StepContext) -> dict[str, Any]:
         progress=lambda done, total: ctx.advance(done, total),
     )
     path = result.save(ctx.root)
-    return {
+    out = {
         "json": str(path.relative_to(ctx.root)),
         "verdict": result.verdict,
         "more_data_helps": result.curve.more_data_helps,
     }
+    _, _, full_size = result.how.partition("; ")
+    if full_size:  # whether the point at full size is the trained run's own model
+        out["note"] = full_size
+    return out
 
 
 def _no_options(ctx: StepContext) -> Any:

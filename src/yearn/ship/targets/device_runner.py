@@ -86,7 +86,9 @@ def main(argv=None):
         feeds["categorical"] = np.array([[r[n] or "missing" for n in cat] for r in rows], object)
     if img:
         feeds["image"] = np.stack([image(base / r[img[0]["name"]], img[0]) for r in rows])
-    session = ort.InferenceSession(str(HERE / "model.onnx"), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(  # as yearn's sessions (a static int8 CNN stays fast)
+        str(HERE / "model.onnx"), providers=["CPUExecutionProvider"],
+        disabled_optimizers=["QDQPropagationTransformer"])  # fmt: skip
     names = {i.name for i in session.get_inputs()}
     p = session.run(None, {k: v for k, v in feeds.items() if k in names})[0].astype(float)
     out = {}
