@@ -76,6 +76,10 @@ def main() -> None:
         (f"{guard['test']} p", f"{guard['p_value']:.3g}"),
         ("beats the default (p < 0.05)", "yes" if guard["beats_default"] else "no"),
         ("optimism (confirm − select, winner)", f"{guard['optimism']:+.4f}"),
+        (
+            "candidates re-scored: select → confirm",
+            "; ".join(f"{k} {guard['select'][k]:.4f} → {v:.4f}" for k, v in confirm.items()),
+        ),
         ("load average before / after (1 min)", f"{load_before:.1f} / {load_after:.1f}"),
         (
             f"1,000 trials on 50 nodes × {args.cores_per_node} workers",

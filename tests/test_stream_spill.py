@@ -318,3 +318,28 @@ def test_spilled_split_with_groups_grows_like_in_memory(tmp_path):
     got = _table(tmp_path)
     assert (got[old.index] == old).all() and (got == want).all()
     assert any("grown from the previous manifest" in n for n in manifest.report.notes)
+
+
+def test_plans_count_the_saved_manifest_keys_only_when_they_may_be_loaded(tmp_path):
+    from yearn.data.budget import manifest_memory
+    from yearn.profile._stream import streaming_plan
+
+    def need(plan):  # the estimate without this process's own size
+        return plan.stream_bytes - plan.baseline
+
+    _project(tmp_path, "multiclass")
+    config = load_config(tmp_path)
+    assert manifest_memory(tmp_path) == 0.0
+    budget = parse_memory("3GB")
+    fresh = need(split_plan(config, budget, force=True))
+    grow_nothing = need(split_plan(config, budget, force=True, grow=True))
+    profile_before = need(streaming_plan(config, budget, 2000, force=True))
+    assert grow_nothing == fresh
+    split_project(tmp_path, record=False, fresh=True)
+    held = manifest_memory(tmp_path)
+    assert held >= 3100 * 40
+    assert need(split_plan(config, budget, force=True)) == fresh  # --fresh: never loaded
+    assert need(split_plan(config, budget, force=True, grow=True)) - fresh == pytest.approx(held)
+    assert need(streaming_plan(config, budget, 2000, force=True)) - profile_before == (
+        pytest.approx(held)
+    )

@@ -215,7 +215,8 @@ def project_learning_curve(
     """
     from yearn.train import project_data
 
-    config, data, store = project_data(project, store_url, keep=keep)
+    # train and dev only: the curve reads no other split
+    config, data, store = project_data(project, store_url, keep=keep, only=("train", "dev"))
     try:
         run_id, run_model, run_settings, run_config = _run_settings(store, run)
         metric = metric or config.metric.optimizing

@@ -9,6 +9,7 @@ from yearn.data.budget import (
     csv_source_names,
     format_bytes,
     in_memory_size,
+    manifest_memory,
     parquet_size,
     parquet_sources,
     rss,
@@ -60,7 +61,10 @@ def streaming_plan(
     column = largest_group * widest * 6  # one column of a row group, its floats and hashes
     # the hashes spill to disk by hash prefix; one partition (and its sort) in memory
     partition = min(budget * PARTITION_SHARE, rows * per_row * 4.0)
-    fixed = SLACK + partition + reservoirs + column
+    # a split manifest is read alongside the data; if the data no longer lists its ids in
+    # order, every key of it is loaded instead: counted
+    lookup = manifest_memory(config.root)
+    fixed = SLACK + partition + reservoirs + column + lookup
     check_disk(rows * per_row, f"the streamed profile of {rows:,} rows")
     need = baseline + fixed + MIN_SAMPLE * width * SAMPLE_FACTOR
     if need > budget:
@@ -68,7 +72,9 @@ def streaming_plan(
             f"--memory {format_bytes(budget)} is below what streaming this data needs (about "
             f"{format_bytes(need)}: this process {format_bytes(baseline)}, a partition of "
             "the hashes for the exact duplicate counts, quartile samples, a column of "
-            f"a {largest_group:,}-row row group and a {MIN_SAMPLE:,}-row sample); give "
+            f"a {largest_group:,}-row row group, a {MIN_SAMPLE:,}-row sample"
+            + (f" and {format_bytes(lookup)} for the split manifest's keys" if lookup else "")
+            + "); give "
             f"--memory {format_bytes(need * 1.25)} or more."
         )
     # sized with an assumed process size, not the measured one, so that the sample (and

@@ -27,6 +27,7 @@ from yearn.data.budget import (
     csv_source_names,
     format_bytes,
     in_memory_size,
+    manifest_memory,
     parquet_size,
     parquet_sources,
     rss,
@@ -62,10 +63,13 @@ METHODS = (
 )
 
 
-def split_plan(config: ProjectConfig, budget: int, *, force: bool = False) -> StreamPlan:
+def split_plan(
+    config: ProjectConfig, budget: int, *, force: bool = False, grow: bool = False
+) -> StreamPlan:
     """In memory when the estimate fits ``budget`` (and not ``force``), else streamed;
     raises :class:`ConfigError` when even streaming would not fit. CSV sources are read
-    whole when the estimate fits, else refused (convert them to Parquet)."""
+    whole when the estimate fits, else refused (convert them to Parquet). ``grow``: the
+    saved manifest will be grown (its keys are loaded: counted in the estimate)."""
     if csv_source_names(config) and not force:
         whole = in_memory_size(config, split_columns(config))
         need = rss() + max(whole.rows * IN_MEMORY_BYTES_PER_ROW, whole.read_peak)
@@ -83,15 +87,18 @@ def split_plan(config: ProjectConfig, budget: int, *, force: bool = False) -> St
     largest_group = max(s.largest_group for s in sizes)
     data = sum(s.bytes(split_columns(config)) for s in sizes)
     per_row = STREAM_BYTES_PER_ROW + (GROUP_BYTES_PER_ROW if config.group_column else 0)
-    need = baseline + SLACK + rows * per_row + (largest_group + 1024) * width * 4
+    previous = manifest_memory(config.root) if grow else 0.0
+    need = baseline + SLACK + rows * per_row + (largest_group + 1024) * width * 4 + previous
     if in_memory <= budget and not force:
         return StreamPlan("in-memory", budget, rows, data, in_memory, need, baseline)
     if need > budget:
         raise ConfigError(
             f"--memory {format_bytes(budget)} is below what streaming the split needs (about "
             f"{format_bytes(need)}: this process {format_bytes(baseline)} + {rows:,} rows x "
-            f"{per_row} bytes of codes + a row group of "
-            f"{largest_group:,} rows); give --memory {format_bytes(need * 1.25)} or more."
+            f"{per_row} bytes of codes + a row group of {largest_group:,} rows"
+            + (f" + {format_bytes(previous)} for the saved manifest's keys" if previous else "")
+            + f"); give --memory {format_bytes(need * 1.25)} or more"
+            + (", or split afresh (--fresh)." if previous else ".")
         )
     batch = batch_rows(int(budget - need), width * 4, share=0.25)
     return StreamPlan(

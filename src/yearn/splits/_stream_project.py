@@ -32,14 +32,15 @@ def split_within(
 
     if memory is None:
         raise ConfigError("stream=True needs a memory budget: pass memory='4GB' (--memory 4GB).")
-    plan = split_plan(config, parse_memory(memory), force=stream)
+    root = config.root
+    grow = not fresh and manifest_path(root).exists()
+    plan = split_plan(config, parse_memory(memory), force=stream, grow=grow)
     scale = plan.to_dict()
     if plan.mode != "streaming":
         scale["methods"] = {"split": "in memory, as without --memory"}
         return None, scale
-    root = config.root
     previous = None
-    if not fresh and manifest_path(root).exists():
+    if grow:
         previous = read_previous(root, config.split.salt, plan.batch_rows)
     manifest, code = split_streaming(
         config,

@@ -17,12 +17,18 @@ __all__ = ["lr_find_project", "project_data", "scale_up_project", "train_project
 
 
 def project_data(
-    project: str | Path, store_url: str | None = None, *, keep: Sequence[str] = ()
+    project: str | Path,
+    store_url: str | None = None,
+    *,
+    keep: Sequence[str] = (),
+    only: Sequence[str] | None = None,
 ) -> tuple[Any, TrainData, Any]:
     """(config, prepared data, run store) of a project folder (``store_url`` overrides
     ``store.url`` of yearn.toml). The features are screened
     (:func:`yearn.profile.screened_dataset`): columns the data profile flags as leaky or
-    id-like are left out unless ``keep`` (or ``[features] keep``) names them."""
+    id-like are left out unless ``keep`` (or ``[features] keep``) names them. ``only``
+    names the splits to prepare (default: all; the preprocessor is fitted on train
+    either way, so "train" must be among them)."""
     from yearn.config import load_config
     from yearn.profile import screened_dataset
     from yearn.splits import load_manifest
@@ -31,7 +37,11 @@ def project_data(
     config = load_config(project)
     dataset = screened_dataset(config, keep=keep)
     manifest = load_manifest(config.root)
-    data = make_train_data(dataset, splits=manifest)
+    splits: Any = manifest
+    if only is not None:
+        found = manifest.indices(dataset.ids)
+        splits = {s: i for s, i in found.items() if s in only and len(i)}
+    data = make_train_data(dataset, splits=splits)
     return config, data, open_store(config.root, url=store_url)
 
 

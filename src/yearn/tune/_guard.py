@@ -19,6 +19,8 @@ ALPHA = 0.05
 class Guard:
     """The outcome on the confirm half (error form: lower is better).
 
+    ``winner`` is ``#<trial>``, or ``default`` when no trial beat the default on the
+    select half (then there is no gain to test: difference 0, p 1, no claim).
     ``confirm`` maps each candidate (``default``, ``#<trial>``) to its confirm error;
     ``select`` to its select-half error; ``optimism`` is the winner's confirm minus its
     select error (how much choosing it on the select half flattered it); ``difference`` is

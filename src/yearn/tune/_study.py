@@ -56,9 +56,11 @@ def tune(
     Trials are scored on the *select* half of dev (pruned by the median of the per-epoch
     dev metric); the study lives in the run store's database and resumes by ``study``
     name; each trial is a yearn run. ``jobs`` workers run on ``executor`` (``local``
-    processes or ``ray`` tasks). Afterwards the top ``top_k`` trials and the default
-    config (``TrainConfig`` defaults, updated by ``default_params``) are re-scored on the
-    confirm half of dev and the winner is tested against the default. Columns the data
+    processes or ``ray`` tasks). The default config (``TrainConfig`` defaults, updated by
+    ``default_params``; same epochs and seed) is a candidate too, winning ties, so the winner
+    is never worse than it on the select half. Afterwards the top ``top_k`` trials and the
+    default are re-scored on the confirm half of dev and the winner is tested against the
+    default. Columns the data
     profile flags as leaky or id-like are left out of every trial's features unless named
     in ``keep`` (or ``[features] keep``, ``--keep-column``).
     """
