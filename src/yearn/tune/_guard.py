@@ -154,7 +154,7 @@ def confirm(
     from yearn.metrics import error_from_predictions
     from yearn.train import fit, project_data
     from yearn.tune._halves import dev_half
-    from yearn.tune._seeds import seed_averaged_test
+    from yearn.tune._seeds import resampled, seed_averaged_test
     from yearn.tune._space import train_params
     from yearn.tune._trial import train_config
 
@@ -196,8 +196,8 @@ def confirm(
         ci_low, ci_high = boot.ci_low, boot.ci_high
     else:
         boot = paired_bootstrap(
-            lambda idx: error_from_predictions(a.iloc[idx], spec.metric),
-            lambda idx: error_from_predictions(b.iloc[idx], spec.metric),
+            lambda idx: error_from_predictions(resampled(a, idx), spec.metric),
+            lambda idx: error_from_predictions(resampled(b, idx), spec.metric),
             n,
             n_resamples=1000,
             random_state=random_state,

@@ -13,7 +13,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SeedTest", "seed_averaged_test"]
+__all__ = ["SeedTest", "resampled", "seed_averaged_test"]
+
+
+def resampled(table: Any, idx: np.ndarray) -> Any:
+    """Rows ``idx`` of a predictions table (repeats allowed), ids renumbered so a row drawn
+    twice does not read as a duplicate id."""
+    return table.iloc[idx].assign(id=np.arange(len(idx)))
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ def _stat(tables: Sequence[Any], metric: str) -> Callable[[np.ndarray, np.ndarra
         ).astype(float)
         return lambda idx, seeds: float(wrong[np.ix_(seeds, idx)].mean())
     return lambda idx, seeds: float(
-        np.mean([error_from_predictions(tables[s].iloc[idx], metric) for s in seeds])
+        np.mean([error_from_predictions(resampled(tables[s], idx), metric) for s in seeds])
     )
 
 
