@@ -190,3 +190,14 @@ def test_small_sizes_get_enough_steps():
     assert epochs_for(5831, recipe) == 30  # 183 batches: 30 epochs are 5,490 steps
     assert epochs_for(100, {**recipe, "batch_size": 64}) == 750
     assert epochs_for(100, {"epochs": 30}) == 30  # no floor: the same epochs everywhere
+
+
+def test_the_end_to_end_recipe_names_every_setting_given():
+    from yearn.e2e._compare import _recipe_text
+
+    recipe = {"epochs": 30, "min_steps": 1500, "schedule": "cosine", "augment": "shift+color"}
+    assert _recipe_text(recipe) == (
+        "30 epochs (at least 1,500 steps), cosine schedule, shift+color augmentation"
+    )
+    wider = _recipe_text({**recipe, "width": 32, "lr": 0.01, "batch_size": 64})
+    assert wider.endswith("augmentation, width 32, lr 0.01, batch size 64")

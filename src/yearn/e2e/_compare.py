@@ -171,7 +171,7 @@ def epochs_for(n: int, budget: dict[str, Any]) -> int:
 
 def _recipe_text(chosen: dict[str, Any]) -> str:
     """The end-to-end budget in words: ``30 epochs (at least 1,500 steps), cosine schedule,
-    shift+color augmentation``."""
+    shift+color augmentation`` and every model setting the caller gave (``width 32``)."""
     parts = [f"{chosen['epochs']} epochs"]
     if chosen.get("min_steps"):
         parts[0] += f" (at least {chosen['min_steps']:,} steps)"
@@ -179,6 +179,8 @@ def _recipe_text(chosen: dict[str, Any]) -> str:
         parts.append(f"{chosen['schedule']} schedule")
     if chosen.get("augment") not in (None, "none"):
         parts.append(f"{chosen['augment']} augmentation")
+    named = ("width", "depth", "lr", "batch_size", "optimizer", "weight_decay", "dropout")
+    parts += [f"{k.replace('_', ' ')} {chosen[k]}" for k in named if chosen.get(k) is not None]
     return ", ".join(parts)
 
 
