@@ -78,3 +78,22 @@ def test_first_nonfinite_row_finds_the_row_without_a_full_temporary() -> None:
     big = np.full((10, 2), 3e38, dtype=np.float32)  # the sum overflows; the values do not
     assert first_nonfinite_row(big) is None
     assert first_nonfinite_row(np.array([[1, 2]])) is None  # integers are always finite
+
+
+def test_imputer_fitted_on_the_median_sample_equals_the_full_fit() -> None:
+    from sklearn.impute import SimpleImputer
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, 1000, 1001):
+        values = rng.normal(size=(n, 4)) * 1e3
+        values[rng.random((n, 4)) < 0.2] = np.nan
+        values[:, 3] = np.nan  # an all-missing column
+        if n > 1:
+            values[:, 2] = rng.normal(size=n)  # a column without missing values
+        frame = pd.DataFrame(values, columns=list("abcd"))
+        prep = TabularPreprocessor().fit(frame)
+        full = SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
+        full.fit(values)
+        ours, theirs = {}, {}
+        assert encode_estimator(prep.imputer_, ours, "i") == encode_estimator(full, theirs, "i")
+        assert all(np.array_equal(ours[k], theirs[k], equal_nan=True) for k in ours)

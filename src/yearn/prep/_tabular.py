@@ -103,6 +103,20 @@ def numeric_matrix(X: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return out
 
 
+def _median_sample(values: np.ndarray) -> np.ndarray:
+    """Three rows on which ``SimpleImputer(strategy="median", add_indicator=True)`` fits
+    exactly as on ``values`` (same medians, same columns with missing values; an all-missing
+    column stays all missing), with ``np.nanmedian`` instead of the imputer's masked-array
+    sort (the state is identical: tested)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column: NaN
+        median = np.nanmedian(values, axis=0) if len(values) else np.full(values.shape[1], np.nan)
+    missing = np.isnan(values).any(axis=0)
+    return np.vstack([median, median, np.where(missing, np.nan, median)])
+
+
 class TabularPreprocessor(TransformerMixin, BaseEstimator):
     """Vectorise a table with scikit-learn transformers fitted on the training rows.
 
@@ -167,7 +181,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             values = self._numbers(X)
             self.imputer_ = SimpleImputer(
                 strategy="median", add_indicator=True, keep_empty_features=True
-            ).fit(values)
+            ).fit(_median_sample(values))
             n = len(self.numeric_columns_)
             self.scaler_ = StandardScaler().fit(self.imputer_.transform(values)[:, :n])
         if self.categorical_columns_:
