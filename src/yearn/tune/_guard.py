@@ -89,7 +89,8 @@ class Guard:
         if self.ci_low < 0:  # say what the half could not rule out (no claim is not "equal")
             text += (
                 f" The interval still allows a gain of up to {-self.ci_low:.4g}: on "
-                f"{self.n_confirm} examples a gain that small cannot be told from chance."
+                f"{self.n_confirm} examples{self._with_seeds} a gain that small cannot be told "
+                "from chance."
             )
         return text
 
@@ -98,6 +99,10 @@ class Guard:
         if self.seeds < 2:
             return ""
         return f", each config trained with {self.seeds} seeds and averaged"
+
+    @property
+    def _with_seeds(self) -> str:
+        return f" and {self.seeds} seeds per config" if self.seeds > 1 else ""
 
     @property
     def seed_line(self) -> str | None:
