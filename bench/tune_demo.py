@@ -3,7 +3,8 @@ per-trial time, the dev-set guard's verdict (paired test of the winner against t
 on the confirm half, optimism), and from the per-trial time what 1,000 trials take on 50
 nodes. Prints a markdown table for bench/README.md.
 
-Run: ``OMP_NUM_THREADS=1 python bench/tune_demo.py [--trials 20] [--jobs 1] [--json-out F]``."""
+Run: ``OMP_NUM_THREADS=1 python bench/tune_demo.py [--trials 20] [--jobs 1] [--confirm-seeds 3]
+[--json-out F]``."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--confirm-seeds", type=int, default=3)
     parser.add_argument("--cores-per-node", type=int, default=8)
     parser.add_argument("--json-out", type=Path, help="also write yearn tune's --json here")
     args = parser.parse_args()
@@ -39,7 +41,7 @@ def main() -> None:
         split_project(root, record=False)
         cli = [sys.executable, "-c", "from yearn.cli import main; main()"]
         cmd = [*cli, "tune", "--project", str(root), "--trials", str(args.trials)]
-        cmd += ["--jobs", str(args.jobs), "--json"]
+        cmd += ["--jobs", str(args.jobs), "--confirm-seeds", str(args.confirm_seeds), "--json"]
         cpu0, start = _cpu_children(), time.perf_counter()
         out = subprocess.run(
             cmd,
@@ -73,6 +75,14 @@ def main() -> None:
             "difference (winner − default) [95% CI]",
             f"{guard['difference']:+.4f} [{guard['ci_low']:+.4f}, {guard['ci_high']:+.4f}]",
         ),
+        (
+            f"{result['metric']} on confirm per seed ({guard.get('seed_values')})",
+            "; ".join(
+                f"{k} " + " / ".join(f"{v:.4f}" for v in vals)
+                for k, vals in guard.get("per_seed", {}).items()
+            )
+            or "one seed each",
+        ),
         (f"{guard['test']} p", f"{guard['p_value']:.3g}"),
         ("beats the default (p < 0.05)", "yes" if guard["beats_default"] else "no"),
         ("optimism (confirm − select, winner)", f"{guard['optimism']:+.4f}"),
@@ -86,7 +96,8 @@ def main() -> None:
             f"{rounds} rounds × {per_trial:.2f} s = {rounds * per_trial:.0f} s of training",
         ),
     ]
-    print(f"`yearn tune --trials {args.trials} --jobs {args.jobs}` on the tabular demo "
+    print(f"`yearn tune --trials {args.trials} --jobs {args.jobs} --confirm-seeds "
+          f"{args.confirm_seeds}` on the tabular demo "
           f"({os.cpu_count()} CPUs)\n")  # fmt: skip
     print("| measure | value |\n|---|---:|")
     for name, value in rows:

@@ -39,6 +39,12 @@ def register(app: typer.Typer) -> None:
             "--epochs",
             help="Epochs per trial (default: \\[tune] epochs in yearn.toml, else 20).",
         ),
+        confirm_seeds: int = typer.Option(
+            3,
+            "--confirm-seeds",
+            help="Seeds per config when the default and the winner are retrained on the "
+            "confirm half (1: one model each, McNemar's test).",
+        ),
         executor: str = EXECUTOR_OPTION,
         ray_address: str | None = RAY_ADDRESS_OPTION,
         random_state: int = SEED_OPTION,
@@ -67,6 +73,7 @@ def register(app: typer.Typer) -> None:
                 ray_address=ray_address,
                 store_url=store_url,
                 epochs=epochs,
+                confirm_seeds=confirm_seeds,
                 random_state=random_state,
             )
         if as_json:

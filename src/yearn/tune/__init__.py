@@ -7,6 +7,7 @@ from yearn.tune._guard import ALPHA, Guard, dev_evaluations
 from yearn.tune._halves import confirm_mask, dev_half
 from yearn.tune._pruning import PruneOnDev
 from yearn.tune._result import TuneResult, latest_result
+from yearn.tune._seeds import SeedTest, seed_averaged_test
 from yearn.tune._space import DEFAULT_EPOCHS, TUNABLE, default_space, resolve_space
 from yearn.tune._study import tune
 
@@ -20,6 +21,7 @@ __all__ = [
     "LocalExecutor",
     "PruneOnDev",
     "RayExecutor",
+    "SeedTest",
     "TuneResult",
     "confirm_mask",
     "default_space",
@@ -28,5 +30,6 @@ __all__ = [
     "get_executor",
     "latest_result",
     "resolve_space",
+    "seed_averaged_test",
     "tune",
 ]

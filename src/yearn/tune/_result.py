@@ -125,6 +125,7 @@ class TuneResult:
                 or "the training defaults"
             ),
             self.guard.summary,
+            *filter(None, [self.guard.seed_line]),
             f"optimism of the winner: {self.guard.optimism:+.4g} ({self.metric} on the confirm "
             "half minus on the select half)",
             f"dev evaluations: {self.dev_evaluations} runs in this store scored dev; the confirm "

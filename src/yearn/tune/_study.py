@@ -46,6 +46,7 @@ def tune(
     store_url: str | None = None,
     epochs: int | None = None,
     top_k: int = 3,
+    confirm_seeds: int = 3,
     default_params: dict[str, Any] | None = None,
     random_state: int = 0,
     num_threads: int = 1,
@@ -60,7 +61,11 @@ def tune(
     ``default_params``; same epochs and seed) is a candidate too, winning ties, so the winner
     is never worse than it on the select half. Afterwards the top ``top_k`` trials and the
     default are re-scored on the confirm half of dev and the winner is tested against the
-    default. Columns the data
+    default: ``confirm_seeds`` seeds each for the default and the winner (the
+    trials' seed and the next ones), tested on their seed-averaged error by a paired
+    bootstrap over the confirm rows (over groups with a group column), so the claim is
+    about the configs, not one lucky trained model; 1 keeps one model each (McNemar's
+    test for the error rate). Columns the data
     profile flags as leaky or id-like are left out of every trial's features unless named
     in ``keep`` (or ``[features] keep``, ``--keep-column``).
     """
@@ -73,6 +78,8 @@ def tune(
         raise ConfigError("give --trials or --timeout (or both): a study needs an end.")
     if trials is not None and trials < 1:
         raise ConfigError(f"--trials must be at least 1; got {trials}.")
+    if isinstance(confirm_seeds, bool) or not isinstance(confirm_seeds, int) or confirm_seeds < 1:
+        raise ConfigError(f"--confirm-seeds must be a positive integer; got {confirm_seeds!r}.")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ConfigError(f"--jobs must be a positive integer; got {jobs!r}.")
     proj = Project(Path(project).resolve(), store_url=store_url)
@@ -99,13 +106,13 @@ def tune(
     storage = storage_for(spec.storage)
     try:
         return _search(spec, storage, proj, name, model, trials, jobs, executor, ray_address,
-                       top_k, default_params, random_state, started)  # fmt: skip
+                       top_k, confirm_seeds, default_params, random_state, started)  # fmt: skip
     finally:
         storage.engine.dispose()
 
 
 def _search(spec, storage, proj, name, model, trials, jobs, executor, ray_address, top_k,
-            default_params, random_state, started) -> Any:  # fmt: skip
+            confirm_seeds, default_params, random_state, started) -> Any:  # fmt: skip
     """The study itself: default config, workers, best trial, guard, record."""
     from yearn.metrics import choose_best
     from yearn.tune._executor import get_executor
@@ -156,6 +163,7 @@ def _search(spec, storage, proj, name, model, trials, jobs, executor, ray_addres
         {"default": default["value"], **{n: by_name[n]["value"] for n in top}},
         selection.best,
         len(rows),
+        seeds=confirm_seeds,
         random_state=random_state,
     )
     store = proj.store()
