@@ -188,7 +188,7 @@ def _train(ctx: StepContext) -> dict[str, Any]:
         out["note"] = (
             f"batch size {budget['batch_size']:,} for {n:,} train rows: {steps:,} steps an "
             f"epoch × {epochs} epochs (yearn run's rule: batches of 32 rows, doubled up to "
-            "1,024 while an epoch is over 1,000 steps; set train.batch_size to choose)"
+            "1,024 while an epoch is over 1,000 steps; --batch-size N to choose)"
         )
     return out
 
