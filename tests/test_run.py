@@ -160,6 +160,15 @@ def test_cli_run_json_and_second_run_skips(ran, tmp_path, cli):
     third = json.loads(cli("run", "--project", root, "--json", "--epochs", "2").output)
     assert {s["name"]: s["status"] for s in third["steps"]}["train"] == "ran"
     assert second["report"].endswith("report.html")
+    fourth = json.loads(cli("run", "--project", root, "--json", "--batch-size", "8").output)
+    assert {s["name"]: s["status"] for s in fourth["steps"]}["train"] == "ran"
+    from yearn.store import open_store
+
+    store = open_store(root)
+    try:
+        assert next(r.config["batch_size"] for r in store.list_runs() if r.kind == "train") == 8
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize(
@@ -167,6 +176,7 @@ def test_cli_run_json_and_second_run_skips(ran, tmp_path, cli):
     [
         (["--project", "nowhere"], "no such project folder"),
         (["--epochs", "0"], "--epochs"),
+        (["--batch-size", "0"], "--batch-size"),
     ],
 )
 def test_cli_run_bad_input_exit_2(tmp_path, cli, args, message, monkeypatch):

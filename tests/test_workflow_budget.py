@@ -82,3 +82,6 @@ def test_yearn_run_scales_the_batch_with_the_train_split(tmp_path, rows, batch) 
             f"batch size {batch} for {n_train:,} train rows: {steps:,} steps an epoch × 1 epochs"
         )
         assert result["train"].outputs["note"] == result["train"].note
+    # the rule's choice is part of the fingerprint: unchanged, nothing trains again
+    again = run_project(root, options=OPTIONS, report=False)
+    assert again["train"].status == "skipped" and again["lr_find"].status == "skipped"

@@ -118,6 +118,11 @@ def register(app: typer.Typer) -> None:
             help="Model to train (default: the last run's, else cnn for images, mlp for tables).",
         ),
         epochs: int | None = typer.Option(None, "--epochs", help="Training epochs."),
+        batch_size: int | None = typer.Option(
+            None,
+            "--batch-size",
+            help="Training batch size (default: 32, raised with the train split's size).",
+        ),
         baseline: list[str] = typer.Option(
             [], "--baseline", help="Baselines to fit (repeatable; default: the last run's, or all)."
         ),
@@ -146,6 +151,10 @@ def register(app: typer.Typer) -> None:
             raise ConfigError(f"{project}: no such project folder; pass --project DIR.")
         if epochs is not None and epochs < 1:
             raise typer.BadParameter(f"must be at least 1; got {epochs}.", param_hint="--epochs")
+        if batch_size is not None and batch_size < 1:
+            raise typer.BadParameter(
+                f"must be at least 1; got {batch_size}.", param_hint="--batch-size"
+            )
         options = saved_options(project.resolve()) or WorkflowOptions()
         given = {
             "model": model,
@@ -156,6 +165,8 @@ def register(app: typer.Typer) -> None:
             "random_state": random_state,
         }
         options = replace(options, **{k: v for k, v in given.items() if v is not None})
+        if batch_size is not None:
+            options = replace(options, train={**options.train, "batch_size": batch_size})
         with feature_screen(project, keep_column, say=False):
             result = run_with_progress(project, options, force=force, out=out, quiet=as_json)
         if as_json:

@@ -188,9 +188,16 @@ def _train(ctx: StepContext) -> dict[str, Any]:
         out["note"] = (
             f"batch size {budget['batch_size']:,} for {n:,} train rows: {steps:,} steps an "
             f"epoch × {epochs} epochs (yearn run's rule: batches of 32 rows, doubled up to "
-            "1,024 while an epoch is over 1,000 steps; set train.batch_size to choose)"
+            "1,024 while an epoch is over 1,000 steps; --batch-size N to choose)"
         )
     return out
+
+
+def _budget_key(ctx: StepContext) -> list[Any]:
+    """The batch-size rule's choice, in the fingerprint when it applies (a project trained
+    with batches of 32 before the rule existed is then trained again with its batch)."""
+    budget = _batch_budget(ctx)
+    return [budget] if budget else []
 
 
 def _batch_budget(ctx: StepContext) -> dict[str, int]:
@@ -400,13 +407,16 @@ STEPS: tuple[Step, ...] = (
         ("project", "sources", "metric.optimizing"),
         True,
         ("split",),
-        lambda c: [
-            c.model,
-            c.options.epochs,
-            c.options.train,
-            c.options.random_state,
-            features_key(c),
-        ],
+        lambda c: (
+            [
+                c.model,
+                c.options.epochs,
+                c.options.train,
+                c.options.random_state,
+                features_key(c),
+                *_budget_key(c),
+            ]
+        ),
         _train,
     ),
     Step(
@@ -416,7 +426,7 @@ STEPS: tuple[Step, ...] = (
         True,
         ("split",),
         lambda c: (
-            [c.model, c.options.train, c.options.lr_find_steps, features_key(c)]
+            [c.model, c.options.train, c.options.lr_find_steps, features_key(c), *_budget_key(c)]
             if c.options.lr_find
             else "off"
         ),
