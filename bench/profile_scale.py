@@ -260,7 +260,10 @@ def main() -> None:
         if python in ("ydata", "evidently"):
             python = _peer_python(python)
             if python is None:
-                results[name] = {"error": f"no venv: run bash bench/setup_{cmd[0]}_env.sh"}
+                results[name] = {
+                    "error": f"no venv: run bash bench/setup_{cmd[0]}_env.sh",
+                    "rows": n,
+                }
                 continue
         timeout = 600 if name.startswith("yearn") else args.peer_timeout
         results[name] = {**_run(python, cmd, timeout), "rows": n}
