@@ -167,3 +167,23 @@ def test_unknown_target_is_exit_2(table, cli):
     root, _ = table
     result = cli("export", "--project", root, "--target", "phone")
     assert result.exit_code == 2 and "--target must be one of" in result.output
+
+
+def test_device_int8_leaves_convolutions_float_and_says_where_the_metric_was_measured(
+    images, cli, tmp_path
+):
+    """Dynamic int8 convolutions (ConvInteger) run ~10x slower than float on CPU: the device
+    build quantizes only the fully connected layers of a CNN, and its README says the dev
+    metric was measured on the float export, not on this int8 model."""
+    import onnx
+
+    root, _ = images
+    folder = _device(cli, root, tmp_path / "device")
+    ops = {n.op_type for n in onnx.load(folder / "model.onnx").graph.node}
+    assert "Conv" in ops and "ConvInteger" not in ops
+    assert ops & {"MatMulInteger", "DynamicQuantizeLinear"}  # the dense head is int8
+    meta = json.loads((folder / "metadata.json").read_text())
+    assert "convolutions stay float32" in meta["variant"]
+    readme = (folder / "README.md").read_text()
+    assert meta["metric"]["measured_on"] == "float32"
+    assert "measured on the float32 export" in readme

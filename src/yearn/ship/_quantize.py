@@ -23,7 +23,7 @@ import io
 import logging
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,8 +110,8 @@ def float_lead(model: Any, min_depth: int = MIN_INT8_DEPTH) -> list[str]:
     return []
 
 
-def quantize_dynamic_bytes(model_bytes: bytes) -> bytes:
-    """Dynamic int8 quantisation (weights int8, activations per batch)."""
+def quantize_dynamic_bytes(model_bytes: bytes, op_types: Sequence[str] = NETWORK_OPS) -> bytes:
+    """Dynamic int8 quantisation (weights int8, activations per batch) of ``op_types``."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with tempfile.TemporaryDirectory() as tmp, _quiet():
@@ -121,7 +121,7 @@ def quantize_dynamic_bytes(model_bytes: bytes) -> bytes:
         quantize_dynamic(
             str(pre),
             str(out),
-            op_types_to_quantize=list(NETWORK_OPS),
+            op_types_to_quantize=list(op_types),
             weight_type=QuantType.QInt8,
         )
         return compact(out.read_bytes())
