@@ -276,3 +276,18 @@ def test_csv_with_bom_and_crlf_line_endings(tmp_path):
     write_project(tmp_path, [("web", "web.csv", "train")])
     ds = load_project(tmp_path)
     assert ds.feature_columns == ("a",) and list(ds.labels) == ["cat", "dog"]
+
+
+def test_memory_budget_on_an_image_folder_is_refused_with_the_right_fix(tmp_path, cli):
+    """--memory streams Parquet tables: an image folder gets its own one-line refusal (not
+    the CSV's conversion command), exit 2, for split and profile."""
+    for k in range(2):
+        png(tmp_path / "imgs" / "cat" / f"{k}.png")
+        png(tmp_path / "imgs" / "dog" / f"{k}.png")
+    write_project(tmp_path, [("web", "imgs", "train")])
+    for command in ("split", "profile"):
+        result = cli(command, "--project", tmp_path, "--memory", "1GB")
+        text = " ".join(result.output.split())
+        assert result.exit_code == 2, result.output
+        assert "is an image folder" in text and "drop --memory" in text, text
+        assert "read_csv" not in text

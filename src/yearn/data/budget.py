@@ -196,6 +196,11 @@ def _require_format(source: SourceConfig, formats: tuple[str, ...], why: str = "
         )
     fmt = source_format(source)
     if fmt not in formats:
+        if fmt == "image_folder":
+            raise ConfigError(
+                f"source {source.name!r}: {source.path} is an image folder, and --memory "
+                "streams Parquet tables only; drop --memory for this project."
+            )
         convert = "pandas.read_csv(path).to_parquet('data.parquet')"
         if fmt == "csv":
             sep = ", sep='\\t'" if source.path.suffix.lower() == ".tsv" else ""
