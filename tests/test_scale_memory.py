@@ -12,7 +12,7 @@ import pytest
 
 from yearn.config import load_config
 from yearn.data.budget import parquet_size, parse_memory
-from yearn.errors import ConfigError
+from yearn.errors import ConfigError, DataError
 from yearn.profile import profile_project
 from yearn.profile._sketch import quantile_rank_error
 from yearn.profile._stream import profile_streaming, streaming_plan
@@ -356,3 +356,19 @@ def test_streamed_profile_groups_by_split_like_in_memory(project):
     assert streamed["duplicates"].summary["across_groups"] > 0
     assert streamed.scale["grouped_by"].startswith("split")
     assert "sample of" in streamed["shift"].message
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_streamed_split_names_the_row_of_an_empty_id(tmp_path, grouped):
+    """Both streamed paths (rows, and units with a group column) refuse an empty id with
+    the file, the row and the fix."""
+    web = _frame(800, 11)
+    web["id"] = web["id"].astype(str)
+    web.loc[5, "id"] = " "
+    phone = _frame(600, 12, 5000)
+    if grouped:
+        _grouped(tmp_path, _with_users(web, 3, "w"), _with_users(phone, 4, "p"))
+    else:
+        _write(tmp_path, {"web": web, "phone": phone})
+    with pytest.raises(DataError, match=r"web\.parquet row 7: the id column 'id' is empty"):
+        split_project(tmp_path, record=False, memory="3GB", stream=True)

@@ -14,7 +14,23 @@ from yearn.errors import DataError
 from yearn.splits._hash import hash_units
 from yearn.splits._stream_groups import id_text
 
-__all__ = ["duplicate_ids", "label_codes", "name_duplicate", "split_columns"]
+__all__ = ["batch_ids", "duplicate_ids", "label_codes", "name_duplicate", "split_columns"]
+
+
+def batch_ids(config: ProjectConfig, source: Any, batch: Any, start: int) -> list[str]:
+    """The ids of a batch of ``source`` whose first row is row ``start`` (``name:row`` when
+    the project has no id column); an empty id is refused with its row."""
+    if config.id_column is None:
+        return [f"{source.name}:{i}" for i in range(start, start + batch.num_rows)]
+    ids = id_text(batch.column(config.id_column))
+    blank = [i for i, v in enumerate(ids) if v is None or not v.strip()]
+    if blank:
+        raise DataError(
+            f"{source.path} row {start + blank[0] + 2}: the id column {config.id_column!r} "
+            f"is empty ({len(blank)} in this batch); every example needs a unique id (fill "
+            "them in or drop id_column)."
+        )
+    return ids
 
 
 def split_columns(config: ProjectConfig) -> list[str]:

@@ -25,9 +25,8 @@ from yearn.splits._assign import quota_shares
 from yearn.splits._four_way import _MIN_STRATUM, _STAGE1_CODE, _STAGE2_CODE, _target_counts
 from yearn.splits._hash import hash_units
 from yearn.splits._inputs import resolve_count
-from yearn.splits._stream_groups import id_text
 from yearn.splits._stream_previous import growth_note, previous_splits
-from yearn.splits._stream_rows import label_codes, name_duplicate, split_columns
+from yearn.splits._stream_rows import batch_ids, label_codes, name_duplicate, split_columns
 from yearn.splits._stream_select import at_or_after, float_keys, select
 from yearn.splits.manifest import SPLITS
 
@@ -82,17 +81,7 @@ def _fill(config, plan, salt, scheme, target, previous, sources, spill, keys, la
         start = 0
         for batch in iter_batches(source.path, split_columns(config), plan.batch_rows):
             n = batch.num_rows
-            if config.id_column is None:
-                ids = [f"{source.name}:{i}" for i in range(start, start + n)]
-            else:
-                ids = id_text(batch.column(config.id_column))
-                blank = [i for i, v in enumerate(ids) if v is None or not v.strip()]
-                if blank:
-                    raise DataError(
-                        f"{source.path} row {start + blank[0] + 2}: the id column "
-                        f"{config.id_column!r} is empty ({len(blank)} in this batch); every "
-                        "example needs a unique id (fill them in or drop id_column)."
-                    )
+            ids = batch_ids(config, source, batch, start)
             units = ["i:" + v for v in ids]
             rec = np.zeros(n, dtype=spill.dtype)
             rec["k_td"] = hash_units(units, salt, "train_dev", scheme)

@@ -24,9 +24,9 @@ from yearn.splits._assign import quota_shares
 from yearn.splits._four_way import _STAGE1_CODE, _STAGE2_CODE, _target_counts
 from yearn.splits._hash import hash_units
 from yearn.splits._inputs import resolve_count
-from yearn.splits._stream_groups import group_text, id_text, unit_fixed, unit_mode, units_of
+from yearn.splits._stream_groups import group_text, unit_fixed, unit_mode, units_of
 from yearn.splits._stream_previous import growth_note, previous_splits
-from yearn.splits._stream_rows import label_codes, name_duplicate, split_columns
+from yearn.splits._stream_rows import batch_ids, label_codes, name_duplicate, split_columns
 from yearn.splits._stream_select import at_or_after, select_weighted
 from yearn.splits._stream_spilled import repeated_keys, row_strata, tally
 from yearn.splits.manifest import SPLITS
@@ -93,17 +93,7 @@ def _spill(config, plan, salt, scheme, target, previous, folder: Path, rows: int
         start = 0
         for batch in iter_batches(source.path, split_columns(config), plan.batch_rows):
             n = batch.num_rows
-            if config.id_column is None:
-                names = [f"{source.name}:{i}" for i in range(start, start + n)]
-            else:
-                names = id_text(batch.column(config.id_column))
-                blank = [i for i, v in enumerate(names) if v is None or not v.strip()]
-                if blank:
-                    raise DataError(
-                        f"{source.path} row {start + blank[0] + 2}: the id column "
-                        f"{config.id_column!r} is empty ({len(blank)} in this batch); "
-                        "every example needs a unique id (fill them in or drop id_column)."
-                    )
+            names = batch_ids(config, source, batch, start)
             units = ["i:" + v for v in names]
             k_id = hash_units(units, salt, "train_dev", scheme)
             groups = group_text(batch.column(config.group_column))
