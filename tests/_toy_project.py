@@ -25,6 +25,19 @@ role = "target"
 """
 
 
+def two_source_toml(
+    *, task: str = "binary", web: str = "web.csv", phone: str = "phone.csv", name: str = ""
+) -> str:
+    """A ``yearn.toml`` with label ``y``, ids in ``id``, source ``web`` (train) at ``web``
+    and source ``phone`` (target) at ``phone``."""
+    named = f'name = "{name}"\n' if name else ""
+    return (
+        f'[project]\n{named}task = "{task}"\nlabel_column = "y"\nid_column = "id"\n\n'
+        f'[[sources]]\nname = "web"\npath = "{web}"\nrole = "train"\n\n'
+        f'[[sources]]\nname = "phone"\npath = "{phone}"\nrole = "target"\n'
+    )
+
+
 def toy_table(prefix: str, n: int, seed: int) -> pd.DataFrame:
     """Two numbers and a colour that predict ``y`` (yes/no); ``device`` is metadata."""
     rng = np.random.default_rng(seed)

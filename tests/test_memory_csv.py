@@ -10,25 +10,10 @@ import pandas as pd
 import pytest
 
 from tests._profile_data import make_table
+from tests._toy_project import two_source_toml
 from yearn.data.budget import CSV_SAMPLE_BYTES, csv_size
 
-TOML = """
-[project]
-name = "csv"
-task = "binary"
-label_column = "y"
-id_column = "id"
-
-[[sources]]
-name = "web"
-path = "web.csv"
-role = "train"
-
-[[sources]]
-name = "phone"
-path = "phone.csv"
-role = "target"
-"""
+TOML = two_source_toml(name="csv")
 
 
 @pytest.fixture

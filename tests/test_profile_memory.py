@@ -8,24 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests._toy_project import two_source_toml
 from yearn.data import load_project
 from yearn.profile import ColumnView, profile, profile_project
-
-TOML = """[project]
-task = "binary"
-label_column = "y"
-id_column = "id"
-
-[[sources]]
-name = "web"
-path = "web.parquet"
-role = "train"
-
-[[sources]]
-name = "phone"
-path = "phone.{suffix}"
-role = "target"
-"""
 
 
 def _frame(n: int, rng, *, target: bool, start: int) -> pd.DataFrame:
@@ -59,7 +44,9 @@ def project(tmp_path, request):
         phone.to_csv(tmp_path / "phone.csv", index=False)
     else:
         phone.to_parquet(tmp_path / "phone.parquet")
-    (tmp_path / "yearn.toml").write_text(TOML.replace("{suffix}", request.param))
+    (tmp_path / "yearn.toml").write_text(
+        two_source_toml(web="web.parquet", phone=f"phone.{request.param}")
+    )
     return tmp_path
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests._toy_project import two_source_toml
 from yearn.config import load_config
 from yearn.data.budget import parse_memory
 from yearn.data.spill import Partitions, Spill, partition_bits
@@ -95,25 +96,6 @@ def test_spill_and_partitions_round_trip(tmp_path):
     assert partition_bits(10**6, 8, 1e9) == 0 and partition_bits(10**8, 8, 1e8) == 5
 
 
-TOML = """
-[project]
-name = "spill"
-task = "{task}"
-label_column = "y"
-id_column = "id"
-
-[[sources]]
-name = "web"
-path = "web.parquet"
-role = "train"
-
-[[sources]]
-name = "phone"
-path = "phone.parquet"
-role = "target"
-"""
-
-
 def _project(root, task, n_web=1800, n_phone=1300, seed=0):
     rng = np.random.default_rng(seed)
     for name, n, start in (("web", n_web, 0), ("phone", n_phone, 10_000)):
@@ -124,7 +106,9 @@ def _project(root, task, n_web=1800, n_phone=1300, seed=0):
         )
         frame = pd.DataFrame({"id": np.arange(start, start + n), "x": rng.normal(size=n), "y": y})
         frame.to_parquet(root / f"{name}.parquet", index=False, row_group_size=300)
-    (root / "yearn.toml").write_text(TOML.format(task=task))
+    (root / "yearn.toml").write_text(
+        two_source_toml(task=task, web="web.parquet", phone="phone.parquet", name="spill")
+    )
 
 
 def _split_streamed(root, budget="20kB", **kwargs):
