@@ -14,7 +14,14 @@ from yearn.errors import DataError
 from yearn.splits._hash import hash_units
 from yearn.splits._stream_groups import id_text
 
-__all__ = ["batch_ids", "duplicate_ids", "label_codes", "name_duplicate", "split_columns"]
+__all__ = [
+    "batch_ids",
+    "batch_labels",
+    "duplicate_ids",
+    "label_codes",
+    "name_duplicate",
+    "split_columns",
+]
 
 
 def batch_ids(config: ProjectConfig, source: Any, batch: Any, start: int) -> list[str]:
@@ -31,6 +38,19 @@ def batch_ids(config: ProjectConfig, source: Any, batch: Any, start: int) -> lis
             "them in or drop id_column)."
         )
     return ids
+
+
+def batch_labels(config: ProjectConfig, source: Any, batch: Any, keys: Any, start: int) -> Any:
+    """The batch's label column as the streamed split keeps it: class codes (``keys``
+    grows with new classes) or regression values; ``None`` without a single label."""
+    label = config.label_columns[0] if len(config.label_columns) == 1 else None
+    if label is None:
+        return None
+    if config.task in ("binary", "multiclass"):
+        return label_codes(batch.column(label), keys, str(source.path), start)
+    if config.task == "regression":
+        return batch.column(label).cast("double").to_numpy(zero_copy_only=False)
+    return None
 
 
 def split_columns(config: ProjectConfig) -> list[str]:

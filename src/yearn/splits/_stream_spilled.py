@@ -26,7 +26,12 @@ from yearn.splits._four_way import _MIN_STRATUM, _STAGE1_CODE, _STAGE2_CODE, _ta
 from yearn.splits._hash import hash_units
 from yearn.splits._inputs import resolve_count
 from yearn.splits._stream_previous import growth_note, previous_splits
-from yearn.splits._stream_rows import batch_ids, label_codes, name_duplicate, split_columns
+from yearn.splits._stream_rows import (
+    batch_ids,
+    batch_labels,
+    name_duplicate,
+    split_columns,
+)
 from yearn.splits._stream_select import at_or_after, float_keys, select
 from yearn.splits.manifest import SPLITS
 
@@ -75,7 +80,6 @@ def _spill(config, plan, salt, scheme, target, previous, folder: Path):
 
 def _fill(config, plan, salt, scheme, target, previous, sources, spill, keys, labels) -> int:
     """Write every row's record and key; returns how many rows the previous manifest held."""
-    label = config.label_columns[0] if len(config.label_columns) == 1 else None
     kept = 0
     for code, source in enumerate(sources):
         start = 0
@@ -90,10 +94,9 @@ def _fill(config, plan, salt, scheme, target, previous, sources, spill, keys, la
             rec["src"] = code
             rec["fix"] = previous_splits(previous, rec["k_td"])[0]
             kept += int((rec["fix"] >= 0).sum())
-            if label is not None and config.task in ("binary", "multiclass"):
-                rec["lab"] = label_codes(batch.column(label), labels, str(source.path), start)
-            elif label is not None and config.task == "regression":
-                rec["lab"] = batch.column(label).cast("double").to_numpy(zero_copy_only=False)
+            codes = batch_labels(config, source, batch, labels, start)
+            if codes is not None:
+                rec["lab"] = codes
             spill.append(rec)
             keys.append(np.rec.fromarrays([rec["k_td"]], dtype=[("key", "<u8")]))
             start += n

@@ -26,7 +26,12 @@ from yearn.splits._hash import hash_units
 from yearn.splits._inputs import resolve_count
 from yearn.splits._stream_groups import group_text, unit_fixed, unit_mode, units_of
 from yearn.splits._stream_previous import growth_note, previous_splits
-from yearn.splits._stream_rows import batch_ids, label_codes, name_duplicate, split_columns
+from yearn.splits._stream_rows import (
+    batch_ids,
+    batch_labels,
+    name_duplicate,
+    split_columns,
+)
 from yearn.splits._stream_select import at_or_after, select_weighted
 from yearn.splits._stream_spilled import repeated_keys, row_strata, tally
 from yearn.splits.manifest import SPLITS
@@ -87,7 +92,6 @@ def _spill(config, plan, salt, scheme, target, previous, folder: Path, rows: int
     ids = Partitions(folder, "ids", [("key", "<u8")], partition_bits(rows, 8, plan.budget / 8))
     labels = Spill(folder / "labels.bin", [("lab", dtype["lab"]), ("src", "<i2")])
     classes = _Classes()
-    label = config.label_columns[0] if len(config.label_columns) == 1 else None
     kept = first = 0
     for code, source in enumerate(parquet_sources(config)):
         start = 0
@@ -107,10 +111,9 @@ def _spill(config, plan, salt, scheme, target, previous, folder: Path, rows: int
             rec["fix"] = previous_splits(previous, k_id)[0]
             rec["grp"] = [g is not None for g in groups]
             kept += int((rec["fix"] >= 0).sum())
-            if label is not None and config.task in ("binary", "multiclass"):
-                rec["lab"] = label_codes(batch.column(label), classes, str(source.path), start)
-            elif label is not None and config.task == "regression":
-                rec["lab"] = batch.column(label).cast("double").to_numpy(zero_copy_only=False)
+            codes = batch_labels(config, source, batch, classes, start)
+            if codes is not None:
+                rec["lab"] = codes
             parts.append(rec)
             ids.append(np.rec.fromarrays([k_id], dtype=[("key", "<u8")]))
             lab = np.zeros(n, dtype=labels.dtype)
