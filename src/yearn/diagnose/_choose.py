@@ -60,10 +60,8 @@ def diagnose_source(
     from yearn.diagnose._ladder import diagnose
     from yearn.diagnose._sources import (
         diagnose_run,
-        error_form,
         latest_run_with_predictions,
-        project_defaults,
-        project_group_column,
+        project_diagnosis_options,
     )
 
     errors = {k: v for k, v in (errors or {}).items() if v is not None}
@@ -124,12 +122,6 @@ def diagnose_source(
         return SourcedDiagnosis(
             result.diagnosis, f"run {result.run_id}", result.health, result.to_dict()
         )
-    cfg_metric, cfg_human = project_defaults(project)
-    if kw["human"] is None:
-        kw["human"] = cfg_human
-    if metric is None and cfg_metric not in (None, "error"):
-        metric = error_form(cfg_metric)
-    if kw["group_column"] is None:
-        kw["group_column"] = project_group_column(project, predictions)
-    diag = diagnose_predictions(predictions, metric=metric, **kw)
+    kw = project_diagnosis_options(project, predictions, metric=metric, **kw)
+    diag = diagnose_predictions(predictions, **kw)
     return SourcedDiagnosis(diag, str(predictions))

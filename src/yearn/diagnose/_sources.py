@@ -22,7 +22,6 @@ __all__ = [
     "latest_run_with_predictions",
     "project_defaults",
     "project_diagnosis_options",
-    "project_group_column",
 ]
 
 
@@ -115,16 +114,24 @@ def latest_run_with_predictions(project: str | Path, store_url: str | None = Non
 def project_diagnosis_options(project: str | Path, table: Any, **given: Any) -> dict[str, Any]:
     """Keyword arguments of :func:`diagnose_predictions` for a ``table`` of ``project``:
     the project's metric (error form), the human level of that metric and the group
-    column (when the table carries it); values in ``given`` that are not None win."""
+    column (when the table carries it); values in ``given`` that are not None win.
+    Without a ``yearn.toml``, ``given`` as it is."""
+    from yearn.config import CONFIG_FILENAME, load_config
+    from yearn.predictions import peek_columns
+
     options = dict(given)
-    metric, _ = project_defaults(project)
+    if not (Path(project) / CONFIG_FILENAME).exists():
+        return options
+    cfg = load_config(project)
+    metric = cfg.metric.optimizing
     if options.get("metric") is None and metric not in (None, "error"):
         options["metric"] = error_form(metric)
     if options.get("human") is None:
         # the human level of the metric diagnosed, never one given for another metric
-        options["human"] = project_human_level(project, options.get("metric") or metric)
-    if options.get("group_column") is None:
-        options["group_column"] = project_group_column(project, table)
+        options["human"] = cfg.metric.human_level_for(options.get("metric") or metric)
+    column = cfg.group_column
+    if options.get("group_column") is None and column in (peek_columns(table) or []):
+        options["group_column"] = column
     return options
 
 
@@ -134,27 +141,3 @@ def error_form(metric: str) -> str:
 
     m = get_metric(metric)
     return m.error_name
-
-
-def project_group_column(project: str | Path, table: Any) -> str | None:
-    """The project's ``group_column`` when the predictions ``table`` carries it (training
-    writes it beside the predictions), else None: the rows are then counted as
-    independent."""
-    from yearn.config import CONFIG_FILENAME, load_config
-    from yearn.predictions import peek_columns
-
-    if not (Path(project) / CONFIG_FILENAME).exists():
-        return None
-    column = load_config(project).group_column
-    if column is None or column not in (peek_columns(table) or []):
-        return None
-    return column
-
-
-def project_human_level(project: str | Path, metric: str | None) -> float | None:
-    """The human level yearn.toml gives for ``metric`` (None without one)."""
-    from yearn.config import CONFIG_FILENAME, load_config
-
-    if not (Path(project) / CONFIG_FILENAME).exists():
-        return None
-    return load_config(project).metric.human_level_for(metric)
