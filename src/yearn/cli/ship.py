@@ -68,7 +68,9 @@ def register(app: typer.Typer) -> None:
         console.print(escape(result.sentence), highlight=False)
         console.print(
             f"dev {metric['name']} {metric['dev_value']:.4f} [{low:.4f}, {high:.4f}] "
-            f"({metric['n']:,} rows); threshold {json.dumps(m['threshold'])}",
+            f"({metric['n']:,} rows"
+            + (f" in {metric['groups']:,} groups" if metric.get("groups") else "")
+            + f"); threshold {json.dumps(m['threshold'])}",
             highlight=False,
         )
         console.print(

@@ -372,12 +372,14 @@ def compress_run(
     constraints = list(project.config.metric.constraints) if project.has_config else []
     recommended, reasons = recommend(variants, metric_name, constraints)
     target = Path(out) if out is not None else project.paths.exports / f"{src.run_id}-variants"
+    groups = None if src.groups is None else src.groups.get(split)
     for (name, model_bytes, _), v in zip(models, variants, strict=True):
         metadata = base_metadata(src, model_bytes)
         metadata.update(
             variant=name,
             threshold=threshold,
-            metric={**metric_with_interval(tables[name], metric_name), "split": split,
+            metric={**metric_with_interval(tables[name], metric_name, groups=groups),
+                    "split": split,
                     "cost_vs_float": v.sentence},
         )  # fmt: skip
         v.path = str(write_folder(target / name.replace("%", "pct").replace("+", "-"),

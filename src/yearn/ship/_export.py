@@ -297,7 +297,8 @@ def export_run(
         else {k: op.get(k) for k in ("rule", "split", "threshold", "thresholds", "saved_as")}
         | {"sentences": [s for p in op.get("points", []) for s in p["sentences"]]}
     )
-    metadata["metric"] = {**metric_with_interval(table, metric_name), "split": split}
+    groups = None if src.groups is None else src.groups.get(split)
+    metadata["metric"] = {**metric_with_interval(table, metric_name, groups=groups), "split": split}
     metadata["parity"] = parity
     target = Path(out) if out is not None else project.paths.exports / src.run_id
     path = write_folder(target, model_bytes, metadata)

@@ -33,6 +33,9 @@ class RunSource:
     ids: dict[str, np.ndarray]
     fingerprint: dict[str, Any]
     id_column: str | None = None
+    #: split → the project's group id of each row (None without a group column): rows of
+    #: one group have correlated errors, so intervals resample groups
+    groups: dict[str, np.ndarray] | None = None
 
     @property
     def task(self) -> str:
@@ -129,12 +132,15 @@ def load_run_source(project: Project, run_id: str | None = None) -> RunSource:
     schema = _schema(prep, dataset, summary)
     keep = [*schema.names, *[c for c in schema.passthrough if c in dataset.frame]]
     frames, labels, ids = {}, {}, {}
+    groups: dict[str, np.ndarray] | None = None if dataset.groups is None else {}
     for split, idx in index.items():
         if not len(idx):
             continue
         part = dataset.frame.iloc[idx]
         frames[split] = part[list(dict.fromkeys(keep))].reset_index(drop=True)
         ids[split] = np.asarray(dataset.ids)[idx]
+        if groups is not None:
+            groups[split] = np.asarray(dataset.groups, dtype=object)[idx]
         if summary["task"] == "multilabel":
             labels[split] = part[list(dataset.label_columns)].to_numpy(dtype=float)
         elif summary["task"] == "regression":
@@ -156,4 +162,5 @@ def load_run_source(project: Project, run_id: str | None = None) -> RunSource:
         ids,
         fingerprint,
         dataset.id_column,
+        groups,
     )

@@ -72,26 +72,31 @@ def metric_with_interval(
     table: pd.DataFrame,
     metric: str,
     *,
+    groups: Any = None,
     n_resamples: int = 300,
     confidence: float = 0.95,
     random_state: int = 0,
 ) -> dict[str, Any]:
     """``{name, dev_value, interval, n}``: the metric on ``table`` and a percentile
-    bootstrap interval (Wilson's for error / accuracy, which are proportions)."""
-    from yearn.diagnose import wilson
+    bootstrap interval (Wilson's for error / accuracy, which are proportions). With
+    ``groups`` (a group id per row: renders of one original, visits of one patient) the
+    bootstrap draws whole groups, for every metric, and ``groups`` counts them."""
+    from yearn.diagnose import group_codes, group_sampler, wilson
     from yearn.metrics import score_predictions
 
     value = float(score_predictions(table, metric))
     n = len(table)
-    if metric in ("error", "accuracy"):
+    codes = None if groups is None else group_codes(groups)
+    grouped = codes is not None and int(codes.max(initial=-1)) + 1 < n
+    if metric in ("error", "accuracy") and not grouped:
         low, high = wilson(value, n, confidence)
     else:
         rng = np.random.default_rng(random_state)
+        draw = group_sampler(codes) if grouped else (lambda r: r.integers(0, n, size=n))
         reps = []
         for _ in range(n_resamples):
-            idx = rng.integers(0, n, size=n)
-            sample = table.iloc[idx].copy()
-            sample["id"] = np.arange(n).astype(str)
+            sample = table.iloc[draw(rng)].copy()
+            sample["id"] = np.arange(len(sample)).astype(str)
             try:
                 reps.append(float(score_predictions(sample, metric)))
             except ValueError:  # undefined on this resample (one class only): left out
@@ -101,4 +106,7 @@ def metric_with_interval(
         else:
             alpha = (1 - confidence) / 2
             low, high = (float(v) for v in np.quantile(reps, [alpha, 1 - alpha]))
-    return {"name": metric, "dev_value": value, "interval": [low, high], "n": n}
+    out = {"name": metric, "dev_value": value, "interval": [low, high], "n": n}
+    if grouped:
+        out["groups"] = int(codes.max()) + 1
+    return out
